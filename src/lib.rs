@@ -1,0 +1,11 @@
+//! gpufleet: a live view and a careful editor for GPU bare-metal fleets run by vMetal.
+//!
+//! Data flows one way: sources → [`fleet::Fleet`] snapshot → pure rules, lints and
+//! [`impact`] → output. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod fleet;
+pub mod generate;
+pub mod impact;
+pub mod model;
+pub mod source;

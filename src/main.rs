@@ -1,0 +1,18 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Panics are reported by color-eyre; a panic is a bug, and its report says where.
+    let _ = color_eyre::install();
+    let cli = gpufleet::cli::Cli::parse();
+    match gpufleet::cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Typed resources and the small value types they are made of.
+//!
+//! Everything here is plain data plus parsing and validation: no I/O, no fleet logic.
+
+pub mod claim;
+pub mod host;
+pub mod keys;
+pub mod label_rules;
+pub mod os_image;
+pub mod properties;
+pub mod provider;
+pub mod quantity;
+mod resource;
+pub mod selector;
+
+pub use claim::{NodeClaim, NodeClaimSpec, NodeClaimStatus};
+pub use host::{BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, HostImage};
+pub use os_image::{OsImage, OsImageSpec};
+pub use properties::{PropertyOperator, PropertyRequirement};
+pub use provider::{Metal3NodeType, NodeProvider, NodeType};
+pub use quantity::Quantity;
+pub use resource::Manifest;
+pub use selector::LabelQuery;
+
+/// Labels and properties are both string maps; sorted so output is stable.
+pub type Labels = std::collections::BTreeMap<String, String>;
