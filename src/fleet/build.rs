@@ -1,0 +1,484 @@
+//! Building a [`Fleet`] snapshot from its objects: resolve references, derive each host's
+//! state, holder and node types, and index everything.
+
+use super::rules::{self, effective_cost, has_enough_hardware, selection_properties};
+use super::*;
+use std::collections::HashMap;
+
+/// Where BareMetalHosts live when a provider's `clusterRef` names no namespace.
+pub const DEFAULT_BMH_NAMESPACE: &str = "metal3-system";
+
+impl Fleet {
+    /// Builds the snapshot. Never fails: problems become [`Fleet::warnings`] and lints.
+    pub fn build(objects: FleetObjects) -> Fleet {
+        let mut fleet = Fleet {
+            objects,
+            ..Fleet::default()
+        };
+        fleet.build_node_types();
+        fleet.build_claims();
+        fleet.build_hosts();
+        fleet.link_holders();
+        fleet.derive_hosts();
+        fleet.count_capacity();
+        fleet.build_groups();
+        fleet.tenant_gpus = tenancy::TenantGpus::of(&fleet);
+        fleet
+    }
+
+    fn build_node_types(&mut self) {
+        let mut types: Vec<NodeTypeInfo> = Vec::new();
+        for (provider_name, provider) in &self.objects.providers {
+            let Some(metal3) = &provider.spec.metal3 else {
+                continue;
+            };
+            let namespace = metal3
+                .cluster_ref
+                .as_ref()
+                .and_then(|c| c.namespace.clone())
+                .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
+            for (index, spec) in metal3.node_types.iter().enumerate() {
+                types.push(node_type_from_provider(
+                    provider_name,
+                    &namespace,
+                    Some(index),
+                    spec,
+                    &mut self.warnings,
+                ));
+            }
+        }
+        // Attach generated NodeType resources; keep ones whose provider entry we lack.
+        let mut by_name: HashMap<String, usize> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        for (name, resource) in &self.objects.node_types {
+            if let Some(&i) = by_name.get(name) {
+                types[i].resource = Some(resource.clone());
+                continue;
+            }
+            self.warnings.push(format!(
+                "NodeType {name} has no entry in its NodeProvider's nodeTypes[]: \
+                 it is shown, but without a host selector it can claim no host"
+            ));
+            let spec = &resource.spec;
+            let provider = spec.provider_ref.clone().unwrap_or_default();
+            let as_entry = crate::model::Metal3NodeType {
+                name: name
+                    .strip_prefix(&format!("{provider}."))
+                    .unwrap_or(name)
+                    .to_string(),
+                display_name: spec.display_name.clone(),
+                metadata: None,
+                resources: spec.resources.clone(),
+                cost: spec.cost,
+                properties: spec.properties.clone(),
+                zone: spec.zone.clone(),
+                region: spec.region.clone(),
+                bare_metal_hosts: None,
+            };
+            let mut info = node_type_from_provider(
+                &provider,
+                DEFAULT_BMH_NAMESPACE,
+                None,
+                &as_entry,
+                &mut self.warnings,
+            );
+            info.name = name.clone();
+            info.selector_error = Some("no NodeProvider entry defines a selector".into());
+            info.resource = Some(resource.clone());
+            by_name.insert(name.clone(), types.len());
+            types.push(info);
+        }
+        types.sort_by(|a, b| a.name.cmp(&b.name));
+        for (i, t) in types.iter_mut().enumerate() {
+            let provider_props = self
+                .objects
+                .providers
+                .get(&t.provider)
+                .map(|p| p.spec.properties.clone())
+                .unwrap_or_default();
+            t.selection_properties = selection_properties(&provider_props, t, &t.properties);
+            let id = NodeTypeId(i as u32);
+            self.types_by_name
+                .entry(t.name.clone())
+                .or_default()
+                .push(id);
+            if t.short_name != t.name {
+                self.types_by_name
+                    .entry(t.short_name.clone())
+                    .or_default()
+                    .push(id);
+            }
+            self.types_by_namespace
+                .entry(t.namespace.clone())
+                .or_default()
+                .push(id);
+        }
+        self.node_types = types;
+    }
+
+    fn build_claims(&mut self) {
+        for (i, ((namespace, name), object)) in self.objects.claims.iter().enumerate() {
+            let id = ClaimId(i as u32);
+            let spec = &object.spec;
+            let type_ref = spec.type_ref.clone().filter(|s| !s.is_empty());
+            let node_type = type_ref.as_deref().and_then(|r| match self.types_named(r) {
+                [one] => Some(*one),
+                _ => None,
+            });
+            if let (Some(r), None) = (&type_ref, node_type) {
+                self.warnings.push(format!(
+                    "NodeClaim {namespace}/{name} refers to node type {r}, which does not exist"
+                ));
+            }
+            let held_host_name = object
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(keys::CLAIM_CLAIMED_NODE))
+                .filter(|s| !s.is_empty())
+                .cloned();
+            self.claims.push(Claim {
+                object: object.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+                tenant: keys::project_of_namespace(namespace).to_string(),
+                vcluster: spec.vcluster_ref.clone().filter(|s| !s.is_empty()),
+                type_ref,
+                node_type,
+                host: None,
+                held_host_name,
+                stage: ClaimStage::Pending,
+                pin: spec.properties.get(keys::SERVER_NAME).cloned(),
+            });
+            self.claims_by_key
+                .insert((namespace.clone(), name.clone()), id);
+        }
+    }
+
+    fn build_hosts(&mut self) {
+        self.hosts.reserve(self.objects.hosts.len());
+        for (i, ((namespace, name), object)) in self.objects.hosts.iter().enumerate() {
+            let hardware = object.status.as_ref().and_then(|s| s.hardware.as_ref());
+            self.hosts.push(Host {
+                object: object.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+                state: HostState::of(object),
+                cpus: hardware.and_then(|h| h.cpu.as_ref()).and_then(|c| c.count),
+                memory_bytes: hardware
+                    .and_then(|h| h.ram_mebibytes)
+                    .map(|mib| mib * 1024 * 1024),
+                holder: None,
+                derived: HostDerived::default(),
+            });
+            self.hosts_by_name
+                .entry(name.clone())
+                .or_default()
+                .push(HostId(i as u32));
+        }
+    }
+
+    /// Who holds each host: the claim's `claimed-node` annotation, else the platform's
+    /// labels on the host (domain.md §1.8, §1.11).
+    fn link_holders(&mut self) {
+        for c in 0..self.claims.len() {
+            let Some(host_name) = self.claims[c].held_host_name.clone() else {
+                continue;
+            };
+            let type_ns = self.claims[c]
+                .node_type
+                .map(|t| self.node_types[t.index()].namespace.clone());
+            let candidates = self.hosts_named(&host_name);
+            let found = candidates
+                .iter()
+                .copied()
+                .find(|&h| Some(&self.hosts[h.index()].namespace) == type_ns.as_ref())
+                .or_else(|| candidates.first().copied());
+            match found {
+                Some(h) if self.hosts[h.index()].holder.is_none() => {
+                    self.hosts[h.index()].holder = Some(Holder::Claim(ClaimId(c as u32)));
+                    self.claims[c].host = Some(h);
+                }
+                Some(_) => self.warnings.push(format!(
+                    "NodeClaim {} says it holds {host_name}, which another claim holds already",
+                    self.claims[c].key(),
+                )),
+                None => self.warnings.push(format!(
+                    "NodeClaim {} says it holds {host_name}, which is not in the fleet",
+                    self.claims[c].key()
+                )),
+            }
+        }
+        for h in 0..self.hosts.len() {
+            if self.hosts[h].holder.is_some() {
+                continue;
+            }
+            let labels = self.hosts[h].labels();
+            let Some(claim_name) = labels.get(keys::HOST_NODE_CLAIM).filter(|s| !s.is_empty())
+            else {
+                continue;
+            };
+            let project = labels.get(keys::HOST_PROJECT).cloned().unwrap_or_default();
+            let namespace = format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX);
+            let holder = match self.claim_by_key(&namespace, claim_name) {
+                Some(c) if self.claims[c.index()].host.is_none() => {
+                    self.claims[c.index()].host = Some(HostId(h as u32));
+                    Holder::Claim(c)
+                }
+                _ => Holder::Unknown(format!("{namespace}/{claim_name}")),
+            };
+            self.hosts[h].holder = Some(holder);
+        }
+        for claim in &mut self.claims {
+            claim.stage = claim_stage(claim);
+        }
+    }
+
+    fn derive_hosts(&mut self) {
+        // Hosts with the same values for every key any selector reads match the same node
+        // types, so each distinct combination is matched once.
+        let mut keys_by_namespace: HashMap<&str, Vec<&str>> = HashMap::new();
+        for t in &self.node_types {
+            let keys = keys_by_namespace.entry(t.namespace.as_str()).or_default();
+            for k in t.selector.iter().flat_map(|s| s.keys()) {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        let mut memo: HashMap<(&str, Vec<Option<&str>>), Vec<NodeTypeId>> = HashMap::new();
+        let mut derived = Vec::with_capacity(self.hosts.len());
+        for (i, host) in self.hosts.iter().enumerate() {
+            let labels = host.labels();
+            let keys = keys_by_namespace
+                .get(host.namespace.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let signature: Vec<Option<&str>> = keys
+                .iter()
+                .map(|k| labels.get(*k).map(String::as_str))
+                .collect();
+            let matches = memo
+                .entry((host.namespace.as_str(), signature))
+                .or_insert_with(|| self.matching_types(&host.namespace, labels))
+                .clone();
+            derived.push(self.derive_host(HostId(i as u32), labels, host.holder.as_ref(), matches));
+        }
+        for (host, d) in self.hosts.iter_mut().zip(derived) {
+            host.derived = d;
+        }
+    }
+
+    /// Node types whose selector matches these labels, for a host in `namespace`.
+    pub fn matching_types(&self, namespace: &str, labels: &Labels) -> Vec<NodeTypeId> {
+        self.types_in_namespace(namespace)
+            .iter()
+            .copied()
+            .filter(|&t| {
+                self.node_types[t.index()]
+                    .selector
+                    .as_ref()
+                    .is_some_and(|s| s.matches(labels))
+            })
+            .collect()
+    }
+
+    /// Everything that follows from a host's labels and holder.
+    pub fn derive_host(
+        &self,
+        h: HostId,
+        labels: &Labels,
+        holder: Option<&Holder>,
+        matches: Vec<NodeTypeId>,
+    ) -> HostDerived {
+        let host = &self.hosts[h.index()];
+        let free = rules::is_free(&host.state, holder);
+        let eligible = if free {
+            matches
+                .iter()
+                .copied()
+                .filter(|&t| has_enough_hardware(host, &self.node_types[t.index()]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let holder_type = match holder {
+            Some(Holder::Claim(c)) => self.claims[c.index()].node_type,
+            _ => None,
+        };
+        let gpus = rules::host_gpus(self, labels, holder_type, &matches);
+        HostDerived {
+            matches,
+            eligible,
+            gpus,
+        }
+    }
+
+    fn count_capacity(&mut self) {
+        let n = self.node_types.len();
+        self.type_hosts = vec![Vec::new(); n];
+        self.available = vec![0; n];
+        self.held = vec![0; n];
+        for (i, host) in self.hosts.iter().enumerate() {
+            for t in &host.derived.matches {
+                self.type_hosts[t.index()].push(HostId(i as u32));
+            }
+            for t in &host.derived.eligible {
+                self.available[t.index()] += 1;
+            }
+        }
+        for claim in &self.claims {
+            if let (Some(t), Some(_)) = (claim.node_type, claim.host) {
+                self.held[t.index()] += 1;
+            }
+        }
+    }
+
+    fn build_groups(&mut self) {
+        let mut groups = Groups::default();
+        for (i, host) in self.hosts.iter().enumerate() {
+            let id = HostId(i as u32);
+            let label = |k| host.label(k).unwrap_or(UNLABELLED).to_string();
+            groups
+                .racks
+                .entry(format!("{}/{}", label(keys::DATACENTER), label(keys::RACK)))
+                .or_default()
+                .push(id);
+            groups
+                .datacenters
+                .entry(label(keys::DATACENTER))
+                .or_default()
+                .push(id);
+            if let Some(domain) = host.label(keys::NVLINK_DOMAIN) {
+                groups
+                    .nvlink_domains
+                    .entry(domain.to_string())
+                    .or_default()
+                    .push(id);
+            }
+            if let Some(tenant) = Fleet::host_tenant(host.labels()) {
+                groups
+                    .tenants
+                    .entry(tenant.to_string())
+                    .or_default()
+                    .reserved_hosts
+                    .push(id);
+            }
+        }
+        for (i, claim) in self.claims.iter().enumerate() {
+            let entry = groups.tenants.entry(claim.tenant.clone()).or_default();
+            entry.claims.push(ClaimId(i as u32));
+            if let Some(h) = claim.host {
+                entry.held_hosts.push(h);
+            }
+        }
+        for (i, t) in self.node_types.iter().enumerate() {
+            let tenants = t
+                .selector
+                .as_ref()
+                .and_then(|s| s.required_values(keys::TENANT))
+                .unwrap_or_default();
+            for tenant in tenants {
+                groups
+                    .tenants
+                    .entry(tenant.to_string())
+                    .or_default()
+                    .node_types
+                    .push(NodeTypeId(i as u32));
+            }
+        }
+        self.groups = groups;
+    }
+}
+
+fn claim_stage(claim: &Claim) -> ClaimStage {
+    if claim.object.metadata.deletion_timestamp.is_some() {
+        return ClaimStage::Deleting;
+    }
+    let phase = claim
+        .object
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("");
+    match phase {
+        "Failed" => ClaimStage::Failed,
+        "Available" => ClaimStage::Available,
+        _ if claim.host.is_some() => ClaimStage::Provisioning,
+        _ => ClaimStage::Pending,
+    }
+}
+
+fn node_type_from_provider(
+    provider_name: &str,
+    namespace: &str,
+    index: Option<usize>,
+    spec: &crate::model::Metal3NodeType,
+    warnings: &mut Vec<String>,
+) -> NodeTypeInfo {
+    let name = format!("{provider_name}.{}", spec.name);
+    let (selector, selector_error) = match spec
+        .bare_metal_hosts
+        .as_ref()
+        .and_then(|b| b.selector.as_ref())
+    {
+        Some(sel) => match LabelQuery::from_label_selector(sel) {
+            Ok(q) => (Some(q), None),
+            Err(e) => {
+                warnings.push(format!("node type {name}: {e}; it matches no host"));
+                (None, Some(e.to_string()))
+            }
+        },
+        // An absent selector selects nothing, as apimachinery reads a nil selector.
+        None => (None, Some("bareMetalHosts.selector is not set".into())),
+    };
+    let (cost, cost_source) = effective_cost(&spec.resources, spec.cost);
+    let tenant = selector
+        .as_ref()
+        .and_then(|s| s.required_values(keys::TENANT))
+        .filter(|set| set.len() == 1)
+        .and_then(|set| set.into_iter().next().map(str::to_string));
+    let mut info = NodeTypeInfo {
+        name,
+        short_name: spec.name.clone(),
+        provider: provider_name.to_string(),
+        display_name: spec.display_name.clone(),
+        namespace: namespace.to_string(),
+        selector,
+        selector_error,
+        resources: spec.resources.clone(),
+        cpus: None,
+        memory_bytes: None,
+        gpus: 0,
+        extended_resources: Vec::new(),
+        cost,
+        cost_source,
+        properties: spec.properties.clone(),
+        selection_properties: Labels::new(),
+        zone: spec.zone.clone(),
+        region: spec.region.clone(),
+        tenant,
+        resource: None,
+        provider_index: index,
+    };
+    fill_resource_fields(&mut info);
+    info
+}
+
+fn fill_resource_fields(info: &mut NodeTypeInfo) {
+    let value = |k: &str| info.resources.get(k).and_then(|q| q.value().ok());
+    info.cpus = value("cpu");
+    info.memory_bytes = value("memory");
+    info.gpus = value(keys::RESOURCE_GPU)
+        .map(|g| g.max(0.0) as u32)
+        .unwrap_or(0);
+    info.extended_resources = info
+        .resources
+        .keys()
+        .filter(|k| *k != "cpu" && *k != "memory")
+        .cloned()
+        .collect();
+}

@@ -1,0 +1,334 @@
+//! The fleet: one immutable snapshot of every object, indexed by rack, datacenter,
+//! NVLink domain, tenant and node type, with each host's state, holder, matching and
+//! eligible node types. Built by [`Fleet::build`]; read through [`FleetView`].
+
+mod build;
+pub mod lints;
+pub mod names;
+pub mod objects;
+pub mod rules;
+pub mod state;
+pub mod summary;
+pub mod tenancy;
+pub mod view;
+
+pub use objects::{FleetObject, FleetObjects, ObjectKey};
+pub use state::{HostState, OperationalStatus, ProvisioningState};
+pub use view::FleetView;
+
+use crate::model::host::HostImage;
+use crate::model::provider::ResourceList;
+use crate::model::{BareMetalHost, LabelQuery, Labels, NodeClaim, NodeType, keys};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+macro_rules! id_type {
+    ($name:ident) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+id_type!(HostId);
+id_type!(NodeTypeId);
+id_type!(ClaimId);
+
+/// Group key for hosts that lack the grouping label. Not a valid label value, so it
+/// cannot collide with a real rack or tenant name.
+pub const UNLABELLED: &str = "(none)";
+
+static NO_LABELS: Labels = Labels::new();
+
+/// Who holds a host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holder {
+    Claim(ClaimId),
+    /// The platform's claim label names a claim this snapshot does not contain.
+    Unknown(String),
+}
+
+impl Holder {
+    /// The tenant (project) of the claim holding a host. An unknown claim is named
+    /// `loft-p-<project>/<name>`, so its project still shows.
+    pub fn tenant<'a>(&'a self, fleet: &'a Fleet) -> &'a str {
+        match self {
+            Holder::Claim(c) => &fleet.claim(*c).tenant,
+            Holder::Unknown(key) => {
+                keys::project_of_namespace(key.split('/').next().unwrap_or(key))
+            }
+        }
+    }
+}
+
+/// What follows from a host's labels: recomputed when a change edits them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostDerived {
+    /// Node types whose selector matches the host (in the host's provider namespace).
+    pub matches: Vec<NodeTypeId>,
+    /// Node types that could claim the host now.
+    pub eligible: Vec<NodeTypeId>,
+    pub gpus: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub object: Arc<BareMetalHost>,
+    pub name: String,
+    pub namespace: String,
+    pub state: HostState,
+    /// Inspected logical CPUs.
+    pub cpus: Option<u32>,
+    /// Inspected memory.
+    pub memory_bytes: Option<u64>,
+    pub holder: Option<Holder>,
+    pub derived: HostDerived,
+}
+
+impl Host {
+    pub fn labels(&self) -> &Labels {
+        self.object.metadata.labels.as_ref().unwrap_or(&NO_LABELS)
+    }
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels().get(key).map(String::as_str)
+    }
+    /// The image the host was provisioned with: `status.provisioning.image`, else `spec.image`.
+    pub fn actual_image(&self) -> Option<&HostImage> {
+        self.object
+            .status
+            .as_ref()
+            .and_then(|s| s.provisioning.as_ref())
+            .and_then(|p| p.image.as_ref())
+            .filter(|i| !i.url.is_empty())
+            .or(self.object.spec.image.as_ref())
+    }
+    pub fn bmc_address(&self) -> Option<&str> {
+        self.object.spec.bmc.as_ref()?.address.as_deref()
+    }
+    pub fn resource_version(&self) -> Option<&str> {
+        self.object.metadata.resource_version.as_deref()
+    }
+}
+
+/// Where a node type's cost comes from (guide, "Cost configuration").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostSource {
+    Explicit,
+    Default,
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeTypeInfo {
+    /// The NodeType resource name, `<provider>.<type>`.
+    pub name: String,
+    pub short_name: String,
+    pub provider: String,
+    pub display_name: Option<String>,
+    /// Namespace of the BareMetalHosts this type may claim (the provider's `clusterRef`).
+    pub namespace: String,
+    pub selector: Option<LabelQuery>,
+    /// Why the selector could not be read, if it could not.
+    pub selector_error: Option<String>,
+    pub resources: ResourceList,
+    pub cpus: Option<f64>,
+    pub memory_bytes: Option<f64>,
+    pub gpus: u32,
+    /// Resource names besides cpu and memory (e.g. `nvidia.com/gpu`).
+    pub extended_resources: Vec<String>,
+    pub cost: i64,
+    pub cost_source: CostSource,
+    /// The type's own properties, as written in the provider.
+    pub properties: Labels,
+    /// What `nodeTypeSelector` sees: provider, type and built-in properties.
+    pub selection_properties: Labels,
+    pub zone: Option<String>,
+    pub region: Option<String>,
+    /// The tenant the selector reserves this type for (`tenant=T` or `tenant in (T)`).
+    pub tenant: Option<String>,
+    /// The generated NodeType resource, when the snapshot has it.
+    pub resource: Option<Arc<NodeType>>,
+    /// Position of this entry in the provider's `spec.metal3.nodeTypes[]`, for writes.
+    pub provider_index: Option<usize>,
+}
+
+/// Where a claim is in its life (domain.md §2.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStage {
+    /// Waiting for a server; not an error (domain.md §2.1 step 5).
+    Pending,
+    /// Holds a server that is not yet provisioned and joined.
+    Provisioning,
+    Available,
+    Failed,
+    Deleting,
+}
+
+impl ClaimStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStage::Pending => "pending",
+            ClaimStage::Provisioning => "provisioning",
+            ClaimStage::Available => "available",
+            ClaimStage::Failed => "failed",
+            ClaimStage::Deleting => "deleting",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub object: Arc<NodeClaim>,
+    pub name: String,
+    pub namespace: String,
+    /// The project the claim lives in (`loft-p-<project>`), which gpufleet reads as its tenant.
+    pub tenant: String,
+    pub vcluster: Option<String>,
+    pub type_ref: Option<String>,
+    pub node_type: Option<NodeTypeId>,
+    pub host: Option<HostId>,
+    /// The held host's name as the platform recorded it, even when that host is unknown.
+    pub held_host_name: Option<String>,
+    pub stage: ClaimStage,
+    /// `metal3.vcluster.com/server-name`, when the claim is pinned.
+    pub pin: Option<String>,
+}
+
+impl Claim {
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+    pub fn properties(&self) -> &Labels {
+        &self.object.spec.properties
+    }
+}
+
+/// Hosts of one tenant (domain.md §2.10: the `tenant` label convention and the claims' projects).
+#[derive(Clone, Debug, Default)]
+pub struct TenantIndex {
+    /// Hosts labelled `tenant=<name>`.
+    pub reserved_hosts: Vec<HostId>,
+    /// Hosts held by the tenant's claims.
+    pub held_hosts: Vec<HostId>,
+    pub claims: Vec<ClaimId>,
+    /// Node types reserved for the tenant by their selector.
+    pub node_types: Vec<NodeTypeId>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Groups {
+    pub racks: BTreeMap<String, Vec<HostId>>,
+    pub datacenters: BTreeMap<String, Vec<HostId>>,
+    pub nvlink_domains: BTreeMap<String, Vec<HostId>>,
+    pub tenants: BTreeMap<String, TenantIndex>,
+}
+
+/// One snapshot of the fleet. Cheap to share; never mutated after [`Fleet::build`].
+#[derive(Clone, Debug, Default)]
+pub struct Fleet {
+    objects: FleetObjects,
+    hosts: Vec<Host>,
+    node_types: Vec<NodeTypeInfo>,
+    claims: Vec<Claim>,
+    hosts_by_name: HashMap<String, Vec<HostId>>,
+    types_by_name: HashMap<String, Vec<NodeTypeId>>,
+    claims_by_key: HashMap<ObjectKey, ClaimId>,
+    types_by_namespace: HashMap<String, Vec<NodeTypeId>>,
+    /// Hosts whose labels match each node type.
+    type_hosts: Vec<Vec<HostId>>,
+    /// Eligible hosts per node type.
+    available: Vec<u32>,
+    /// Hosts held by claims of each node type.
+    held: Vec<u32>,
+    groups: Groups,
+    tenant_gpus: tenancy::TenantGpus,
+    /// Problems found while building (a selector that cannot be read, a dangling reference).
+    warnings: Vec<String>,
+}
+
+impl Fleet {
+    pub fn objects(&self) -> &FleetObjects {
+        &self.objects
+    }
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+    pub fn host(&self, id: HostId) -> &Host {
+        &self.hosts[id.index()]
+    }
+    pub fn host_ids(&self) -> impl Iterator<Item = HostId> + '_ {
+        (0..self.hosts.len() as u32).map(HostId)
+    }
+    pub fn node_types(&self) -> &[NodeTypeInfo] {
+        &self.node_types
+    }
+    pub fn node_type(&self, id: NodeTypeId) -> &NodeTypeInfo {
+        &self.node_types[id.index()]
+    }
+    pub fn node_type_ids(&self) -> impl Iterator<Item = NodeTypeId> + '_ {
+        (0..self.node_types.len() as u32).map(NodeTypeId)
+    }
+    pub fn claims(&self) -> &[Claim] {
+        &self.claims
+    }
+    pub fn claim(&self, id: ClaimId) -> &Claim {
+        &self.claims[id.index()]
+    }
+    pub fn claim_ids(&self) -> impl Iterator<Item = ClaimId> + '_ {
+        (0..self.claims.len() as u32).map(ClaimId)
+    }
+    pub fn groups(&self) -> &Groups {
+        &self.groups
+    }
+    /// Reserved and eligible GPUs per tenant.
+    pub fn tenant_gpus(&self) -> &tenancy::TenantGpus {
+        &self.tenant_gpus
+    }
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+    /// Hosts whose labels match the node type.
+    pub fn type_hosts(&self, t: NodeTypeId) -> &[HostId] {
+        &self.type_hosts[t.index()]
+    }
+    /// Hosts held by claims of the node type.
+    pub fn held_count(&self, t: NodeTypeId) -> u32 {
+        self.held[t.index()]
+    }
+    pub fn types_in_namespace(&self, namespace: &str) -> &[NodeTypeId] {
+        self.types_by_namespace
+            .get(namespace)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+    pub fn claim_by_key(&self, namespace: &str, name: &str) -> Option<ClaimId> {
+        self.claims_by_key
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+    pub fn hosts_named(&self, name: &str) -> &[HostId] {
+        self.hosts_by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+    /// Node types by full (`<provider>.<type>`) or short name.
+    pub fn types_named(&self, name: &str) -> &[NodeTypeId] {
+        self.types_by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+    pub fn provider(&self, name: &str) -> Option<&crate::model::NodeProvider> {
+        self.objects.providers.get(name).map(Arc::as_ref)
+    }
+    /// The tenant a host is reserved for, by the guide's `tenant` label.
+    pub fn host_tenant(labels: &Labels) -> Option<&str> {
+        labels.get(keys::TENANT).map(String::as_str)
+    }
+}

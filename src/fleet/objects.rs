@@ -1,0 +1,119 @@
+//! The raw objects a fleet is built from, as the sources deliver them. Objects are
+//! shared (`Arc`), so building a new fleet snapshot never copies them.
+
+use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Namespace and name of a namespaced object.
+pub type ObjectKey = (String, String);
+
+#[derive(Clone, Debug, Default)]
+pub struct FleetObjects {
+    pub hosts: BTreeMap<ObjectKey, Arc<BareMetalHost>>,
+    pub providers: BTreeMap<String, Arc<NodeProvider>>,
+    pub node_types: BTreeMap<String, Arc<NodeType>>,
+    pub claims: BTreeMap<ObjectKey, Arc<NodeClaim>>,
+    pub os_images: BTreeMap<String, Arc<OsImage>>,
+}
+
+fn key_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> ObjectKey {
+    (
+        meta.namespace.clone().unwrap_or_default(),
+        meta.name.clone().unwrap_or_default(),
+    )
+}
+
+fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    meta.name.clone().unwrap_or_default()
+}
+
+/// One object of any kind gpufleet reads.
+#[derive(Clone, Debug)]
+pub enum FleetObject {
+    Host(Arc<BareMetalHost>),
+    Provider(Arc<NodeProvider>),
+    NodeType(Arc<NodeType>),
+    Claim(Arc<NodeClaim>),
+    OsImage(Arc<OsImage>),
+}
+
+impl FleetObjects {
+    pub fn insert(&mut self, object: FleetObject) {
+        match object {
+            FleetObject::Host(o) => {
+                self.hosts.insert(key_of(&o.metadata), o);
+            }
+            FleetObject::Provider(o) => {
+                self.providers.insert(name_of(&o.metadata), o);
+            }
+            FleetObject::NodeType(o) => {
+                self.node_types.insert(name_of(&o.metadata), o);
+            }
+            FleetObject::Claim(o) => {
+                self.claims.insert(key_of(&o.metadata), o);
+            }
+            FleetObject::OsImage(o) => {
+                self.os_images.insert(name_of(&o.metadata), o);
+            }
+        }
+    }
+
+    pub fn remove(&mut self, object: &FleetObject) {
+        match object {
+            FleetObject::Host(o) => {
+                self.hosts.remove(&key_of(&o.metadata));
+            }
+            FleetObject::Provider(o) => {
+                self.providers.remove(&name_of(&o.metadata));
+            }
+            FleetObject::NodeType(o) => {
+                self.node_types.remove(&name_of(&o.metadata));
+            }
+            FleetObject::Claim(o) => {
+                self.claims.remove(&key_of(&o.metadata));
+            }
+            FleetObject::OsImage(o) => {
+                self.os_images.remove(&name_of(&o.metadata));
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.hosts.len()
+            + self.providers.len()
+            + self.node_types.len()
+            + self.claims.len()
+            + self.os_images.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<BareMetalHost> for FleetObject {
+    fn from(o: BareMetalHost) -> Self {
+        FleetObject::Host(Arc::new(o))
+    }
+}
+impl From<NodeProvider> for FleetObject {
+    fn from(o: NodeProvider) -> Self {
+        FleetObject::Provider(Arc::new(o))
+    }
+}
+impl From<NodeType> for FleetObject {
+    fn from(o: NodeType) -> Self {
+        FleetObject::NodeType(Arc::new(o))
+    }
+}
+impl From<NodeClaim> for FleetObject {
+    fn from(o: NodeClaim) -> Self {
+        FleetObject::Claim(Arc::new(o))
+    }
+}
+impl From<OsImage> for FleetObject {
+    fn from(o: OsImage) -> Self {
+        FleetObject::OsImage(Arc::new(o))
+    }
+}

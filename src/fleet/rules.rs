@@ -1,0 +1,632 @@
+//! The rules of the operators' guide, each one named function. Everything here is pure:
+//! a [`FleetView`] in, plain data out. The impact preview, the CLI, the dashboard and the
+//! simulator all decide with these same functions.
+
+use super::{
+    ClaimId, CostSource, Fleet, FleetView, Holder, Host, HostId, NodeTypeId, NodeTypeInfo,
+};
+use super::{HostState, ProvisioningState};
+use crate::model::provider::ResourceList;
+use crate::model::{Labels, PropertyOperator, PropertyRequirement, keys};
+use serde::Serialize;
+use std::fmt;
+
+/// Cost per CPU when a node type sets no explicit cost (guide, "Cost configuration").
+pub const COST_PER_CPU: f64 = 10.0;
+/// Cost per GB of memory; GB read as 10^9 bytes [UNCERTAIN in domain.md §2.2].
+pub const COST_PER_GB_MEMORY: f64 = 2.0;
+/// Cost per unit of any other resource, so 10000 per GPU (guide, "Cost configuration").
+pub const COST_PER_OTHER_UNIT: f64 = 10000.0;
+
+/// The default cost of a node type's resources: 10 per CPU, 2 per GB of memory and
+/// 10000 per unit of any other resource.
+///
+/// Source: guide, "Cost configuration" ("the default cost contribution is 10000 per GPU
+/// resource unit"); domain.md §2.2 for the CPU and memory terms.
+pub fn default_cost(resources: &ResourceList) -> i64 {
+    let total: f64 = resources
+        .iter()
+        .map(|(name, q)| {
+            let v = q.value().unwrap_or(0.0);
+            match name.as_str() {
+                "cpu" => v * COST_PER_CPU,
+                "memory" => v / 1e9 * COST_PER_GB_MEMORY,
+                _ => v * COST_PER_OTHER_UNIT,
+            }
+        })
+        .sum();
+    total.round() as i64
+}
+
+/// The cost the platform compares: the explicit `cost` if set, else [`default_cost`].
+///
+/// Source: guide, "Cost configuration" ("Override cost explicitly ...").
+pub fn effective_cost(resources: &ResourceList, explicit: Option<i64>) -> (i64, CostSource) {
+    match explicit {
+        Some(c) => (c, CostSource::Explicit),
+        None => (default_cost(resources), CostSource::Default),
+    }
+}
+
+/// The properties a node type offers to `nodeTypeSelector`: provider properties, then the
+/// type's own, then the built-ins, which the platform always sets.
+///
+/// Source: domain.md §1.3 ("Built-in properties every NodeType exposes"). The node type
+/// name is offered in its full and short form (`a,b` means either), since docs use both
+/// (domain.md §3, item 5).
+pub fn selection_properties(
+    provider_properties: &Labels,
+    node_type: &NodeTypeInfo,
+    type_properties: &Labels,
+) -> Labels {
+    let mut p = provider_properties.clone();
+    p.extend(type_properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let names = format!("{},{}", node_type.name, node_type.short_name);
+    p.insert(keys::PROP_NODE_TYPE.into(), names.clone());
+    p.insert(keys::PROP_INSTANCE_TYPE.into(), names);
+    p.insert(keys::PROP_NODE_PROVIDER.into(), node_type.provider.clone());
+    p.insert(keys::PROP_OS.into(), "linux".into());
+    p.insert(
+        keys::PROP_ZONE.into(),
+        node_type.zone.clone().unwrap_or_else(|| "global".into()),
+    );
+    p.insert(keys::PROP_CAPACITY_TYPE.into(), "on-demand".into());
+    if let Some(region) = &node_type.region {
+        p.insert(keys::PROP_REGION.into(), region.clone());
+    }
+    p
+}
+
+/// Whether a host can be handed to a new claim at all: `available`, usable operational
+/// status, and no claim holding it.
+///
+/// Source: domain.md §2.1 ("free server" test); guide, "Server pinning" ("If that server is
+/// unavailable ...").
+pub fn is_free(state: &HostState, holder: Option<&Holder>) -> bool {
+    state.provisioning == ProvisioningState::Available
+        && state.operational.is_usable()
+        && holder.is_none()
+}
+
+/// Whether the host's inspected CPUs and memory cover the node type's resources. GPUs are
+/// not checked: the platform selects GPU hardware by labels only.
+///
+/// Source: domain.md §2.1 step 2.
+pub fn has_enough_hardware(host: &Host, node_type: &NodeTypeInfo) -> bool {
+    let cpu_ok = node_type
+        .cpus
+        .is_none_or(|need| host.cpus.is_some_and(|have| f64::from(have) >= need));
+    let mem_ok = node_type
+        .memory_bytes
+        .is_none_or(|need| host.memory_bytes.is_some_and(|have| have as f64 >= need));
+    cpu_ok && mem_ok
+}
+
+/// Whether a node type may claim a host now: free, selector matches, enough hardware.
+///
+/// Source: domain.md §2.1 step 2; guide, "Label strategy".
+pub fn is_eligible(fleet: &Fleet, host: HostId, free: bool, matches: bool, t: NodeTypeId) -> bool {
+    free && matches && has_enough_hardware(fleet.host(host), fleet.node_type(t))
+}
+
+/// A request for a node type: the requirements of a claim or pool, and the resources it asks for.
+#[derive(Clone, Debug, Default)]
+pub struct TypeRequest<'a> {
+    pub provider: Option<&'a str>,
+    pub requirements: &'a [PropertyRequirement],
+    /// Resource names the request asks for (e.g. `nvidia.com/gpu`).
+    pub requested_resources: Vec<&'a str>,
+}
+
+impl<'a> TypeRequest<'a> {
+    pub fn of_claim(fleet: &'a Fleet, c: ClaimId) -> Self {
+        let spec = &fleet.claim(c).object.spec;
+        TypeRequest {
+            provider: spec.provider_ref.as_deref(),
+            requirements: &spec.requirements,
+            requested_resources: spec.desired_capacity.keys().map(String::as_str).collect(),
+        }
+    }
+
+    /// Naming a type through `vcluster.com/node-type` counts as asking for its resources
+    /// (domain.md §2.2, [INFERRED]).
+    fn names_a_type(&self) -> bool {
+        self.requirements.iter().any(|r| {
+            r.operator == PropertyOperator::In
+                && (r.key == keys::PROP_NODE_TYPE || r.key == keys::PROP_INSTANCE_TYPE)
+        })
+    }
+}
+
+/// Whether a node type can serve a request, leaving capacity aside: every requirement
+/// holds, and a type with extended resources (GPUs) only serves requests that ask for them.
+///
+/// Source: guide, "Heterogeneous GPU fleets"; domain.md §2.2 ("a cluster that does not request
+/// a GPU never gets a GPU node type").
+pub fn type_serves_request<V: FleetView + ?Sized>(
+    view: &V,
+    t: NodeTypeId,
+    request: &TypeRequest,
+) -> bool {
+    let info = view.fleet().node_type(t);
+    if request.provider.is_some_and(|p| p != info.provider) {
+        return false;
+    }
+    let extended_ok = request.names_a_type()
+        || info
+            .extended_resources
+            .iter()
+            .all(|r| request.requested_resources.contains(&r.as_str()));
+    if !extended_ok {
+        return false;
+    }
+    let props = view.selection_properties(t);
+    request.requirements.iter().all(|r| r.satisfied_by(&props))
+}
+
+/// Which node type a request gets: among the types that serve it and have an eligible host,
+/// the cheapest; ties go to the lower name [UNCERTAIN: the platform's tie-break is not
+/// documented]. A request with no requirements gets the cheapest available type.
+///
+/// Source: guide, "Cost configuration" and "Heterogeneous GPU fleets"
+/// ("The platform selects the cheapest matching type"; "If the tenant omits a selector, the
+/// platform picks the cheapest available type").
+pub fn choose_node_type<V: FleetView + ?Sized>(
+    view: &V,
+    request: &TypeRequest,
+) -> Option<NodeTypeId> {
+    let fleet = view.fleet();
+    fleet
+        .node_type_ids()
+        .filter(|&t| view.available(t) > 0 && type_serves_request(view, t, request))
+        .min_by(|&a, &b| {
+            let (ta, tb) = (fleet.node_type(a), fleet.node_type(b));
+            ta.cost.cmp(&tb.cost).then_with(|| ta.name.cmp(&tb.name))
+        })
+}
+
+/// The node type a claim has or would get: its `typeRef`, else [`choose_node_type`].
+pub fn claim_node_type<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Option<NodeTypeId> {
+    let fleet = view.fleet();
+    let claim = fleet.claim(c);
+    if claim.type_ref.is_some() {
+        return claim.node_type;
+    }
+    choose_node_type(view, &TypeRequest::of_claim(fleet, c))
+}
+
+/// Why a pinned server cannot be claimed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum PinFailure {
+    UnknownServer { server: String },
+    WrongProvider { server: String, node_type: String },
+    NotAvailable { server: String, state: String },
+    AlreadyClaimed { server: String, by: String },
+    NotOperational { server: String, status: String },
+    SelectorMismatch { server: String, node_type: String },
+    NotEnoughHardware { server: String, node_type: String },
+}
+
+impl fmt::Display for PinFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PinFailure::UnknownServer { server } => write!(f, "server {server} does not exist"),
+            PinFailure::WrongProvider { server, node_type } => write!(
+                f,
+                "server {server} is not in the namespace node type {node_type} claims from"
+            ),
+            PinFailure::NotAvailable { server, state } => {
+                write!(f, "server {server} is {state}, not available")
+            }
+            PinFailure::AlreadyClaimed { server, by } => {
+                write!(f, "server {server} is already claimed by {by}")
+            }
+            PinFailure::NotOperational { server, status } => {
+                write!(f, "server {server} has operational status {status}")
+            }
+            PinFailure::SelectorMismatch { server, node_type } => write!(
+                f,
+                "server {server}'s labels do not match node type {node_type}'s selector"
+            ),
+            PinFailure::NotEnoughHardware { server, node_type } => write!(
+                f,
+                "server {server} has less inspected CPU or memory than node type {node_type} needs"
+            ),
+        }
+    }
+}
+
+/// Whether a pin also requires the server to match the node type's selector and hardware.
+/// The docs do not say whether `server-name` bypasses them [UNCERTAIN, domain.md §3 item 3];
+/// gpufleet checks them, so a preview never promises a server the type would not take.
+pub const PIN_CHECKS_SELECTOR: bool = true;
+
+/// Which server a claim of node type `t` gets. A pin claims only the named server and fails
+/// when it is unavailable, never falling back to another. Without a pin, the first eligible
+/// host by name [UNCERTAIN: the platform's pick order is not documented].
+///
+/// Source: guide, "Server pinning" ("The platform claims only the named server. If that server
+/// is unavailable, provisioning fails rather than selecting a different server.").
+pub fn choose_server<V: FleetView + ?Sized>(
+    view: &V,
+    t: NodeTypeId,
+    pin: Option<&str>,
+) -> Result<Option<HostId>, PinFailure> {
+    match pin {
+        Some(server) => check_pin(view, t, server).map(Some),
+        None => Ok(view.eligible_hosts(t).into_iter().next()),
+    }
+}
+
+/// Checks that a pinned server can be claimed by node type `t`.
+pub fn check_pin<V: FleetView + ?Sized>(
+    view: &V,
+    t: NodeTypeId,
+    server: &str,
+) -> Result<HostId, PinFailure> {
+    let fleet = view.fleet();
+    let info = fleet.node_type(t);
+    let server_s = server.to_string();
+    let candidates = fleet.hosts_named(server);
+    let Some(&h) = candidates
+        .iter()
+        .find(|&&h| fleet.host(h).namespace == info.namespace)
+        .or(candidates.first())
+    else {
+        return Err(PinFailure::UnknownServer { server: server_s });
+    };
+    let host = fleet.host(h);
+    if host.namespace != info.namespace {
+        return Err(PinFailure::WrongProvider {
+            server: server_s,
+            node_type: info.name.clone(),
+        });
+    }
+    if let Some(holder) = view.holder(h) {
+        let by = match holder {
+            Holder::Claim(c) => fleet.claim(*c).key(),
+            Holder::Unknown(name) => name.clone(),
+        };
+        return Err(PinFailure::AlreadyClaimed {
+            server: server_s,
+            by,
+        });
+    }
+    if !host.state.operational.is_usable() {
+        return Err(PinFailure::NotOperational {
+            server: server_s,
+            status: format!("{:?}", host.state.operational).to_lowercase(),
+        });
+    }
+    if host.state.provisioning != ProvisioningState::Available {
+        return Err(PinFailure::NotAvailable {
+            server: server_s,
+            state: host.state.provisioning.as_str().to_string(),
+        });
+    }
+    if PIN_CHECKS_SELECTOR {
+        if !view.derived(h).matches.contains(&t) {
+            return Err(PinFailure::SelectorMismatch {
+                server: server_s,
+                node_type: info.name.clone(),
+            });
+        }
+        if !has_enough_hardware(host, info) {
+            return Err(PinFailure::NotEnoughHardware {
+                server: server_s,
+                node_type: info.name.clone(),
+            });
+        }
+    }
+    Ok(h)
+}
+
+/// How many servers a waiting claim could get now: its pinned server if that one passes
+/// [`check_pin`], else the eligible hosts of the type it has or would get.
+pub fn claim_candidates<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> u32 {
+    let Some(t) = claim_node_type(view, c) else {
+        return 0;
+    };
+    let pin = view.claim_properties(c).get(keys::SERVER_NAME);
+    match pin {
+        Some(server) => u32::from(check_pin(view, t, server).is_ok()),
+        None => view.available(t),
+    }
+}
+
+/// Where a waiting claim would land now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// The claim gets this server.
+    Server { node_type: NodeTypeId, host: HostId },
+    /// No node type serves the claim, or its type has no eligible server: it waits.
+    Waiting { node_type: Option<NodeTypeId> },
+    /// The pinned server cannot be claimed; provisioning fails.
+    PinFailed {
+        node_type: NodeTypeId,
+        failure: PinFailure,
+    },
+}
+
+/// Where a claim lands: its node type ([`claim_node_type`]), then its server
+/// ([`choose_server`]), honouring a pin without fallback.
+///
+/// Source: domain.md §2.1; guide, "Server pinning".
+pub fn place_claim<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Placement {
+    let pin = view.claim_properties(c).get(keys::SERVER_NAME).cloned();
+    let node_type = match (claim_node_type(view, c), &pin) {
+        (Some(t), _) => t,
+        // A pinned, unbound claim still needs a type; take one that matches the server.
+        (None, Some(server)) => match pinned_type(view, c, server) {
+            Some(t) => t,
+            None => return Placement::Waiting { node_type: None },
+        },
+        (None, None) => return Placement::Waiting { node_type: None },
+    };
+    match choose_server(view, node_type, pin.as_deref()) {
+        Ok(Some(host)) => Placement::Server { node_type, host },
+        Ok(None) => Placement::Waiting {
+            node_type: Some(node_type),
+        },
+        Err(failure) => Placement::PinFailed { node_type, failure },
+    }
+}
+
+/// For an unbound pinned claim: the cheapest type that serves it and matches the server.
+fn pinned_type<V: FleetView + ?Sized>(view: &V, c: ClaimId, server: &str) -> Option<NodeTypeId> {
+    let fleet = view.fleet();
+    let request = TypeRequest::of_claim(fleet, c);
+    let hosts = fleet.hosts_named(server);
+    fleet
+        .node_type_ids()
+        .filter(|&t| type_serves_request(view, t, &request))
+        .filter(|&t| hosts.iter().any(|&h| view.derived(h).matches.contains(&t)))
+        .min_by_key(|&t| (fleet.node_type(t).cost, fleet.node_type(t).name.clone()))
+}
+
+/// The image a claim should run, as URL and checksum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DesiredImage {
+    /// The OSImage named by `vcluster.com/os-image`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image: Option<String>,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// Why a claim's desired image cannot be worked out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum ImageProblem {
+    NoImageConfigured,
+    MissingOsImage { name: String },
+    OsImageWithoutUrl { name: String },
+    UnknownNodeType,
+}
+
+impl fmt::Display for ImageProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageProblem::NoImageConfigured => f.write_str("no OS image is configured"),
+            ImageProblem::MissingOsImage { name } => write!(f, "OSImage {name} does not exist"),
+            ImageProblem::OsImageWithoutUrl { name } => write!(f, "OSImage {name} has no URL"),
+            ImageProblem::UnknownNodeType => f.write_str("the claim's node type is unknown"),
+        }
+    }
+}
+
+/// The OSImage a node type points at: its own `vcluster.com/os-image`, else its provider's.
+///
+/// Source: domain.md §2.4 (type properties over provider properties).
+pub fn type_os_image<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> Option<String> {
+    let fleet = view.fleet();
+    view.type_properties(t)
+        .get(keys::OS_IMAGE)
+        .or_else(|| {
+            fleet
+                .provider(&fleet.node_type(t).provider)
+                .and_then(|p| p.spec.properties.get(keys::OS_IMAGE))
+        })
+        .cloned()
+}
+
+/// A claim's properties merged as the platform merges them: provider, then node type, then
+/// claim; the most specific wins.
+///
+/// Source: domain.md §2.4 ("NodeClaim properties > NodeType properties > NodeProvider").
+pub fn merged_properties<V: FleetView + ?Sized>(view: &V, c: ClaimId, t: NodeTypeId) -> Labels {
+    let fleet = view.fleet();
+    let info = fleet.node_type(t);
+    let mut p = fleet
+        .provider(&info.provider)
+        .map(|p| p.spec.properties.clone())
+        .unwrap_or_default();
+    p.extend(
+        view.type_properties(t)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    p.extend(
+        view.claim_properties(c)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    p
+}
+
+/// The image a claim should run: `vcluster.com/os-image` resolved to its OSImage's URL and
+/// checksum. Direct `metal3.vcluster.com/image-*` properties override the OSImage's
+/// [UNCERTAIN: precedence undocumented, domain.md §2.4].
+///
+/// Source: guide, "Rotating OS images"; domain.md §2.7.
+pub fn desired_image<V: FleetView + ?Sized>(
+    view: &V,
+    c: ClaimId,
+) -> Result<DesiredImage, ImageProblem> {
+    let t = view
+        .fleet()
+        .claim(c)
+        .node_type
+        .ok_or(ImageProblem::UnknownNodeType)?;
+    desired_image_for(view, c, t)
+}
+
+fn desired_image_for<V: FleetView + ?Sized>(
+    view: &V,
+    c: ClaimId,
+    t: NodeTypeId,
+) -> Result<DesiredImage, ImageProblem> {
+    let props = merged_properties(view, c, t);
+    let mut image = match props.get(keys::OS_IMAGE) {
+        Some(name) => {
+            let os = view
+                .os_image(name)
+                .ok_or_else(|| ImageProblem::MissingOsImage { name: name.clone() })?;
+            DesiredImage {
+                os_image: Some(name.clone()),
+                url: os.url().unwrap_or_default().to_string(),
+                checksum: os.checksum().map(str::to_string),
+            }
+        }
+        None => DesiredImage {
+            os_image: None,
+            url: String::new(),
+            checksum: None,
+        },
+    };
+    if let Some(url) = props.get(keys::IMAGE_URL).filter(|u| !u.is_empty()) {
+        image.url = url.clone();
+    }
+    if let Some(sum) = props.get(keys::IMAGE_CHECKSUM).filter(|s| !s.is_empty()) {
+        image.checksum = Some(sum.clone());
+    }
+    if image.url.is_empty() {
+        return Err(match image.os_image {
+            Some(name) => ImageProblem::OsImageWithoutUrl { name },
+            None => ImageProblem::NoImageConfigured,
+        });
+    }
+    Ok(image)
+}
+
+/// Whether a claim's server runs the image it should.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "drift", rename_all = "snake_case")]
+pub enum Drift {
+    InSync,
+    /// The platform will roll the claim over (guide, "Rotating OS images").
+    Drifted {
+        desired: DesiredImage,
+        actual_url: String,
+    },
+    /// No held server, or nothing to compare.
+    Unknown {
+        why: String,
+    },
+}
+
+impl Drift {
+    pub fn is_drifted(&self) -> bool {
+        matches!(self, Drift::Drifted { .. })
+    }
+}
+
+/// Drift: the claim's desired image (claim > node type > provider, through its OSImage)
+/// against the image its server was provisioned with. Drifted if the URL or checksum differ.
+///
+/// Source: guide, "Rotating OS images" ("The node type change causes drift. The platform
+/// detects that running Machines no longer match the node type and rolls them over").
+pub fn claim_drift<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Drift {
+    let fleet = view.fleet();
+    let claim = fleet.claim(c);
+    let Some(h) = claim.host else {
+        return Drift::Unknown {
+            why: "the claim holds no server".into(),
+        };
+    };
+    let Some(actual) = fleet.host(h).actual_image() else {
+        return Drift::Unknown {
+            why: "the server reports no image".into(),
+        };
+    };
+    let desired = match desired_image(view, c) {
+        Ok(d) => d,
+        Err(problem) => {
+            return Drift::Unknown {
+                why: problem.to_string(),
+            };
+        }
+    };
+    let checksum_differs = match (&desired.checksum, &actual.checksum) {
+        (Some(want), Some(have)) => want != have,
+        _ => false,
+    };
+    if desired.url != actual.url || checksum_differs {
+        Drift::Drifted {
+            actual_url: actual.url.clone(),
+            desired,
+        }
+    } else {
+        Drift::InSync
+    }
+}
+
+/// GPUs in a host: its `gpu-count` label, else the `nvidia.com/gpu` of the node type that
+/// holds it, else of the first node type that matches it.
+///
+/// Source: guide, "Recommended labels" (`gpu-count`), "One node type per hardware profile".
+pub fn host_gpus(
+    fleet: &Fleet,
+    labels: &Labels,
+    holder_type: Option<NodeTypeId>,
+    matches: &[NodeTypeId],
+) -> u32 {
+    if let Some(n) = labels.get(keys::GPU_COUNT).and_then(|v| v.parse().ok()) {
+        return n;
+    }
+    holder_type
+        .into_iter()
+        .chain(matches.iter().copied())
+        .map(|t| fleet.node_type(t).gpus)
+        .find(|&g| g > 0)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Quantity;
+
+    fn resources(pairs: &[(&str, &str)]) -> ResourceList {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Quantity::new(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn default_cost_follows_the_guide() {
+        // 96 CPUs, 768Gi (824.6 GB), 8 GPUs: 960 + 1649 + 80000.
+        let h100 = resources(&[("cpu", "96"), ("memory", "768Gi"), ("nvidia.com/gpu", "8")]);
+        assert_eq!(default_cost(&h100), 960 + 1649 + 80000);
+        assert_eq!(default_cost(&resources(&[("cpu", "500m")])), 5);
+        assert_eq!(default_cost(&resources(&[("memory", "1G")])), 2);
+        assert_eq!(
+            default_cost(&resources(&[("example.com/fpga", "2")])),
+            20000
+        );
+        assert_eq!(default_cost(&ResourceList::new()), 0);
+    }
+
+    #[test]
+    fn explicit_cost_wins() {
+        let r = resources(&[("cpu", "96")]);
+        assert_eq!(
+            effective_cost(&r, Some(500000)),
+            (500000, CostSource::Explicit)
+        );
+        assert_eq!(effective_cost(&r, None), (960, CostSource::Default));
+    }
+}

@@ -1,0 +1,190 @@
+//! A host's state: Metal3's provisioning state together with its operational status
+//! (domain.md §2.9: `error` is an operational status, not a provisioning state).
+
+use crate::model::BareMetalHost;
+use serde::Serialize;
+use std::fmt;
+
+/// `status.provisioning.state` of a BareMetalHost.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProvisioningState {
+    /// Just created, no state yet.
+    None,
+    Unmanaged,
+    Registering,
+    Inspecting,
+    MatchProfile,
+    Preparing,
+    /// Free for claims. Metal3's deprecated `ready` reads as this.
+    Available,
+    Provisioning,
+    Provisioned,
+    ExternallyProvisioned,
+    Deprovisioning,
+    PoweringOffBeforeDelete,
+    Deleting,
+    /// A state this version of gpufleet does not know; shown verbatim.
+    Other(String),
+}
+
+impl ProvisioningState {
+    pub fn parse(s: &str) -> Self {
+        use ProvisioningState::*;
+        match s {
+            "" => None,
+            "unmanaged" => Unmanaged,
+            "registering" => Registering,
+            "inspecting" => Inspecting,
+            "match profile" => MatchProfile,
+            "preparing" => Preparing,
+            "available" | "ready" => Available,
+            "provisioning" => Provisioning,
+            "provisioned" => Provisioned,
+            "externally provisioned" => ExternallyProvisioned,
+            "deprovisioning" => Deprovisioning,
+            "powering off before delete" => PoweringOffBeforeDelete,
+            "deleting" => Deleting,
+            other => Other(other.to_string()),
+        }
+    }
+
+    /// The spelling Metal3 uses.
+    pub fn as_str(&self) -> &str {
+        use ProvisioningState::*;
+        match self {
+            None => "none",
+            Unmanaged => "unmanaged",
+            Registering => "registering",
+            Inspecting => "inspecting",
+            MatchProfile => "match profile",
+            Preparing => "preparing",
+            Available => "available",
+            Provisioning => "provisioning",
+            Provisioned => "provisioned",
+            ExternallyProvisioned => "externally provisioned",
+            Deprovisioning => "deprovisioning",
+            PoweringOffBeforeDelete => "powering off before delete",
+            Deleting => "deleting",
+            Other(s) => s,
+        }
+    }
+}
+
+/// `status.operationalStatus` of a BareMetalHost.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperationalStatus {
+    Ok,
+    Discovered,
+    Error,
+    Delayed,
+    Detached,
+    Servicing,
+    /// Not reported yet.
+    Unknown,
+    Other(String),
+}
+
+impl OperationalStatus {
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            None | Some("") => OperationalStatus::Unknown,
+            Some("OK") => OperationalStatus::Ok,
+            Some("discovered") => OperationalStatus::Discovered,
+            Some("error") => OperationalStatus::Error,
+            Some("delayed") => OperationalStatus::Delayed,
+            Some("detached") => OperationalStatus::Detached,
+            Some("servicing") => OperationalStatus::Servicing,
+            Some(other) => OperationalStatus::Other(other.to_string()),
+        }
+    }
+
+    /// Whether the platform can hand the host to a claim (domain.md §2.1, "free server").
+    pub fn is_usable(&self) -> bool {
+        !matches!(self, OperationalStatus::Error | OperationalStatus::Detached)
+    }
+}
+
+/// What the dashboard shows as a host's state: "provisioned", "provisioned (error)".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct HostState {
+    pub provisioning: ProvisioningState,
+    pub operational: OperationalStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+impl HostState {
+    pub fn of(host: &BareMetalHost) -> Self {
+        let status = host.status.as_ref();
+        let text = |f: Option<&String>| f.filter(|s| !s.is_empty()).cloned();
+        HostState {
+            provisioning: ProvisioningState::parse(
+                status
+                    .and_then(|s| s.provisioning.as_ref())
+                    .map(|p| p.state.as_str())
+                    .unwrap_or(""),
+            ),
+            operational: OperationalStatus::parse(
+                status.and_then(|s| s.operational_status.as_deref()),
+            ),
+            error_type: text(status.and_then(|s| s.error_type.as_ref())),
+            error_message: text(status.and_then(|s| s.error_message.as_ref())),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.operational == OperationalStatus::Error
+    }
+
+    /// Key used to count hosts by state: the label the dashboard shows.
+    pub fn label(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for HostState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.provisioning.as_str())?;
+        match &self.operational {
+            OperationalStatus::Error => f.write_str(" (error)"),
+            OperationalStatus::Detached => f.write_str(" (detached)"),
+            OperationalStatus::Servicing => f.write_str(" (servicing)"),
+            OperationalStatus::Delayed => f.write_str(" (delayed)"),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::host::{BareMetalHostStatus, Provisioning};
+
+    #[test]
+    fn error_is_shown_beside_the_provisioning_state() {
+        let host = BareMetalHost {
+            status: Some(BareMetalHostStatus {
+                operational_status: Some("error".into()),
+                error_type: Some("provisioning error".into()),
+                provisioning: Some(Provisioning {
+                    state: "provisioned".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let s = HostState::of(&host);
+        assert_eq!(s.to_string(), "provisioned (error)");
+        assert!(s.is_error());
+        assert_eq!(HostState::of(&BareMetalHost::default()).to_string(), "none");
+        assert_eq!(
+            ProvisioningState::parse("ready"),
+            ProvisioningState::Available
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Counts per rack, datacenter, NVLink domain, tenant and node type: hosts by state and
+//! GPUs total, free and claimed.
+
+use super::{Fleet, FleetView, HostId, UNLABELLED};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupCounts {
+    pub name: String,
+    pub hosts: u32,
+    /// Hosts by state as the dashboard shows it ("available", "provisioned (error)").
+    pub states: BTreeMap<String, u32>,
+    pub hosts_in_error: u32,
+    pub gpus_total: u32,
+    /// GPUs on hosts free for a new claim.
+    pub gpus_free: u32,
+    /// GPUs on hosts a claim holds.
+    pub gpus_claimed: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub fleet: GroupCounts,
+    pub datacenters: Vec<GroupCounts>,
+    pub racks: Vec<GroupCounts>,
+    pub nvlink_domains: Vec<GroupCounts>,
+    pub tenants: Vec<GroupCounts>,
+    pub node_types: Vec<GroupCounts>,
+}
+
+/// Counts over a set of hosts.
+pub fn count_hosts<V: FleetView + ?Sized>(
+    view: &V,
+    name: &str,
+    hosts: impl IntoIterator<Item = HostId>,
+) -> GroupCounts {
+    let fleet = view.fleet();
+    let mut g = GroupCounts {
+        name: name.to_string(),
+        ..GroupCounts::default()
+    };
+    for h in hosts {
+        let host = fleet.host(h);
+        let gpus = view.derived(h).gpus;
+        g.hosts += 1;
+        *g.states.entry(host.state.label()).or_default() += 1;
+        g.hosts_in_error += u32::from(host.state.is_error());
+        g.gpus_total += gpus;
+        if view.holder(h).is_some() {
+            g.gpus_claimed += gpus;
+        } else if view.is_free(h) {
+            g.gpus_free += gpus;
+        }
+    }
+    g
+}
+
+pub fn summarize(fleet: &Fleet) -> Summary {
+    let groups = fleet.groups();
+    let by = |map: &BTreeMap<String, Vec<HostId>>| -> Vec<GroupCounts> {
+        map.iter()
+            .map(|(name, hosts)| count_hosts(fleet, name, hosts.iter().copied()))
+            .collect()
+    };
+    let tenants = groups
+        .tenants
+        .iter()
+        .map(|(name, t)| {
+            let hosts: BTreeSet<HostId> = t
+                .reserved_hosts
+                .iter()
+                .chain(t.held_hosts.iter())
+                .copied()
+                .collect();
+            count_hosts(fleet, name, hosts)
+        })
+        .collect();
+    let node_types = fleet
+        .node_type_ids()
+        .map(|t| {
+            count_hosts(
+                fleet,
+                &fleet.node_type(t).name,
+                fleet.type_hosts(t).iter().copied(),
+            )
+        })
+        .collect();
+    Summary {
+        fleet: count_hosts(fleet, "fleet", fleet.host_ids()),
+        datacenters: by(&groups.datacenters),
+        racks: by(&groups.racks),
+        nvlink_domains: by(&groups.nvlink_domains),
+        tenants,
+        node_types,
+    }
+}
+
+/// Whether a group name stands for hosts without the grouping label.
+pub fn is_unlabelled(name: &str) -> bool {
+    name == UNLABELLED || name.split('/').any(|part| part == UNLABELLED)
+}
