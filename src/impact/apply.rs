@@ -1,0 +1,27 @@
+//! Applying a change to a set of objects, as the API server would once the write lands.
+//! The simulator uses it as its "server"; tests use it to check previews against a rebuild.
+
+use super::label::select_hosts;
+use super::{ChangeError, LabelEdit};
+use crate::fleet::{Fleet, FleetObjects, FleetView};
+use std::sync::Arc;
+
+/// The objects after a label edit: only the edited hosts are new objects.
+pub fn apply_label_edit(fleet: &Fleet, edit: &LabelEdit) -> Result<FleetObjects, ChangeError> {
+    edit.validate()?;
+    let mut objects = fleet.objects().clone();
+    for h in select_hosts(fleet, &edit.targets)? {
+        let host = fleet.host(h);
+        let after = edit.apply_to(fleet.labels(h));
+        if &after == fleet.labels(h) {
+            continue;
+        }
+        let mut object = (*host.object).clone();
+        object.metadata.labels = Some(after);
+        objects.hosts.insert(
+            (host.namespace.clone(), host.name.clone()),
+            Arc::new(object),
+        );
+    }
+    Ok(objects)
+}

@@ -1,0 +1,321 @@
+//! Changes an operator can preview and apply: label edits, pins and OS image rotations.
+
+use crate::fleet::names::NameError;
+use crate::model::label_rules::{LabelError, validate_key, validate_value};
+use crate::model::selector::SelectorError;
+use crate::model::{LabelQuery, Labels, keys};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    Label(LabelEdit),
+    Pin(PinChange),
+    Rotate(Rotation),
+}
+
+/// Which hosts a label edit targets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostTargets {
+    /// Host names (`name` or `namespace/name`).
+    Names(Vec<String>),
+    /// A kubectl label selector.
+    #[serde(serialize_with = "serialize_display")]
+    Selector(LabelQuery),
+}
+
+fn serialize_display<S: serde::Serializer>(q: &LabelQuery, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(q)
+}
+
+/// Set and remove label keys on some hosts (kubectl label syntax: `key=value`, `key-`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LabelEdit {
+    pub targets: HostTargets,
+    pub set: Labels,
+    pub remove: BTreeSet<String>,
+}
+
+/// Pin a Machine (NodeClaim) to one server.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PinChange {
+    pub server: String,
+    pub node_type: String,
+    pub target: PinTarget,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinTarget {
+    /// An existing claim, by namespace and name.
+    Existing { namespace: String, name: String },
+    /// A new claim for a vCluster in a project.
+    New { vcluster: String, project: String },
+}
+
+/// Point a node type at another OSImage, existing or new.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rotation {
+    pub node_type: String,
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_image: Option<NewImage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewImage {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<String>,
+}
+
+/// Checksum types Ironic accepts (domain.md §1.6).
+pub const CHECKSUM_TYPES: &[&str] = &["md5", "sha256", "sha512", "auto"];
+
+/// Why a change cannot be previewed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChangeError {
+    Name(NameError),
+    Names(Vec<NameError>),
+    Label(LabelError),
+    Selector(SelectorError),
+    /// Free-form reason for malformed arguments.
+    Syntax(String),
+    PlatformOwnedLabel(String),
+    SetAndRemoved(String),
+    Empty,
+    NoHostSelected(String),
+    /// The guide says never to edit an OSImage in place.
+    EditsExistingImage {
+        name: String,
+    },
+    PinConflict(String),
+}
+
+impl fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChangeError::Name(e) => write!(f, "{e}"),
+            ChangeError::Names(es) => {
+                for (i, e) in es.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+            ChangeError::Label(e) => write!(f, "{e}"),
+            ChangeError::Selector(e) => write!(f, "{e}"),
+            ChangeError::Syntax(s) => f.write_str(s),
+            ChangeError::PlatformOwnedLabel(k) => write!(
+                f,
+                "label {k} is owned by the platform (it marks the claim holding the host); gpufleet will not edit it"
+            ),
+            ChangeError::SetAndRemoved(k) => write!(f, "label {k} is both set and removed"),
+            ChangeError::Empty => f.write_str("the edit sets and removes no label"),
+            ChangeError::NoHostSelected(s) => write!(f, "selector {s} selects no host"),
+            ChangeError::EditsExistingImage { name } => write!(
+                f,
+                "OSImage {name} exists with another URL or checksum; editing an OSImage in place \
+                 does not re-provision running Machines (guide, \"Rotating OS images\"): create a new \
+                 OSImage under a new name"
+            ),
+            ChangeError::PinConflict(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::error::Error for ChangeError {}
+
+impl From<NameError> for ChangeError {
+    fn from(e: NameError) -> Self {
+        ChangeError::Name(e)
+    }
+}
+impl From<LabelError> for ChangeError {
+    fn from(e: LabelError) -> Self {
+        ChangeError::Label(e)
+    }
+}
+impl From<SelectorError> for ChangeError {
+    fn from(e: SelectorError) -> Self {
+        ChangeError::Selector(e)
+    }
+}
+
+impl LabelEdit {
+    /// Reads kubectl label arguments: `key=value` sets, `key-` removes. Validates every
+    /// key and value by the Kubernetes rules and refuses the platform's own labels.
+    pub fn parse_args<S: AsRef<str>>(
+        targets: HostTargets,
+        args: &[S],
+    ) -> Result<Self, ChangeError> {
+        let mut set = Labels::new();
+        let mut remove = BTreeSet::new();
+        for arg in args {
+            for token in arg.as_ref().split_whitespace() {
+                if let Some((k, v)) = token.split_once('=') {
+                    validate_key(k)?;
+                    validate_value(v)?;
+                    set.insert(k.to_string(), v.to_string());
+                } else if let Some(k) = token.strip_suffix('-') {
+                    validate_key(k)?;
+                    remove.insert(k.to_string());
+                } else {
+                    return Err(ChangeError::Syntax(format!(
+                        "{token:?} is neither key=value nor key- (kubectl label syntax)"
+                    )));
+                }
+            }
+        }
+        let edit = LabelEdit {
+            targets,
+            set,
+            remove,
+        };
+        edit.validate()?;
+        Ok(edit)
+    }
+
+    pub fn validate(&self) -> Result<(), ChangeError> {
+        if self.set.is_empty() && self.remove.is_empty() {
+            return Err(ChangeError::Empty);
+        }
+        for (k, v) in &self.set {
+            validate_key(k)?;
+            validate_value(v)?;
+        }
+        for k in self.set.keys().chain(self.remove.iter()) {
+            validate_key(k)?;
+            if keys::PLATFORM_OWNED_HOST_LABELS.contains(&k.as_str()) {
+                return Err(ChangeError::PlatformOwnedLabel(k.clone()));
+            }
+        }
+        if let Some(k) = self.set.keys().find(|k| self.remove.contains(*k)) {
+            return Err(ChangeError::SetAndRemoved(k.clone()));
+        }
+        Ok(())
+    }
+
+    /// The labels a host ends with.
+    pub fn apply_to(&self, labels: &Labels) -> Labels {
+        let mut out = labels.clone();
+        for k in &self.remove {
+            out.remove(k);
+        }
+        out.extend(self.set.iter().map(|(k, v)| (k.clone(), v.clone())));
+        out
+    }
+
+    /// The edit that restores one host's labels (`before`) after this edit.
+    pub fn inverse_for(&self, host: &str, before: &Labels) -> LabelEdit {
+        let mut set = Labels::new();
+        let mut remove = BTreeSet::new();
+        for k in self.set.keys().chain(self.remove.iter()) {
+            match before.get(k) {
+                Some(v) => {
+                    set.insert(k.clone(), v.clone());
+                }
+                None => {
+                    remove.insert(k.clone());
+                }
+            }
+        }
+        LabelEdit {
+            targets: HostTargets::Names(vec![host.to_string()]),
+            set,
+            remove,
+        }
+    }
+
+    /// kubectl label arguments for this edit.
+    pub fn args(&self) -> Vec<String> {
+        self.set
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .chain(self.remove.iter().map(|k| format!("{k}-")))
+            .collect()
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Label(e) => {
+                let targets = match &e.targets {
+                    HostTargets::Names(n) if n.len() <= 3 => n.join(","),
+                    HostTargets::Names(n) => format!("{} hosts", n.len()),
+                    HostTargets::Selector(q) => format!("-l {q}"),
+                };
+                write!(f, "label {targets} {}", e.args().join(" "))
+            }
+            Change::Pin(p) => {
+                let target = match &p.target {
+                    PinTarget::Existing { namespace, name } => format!("claim {namespace}/{name}"),
+                    PinTarget::New { vcluster, project } => {
+                        format!("a new claim for vCluster {vcluster} in project {project}")
+                    }
+                };
+                write!(
+                    f,
+                    "pin {} to {target} as node type {}",
+                    p.server, p.node_type
+                )
+            }
+            Change::Rotate(r) => {
+                write!(f, "rotate node type {} to OSImage {}", r.node_type, r.image)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> HostTargets {
+        HostTargets::Names(vec!["h1".into()])
+    }
+
+    #[test]
+    fn reads_kubectl_label_syntax() {
+        let e =
+            LabelEdit::parse_args(names(), &["tenant=a", "maintenance-", "rack=r1 dc=x"]).unwrap();
+        assert_eq!(e.set.len(), 3);
+        assert!(e.remove.contains("maintenance"));
+        assert_eq!(e.args(), ["dc=x", "rack=r1", "tenant=a", "maintenance-"]);
+    }
+
+    #[test]
+    fn refuses_bad_edits_with_reasons() {
+        let err = |args: &[&str]| {
+            LabelEdit::parse_args(names(), args)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(&["bad key=v"]).contains("neither key=value"));
+        assert!(err(&["-x=1"]).contains("start and end with an alphanumeric"));
+        assert!(err(&["x=has/slash"]).contains("invalid label value"));
+        assert!(err(&["metal3.vcluster.com/node-claim-"]).contains("owned by the platform"));
+        assert!(err(&["a=1", "a-"]).contains("both set and removed"));
+        assert!(err(&[]).contains("sets and removes no label"));
+    }
+
+    #[test]
+    fn inverse_restores_labels() {
+        let before: Labels = [
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]
+        .into();
+        let e = LabelEdit::parse_args(names(), &["a=9", "b-", "c=3"]).unwrap();
+        let after = e.apply_to(&before);
+        assert_eq!(e.inverse_for("h1", &before).apply_to(&after), before);
+    }
+}

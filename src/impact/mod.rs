@@ -1,0 +1,523 @@
+//! Change impact: a pure function from (fleet, change) to what the change would do to
+//! every host, node type, claim and tenant, and which lints it introduces or resolves.
+//! The CLI's `preview`, the dashboard's live preview and the writer all use [`impact`].
+
+pub mod apply;
+pub mod change;
+pub(crate) mod label;
+pub mod overlay;
+mod pin;
+mod rotate;
+
+pub use change::{
+    Change, ChangeError, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation,
+};
+pub use overlay::Overlay;
+
+use crate::fleet::lints::{self, Lint};
+use crate::fleet::rules::{claim_candidates, type_os_image};
+use crate::fleet::tenancy::{TenantGpus, host_share};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
+use crate::model::{Labels, keys};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a change does to one host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostEffect {
+    /// The host already carries the requested labels.
+    NoChange,
+    /// Claimed: its labels change, but nothing happens until its Machine is deleted
+    /// (guide, "Updating labels without re-provisioning").
+    UnaffectedUntilDeleted,
+    /// Free or busy host whose set of eligible node types changes.
+    EligibilityChanges,
+    /// Labels change, but no node type gains or loses the host.
+    LabelsOnly,
+    /// A pin would claim the host.
+    ClaimedByPin,
+    /// The host's claim drifts and the platform would re-provision it.
+    ReprovisionedByRollover,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HostImpact {
+    pub name: String,
+    pub namespace: String,
+    pub claimed_by: Option<String>,
+    pub state: String,
+    pub effect: HostEffect,
+    /// Label keys whose value changes, with the new value.
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub labels_set: Labels,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels_removed: Vec<String>,
+    pub node_types_before: Vec<String>,
+    pub node_types_after: Vec<String>,
+    pub eligible_before: Vec<String>,
+    pub eligible_after: Vec<String>,
+    pub gpus: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeTypeImpact {
+    pub name: String,
+    pub available_before: u32,
+    pub available_after: u32,
+    /// Hosts that become eligible.
+    pub gained: Vec<String>,
+    /// Hosts that stop being eligible.
+    pub lost: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image_after: Option<String>,
+}
+
+/// What a change does to one claim (a Machine).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimEffect {
+    /// Drifts from its node type's image; the platform rolls it over (guide, "Rotating OS images").
+    RollsOver,
+    /// Holds a server whose labels change: no effect until the Machine is deleted.
+    UnaffectedUntilDeleted,
+    /// A waiting claim that had no candidate server and gets one.
+    BecomesSchedulable,
+    /// A waiting claim whose last candidate server goes away.
+    LosesLastCandidate,
+    /// A waiting claim that loses some, not all, of its candidate servers.
+    LosesACandidate,
+    /// The pin cannot be honoured; provisioning fails, never falling back (guide, "Server pinning").
+    PinFails,
+    PinSucceeds,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClaimImpact {
+    pub namespace: String,
+    pub name: String,
+    pub tenant: String,
+    pub node_type: Option<String>,
+    pub host: Option<String>,
+    pub rack: Option<String>,
+    pub gpus: u32,
+    pub effect: ClaimEffect,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates_before: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates_after: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TenantImpact {
+    pub name: String,
+    pub reserved_gpus_before: u32,
+    pub reserved_gpus_after: u32,
+    pub eligible_gpus_before: u32,
+    pub eligible_gpus_after: u32,
+}
+
+/// An object a write would touch, with the version the preview saw (the write's precondition).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectVersion {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `None` for an object the write creates.
+    pub resource_version: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Impact {
+    pub change: String,
+    pub objects: Vec<ObjectVersion>,
+    pub hosts: Vec<HostImpact>,
+    pub node_types: Vec<NodeTypeImpact>,
+    pub claims: Vec<ClaimImpact>,
+    pub tenants: Vec<TenantImpact>,
+    pub lints_introduced: Vec<Lint>,
+    pub lints_resolved: Vec<Lint>,
+    pub warnings: Vec<String>,
+}
+
+impl Impact {
+    pub fn claims_with(&self, effect: ClaimEffect) -> impl Iterator<Item = &ClaimImpact> {
+        self.claims.iter().filter(move |c| c.effect == effect)
+    }
+}
+
+/// What a change does, computed without writing anything. Deterministic: every list is
+/// in a fixed order.
+pub fn impact(fleet: &Fleet, change: &Change) -> Result<Impact, ChangeError> {
+    let plan = match change {
+        Change::Label(edit) => label::plan(fleet, edit)?,
+        Change::Pin(pin) => pin::plan(fleet, pin)?,
+        Change::Rotate(rotation) => rotate::plan(fleet, rotation)?,
+    };
+    Ok(finish(fleet, change, plan))
+}
+
+/// What a change-specific planner hands to the common diff.
+struct Plan<'a> {
+    overlay: Overlay<'a>,
+    /// Hosts to report even if the overlay leaves them as they are.
+    targets: Vec<HostId>,
+    /// Claims the planner has already judged (pin and rotation).
+    claims: Vec<ClaimImpact>,
+    /// Claims the common pass must not judge again.
+    judged: BTreeSet<ClaimId>,
+    host_effect: fn(&Fleet, &Overlay, HostId) -> HostEffect,
+    objects: Vec<ObjectVersion>,
+    warnings: Vec<String>,
+    /// Lints of objects outside the fleet (a new OSImage).
+    extra_lints_after: Vec<Lint>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(fleet: &'a Fleet, host_effect: fn(&Fleet, &Overlay, HostId) -> HostEffect) -> Self {
+        Plan {
+            overlay: Overlay::new(fleet),
+            targets: Vec::new(),
+            claims: Vec::new(),
+            judged: BTreeSet::new(),
+            host_effect,
+            objects: Vec::new(),
+            warnings: Vec::new(),
+            extra_lints_after: Vec::new(),
+        }
+    }
+}
+
+fn type_names(fleet: &Fleet, ts: &[NodeTypeId]) -> Vec<String> {
+    ts.iter()
+        .map(|&t| fleet.node_type(t).name.clone())
+        .collect()
+}
+
+fn holder_name(fleet: &Fleet, holder: Option<&Holder>) -> Option<String> {
+    match holder? {
+        Holder::Claim(c) => Some(fleet.claim(*c).key()),
+        Holder::Unknown(k) => Some(k.clone()),
+    }
+}
+
+fn finish(fleet: &Fleet, change: &Change, plan: Plan) -> Impact {
+    let overlay = &plan.overlay;
+    let mut hosts_in_scope: BTreeSet<HostId> = plan.targets.iter().copied().collect();
+    hosts_in_scope.extend(overlay.touched_hosts());
+
+    let hosts = hosts_in_scope
+        .iter()
+        .map(|&h| host_impact(fleet, overlay, h, (plan.host_effect)(fleet, overlay, h)))
+        .collect();
+
+    let touched_types = overlay.touched_types();
+    let node_types = touched_types
+        .iter()
+        .filter_map(|&t| node_type_impact(fleet, overlay, t, &hosts_in_scope))
+        .collect();
+
+    let mut claims = plan.claims.clone();
+    claims.extend(held_claims_unaffected(
+        fleet,
+        overlay,
+        &hosts_in_scope,
+        &plan.judged,
+    ));
+    claims.extend(waiting_claims(
+        fleet,
+        overlay,
+        &touched_types,
+        &hosts_in_scope,
+        &plan.judged,
+    ));
+    claims
+        .sort_by(|a, b| (&a.namespace, &a.name, a.effect).cmp(&(&b.namespace, &b.name, b.effect)));
+
+    let tenants = tenant_impacts(fleet, overlay, &hosts_in_scope);
+
+    // Only hosts whose labels or holder change can change a host or domain lint.
+    let touched_hosts: BTreeSet<HostId> = overlay.touched_hosts().collect();
+    let scope = LintScope {
+        hosts: &touched_hosts,
+        types: &touched_types,
+    };
+    let before = scope.lints(fleet);
+    let mut after = scope.lints(overlay);
+    after.extend(plan.extra_lints_after.iter().cloned());
+    let keys_before: BTreeSet<_> = before.iter().map(Lint::key).collect();
+    let keys_after: BTreeSet<_> = after.iter().map(Lint::key).collect();
+    let mut lints_introduced: Vec<Lint> = after
+        .iter()
+        .filter(|l| !keys_before.contains(&l.key()))
+        .cloned()
+        .collect();
+    let mut lints_resolved: Vec<Lint> = before
+        .iter()
+        .filter(|l| !keys_after.contains(&l.key()))
+        .cloned()
+        .collect();
+    lints_introduced.sort();
+    lints_introduced.dedup();
+    lints_resolved.sort();
+    lints_resolved.dedup();
+
+    Impact {
+        change: change.to_string(),
+        objects: plan.objects,
+        hosts,
+        node_types,
+        claims,
+        tenants,
+        lints_introduced,
+        lints_resolved,
+        warnings: plan.warnings,
+    }
+}
+
+fn host_impact(fleet: &Fleet, overlay: &Overlay, h: HostId, effect: HostEffect) -> HostImpact {
+    let host = fleet.host(h);
+    let (before, after) = (fleet.labels(h), overlay.labels(h));
+    let labels_set = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let labels_removed = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .cloned()
+        .collect();
+    let (db, da) = (fleet.derived(h), overlay.derived(h));
+    HostImpact {
+        name: host.name.clone(),
+        namespace: host.namespace.clone(),
+        claimed_by: holder_name(fleet, overlay.holder(h)),
+        state: host.state.label(),
+        effect,
+        labels_set,
+        labels_removed,
+        node_types_before: type_names(fleet, &db.matches),
+        node_types_after: type_names(fleet, &da.matches),
+        eligible_before: type_names(fleet, &db.eligible),
+        eligible_after: type_names(fleet, &da.eligible),
+        gpus: da.gpus,
+    }
+}
+
+fn node_type_impact(
+    fleet: &Fleet,
+    overlay: &Overlay,
+    t: NodeTypeId,
+    hosts: &BTreeSet<HostId>,
+) -> Option<NodeTypeImpact> {
+    let mut gained = Vec::new();
+    let mut lost = Vec::new();
+    for &h in hosts {
+        let before = fleet.derived(h).eligible.contains(&t);
+        let after = overlay.derived(h).eligible.contains(&t);
+        if after && !before {
+            gained.push(fleet.host(h).name.clone());
+        } else if before && !after {
+            lost.push(fleet.host(h).name.clone());
+        }
+    }
+    let (image_before, image_after) = (type_os_image(fleet, t), type_os_image(overlay, t));
+    let image_changes = image_before != image_after;
+    let (available_before, available_after) = (fleet.available(t), overlay.available(t));
+    if gained.is_empty() && lost.is_empty() && available_before == available_after && !image_changes
+    {
+        return None;
+    }
+    Some(NodeTypeImpact {
+        name: fleet.node_type(t).name.clone(),
+        available_before,
+        available_after,
+        gained,
+        lost,
+        os_image_before: image_changes.then_some(image_before).flatten(),
+        os_image_after: image_changes.then_some(image_after).flatten(),
+    })
+}
+
+/// Base fields of a claim's line in the impact.
+fn claim_line(fleet: &Fleet, view: &dyn FleetView, c: ClaimId, effect: ClaimEffect) -> ClaimImpact {
+    let claim = fleet.claim(c);
+    let host = claim.host.map(|h| fleet.host(h));
+    ClaimImpact {
+        namespace: claim.namespace.clone(),
+        name: claim.name.clone(),
+        tenant: claim.tenant.clone(),
+        node_type: claim.node_type.map(|t| fleet.node_type(t).name.clone()),
+        host: host.map(|h| h.name.clone()),
+        rack: host.and_then(|h| h.label(keys::RACK)).map(str::to_string),
+        gpus: claim.host.map(|h| view.derived(h).gpus).unwrap_or_else(|| {
+            claim
+                .node_type
+                .map(|t| fleet.node_type(t).gpus)
+                .unwrap_or(0)
+        }),
+        effect,
+        reason: None,
+        candidates_before: None,
+        candidates_after: None,
+    }
+}
+
+/// Claims that hold a host whose labels change: the guide says nothing happens to them.
+fn held_claims_unaffected(
+    fleet: &Fleet,
+    overlay: &Overlay,
+    hosts: &BTreeSet<HostId>,
+    judged: &BTreeSet<ClaimId>,
+) -> Vec<ClaimImpact> {
+    hosts
+        .iter()
+        .filter(|&&h| fleet.labels(h) != overlay.labels(h))
+        .filter_map(|&h| match fleet.holder(h) {
+            Some(Holder::Claim(c)) if !judged.contains(c) => {
+                let mut line = claim_line(fleet, overlay, *c, ClaimEffect::UnaffectedUntilDeleted);
+                line.reason = Some(
+                    "labels are read only when a new Machine is claimed; no effect until this one is deleted"
+                        .into(),
+                );
+                Some(line)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Waiting claims whose candidate servers change.
+fn waiting_claims(
+    fleet: &Fleet,
+    overlay: &Overlay,
+    touched_types: &[NodeTypeId],
+    hosts: &BTreeSet<HostId>,
+    judged: &BTreeSet<ClaimId>,
+) -> Vec<ClaimImpact> {
+    let changed: BTreeSet<NodeTypeId> = touched_types
+        .iter()
+        .copied()
+        .filter(|&t| {
+            fleet.available(t) != overlay.available(t)
+                || fleet.type_properties(t) != overlay.type_properties(t)
+        })
+        .collect();
+    if changed.is_empty() {
+        return Vec::new();
+    }
+    let host_names: BTreeSet<&str> = hosts.iter().map(|&h| fleet.host(h).name.as_str()).collect();
+    // An unbound claim's type depends on which types have capacity at all.
+    let unbound_may_change = changed.iter().any(|&t| {
+        (fleet.available(t) == 0) != (overlay.available(t) == 0)
+            || fleet.type_properties(t) != overlay.type_properties(t)
+    });
+    let mut out = Vec::new();
+    for c in fleet.claim_ids() {
+        let claim = fleet.claim(c);
+        if claim.stage != ClaimStage::Pending || judged.contains(&c) {
+            continue;
+        }
+        let relevant = match (&claim.pin, claim.node_type) {
+            (Some(server), t) => {
+                host_names.contains(server.as_str()) || t.is_some_and(|t| changed.contains(&t))
+            }
+            (None, Some(t)) => changed.contains(&t),
+            (None, None) => unbound_may_change,
+        };
+        if !relevant {
+            continue;
+        }
+        let (before, after) = (claim_candidates(fleet, c), claim_candidates(overlay, c));
+        let effect = match (before, after) {
+            (0, a) if a > 0 => ClaimEffect::BecomesSchedulable,
+            (b, 0) if b > 0 => ClaimEffect::LosesLastCandidate,
+            (b, a) if a < b => ClaimEffect::LosesACandidate,
+            _ => continue,
+        };
+        let mut line = claim_line(fleet, overlay, c, effect);
+        line.candidates_before = Some(before);
+        line.candidates_after = Some(after);
+        out.push(line);
+    }
+    out
+}
+
+fn tenant_impacts(fleet: &Fleet, overlay: &Overlay, hosts: &BTreeSet<HostId>) -> Vec<TenantImpact> {
+    let before = fleet.tenant_gpus();
+    let mut after: TenantGpus = before.clone();
+    for &h in hosts {
+        after.add(&host_share(fleet, h), -1);
+        after.add(&host_share(overlay, h), 1);
+    }
+    let mut names: BTreeSet<&str> = fleet.groups().tenants.keys().map(String::as_str).collect();
+    names.extend(
+        hosts
+            .iter()
+            .filter_map(|&h| Fleet::host_tenant(overlay.labels(h))),
+    );
+    names
+        .into_iter()
+        .map(|name| TenantImpact {
+            name: name.to_string(),
+            reserved_gpus_before: before.reserved(name),
+            reserved_gpus_after: after.reserved(name),
+            eligible_gpus_before: before.eligible(name),
+            eligible_gpus_after: after.eligible(name),
+        })
+        .filter(|t| {
+            t.reserved_gpus_before != t.reserved_gpus_after
+                || t.eligible_gpus_before != t.eligible_gpus_after
+        })
+        .collect()
+}
+
+/// The part of the fleet whose lints a change can alter.
+struct LintScope<'s> {
+    hosts: &'s BTreeSet<HostId>,
+    types: &'s [NodeTypeId],
+}
+
+impl LintScope<'_> {
+    fn lints<V: FleetView + ?Sized>(&self, view: &V) -> Vec<Lint> {
+        let fleet = view.fleet();
+        let mut out = Vec::new();
+        for &h in self.hosts {
+            lints::host_lints(view, h, &mut out);
+        }
+        for &t in self.types {
+            lints::node_type_lints(view, t, &mut out);
+        }
+        // Domains the touched hosts were in or move to, with their members as the view has them.
+        let mut touched_by_domain: BTreeMap<&str, Vec<HostId>> = BTreeMap::new();
+        for &h in self.hosts {
+            if let Some(d) = fleet.labels(h).get(keys::NVLINK_DOMAIN) {
+                touched_by_domain.entry(d).or_default();
+            }
+            if let Some(d) = view.labels(h).get(keys::NVLINK_DOMAIN) {
+                touched_by_domain.entry(d).or_default().push(h);
+            }
+        }
+        for (domain, touched_members) in &touched_by_domain {
+            let mut members: Vec<HostId> = fleet
+                .groups()
+                .nvlink_domains
+                .get(*domain)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|h| !self.hosts.contains(h))
+                .chain(touched_members.iter().copied())
+                .collect();
+            members.sort();
+            lints::nvlink_domain_lints(view, domain, &members, &mut out);
+        }
+        out
+    }
+}
