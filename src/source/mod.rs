@@ -1,0 +1,5 @@
+//! Where fleet objects come from. `file` reads `kubectl get -o yaml|json` dumps; the live
+//! cluster and the simulator feed the same [`crate::fleet::FleetObjects`].
+
+pub mod decode;
+pub mod file;
