@@ -1,0 +1,328 @@
+//! The command line: `summary`, `lint`, `preview` and `generate`. Every command reads a
+//! fleet, calls the pure engine and prints a table for people or JSON for scripts.
+
+mod output;
+pub mod table;
+
+use crate::fleet::lints::{Severity, all_lints};
+use crate::fleet::{Fleet, summary};
+use crate::generate::{GenerateConfig, generate, to_yaml};
+use crate::impact::{
+    Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
+};
+use crate::model::LabelQuery;
+use crate::source::file::load_paths;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gpufleet",
+    version,
+    about = "A live view and a careful editor for GPU bare-metal fleets run by vMetal"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Hosts by state and GPUs (total, free, claimed) per datacenter, rack, NVLink domain,
+    /// tenant and node type.
+    Summary {
+        #[command(flatten)]
+        source: Source,
+        #[arg(long, short, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Fleet configurations the operators' guide warns about.
+    Lint {
+        #[command(flatten)]
+        source: Source,
+        #[arg(long, short, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        /// Exit with status 3 when a lint of this severity or worse is found.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// What a change would do to hosts, node types, claims and tenants. Writes nothing.
+    Preview {
+        #[command(flatten)]
+        source: Source,
+        #[arg(long, short, value_enum, default_value_t = Output::Table, global = true)]
+        output: Output,
+        #[command(subcommand)]
+        change: ChangeArgs,
+    },
+    /// Write a generated fleet as YAML (deterministic for a seed).
+    Generate {
+        #[arg(long, default_value_t = 500)]
+        hosts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of tenants (default: one per 800 hosts, 3 to 30).
+        #[arg(long)]
+        tenants: Option<usize>,
+        /// Number of claims (default: 80% of the hosts).
+        #[arg(long)]
+        claims: Option<usize>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Source {
+    /// Files or directories of `kubectl get -o yaml|json` output. Repeat the flag or
+    /// separate paths by commas for several.
+    #[arg(
+        long = "from-file",
+        short = 'f',
+        required = true,
+        value_delimiter = ','
+    )]
+    pub from_file: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChangeArgs {
+    /// Set or remove labels, kubectl style: `label HOST[,HOST...] KEY=VAL... KEY-...` or
+    /// `label -l SELECTOR KEY=VAL... KEY-...`.
+    Label {
+        /// Select hosts by a kubectl label selector instead of naming them.
+        #[arg(short = 'l', long = "selector")]
+        selector: Option<String>,
+        /// Without -l: HOST[,HOST...], then KEY=VAL and KEY- arguments.
+        #[arg(required = true, num_args = 1..)]
+        args: Vec<String>,
+    },
+    /// Pin a Machine (NodeClaim) to one server.
+    Pin {
+        server: String,
+        #[arg(long)]
+        node_type: String,
+        /// An existing claim, as NAMESPACE/NAME.
+        #[arg(long, conflicts_with_all = ["vcluster", "project"])]
+        claim: Option<String>,
+        /// For a new claim: the tenant vCluster.
+        #[arg(long, requires = "project")]
+        vcluster: Option<String>,
+        /// For a new claim: the project (namespace loft-p-PROJECT).
+        #[arg(long, requires = "vcluster")]
+        project: Option<String>,
+    },
+    /// Point a node type at another OSImage (an existing one, or a new one with --url).
+    Rotate {
+        node_type: String,
+        #[arg(long)]
+        image: String,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, requires = "url")]
+        checksum: Option<String>,
+        #[arg(long, requires = "url")]
+        checksum_type: Option<String>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Exit status when `lint --fail-on` finds something.
+pub const EXIT_LINTS_FOUND: u8 = 3;
+
+fn load_fleet(source: &Source) -> Result<Fleet> {
+    let report = load_paths(&source.from_file)?;
+    for problem in &report.problems {
+        eprintln!("warning: {problem}");
+    }
+    if !report.problems.is_empty() || !report.ignored.is_empty() {
+        eprintln!("{}", report.summary());
+    }
+    let fleet = Fleet::build(report.objects);
+    for w in fleet.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(fleet)
+}
+
+fn print(output: Output, value: &impl Serialize, table: impl FnOnce() -> String) -> Result<()> {
+    let text = match output {
+        Output::Json => serde_json::to_string_pretty(value)? + "\n",
+        Output::Table => table(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    match stdout.write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.wrap_err("cannot write to standard output"),
+    }
+}
+
+/// The change the `preview` arguments describe.
+pub fn change_from_args(args: &ChangeArgs) -> Result<Change> {
+    Ok(match args {
+        ChangeArgs::Label { selector, args } => {
+            let (targets, edits) = match selector {
+                Some(s) => (
+                    HostTargets::Selector(LabelQuery::parse(s)?),
+                    args.as_slice(),
+                ),
+                None => {
+                    let (hosts, rest) = args
+                        .split_first()
+                        .ok_or_else(|| eyre!("name the hosts, or select them with -l"))?;
+                    if hosts.contains('=') || hosts.ends_with('-') {
+                        bail!(
+                            "the first argument must name hosts (HOST[,HOST...]) or use -l SELECTOR; got {hosts:?}"
+                        );
+                    }
+                    let names = hosts
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    (HostTargets::Names(names), rest)
+                }
+            };
+            Change::Label(LabelEdit::parse_args(targets, edits)?)
+        }
+        ChangeArgs::Pin {
+            server,
+            node_type,
+            claim,
+            vcluster,
+            project,
+        } => {
+            let target = match (claim, vcluster, project) {
+                (Some(key), _, _) => {
+                    let (namespace, name) = key
+                        .split_once('/')
+                        .ok_or_else(|| eyre!("--claim takes NAMESPACE/NAME, got {key:?}"))?;
+                    PinTarget::Existing {
+                        namespace: namespace.into(),
+                        name: name.into(),
+                    }
+                }
+                (None, Some(v), Some(p)) => PinTarget::New {
+                    vcluster: v.clone(),
+                    project: p.clone(),
+                },
+                _ => bail!(
+                    "say which claim to pin: --claim NAMESPACE/NAME, or --vcluster V --project P for a new one"
+                ),
+            };
+            Change::Pin(PinChange {
+                server: server.clone(),
+                node_type: node_type.clone(),
+                target,
+            })
+        }
+        ChangeArgs::Rotate {
+            node_type,
+            image,
+            url,
+            checksum,
+            checksum_type,
+        } => Change::Rotate(Rotation {
+            node_type: node_type.clone(),
+            image: image.clone(),
+            new_image: url.as_ref().map(|u| NewImage {
+                url: u.clone(),
+                checksum: checksum.clone(),
+                checksum_type: checksum_type.clone(),
+            }),
+        }),
+    })
+}
+
+#[derive(Serialize)]
+struct LintReport<'a> {
+    lints: &'a [crate::fleet::lints::Lint],
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Summary { source, output } => {
+            let fleet = load_fleet(&source)?;
+            let s = summary::summarize(&fleet);
+            print(output, &s, || output::summary_table(&s))?;
+        }
+        Command::Lint {
+            source,
+            output,
+            fail_on,
+        } => {
+            let fleet = load_fleet(&source)?;
+            let lints = all_lints(&fleet);
+            let count = |s: Severity| lints.iter().filter(|l| l.severity == s).count();
+            let report = LintReport {
+                lints: &lints,
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+            };
+            print(output, &report, || output::lints_table(&lints))?;
+            let threshold = fail_on.map(|f| match f {
+                FailOn::Error => Severity::Error,
+                FailOn::Warning => Severity::Warning,
+                FailOn::Info => Severity::Info,
+            });
+            if let Some(min) = threshold
+                && lints.iter().any(|l| l.severity >= min)
+            {
+                return Ok(ExitCode::from(EXIT_LINTS_FOUND));
+            }
+        }
+        Command::Preview {
+            source,
+            output,
+            change,
+        } => {
+            let change = change_from_args(&change)?;
+            let fleet = load_fleet(&source)?;
+            let result = impact(&fleet, &change)?;
+            print(output, &result, || output::impact_table(&result))?;
+        }
+        Command::Generate {
+            hosts,
+            seed,
+            tenants,
+            claims,
+            file,
+        } => {
+            let generated = generate(&GenerateConfig {
+                hosts,
+                seed,
+                tenants,
+                claims,
+            });
+            let yaml = to_yaml(&generated);
+            match file {
+                Some(path) => std::fs::write(&path, yaml)
+                    .wrap_err_with(|| format!("cannot write {}", path.display()))?,
+                None => print(Output::Table, &(), || yaml)?,
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

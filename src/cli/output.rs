@@ -1,0 +1,208 @@
+//! Rendering summaries, lints and impacts for people (tables) and scripts (JSON).
+
+use super::table::{Table, list};
+use crate::fleet::lints::Lint;
+use crate::fleet::summary::{GroupCounts, Summary};
+use crate::impact::Impact;
+use std::fmt::Write;
+
+fn states(g: &GroupCounts) -> String {
+    g.states
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn group_table(title: &str, groups: &[GroupCounts]) -> String {
+    let mut t = Table::new([title, "HOSTS", "GPUS", "FREE", "CLAIMED", "ERROR", "STATES"]);
+    for g in groups {
+        t.row([
+            g.name.clone(),
+            g.hosts.to_string(),
+            g.gpus_total.to_string(),
+            g.gpus_free.to_string(),
+            g.gpus_claimed.to_string(),
+            g.hosts_in_error.to_string(),
+            states(g),
+        ]);
+    }
+    t.render()
+}
+
+pub fn summary_table(s: &Summary) -> String {
+    let mut out = String::new();
+    let f = &s.fleet;
+    let _ = writeln!(
+        out,
+        "FLEET  {} hosts, {} GPUs: {} free, {} claimed; {} hosts in error\n",
+        f.hosts, f.gpus_total, f.gpus_free, f.gpus_claimed, f.hosts_in_error
+    );
+    for (title, groups) in [
+        ("DATACENTER", &s.datacenters),
+        ("RACK", &s.racks),
+        ("NVLINK DOMAIN", &s.nvlink_domains),
+        ("TENANT", &s.tenants),
+        ("NODE TYPE", &s.node_types),
+    ] {
+        out.push_str(&group_table(title, groups));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn lints_table(lints: &[Lint]) -> String {
+    if lints.is_empty() {
+        return "no lints\n".into();
+    }
+    let mut t = Table::new(["SEVERITY", "ID", "SUBJECT", "MESSAGE"]);
+    for l in lints {
+        t.row([
+            format!("{:?}", l.severity).to_lowercase(),
+            l.id.to_string(),
+            l.subject.clone(),
+            l.message.clone(),
+        ]);
+    }
+    t.render()
+}
+
+fn arrow<T: PartialEq + ToString>(before: T, after: T) -> String {
+    if before == after {
+        before.to_string()
+    } else {
+        format!("{} → {}", before.to_string(), after.to_string())
+    }
+}
+
+fn snake(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+pub fn impact_table(i: &Impact) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "CHANGE  {}", i.change);
+    for o in &i.objects {
+        let version = o
+            .resource_version
+            .as_deref()
+            .map(|v| format!("at resourceVersion {v}"))
+            .unwrap_or_else(|| "(created)".into());
+        let name = match &o.namespace {
+            Some(ns) => format!("{ns}/{}", o.name),
+            None => o.name.clone(),
+        };
+        let _ = writeln!(out, "WRITES  {} {name} {version}", o.kind);
+    }
+    out.push('\n');
+    if !i.hosts.is_empty() {
+        let mut t = Table::new([
+            "HOST",
+            "STATE",
+            "CLAIMED BY",
+            "EFFECT",
+            "LABELS",
+            "ELIGIBLE FOR",
+        ]);
+        for h in &i.hosts {
+            let mut labels: Vec<String> = h
+                .labels_set
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            labels.extend(h.labels_removed.iter().map(|k| format!("{k}-")));
+            t.row([
+                h.name.clone(),
+                h.state.clone(),
+                h.claimed_by.clone().unwrap_or_else(|| "-".into()),
+                snake(&h.effect),
+                list(&labels),
+                arrow(list(&h.eligible_before), list(&h.eligible_after)),
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    if !i.node_types.is_empty() {
+        let mut t = Table::new(["NODE TYPE", "AVAILABLE", "GAINED", "LOST", "OS IMAGE"]);
+        for n in &i.node_types {
+            let image = match (&n.os_image_before, &n.os_image_after) {
+                (None, None) => "-".to_string(),
+                (b, a) => format!(
+                    "{} → {}",
+                    b.as_deref().unwrap_or("-"),
+                    a.as_deref().unwrap_or("-")
+                ),
+            };
+            t.row([
+                n.name.clone(),
+                arrow(n.available_before, n.available_after),
+                list(&n.gained),
+                list(&n.lost),
+                image,
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    if i.claims.is_empty() {
+        out.push_str("CLAIMS  no claim is affected\n\n");
+    } else {
+        let mut t = Table::new([
+            "CLAIM",
+            "TENANT",
+            "NODE TYPE",
+            "HOST",
+            "GPUS",
+            "EFFECT",
+            "WHY",
+        ]);
+        for c in &i.claims {
+            let why = match (&c.reason, c.candidates_before, c.candidates_after) {
+                (Some(r), _, _) => r.clone(),
+                (None, Some(b), Some(a)) => format!("candidate servers {b} → {a}"),
+                _ => String::new(),
+            };
+            t.row([
+                format!("{}/{}", c.namespace, c.name),
+                c.tenant.clone(),
+                c.node_type.clone().unwrap_or_else(|| "(unbound)".into()),
+                c.host.clone().unwrap_or_else(|| "-".into()),
+                c.gpus.to_string(),
+                snake(&c.effect),
+                why,
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    if !i.tenants.is_empty() {
+        let mut t = Table::new(["TENANT", "RESERVED GPUS", "ELIGIBLE GPUS"]);
+        for tn in &i.tenants {
+            t.row([
+                tn.name.clone(),
+                arrow(tn.reserved_gpus_before, tn.reserved_gpus_after),
+                arrow(tn.eligible_gpus_before, tn.eligible_gpus_after),
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    for (title, lints) in [
+        ("LINTS INTRODUCED", &i.lints_introduced),
+        ("LINTS RESOLVED", &i.lints_resolved),
+    ] {
+        if !lints.is_empty() {
+            let _ = writeln!(out, "{title}");
+            out.push_str(&lints_table(lints));
+            out.push('\n');
+        }
+    }
+    for w in &i.warnings {
+        let _ = writeln!(out, "WARNING  {w}");
+    }
+    out
+}
