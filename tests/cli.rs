@@ -1,0 +1,251 @@
+//! The real binary, as a script would run it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gpufleet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gpufleet"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn small_fleet() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/small-fleet.yaml")
+        .display()
+        .to_string()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gpufleet-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn summary_json_counts_the_fleet() {
+    let o = gpufleet(&["summary", "--from-file", &small_fleet(), "-o", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["fleet"]["hosts"], 11);
+    assert_eq!(v["fleet"]["hosts_in_error"], 1);
+    assert_eq!(v["fleet"]["gpus_claimed"], 8 + 8 + 4 + 8 + 4);
+    let domains = v["nvlink_domains"].as_array().unwrap();
+    assert_eq!(domains[0]["name"], "nvl-0");
+    assert!(
+        v["node_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "dc1.h100-8x")
+    );
+}
+
+#[test]
+fn summary_table_is_for_people() {
+    let o = gpufleet(&["summary", "--from-file", &small_fleet()]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.starts_with("FLEET  11 hosts"), "{text}");
+    assert!(text.contains("RACK"));
+    assert!(text.contains("dc1/r1"));
+}
+
+#[test]
+fn lint_fails_on_request_and_lists_ids() {
+    let o = gpufleet(&[
+        "lint",
+        "--from-file",
+        &small_fleet(),
+        "-o",
+        "json",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ids: Vec<&str> = v["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"host-matches-no-node-type"), "{ids:?}");
+    let o = gpufleet(&["lint", "--from-file", &small_fleet()]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn preview_json_has_the_documented_fields() {
+    let o = gpufleet(&[
+        "preview",
+        "--from-file",
+        &small_fleet(),
+        "label",
+        "gpu-02",
+        "gpu-model-",
+        "-o",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in [
+        "node_types",
+        "claims",
+        "hosts",
+        "tenants",
+        "lints_introduced",
+        "lints_resolved",
+    ] {
+        assert!(v[key].is_array(), "{key}");
+    }
+    let t = &v["node_types"][0];
+    for key in [
+        "name",
+        "available_before",
+        "available_after",
+        "gained",
+        "lost",
+    ] {
+        assert!(!t[key].is_null(), "node_types[].{key}");
+    }
+    assert_eq!(v["claims"][0]["effect"], "loses_last_candidate");
+    assert_eq!(v["hosts"][0]["node_types_before"][0], "dc1.h100-8x");
+}
+
+#[test]
+fn preview_by_selector_and_table() {
+    let o = gpufleet(&[
+        "preview",
+        "-f",
+        &small_fleet(),
+        "label",
+        "-l",
+        "gpu-model=h100,!tenant",
+        "pool=spare",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("CHANGE  label -l gpu-model=h100,!tenant pool=spare"),
+        "{text}"
+    );
+    assert!(text.contains("unaffected until deleted"), "{text}");
+}
+
+#[test]
+fn unknown_names_fail_with_suggestions() {
+    let o = gpufleet(&[
+        "preview",
+        "-f",
+        &small_fleet(),
+        "rotate",
+        "h100-8",
+        "--image",
+        "noble-2026-10",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown node type \"h100-8\"; closest: h100-8x"),
+        "{}",
+        stderr(&o)
+    );
+    let o = gpufleet(&[
+        "preview",
+        "-f",
+        &small_fleet(),
+        "label",
+        "gpu-02",
+        "bad key=1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("neither key=value nor key-"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn malformed_objects_are_named_and_the_rest_loads() {
+    let dir = temp_dir("malformed");
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\nmetadata: {name: x, namespace: m, labels: {gpu-count: 8}}\n",
+    )
+    .unwrap();
+    std::fs::copy(small_fleet(), dir.join("good.yaml")).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not read").unwrap();
+    let o = gpufleet(&[
+        "summary",
+        "--from-file",
+        dir.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.yaml: document 1: BareMetalHost m/x: field metadata.labels.gpu-count"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 1 that could not be read"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["fleet"]["hosts"], 11);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn missing_files_are_clear_errors() {
+    let o = gpufleet(&["summary", "--from-file", "/nonexistent/fleet.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot read /nonexistent/fleet.yaml"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn generated_yaml_loads_back_identically() {
+    let dir = temp_dir("generate");
+    let file = dir.join("fleet.yaml");
+    let o = gpufleet(&[
+        "generate",
+        "--hosts",
+        "300",
+        "--seed",
+        "5",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again = gpufleet(&["generate", "--hosts", "300", "--seed", "5"]);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        stdout(&again),
+        "same seed, same fleet"
+    );
+
+    let report = gpufleet::source::file::load_paths(&[&file]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let direct = gpufleet::generate::generate(&gpufleet::generate::GenerateConfig::new(300, 5));
+    let from_file = gpufleet::fleet::Fleet::build(report.objects);
+    let built = gpufleet::fleet::Fleet::build(direct.objects);
+    assert_eq!(
+        gpufleet::fleet::summary::summarize(&from_file),
+        gpufleet::fleet::summary::summarize(&built)
+    );
+    assert_eq!(from_file.objects().hosts, built.objects().hosts);
+    assert_eq!(from_file.objects().claims, built.objects().claims);
+    std::fs::remove_dir_all(dir).ok();
+}
