@@ -9,3 +9,4 @@ pub mod generate;
 pub mod impact;
 pub mod model;
 pub mod source;
+pub mod write;

@@ -2,4 +2,6 @@
 //! cluster and the simulator feed the same [`crate::fleet::FleetObjects`].
 
 pub mod decode;
+pub mod event;
 pub mod file;
+pub mod live;

@@ -1,0 +1,144 @@
+//! What every source (kube watches, the simulator, a file) tells the app: objects applied
+//! or deleted, a kind relisted as a whole, and how each watch is doing.
+
+use crate::fleet::{FleetObject, FleetObjects};
+use serde::Serialize;
+use std::fmt;
+use std::time::SystemTime;
+
+/// The kinds gpufleet watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    BareMetalHost,
+    NodeProvider,
+    NodeType,
+    NodeClaim,
+    OsImage,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::BareMetalHost,
+        Kind::NodeProvider,
+        Kind::NodeType,
+        Kind::NodeClaim,
+        Kind::OsImage,
+    ];
+
+    /// Short plural, as the status line shows it.
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::BareMetalHost => "hosts",
+            Kind::NodeProvider => "providers",
+            Kind::NodeType => "types",
+            Kind::NodeClaim => "claims",
+            Kind::OsImage => "images",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::BareMetalHost => "BareMetalHost",
+            Kind::NodeProvider => "NodeProvider",
+            Kind::NodeType => "NodeType",
+            Kind::NodeClaim => "NodeClaim",
+            Kind::OsImage => "OSImage",
+        })
+    }
+}
+
+impl FleetObject {
+    pub fn kind(&self) -> Kind {
+        match self {
+            FleetObject::Host(_) => Kind::BareMetalHost,
+            FleetObject::Provider(_) => Kind::NodeProvider,
+            FleetObject::NodeType(_) => Kind::NodeType,
+            FleetObject::Claim(_) => Kind::NodeClaim,
+            FleetObject::OsImage(_) => Kind::OsImage,
+        }
+    }
+}
+
+/// How one watch is doing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum WatchState {
+    /// Not connected yet.
+    Connecting,
+    /// The initial list (or a relist after `410 Gone`) is arriving.
+    Syncing { received: usize },
+    /// Up to date and streaming changes.
+    Synced { since: SystemTime },
+    /// The watch failed; what is shown is as of `since`.
+    Stale { since: SystemTime, reason: String },
+}
+
+impl WatchState {
+    pub fn is_synced(&self) -> bool {
+        matches!(self, WatchState::Synced { .. })
+    }
+}
+
+/// One message from a source.
+#[derive(Clone, Debug)]
+pub enum FleetEvent {
+    Applied(FleetObject),
+    Deleted(FleetObject),
+    /// A complete list of one kind: replaces every object of that kind. Sent after the
+    /// initial list and after a relist, so a half-listed kind is never shown.
+    Replaced {
+        kind: Kind,
+        objects: Vec<FleetObject>,
+    },
+    Watch {
+        kind: Kind,
+        state: WatchState,
+    },
+}
+
+impl FleetObjects {
+    /// Applies an object event; returns whether the objects changed.
+    pub fn apply_event(&mut self, event: &FleetEvent) -> bool {
+        match event {
+            FleetEvent::Applied(o) => {
+                self.insert(o.clone());
+                true
+            }
+            FleetEvent::Deleted(o) => {
+                self.remove(o);
+                true
+            }
+            FleetEvent::Replaced { kind, objects } => {
+                self.clear_kind(*kind);
+                for o in objects {
+                    self.insert(o.clone());
+                }
+                true
+            }
+            FleetEvent::Watch { .. } => false,
+        }
+    }
+
+    pub fn clear_kind(&mut self, kind: Kind) {
+        match kind {
+            Kind::BareMetalHost => self.hosts.clear(),
+            Kind::NodeProvider => self.providers.clear(),
+            Kind::NodeType => self.node_types.clear(),
+            Kind::NodeClaim => self.claims.clear(),
+            Kind::OsImage => self.os_images.clear(),
+        }
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::BareMetalHost => self.hosts.len(),
+            Kind::NodeProvider => self.providers.len(),
+            Kind::NodeType => self.node_types.len(),
+            Kind::NodeClaim => self.claims.len(),
+            Kind::OsImage => self.os_images.len(),
+        }
+    }
+}

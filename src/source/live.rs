@@ -1,0 +1,157 @@
+//! A fleet kept current from a stream of [`FleetEvent`]s: the objects, the latest snapshot,
+//! and each watch's state. Events are applied as they come; the snapshot is rebuilt only when
+//! asked and something changed, so a burst of events costs one rebuild.
+
+use super::event::{FleetEvent, Kind, WatchState};
+use crate::fleet::{Fleet, FleetObjects};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+#[derive(Debug)]
+pub struct LiveFleet {
+    objects: FleetObjects,
+    fleet: Arc<Fleet>,
+    watches: BTreeMap<Kind, WatchState>,
+    dirty: bool,
+    /// When the newest object event arrived.
+    newest_data: Option<SystemTime>,
+}
+
+impl Default for LiveFleet {
+    fn default() -> Self {
+        LiveFleet::new(Kind::ALL)
+    }
+}
+
+impl LiveFleet {
+    /// A fleet fed by watches of these kinds, all connecting.
+    pub fn new(kinds: impl IntoIterator<Item = Kind>) -> Self {
+        LiveFleet {
+            objects: FleetObjects::default(),
+            fleet: Arc::new(Fleet::default()),
+            watches: kinds
+                .into_iter()
+                .map(|k| (k, WatchState::Connecting))
+                .collect(),
+            dirty: false,
+            newest_data: None,
+        }
+    }
+
+    /// A fleet from objects already complete (a file, a generated fleet).
+    pub fn from_objects(objects: FleetObjects) -> Self {
+        let now = SystemTime::now();
+        LiveFleet {
+            fleet: Arc::new(Fleet::build(objects.clone())),
+            objects,
+            watches: Kind::ALL
+                .into_iter()
+                .map(|k| (k, WatchState::Synced { since: now }))
+                .collect(),
+            dirty: false,
+            newest_data: Some(now),
+        }
+    }
+
+    pub fn apply(&mut self, event: FleetEvent) {
+        if let FleetEvent::Watch { kind, state } = event {
+            self.watches.insert(kind, state);
+            return;
+        }
+        if self.objects.apply_event(&event) {
+            self.dirty = true;
+            self.newest_data = Some(SystemTime::now());
+        }
+    }
+
+    /// Rebuilds the snapshot if events changed the objects. Returns whether it did.
+    pub fn refresh(&mut self) -> bool {
+        if !self.dirty {
+            return false;
+        }
+        self.fleet = Arc::new(Fleet::build(self.objects.clone()));
+        self.dirty = false;
+        true
+    }
+
+    /// The latest snapshot (as of the last [`LiveFleet::refresh`]).
+    pub fn fleet(&self) -> &Arc<Fleet> {
+        &self.fleet
+    }
+
+    pub fn objects(&self) -> &FleetObjects {
+        &self.objects
+    }
+
+    pub fn watches(&self) -> &BTreeMap<Kind, WatchState> {
+        &self.watches
+    }
+
+    pub fn all_synced(&self) -> bool {
+        self.watches.values().all(WatchState::is_synced)
+    }
+
+    /// The oldest moment the data shown could be from: the earliest `Stale` since, if any.
+    pub fn stale_since(&self) -> Option<SystemTime> {
+        self.watches
+            .values()
+            .filter_map(|s| match s {
+                WatchState::Stale { since, .. } => Some(*since),
+                _ => None,
+            })
+            .min()
+    }
+
+    pub fn newest_data(&self) -> Option<SystemTime> {
+        self.newest_data
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::FleetObject;
+    use crate::model::BareMetalHost;
+
+    fn host(name: &str) -> FleetObject {
+        let mut h = BareMetalHost::default();
+        h.metadata.name = Some(name.into());
+        h.metadata.namespace = Some("m3".into());
+        h.into()
+    }
+
+    #[test]
+    fn a_relist_replaces_a_kind_in_one_step_and_rebuilds_once() {
+        let mut live = LiveFleet::default();
+        live.apply(FleetEvent::Replaced {
+            kind: Kind::BareMetalHost,
+            objects: vec![host("a"), host("b")],
+        });
+        live.apply(FleetEvent::Applied(host("c")));
+        assert!(live.refresh());
+        assert!(!live.refresh(), "nothing changed since");
+        assert_eq!(live.fleet().hosts().len(), 3);
+        live.apply(FleetEvent::Replaced {
+            kind: Kind::BareMetalHost,
+            objects: vec![host("b")],
+        });
+        live.apply(FleetEvent::Deleted(host("b")));
+        live.refresh();
+        assert!(live.fleet().hosts().is_empty());
+        assert!(!live.all_synced());
+        for k in Kind::ALL {
+            live.apply(FleetEvent::Watch {
+                kind: k,
+                state: WatchState::Synced {
+                    since: SystemTime::now(),
+                },
+            });
+        }
+        assert!(live.all_synced());
+    }
+}

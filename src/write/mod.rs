@@ -1,0 +1,125 @@
+//! Writing a previewed change. One [`Writer`] per place that can be written to: the live
+//! cluster (kube) or the embedded simulator. In read-only (watch) mode there is no Writer at
+//! all, and the kube client itself refuses every verb but get, list and watch.
+
+use crate::fleet::Fleet;
+use crate::impact::Change;
+use futures::future::BoxFuture;
+use serde::Serialize;
+use std::fmt;
+
+/// Whether to commit the write or let the server only validate it (`dryRun=All`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    DryRun,
+    Commit,
+}
+
+/// One object a write touched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WrittenObject {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The version the preview saw (the precondition); `None` for an object created.
+    pub resource_version_before: Option<String>,
+    /// The version after the write (for a dry run, what the server answered).
+    pub resource_version_after: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WriteReport {
+    pub mode: WriteMode,
+    pub objects: Vec<WrittenObject>,
+}
+
+/// Why a write did not land. Nothing is ever overwritten on failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum WriteError {
+    /// No writer exists (watch mode) or the client refused the verb.
+    ReadOnly {
+        verb: String,
+    },
+    /// The object changed since the preview (HTTP 409 or a failed `test`).
+    Conflict {
+        kind: String,
+        name: String,
+        what_changed: String,
+    },
+    /// The server refused the verb for this user (HTTP 403).
+    Forbidden {
+        verb: String,
+        resource: String,
+        message: String,
+    },
+    /// Admission or validation rejected the object (HTTP 400/422, webhooks).
+    Rejected {
+        message: String,
+    },
+    /// The object does not exist (HTTP 404).
+    NotFound {
+        kind: String,
+        name: String,
+    },
+    /// The API server could not be reached or timed out.
+    Unreachable {
+        message: String,
+    },
+    /// The change itself is invalid for this fleet.
+    Invalid {
+        message: String,
+    },
+    Other {
+        message: String,
+    },
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::ReadOnly { verb } => {
+                write!(
+                    f,
+                    "read-only: gpufleet will not {verb} anything in this mode"
+                )
+            }
+            WriteError::Conflict {
+                kind,
+                name,
+                what_changed,
+            } => write!(
+                f,
+                "{kind} {name} changed since the preview ({what_changed}); nothing was written: preview again"
+            ),
+            WriteError::Forbidden {
+                verb,
+                resource,
+                message,
+            } => write!(f, "forbidden: you may not {verb} {resource} ({message})"),
+            WriteError::Rejected { message } => write!(f, "rejected by the API server: {message}"),
+            WriteError::NotFound { kind, name } => write!(f, "{kind} {name} no longer exists"),
+            WriteError::Unreachable { message } => write!(f, "API server unreachable: {message}"),
+            WriteError::Invalid { message } => f.write_str(message),
+            WriteError::Other { message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Performs previewed changes. `fleet` is the snapshot the preview was computed from: its
+/// resourceVersions are the preconditions of the write.
+pub trait Writer: Send + Sync {
+    fn write<'a>(
+        &'a self,
+        fleet: &'a Fleet,
+        change: &'a Change,
+        mode: WriteMode,
+    ) -> BoxFuture<'a, Result<WriteReport, WriteError>>;
+
+    /// Where writes go, for the status line and the audit log (a kube context, "simulator").
+    fn target(&self) -> String;
+}
