@@ -1,6 +1,7 @@
 //! The command line: `summary`, `lint`, `preview` and `generate`. Every command reads a
 //! fleet, calls the pure engine and prints a table for people or JSON for scripts.
 
+pub mod live;
 mod output;
 pub mod table;
 
@@ -12,6 +13,8 @@ use crate::impact::{
 };
 use crate::model::LabelQuery;
 use crate::source::file::load_paths;
+use crate::write::kube::KubeWriter;
+use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use serde::Serialize;
@@ -59,6 +62,21 @@ pub enum Command {
         #[command(subcommand)]
         change: ChangeArgs,
     },
+    /// Perform a change on the live cluster: preview it, dry-run it on the server, ask, write.
+    Apply {
+        #[command(flatten)]
+        source: Source,
+        #[arg(long, short, value_enum, default_value_t = Output::Table, global = true)]
+        output: Output,
+        /// `server`: stop after the server-side dry run; `none`: write.
+        #[arg(long, value_enum, default_value_t = DryRun::None, global = true)]
+        dry_run: DryRun,
+        /// Write without asking.
+        #[arg(long, short = 'y', global = true)]
+        yes: bool,
+        #[command(subcommand)]
+        change: ChangeArgs,
+    },
     /// Write a generated fleet as YAML (deterministic for a seed).
     Generate {
         #[arg(long, default_value_t = 500)]
@@ -80,14 +98,11 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct Source {
     /// Files or directories of `kubectl get -o yaml|json` output. Repeat the flag or
-    /// separate paths by commas for several.
-    #[arg(
-        long = "from-file",
-        short = 'f',
-        required = true,
-        value_delimiter = ','
-    )]
+    /// separate paths by commas for several. Without it, gpufleet reads the live cluster.
+    #[arg(long = "from-file", short = 'f', value_delimiter = ',', global = true)]
     pub from_file: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: live::ClusterArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,6 +153,12 @@ pub enum Output {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DryRun {
+    None,
+    Server,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailOn {
     Error,
     Warning,
@@ -146,16 +167,27 @@ pub enum FailOn {
 
 /// Exit status when `lint --fail-on` finds something.
 pub const EXIT_LINTS_FOUND: u8 = 3;
+/// Exit status when a write met a conflict: preview again and retry.
+pub const EXIT_CONFLICT: u8 = 4;
 
-fn load_fleet(source: &Source) -> Result<Fleet> {
-    let report = load_paths(&source.from_file)?;
+fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
+    let report = load_paths(paths)?;
     for problem in &report.problems {
         eprintln!("warning: {problem}");
     }
     if !report.problems.is_empty() || !report.ignored.is_empty() {
         eprintln!("{}", report.summary());
     }
-    let fleet = Fleet::build(report.objects);
+    Ok(Fleet::build(report.objects))
+}
+
+/// The fleet from files, or from the live cluster (read-only: these commands never write).
+async fn load_fleet(source: &Source) -> Result<Fleet> {
+    let fleet = if source.from_file.is_empty() {
+        live::live_snapshot(&source.cluster, true).await?.0
+    } else {
+        load_file_fleet(&source.from_file)?
+    };
     for w in fleet.warnings() {
         eprintln!("warning: {w}");
     }
@@ -260,10 +292,10 @@ struct LintReport<'a> {
     infos: usize,
 }
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Summary { source, output } => {
-            let fleet = load_fleet(&source)?;
+            let fleet = load_fleet(&source).await?;
             let s = summary::summarize(&fleet);
             print(output, &s, || output::summary_table(&s))?;
         }
@@ -272,7 +304,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             output,
             fail_on,
         } => {
-            let fleet = load_fleet(&source)?;
+            let fleet = load_fleet(&source).await?;
             let lints = all_lints(&fleet);
             let count = |s: Severity| lints.iter().filter(|l| l.severity == s).count();
             let report = LintReport {
@@ -299,10 +331,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             change,
         } => {
             let change = change_from_args(&change)?;
-            let fleet = load_fleet(&source)?;
+            let fleet = load_fleet(&source).await?;
             let result = impact(&fleet, &change)?;
             print(output, &result, || output::impact_table(&result))?;
         }
+        Command::Apply {
+            source,
+            output,
+            dry_run,
+            yes,
+            change,
+        } => return apply(source, output, dry_run, yes, change).await,
         Command::Generate {
             hosts,
             seed,
@@ -325,4 +364,105 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ApplyReport<'a> {
+    impact: &'a crate::impact::Impact,
+    dry_run: Option<&'a WriteReport>,
+    result: Option<&'a WriteReport>,
+    error: Option<&'a WriteError>,
+}
+
+async fn apply(
+    source: Source,
+    output: Output,
+    dry_run: DryRun,
+    yes: bool,
+    change: ChangeArgs,
+) -> Result<ExitCode> {
+    if !source.from_file.is_empty() {
+        bail!("apply writes to a live cluster; --from-file is for previews");
+    }
+    let change = change_from_args(&change)?;
+    let (fleet, clusters) = live::live_snapshot(&source.cluster, false).await?;
+    let preview = impact(&fleet, &change)?;
+    let writer = KubeWriter::new(clusters.clone())?;
+    let context = writer.target();
+    let finish = |dry: Option<&WriteReport>,
+                  result: Option<&WriteReport>,
+                  error: Option<&WriteError>|
+     -> Result<()> {
+        let report = ApplyReport {
+            impact: &preview,
+            dry_run: dry,
+            result,
+            error,
+        };
+        print(output, &report, || {
+            let mut text = output::impact_table(&preview);
+            if let Some(d) = dry {
+                text += &format!(
+                    "SERVER DRY RUN  ok: {} objects would be written\n",
+                    d.objects.len()
+                );
+            }
+            if let Some(r) = result {
+                for o in &r.objects {
+                    text += &format!(
+                        "WROTE  {} {}{} resourceVersion {} → {}\n",
+                        o.kind,
+                        o.namespace
+                            .as_deref()
+                            .map(|n| format!("{n}/"))
+                            .unwrap_or_default(),
+                        o.name,
+                        o.resource_version_before.as_deref().unwrap_or("(new)"),
+                        o.resource_version_after.as_deref().unwrap_or("?")
+                    );
+                }
+            }
+            text
+        })
+    };
+    let exit_for = |e: &WriteError| match e {
+        WriteError::Conflict { .. } => ExitCode::from(EXIT_CONFLICT),
+        _ => ExitCode::FAILURE,
+    };
+    let dry = match writer.write(&fleet, &change, WriteMode::DryRun).await {
+        Ok(report) => report,
+        Err(e) => {
+            finish(None, None, Some(&e))?;
+            eprintln!("error: the server-side dry run failed, nothing was written: {e}");
+            return Ok(exit_for(&e));
+        }
+    };
+    if dry_run == DryRun::Server {
+        finish(Some(&dry), None, None)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !yes {
+        if output == Output::Table {
+            eprint!("{}", output::impact_table(&preview));
+        }
+        let question = format!(
+            "Write this change to context {context} as {}?",
+            clusters.platform.user
+        );
+        if !live::confirm(&question)? {
+            eprintln!("nothing written");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    match writer.write(&fleet, &change, WriteMode::Commit).await {
+        Ok(result) => {
+            finish(Some(&dry), Some(&result), None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            finish(Some(&dry), None, Some(&e))?;
+            eprintln!("error: {e}");
+            Ok(exit_for(&e))
+        }
+    }
 }

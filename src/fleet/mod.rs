@@ -2,7 +2,7 @@
 //! NVLink domain, tenant and node type, with each host's state, holder, matching and
 //! eligible node types. Built by [`Fleet::build`]; read through [`FleetView`].
 
-mod build;
+pub mod build;
 pub mod lints;
 pub mod names;
 pub mod objects;

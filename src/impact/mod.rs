@@ -6,8 +6,8 @@ pub mod apply;
 pub mod change;
 pub(crate) mod label;
 pub mod overlay;
-mod pin;
-mod rotate;
+pub mod pin;
+pub mod rotate;
 
 pub use change::{
     Change, ChangeError, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation,

@@ -4,4 +4,5 @@
 pub mod decode;
 pub mod event;
 pub mod file;
+pub mod kube;
 pub mod live;

@@ -2,6 +2,8 @@
 //! cluster (kube) or the embedded simulator. In read-only (watch) mode there is no Writer at
 //! all, and the kube client itself refuses every verb but get, list and watch.
 
+pub mod kube;
+
 use crate::fleet::Fleet;
 use crate::impact::Change;
 use futures::future::BoxFuture;

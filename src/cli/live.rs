@@ -1,0 +1,162 @@
+//! The CLI against a live cluster: sync every watch once, then answer from that snapshot;
+//! and `apply`, which previews, dry-runs on the server, asks, and writes.
+
+use crate::fleet::Fleet;
+use crate::source::event::WatchState;
+use crate::source::kube::{ClusterOptions, Clusters, connect, spawn_watches};
+use crate::source::live::LiveFleet;
+use clap::Args;
+use color_eyre::eyre::{Result, bail, eyre};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// kubectl's connection flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterArgs {
+    /// Path to the kubeconfig (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context of the platform cluster (default: the current context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Context of the cluster holding the BareMetalHosts (default: --context).
+    #[arg(long, global = true)]
+    pub bmh_context: Option<String>,
+    /// Namespace of the BareMetalHosts (default: the providers' clusterRef namespace, else metal3-system).
+    #[arg(long, global = true)]
+    pub bmh_namespace: Option<String>,
+    /// User to impersonate, as kubectl --as.
+    #[arg(long = "as", global = true)]
+    pub as_user: Option<String>,
+    /// Group to impersonate (repeatable), as kubectl --as-group.
+    #[arg(long = "as-group", global = true)]
+    pub as_group: Vec<String>,
+    /// Timeout of each request that is not a watch, kubectl style (30s, 1m, 0 for the default).
+    #[arg(long, global = true, value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+    /// How long to wait for the first complete sync of every watch.
+    #[arg(long, global = true, value_parser = parse_duration, default_value = "2m")]
+    pub sync_timeout: Duration,
+}
+
+impl ClusterArgs {
+    pub fn options(&self, read_only: bool) -> ClusterOptions {
+        ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            bmh_context: self.bmh_context.clone(),
+            bmh_namespace: self.bmh_namespace.clone(),
+            impersonate: self.as_user.clone(),
+            impersonate_groups: self.as_group.clone(),
+            request_timeout: self.request_timeout.filter(|d| !d.is_zero()),
+            read_only,
+        }
+    }
+}
+
+/// Reads `30s`, `5m`, `1h`, `250ms` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = t.split_at(
+        t.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(t.len()),
+    );
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 30s, 5m)"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn describe_watches(live: &LiveFleet) -> String {
+    live.watches()
+        .iter()
+        .map(|(kind, state)| {
+            let s = match state {
+                WatchState::Connecting => "connecting".to_string(),
+                WatchState::Syncing { received } => format!("syncing ({received})"),
+                WatchState::Synced { .. } => "synced".to_string(),
+                WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+            };
+            format!("{}: {s}", kind.short())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Connects, syncs every watch once and returns the snapshot. Progress goes to stderr.
+pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Fleet, Clusters)> {
+    let clusters = connect(&args.options(read_only)).await?;
+    let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
+    let mut live = LiveFleet::default();
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + args.sync_timeout;
+    let mut last_report = String::new();
+    let outcome = loop {
+        if live.all_synced() {
+            break Ok(());
+        }
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(event)) => live.apply(event),
+            Ok(None) => break Err(eyre!("the watches stopped")),
+            Err(_) => {
+                break Err(eyre!(
+                    "no complete view of context {} after {:?}: {}",
+                    clusters.platform.context,
+                    args.sync_timeout,
+                    describe_watches(&live)
+                ));
+            }
+        }
+        let report = describe_watches(&live);
+        if report != last_report && started.elapsed() > Duration::from_secs(2) {
+            eprintln!("{report}");
+            last_report = report;
+        }
+    };
+    for task in tasks {
+        task.abort();
+    }
+    outcome?;
+    live.refresh();
+    let fleet = (**live.fleet()).clone();
+    Ok((fleet, clusters))
+}
+
+/// Asks on the terminal; refuses without one.
+pub fn confirm(question: &str) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!("standard input is not a terminal: pass --yes to write without asking");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_kubectl() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+    }
+}

@@ -1,0 +1,144 @@
+//! The live cluster: kube clients, one watch per kind, and the read-only guard.
+
+pub mod client;
+pub mod read_only;
+pub mod watch;
+
+pub use client::{ClusterClient, ClusterOptions, Clusters, connect};
+
+use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
+use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
+use crate::source::event::{FleetEvent, Kind};
+use kube::Api;
+use kube::api::ListParams;
+use std::collections::BTreeSet;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Events buffered between the watches and the app.
+pub const CHANNEL_CAPACITY: usize = 4096;
+
+/// Where to watch BareMetalHosts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostScope {
+    Namespace(String),
+    AllNamespaces,
+}
+
+/// The BareMetalHost namespace: `--bmh-namespace`, else the one namespace the providers'
+/// `clusterRef` names, else `metal3-system`. Providers naming several namespaces are watched
+/// across all namespaces.
+pub fn host_scope(explicit: Option<&str>, provider_namespaces: &BTreeSet<String>) -> HostScope {
+    if let Some(ns) = explicit {
+        return HostScope::Namespace(ns.to_string());
+    }
+    match provider_namespaces.len() {
+        0 => HostScope::Namespace(DEFAULT_BMH_NAMESPACE.to_string()),
+        1 => HostScope::Namespace(
+            provider_namespaces
+                .iter()
+                .next()
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => HostScope::AllNamespaces,
+    }
+}
+
+/// The providers' BareMetalHost namespaces, by one list at start.
+async fn provider_namespaces(client: &ClusterClient) -> Result<BTreeSet<String>, kube::Error> {
+    let api: Api<NodeProvider> = Api::all(client.client.clone());
+    let list = api.list(&ListParams::default()).await?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(|p| {
+            p.spec
+                .metal3
+                .as_ref()?
+                .cluster_ref
+                .as_ref()?
+                .namespace
+                .clone()
+        })
+        .collect())
+}
+
+/// Starts every watch. They run until the receiver is dropped.
+pub fn spawn_watches(
+    clusters: &Clusters,
+    bmh_namespace: Option<String>,
+) -> (mpsc::Receiver<FleetEvent>, Vec<JoinHandle<()>>) {
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let platform = clusters.platform.client.clone();
+    let mut tasks = vec![
+        tokio::spawn(watch::run(
+            Api::<NodeProvider>::all(platform.clone()),
+            Kind::NodeProvider,
+            tx.clone(),
+        )),
+        tokio::spawn(watch::run(
+            Api::<NodeType>::all(platform.clone()),
+            Kind::NodeType,
+            tx.clone(),
+        )),
+        tokio::spawn(watch::run(
+            Api::<NodeClaim>::all(platform.clone()),
+            Kind::NodeClaim,
+            tx.clone(),
+        )),
+        tokio::spawn(watch::run(
+            Api::<OsImage>::all(platform),
+            Kind::OsImage,
+            tx.clone(),
+        )),
+    ];
+    let metal3 = clusters.metal3.clone();
+    let platform = clusters.platform.clone();
+    tasks.push(tokio::spawn(async move {
+        let scope = match bmh_namespace {
+            Some(ns) => HostScope::Namespace(ns),
+            None => {
+                // The providers say where their hosts are; until they answer, keep asking.
+                let mut backoff = watch::Backoff::new();
+                loop {
+                    match provider_namespaces(&platform).await {
+                        Ok(namespaces) => break host_scope(None, &namespaces),
+                        Err(_) => tokio::time::sleep(backoff.next_delay()).await,
+                    }
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+            }
+        };
+        let api: Api<BareMetalHost> = match scope {
+            HostScope::Namespace(ns) => Api::namespaced(metal3.client, &ns),
+            HostScope::AllNamespaces => Api::all(metal3.client),
+        };
+        watch::run(api, Kind::BareMetalHost, tx).await;
+    }));
+    (rx, tasks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_namespace_follows_the_providers() {
+        let none = BTreeSet::new();
+        assert_eq!(
+            host_scope(None, &none),
+            HostScope::Namespace("metal3-system".into())
+        );
+        let one: BTreeSet<String> = ["m3".to_string()].into();
+        assert_eq!(host_scope(None, &one), HostScope::Namespace("m3".into()));
+        assert_eq!(
+            host_scope(Some("x"), &one),
+            HostScope::Namespace("x".into())
+        );
+        let two: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
+        assert_eq!(host_scope(None, &two), HostScope::AllNamespaces);
+    }
+}

@@ -1,0 +1,216 @@
+//! One kube watch per kind, turned into [`FleetEvent`]s. The initial list (and every relist)
+//! is buffered and sent as one `Replaced`, so the app never shows a half-listed kind. After
+//! any error — `410 Gone`, a dropped connection, an API server restart — the watch reports
+//! itself stale, backs off, and starts over with a fresh list; it never gives up.
+
+use crate::fleet::FleetObject;
+use crate::source::event::{FleetEvent, Kind, WatchState};
+use futures::StreamExt;
+use kube::runtime::watcher::{self, Event};
+use kube::{Api, Resource};
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+
+/// Objects per page of the initial list.
+pub const PAGE_SIZE: u32 = 500;
+/// How often the syncing count is reported during a list.
+pub const PROGRESS_EVERY: usize = 1000;
+/// Annotation holding a full copy of the object as last applied by kubectl: never read, dropped.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Exponential backoff with jitter: 0.5 s doubling to 30 s.
+#[derive(Debug)]
+pub struct Backoff {
+    attempt: u32,
+    seed: u64,
+}
+
+pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new()
+    }
+}
+
+impl Backoff {
+    pub fn new() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() as u64)
+            .unwrap_or(7);
+        Backoff { attempt: 0, seed }
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    pub fn next_delay(&mut self) -> Duration {
+        let base = BACKOFF_MIN
+            .saturating_mul(1u32 << self.attempt.min(6))
+            .min(BACKOFF_MAX);
+        self.attempt = self.attempt.saturating_add(1);
+        // Up to 25% jitter so many watches do not reconnect in lockstep.
+        self.seed = self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let jitter = (self.seed >> 33) % 250;
+        base + base * jitter as u32 / 1000
+    }
+}
+
+/// Drops what the fleet never reads before an object is kept: managed fields and kubectl's
+/// last-applied copy.
+fn lean<K: Resource>(mut object: K) -> K {
+    let meta = object.meta_mut();
+    meta.managed_fields = None;
+    if let Some(annotations) = meta.annotations.as_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
+    object
+}
+
+/// A short reason for a watch error, for the status line.
+pub fn describe(error: &watcher::Error) -> String {
+    let inner: Option<&kube::Error> = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => Some(e),
+        _ => None,
+    };
+    match (error, inner) {
+        (watcher::Error::WatchError(status), _) if status.code == 410 => {
+            "410 Gone: the watch fell too far behind; relisting".into()
+        }
+        (watcher::Error::WatchError(status), _) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        (_, Some(kube::Error::Api(status))) if status.code == 403 => {
+            format!("forbidden: {}", status.message)
+        }
+        (_, Some(kube::Error::Api(status))) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        (_, Some(e)) => chain(e),
+        _ => error.to_string(),
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Watches one kind forever, sending events until the receiver is gone.
+pub async fn run<K>(api: Api<K>, kind: Kind, tx: mpsc::Sender<FleetEvent>)
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
+    FleetObject: From<K>,
+{
+    let mut backoff = Backoff::new();
+    let mut stale_since: Option<SystemTime> = None;
+    let send = |event| {
+        let tx = tx.clone();
+        async move { tx.send(event).await.is_ok() }
+    };
+    if !send(FleetEvent::Watch {
+        kind,
+        state: WatchState::Connecting,
+    })
+    .await
+    {
+        return;
+    }
+    loop {
+        let config = watcher::Config::default().page_size(PAGE_SIZE);
+        let mut stream = watcher::watcher(api.clone(), config).boxed();
+        let mut buffer: Vec<FleetObject> = Vec::new();
+        let failure = loop {
+            let event = match stream.next().await {
+                Some(Ok(Event::Init)) => {
+                    buffer.clear();
+                    FleetEvent::Watch {
+                        kind,
+                        state: WatchState::Syncing { received: 0 },
+                    }
+                }
+                Some(Ok(Event::InitApply(o))) => {
+                    buffer.push(FleetObject::from(lean(o)));
+                    if !buffer.len().is_multiple_of(PROGRESS_EVERY) {
+                        continue;
+                    }
+                    FleetEvent::Watch {
+                        kind,
+                        state: WatchState::Syncing {
+                            received: buffer.len(),
+                        },
+                    }
+                }
+                Some(Ok(Event::InitDone)) => {
+                    let objects = std::mem::take(&mut buffer);
+                    if !send(FleetEvent::Replaced { kind, objects }).await {
+                        return;
+                    }
+                    stale_since = None;
+                    backoff.reset();
+                    FleetEvent::Watch {
+                        kind,
+                        state: WatchState::Synced {
+                            since: SystemTime::now(),
+                        },
+                    }
+                }
+                Some(Ok(Event::Apply(o))) => FleetEvent::Applied(FleetObject::from(lean(o))),
+                Some(Ok(Event::Delete(o))) => FleetEvent::Deleted(FleetObject::from(lean(o))),
+                Some(Err(e)) => break describe(&e),
+                None => break "the watch stream ended".to_string(),
+            };
+            if !send(event).await {
+                return;
+            }
+        };
+        let since = *stale_since.get_or_insert_with(SystemTime::now);
+        if !send(FleetEvent::Watch {
+            kind,
+            state: WatchState::Stale {
+                since,
+                reason: failure,
+            },
+        })
+        .await
+        {
+            return;
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_a_ceiling_and_resets() {
+        let mut b = Backoff::new();
+        let first = b.next_delay();
+        assert!(first >= BACKOFF_MIN && first < BACKOFF_MIN * 2);
+        for _ in 0..20 {
+            assert!(b.next_delay() <= BACKOFF_MAX + BACKOFF_MAX / 4);
+        }
+        b.reset();
+        assert!(b.next_delay() < BACKOFF_MIN * 2);
+    }
+}
