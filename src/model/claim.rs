@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct NodeClaim {
     #[serde(default)]
     pub metadata: ObjectMeta,
@@ -23,7 +23,9 @@ impl_resource!(
     "v1",
     "NodeClaim",
     "nodeclaims",
-    k8s_openapi::NamespaceResourceScope
+    k8s_openapi::NamespaceResourceScope,
+    fields: [spec],
+    optional: [status]
 );
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

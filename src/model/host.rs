@@ -5,7 +5,7 @@ use super::resource::impl_resource;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct BareMetalHost {
     #[serde(default)]
     pub metadata: ObjectMeta,
@@ -21,7 +21,9 @@ impl_resource!(
     "v1alpha1",
     "BareMetalHost",
     "baremetalhosts",
-    k8s_openapi::NamespaceResourceScope
+    k8s_openapi::NamespaceResourceScope,
+    fields: [spec],
+    optional: [status]
 );
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

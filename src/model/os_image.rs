@@ -7,7 +7,7 @@ use super::resource::impl_resource;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OsImage {
     #[serde(default)]
     pub metadata: ObjectMeta,
@@ -21,7 +21,9 @@ impl_resource!(
     "v1",
     "OSImage",
     "osimages",
-    k8s_openapi::ClusterResourceScope
+    k8s_openapi::ClusterResourceScope,
+    fields: [spec],
+    optional: []
 );
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

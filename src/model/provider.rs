@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 /// Resources of a node type: `cpu`, `memory`, `nvidia.com/gpu`, ...
 pub type ResourceList = BTreeMap<String, Quantity>;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct NodeProvider {
     #[serde(default)]
     pub metadata: ObjectMeta,
@@ -26,7 +26,9 @@ impl_resource!(
     "v1",
     "NodeProvider",
     "nodeproviders",
-    k8s_openapi::ClusterResourceScope
+    k8s_openapi::ClusterResourceScope,
+    fields: [spec],
+    optional: [status]
 );
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -98,7 +100,7 @@ pub struct BareMetalHostsSelector {
 
 /// The generated NodeType resource. Its selector is not part of it: the fleet reads
 /// selectors from the provider's `nodeTypes[]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct NodeType {
     #[serde(default)]
     pub metadata: ObjectMeta,
@@ -114,7 +116,9 @@ impl_resource!(
     "v1",
     "NodeType",
     "nodetypes",
-    k8s_openapi::ClusterResourceScope
+    k8s_openapi::ClusterResourceScope,
+    fields: [spec],
+    optional: [status]
 );
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -8,21 +8,32 @@ pub trait Manifest: Serialize {
     const API_VERSION: &'static str;
     const KIND: &'static str;
 
-    /// The object as JSON with `apiVersion` and `kind` first.
+    /// The object as JSON, with `apiVersion` and `kind`.
     fn to_manifest(&self) -> serde_json::Value {
-        let mut out = serde_json::Map::new();
-        out.insert("apiVersion".into(), Self::API_VERSION.into());
-        out.insert("kind".into(), Self::KIND.into());
-        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) {
-            out.extend(fields);
-        }
-        serde_json::Value::Object(out)
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 
-/// Implements `kube::Resource` and [`Manifest`] for a struct with a `metadata: ObjectMeta` field.
+/// Implements `kube::Resource`, [`Manifest`] and `Serialize` (with `apiVersion` and `kind`, as
+/// the API server requires in a request body) for a struct with a `metadata: ObjectMeta` field,
+/// the listed fields, and the listed `Option` fields (left out when `None`).
 macro_rules! impl_resource {
-    ($ty:ty, $group:literal, $version:literal, $kind:literal, $plural:literal, $scope:ty) => {
+    ($ty:ty, $group:literal, $version:literal, $kind:literal, $plural:literal, $scope:ty,
+     fields: [$($field:ident),*], optional: [$($optional:ident),*]) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("apiVersion", concat!($group, "/", $version))?;
+                map.serialize_entry("kind", $kind)?;
+                map.serialize_entry("metadata", &self.metadata)?;
+                $(map.serialize_entry(stringify!($field), &self.$field)?;)*
+                $(if let Some(value) = &self.$optional {
+                    map.serialize_entry(stringify!($optional), value)?;
+                })*
+                map.end()
+            }
+        }
         impl kube::Resource for $ty {
             type DynamicType = ();
             type Scope = $scope;
