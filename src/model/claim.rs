@@ -71,7 +71,7 @@ pub struct NodeClaimStatus {
 pub struct Condition {
     #[serde(rename = "type")]
     pub type_: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -60,7 +60,7 @@ pub struct Bmc {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostImage {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
@@ -92,7 +92,7 @@ pub struct BareMetalHostStatus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Provisioning {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "ID")]
     pub id: Option<String>,

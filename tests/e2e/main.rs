@@ -1,0 +1,747 @@
+//! End-to-end tests against a real kube-apiserver with etcd (v1.20, built by
+//! `scripts/kube-apiserver`). Each test starts its own server, so tests cannot disturb each
+//! other. `scripts/test` builds the server first; run alone with `cargo test --test e2e`.
+
+mod harness;
+
+use futures::FutureExt;
+use gpufleet::cli::live::{ClusterArgs, live_snapshot};
+use gpufleet::fleet::lints::all_lints;
+use gpufleet::fleet::summary::summarize;
+use gpufleet::fleet::{ClaimStage, Fleet, FleetView};
+use gpufleet::generate::{GenerateConfig, generate};
+use gpufleet::impact::{
+    Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
+};
+use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, OsImage, keys};
+use gpufleet::source::event::{FleetEvent, WatchState};
+use gpufleet::source::kube::read_only::is_refusal;
+use gpufleet::source::kube::{connect, spawn_watches};
+use gpufleet::source::live::LiveFleet;
+use gpufleet::write::kube::KubeWriter;
+use gpufleet::write::{WriteError, WriteMode, Writer};
+use harness::TestCluster;
+use kube::Api;
+use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::Receiver;
+
+/// Feeds events into `live` until `done` holds; every event is shown to `seen`.
+async fn pump_until(
+    live: &mut LiveFleet,
+    rx: &mut Receiver<FleetEvent>,
+    timeout: Duration,
+    mut done: impl FnMut(&LiveFleet) -> bool,
+    mut seen: impl FnMut(&FleetEvent),
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !done(live) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(event)) => {
+                seen(&event);
+                live.apply(event);
+                live.refresh();
+            }
+            Ok(None) => panic!("the watches stopped"),
+            Err(_) => panic!(
+                "not reached within {timeout:?}; watches: {:?}",
+                live.watches()
+            ),
+        }
+    }
+}
+
+/// The object as the server stores it, without what every write changes.
+async fn raw<K: kube::Resource<DynamicType = ()>>(
+    client: &kube::Client,
+    namespace: Option<&str>,
+    name: &str,
+) -> Value {
+    let resource = ApiResource::erase::<K>(&());
+    let api: Api<DynamicObject> = match namespace {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    };
+    let mut v = serde_json::to_value(api.get(name).await.expect("object exists")).unwrap();
+    let meta = v["metadata"].as_object_mut().unwrap();
+    for field in ["resourceVersion", "managedFields", "generation"] {
+        meta.remove(field);
+    }
+    v
+}
+
+fn without_labels(mut v: Value) -> Value {
+    v["metadata"].as_object_mut().unwrap().remove("labels");
+    v
+}
+
+fn small_fleet() -> gpufleet::generate::Generated {
+    generate(&GenerateConfig::new(200, 3))
+}
+
+fn lint_keys(fleet: &Fleet) -> BTreeSet<(String, String)> {
+    all_lints(fleet)
+        .into_iter()
+        .map(|l| (l.id.to_string(), l.subject))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_sync_of_2000_hosts_equals_the_file_fleet() {
+    let cluster = TestCluster::start().await;
+    let generated = generate(&GenerateConfig::new(2000, 7));
+    cluster.load(&generated).await;
+    let started = Instant::now();
+    let (live, _) = live_snapshot(&cluster.args(), true).await.expect("synced");
+    eprintln!("2000-host fleet synced in {:?}", started.elapsed());
+    let file = Fleet::build(generated.objects.clone());
+    assert_eq!(live.hosts().len(), 2000);
+    assert_eq!(live.claims().len(), file.claims().len());
+    assert_eq!(summarize(&live), summarize(&file));
+    assert_eq!(lint_keys(&live), lint_keys(&file));
+    for host in file.hosts() {
+        let h = live
+            .resolve_host(&format!("{}/{}", host.namespace, host.name))
+            .expect("host is live");
+        assert_eq!(live.labels(h), host.labels(), "{}", host.name);
+        assert_eq!(live.host(h).state, host.state, "{}", host.name);
+        let names = |f: &Fleet, ts: &[gpufleet::fleet::NodeTypeId]| {
+            ts.iter()
+                .map(|&t| f.node_type(t).name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&live, &live.derived(h).eligible),
+            names(&file, &host.derived.eligible)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_behind_our_back_arrive_live() {
+    let cluster = TestCluster::start().await;
+    let generated = small_fleet();
+    cluster.load(&generated).await;
+    let clusters = connect(&cluster.args().options(true)).await.unwrap();
+    let (mut rx, _tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(60),
+        LiveFleet::all_synced,
+        |_| {},
+    )
+    .await;
+    assert_eq!(live.fleet().hosts().len(), 200);
+
+    // As `kubectl label` would.
+    let (ns, name) = generated.objects.hosts.keys().next().unwrap().clone();
+    let hosts: Api<BareMetalHost> = Api::namespaced(cluster.client.clone(), &ns);
+    let started = Instant::now();
+    hosts
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"maintenance": "true"}}})),
+        )
+        .await
+        .unwrap();
+    let key = (ns.clone(), name.clone());
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(30),
+        |l| {
+            l.objects()
+                .hosts
+                .get(&key)
+                .and_then(|h| h.metadata.labels.as_ref())
+                .is_some_and(|l| l.contains_key("maintenance"))
+        },
+        |_| {},
+    )
+    .await;
+    eprintln!("a label change arrived after {:?}", started.elapsed());
+
+    // As `kubectl delete nodeclaim` would.
+    let claim_key = generated.objects.claims.keys().next().unwrap().clone();
+    let claims: Api<NodeClaim> = Api::namespaced(cluster.client.clone(), &claim_key.0);
+    claims
+        .delete(&claim_key.1, &Default::default())
+        .await
+        .unwrap();
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(30),
+        |l| !l.objects().claims.contains_key(&claim_key),
+        |_| {},
+    )
+    .await;
+    assert_eq!(
+        live.fleet().claims().len(),
+        generated.objects.claims.len() - 1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_edit_changes_exactly_the_named_keys() {
+    let cluster = TestCluster::start().await;
+    cluster.load(&small_fleet()).await;
+    let (fleet, clusters) = live_snapshot(&cluster.args(), false).await.unwrap();
+    let h = fleet
+        .host_ids()
+        .find(|&h| fleet.is_free(h) && fleet.labels(h).contains_key(keys::RACK))
+        .unwrap();
+    let host = fleet.host(h).clone();
+    let change = Change::Label(
+        LabelEdit::parse_args(
+            HostTargets::Names(vec![host.name.clone()]),
+            &["tenant=acme-research", "pool=burst", "rack-"],
+        )
+        .unwrap(),
+    );
+    let before = raw::<BareMetalHost>(&cluster.client, Some(&host.namespace), &host.name).await;
+    let writer = KubeWriter::new(clusters).unwrap();
+
+    let dry = writer
+        .write(&fleet, &change, WriteMode::DryRun)
+        .await
+        .expect("dry run passes");
+    assert_eq!(dry.objects.len(), 1);
+    assert_eq!(
+        raw::<BareMetalHost>(&cluster.client, Some(&host.namespace), &host.name).await,
+        before,
+        "a dry run writes nothing"
+    );
+
+    let done = writer
+        .write(&fleet, &change, WriteMode::Commit)
+        .await
+        .expect("written");
+    assert_eq!(
+        done.objects[0].resource_version_before.as_deref(),
+        host.resource_version()
+    );
+    let after = raw::<BareMetalHost>(&cluster.client, Some(&host.namespace), &host.name).await;
+    let mut expected_labels = host.labels().clone();
+    expected_labels.remove(keys::RACK);
+    expected_labels.insert("tenant".into(), "acme-research".into());
+    expected_labels.insert("pool".into(), "burst".into());
+    assert_eq!(
+        after["metadata"]["labels"],
+        serde_json::to_value(&expected_labels).unwrap()
+    );
+    assert_eq!(
+        without_labels(after),
+        without_labels(before),
+        "nothing but the labels changed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_after_the_preview_is_refused_and_nothing_is_lost() {
+    let cluster = TestCluster::start().await;
+    cluster.load(&small_fleet()).await;
+    let (fleet, clusters) = live_snapshot(&cluster.args(), false).await.unwrap();
+    let h = fleet
+        .host_ids()
+        .find(|&h| fleet.is_free(h) && !fleet.labels(h).contains_key(keys::TENANT))
+        .unwrap();
+    let host = fleet.host(h).clone();
+    let change = Change::Label(
+        LabelEdit::parse_args(
+            HostTargets::Names(vec![host.name.clone()]),
+            &["tenant=acme-research"],
+        )
+        .unwrap(),
+    );
+    assert!(impact(&fleet, &change).is_ok());
+
+    // Someone else edits the host after our preview.
+    let hosts: Api<BareMetalHost> = Api::namespaced(cluster.client.clone(), &host.namespace);
+    hosts
+        .patch(
+            &host.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"pool": "other-team"}}})),
+        )
+        .await
+        .unwrap();
+    let writer = KubeWriter::new(clusters).unwrap();
+    for mode in [WriteMode::DryRun, WriteMode::Commit] {
+        match writer.write(&fleet, &change, mode).await {
+            Err(WriteError::Conflict {
+                kind,
+                name,
+                what_changed,
+            }) => {
+                assert_eq!(kind, "BareMetalHost");
+                assert!(name.ends_with(&host.name));
+                assert!(
+                    what_changed.contains("pool=other-team added"),
+                    "{what_changed}"
+                );
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+    let now = hosts.get(&host.name).await.unwrap();
+    let labels = now.metadata.labels.unwrap();
+    assert_eq!(
+        labels.get("pool").map(String::as_str),
+        Some("other-team"),
+        "their change is kept"
+    );
+    assert!(!labels.contains_key("tenant"), "ours was not written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pins_and_rotations_land_exactly_as_previewed() {
+    let cluster = TestCluster::start().await;
+    cluster.load(&small_fleet()).await;
+    let (fleet, clusters) = live_snapshot(&cluster.args(), false).await.unwrap();
+    let writer = KubeWriter::new(clusters).unwrap();
+    let client = cluster.client.clone();
+
+    // A new claim pinned to a free server.
+    let h = fleet
+        .host_ids()
+        .find(|&h| !fleet.derived(h).eligible.is_empty())
+        .unwrap();
+    let t = fleet.derived(h).eligible[0];
+    let server = fleet.host(h).name.clone();
+    let pin = Change::Pin(PinChange {
+        server: server.clone(),
+        node_type: fleet.node_type(t).name.clone(),
+        target: PinTarget::New {
+            vcluster: "train".into(),
+            project: "acme-research".into(),
+        },
+    });
+    let preview = impact(&fleet, &pin).unwrap();
+    assert_eq!(preview.claims_with(ClaimEffect::PinSucceeds).count(), 1);
+    let report = writer
+        .write(&fleet, &pin, WriteMode::Commit)
+        .await
+        .expect("pinned");
+    let created = &report.objects[0];
+    assert_eq!(preview.objects[0].name, created.name);
+    let claim = raw::<NodeClaim>(&client, Some("loft-p-acme-research"), &created.name).await;
+    assert_eq!(
+        claim["spec"],
+        json!({
+            "providerRef": fleet.node_type(t).provider,
+            "typeRef": fleet.node_type(t).name,
+            "vClusterRef": "train",
+            "properties": {keys::SERVER_NAME: server},
+        })
+    );
+
+    // An existing waiting claim pinned: only its server-name property changes.
+    let c = fleet
+        .claim_ids()
+        .find(|&c| {
+            fleet.claim(c).stage == ClaimStage::Pending && fleet.claim(c).node_type.is_some()
+        })
+        .unwrap();
+    let waiting = fleet.claim(c).clone();
+    let target = fleet.type_hosts(waiting.node_type.unwrap())[0];
+    let before = raw::<NodeClaim>(&client, Some(&waiting.namespace), &waiting.name).await;
+    let pin_existing = Change::Pin(PinChange {
+        server: fleet.host(target).name.clone(),
+        node_type: fleet.node_type(waiting.node_type.unwrap()).name.clone(),
+        target: PinTarget::Existing {
+            namespace: waiting.namespace.clone(),
+            name: waiting.name.clone(),
+        },
+    });
+    writer
+        .write(&fleet, &pin_existing, WriteMode::Commit)
+        .await
+        .expect("pinned");
+    let mut after = raw::<NodeClaim>(&client, Some(&waiting.namespace), &waiting.name).await;
+    assert_eq!(
+        after["spec"]["properties"][keys::SERVER_NAME],
+        json!(fleet.host(target).name)
+    );
+    after["spec"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove(keys::SERVER_NAME);
+    if after["spec"]["properties"].as_object().unwrap().is_empty() {
+        after["spec"].as_object_mut().unwrap().remove("properties");
+    }
+    assert_eq!(after, before, "nothing else in the claim changed");
+
+    // A rotation to a new OSImage: the image is created, the node type repointed, nothing else.
+    let busiest = fleet
+        .node_type_ids()
+        .max_by_key(|&t| fleet.held_count(t))
+        .unwrap();
+    let info = fleet.node_type(busiest).clone();
+    let images_before: Vec<OsImage> = cluster.raw::<OsImage>().await;
+    let provider_before = raw::<NodeProvider>(&client, None, &info.provider).await;
+    let rotate = Change::Rotate(Rotation {
+        node_type: info.name.clone(),
+        image: "ubuntu-noble-gpu-2026-12".into(),
+        new_image: Some(NewImage {
+            url: "http://images.fleet.internal/ubuntu-noble-gpu-2026-12.qcow2".into(),
+            checksum: Some("ab".repeat(32)),
+            checksum_type: Some("sha256".into()),
+        }),
+    });
+    let preview = impact(&fleet, &rotate).unwrap();
+    assert!(preview.claims_with(ClaimEffect::RollsOver).count() > 0);
+    writer
+        .write(&fleet, &rotate, WriteMode::Commit)
+        .await
+        .expect("rotated");
+    let image = raw::<OsImage>(&client, None, "ubuntu-noble-gpu-2026-12").await;
+    assert_eq!(
+        image["spec"]["properties"],
+        json!({
+            keys::IMAGE_URL: "http://images.fleet.internal/ubuntu-noble-gpu-2026-12.qcow2",
+            keys::IMAGE_CHECKSUM: "ab".repeat(32),
+            keys::IMAGE_CHECKSUM_TYPE: "sha256",
+        })
+    );
+    let mut provider_after = raw::<NodeProvider>(&client, None, &info.provider).await;
+    let index = info.provider_index.unwrap();
+    let entry = &mut provider_after["spec"]["metal3"]["nodeTypes"][index]["properties"];
+    assert_eq!(entry[keys::OS_IMAGE], json!("ubuntu-noble-gpu-2026-12"));
+    entry[keys::OS_IMAGE] =
+        provider_before["spec"]["metal3"]["nodeTypes"][index]["properties"][keys::OS_IMAGE].clone();
+    assert_eq!(
+        provider_after, provider_before,
+        "nothing else in the provider changed"
+    );
+    let images_after: Vec<OsImage> = cluster.raw::<OsImage>().await;
+    for old in &images_before {
+        let now = images_after
+            .iter()
+            .find(|i| i.name() == old.name())
+            .unwrap();
+        assert_eq!(
+            now.metadata.resource_version,
+            old.metadata.resource_version,
+            "OSImage {} untouched",
+            old.name()
+        );
+    }
+
+    // Rotating "to" an existing OSImage with another URL is refused before anything is sent.
+    let in_place = Change::Rotate(Rotation {
+        node_type: info.name.clone(),
+        image: "ubuntu-noble-gpu-2026-10".into(),
+        new_image: Some(NewImage {
+            url: "http://elsewhere/x.qcow2".into(),
+            checksum: Some("00".into()),
+            checksum_type: None,
+        }),
+    });
+    assert!(matches!(
+        writer.write(&fleet, &in_place, WriteMode::Commit).await,
+        Err(WriteError::Invalid { .. })
+    ));
+    let untouched: Vec<OsImage> = cluster.raw::<OsImage>().await;
+    let current = untouched
+        .iter()
+        .find(|i| i.name() == "ubuntu-noble-gpu-2026-10")
+        .unwrap();
+    let was = images_before
+        .iter()
+        .find(|i| i.name() == "ubuntu-noble-gpu-2026-10")
+        .unwrap();
+    assert_eq!(
+        current.metadata.resource_version,
+        was.metadata.resource_version
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apiserver_restart_goes_stale_then_recovers() {
+    let cluster = TestCluster::start().await;
+    let generated = small_fleet();
+    cluster.load(&generated).await;
+    let clusters = connect(&cluster.args().options(true)).await.unwrap();
+    let (mut rx, _tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(60),
+        LiveFleet::all_synced,
+        |_| {},
+    )
+    .await;
+
+    let mut stale_reasons = Vec::new();
+    let restart = {
+        let dir = cluster.dir.clone();
+        tokio::task::spawn_blocking(move || harness::restart_apiserver(&dir))
+    };
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(60),
+        |l| l.stale_since().is_some(),
+        |e| {
+            if let FleetEvent::Watch {
+                state: WatchState::Stale { reason, .. },
+                kind,
+            } = e
+            {
+                stale_reasons.push(format!("{kind}: {reason}"));
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        live.fleet().hosts().len(),
+        200,
+        "a stale fleet keeps what it had"
+    );
+    restart.await.unwrap();
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(120),
+        LiveFleet::all_synced,
+        |e| {
+            if let FleetEvent::Watch {
+                state: WatchState::Stale { reason, .. },
+                kind,
+            } = e
+            {
+                stale_reasons.push(format!("{kind}: {reason}"));
+            }
+        },
+    )
+    .await;
+    eprintln!("stale reasons seen: {stale_reasons:#?}");
+    assert!(live.stale_since().is_none());
+    assert_eq!(live.fleet().hosts().len(), 200);
+
+    // And it is live again.
+    let (ns, name) = generated.objects.hosts.keys().nth(3).unwrap().clone();
+    Api::<BareMetalHost>::namespaced(cluster.client.clone(), &ns)
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"after-restart": "yes"}}})),
+        )
+        .await
+        .unwrap();
+    let key = (ns, name);
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(30),
+        |l| {
+            l.objects()
+                .hosts
+                .get(&key)
+                .and_then(|h| h.metadata.labels.as_ref())
+                .is_some_and(|l| l.contains_key("after-restart"))
+        },
+        |_| {},
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
+    let cluster = TestCluster::start().await;
+    cluster.load(&small_fleet()).await;
+    let admin_view = live_snapshot(&cluster.args(), true).await.unwrap().0;
+    let reader = ClusterArgs {
+        kubeconfig: Some(cluster.reader_kubeconfig()),
+        ..cluster.args()
+    };
+    let (fleet, clusters) = live_snapshot(&reader, true)
+        .await
+        .expect("the reader sees the fleet");
+    assert_eq!(summarize(&fleet), summarize(&admin_view));
+
+    // No writer exists for a read-only client.
+    assert!(matches!(
+        KubeWriter::new(clusters.clone()),
+        Err(WriteError::ReadOnly { .. })
+    ));
+    // And the client itself refuses every mutating verb before sending it.
+    let host = fleet.hosts()[0].clone();
+    let hosts: Api<BareMetalHost> =
+        Api::namespaced(clusters.metal3.client.clone(), &host.namespace);
+    let e = hosts
+        .patch(
+            &host.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"x": "y"}}})),
+        )
+        .await
+        .unwrap_err();
+    assert!(is_refusal(&e), "{e}");
+    let images: Api<OsImage> = Api::all(clusters.platform.client.clone());
+    let e = images
+        .create(&PostParams::default(), &OsImage::default())
+        .await
+        .unwrap_err();
+    assert!(is_refusal(&e), "{e}");
+    let e = images
+        .delete("ubuntu-noble-gpu-2026-10", &Default::default())
+        .now_or_never();
+    if let Some(result) = e {
+        assert!(is_refusal(&result.unwrap_err()));
+    }
+
+    // The audit log: the reader listed and watched, and sent nothing else.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let log = std::fs::read_to_string(cluster.audit_log()).unwrap();
+    let verbs: Vec<String> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["user"]["username"] == "gpufleet-reader")
+        .map(|e| e["verb"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        verbs.iter().any(|v| v == "list"),
+        "the audit log shows the reader: {verbs:?}"
+    );
+    assert!(verbs.iter().any(|v| v == "watch"), "{verbs:?}");
+    let mutating: Vec<&String> = verbs
+        .iter()
+        .filter(|v| !matches!(v.as_str(), "get" | "list" | "watch"))
+        .collect();
+    assert!(
+        mutating.is_empty(),
+        "mutating requests from the reader reached the server: {mutating:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_write_says_which_verb_on_which_resource() {
+    let cluster = TestCluster::start().await;
+    cluster.load(&small_fleet()).await;
+    let reader = ClusterArgs {
+        kubeconfig: Some(cluster.reader_kubeconfig()),
+        ..cluster.args()
+    };
+    // Not read-only on our side: the server's RBAC is what refuses.
+    let (fleet, clusters) = live_snapshot(&reader, false).await.unwrap();
+    let writer = KubeWriter::new(clusters).unwrap();
+    let h = fleet.host_ids().next().unwrap();
+    let change = Change::Label(
+        LabelEdit::parse_args(
+            HostTargets::Names(vec![fleet.host(h).name.clone()]),
+            &["a=b"],
+        )
+        .unwrap(),
+    );
+    match writer.write(&fleet, &change, WriteMode::Commit).await {
+        Err(e @ WriteError::Forbidden { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("patch") && text.contains("baremetalhosts"),
+                "{text}"
+            );
+        }
+        other => panic!("expected forbidden, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_context_fails_fast_with_its_state() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-e2e-unreachable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9'}}]\n\
+         users: [{name: u, user: {token: t}}]\ncontexts: [{name: gone, context: {cluster: gone, user: u}}]\ncurrent-context: gone\n",
+    )
+    .unwrap();
+    let args = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        sync_timeout: Duration::from_secs(3),
+        ..ClusterArgs::default()
+    };
+    let started = Instant::now();
+    let error = live_snapshot(&args, true)
+        .await
+        .err()
+        .expect("no fleet from nowhere")
+        .to_string();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        error.contains("no complete view of context gone"),
+        "{error}"
+    );
+    assert!(error.contains("stale"), "{error}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Scale: 25,000 BareMetalHosts and 20,000 NodeClaims. Not part of the normal run (it loads
+/// 45,000 objects); run with
+/// `cargo test --release --test e2e -- --ignored scale --nocapture`. Figures go in BENCHMARKS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn scale_sync_of_25000_hosts_and_20000_claims() {
+    let cluster = TestCluster::start().await;
+    let generated = generate(&GenerateConfig::new(25_000, 1));
+    assert_eq!(generated.objects.claims.len(), 20_000);
+    let started = Instant::now();
+    cluster.load(&generated).await;
+    eprintln!(
+        "loaded {} objects in {:?}",
+        generated.objects.len(),
+        started.elapsed()
+    );
+
+    let kubeconfig = cluster.kubeconfig();
+    let timed = |program: &str, args: &[&str]| {
+        let out = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "%e s, max RSS %M KiB"])
+            .arg(program)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .output()
+            .expect("GNU time runs");
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{program} failed: {err}");
+        err.lines().last().unwrap_or_default().to_string()
+    };
+    for run in 1..=3 {
+        let figure = timed(
+            env!("CARGO_BIN_EXE_gpufleet"),
+            &[
+                "summary",
+                "-o",
+                "json",
+                "--kubeconfig",
+                kubeconfig.to_str().unwrap(),
+            ],
+        );
+        eprintln!("gpufleet summary (sync of every kind), run {run}: {figure}");
+    }
+    if std::path::Path::new("/usr/bin/kubectl").exists() {
+        for run in 1..=3 {
+            let figure = timed(
+                "kubectl",
+                &[
+                    "get",
+                    "baremetalhosts",
+                    "-A",
+                    "-o",
+                    "json",
+                    "--kubeconfig",
+                    kubeconfig.to_str().unwrap(),
+                ],
+            );
+            eprintln!("kubectl get baremetalhosts -A -o json, run {run}: {figure}");
+        }
+    }
+}
