@@ -8,6 +8,7 @@ use crate::source::live::LiveFleet;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// kubectl's connection flags.
@@ -95,7 +96,7 @@ fn describe_watches(live: &LiveFleet) -> String {
 }
 
 /// Connects, syncs every watch once and returns the snapshot. Progress goes to stderr.
-pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Fleet, Clusters)> {
+pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<Fleet>, Clusters)> {
     let clusters = connect(&args.options(read_only)).await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default();
@@ -129,8 +130,7 @@ pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Fleet
     }
     outcome?;
     live.refresh();
-    let fleet = (**live.fleet()).clone();
-    Ok((fleet, clusters))
+    Ok((live.fleet().clone(), clusters))
 }
 
 /// Asks on the terminal; refuses without one.

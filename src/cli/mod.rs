@@ -21,6 +21,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -182,11 +183,11 @@ fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
 }
 
 /// The fleet from files, or from the live cluster (read-only: these commands never write).
-async fn load_fleet(source: &Source) -> Result<Fleet> {
+async fn load_fleet(source: &Source) -> Result<Arc<Fleet>> {
     let fleet = if source.from_file.is_empty() {
         live::live_snapshot(&source.cluster, true).await?.0
     } else {
-        load_file_fleet(&source.from_file)?
+        Arc::new(load_file_fleet(&source.from_file)?)
     };
     for w in fleet.warnings() {
         eprintln!("warning: {w}");
@@ -305,7 +306,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             fail_on,
         } => {
             let fleet = load_fleet(&source).await?;
-            let lints = all_lints(&fleet);
+            let lints = all_lints(fleet.as_ref());
             let count = |s: Severity| lints.iter().filter(|l| l.severity == s).count();
             let report = LintReport {
                 lints: &lints,

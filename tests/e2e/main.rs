@@ -745,3 +745,66 @@ async fn scale_sync_of_25000_hosts_and_20000_claims() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apply_command_dry_runs_asks_and_writes() {
+    let cluster = TestCluster::start().await;
+    let generated = small_fleet();
+    cluster.load(&generated).await;
+    let (ns, name) = generated.objects.hosts.keys().nth(7).unwrap().clone();
+    let kubeconfig = cluster.kubeconfig();
+    let gpufleet = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gpufleet"))
+            .args(args)
+            .args(["--kubeconfig", kubeconfig.to_str().unwrap()])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let labels = || async {
+        Api::<BareMetalHost>::namespaced(cluster.client.clone(), &ns)
+            .get(&name)
+            .await
+            .unwrap()
+            .metadata
+            .labels
+            .unwrap_or_default()
+    };
+
+    let out = gpufleet(&["apply", "label", &name, "pool=burst", "--dry-run=server"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("SERVER DRY RUN  ok: 1 objects would be written")
+    );
+    assert!(
+        !labels().await.contains_key("pool"),
+        "a dry run writes nothing"
+    );
+
+    let out = gpufleet(&["apply", "label", &name, "pool=burst"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pass --yes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!labels().await.contains_key("pool"), "no answer, no write");
+
+    let out = gpufleet(&["apply", "label", &name, "pool=burst", "--yes", "-o", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["result"]["objects"][0]["name"], json!(name));
+    assert_eq!(
+        labels().await.get("pool").map(String::as_str),
+        Some("burst")
+    );
+}

@@ -201,6 +201,10 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::BareMetalHost;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
 
     #[test]
     fn backoff_grows_to_a_ceiling_and_resets() {
@@ -212,5 +216,99 @@ mod tests {
         }
         b.reset();
         assert!(b.next_delay() < BACKOFF_MIN * 2);
+    }
+
+    /// An API server that answers a list, then a watch that fails with `410 Gone`, then a
+    /// second list, then a watch that never ends.
+    #[derive(Clone, Default)]
+    struct GoneOnce {
+        calls: Arc<Mutex<usize>>,
+    }
+
+    fn host_json(name: &str) -> serde_json::Value {
+        serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+            "metadata": {"name": name, "namespace": "m3", "resourceVersion": "5"}})
+    }
+
+    impl tower::Service<http::Request<kube::client::Body>> for GoneOnce {
+        type Response = http::Response<kube::client::Body>;
+        type Error = std::convert::Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<kube::client::Body>) -> Self::Future {
+            let call = {
+                let mut calls = self.calls.lock().unwrap();
+                *calls += 1;
+                *calls
+            };
+            let watch = request
+                .uri()
+                .query()
+                .unwrap_or_default()
+                .contains("watch=true");
+            let body = match (call, watch) {
+                (1, false) => serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
+                    "metadata": {"resourceVersion": "10"}, "items": [host_json("a")]})
+                .to_string(),
+                (2, true) => serde_json::json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
+                    "status": "Failure", "message": "too old resource version", "reason": "Expired", "code": 410}})
+                .to_string() + "\n",
+                (3, false) => serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
+                    "metadata": {"resourceVersion": "20"}, "items": [host_json("a"), host_json("b")]})
+                .to_string(),
+                _ => return Box::pin(std::future::pending()),
+            };
+            Box::pin(async move {
+                Ok(http::Response::new(kube::client::Body::from(
+                    body.into_bytes(),
+                )))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn gone_relists_without_a_half_empty_fleet() {
+        let client = kube::Client::new(GoneOnce::default(), "m3");
+        let api: Api<BareMetalHost> = Api::namespaced(client, "m3");
+        let (tx, mut rx) = mpsc::channel(64);
+        let task = tokio::spawn(run(api, Kind::BareMetalHost, tx));
+        let mut seen = Vec::new();
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while let Some(event) = rx.recv().await {
+                let line = match &event {
+                    FleetEvent::Watch { state, .. } => match state {
+                        WatchState::Connecting => "connecting".to_string(),
+                        WatchState::Syncing { .. } => "syncing".to_string(),
+                        WatchState::Synced { .. } => "synced".to_string(),
+                        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                    },
+                    FleetEvent::Replaced { objects, .. } => format!("replaced {}", objects.len()),
+                    other => format!("{other:?}"),
+                };
+                let done = line == "replaced 2";
+                seen.push(line);
+                if done {
+                    break;
+                }
+            }
+        })
+        .await;
+        task.abort();
+        assert!(outcome.is_ok(), "events: {seen:?}");
+        assert_eq!(
+            seen[..4],
+            ["connecting", "syncing", "replaced 1", "synced"],
+            "{seen:?}"
+        );
+        assert!(seen[4].starts_with("stale: 410 Gone"), "{seen:?}");
+        // After the relist the kind is replaced whole: never a partial list.
+        assert_eq!(seen[5..], ["syncing", "replaced 2"], "{seen:?}");
     }
 }
