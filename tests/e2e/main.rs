@@ -701,6 +701,27 @@ async fn scale_sync_of_25000_hosts_and_20000_claims() {
         started.elapsed()
     );
 
+    // In this process: what the synced live fleet adds to resident memory.
+    let rss = || {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let before = rss();
+    let started = Instant::now();
+    let (fleet, _) = live_snapshot(&cluster.args(), true).await.expect("synced");
+    eprintln!(
+        "in-process sync: {:?}; resident memory after sync grew by {} MiB ({} hosts, {} claims)",
+        started.elapsed(),
+        (rss().saturating_sub(before)) / 1024,
+        fleet.hosts().len(),
+        fleet.claims().len()
+    );
+    drop(fleet);
+
     let kubeconfig = cluster.kubeconfig();
     let timed = |program: &str, args: &[&str]| {
         let out = std::process::Command::new("/usr/bin/time")
