@@ -6,7 +6,8 @@ use gpufleet::fleet::rules::{
 };
 use gpufleet::fleet::{ClaimStage, Fleet, FleetView, Holder};
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::impact::apply::apply_label_edit;
+use gpufleet::impact::apply::{apply_label_edit, apply_label_edits};
+use gpufleet::impact::label::undo_labels;
 use gpufleet::impact::{Change, ClaimEffect, HostTargets, LabelEdit, impact};
 use gpufleet::model::{PropertyRequirement, keys};
 use proptest::prelude::*;
@@ -153,6 +154,21 @@ proptest! {
         }
         for t in fleet.node_type_ids() {
             prop_assert_eq!(fleet.available(t), after.available(t));
+        }
+
+        // The dashboard's undo: one change that restores every touched key on every host.
+        let edited = Fleet::build(apply_label_edit(fleet, &edit).unwrap());
+        let undo = undo_labels(fleet, std::slice::from_ref(&edit)).unwrap();
+        prop_assert!(impact(&edited, &undo).is_ok());
+        let edits = match &undo {
+            Change::Label(e) => vec![e.clone()],
+            Change::Labels(es) => es.clone(),
+            other => panic!("undo of a label edit is a label edit, not {other:?}"),
+        };
+        let restored = Fleet::build(apply_label_edits(&edited, &edits).unwrap());
+        for h in fleet.host_ids() {
+            prop_assert_eq!(fleet.labels(h), restored.labels(h));
+            prop_assert_eq!(&fleet.derived(h).eligible, &restored.derived(h).eligible);
         }
     }
 

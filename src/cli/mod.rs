@@ -455,7 +455,22 @@ async fn apply(
             return Ok(ExitCode::FAILURE);
         }
     }
-    match writer.write(&fleet, &change, WriteMode::Commit).await {
+    let outcome = writer.write(&fleet, &change, WriteMode::Commit).await;
+    if let Some(path) = crate::write::audit::default_path() {
+        let record = crate::write::audit::AuditRecord::new(
+            &clusters.platform.user,
+            &context,
+            &change,
+            outcome.as_ref(),
+        );
+        if let Err(e) = crate::write::audit::append(&path, &record) {
+            eprintln!(
+                "warning: cannot write the audit log {}: {e}",
+                path.display()
+            );
+        }
+    }
+    match outcome {
         Ok(result) => {
             finish(Some(&dry), Some(&result), None)?;
             Ok(ExitCode::SUCCESS)

@@ -1,21 +1,24 @@
 //! Applying a change to a set of objects, as the API server would once the write lands.
 //! The simulator uses it as its "server"; tests use it to check previews against a rebuild.
 
-use super::label::select_hosts;
+use super::label::relabel;
 use super::{ChangeError, LabelEdit};
 use crate::fleet::{Fleet, FleetObjects, FleetView};
 use std::sync::Arc;
 
 /// The objects after a label edit: only the edited hosts are new objects.
 pub fn apply_label_edit(fleet: &Fleet, edit: &LabelEdit) -> Result<FleetObjects, ChangeError> {
-    edit.validate()?;
+    apply_label_edits(fleet, std::slice::from_ref(edit))
+}
+
+/// The objects after label edits applied in order.
+pub fn apply_label_edits(fleet: &Fleet, edits: &[LabelEdit]) -> Result<FleetObjects, ChangeError> {
     let mut objects = fleet.objects().clone();
-    for h in select_hosts(fleet, &edit.targets)? {
-        let host = fleet.host(h);
-        let after = edit.apply_to(fleet.labels(h));
+    for (h, after) in relabel(fleet, edits)? {
         if &after == fleet.labels(h) {
             continue;
         }
+        let host = fleet.host(h);
         let mut object = (*host.object).clone();
         object.metadata.labels = Some(after);
         objects.hosts.insert(

@@ -12,6 +12,8 @@ use std::fmt;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     Label(LabelEdit),
+    /// Several label edits as one change, applied in order (an undo restores labels this way).
+    Labels(Vec<LabelEdit>),
     Pin(PinChange),
     Rotate(Rotation),
 }
@@ -254,6 +256,16 @@ impl fmt::Display for Change {
                     HostTargets::Selector(q) => format!("-l {q}"),
                 };
                 write!(f, "label {targets} {}", e.args().join(" "))
+            }
+            Change::Labels(edits) => {
+                let hosts: usize = edits
+                    .iter()
+                    .map(|e| match &e.targets {
+                        HostTargets::Names(n) => n.len(),
+                        HostTargets::Selector(_) => 1,
+                    })
+                    .sum();
+                write!(f, "restore labels on {hosts} hosts ({} edits)", edits.len())
             }
             Change::Pin(p) => {
                 let target = match &p.target {

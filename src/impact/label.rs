@@ -2,17 +2,18 @@
 //! keeps its claim until its Machine is deleted (guide, "Updating labels without
 //! re-provisioning").
 
-use super::{ChangeError, HostEffect, HostTargets, LabelEdit, ObjectVersion, Overlay, Plan};
+use super::{
+    Change, ChangeError, HostEffect, HostTargets, LabelEdit, ObjectVersion, Overlay, Plan,
+};
 use crate::fleet::{Fleet, FleetView, HostId};
+use crate::model::Labels;
+use std::collections::{BTreeMap, BTreeSet};
 
-pub(super) fn plan<'a>(fleet: &'a Fleet, edit: &LabelEdit) -> Result<Plan<'a>, ChangeError> {
-    edit.validate()?;
-    let targets = select_hosts(fleet, &edit.targets)?;
+pub(super) fn plan<'a>(fleet: &'a Fleet, edits: &[LabelEdit]) -> Result<Plan<'a>, ChangeError> {
+    let relabelled = relabel(fleet, edits)?;
     let mut plan = Plan::new(fleet, host_effect);
-    for &h in &targets {
-        let before = fleet.labels(h);
-        let after = edit.apply_to(before);
-        if &after != before {
+    for (&h, after) in &relabelled {
+        if after != fleet.labels(h) {
             let host = fleet.host(h);
             plan.objects.push(ObjectVersion {
                 kind: "BareMetalHost",
@@ -20,9 +21,11 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edit: &LabelEdit) -> Result<Plan<'a>, C
                 name: host.name.clone(),
                 resource_version: host.resource_version().map(str::to_string),
             });
-            plan.overlay.set_host(h, after, fleet.holder(h).cloned());
+            plan.overlay
+                .set_host(h, after.clone(), fleet.holder(h).cloned());
         }
     }
+    let targets: Vec<HostId> = relabelled.into_keys().collect();
     let claimed = targets
         .iter()
         .filter(|&&h| fleet.holder(h).is_some())
@@ -35,6 +38,66 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edit: &LabelEdit) -> Result<Plan<'a>, C
     }
     plan.targets = targets;
     Ok(plan)
+}
+
+/// The labels each targeted host ends with once the edits are applied in order. Selectors
+/// select by the labels the fleet has now.
+pub fn relabel(
+    fleet: &Fleet,
+    edits: &[LabelEdit],
+) -> Result<BTreeMap<HostId, Labels>, ChangeError> {
+    let mut out: BTreeMap<HostId, Labels> = BTreeMap::new();
+    for edit in edits {
+        edit.validate()?;
+        for h in select_hosts(fleet, &edit.targets)? {
+            let current = out.remove(&h).unwrap_or_else(|| fleet.labels(h).clone());
+            out.insert(h, edit.apply_to(&current));
+        }
+    }
+    Ok(out)
+}
+
+/// The change that undoes label edits: every key they touched goes back to its value in
+/// `before` (the snapshot the edits were previewed on). Hosts that need the same restore
+/// share one edit.
+pub fn undo_labels(before: &Fleet, edits: &[LabelEdit]) -> Result<Change, ChangeError> {
+    let touched: BTreeSet<&String> = edits
+        .iter()
+        .flat_map(|e| e.set.keys().chain(e.remove.iter()))
+        .collect();
+    let mut groups: BTreeMap<(Labels, BTreeSet<String>), Vec<String>> = BTreeMap::new();
+    for h in relabel(before, edits)?.into_keys() {
+        let labels = before.labels(h);
+        let mut set = Labels::new();
+        let mut remove = BTreeSet::new();
+        for &k in &touched {
+            match labels.get(k) {
+                Some(v) => {
+                    set.insert(k.clone(), v.clone());
+                }
+                None => {
+                    remove.insert(k.clone());
+                }
+            }
+        }
+        let host = before.host(h);
+        groups
+            .entry((set, remove))
+            .or_default()
+            .push(format!("{}/{}", host.namespace, host.name));
+    }
+    let mut restores: Vec<LabelEdit> = groups
+        .into_iter()
+        .map(|((set, remove), hosts)| LabelEdit {
+            targets: HostTargets::Names(hosts),
+            set,
+            remove,
+        })
+        .collect();
+    Ok(match restores.len() {
+        1 => Change::Label(restores.remove(0)),
+        _ => Change::Labels(restores),
+    })
 }
 
 /// The hosts an edit targets, in fleet order. Every unknown name is reported at once.

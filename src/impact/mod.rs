@@ -4,7 +4,7 @@
 
 pub mod apply;
 pub mod change;
-pub(crate) mod label;
+pub mod label;
 pub mod overlay;
 pub mod pin;
 pub mod rotate;
@@ -155,7 +155,8 @@ impl Impact {
 /// in a fixed order.
 pub fn impact(fleet: &Fleet, change: &Change) -> Result<Impact, ChangeError> {
     let plan = match change {
-        Change::Label(edit) => label::plan(fleet, edit)?,
+        Change::Label(edit) => label::plan(fleet, std::slice::from_ref(edit))?,
+        Change::Labels(edits) => label::plan(fleet, edits)?,
         Change::Pin(pin) => pin::plan(fleet, pin)?,
         Change::Rotate(rotation) => rotate::plan(fleet, rotation)?,
     };

@@ -198,24 +198,25 @@ impl KubeWriter {
     async fn label(
         &self,
         fleet: &Fleet,
-        edit: &LabelEdit,
+        edits: &[LabelEdit],
         mode: WriteMode,
     ) -> Result<WriteReport, WriteError> {
-        let hosts = crate::impact::label::select_hosts(fleet, &edit.targets).map_err(|e| {
-            WriteError::Invalid {
+        let relabelled =
+            crate::impact::label::relabel(fleet, edits).map_err(|e| WriteError::Invalid {
                 message: e.to_string(),
-            }
-        })?;
-        let changed: Vec<_> = hosts
+            })?;
+        let changed: Vec<(HostId, Labels)> = relabelled
             .into_iter()
-            .filter(|&h| &edit.apply_to(fleet.labels(h)) != fleet.labels(h))
+            .filter(|(h, after)| after != fleet.labels(*h))
             .collect();
         // Every object is dry-run first, so a refusal of any one writes nothing at all.
         let mut objects = Vec::new();
         for &dry_run in passes(mode) {
             let requests: Vec<BoxFuture<'_, Result<WrittenObject, WriteError>>> = changed
                 .iter()
-                .map(|&h| Box::pin(self.patch_host(fleet, h, edit, dry_run)) as BoxFuture<'_, _>)
+                .map(|(h, after)| {
+                    Box::pin(self.patch_host(fleet, *h, after, dry_run)) as BoxFuture<'_, _>
+                })
                 .collect();
             objects = stream::iter(requests)
                 .buffered(CONCURRENCY)
@@ -229,17 +230,13 @@ impl KubeWriter {
         &self,
         fleet: &Fleet,
         h: HostId,
-        edit: &LabelEdit,
+        after: &Labels,
         dry_run: bool,
     ) -> Result<WrittenObject, WriteError> {
         let client = &self.clusters.metal3;
         let host = fleet.host(h);
         let api: Api<BareMetalHost> = Api::namespaced(client.client.clone(), &host.namespace);
-        let patch = label_patch(
-            host.labels(),
-            &edit.apply_to(host.labels()),
-            host.resource_version(),
-        );
+        let patch = label_patch(host.labels(), after, host.resource_version());
         let target = Target {
             verb: "patch",
             resource: "baremetalhosts",
@@ -517,7 +514,8 @@ impl Writer for KubeWriter {
                 message: e.to_string(),
             })?;
             match change {
-                Change::Label(edit) => self.label(fleet, edit, mode).await,
+                Change::Label(edit) => self.label(fleet, std::slice::from_ref(edit), mode).await,
+                Change::Labels(edits) => self.label(fleet, edits, mode).await,
                 Change::Pin(pin) => self.pin(fleet, pin, mode).await,
                 Change::Rotate(rotation) => self.rotate(fleet, rotation, mode).await,
             }

@@ -2,6 +2,7 @@
 //! cluster (kube) or the embedded simulator. In read-only (watch) mode there is no Writer at
 //! all, and the kube client itself refuses every verb but get, list and watch.
 
+pub mod audit;
 pub mod kube;
 
 use crate::fleet::Fleet;

@@ -1,0 +1,126 @@
+//! The audit log: one JSON line per applied change (time, kube user, context, change,
+//! objects with their resourceVersions before and after, result), appended to a file in the
+//! user's state directory. Written after the write returns, whatever it returned.
+
+use super::{WriteError, WriteReport};
+use crate::impact::Change;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditRecord<'a> {
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub user: &'a str,
+    pub context: &'a str,
+    /// The change as a person reads it.
+    pub summary: String,
+    pub change: &'a Change,
+    /// `applied`, `failed`.
+    pub result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<&'a WriteReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a WriteError>,
+}
+
+impl<'a> AuditRecord<'a> {
+    pub fn new(
+        user: &'a str,
+        context: &'a str,
+        change: &'a Change,
+        outcome: Result<&'a WriteReport, &'a WriteError>,
+    ) -> Self {
+        AuditRecord {
+            time: jiff::Timestamp::now().to_string(),
+            user,
+            context,
+            summary: change.to_string(),
+            change,
+            result: if outcome.is_ok() { "applied" } else { "failed" },
+            report: outcome.ok(),
+            error: outcome.err(),
+        }
+    }
+}
+
+/// `$XDG_STATE_HOME/gpufleet/audit.jsonl`, else `~/.local/state/gpufleet/audit.jsonl`.
+pub fn default_path() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(state.join("gpufleet").join("audit.jsonl"))
+}
+
+/// Appends one record as one line. The directory is created if needed.
+pub fn append(path: &Path, record: &AuditRecord) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
+    line.push('\n');
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    // One write call per record, so concurrent gpufleet processes do not interleave lines.
+    file.write_all(line.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::impact::{HostTargets, LabelEdit};
+    use crate::write::{WriteMode, WrittenObject};
+
+    #[test]
+    fn one_line_per_change_with_versions() {
+        let dir = std::env::temp_dir().join(format!("gpufleet-audit-{}", std::process::id()));
+        let path = dir.join("nested/audit.jsonl");
+        let change = Change::Label(
+            LabelEdit::parse_args(HostTargets::Names(vec!["h1".into()]), &["a=b"]).unwrap(),
+        );
+        let report = WriteReport {
+            mode: WriteMode::Commit,
+            objects: vec![WrittenObject {
+                kind: "BareMetalHost".into(),
+                namespace: Some("m3".into()),
+                name: "h1".into(),
+                resource_version_before: Some("7".into()),
+                resource_version_after: Some("9".into()),
+            }],
+        };
+        append(
+            &path,
+            &AuditRecord::new("alice", "prod", &change, Ok(&report)),
+        )
+        .unwrap();
+        let conflict = WriteError::Conflict {
+            kind: "BareMetalHost".into(),
+            name: "m3/h1".into(),
+            what_changed: "labels: a=c added".into(),
+        };
+        append(
+            &path,
+            &AuditRecord::new("alice", "prod", &change, Err(&conflict)),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["result"], "applied");
+        assert_eq!(
+            lines[0]["report"]["objects"][0]["resource_version_after"],
+            "9"
+        );
+        assert_eq!(lines[0]["change"]["kind"], "label");
+        assert_eq!(lines[1]["error"]["error"], "conflict");
+        assert!(lines[1]["time"].as_str().unwrap().ends_with('Z'));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
