@@ -50,8 +50,8 @@ impl SimConfig {
         }
     }
 
-    /// The same fleet with nothing happening on its own but what is already under way: no
-    /// new or deleted claims, no faults.
+    /// The same fleet with nothing happening on its own but what is already under way and
+    /// what writes start: no new or deleted claims, no faults.
     pub fn quiet(hosts: usize, seed: u64) -> Self {
         SimConfig {
             claim_churn: false,

@@ -5,21 +5,25 @@
 //! ([`crate::fleet::rules::place_claim`]), hosts move through Metal3's states (seconds instead
 //! of minutes), fail now and then and mostly recover, and after an OS image rotation the
 //! drifted claims are rolled over a few at a time. It speaks the same [`FleetEvent`] stream
-//! as the kube watches.
+//! as the kube watches, and writes are validated and applied as the API server and the
+//! platform would ([`Simulator::write`]).
 //!
 //! The simulator itself is a plain struct stepped by hand, deterministic for a given
 //! [`SimConfig`] and sequence of steps.
 
 mod claims;
 mod config;
+mod diff;
 mod hosts;
 mod placement;
 mod random;
 mod schedule;
 mod store;
+mod write;
 
 pub use config::{MAX_HOSTS, SimConfig};
 pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
+pub use write::{WritePlan, plan_write};
 
 use crate::fleet::{ClaimStage, Fleet, FleetObjects, ObjectKey};
 use crate::generate::{GenerateConfig, Rng, generate};
@@ -116,7 +120,7 @@ impl Simulator {
 
     /// Lets `dt` pass (times the config's speed): first the controller acts on what it saw
     /// at the end of the last step, then everything due in the meantime happens. Returns the
-    /// step's events, one per object changed.
+    /// step's events (and those of writes since the last step), one per object changed.
     pub fn step(&mut self, dt: Duration) -> Vec<FleetEvent> {
         self.reconcile();
         let end = self
@@ -138,6 +142,11 @@ impl Simulator {
             Task::HostFault => self.host_fault(),
             Task::HostMaintenance => self.host_maintenance(),
         }
+    }
+
+    /// The events not yet returned by [`Simulator::step`]: those of writes.
+    pub fn take_events(&mut self) -> Vec<FleetEvent> {
+        self.store.take_events()
     }
 
     /// The simulator's objects, as a watch that saw every event has them.
