@@ -7,8 +7,8 @@ use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, PinChange, PinT
 use gpufleet::model::keys;
 use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::live::LiveFleet;
-use gpufleet::source::sim::{PIN_FAILED, ROLLING_OVER, SimConfig, Simulator};
-use gpufleet::write::{WriteError, WriteMode};
+use gpufleet::source::sim::{PIN_FAILED, ROLLING_OVER, SimConfig, SimWriter, Simulator, spawn};
+use gpufleet::write::{WriteError, WriteMode, Writer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -729,5 +729,76 @@ fn claims_stay_near_the_generated_level_and_a_few_events_come_per_second() {
     assert!(
         (1.0..15.0).contains(&per_second),
         "{per_second} events per second"
+    );
+}
+
+async fn next(receiver: &mut tokio::sync::mpsc::Receiver<FleetEvent>) -> FleetEvent {
+    tokio::time::timeout(Duration::from_secs(30), receiver.recv())
+        .await
+        .expect("an event within 30 s")
+        .expect("the simulator is running")
+}
+
+#[tokio::test]
+async fn spawn_lists_every_kind_then_streams_changes_and_serves_writes() {
+    let mut cfg = config(80, 2);
+    cfg.tick = Duration::from_millis(20);
+    cfg.speed = 30.0;
+    let (mut events, writer): (_, SimWriter) = spawn(cfg);
+    assert_eq!(writer.target(), "simulator");
+    let mut live = LiveFleet::default();
+    let mut listed = BTreeSet::new();
+    for _ in 0..Kind::ALL.len() * 2 {
+        let event = next(&mut events).await;
+        if let FleetEvent::Replaced { kind, .. } = &event {
+            assert!(!live.all_synced(), "lists come before the watches sync");
+            listed.insert(*kind);
+        }
+        live.apply(event);
+    }
+    assert_eq!(listed.len(), Kind::ALL.len());
+    assert!(live.all_synced());
+    live.refresh();
+    let fleet = live.fleet().clone();
+    let host = fleet.hosts()[0].clone();
+    let change = label_edit(&host.name, &["maintenance=true"]);
+
+    let dry = writer
+        .write(&fleet, &change, WriteMode::DryRun)
+        .await
+        .unwrap();
+    assert_eq!(dry.mode, WriteMode::DryRun);
+    let report = writer
+        .write(&fleet, &change, WriteMode::Commit)
+        .await
+        .unwrap();
+    let version = report.objects[0].resource_version_after.clone();
+    loop {
+        if let FleetEvent::Applied(FleetObject::Host(h)) = next(&mut events).await
+            && h.metadata.name.as_deref() == Some(host.name.as_str())
+            && h.metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("maintenance"))
+                .map(String::as_str)
+                == Some("true")
+        {
+            assert_eq!(
+                h.metadata.resource_version, version,
+                "the write's own event"
+            );
+            break;
+        }
+    }
+    let stale = writer
+        .write(
+            &fleet,
+            &label_edit(&host.name, &["maintenance=false"]),
+            WriteMode::Commit,
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(WriteError::Conflict { .. })),
+        "{stale:?}"
     );
 }

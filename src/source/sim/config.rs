@@ -15,6 +15,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Simulated seconds per second passed to [`super::Simulator::step`].
     pub speed: f64,
+    /// Wall time between two steps of the driver ([`super::spawn`]).
+    pub tick: Duration,
     /// How many drifted claims the platform rolls over at a time.
     pub rollover_parallel: usize,
     /// Mean lifetime of a tenant's claim. New claims arrive at the rate that keeps the
@@ -41,6 +43,7 @@ impl SimConfig {
             hosts,
             seed,
             speed: 1.0,
+            tick: Duration::from_millis(250),
             rollover_parallel: 1,
             claim_lifetime: Duration::from_secs(15 * 60),
             claim_churn: true,

@@ -5,15 +5,16 @@
 //! ([`crate::fleet::rules::place_claim`]), hosts move through Metal3's states (seconds instead
 //! of minutes), fail now and then and mostly recover, and after an OS image rotation the
 //! drifted claims are rolled over a few at a time. It speaks the same [`FleetEvent`] stream
-//! as the kube watches, and writes are validated and applied as the API server and the
-//! platform would ([`Simulator::write`]).
+//! as the kube watches and takes writes through the same [`crate::write::Writer`] interface
+//! ([`SimWriter`]).
 //!
 //! The simulator itself is a plain struct stepped by hand, deterministic for a given
-//! [`SimConfig`] and sequence of steps.
+//! [`SimConfig`] and sequence of steps; [`spawn`] runs it on a tokio task with a timer.
 
 mod claims;
 mod config;
 mod diff;
+mod driver;
 mod hosts;
 mod placement;
 mod random;
@@ -22,6 +23,7 @@ mod store;
 mod write;
 
 pub use config::{MAX_HOSTS, SimConfig};
+pub use driver::{SimWriter, spawn};
 pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 pub use write::{WritePlan, plan_write};
 
