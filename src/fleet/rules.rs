@@ -473,7 +473,9 @@ pub fn desired_image<V: FleetView + ?Sized>(
     desired_image_for(view, c, t)
 }
 
-fn desired_image_for<V: FleetView + ?Sized>(
+/// The image a claim should run as a claim of node type `t`: what [`desired_image`] gives
+/// once the claim has that type, and what a server gets when the claim is placed on it.
+pub fn desired_image_for<V: FleetView + ?Sized>(
     view: &V,
     c: ClaimId,
     t: NodeTypeId,

@@ -13,6 +13,8 @@ pub use change::{
     Change, ChangeError, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation,
 };
 pub use overlay::Overlay;
+pub use pin::new_claim_name;
+pub use rotate::new_os_image;
 
 use crate::fleet::lints::{self, Lint};
 use crate::fleet::rules::{claim_candidates, type_os_image};

@@ -1,8 +1,9 @@
 //! Where fleet objects come from. `file` reads `kubectl get -o yaml|json` dumps; the live
-//! cluster and the simulator feed the same [`crate::fleet::FleetObjects`].
+//! cluster and the simulator (`sim`) feed the same [`crate::fleet::FleetObjects`].
 
 pub mod decode;
 pub mod event;
 pub mod file;
 pub mod kube;
 pub mod live;
+pub mod sim;

@@ -1,0 +1,331 @@
+//! Writes from the dashboard, with the simulator as the API server and the platform behind
+//! it. A change is first turned into the objects it writes ([`plan_write`], a pure function of
+//! the snapshot the preview saw), then checked against the simulator's objects — each one
+//! must still have the resourceVersion the preview saw — and applied all at once or not at all.
+
+use super::Simulator;
+use super::diff::changed_fields;
+use super::store::{identity, meta};
+use crate::fleet::{Fleet, FleetObject, FleetView};
+use crate::impact::{
+    Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_claim_name, new_os_image,
+};
+use crate::model::claim::{Condition, NodeClaimStatus};
+use crate::model::{Labels, Manifest, NodeClaim, NodeClaimSpec, NodeType, keys};
+use crate::write::{WriteError, WriteMode, WriteReport, WrittenObject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A change as the objects it writes, computed from the snapshot its preview saw.
+#[derive(Clone, Debug)]
+pub struct WritePlan {
+    writes: Vec<PlannedWrite>,
+}
+
+#[derive(Clone, Debug)]
+struct PlannedWrite {
+    /// The object as the preview saw it (its resourceVersion is the precondition); `None`
+    /// when the write creates it.
+    seen: Option<FleetObject>,
+    after: FleetObject,
+}
+
+fn invalid(e: impl std::fmt::Display) -> WriteError {
+    WriteError::Invalid {
+        message: e.to_string(),
+    }
+}
+
+/// Turns a change into the objects it writes, after validating it with [`impact`] exactly as
+/// the preview does. Only what the change touches is written: the edited label keys, the pin
+/// property, a new OSImage and the node type's `vcluster.com/os-image`.
+pub fn plan_write(fleet: &Fleet, change: &Change) -> Result<WritePlan, WriteError> {
+    impact(fleet, change).map_err(invalid)?;
+    let writes = match change {
+        Change::Label(edit) => label_writes(fleet, std::slice::from_ref(edit))?,
+        Change::Labels(edits) => label_writes(fleet, edits)?,
+        Change::Pin(pin) => vec![pin_write(fleet, pin)?],
+        Change::Rotate(rotation) => rotation_writes(fleet, rotation)?,
+    };
+    Ok(WritePlan { writes })
+}
+
+/// The hosts whose labels the edits change, each with its final labels.
+fn label_writes(fleet: &Fleet, edits: &[LabelEdit]) -> Result<Vec<PlannedWrite>, WriteError> {
+    let relabelled = crate::impact::label::relabel(fleet, edits).map_err(invalid)?;
+    Ok(relabelled
+        .into_iter()
+        .filter(|(h, after)| after != fleet.labels(*h))
+        .map(|(h, labels)| {
+            let seen = &fleet.host(h).object;
+            let mut after = (**seen).clone();
+            after.metadata.labels = Some(labels);
+            PlannedWrite {
+                seen: Some(FleetObject::Host(seen.clone())),
+                after: after.into(),
+            }
+        })
+        .collect())
+}
+
+fn pin_write(fleet: &Fleet, pin: &PinChange) -> Result<PlannedWrite, WriteError> {
+    let t = fleet.resolve_node_type(&pin.node_type).map_err(invalid)?;
+    let h = fleet.resolve_host(&pin.server).map_err(invalid)?;
+    let server = fleet.host(h).name.clone();
+    let info = fleet.node_type(t);
+    match &pin.target {
+        PinTarget::Existing { namespace, name } => {
+            let seen = fleet
+                .objects()
+                .claims
+                .get(&(namespace.clone(), name.clone()))
+                .ok_or_else(|| WriteError::NotFound {
+                    kind: "NodeClaim".into(),
+                    name: format!("{namespace}/{name}"),
+                })?;
+            let mut after = (**seen).clone();
+            after
+                .spec
+                .properties
+                .insert(keys::SERVER_NAME.into(), server);
+            Ok(PlannedWrite {
+                seen: Some(FleetObject::Claim(seen.clone())),
+                after: after.into(),
+            })
+        }
+        PinTarget::New { vcluster, project } => {
+            let properties: Labels = [(keys::SERVER_NAME.to_string(), server.clone())].into();
+            let claim = NodeClaim {
+                metadata: ObjectMeta {
+                    name: Some(new_claim_name(vcluster, &server)),
+                    namespace: Some(format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX)),
+                    ..ObjectMeta::default()
+                },
+                spec: NodeClaimSpec {
+                    provider_ref: Some(info.provider.clone()),
+                    type_ref: Some(info.name.clone()),
+                    vcluster_ref: Some(vcluster.clone()),
+                    properties,
+                    ..NodeClaimSpec::default()
+                },
+                status: Some(NodeClaimStatus {
+                    phase: Some("Pending".into()),
+                    conditions: vec![Condition {
+                        type_: "Scheduled".into(),
+                        status: "False".into(),
+                        ..Condition::default()
+                    }],
+                    ..NodeClaimStatus::default()
+                }),
+            };
+            Ok(PlannedWrite {
+                seen: None,
+                after: claim.into(),
+            })
+        }
+    }
+}
+
+/// A new OSImage first (never an edit of an existing one: [`impact`] refuses that), then the
+/// node type entry in its NodeProvider pointed at it (guide, "Rotating OS images").
+fn rotation_writes(fleet: &Fleet, rotation: &Rotation) -> Result<Vec<PlannedWrite>, WriteError> {
+    let t = fleet
+        .resolve_node_type(&rotation.node_type)
+        .map_err(invalid)?;
+    let info = fleet.node_type(t);
+    let mut writes = Vec::new();
+    if let Some(new) = &rotation.new_image
+        && fleet.os_image(&rotation.image).is_none()
+    {
+        writes.push(PlannedWrite {
+            seen: None,
+            after: new_os_image(&rotation.image, new).into(),
+        });
+    }
+    let seen = fleet
+        .objects()
+        .providers
+        .get(&info.provider)
+        .ok_or_else(|| WriteError::NotFound {
+            kind: "NodeProvider".into(),
+            name: info.provider.clone(),
+        })?;
+    let mut after = (**seen).clone();
+    let entry = after
+        .spec
+        .metal3
+        .as_mut()
+        .and_then(|m| m.node_types.iter_mut().find(|e| e.name == info.short_name))
+        .ok_or_else(|| {
+            invalid(format!(
+                "NodeProvider {} has no nodeTypes[] entry {}",
+                info.provider, info.short_name
+            ))
+        })?;
+    if entry.properties.get(keys::OS_IMAGE) != Some(&rotation.image) {
+        entry
+            .properties
+            .insert(keys::OS_IMAGE.into(), rotation.image.clone());
+        writes.push(PlannedWrite {
+            seen: Some(FleetObject::Provider(seen.clone())),
+            after: after.into(),
+        });
+    }
+    Ok(writes)
+}
+
+fn to_json(object: &FleetObject) -> Value {
+    match object {
+        FleetObject::Host(o) => o.to_manifest(),
+        FleetObject::Provider(o) => o.to_manifest(),
+        FleetObject::NodeType(o) => o.to_manifest(),
+        FleetObject::Claim(o) => o.to_manifest(),
+        FleetObject::OsImage(o) => o.to_manifest(),
+    }
+}
+
+fn version(object: &FleetObject) -> Option<String> {
+    meta(object).resource_version.clone()
+}
+
+impl Simulator {
+    /// Validates a change against the snapshot `fleet` its preview was computed from, checks
+    /// that every object it writes is unchanged since, and applies it (or, in a dry run, only
+    /// answers as a commit would). Nothing is written unless everything can be.
+    pub fn write(
+        &mut self,
+        fleet: &Fleet,
+        change: &Change,
+        mode: WriteMode,
+    ) -> Result<WriteReport, WriteError> {
+        let plan = plan_write(fleet, change)?;
+        self.apply_plan(&plan, mode)
+    }
+
+    /// Checks a planned write's preconditions, then commits it or, in a dry run, changes
+    /// nothing. The events of a commit come with the next [`Simulator::take_events`].
+    pub fn apply_plan(
+        &mut self,
+        plan: &WritePlan,
+        mode: WriteMode,
+    ) -> Result<WriteReport, WriteError> {
+        for write in &plan.writes {
+            self.check(write)?;
+        }
+        let mut objects = Vec::new();
+        for write in &plan.writes {
+            let (kind, (namespace, name)) = identity(&write.after);
+            let before = write.seen.as_ref().and_then(version);
+            let after = match mode {
+                WriteMode::DryRun => before.clone(),
+                WriteMode::Commit => Some(self.commit(write)),
+            };
+            objects.push(WrittenObject {
+                kind: kind.to_string(),
+                namespace: (!namespace.is_empty()).then_some(namespace),
+                name,
+                resource_version_before: before,
+                resource_version_after: after,
+            });
+        }
+        Ok(WriteReport { mode, objects })
+    }
+
+    /// The precondition: a created object must not exist yet; any other must still have the
+    /// resourceVersion the preview saw.
+    fn check(&self, write: &PlannedWrite) -> Result<(), WriteError> {
+        let id = identity(&write.after);
+        let (kind, (namespace, name)) = &id;
+        let shown = if namespace.is_empty() {
+            name.clone()
+        } else {
+            format!("{namespace}/{name}")
+        };
+        let current = self.store.get(&id);
+        match (&write.seen, current) {
+            (None, None) => Ok(()),
+            (None, Some(current)) => Err(WriteError::Conflict {
+                kind: kind.to_string(),
+                name: shown,
+                what_changed: format!(
+                    "it was created since the preview (resourceVersion {})",
+                    version(&current).unwrap_or_default()
+                ),
+            }),
+            (Some(_), None) => Err(WriteError::NotFound {
+                kind: kind.to_string(),
+                name: shown,
+            }),
+            (Some(seen), Some(current)) => {
+                let (was, is) = (version(seen), version(&current));
+                if was.is_some() && was == is {
+                    return Ok(());
+                }
+                Err(WriteError::Conflict {
+                    kind: kind.to_string(),
+                    name: shown,
+                    what_changed: format!(
+                        "resourceVersion {} is now {}; changed: {}",
+                        was.as_deref().unwrap_or("(none)"),
+                        is.as_deref().unwrap_or("(none)"),
+                        changed_fields(&to_json(seen), &to_json(&current))
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Stores one planned object and does what the platform does about it.
+    fn commit(&mut self, write: &PlannedWrite) -> String {
+        let mut object = write.after.clone();
+        if let (FleetObject::Claim(claim), None) = (&mut object, &write.seen) {
+            Arc::make_mut(claim).metadata.creation_timestamp = self.timestamp();
+        }
+        let version = self.store.put(object.clone());
+        match &object {
+            FleetObject::Claim(claim) => {
+                let placed = claim
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .is_some_and(|a| a.contains_key(keys::CLAIM_CLAIMED_NODE));
+                let phase = claim.status.as_ref().and_then(|s| s.phase.as_deref());
+                if !placed && phase == Some("Pending") {
+                    let (_, key) = identity(&object);
+                    self.controller.enqueue(key);
+                }
+            }
+            FleetObject::Provider(provider) => {
+                self.regenerate_node_types(provider);
+                self.controller.drift_scan_due = true;
+            }
+            _ => {}
+        }
+        version
+    }
+
+    /// The platform regenerates each NodeType from its NodeProvider entry.
+    fn regenerate_node_types(&mut self, provider: &crate::model::NodeProvider) {
+        let provider_name = provider.metadata.name.clone().unwrap_or_default();
+        let entries = provider
+            .spec
+            .metal3
+            .iter()
+            .flat_map(|m| m.node_types.iter());
+        let mut updated: Vec<NodeType> = Vec::new();
+        for entry in entries {
+            let name = format!("{provider_name}.{}", entry.name);
+            if let Some(resource) = self.store.objects().node_types.get(&name)
+                && resource.spec.properties != entry.properties
+            {
+                let mut resource = (**resource).clone();
+                resource.spec.properties = entry.properties.clone();
+                updated.push(resource);
+            }
+        }
+        for resource in updated {
+            self.store.put(resource.into());
+        }
+    }
+}
