@@ -4,6 +4,7 @@
 //! [`impact`] → output. See ARCHITECTURE.md.
 
 pub mod cli;
+pub mod clipboard;
 pub mod fleet;
 pub mod generate;
 pub mod impact;

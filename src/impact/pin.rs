@@ -167,3 +167,64 @@ fn host_effect(fleet: &Fleet, overlay: &Overlay, h: HostId) -> HostEffect {
         HostEffect::NoChange
     }
 }
+
+/// The tenant's `vcluster.yaml` static pool that asks for this pinned server: a
+/// `nodeTypeSelector` naming the node type and the `metal3.vcluster.com/server-name` property
+/// (guide, "Server pinning").
+pub fn static_pool_snippet(fleet: &Fleet, pin: &PinChange) -> Result<String, ChangeError> {
+    let t = fleet.resolve_node_type(&pin.node_type)?;
+    let server = fleet.resolve_host(&pin.server)?;
+    let info = fleet.node_type(t);
+    let server_name = &fleet.host(server).name;
+    let snippet = serde_json::json!({
+        "privateNodes": {
+            "enabled": true,
+            "autoNodes": [{
+                "provider": info.provider,
+                "static": [{
+                    "name": format!("pinned-{server_name}"),
+                    "quantity": 1,
+                    "nodeTypeSelector": [{"property": keys::PROP_NODE_TYPE, "value": info.name}],
+                    "properties": {keys::SERVER_NAME: server_name},
+                }],
+            }],
+        }
+    });
+    serde_saphyr::to_string(&snippet).map_err(|e| ChangeError::Syntax(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateConfig, generate};
+
+    #[test]
+    fn the_snippet_names_the_type_and_the_server() {
+        let fleet = Fleet::build(generate(&GenerateConfig::new(60, 2)).objects);
+        let h = fleet
+            .host_ids()
+            .find(|&h| !fleet.derived(h).matches.is_empty())
+            .unwrap();
+        let t = fleet.derived(h).matches[0];
+        let pin = PinChange {
+            server: fleet.host(h).name.clone(),
+            node_type: fleet.node_type(t).name.clone(),
+            target: PinTarget::New {
+                vcluster: "train".into(),
+                project: "p".into(),
+            },
+        };
+        let yaml = static_pool_snippet(&fleet, &pin).unwrap();
+        let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        let pool = &back["privateNodes"]["autoNodes"][0]["static"][0];
+        assert_eq!(pool["quantity"], 1);
+        assert_eq!(
+            pool["nodeTypeSelector"][0]["value"],
+            fleet.node_type(t).name.as_str()
+        );
+        assert_eq!(
+            pool["properties"][keys::SERVER_NAME],
+            fleet.host(h).name.as_str()
+        );
+    }
+}
