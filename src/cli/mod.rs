@@ -1,6 +1,7 @@
 //! The command line: `summary`, `lint`, `preview` and `generate`. Every command reads a
 //! fleet, calls the pure engine and prints a table for people or JSON for scripts.
 
+pub mod dash;
 mod output;
 pub mod table;
 
@@ -58,6 +59,24 @@ pub enum Command {
         output: Output,
         #[command(subcommand)]
         change: ChangeArgs,
+    },
+    /// The dashboard on a generated fleet: racks, NVLink domains, tenants, node types,
+    /// hosts and machines, live.
+    Demo {
+        /// Hosts to generate (up to 25,000).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=dash::MAX_DEMO_HOSTS as u64))]
+        hosts: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        dash: dash::DashArgs,
+    },
+    /// The dashboard on an offline dump (`kubectl get -o yaml|json` output).
+    Dash {
+        #[command(flatten)]
+        source: Source,
+        #[command(flatten)]
+        dash: dash::DashArgs,
     },
     /// Write a generated fleet as YAML (deterministic for a seed).
     Generate {
@@ -302,6 +321,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let fleet = load_fleet(&source)?;
             let result = impact(&fleet, &change)?;
             print(output, &result, || output::impact_table(&result))?;
+        }
+        Command::Demo { hosts, seed, dash } => dash::demo(hosts as usize, seed, &dash)?,
+        Command::Dash { source, dash } => {
+            let objects = dash::load_dump(&source.from_file)?;
+            dash::dash(&source.from_file, objects, &dash)?;
         }
         Command::Generate {
             hosts,
