@@ -9,8 +9,10 @@ use super::keymap::{self, KeyMode};
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
 use super::theme::Theme;
-use crate::source::event::FleetEvent;
+use crate::fleet::FleetObjects;
+use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::source::live::LiveFleet;
+use crate::source::replay::objects_of;
 use crate::write::Writer;
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
@@ -237,6 +239,27 @@ impl App {
             self.first_sync_done = true;
         }
         true
+    }
+
+    /// Takes a complete set of objects at once, as [`crate::source::replay`] would deliver
+    /// them, and builds the snapshot: for tests, benchmarks and callers that hold the objects.
+    /// Every watch is synced as of the data's arrival.
+    pub fn load_complete(&mut self, objects: &FleetObjects) {
+        for kind in Kind::ALL {
+            self.apply(FleetEvent::Replaced {
+                kind,
+                objects: objects_of(objects, kind),
+            });
+        }
+        let since = self.live.newest_data().unwrap_or(self.now);
+        for kind in Kind::ALL {
+            self.apply(FleetEvent::Watch {
+                kind,
+                state: WatchState::Synced { since },
+            });
+        }
+        self.rebuild();
+        self.now = since;
     }
 
     pub fn needs_rebuild(&self) -> bool {

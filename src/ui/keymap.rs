@@ -133,7 +133,7 @@ const fn bind(
 /// Every binding. Order is the order of help and footer.
 #[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
-    bind(&[Browse], &[key(':')], Action::OpenPalette, Section::Panes, "command: :racks :nvlink :tenants :types :hosts :machines :ctx", Some("command")),
+    bind(&[Browse], &[key(':')], Action::OpenPalette, Section::Panes, "commands: racks nvlink tenants types hosts machines ctx", Some("command")),
     bind(&[Browse], &[code(KeyCode::Tab)], Action::NextPane, Section::Panes, "next pane", Some("pane")),
     bind(&[Browse], &[code(KeyCode::BackTab)], Action::PrevPane, Section::Panes, "previous pane", None),
     bind(&[Browse], &[key('1')], Action::ShowPane(PaneId::Racks), Section::Panes, "racks", None),
@@ -142,7 +142,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse], &[key('4')], Action::ShowPane(PaneId::Types), Section::Panes, "node types", None),
     bind(&[Browse], &[key('5')], Action::ShowPane(PaneId::Hosts), Section::Panes, "hosts", None),
     bind(&[Browse], &[key('6')], Action::ShowPane(PaneId::Machines), Section::Panes, "machines (NodeClaims)", None),
-    bind(&[Browse], &[code(KeyCode::Enter)], Action::Drill, Section::Panes, "drill down: rack or domain → hosts, type → eligible hosts, row → details", Some("open")),
+    bind(&[Browse], &[code(KeyCode::Enter)], Action::Drill, Section::Panes, "drill down: rack → hosts, type → eligible hosts, row → details", Some("open")),
     bind(&[Browse, Overlay], &[code(KeyCode::Esc)], Action::Back, Section::Panes, "back: close, clear the filter, or leave the drill-down", Some("back")),
     bind(&[Browse], &[key('j'), code(KeyCode::Down)], Action::Down, Section::Move, "down", None),
     bind(&[Browse], &[key('k'), code(KeyCode::Up)], Action::Up, Section::Move, "up", None),
@@ -150,7 +150,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse], &[code(KeyCode::PageUp), ctrl('b')], Action::PageUp, Section::Move, "page up", None),
     bind(&[Browse], &[code(KeyCode::Home), key('g')], Action::Top, Section::Move, "first", None),
     bind(&[Browse], &[code(KeyCode::End), key('G')], Action::Bottom, Section::Move, "last", None),
-    bind(&[Browse], &[key('/')], Action::OpenFilter, Section::Find, "filter: text, or -l SELECTOR (kubectl syntax) on hosts and machines", Some("filter")),
+    bind(&[Browse], &[key('/')], Action::OpenFilter, Section::Find, "filter: text, or -l SELECTOR (kubectl syntax)", Some("filter")),
     bind(&[Browse], &[key('s')], Action::SortNext, Section::Find, "sort by the next column", None),
     bind(&[Browse], &[key('S')], Action::SortReverse, Section::Find, "reverse the sort", None),
     bind(&[Browse], &[key('m')], Action::ToggleMarks, Section::Find, "racks: mark hosts by tenant or by GPU model", None),

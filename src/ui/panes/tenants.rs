@@ -166,8 +166,11 @@ fn details<'a>(app: &'a App, t: &'a TenantRow) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![
             Span::styled("pending: ", ui.warn),
             Span::raw(format!(
-                "{} claims wait for a server (not an error; Enter lists them)",
-                t.stages[2]
+                "{} waiting for a server (not an error; Enter lists the tenant's machines)",
+                match t.stages[2] {
+                    1 => "1 claim".to_string(),
+                    n => format!("{n} claims"),
+                }
             )),
         ]));
     }

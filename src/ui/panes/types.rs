@@ -176,7 +176,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
-        col("NAME", Constraint::Length(28)),
+        col("NAME", Constraint::Length(34)),
         col("GPU", Constraint::Length(3)),
         col("CPU", Constraint::Length(4)),
         col("MEM", Constraint::Length(6)),
@@ -187,7 +187,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
         col("CLAIMED", Constraint::Length(7)),
         col("DRIFT", Constraint::Length(5)),
         col("LINTS", Constraint::Length(5)),
-        col("OS IMAGE", Constraint::Length(26)),
+        col("OS IMAGE", Constraint::Length(25)),
         col("SELECTOR", Constraint::Min(10)),
     ];
     let inner = super::pane_frame(frame, area, app, view);

@@ -38,7 +38,7 @@ pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     for mode in [KeyMode::Browse, KeyMode::Input] {
         for b in bindings(mode) {
             let line = Line::from(vec![
-                Span::styled(format!("  {:<16}", keys_label(b)), theme.ui.key),
+                Span::styled(format!("  {:<13}", keys_label(b)), theme.ui.key),
                 Span::styled(b.help, theme.ui.text),
             ]);
             match by_section.iter_mut().find(|(s, _)| *s == b.section) {
@@ -65,28 +65,28 @@ pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
 pub fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let lines = help_lines(theme);
-    // Two columns when the screen is wide enough, split at a section break.
-    let two = area.width >= 150;
+    // Two columns when the screen is wide enough, split after the section that passes half.
+    let two = area.width >= 140;
+    let half = lines.len().div_ceil(2);
+    let split = (half..lines.len())
+        .find(|&i| lines[i].width() == 0)
+        .map_or(lines.len(), |i| i + 1);
     let rows = if two {
-        lines.len().div_ceil(2) + 2
+        split.max(lines.len() - split)
     } else {
         lines.len()
     };
-    let width = if two { 150 } else { 90 };
+    let width = if two { 160 } else { 90 };
     let outer = centered(area, width, rows as u16 + 2);
     frame.render_widget(Clear, outer);
     let block = boxed(theme, "gpufleet keys");
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
     if two {
-        let half = lines.len().div_ceil(2);
-        let split = (half..lines.len())
-            .find(|&i| lines[i].spans.is_empty() || lines[i].to_string().is_empty())
-            .map_or(half, |i| i + 1);
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(inner);
-        let (a, b) = lines.split_at(split.min(lines.len()));
+        let (a, b) = lines.split_at(split);
         frame.render_widget(Paragraph::new(a.to_vec()), left);
         frame.render_widget(Paragraph::new(b.to_vec()), right);
     } else {
