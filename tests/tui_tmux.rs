@@ -20,6 +20,14 @@ impl Tmux {
             socket: format!("gpufleet-{name}-{}", std::process::id()),
         };
         let bin = env!("CARGO_BIN_EXE_gpufleet");
+        let help = Command::new(bin)
+            .arg("--help")
+            .output()
+            .expect("the binary runs");
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("demo"),
+            "{bin} is not this checkout's gpufleet (another build shares the target directory?)"
+        );
         // The shell stays after gpufleet exits, so the restored terminal can be inspected.
         let script = format!("{bin} {args}; echo EXITED $?; sleep 60");
         let out = tmux.run(&[
