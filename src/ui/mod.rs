@@ -13,6 +13,7 @@ pub mod filter;
 pub mod host_class;
 pub mod keymap;
 pub mod marks;
+pub mod natural;
 pub mod nav;
 pub mod panes;
 pub mod run;

@@ -6,6 +6,7 @@ use crate::model::keys;
 use crate::ui::app::App;
 use crate::ui::data::FleetData;
 use crate::ui::filter::Filter;
+use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::col;
 use ratatui::Frame;
@@ -65,13 +66,17 @@ pub fn rows(data: &FleetData, view: &View) -> Vec<u32> {
             }
         })
         .collect();
-    let name = |h: &HostId| fleet.host(*h).name.clone();
+    let name = |h: &HostId| natural_key(&fleet.host(*h).name);
     match view.sort.column {
         1 => hosts.sort_by_cached_key(|h| (fleet.host(*h).state.to_string(), name(h))),
         2 => hosts.sort_by_cached_key(|h| {
             let host = fleet.host(*h);
             let label = |k| host.label(k).unwrap_or("").to_string();
-            (label(keys::DATACENTER), label(keys::RACK), name(h))
+            (
+                label(keys::DATACENTER),
+                natural_key(&label(keys::RACK)),
+                name(h),
+            )
         }),
         3 => hosts.sort_by_cached_key(|h| {
             let model = fleet.host(*h).label(keys::GPU_MODEL).unwrap_or("");

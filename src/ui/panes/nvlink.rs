@@ -9,6 +9,7 @@ use crate::ui::action::PaneId;
 use crate::ui::app::App;
 use crate::ui::data::{FleetData, thousands};
 use crate::ui::filter::Filter;
+use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, Sort, View};
 use crate::ui::widgets::table::{col, pane_block, position};
 use ratatui::Frame;
@@ -42,7 +43,7 @@ pub fn build(data: &FleetData) -> Vec<DomainRow> {
         .filter(|(name, _)| !is_unlabelled(name))
         .map(|(name, hosts)| {
             let mut hosts = hosts.clone();
-            hosts.sort_by(|a, b| fleet.host(*a).name.cmp(&fleet.host(*b).name));
+            hosts.sort_by_cached_key(|h| natural_key(&fleet.host(*h).name));
             let counts = count_hosts(fleet.as_ref(), name, hosts.iter().copied());
             let datacenter = hosts
                 .first()

@@ -9,6 +9,7 @@ use crate::ui::app::{App, MarkBy};
 use crate::ui::data::{FleetData, thousands};
 use crate::ui::filter::Filter;
 use crate::ui::host_class::HostClass;
+use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::{page_start, pane_block, position};
 use ratatui::Frame;
@@ -36,7 +37,7 @@ pub fn build(data: &FleetData) -> Vec<RackRow> {
         .iter()
         .map(|(key, hosts)| {
             let mut hosts = hosts.clone();
-            hosts.sort_by(|a, b| fleet.host(*a).name.cmp(&fleet.host(*b).name));
+            hosts.sort_by_cached_key(|h| natural_key(&fleet.host(*h).name));
             let counts = count_hosts(fleet, key, hosts.iter().copied());
             let (datacenter, rack) = key.split_once('/').unwrap_or(("", key.as_str()));
             RackRow {
@@ -52,7 +53,14 @@ pub fn build(data: &FleetData) -> Vec<RackRow> {
         })
         .collect();
     // Hosts without datacenter or rack labels come last: the racks are what people look for.
-    racks.sort_by_key(|r| (is_unlabelled(&r.datacenter), is_unlabelled(&r.rack)));
+    racks.sort_by_cached_key(|r| {
+        (
+            is_unlabelled(&r.datacenter),
+            r.datacenter.clone(),
+            is_unlabelled(&r.rack),
+            natural_key(&r.rack),
+        )
+    });
     racks
 }
 
@@ -181,9 +189,11 @@ fn heading<'a>(app: &'a App, dc: &str) -> Line<'a> {
     Line::from(spans)
 }
 
+/// A host's letter: its tenant's or GPU model's; without one, `+` for a free host (what
+/// people scan for) and `.` for the rest. ASCII, so every terminal draws one cell.
 fn host_mark(app: &App, h: HostId) -> char {
     let data = &app.data;
-    match app.marks {
+    let mark = match app.marks {
         MarkBy::Tenant => data
             .host_tenant(h)
             .map_or(crate::ui::marks::UNMARKED, |t| data.tenant_marks.get(t)),
@@ -192,6 +202,11 @@ fn host_mark(app: &App, h: HostId) -> char {
             .host(h)
             .label(keys::GPU_MODEL)
             .map_or(crate::ui::marks::UNMARKED, |m| data.model_marks.get(m)),
+    };
+    match (mark, data.class(h)) {
+        (crate::ui::marks::UNMARKED, HostClass::Free) => '+',
+        (crate::ui::marks::UNMARKED, _) => '.',
+        (m, _) => m,
     }
 }
 
@@ -249,7 +264,7 @@ fn legend(app: &App) -> Line<'_> {
         MarkBy::Model => "GPU model",
     };
     spans.push(Span::styled(
-        format!("letter = {by} (m)  ·  numbers: free/total GPUs"),
+        format!("letter = {by} (m), + free  ·  numbers: free/total GPUs"),
         ui.muted,
     ));
     Line::from(spans)

@@ -179,6 +179,7 @@ fn details<'a>(app: &'a App, t: &'a TenantRow) -> Vec<Line<'a>> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let data = &app.data;
+    let fleet = data.fleet.as_ref();
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
@@ -222,14 +223,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 count_cell(t.stages[2], ui.warn, ui.muted),
                 count_cell(t.stages[3], ui.error, ui.muted),
                 count_cell(t.leaking_hosts, ui.error, ui.muted),
-                Cell::from(Span::styled(
-                    t.node_types.len().to_string(),
-                    if t.node_types.is_empty() {
-                        ui.muted
-                    } else {
-                        ui.text
-                    },
-                )),
+                Cell::from(
+                    t.node_types
+                        .iter()
+                        .map(|&ty| fleet.node_type(ty).short_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             ])
         },
     );
