@@ -112,7 +112,19 @@ fn drill_down_from_a_rack_to_a_host_and_its_machine() {
     let rack_hosts = draw(&mut app, 160, 30);
     insta::assert_snapshot!("rack_hosts", text(&rack_hosts));
     key(&mut app, KeyCode::Enter);
-    insta::assert_snapshot!("host_detail", text(&draw(&mut app, 160, 30)));
+    let detail = text(&draw(&mut app, 160, 30));
+    // The BMC address is shown; the Secret with its credentials is never named.
+    let host = app.data.fleet.host(app.data.racks[0].hosts[0]);
+    let secret = host
+        .object
+        .spec
+        .bmc
+        .as_ref()
+        .and_then(|b| b.credentials_name.clone());
+    assert!(detail.contains(host.bmc_address().expect("generated hosts have a BMC")));
+    assert!(!detail.contains(&secret.expect("generated hosts name a credentials Secret")));
+    assert!(!detail.to_lowercase().contains("credential"), "{detail}");
+    insta::assert_snapshot!("host_detail", detail);
     key(&mut app, KeyCode::Enter);
     insta::assert_snapshot!("machine_detail", text(&draw(&mut app, 160, 30)));
     for _ in 0..3 {
