@@ -8,7 +8,7 @@ use super::panes::{nvlink, racks, tenants, types};
 use crate::fleet::lints::{Lint, all_lints};
 use crate::fleet::rules::claim_drift;
 use crate::fleet::summary::count_hosts;
-use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId, NodeTypeId};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId};
 use crate::model::keys;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -154,11 +154,6 @@ impl FleetData {
             .or_else(|| Fleet::host_tenant(host.labels()))
     }
 
-    pub fn claims_of_type(&self, t: NodeTypeId) -> impl Iterator<Item = ClaimId> + '_ {
-        self.fleet
-            .claim_ids()
-            .filter(move |&c| self.fleet.claim(c).node_type == Some(t))
-    }
 }
 
 /// `12,345`: counts as people read them.

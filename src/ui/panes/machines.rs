@@ -122,7 +122,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
         col("NAME", Constraint::Length(26)),
         col("TENANT", Constraint::Length(16)),
         col("VCLUSTER", Constraint::Length(14)),
-        col("NODE TYPE", Constraint::Length(28)),
+        col("NODE TYPE", Constraint::Length(34)),
         col("STAGE", Constraint::Length(12)),
         col("HOST", Constraint::Length(18)),
         col("GPU", Constraint::Length(3)),
