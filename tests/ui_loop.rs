@@ -145,3 +145,58 @@ async fn a_source_that_ends_is_shown_as_ended() {
     );
     assert!(app.source_ended);
 }
+
+#[tokio::test]
+async fn watch_mode_cycles_panes_on_its_timer_and_pause_stops_it() {
+    let mut settings = Settings::demo(Mode::Watch);
+    settings.cycle = Duration::from_secs(1);
+    let mut app = App::new(settings, Theme::default_truecolor(), None);
+    let (_key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    run_app(
+        &mut app,
+        input,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(1_400)),
+    )
+    .await;
+    assert_eq!(app.nav.current_pane(), PaneId::Nvlink);
+
+    let (key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    key_tx.send(char_key(' ')).unwrap();
+    run_app(
+        &mut app,
+        input,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(1_400)),
+    )
+    .await;
+    assert!(app.paused);
+    assert_eq!(app.nav.current_pane(), PaneId::Nvlink, "paused: no cycling");
+}
+
+#[tokio::test]
+async fn an_idle_dashboard_redraws_only_when_the_age_it_shows_changes() {
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.load_complete(&objects());
+    let (_key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    let stats = run_app(
+        &mut app,
+        input,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(2_500)),
+    )
+    .await;
+    // The first frame, then one a second as "data 0s old" becomes 1s, 2s.
+    assert!(
+        (2..=4).contains(&stats.frames),
+        "{} frames in 2.5 s of idling",
+        stats.frames
+    );
+}

@@ -153,7 +153,6 @@ impl FleetData {
             .map(|holder| holder.tenant(&self.fleet))
             .or_else(|| Fleet::host_tenant(host.labels()))
     }
-
 }
 
 /// `12,345`: counts as people read them.
