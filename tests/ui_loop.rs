@@ -49,6 +49,19 @@ async fn run_app(
         .expect("the loop runs")
 }
 
+/// Runs the loop for `millis` with no keys and no fleet events.
+async fn run_quietly(app: &mut App, millis: u64) -> LoopStats {
+    let (_key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    run_app(
+        app,
+        input,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(millis)),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_burst_of_events_costs_few_rebuilds_and_the_last_state_wins() {
     let objects = objects();
@@ -103,15 +116,7 @@ async fn the_loop_ends_on_shutdown_and_when_input_ends() {
         Theme::default_truecolor(),
         None,
     );
-    let (_key_tx, input) = keys();
-    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
-    let stats = run_app(
-        &mut app,
-        input,
-        fleet_rx,
-        tokio::time::sleep(Duration::from_millis(50)),
-    )
-    .await;
+    let stats = run_quietly(&mut app, 50).await;
     assert_eq!(stats.frames, 1, "nothing changed, so one frame");
 
     let mut app = App::new(
@@ -151,15 +156,7 @@ async fn watch_mode_cycles_panes_on_its_timer_and_pause_stops_it() {
     let mut settings = Settings::demo(Mode::Watch);
     settings.cycle = Duration::from_secs(1);
     let mut app = App::new(settings, Theme::default_truecolor(), None);
-    let (_key_tx, input) = keys();
-    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
-    run_app(
-        &mut app,
-        input,
-        fleet_rx,
-        tokio::time::sleep(Duration::from_millis(1_400)),
-    )
-    .await;
+    run_quietly(&mut app, 1_400).await;
     assert_eq!(app.nav.current_pane(), PaneId::Nvlink);
 
     let (key_tx, input) = keys();
@@ -184,15 +181,7 @@ async fn an_idle_dashboard_redraws_only_when_the_age_it_shows_changes() {
         None,
     );
     app.load_complete(&objects());
-    let (_key_tx, input) = keys();
-    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
-    let stats = run_app(
-        &mut app,
-        input,
-        fleet_rx,
-        tokio::time::sleep(Duration::from_millis(2_500)),
-    )
-    .await;
+    let stats = run_quietly(&mut app, 2_500).await;
     // The first frame, then one a second as "data 0s old" becomes 1s, 2s.
     assert!(
         (2..=4).contains(&stats.frames),
