@@ -174,3 +174,26 @@ fn a_bad_theme_is_reported_before_the_screen_is_taken() {
         t.screen()
     );
 }
+
+#[test]
+fn sigterm_and_a_dropped_link_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let t = Tmux::start(&format!("sig{signal}"), "demo --hosts 100");
+        t.wait_for("hosts:ok");
+        let shell = t.format("#{pane_pid}");
+        let pgrep = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "gpufleet runs under the shell");
+        let kill = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        t.wait_for("EXITED 0");
+        assert_eq!(t.format("#{alternate_on}"), "0", "SIG{signal}");
+        assert_eq!(t.format("#{cursor_flag}"), "1", "SIG{signal}");
+    }
+}
