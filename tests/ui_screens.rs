@@ -264,7 +264,16 @@ fn watch_mode_ignores_everything_but_quit_and_pause() {
     assert!(!app.on_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     assert!(!app.on_key(&KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
     assert!(app.is_read_only());
-    insta::assert_snapshot!("watch", text(&draw(&mut app, 160, 40)));
+    let t = draw(&mut app, 160, 40);
+    // The pane's rows (below the big figures, above status and footer) have no cursor.
+    let selected = app.theme.ui.selected.bg;
+    let buffer = t.backend().buffer();
+    for y in 4..38 {
+        for x in 0..160 {
+            assert_ne!(Some(buffer[(x, y)].bg), selected, "a cursor at {x},{y}");
+        }
+    }
+    insta::assert_snapshot!("watch", text(&t));
     press(&mut app, " ");
     assert!(app.paused);
     assert!(!app.cycle(), "paused: no cycling");

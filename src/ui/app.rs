@@ -161,6 +161,11 @@ impl App {
         self.writer.is_none()
     }
 
+    /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
+    pub fn shows_selection(&self) -> bool {
+        self.settings.mode == Mode::Interactive
+    }
+
     pub fn should_quit(&self) -> bool {
         self.quit
     }

@@ -130,6 +130,7 @@ pub fn view_table<'r>(
         selected: view.selected,
         sort: Some(view.sort),
         empty,
+        highlight: app.shows_selection(),
     };
     table.draw(frame, area, &app.theme, |i| row(view.rows[i]));
 }

@@ -330,7 +330,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 (from..to)
                     .flat_map(|i| {
                         let r = &data.racks[view.rows[i] as usize];
-                        rack_spans(app, r, &g, i == view.selected)
+                        rack_spans(app, r, &g, i == view.selected && app.shows_selection())
                     })
                     .collect::<Vec<_>>(),
             ),

@@ -65,6 +65,8 @@ pub struct PagedTable<'c> {
     pub sort: Option<Sort>,
     /// Shown when there are no rows.
     pub empty: &'c str,
+    /// Whether the selected row is highlighted (not on a wall display, where nobody moves it).
+    pub highlight: bool,
 }
 
 impl PagedTable<'_> {
@@ -108,7 +110,11 @@ impl PagedTable<'_> {
         let table = Table::new(rows, self.columns.iter().map(|c| c.width))
             .header(header)
             .column_spacing(1)
-            .row_highlight_style(theme.ui.selected);
+            .row_highlight_style(if self.highlight {
+                theme.ui.selected
+            } else {
+                Style::new()
+            });
         let mut state = TableState::default().with_selected(Some(selected - start));
         frame.render_stateful_widget(table, area, &mut state);
     }
