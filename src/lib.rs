@@ -10,4 +10,5 @@ pub mod generate;
 pub mod impact;
 pub mod model;
 pub mod source;
+pub mod ui;
 pub mod write;

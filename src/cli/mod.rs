@@ -1,6 +1,7 @@
 //! The command line: `summary`, `lint`, `preview` and `generate`. Every command reads a
 //! fleet, calls the pure engine and prints a table for people or JSON for scripts.
 
+pub mod dash;
 pub mod live;
 mod output;
 pub mod table;
@@ -77,6 +78,24 @@ pub enum Command {
         yes: bool,
         #[command(subcommand)]
         change: ChangeArgs,
+    },
+    /// The dashboard on a generated fleet: racks, NVLink domains, tenants, node types,
+    /// hosts and machines, live.
+    Demo {
+        /// Hosts to generate (up to 25,000).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=dash::MAX_DEMO_HOSTS as u64))]
+        hosts: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        dash: dash::DashArgs,
+    },
+    /// The dashboard on the live cluster, or with --from-file on an offline dump.
+    Dash {
+        #[command(flatten)]
+        source: Source,
+        #[command(flatten)]
+        dash: dash::DashArgs,
     },
     /// Write a generated fleet as YAML (deterministic for a seed).
     Generate {
@@ -343,6 +362,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             yes,
             change,
         } => return apply(source, output, dry_run, yes, change).await,
+        Command::Demo { hosts, seed, dash } => dash::demo(hosts as usize, seed, &dash).await?,
+        Command::Dash { source, dash } if source.from_file.is_empty() => {
+            dash::live(&source.cluster, &dash).await?
+        }
+        Command::Dash { source, dash } => {
+            let objects = dash::load_dump(&source.from_file)?;
+            dash::dash(&source.from_file, objects, &dash).await?;
+        }
         Command::Generate {
             hosts,
             seed,

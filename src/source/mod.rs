@@ -6,4 +6,5 @@ pub mod event;
 pub mod file;
 pub mod kube;
 pub mod live;
+pub mod replay;
 pub mod sim;

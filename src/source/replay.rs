@@ -1,0 +1,114 @@
+//! A complete set of objects (a generated fleet, a file dump) delivered as a watch source
+//! would deliver it: each kind connecting, its full list, then synced. The dashboard treats
+//! it like any other source; the embedded simulator and kube watches replace it.
+
+use super::event::{FleetEvent, Kind, WatchState};
+use crate::fleet::{FleetObject, FleetObjects};
+use crate::generate::{GenerateConfig, generate};
+use std::time::SystemTime;
+use tokio::sync::mpsc::{Receiver, Sender, channel};
+
+/// Every object of one kind.
+pub fn objects_of(objects: &FleetObjects, kind: Kind) -> Vec<FleetObject> {
+    match kind {
+        Kind::BareMetalHost => objects
+            .hosts
+            .values()
+            .map(|o| FleetObject::Host(o.clone()))
+            .collect(),
+        Kind::NodeProvider => objects
+            .providers
+            .values()
+            .map(|o| FleetObject::Provider(o.clone()))
+            .collect(),
+        Kind::NodeType => objects
+            .node_types
+            .values()
+            .map(|o| FleetObject::NodeType(o.clone()))
+            .collect(),
+        Kind::NodeClaim => objects
+            .claims
+            .values()
+            .map(|o| FleetObject::Claim(o.clone()))
+            .collect(),
+        Kind::OsImage => objects
+            .os_images
+            .values()
+            .map(|o| FleetObject::OsImage(o.clone()))
+            .collect(),
+    }
+}
+
+/// Sends each kind as one `Replaced`, then `Synced`. Errs when the receiver is gone.
+pub async fn send_complete(
+    objects: &FleetObjects,
+    tx: &Sender<FleetEvent>,
+) -> Result<(), tokio::sync::mpsc::error::SendError<FleetEvent>> {
+    for kind in Kind::ALL {
+        tx.send(FleetEvent::Replaced {
+            kind,
+            objects: objects_of(objects, kind),
+        })
+        .await?;
+        tx.send(FleetEvent::Watch {
+            kind,
+            state: WatchState::Synced {
+                since: SystemTime::now(),
+            },
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Announces every watch as listing, waits for `objects`, sends them, then stays connected
+/// (a complete source is current until the dashboard closes).
+fn spawn_with(load: impl FnOnce() -> FleetObjects + Send + 'static) -> Receiver<FleetEvent> {
+    let (tx, rx) = channel(64);
+    tokio::spawn(async move {
+        for kind in Kind::ALL {
+            let listing = FleetEvent::Watch {
+                kind,
+                state: WatchState::Syncing { received: 0 },
+            };
+            if tx.send(listing).await.is_err() {
+                return;
+            }
+        }
+        let Ok(objects) = tokio::task::spawn_blocking(load).await else {
+            return;
+        };
+        if send_complete(&objects, &tx).await.is_ok() {
+            tx.closed().await;
+        }
+    });
+    rx
+}
+
+/// A generated fleet as a source. Generation runs off the UI thread.
+pub fn spawn_generated(config: GenerateConfig) -> Receiver<FleetEvent> {
+    spawn_with(move || generate(&config).objects)
+}
+
+/// Objects already loaded (a file dump) as a source.
+pub fn spawn_objects(objects: FleetObjects) -> Receiver<FleetEvent> {
+    spawn_with(move || objects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::live::LiveFleet;
+
+    #[tokio::test]
+    async fn a_generated_fleet_arrives_complete_and_synced() {
+        let mut rx = spawn_generated(GenerateConfig::new(40, 3));
+        let mut live = LiveFleet::default();
+        while !live.all_synced() {
+            live.apply(rx.recv().await.expect("the source stays open"));
+        }
+        live.refresh();
+        assert_eq!(live.fleet().hosts().len(), 40);
+        assert!(!live.fleet().claims().is_empty());
+    }
+}

@@ -1,0 +1,113 @@
+//! Everything a user can ask of the dashboard. Keys become actions only through the keymap
+//! (`keymap.rs`); the help overlay and the footer are generated from that same keymap.
+
+/// The dashboard's panes, in Tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaneId {
+    Racks,
+    Nvlink,
+    Tenants,
+    Types,
+    Hosts,
+    Machines,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 6] = [
+        PaneId::Racks,
+        PaneId::Nvlink,
+        PaneId::Tenants,
+        PaneId::Types,
+        PaneId::Hosts,
+        PaneId::Machines,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Racks => "Racks",
+            PaneId::Nvlink => "NVLink",
+            PaneId::Tenants => "Tenants",
+            PaneId::Types => "Node types",
+            PaneId::Hosts => "Hosts",
+            PaneId::Machines => "Machines",
+        }
+    }
+
+    /// The `:` command that shows the pane.
+    pub fn command(self) -> &'static str {
+        match self {
+            PaneId::Racks => "racks",
+            PaneId::Nvlink => "nvlink",
+            PaneId::Tenants => "tenants",
+            PaneId::Types => "types",
+            PaneId::Hosts => "hosts",
+            PaneId::Machines => "machines",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        PaneId::ALL.iter().position(|&p| p == self).unwrap_or(0)
+    }
+
+    /// The pane `step` places after this one in Tab order, wrapping around.
+    pub fn step(self, step: isize) -> PaneId {
+        let n = PaneId::ALL.len() as isize;
+        PaneId::ALL[(self.index() as isize + step).rem_euclid(n) as usize]
+    }
+}
+
+/// What an edit action would change. The dialogs come later; the keys are reserved now so
+/// that read-only mode can refuse them by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EditKind {
+    Labels,
+    Pin,
+    Rotate,
+}
+
+impl EditKind {
+    pub fn verb(self) -> &'static str {
+        match self {
+            EditKind::Labels => "edit labels",
+            EditKind::Pin => "pin a machine",
+            EditKind::Rotate => "rotate an OS image",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    ShowPane(PaneId),
+    NextPane,
+    PrevPane,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Enter: rack → its hosts, type → its eligible hosts, row → its details.
+    Drill,
+    /// Esc: close what is open, clear the filter, or go back one drill-down.
+    Back,
+    OpenFilter,
+    OpenPalette,
+    ToggleHelp,
+    SortNext,
+    SortReverse,
+    /// Racks: mark host cells by tenant or by GPU model.
+    ToggleMarks,
+    /// Repaint the whole screen (after line noise on a flaky link).
+    Redraw,
+    /// Watch mode: stop or resume cycling panes.
+    TogglePause,
+    Edit(EditKind),
+    // Typing into the filter or palette line.
+    InputChar(char),
+    InputBackspace,
+    InputClear,
+    InputComplete,
+    InputSubmit,
+    InputCancel,
+}

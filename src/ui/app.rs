@@ -1,0 +1,573 @@
+//! The dashboard's state and the one place it changes: [`App::update`] for actions,
+//! [`App::apply`] for fleet events, [`App::rebuild`] for a new snapshot. Drawing reads `&App`.
+
+use super::action::{Action, EditKind, PaneId};
+use super::clock;
+use super::data::FleetData;
+use super::filter::Filter;
+use super::keymap::{self, KeyMode};
+use super::nav::{Nav, Screen, Sort};
+use super::panes;
+use super::theme::Theme;
+use crate::fleet::FleetObjects;
+use crate::source::event::{FleetEvent, Kind, WatchState};
+use crate::source::live::LiveFleet;
+use crate::source::replay::objects_of;
+use crate::write::Writer;
+use crossterm::event::KeyEvent;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Interactive,
+    /// The wall display: read-only, cycling panes, big figures.
+    Watch,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The status line's first word: a kube context, "demo", or a file.
+    pub context: String,
+    /// What feeds the dashboard, for `:ctx`.
+    pub source: String,
+    pub mode: Mode,
+    /// Watch mode: how long each pane shows.
+    pub cycle: Duration,
+    /// A watch failing for this long raises the stale banner.
+    pub stale_after: Duration,
+}
+
+impl Settings {
+    pub fn demo(mode: Mode) -> Settings {
+        Settings {
+            context: "demo".into(),
+            source: "generated fleet".into(),
+            mode,
+            cycle: Duration::from_secs(20),
+            stale_after: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkBy {
+    Tenant,
+    Model,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+    /// The filter before typing began, restored on Esc.
+    before: Filter,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Context,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// `:` commands besides the panes'.
+pub const EXTRA_COMMANDS: &[(&str, &str)] = &[
+    ("ctx", "the context: source, writer, each watch's state"),
+    ("help", "keys"),
+    ("quit", "quit"),
+];
+
+/// Panes a wall display cycles through: the overviews, not the long tables.
+pub const WATCH_PANES: [PaneId; 4] = [
+    PaneId::Racks,
+    PaneId::Nvlink,
+    PaneId::Tenants,
+    PaneId::Types,
+];
+
+pub struct App {
+    pub settings: Settings,
+    pub theme: Theme,
+    live: LiveFleet,
+    pub data: FleetData,
+    writer: Option<Arc<dyn Writer>>,
+    pub nav: Nav,
+    pub prompt: Option<Prompt>,
+    pub overlay: Option<Overlay>,
+    pub notice: Option<Notice>,
+    pub marks: MarkBy,
+    pub paused: bool,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// The wall clock as of the last tick: ages are computed from it, so a frame depends
+    /// only on the state.
+    pub now: SystemTime,
+    pub first_sync_done: bool,
+    pub source_ended: bool,
+    quit: bool,
+    repaint: bool,
+}
+
+impl App {
+    /// A dashboard with no data yet. In watch mode pass no writer: read-only is a property of
+    /// what exists, not of each key.
+    pub fn new(settings: Settings, theme: Theme, writer: Option<Arc<dyn Writer>>) -> App {
+        let writer = match settings.mode {
+            Mode::Watch => None,
+            Mode::Interactive => writer,
+        };
+        App {
+            settings,
+            theme,
+            live: LiveFleet::default(),
+            data: FleetData::empty(),
+            writer,
+            nav: Nav::default(),
+            prompt: None,
+            overlay: None,
+            notice: None,
+            marks: MarkBy::Tenant,
+            paused: false,
+            size: (80, 24),
+            now: SystemTime::now(),
+            first_sync_done: false,
+            source_ended: false,
+            quit: false,
+            repaint: false,
+        }
+    }
+
+    pub fn live(&self) -> &LiveFleet {
+        &self.live
+    }
+
+    pub fn writer_target(&self) -> Option<String> {
+        self.writer.as_ref().map(|w| w.target())
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.writer.is_none()
+    }
+
+    /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
+    pub fn shows_selection(&self) -> bool {
+        self.settings.mode == Mode::Interactive
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Whether the whole screen must be repainted (Ctrl-L); clears the request.
+    pub fn take_repaint(&mut self) -> bool {
+        std::mem::take(&mut self.repaint)
+    }
+
+    pub fn key_mode(&self) -> KeyMode {
+        match (self.settings.mode, &self.prompt, &self.overlay) {
+            (Mode::Watch, _, _) => KeyMode::Watch,
+            (_, Some(_), _) => KeyMode::Input,
+            (_, _, Some(_)) => KeyMode::Overlay,
+            _ => KeyMode::Browse,
+        }
+    }
+
+    /// A key press; returns whether it meant anything (and so whether to redraw).
+    pub fn on_key(&mut self, key: &KeyEvent) -> bool {
+        match keymap::action_for(self.key_mode(), key) {
+            Some(action) => {
+                self.update(action);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn resize(&mut self, columns: u16, rows: u16) {
+        self.size = (columns, rows);
+    }
+
+    /// Sets the clock; returns whether anything shown depends on the change.
+    pub fn tick(&mut self, now: SystemTime) -> bool {
+        let before = self.clock_text();
+        let stale_before = self.stale_for().is_some();
+        self.now = now;
+        before != self.clock_text() || stale_before != self.stale_for().is_some()
+    }
+
+    /// The data age as shown, e.g. `4s`; `None` before any data.
+    pub fn clock_text(&self) -> Option<String> {
+        let newest = self.live.newest_data()?;
+        Some(clock::age(
+            self.now.duration_since(newest).unwrap_or_default(),
+        ))
+    }
+
+    /// How long a watch has been failing, once that passes the stale threshold.
+    pub fn stale_for(&self) -> Option<Duration> {
+        let since = self.live.stale_since()?;
+        let failing = self.now.duration_since(since).unwrap_or_default();
+        (failing >= self.settings.stale_after).then_some(failing)
+    }
+
+    /// When something time-dependent on screen next changes: the age text, or the stale
+    /// banner appearing.
+    pub fn next_wake(&self) -> Option<SystemTime> {
+        let age = self.live.newest_data().map(|n| {
+            self.now + clock::until_change(self.now.duration_since(n).unwrap_or_default())
+        });
+        let stale = self
+            .live
+            .stale_since()
+            .map(|s| s + self.settings.stale_after)
+            .filter(|t| *t > self.now);
+        age.into_iter().chain(stale).min()
+    }
+
+    /// Applies one fleet event; returns whether the status shown changed. Objects are only
+    /// recorded here: the snapshot is rebuilt by [`App::rebuild`], once per burst.
+    pub fn apply(&mut self, event: FleetEvent) -> bool {
+        self.live.apply(event);
+        if !self.first_sync_done && self.live.all_synced() && !self.live.is_dirty() {
+            self.first_sync_done = true;
+        }
+        true
+    }
+
+    /// Takes a complete set of objects at once, as [`crate::source::replay`] would deliver
+    /// them, and builds the snapshot: for tests, benchmarks and callers that hold the objects.
+    /// Every watch is synced as of the data's arrival.
+    pub fn load_complete(&mut self, objects: &FleetObjects) {
+        for kind in Kind::ALL {
+            self.apply(FleetEvent::Replaced {
+                kind,
+                objects: objects_of(objects, kind),
+            });
+        }
+        let since = self.live.newest_data().unwrap_or(self.now);
+        for kind in Kind::ALL {
+            self.apply(FleetEvent::Watch {
+                kind,
+                state: WatchState::Synced { since },
+            });
+        }
+        self.rebuild();
+        self.now = since;
+    }
+
+    pub fn needs_rebuild(&self) -> bool {
+        self.live.is_dirty()
+    }
+
+    /// Rebuilds the snapshot and everything derived from it, keeping selections by key.
+    pub fn rebuild(&mut self) -> bool {
+        if !self.live.refresh() {
+            return false;
+        }
+        self.data = FleetData::build(self.live.fleet().clone());
+        self.nav.refresh_all(&self.data);
+        if self.live.all_synced() {
+            self.first_sync_done = true;
+        }
+        true
+    }
+
+    /// Watch mode: the next overview pane, unless paused.
+    pub fn cycle(&mut self) -> bool {
+        if self.paused || self.settings.mode != Mode::Watch {
+            return false;
+        }
+        let at = WATCH_PANES
+            .iter()
+            .position(|&p| p == self.nav.current_pane())
+            .map_or(0, |i| (i + 1) % WATCH_PANES.len());
+        self.nav.show(WATCH_PANES[at]);
+        true
+    }
+
+    /// Rows in a page of the current table, for PgUp/PgDn.
+    fn page_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(6)).max(1)
+    }
+
+    /// Rows (or detail lines) the current view can move through.
+    fn current_len(&self) -> usize {
+        let view = self.nav.view();
+        match view.screen {
+            Screen::Pane(_) => view.rows.len(),
+            _ => panes::detail::lines(self, &view.screen).map_or(0, |l| l.len()),
+        }
+    }
+
+    fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+        });
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let len = self.current_len();
+        self.nav.view_mut().move_by(delta, len, &self.data);
+    }
+
+    /// Does what an action asks. A notice lasts until the next action.
+    pub fn update(&mut self, action: Action) {
+        self.notice = None;
+        let page = self.page_rows() as isize;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ShowPane(p) => self.nav.show(p),
+            Action::NextPane => self.nav.show(self.nav.current_pane().step(1)),
+            Action::PrevPane => self.nav.show(self.nav.current_pane().step(-1)),
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page),
+            Action::PageUp => self.move_by(-page),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Drill => self.drill(),
+            Action::Back => self.back(),
+            Action::OpenFilter => self.open_prompt(PromptKind::Filter),
+            Action::OpenPalette => self.open_prompt(PromptKind::Command),
+            Action::ToggleHelp => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help) => None,
+                    _ => Some(Overlay::Help),
+                }
+            }
+            Action::SortNext | Action::SortReverse => self.sort(action == Action::SortReverse),
+            Action::ToggleMarks => {
+                self.marks = match self.marks {
+                    MarkBy::Tenant => MarkBy::Model,
+                    MarkBy::Model => MarkBy::Tenant,
+                }
+            }
+            Action::Redraw => self.repaint = true,
+            Action::TogglePause => self.paused = !self.paused,
+            Action::Edit(kind) => self.refuse_edit(kind),
+            Action::InputChar(c) => self.edit_prompt(|t| t.push(c)),
+            Action::InputBackspace => self.edit_prompt(|t| {
+                t.pop();
+            }),
+            Action::InputClear => self.edit_prompt(String::clear),
+            Action::InputComplete => self.complete(),
+            Action::InputSubmit => self.submit(),
+            Action::InputCancel => {
+                if let Some(p) = self.prompt.take()
+                    && p.kind == PromptKind::Filter
+                {
+                    self.set_filter(p.before);
+                }
+            }
+        }
+    }
+
+    fn drill(&mut self) {
+        let view = self.nav.view();
+        let next = match (&view.screen, view.selected_row()) {
+            (Screen::Pane(p), Some(row)) => panes::drill(*p, &self.data, row),
+            (Screen::Pane(_), None) => None,
+            (screen, _) => panes::detail::drill(self, screen),
+        };
+        if let Some(v) = next {
+            self.nav.push(v, &self.data);
+        }
+    }
+
+    fn back(&mut self) {
+        if self.overlay.take().is_some() {
+            return;
+        }
+        if !self.nav.view().filter.is_none() {
+            self.set_filter(Filter::None);
+            return;
+        }
+        self.nav.pop();
+    }
+
+    fn sort(&mut self, reverse: bool) {
+        let Some(pane) = self.nav.view().pane() else {
+            return;
+        };
+        let columns = panes::sort_columns(pane).len();
+        if columns == 0 {
+            self.notify(
+                "the rack grid keeps rack order; sort the hosts table instead",
+                false,
+            );
+            return;
+        }
+        let view = self.nav.view_mut();
+        view.sort = if reverse {
+            Sort {
+                reverse: !view.sort.reverse,
+                ..view.sort
+            }
+        } else {
+            Sort {
+                column: (view.sort.column + 1) % columns,
+                reverse: false,
+            }
+        };
+        view.refresh(&self.data);
+    }
+
+    fn refuse_edit(&mut self, kind: EditKind) {
+        let verb = kind.verb();
+        let text = match (&self.settings.mode, &self.writer) {
+            (Mode::Watch, _) => format!("read-only: watch mode cannot {verb}"),
+            (_, None) => format!(
+                "read-only: {} cannot be written, so gpufleet will not {verb}",
+                self.settings.source
+            ),
+            (_, Some(w)) => format!(
+                "{verb}: not in this version of gpufleet (writes would go to {})",
+                w.target()
+            ),
+        };
+        self.notify(text, true);
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind) {
+        let before = self.nav.view().filter.clone();
+        self.prompt = Some(Prompt {
+            kind,
+            text: String::new(),
+            before,
+        });
+    }
+
+    fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
+        let Some(p) = self.prompt.as_mut() else {
+            return;
+        };
+        edit(&mut p.text);
+        // Text filters apply as they are typed; a selector waits for Enter, since a half-typed
+        // one is not valid.
+        if p.kind == PromptKind::Filter
+            && let Ok(f @ (Filter::Text(_) | Filter::None)) = Filter::parse(&p.text)
+        {
+            self.set_filter(f);
+        }
+    }
+
+    fn set_filter(&mut self, filter: Filter) {
+        let view = self.nav.view_mut();
+        view.filter = filter;
+        view.selected = 0;
+        view.selected_key = None;
+        view.refresh(&self.data);
+    }
+
+    /// Every `:` command: the panes', then the others.
+    pub fn commands() -> impl Iterator<Item = (&'static str, &'static str)> {
+        PaneId::ALL
+            .iter()
+            .map(|p| (p.command(), p.title()))
+            .chain(EXTRA_COMMANDS.iter().copied())
+    }
+
+    /// Commands that start with what was typed.
+    pub fn completions(typed: &str) -> Vec<&'static str> {
+        let word = typed.trim_start();
+        App::commands()
+            .map(|(c, _)| c)
+            .filter(|c| c.starts_with(word) && !word.contains(' '))
+            .collect()
+    }
+
+    fn complete(&mut self) {
+        let Some(p) = self.prompt.as_mut() else {
+            return;
+        };
+        if p.kind != PromptKind::Command {
+            return;
+        }
+        let options = App::completions(&p.text);
+        let Some(first) = options.first() else {
+            return;
+        };
+        let common = options.iter().fold(first.to_string(), |acc, o| {
+            acc.chars()
+                .zip(o.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect()
+        });
+        p.text = if options.len() == 1 {
+            format!("{common} ")
+        } else {
+            common
+        };
+    }
+
+    fn submit(&mut self) {
+        let Some(p) = self.prompt.take() else {
+            return;
+        };
+        match p.kind {
+            PromptKind::Filter => match Filter::parse(&p.text) {
+                Ok(Filter::Labels(_))
+                    if !self
+                        .nav
+                        .view()
+                        .pane()
+                        .is_some_and(panes::takes_label_filter) =>
+                {
+                    self.set_filter(p.before);
+                    self.notify(
+                        "-l filters hosts by their labels: use it on racks, NVLink, types, hosts or machines",
+                        true,
+                    );
+                }
+                Ok(f) => self.set_filter(f),
+                Err(e) => {
+                    self.notify(e, true);
+                    self.prompt = Some(p);
+                }
+            },
+            PromptKind::Command => self.run_command(&p.text),
+        }
+    }
+
+    fn run_command(&mut self, line: &str) {
+        let line = line.trim();
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        if let Some(&pane) = PaneId::ALL.iter().find(|p| p.command() == word) {
+            self.nav.show(pane);
+            if !rest.trim().is_empty() {
+                match Filter::parse(rest) {
+                    Ok(f) => self.set_filter(f),
+                    Err(e) => self.notify(e, true),
+                }
+            }
+            return;
+        }
+        match word {
+            "" => {}
+            "ctx" | "context" => self.overlay = Some(Overlay::Context),
+            "help" => self.overlay = Some(Overlay::Help),
+            "q" | "quit" => self.quit = true,
+            other => {
+                let known: Vec<&str> = App::commands().map(|(c, _)| c).collect();
+                self.notify(
+                    format!("no command :{other}; try :{}", known.join(" :")),
+                    true,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! What the panes show, derived once per fleet snapshot: rows of racks, domains, tenants and
+//! node types, lints, drift, classes and marks. Drawing only reads this; it is rebuilt when a
+//! new snapshot arrives, never per frame, so a frame of a 25,000-host fleet stays cheap.
+
+use super::host_class::HostClass;
+use super::marks::Marks;
+use super::panes::{nvlink, racks, tenants, types};
+use crate::fleet::lints::{Lint, all_lints};
+use crate::fleet::rules::claim_drift;
+use crate::fleet::summary::count_hosts;
+use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId};
+use crate::model::keys;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A claim's image drift, as the tables mark it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftMark {
+    InSync,
+    Drifted,
+    /// Nothing to compare (no server yet, no image configured).
+    Unknown,
+}
+
+impl DriftMark {
+    pub fn label(self) -> &'static str {
+        match self {
+            DriftMark::InSync => "in sync",
+            DriftMark::Drifted => "drifted",
+            DriftMark::Unknown => "-",
+        }
+    }
+}
+
+/// Fleet-wide figures: the status line and the wall display's header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub hosts: u32,
+    pub hosts_in_error: u32,
+    pub gpus_total: u32,
+    pub gpus_free: u32,
+    pub gpus_claimed: u32,
+    pub claims: u32,
+    pub claims_pending: u32,
+    pub claims_drifted: u32,
+}
+
+pub struct FleetData {
+    pub fleet: Arc<Fleet>,
+    pub totals: Totals,
+    pub classes: Vec<HostClass>,
+    pub drift: Vec<DriftMark>,
+    pub lints: Vec<Lint>,
+    /// Lints by subject name (a host, node type, OSImage or NVLink domain).
+    pub lints_by_subject: HashMap<String, Vec<usize>>,
+    pub tenant_marks: Marks,
+    pub model_marks: Marks,
+    pub racks: Vec<racks::RackRow>,
+    pub domains: Vec<nvlink::DomainRow>,
+    pub tenants: Vec<tenants::TenantRow>,
+    pub types: Vec<types::TypeRow>,
+}
+
+impl FleetData {
+    pub fn build(fleet: Arc<Fleet>) -> FleetData {
+        let f = fleet.as_ref();
+        let classes: Vec<HostClass> = f.host_ids().map(|h| HostClass::of(f, h)).collect();
+        let drift: Vec<DriftMark> = f
+            .claim_ids()
+            .map(|c| match claim_drift(f, c) {
+                d if d.is_drifted() => DriftMark::Drifted,
+                crate::fleet::rules::Drift::InSync => DriftMark::InSync,
+                _ => DriftMark::Unknown,
+            })
+            .collect();
+        let lints = all_lints(f);
+        let mut lints_by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, l) in lints.iter().enumerate() {
+            lints_by_subject
+                .entry(l.subject.clone())
+                .or_default()
+                .push(i);
+        }
+        let counts = count_hosts(f, "fleet", f.host_ids());
+        let totals = Totals {
+            hosts: counts.hosts,
+            hosts_in_error: counts.hosts_in_error,
+            gpus_total: counts.gpus_total,
+            gpus_free: counts.gpus_free,
+            gpus_claimed: counts.gpus_claimed,
+            claims: f.claims().len() as u32,
+            claims_pending: f
+                .claims()
+                .iter()
+                .filter(|c| c.stage == ClaimStage::Pending)
+                .count() as u32,
+            claims_drifted: drift.iter().filter(|d| **d == DriftMark::Drifted).count() as u32,
+        };
+        let tenant_marks = Marks::assign(f.groups().tenants.keys().map(String::as_str));
+        let model_marks = Marks::assign(f.hosts().iter().filter_map(|h| h.label(keys::GPU_MODEL)));
+        let mut data = FleetData {
+            totals,
+            classes,
+            drift,
+            lints,
+            lints_by_subject,
+            tenant_marks,
+            model_marks,
+            racks: Vec::new(),
+            domains: Vec::new(),
+            tenants: Vec::new(),
+            types: Vec::new(),
+            fleet: fleet.clone(),
+        };
+        data.racks = racks::build(&data);
+        data.domains = nvlink::build(&data);
+        data.tenants = tenants::build(&data);
+        data.types = types::build(&data);
+        data
+    }
+
+    pub fn empty() -> FleetData {
+        FleetData::build(Arc::new(Fleet::default()))
+    }
+
+    pub fn class(&self, h: HostId) -> HostClass {
+        self.classes
+            .get(h.index())
+            .copied()
+            .unwrap_or(HostClass::Other)
+    }
+
+    pub fn drift(&self, c: ClaimId) -> DriftMark {
+        self.drift
+            .get(c.index())
+            .copied()
+            .unwrap_or(DriftMark::Unknown)
+    }
+
+    pub fn lints_of<'a>(&'a self, subject: &str) -> impl Iterator<Item = &'a Lint> + 'a {
+        self.lints_by_subject
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.lints.get(i))
+    }
+
+    /// The tenant a host is held by, else the one it is reserved for.
+    pub fn host_tenant(&self, h: HostId) -> Option<&str> {
+        let host = self.fleet.host(h);
+        host.holder
+            .as_ref()
+            .map(|holder| holder.tenant(&self.fleet))
+            .or_else(|| Fleet::host_tenant(host.labels()))
+    }
+}
+
+/// `12,345`: counts as people read them.
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0u32), "0");
+        assert_eq!(thousands(999u32), "999");
+        assert_eq!(thousands(1000u32), "1,000");
+        assert_eq!(thousands(25_000u32), "25,000");
+        assert_eq!(thousands(1_234_567u32), "1,234,567");
+    }
+
+    #[test]
+    fn an_empty_fleet_derives_nothing_and_does_not_panic() {
+        let d = FleetData::empty();
+        assert_eq!(d.totals, Totals::default());
+        assert!(d.racks.is_empty() && d.types.is_empty());
+        assert_eq!(d.class(HostId(7)), HostClass::Other);
+    }
+}

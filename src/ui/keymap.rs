@@ -1,0 +1,305 @@
+//! The one keymap: which key does what in which mode. Key handling, the help overlay and
+//! the footer hints all read this table, so they cannot disagree.
+
+use super::action::{Action, EditKind, PaneId};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Which set of bindings applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMode {
+    /// The interactive dashboard.
+    Browse,
+    /// Typing a filter or a `:` command.
+    Input,
+    /// The help or context overlay is open.
+    Overlay,
+    /// The read-only wall display: only quit and pause act; edit keys say why not.
+    Watch,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn key(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+impl Key {
+    /// How help and footer write the key.
+    pub fn label(&self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Up => "Up".into(),
+            KeyCode::Down => "Down".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{name}")
+        } else {
+            name
+        }
+    }
+
+    fn matches(&self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let same_code = match (self.code, event.code) {
+            // Terminals differ in whether a capital arrives with SHIFT; the letter says it.
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+            (a, b) => a == b,
+        };
+        same_code && ctrl == self.ctrl
+    }
+}
+
+/// Where a binding is listed in the help overlay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Panes,
+    Move,
+    Find,
+    Edit,
+    Typing,
+    General,
+}
+
+impl Section {
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Panes => "Panes",
+            Section::Move => "Move",
+            Section::Find => "Filter and sort",
+            Section::Edit => "Edit (not in read-only mode)",
+            Section::Typing => "Typing a filter or command",
+            Section::General => "General",
+        }
+    }
+}
+
+pub struct Binding {
+    pub modes: &'static [KeyMode],
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub section: Section,
+    pub help: &'static str,
+    /// Short label in the footer, for the bindings worth a reminder.
+    pub footer: Option<&'static str>,
+}
+
+use KeyMode::{Browse, Input, Overlay, Watch};
+
+const fn bind(
+    modes: &'static [KeyMode],
+    keys: &'static [Key],
+    action: Action,
+    section: Section,
+    help: &'static str,
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        modes,
+        keys,
+        action,
+        section,
+        help,
+        footer,
+    }
+}
+
+/// Every binding. Order is the order of help and footer.
+#[rustfmt::skip]
+pub const KEYMAP: &[Binding] = &[
+    bind(&[Browse], &[key(':')], Action::OpenPalette, Section::Panes, "commands: racks nvlink tenants types hosts machines ctx", Some("command")),
+    bind(&[Browse], &[code(KeyCode::Tab)], Action::NextPane, Section::Panes, "next pane", Some("pane")),
+    bind(&[Browse], &[code(KeyCode::BackTab)], Action::PrevPane, Section::Panes, "previous pane", None),
+    bind(&[Browse], &[key('1')], Action::ShowPane(PaneId::Racks), Section::Panes, "racks", None),
+    bind(&[Browse], &[key('2')], Action::ShowPane(PaneId::Nvlink), Section::Panes, "NVLink domains", None),
+    bind(&[Browse], &[key('3')], Action::ShowPane(PaneId::Tenants), Section::Panes, "tenants", None),
+    bind(&[Browse], &[key('4')], Action::ShowPane(PaneId::Types), Section::Panes, "node types", None),
+    bind(&[Browse], &[key('5')], Action::ShowPane(PaneId::Hosts), Section::Panes, "hosts", None),
+    bind(&[Browse], &[key('6')], Action::ShowPane(PaneId::Machines), Section::Panes, "machines (NodeClaims)", None),
+    bind(&[Browse], &[code(KeyCode::Enter)], Action::Drill, Section::Panes, "drill down: rack → hosts, type → eligible hosts, row → details", Some("open")),
+    bind(&[Browse, Overlay], &[code(KeyCode::Esc)], Action::Back, Section::Panes, "back: close, clear the filter, or leave the drill-down", Some("back")),
+    bind(&[Browse], &[key('j'), code(KeyCode::Down)], Action::Down, Section::Move, "down", None),
+    bind(&[Browse], &[key('k'), code(KeyCode::Up)], Action::Up, Section::Move, "up", None),
+    bind(&[Browse], &[code(KeyCode::PageDown), ctrl('f')], Action::PageDown, Section::Move, "page down", None),
+    bind(&[Browse], &[code(KeyCode::PageUp), ctrl('b')], Action::PageUp, Section::Move, "page up", None),
+    bind(&[Browse], &[code(KeyCode::Home), key('g')], Action::Top, Section::Move, "first", None),
+    bind(&[Browse], &[code(KeyCode::End), key('G')], Action::Bottom, Section::Move, "last", None),
+    bind(&[Browse], &[key('/')], Action::OpenFilter, Section::Find, "filter: text, or -l SELECTOR (kubectl syntax)", Some("filter")),
+    bind(&[Browse], &[key('s')], Action::SortNext, Section::Find, "sort by the next column", None),
+    bind(&[Browse], &[key('S')], Action::SortReverse, Section::Find, "reverse the sort", None),
+    bind(&[Browse], &[key('m')], Action::ToggleMarks, Section::Find, "racks: mark hosts by tenant or by GPU model", None),
+    bind(&[Browse, Watch], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels", None),
+    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin a machine to a server", None),
+    bind(&[Browse, Watch], &[key('r')], Action::Edit(EditKind::Rotate), Section::Edit, "rotate a node type's OS image", None),
+    bind(&[Input], &[code(KeyCode::Enter)], Action::InputSubmit, Section::Typing, "apply", Some("apply")),
+    bind(&[Input], &[code(KeyCode::Esc)], Action::InputCancel, Section::Typing, "cancel", Some("cancel")),
+    bind(&[Input], &[code(KeyCode::Tab)], Action::InputComplete, Section::Typing, "complete the command", Some("complete")),
+    bind(&[Input], &[code(KeyCode::Backspace)], Action::InputBackspace, Section::Typing, "delete a character", None),
+    bind(&[Input], &[ctrl('u')], Action::InputClear, Section::Typing, "clear the line", None),
+    bind(&[Browse, Overlay], &[key('?')], Action::ToggleHelp, Section::General, "help", Some("help")),
+    bind(&[Watch], &[key(' ')], Action::TogglePause, Section::General, "watch mode: pause or resume cycling", Some("pause")),
+    bind(&[Browse], &[ctrl('l')], Action::Redraw, Section::General, "repaint the screen", None),
+    bind(&[Browse, Overlay, Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
+    bind(&[Browse, Input, Overlay, Watch], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
+];
+
+/// The action a key asks for in a mode, if any. While typing, an unbound printable
+/// character is typed.
+pub fn action_for(mode: KeyMode, event: &KeyEvent) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    let bound = KEYMAP
+        .iter()
+        .filter(|b| b.modes.contains(&mode))
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))
+        .map(|b| b.action);
+    if bound.is_some() {
+        return bound;
+    }
+    match (mode, event.code) {
+        (KeyMode::Input, KeyCode::Char(c))
+            if !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Action::InputChar(c))
+        }
+        _ => None,
+    }
+}
+
+/// The bindings of a mode, in keymap order.
+pub fn bindings(mode: KeyMode) -> impl Iterator<Item = &'static Binding> {
+    KEYMAP.iter().filter(move |b| b.modes.contains(&mode))
+}
+
+/// `"j/Down"`: every key of a binding.
+pub fn keys_label(binding: &Binding) -> String {
+    binding
+        .keys
+        .iter()
+        .map(Key::label)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The footer's reminders for a mode: (first key, short label).
+pub fn footer_hints(mode: KeyMode) -> Vec<(String, &'static str)> {
+    let mut seen: Vec<&str> = Vec::new();
+    bindings(mode)
+        .filter_map(|b| {
+            let label = b.footer?;
+            if seen.contains(&label) {
+                return None;
+            }
+            seen.push(label);
+            Some((b.keys.first()?.label(), label))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn keys_map_to_actions_by_mode() {
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(action_for(KeyMode::Browse, &q), Some(Action::Quit));
+        assert_eq!(action_for(KeyMode::Input, &q), Some(Action::InputChar('q')));
+        let c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for mode in [
+            KeyMode::Browse,
+            KeyMode::Input,
+            KeyMode::Overlay,
+            KeyMode::Watch,
+        ] {
+            assert_eq!(action_for(mode, &c), Some(Action::Quit), "{mode:?}");
+        }
+        let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(KeyMode::Browse, &big_g), Some(Action::Bottom));
+        let down = press(KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(action_for(KeyMode::Browse, &down), Some(Action::Down));
+    }
+
+    #[test]
+    fn watch_mode_binds_only_quit_pause_and_the_refused_edits() {
+        let actions: Vec<Action> = bindings(KeyMode::Watch).map(|b| b.action).collect();
+        for a in &actions {
+            assert!(
+                matches!(a, Action::Quit | Action::TogglePause | Action::Edit(_)),
+                "{a:?} must not act on a wall display"
+            );
+        }
+        for c in ['j', 'k', '/', ':', 'x', '\t'] {
+            let e = press(KeyCode::Char(c), KeyModifiers::NONE);
+            assert_eq!(action_for(KeyMode::Watch, &e), None, "{c:?}");
+        }
+        let e = press(KeyCode::Char('e'), KeyModifiers::NONE);
+        assert_eq!(
+            action_for(KeyMode::Watch, &e),
+            Some(Action::Edit(EditKind::Labels))
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_mode() {
+        for mode in [
+            KeyMode::Browse,
+            KeyMode::Input,
+            KeyMode::Overlay,
+            KeyMode::Watch,
+        ] {
+            let mut seen: Vec<Key> = Vec::new();
+            for b in bindings(mode) {
+                for k in b.keys {
+                    assert!(!seen.contains(k), "{} bound twice in {mode:?}", k.label());
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_footer_comes_from_the_keymap() {
+        let hints = footer_hints(KeyMode::Browse);
+        assert!(hints.contains(&(":".to_string(), "command")));
+        assert!(hints.contains(&("q".to_string(), "quit")));
+        let watch = footer_hints(KeyMode::Watch);
+        assert_eq!(
+            watch,
+            vec![("Space".to_string(), "pause"), ("q".to_string(), "quit")]
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! Racks: per datacenter a grid of racks, each host one cell coloured by state and marked by
+//! tenant or GPU model, with free/total GPUs per rack.
+
+use crate::fleet::summary::{count_hosts, is_unlabelled};
+use crate::fleet::{Fleet, HostId};
+use crate::model::keys;
+use crate::ui::action::PaneId;
+use crate::ui::app::{App, MarkBy};
+use crate::ui::data::{FleetData, thousands};
+use crate::ui::filter::Filter;
+use crate::ui::host_class::HostClass;
+use crate::ui::natural::natural_key;
+use crate::ui::nav::{Scope, Screen, View};
+use crate::ui::widgets::table::{page_start, pane_block, position};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub struct RackRow {
+    /// `<datacenter>/<rack>`, as the fleet groups racks.
+    pub key: String,
+    pub datacenter: String,
+    pub rack: String,
+    pub hosts: Vec<HostId>,
+    pub gpus_total: u32,
+    pub gpus_free: u32,
+    pub gpus_claimed: u32,
+    pub hosts_in_error: u32,
+}
+
+pub fn build(data: &FleetData) -> Vec<RackRow> {
+    let fleet: &Fleet = &data.fleet;
+    let mut racks: Vec<RackRow> = fleet
+        .groups()
+        .racks
+        .iter()
+        .map(|(key, hosts)| {
+            let mut hosts = hosts.clone();
+            hosts.sort_by_cached_key(|h| natural_key(&fleet.host(*h).name));
+            let counts = count_hosts(fleet, key, hosts.iter().copied());
+            let (datacenter, rack) = key.split_once('/').unwrap_or(("", key.as_str()));
+            RackRow {
+                key: key.clone(),
+                datacenter: datacenter.to_string(),
+                rack: rack.to_string(),
+                hosts,
+                gpus_total: counts.gpus_total,
+                gpus_free: counts.gpus_free,
+                gpus_claimed: counts.gpus_claimed,
+                hosts_in_error: counts.hosts_in_error,
+            }
+        })
+        .collect();
+    // Hosts without datacenter or rack labels come last: the racks are what people look for.
+    racks.sort_by_cached_key(|r| {
+        (
+            is_unlabelled(&r.datacenter),
+            r.datacenter.clone(),
+            is_unlabelled(&r.rack),
+            natural_key(&r.rack),
+        )
+    });
+    racks
+}
+
+pub fn rows(data: &FleetData, filter: &Filter) -> Vec<u32> {
+    let fleet = &data.fleet;
+    (0..data.racks.len() as u32)
+        .filter(|&i| {
+            let r = &data.racks[i as usize];
+            match filter {
+                Filter::Labels(q) => r.hosts.iter().any(|&h| q.matches(fleet.host(h).labels())),
+                _ => filter.accepts(
+                    std::iter::once(r.key.as_str())
+                        .chain(r.hosts.iter().filter_map(|&h| data.host_tenant(h))),
+                    None,
+                ),
+            }
+        })
+        .collect()
+}
+
+pub fn key(data: &FleetData, row: u32) -> String {
+    data.racks
+        .get(row as usize)
+        .map(|r| r.key.clone())
+        .unwrap_or_default()
+}
+
+pub fn drill(data: &FleetData, row: u32) -> Option<View> {
+    let rack = data.racks.get(row as usize)?;
+    Some(View::new(
+        Screen::Pane(PaneId::Hosts),
+        Some(Scope::Rack(rack.key.clone())),
+    ))
+}
+
+/// Most hosts drawn per rack; a taller rack ends in `+`.
+const MAX_CELLS: usize = 40;
+
+/// One line of the grid: a datacenter heading, or racks `rows[from..to]` side by side.
+enum GridLine {
+    Heading(usize),
+    Racks(usize, usize),
+}
+
+struct Geometry {
+    name_w: usize,
+    cells_w: usize,
+    count_w: usize,
+    per_line: usize,
+}
+
+impl Geometry {
+    fn of(data: &FleetData, rows: &[u32], width: u16) -> Geometry {
+        let racks = rows.iter().filter_map(|&r| data.racks.get(r as usize));
+        let (mut name_w, mut cells_w, mut total) = (1, 1, 0);
+        for r in racks {
+            name_w = name_w.max(r.rack.chars().count());
+            cells_w = cells_w.max(r.hosts.len().min(MAX_CELLS));
+            total = total.max(r.gpus_total);
+        }
+        let count_w = thousands(total).len();
+        let cell = name_w + 1 + cells_w + 1 + count_w * 2 + 1 + 2;
+        Geometry {
+            name_w,
+            cells_w,
+            count_w,
+            per_line: (usize::from(width) / cell).max(1),
+        }
+    }
+}
+
+fn grid_lines(data: &FleetData, rows: &[u32], per_line: usize) -> Vec<GridLine> {
+    let mut lines = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let dc = &data.racks[rows[i] as usize].datacenter;
+        lines.push(GridLine::Heading(i));
+        let end = rows[i..]
+            .iter()
+            .position(|&r| &data.racks[r as usize].datacenter != dc)
+            .map_or(rows.len(), |n| i + n);
+        let mut from = i;
+        while from < end {
+            let to = (from + per_line).min(end);
+            lines.push(GridLine::Racks(from, to));
+            from = to;
+        }
+        i = end;
+    }
+    lines
+}
+
+fn heading<'a>(app: &'a App, dc: &str) -> Line<'a> {
+    let data = &app.data;
+    let ui = &app.theme.ui;
+    let mut racks = 0u32;
+    let (mut hosts, mut total, mut free, mut claimed, mut errors) = (0usize, 0, 0, 0, 0);
+    for r in data.racks.iter().filter(|r| r.datacenter == dc) {
+        racks += 1;
+        hosts += r.hosts.len();
+        total += r.gpus_total;
+        free += r.gpus_free;
+        claimed += r.gpus_claimed;
+        errors += r.hosts_in_error;
+    }
+    let mut spans = vec![
+        Span::styled(format!("{dc} "), ui.title),
+        Span::styled(
+            format!(
+                "{} racks · {} hosts · GPUs {} · ",
+                thousands(racks),
+                thousands(hosts as u64),
+                thousands(total)
+            ),
+            ui.muted,
+        ),
+        Span::styled(format!("{} free", thousands(free)), app.theme.host.free),
+        Span::styled(format!(" · {} claimed", thousands(claimed)), ui.muted),
+    ];
+    if errors > 0 {
+        spans.push(Span::styled(
+            format!(" · {errors} in error"),
+            app.theme.ui.error,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// A host's letter: its tenant's or GPU model's; without one, `+` for a free host (what
+/// people scan for) and `.` for the rest. ASCII, so every terminal draws one cell.
+fn host_mark(app: &App, h: HostId) -> char {
+    let data = &app.data;
+    let mark = match app.marks {
+        MarkBy::Tenant => data
+            .host_tenant(h)
+            .map_or(crate::ui::marks::UNMARKED, |t| data.tenant_marks.get(t)),
+        MarkBy::Model => data
+            .fleet
+            .host(h)
+            .label(keys::GPU_MODEL)
+            .map_or(crate::ui::marks::UNMARKED, |m| data.model_marks.get(m)),
+    };
+    match (mark, data.class(h)) {
+        (crate::ui::marks::UNMARKED, HostClass::Free) => '+',
+        (crate::ui::marks::UNMARKED, _) => '.',
+        (m, _) => m,
+    }
+}
+
+fn rack_spans<'a>(app: &'a App, r: &'a RackRow, g: &Geometry, selected: bool) -> Vec<Span<'a>> {
+    let ui = &app.theme.ui;
+    let name_style = if selected { ui.selected } else { ui.text };
+    let mut spans = vec![Span::styled(
+        format!("{:<w$}", r.rack, w = g.name_w),
+        name_style,
+    )];
+    spans.push(Span::raw(" "));
+    let shown = if r.hosts.len() > MAX_CELLS {
+        MAX_CELLS - 1
+    } else {
+        r.hosts.len()
+    };
+    for &h in &r.hosts[..shown] {
+        let class = app.data.class(h);
+        spans.push(Span::styled(
+            host_mark(app, h).to_string(),
+            class.style(&app.theme),
+        ));
+    }
+    if shown < r.hosts.len() {
+        spans.push(Span::styled("+", ui.muted));
+    }
+    let drawn = shown + usize::from(shown < r.hosts.len());
+    spans.push(Span::raw(" ".repeat(g.cells_w - drawn.min(g.cells_w) + 1)));
+    let free_style = if r.gpus_free > 0 {
+        app.theme.host.free
+    } else {
+        ui.muted
+    };
+    spans.push(Span::styled(
+        format!("{:>w$}", thousands(r.gpus_free), w = g.count_w),
+        free_style,
+    ));
+    spans.push(Span::styled(
+        format!("/{:<w$}", thousands(r.gpus_total), w = g.count_w),
+        ui.muted,
+    ));
+    spans.push(Span::raw("  "));
+    spans
+}
+
+fn legend(app: &App) -> Line<'_> {
+    let ui = &app.theme.ui;
+    let mut spans = vec![Span::styled("cells: ", ui.muted)];
+    for class in HostClass::ALL {
+        spans.push(Span::styled("■", class.style(&app.theme)));
+        spans.push(Span::styled(format!(" {}  ", class.label()), ui.muted));
+    }
+    let by = match app.marks {
+        MarkBy::Tenant => "tenant",
+        MarkBy::Model => "GPU model",
+    };
+    spans.push(Span::styled(
+        format!("letter = {by} (m), + free  ·  numbers: free/total GPUs"),
+        ui.muted,
+    ));
+    Line::from(spans)
+}
+
+fn marks_legend(app: &App, width: u16) -> Line<'_> {
+    let ui = &app.theme.ui;
+    let marks = match app.marks {
+        MarkBy::Tenant => &app.data.tenant_marks,
+        MarkBy::Model => &app.data.model_marks,
+    };
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (mark, name) in marks.legend() {
+        let text = format!("{mark} {name}  ");
+        used += text.chars().count();
+        if used > usize::from(width) {
+            spans.push(Span::styled("…", ui.muted));
+            break;
+        }
+        spans.push(Span::styled(mark.to_string(), ui.key));
+        spans.push(Span::styled(format!(" {name}  "), ui.muted));
+    }
+    Line::from(spans)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
+    let data = &app.data;
+    let title = super::title_spans(app, view);
+    let block = pane_block(&app.theme, title, position(view.selected, view.rows.len()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    let g = Geometry::of(data, &view.rows, inner.width);
+    let lines = grid_lines(data, &view.rows, g.per_line);
+    let header_h = 1u16;
+    let footer_h = u16::from(inner.height > 4);
+    let grid_h = usize::from(inner.height.saturating_sub(header_h + footer_h)).max(1);
+    let selected_line = lines
+        .iter()
+        .position(
+            |l| matches!(l, GridLine::Racks(from, to) if (*from..*to).contains(&view.selected)),
+        )
+        .unwrap_or(0);
+    let start = page_start(selected_line, grid_h);
+    let mut text: Vec<Line> = vec![legend(app)];
+    if view.rows.is_empty() {
+        text.push(Line::styled(
+            if data.racks.is_empty() {
+                "no hosts with a rack label yet"
+            } else {
+                "no rack matches the filter"
+            },
+            app.theme.ui.muted,
+        ));
+    }
+    for line in lines.iter().skip(start).take(grid_h) {
+        text.push(match *line {
+            GridLine::Heading(i) => heading(app, &data.racks[view.rows[i] as usize].datacenter),
+            GridLine::Racks(from, to) => Line::from(
+                (from..to)
+                    .flat_map(|i| {
+                        let r = &data.racks[view.rows[i] as usize];
+                        rack_spans(app, r, &g, i == view.selected && app.shows_selection())
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        });
+    }
+    frame.render_widget(Paragraph::new(text), inner);
+    if footer_h > 0 {
+        let bottom = Rect {
+            y: inner.y + inner.height - 1,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(marks_legend(app, inner.width)), bottom);
+    }
+}

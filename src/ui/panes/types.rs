@@ -1,0 +1,236 @@
+//! Node types: selector, resources, effective cost and whether it is explicit or the default
+//! rule, hosts total/available/claimed, OS image, drifted claims and lints.
+
+use crate::fleet::lints::Severity;
+use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
+use crate::fleet::{CostSource, FleetView, NodeTypeId, NodeTypeInfo};
+use crate::ui::action::PaneId;
+use crate::ui::app::App;
+use crate::ui::data::{DriftMark, FleetData, thousands};
+use crate::ui::filter::Filter;
+use crate::ui::nav::{Scope, Screen, Sort, View};
+use crate::ui::widgets::table::{col, count_cell};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+
+pub struct TypeRow {
+    pub id: NodeTypeId,
+    /// Hosts whose labels match the selector.
+    pub total: u32,
+    /// Hosts it could claim now.
+    pub available: u32,
+    /// Hosts its claims hold.
+    pub claimed: u32,
+    pub drifted: u32,
+    pub os_image: Option<String>,
+    pub errors: u32,
+    pub warnings: u32,
+}
+
+pub fn build(data: &FleetData) -> Vec<TypeRow> {
+    let fleet = data.fleet.as_ref();
+    let mut drifted = vec![0u32; fleet.node_types().len()];
+    for c in fleet.claim_ids() {
+        if data.drift(c) == DriftMark::Drifted
+            && let Some(t) = fleet.claim(c).node_type
+        {
+            drifted[t.index()] += 1;
+        }
+    }
+    fleet
+        .node_type_ids()
+        .map(|t| {
+            let info = fleet.node_type(t);
+            let severity = |s| {
+                data.lints_of(&info.name)
+                    .filter(|l| l.severity == s)
+                    .count() as u32
+            };
+            TypeRow {
+                id: t,
+                total: fleet.type_hosts(t).len() as u32,
+                available: fleet.available(t),
+                claimed: fleet.held_count(t),
+                drifted: drifted[t.index()],
+                os_image: type_os_image(fleet, t),
+                errors: severity(Severity::Error),
+                warnings: severity(Severity::Warning),
+            }
+        })
+        .collect()
+}
+
+pub const SORT_COLUMNS: &[&str] = &["name", "cost", "available", "claimed", "drifted"];
+
+pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
+    let fleet = &data.fleet;
+    let mut rows: Vec<u32> = (0..data.types.len() as u32)
+        .filter(|&i| {
+            let row = &data.types[i as usize];
+            let info = fleet.node_type(row.id);
+            let selector = selector_text(info);
+            filter.accepts(
+                [
+                    info.name.as_str(),
+                    selector.as_str(),
+                    row.os_image.as_deref().unwrap_or(""),
+                ],
+                Some(&info.properties),
+            )
+        })
+        .collect();
+    let r = |i: &u32| &data.types[*i as usize];
+    match sort.column {
+        1 => rows.sort_by_key(|i| fleet.node_type(r(i).id).cost),
+        2 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).available)),
+        3 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).claimed)),
+        4 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).drifted)),
+        _ => {}
+    }
+    if sort.reverse {
+        rows.reverse();
+    }
+    rows
+}
+
+pub fn key(data: &FleetData, row: u32) -> String {
+    data.types
+        .get(row as usize)
+        .map(|r| data.fleet.node_type(r.id).name.clone())
+        .unwrap_or_default()
+}
+
+pub fn drill(data: &FleetData, row: u32) -> Option<View> {
+    let r = data.types.get(row as usize)?;
+    Some(View::new(
+        Screen::Pane(PaneId::Hosts),
+        Some(Scope::EligibleFor(data.fleet.node_type(r.id).name.clone())),
+    ))
+}
+
+pub fn selector_text(info: &NodeTypeInfo) -> String {
+    match (&info.selector, &info.selector_error) {
+        (_, Some(e)) => format!("unreadable: {e}"),
+        (Some(s), None) => s.to_string(),
+        (None, None) => "<none: matches no host>".into(),
+    }
+}
+
+fn quantity(info: &NodeTypeInfo, name: &str) -> String {
+    info.resources
+        .get(name)
+        .map(|q| q.0.clone())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn cost_rule(info: &NodeTypeInfo) -> &'static str {
+    match info.cost_source {
+        CostSource::Explicit => "explicit",
+        CostSource::Default => "default",
+    }
+}
+
+fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
+    let ui = &app.theme.ui;
+    let info = app.data.fleet.node_type(row.id);
+    let cost = match info.cost_source {
+        CostSource::Explicit => format!("{} (explicit cost)", thousands(info.cost.max(0) as u64)),
+        CostSource::Default => format!(
+            "{} (default rule: {COST_PER_CPU}/CPU + {COST_PER_GB_MEMORY}/GB memory + {COST_PER_OTHER_UNIT}/GPU)",
+            thousands(info.cost.max(0) as u64)
+        ),
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", info.name), ui.title),
+            Span::styled("selector ", ui.muted),
+            Span::raw(selector_text(info)),
+        ]),
+        Line::from(vec![
+            Span::styled("cost ", ui.muted),
+            Span::raw(cost),
+            Span::styled("  namespace ", ui.muted),
+            Span::raw(info.namespace.as_str()),
+            Span::styled("  image ", ui.muted),
+            Span::raw(row.os_image.as_deref().unwrap_or("none")),
+        ]),
+    ];
+    for l in app.data.lints_of(&info.name) {
+        let style = match l.severity {
+            Severity::Error => ui.error,
+            Severity::Warning => ui.warn,
+            Severity::Info => ui.muted,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", l.id), style),
+            Span::raw(l.message.as_str()),
+        ]));
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
+    let data = &app.data;
+    let theme = &app.theme;
+    let ui = &theme.ui;
+    let columns = [
+        col("NAME", Constraint::Length(34)),
+        col("GPU", Constraint::Length(3)),
+        col("CPU", Constraint::Length(4)),
+        col("MEM", Constraint::Length(6)),
+        col("COST", Constraint::Length(8)),
+        col("RULE", Constraint::Length(8)),
+        col("TOTAL", Constraint::Length(6)),
+        col("AVAIL", Constraint::Length(6)),
+        col("CLAIMED", Constraint::Length(7)),
+        col("DRIFT", Constraint::Length(5)),
+        col("LINTS", Constraint::Length(5)),
+        col("OS IMAGE", Constraint::Length(25)),
+        col("SELECTOR", Constraint::Min(10)),
+    ];
+    let inner = super::pane_frame(frame, area, app, view);
+    let [table_area, detail_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(5)]).areas(inner);
+    super::view_table(
+        frame,
+        table_area,
+        app,
+        view,
+        &columns,
+        "no node types: no NodeProvider with spec.metal3.nodeTypes[] yet",
+        |row| {
+            let row = &data.types[row as usize];
+            let info = data.fleet.node_type(row.id);
+            let lints = if row.errors > 0 {
+                Span::styled(format!("{}E", row.errors), ui.error)
+            } else if row.warnings > 0 {
+                Span::styled(format!("{}W", row.warnings), ui.warn)
+            } else {
+                Span::styled("-", ui.muted)
+            };
+            Row::new(vec![
+                Cell::from(info.name.as_str()),
+                Cell::from(info.gpus.to_string()),
+                Cell::from(quantity(info, "cpu")),
+                Cell::from(quantity(info, "memory")),
+                Cell::from(thousands(info.cost.max(0) as u64)),
+                Cell::from(Span::styled(cost_rule(info), ui.muted)),
+                Cell::from(thousands(row.total)),
+                count_cell(row.available, theme.host.free, ui.muted),
+                Cell::from(thousands(row.claimed)),
+                count_cell(row.drifted, ui.warn, ui.muted),
+                Cell::from(lints),
+                Cell::from(row.os_image.as_deref().unwrap_or("-")),
+                Cell::from(Span::styled(selector_text(info), ui.muted)),
+            ])
+        },
+    );
+    if let Some(row) = view.selected_row().and_then(|r| data.types.get(r as usize)) {
+        frame.render_widget(
+            Paragraph::new(details(app, row)).wrap(Wrap { trim: true }),
+            detail_area,
+        );
+    }
+}

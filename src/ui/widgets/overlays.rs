@@ -1,0 +1,168 @@
+//! Overlays: the help, generated from the keymap, and the context (`:ctx`): where the data
+//! comes from, where writes would go, and how each watch is doing.
+
+use crate::source::event::WatchState;
+use crate::ui::app::{App, Mode};
+use crate::ui::clock;
+use crate::ui::data::thousands;
+use crate::ui::keymap::{KeyMode, Section, bindings, keys_label};
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+/// A box `width` x `height` in the middle of `area`, never larger than it.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn boxed<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.ui.border_focus)
+        .title(Span::styled(format!(" {title} "), theme.ui.title))
+        .title_bottom(Line::from(Span::styled(" Esc closes ", theme.ui.muted)).right_aligned())
+}
+
+/// The help text: every binding of the interactive modes, by section.
+pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
+    let mut by_section: Vec<(Section, Vec<Line<'static>>)> = Vec::new();
+    for mode in [KeyMode::Browse, KeyMode::Input] {
+        for b in bindings(mode) {
+            let line = Line::from(vec![
+                Span::styled(format!("  {:<13}", keys_label(b)), theme.ui.key),
+                Span::styled(b.help, theme.ui.text),
+            ]);
+            match by_section.iter_mut().find(|(s, _)| *s == b.section) {
+                Some((_, lines)) => {
+                    if !lines.contains(&line) {
+                        lines.push(line)
+                    }
+                }
+                None => by_section.push((b.section, vec![line])),
+            }
+        }
+    }
+    by_section.sort_by_key(|(s, _)| *s);
+    let mut out = Vec::new();
+    for (section, lines) in by_section {
+        out.push(Line::styled(section.title(), theme.ui.header));
+        out.extend(lines);
+        out.push(Line::from(""));
+    }
+    out.pop();
+    out
+}
+
+pub fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let lines = help_lines(theme);
+    // Two columns when the screen is wide enough, split after the section that passes half.
+    let two = area.width >= 140;
+    let half = lines.len().div_ceil(2);
+    let split = (half..lines.len())
+        .find(|&i| lines[i].width() == 0)
+        .map_or(lines.len(), |i| i + 1);
+    let rows = if two {
+        split.max(lines.len() - split)
+    } else {
+        lines.len()
+    };
+    let width = if two { 160 } else { 90 };
+    let outer = centered(area, width, rows as u16 + 2);
+    frame.render_widget(Clear, outer);
+    let block = boxed(theme, "gpufleet keys");
+    let inner = block.inner(outer);
+    frame.render_widget(block, outer);
+    if two {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inner);
+        let (a, b) = lines.split_at(split);
+        frame.render_widget(Paragraph::new(a.to_vec()), left);
+        frame.render_widget(Paragraph::new(b.to_vec()), right);
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn watch_detail(app: &App, state: &WatchState) -> String {
+    let ago = |t: std::time::SystemTime| clock::age(app.now.duration_since(t).unwrap_or_default());
+    match state {
+        WatchState::Connecting => "connecting".into(),
+        WatchState::Syncing { received } => {
+            format!("listing, {} received", thousands(*received as u64))
+        }
+        WatchState::Synced { since } => format!("synced {} ago, streaming changes", ago(*since)),
+        WatchState::Stale { since, reason } => {
+            format!("failing for {}: {reason}; reconnecting", ago(*since))
+        }
+    }
+}
+
+pub fn context_lines(app: &App) -> Vec<Line<'_>> {
+    let theme = &app.theme;
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<14}"), theme.ui.muted),
+            Span::styled(v, theme.ui.text),
+        ])
+    };
+    let mut lines = vec![
+        field("context", app.settings.context.clone()),
+        field("source", app.settings.source.clone()),
+        field(
+            "writes",
+            match (app.settings.mode, app.writer_target()) {
+                (Mode::Watch, _) => "none: watch mode is read-only by construction".into(),
+                (_, Some(t)) => format!("to {t}"),
+                (_, None) => "none: this source is read-only".into(),
+            },
+        ),
+        field(
+            "theme",
+            format!("{} at {:?} colours", app.theme.name, app.theme.depth),
+        ),
+        Line::styled("Watches", theme.ui.header),
+    ];
+    let objects = app.live().objects();
+    for (kind, state) in app.live().watches() {
+        lines.push(field(
+            &format!("  {}", kind.short()),
+            format!(
+                "{} objects · {}",
+                thousands(objects.count(*kind) as u64),
+                watch_detail(app, state)
+            ),
+        ));
+    }
+    let warnings = app.data.fleet.warnings();
+    if !warnings.is_empty() {
+        lines.push(Line::styled(
+            format!("Snapshot warnings ({})", warnings.len()),
+            theme.ui.header,
+        ));
+        for w in warnings.iter().take(5) {
+            lines.push(Line::styled(format!("  {w}"), theme.ui.warn));
+        }
+    }
+    lines
+}
+
+pub fn draw_context(frame: &mut Frame, area: Rect, app: &App) {
+    let lines = context_lines(app);
+    let outer = centered(area, 96, lines.len() as u16 + 2);
+    frame.render_widget(Clear, outer);
+    let block = boxed(&app.theme, "context");
+    let inner = block.inner(outer);
+    frame.render_widget(block, outer);
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,151 @@
+//! The status line (context, each watch's state, data age, counts), the progress line of
+//! the first sync, and the stale banner.
+
+use crate::source::event::WatchState;
+use crate::ui::app::App;
+use crate::ui::clock;
+use crate::ui::data::thousands;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
+    let ui = &app.theme.ui;
+    match state {
+        WatchState::Connecting => ("connecting".into(), ui.warn),
+        WatchState::Syncing { received } => {
+            (format!("syncing {}", thousands(*received as u64)), ui.warn)
+        }
+        WatchState::Synced { .. } => ("ok".into(), ui.ok),
+        WatchState::Stale { since, .. } => (
+            format!(
+                "stale {}",
+                clock::age(app.now.duration_since(*since).unwrap_or_default())
+            ),
+            ui.error,
+        ),
+    }
+}
+
+/// `accent`'s colour and emphasis on the status bar's own background: a theme whose styles
+/// carry a background must not punch holes in the bar.
+fn on_bar(base: Style, accent: Style) -> Style {
+    let mut s = base.add_modifier(accent.add_modifier);
+    s.fg = accent.fg.or(base.fg);
+    s
+}
+
+pub fn status_line(app: &App) -> Line<'_> {
+    let ui = &app.theme.ui;
+    let base = ui.status;
+    let sep = || Span::styled(" │ ", base);
+    let mut spans = vec![Span::styled(
+        format!(" {} ", app.settings.context),
+        on_bar(base, ui.title),
+    )];
+    spans.push(sep());
+    for (i, (kind, state)) in app.live().watches().iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" ", base));
+        }
+        let (text, style) = watch_text(app, state);
+        spans.push(Span::styled(format!("{}:", kind.short()), base));
+        spans.push(Span::styled(text, on_bar(base, style)));
+    }
+    spans.push(sep());
+    spans.push(Span::styled(
+        match app.clock_text() {
+            Some(age) => format!("data {age} old"),
+            None => "no data yet".into(),
+        },
+        base,
+    ));
+    if app.source_ended {
+        spans.push(Span::styled(" · source ended", on_bar(base, ui.warn)));
+    }
+    let t = &app.data.totals;
+    spans.push(sep());
+    spans.push(Span::styled(
+        format!(
+            "{} hosts · {} GPUs · ",
+            thousands(t.hosts),
+            thousands(t.gpus_total)
+        ),
+        base,
+    ));
+    spans.push(Span::styled(
+        format!("{} free", thousands(t.gpus_free)),
+        on_bar(base, app.theme.host.free),
+    ));
+    spans.push(Span::styled(
+        format!(" · {} claims", thousands(t.claims)),
+        base,
+    ));
+    if t.hosts_in_error > 0 {
+        spans.push(Span::styled(
+            format!(" · {} in error", thousands(t.hosts_in_error)),
+            on_bar(base, ui.error),
+        ));
+    }
+    spans.push(sep());
+    spans.push(Span::styled(
+        match app.writer_target() {
+            Some(target) => format!("writes to {target}"),
+            None => "read-only".into(),
+        },
+        base,
+    ));
+    Line::from(spans).style(base)
+}
+
+/// While the first sync runs: what each watch has so far.
+pub fn progress_line(app: &App) -> Line<'_> {
+    let ui = &app.theme.ui;
+    let mut spans = vec![Span::styled("first sync: ", ui.warn)];
+    let watches = app.live().watches();
+    let done = watches.values().filter(|s| s.is_synced()).count();
+    spans.push(Span::styled(
+        format!("{done} of {} watches synced", watches.len()),
+        ui.text,
+    ));
+    for (kind, state) in watches {
+        if !state.is_synced() {
+            let (text, style) = watch_text(app, state);
+            spans.push(Span::styled(format!(" · {kind}: "), ui.muted));
+            spans.push(Span::styled(text, style));
+        }
+    }
+    Line::from(spans)
+}
+
+/// The stale banner's text, when a watch has failed for longer than the threshold.
+pub fn stale_text(app: &App) -> Option<String> {
+    let failing = app.stale_for()?;
+    let reasons: Vec<String> = app
+        .live()
+        .watches()
+        .iter()
+        .filter_map(|(kind, s)| match s {
+            WatchState::Stale { reason, .. } => Some(format!("{kind}: {reason}")),
+            _ => None,
+        })
+        .collect();
+    Some(format!(
+        "STALE DATA — watches failing for {}, still reconnecting — {}",
+        clock::age(failing),
+        reasons.join("; ")
+    ))
+}
+
+/// The stale banner over `area` (one row, or three on a wall display).
+pub fn draw_stale_banner(frame: &mut Frame, area: Rect, app: &App, text: String) {
+    let style = app.theme.ui.stale_banner;
+    let mut lines = vec![Line::from(text)];
+    if area.height >= 3 {
+        lines.insert(0, Line::from(""));
+        lines.push(Line::from(""));
+    }
+    frame.render_widget(Paragraph::new(lines).style(style).centered(), area);
+}

@@ -1,0 +1,199 @@
+//! The real binary in a real pseudo terminal (tmux): it starts, moves through every pane,
+//! filters, opens help, quits, and leaves the terminal as it found it. CI installs tmux
+//! (Debian package `tmux`); without it these tests fail rather than pass unseen.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, args: &str) -> Tmux {
+        let version = Command::new("tmux").arg("-V").output();
+        assert!(
+            version.is_ok_and(|o| o.status.success()),
+            "tmux is needed for the terminal tests: apt-get install tmux"
+        );
+        let tmux = Tmux {
+            socket: format!("gpufleet-{name}-{}", std::process::id()),
+        };
+        let bin = env!("CARGO_BIN_EXE_gpufleet");
+        let help = Command::new(bin)
+            .arg("--help")
+            .output()
+            .expect("the binary runs");
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("demo"),
+            "{bin} is not this checkout's gpufleet (another build shares the target directory?)"
+        );
+        // The shell stays after gpufleet exits, so the restored terminal can be inspected.
+        let script = format!("{bin} {args}; echo EXITED $?; sleep 60");
+        let out = tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", k]);
+        }
+    }
+
+    fn send_text(&self, text: &str) {
+        self.run(&["send-keys", "-l", text]);
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen after 15 s.
+    fn wait_for(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "waited for {text:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn format(&self, f: &str) -> String {
+        String::from_utf8_lossy(&self.run(&["display-message", "-p", f]).stdout)
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_demo_runs_every_pane_filters_helps_and_restores_the_terminal() {
+    let t = Tmux::start("demo", "demo --hosts 300 --seed 1");
+    t.wait_for("hosts:ok");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "1",
+        "the dashboard uses the alternate screen"
+    );
+    t.wait_for("cells: ");
+    for (key, marker) in [
+        ("Tab", "TENANTS HOLDING"),
+        ("Tab", "GPUS USED/RESERVED"),
+        ("Tab", "OS IMAGE"),
+        ("Tab", "HELD BY"),
+        ("Tab", "VCLUSTER"),
+        ("Tab", "letter = tenant"),
+    ] {
+        t.send(&[key]);
+        t.wait_for(marker);
+    }
+    t.send_text(":hosts");
+    t.send(&["Enter"]);
+    t.wait_for("HELD BY");
+    t.send_text("/-l gpu-model=h100");
+    t.send(&["Enter"]);
+    t.wait_for("-l gpu-model=h100");
+    t.wait_for("h100");
+    t.send(&["Enter"]);
+    t.wait_for("Types match");
+    t.send(&["Escape"]);
+    t.send(&["?"]);
+    t.wait_for("gpufleet keys");
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "the alternate screen is left"
+    );
+    assert_eq!(
+        t.format("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
+}
+
+#[test]
+fn watch_mode_shows_the_wall_display_and_acts_only_on_quit() {
+    let t = Tmux::start("watch", "demo --hosts 300 --seed 1 --watch --cycle 600");
+    t.wait_for("GPUs total");
+    t.wait_for("WATCH");
+    t.send(&["Tab", "j", "/", "e"]);
+    t.wait_for("read-only: watch mode cannot edit labels");
+    assert!(t.screen().contains("cells: "), "still the racks pane");
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    assert_eq!(t.format("#{alternate_on}"), "0");
+    assert_eq!(t.format("#{cursor_flag}"), "1");
+}
+
+#[test]
+fn a_bad_theme_is_reported_before_the_screen_is_taken() {
+    let t = Tmux::start("theme", "demo --theme no-such-theme");
+    t.wait_for("EXITED 1");
+    assert!(
+        t.screen().contains("no theme \"no-such-theme\""),
+        "{}",
+        t.screen()
+    );
+}
+
+#[test]
+fn sigterm_and_a_dropped_link_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let t = Tmux::start(&format!("sig{signal}"), "demo --hosts 100");
+        t.wait_for("hosts:ok");
+        let shell = t.format("#{pane_pid}");
+        let pgrep = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "gpufleet runs under the shell");
+        let kill = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        t.wait_for("EXITED 0");
+        assert_eq!(t.format("#{alternate_on}"), "0", "SIG{signal}");
+        assert_eq!(t.format("#{cursor_flag}"), "1", "SIG{signal}");
+    }
+}

@@ -1,0 +1,191 @@
+//! The event loop, driven with TestBackend: bursts of fleet events coalesce into few
+//! rebuilds, keys act, and the loop ends on quit, on shutdown and when input ends.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::Stream;
+use gpufleet::fleet::{FleetObject, FleetObjects};
+use gpufleet::generate::{GenerateConfig, generate};
+use gpufleet::source::event::FleetEvent;
+use gpufleet::source::replay::send_complete;
+use gpufleet::ui::action::PaneId;
+use gpufleet::ui::app::{App, Mode, Settings};
+use gpufleet::ui::run::{LoopStats, REBUILD_GAP, run};
+use gpufleet::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+fn keys() -> (
+    mpsc::UnboundedSender<Event>,
+    impl Stream<Item = std::io::Result<Event>> + Unpin,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let stream =
+        futures::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+        );
+    (tx, Box::pin(stream))
+}
+
+fn char_key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn objects() -> FleetObjects {
+    generate(&GenerateConfig::new(200, 1)).objects
+}
+
+async fn run_app(
+    app: &mut App,
+    input: impl Stream<Item = std::io::Result<Event>> + Unpin,
+    fleet: mpsc::Receiver<FleetEvent>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> LoopStats {
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    run(&mut terminal, app, input, fleet, shutdown)
+        .await
+        .expect("the loop runs")
+}
+
+/// Runs the loop for `millis` with no keys and no fleet events.
+async fn run_quietly(app: &mut App, millis: u64) -> LoopStats {
+    let (_key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    run_app(
+        app,
+        input,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(millis)),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_burst_of_events_costs_few_rebuilds_and_the_last_state_wins() {
+    let objects = objects();
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    let (key_tx, input) = keys();
+    let (fleet_tx, fleet_rx) = mpsc::channel(1024);
+    let hosts: Vec<_> = objects.hosts.values().take(300).cloned().collect();
+    let last_changed = hosts.last().unwrap().metadata.name.clone().unwrap();
+    let driver = async {
+        send_complete(&objects, &fleet_tx).await.unwrap();
+        // The same hosts changing again and again, as a flapping BMC would make them.
+        for round in 0..3 {
+            for h in &hosts {
+                let mut h = (**h).clone();
+                let status = h.status.get_or_insert_with(Default::default);
+                status.operational_status = Some(if round == 2 { "error" } else { "OK" }.into());
+                fleet_tx
+                    .send(FleetEvent::Applied(FleetObject::from(h)))
+                    .await
+                    .unwrap();
+            }
+        }
+        tokio::time::sleep(REBUILD_GAP * 3).await;
+        key_tx.send(char_key('5')).unwrap();
+        key_tx.send(char_key('q')).unwrap();
+    };
+    let (stats, ()) = tokio::join!(
+        run_app(&mut app, input, fleet_rx, std::future::pending()),
+        driver
+    );
+    assert_eq!(stats.fleet_events, 10 + 600);
+    assert!(
+        stats.rebuilds <= 4,
+        "600 events in a burst took {} rebuilds",
+        stats.rebuilds
+    );
+    assert!(app.should_quit());
+    assert_eq!(app.nav.current_pane(), PaneId::Hosts);
+    let fleet = &app.data.fleet;
+    let h = fleet.hosts_named(&last_changed)[0];
+    assert!(fleet.host(h).state.is_error(), "the last event is shown");
+}
+
+#[tokio::test]
+async fn the_loop_ends_on_shutdown_and_when_input_ends() {
+    let mut app = App::new(
+        Settings::demo(Mode::Watch),
+        Theme::default_truecolor(),
+        None,
+    );
+    let stats = run_quietly(&mut app, 50).await;
+    assert_eq!(stats.frames, 1, "nothing changed, so one frame");
+
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    let (key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    drop(key_tx);
+    run_app(&mut app, input, fleet_rx, std::future::pending()).await;
+}
+
+#[tokio::test]
+async fn a_source_that_ends_is_shown_as_ended() {
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    let (key_tx, input) = keys();
+    let (fleet_tx, fleet_rx) = mpsc::channel(8);
+    drop(fleet_tx);
+    let driver = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        key_tx.send(char_key('q')).unwrap();
+    };
+    tokio::join!(
+        run_app(&mut app, input, fleet_rx, std::future::pending()),
+        driver
+    );
+    assert!(app.source_ended);
+}
+
+#[tokio::test]
+async fn watch_mode_cycles_panes_on_its_timer_and_pause_stops_it() {
+    let mut settings = Settings::demo(Mode::Watch);
+    settings.cycle = Duration::from_secs(1);
+    let mut app = App::new(settings, Theme::default_truecolor(), None);
+    run_quietly(&mut app, 1_400).await;
+    assert_eq!(app.nav.current_pane(), PaneId::Nvlink);
+
+    let (key_tx, input) = keys();
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    key_tx.send(char_key(' ')).unwrap();
+    run_app(
+        &mut app,
+        input,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(1_400)),
+    )
+    .await;
+    assert!(app.paused);
+    assert_eq!(app.nav.current_pane(), PaneId::Nvlink, "paused: no cycling");
+}
+
+#[tokio::test]
+async fn an_idle_dashboard_redraws_only_when_the_age_it_shows_changes() {
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.load_complete(&objects());
+    let stats = run_quietly(&mut app, 2_500).await;
+    // The first frame, then one a second as "data 0s old" becomes 1s, 2s.
+    assert!(
+        (2..=4).contains(&stats.frames),
+        "{} frames in 2.5 s of idling",
+        stats.frames
+    );
+}

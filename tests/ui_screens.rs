@@ -1,0 +1,476 @@
+//! The dashboard's screens, drawn into ratatui's TestBackend on a fixed generated fleet
+//! (300 hosts, seed 1) and compared with snapshots; and the colours of cells that carry
+//! meaning.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gpufleet::fleet::{FleetObjects, HostId};
+use gpufleet::generate::{GenerateConfig, generate};
+use gpufleet::source::event::{FleetEvent, Kind, WatchState};
+use gpufleet::ui::action::{Action, PaneId};
+use gpufleet::ui::app::{App, Mode, Settings};
+use gpufleet::ui::host_class::HostClass;
+use gpufleet::ui::screen;
+use gpufleet::ui::theme::{ColorDepth, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+fn fleet() -> &'static FleetObjects {
+    static FLEET: OnceLock<FleetObjects> = OnceLock::new();
+    FLEET.get_or_init(|| generate(&GenerateConfig::new(300, 1)).objects)
+}
+
+fn app_in(mode: Mode, theme: Theme) -> App {
+    let mut app = App::new(Settings::demo(mode), theme, None);
+    app.load_complete(fleet());
+    // Five seconds after the data arrived: the status line says so, whenever the test runs.
+    app.now += Duration::from_secs(5);
+    app
+}
+
+fn app() -> App {
+    app_in(Mode::Interactive, Theme::default_truecolor())
+}
+
+fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    app.resize(width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| screen::draw(f, app)).unwrap();
+    terminal
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(&KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn text(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+fn row_text(buffer: &Buffer, y: u16) -> String {
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
+}
+
+fn rows_containing<'a>(buffer: &'a Buffer, text: &'a str) -> impl Iterator<Item = u16> + 'a {
+    (0..buffer.area.height).filter(move |&y| row_text(buffer, y).contains(text))
+}
+
+/// Text, then each row's style runs: what a theme snapshot must pin.
+fn styled(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        let mut runs = Vec::new();
+        let mut run: Option<(u16, String)> = None;
+        for x in 0..area.width {
+            let cell = &buffer[(x, y)];
+            line.push_str(cell.symbol());
+            let style = format!("{:?}/{:?}/{:?}", cell.fg, cell.bg, cell.modifier);
+            match &run {
+                Some((_, s)) if *s == style => {}
+                _ => {
+                    if let Some((start, s)) = run.take() {
+                        runs.push(format!("{start}..{x} {s}"));
+                    }
+                    run = Some((x, style));
+                }
+            }
+        }
+        if let Some((start, s)) = run {
+            runs.push(format!("{start}..{} {s}", area.width));
+        }
+        out.push_str(&format!("{line}\n    {}\n", runs.join(" | ")));
+    }
+    out
+}
+
+#[test]
+fn every_pane_on_a_fixed_fleet() {
+    let mut app = app();
+    for pane in PaneId::ALL {
+        app.update(Action::ShowPane(pane));
+        let t = draw(&mut app, 160, 40);
+        insta::assert_snapshot!(format!("pane_{}", pane.command()), text(&t));
+    }
+}
+
+#[test]
+fn drill_down_from_a_rack_to_a_host_and_its_machine() {
+    let mut app = app();
+    key(&mut app, KeyCode::Enter);
+    let rack_hosts = draw(&mut app, 160, 30);
+    insta::assert_snapshot!("rack_hosts", text(&rack_hosts));
+    key(&mut app, KeyCode::Enter);
+    let detail = text(&draw(&mut app, 160, 30));
+    // The BMC address is shown; the Secret with its credentials is never named.
+    let host = app.data.fleet.host(app.data.racks[0].hosts[0]);
+    let secret = host
+        .object
+        .spec
+        .bmc
+        .as_ref()
+        .and_then(|b| b.credentials_name.clone());
+    assert!(detail.contains(host.bmc_address().expect("generated hosts have a BMC")));
+    assert!(!detail.contains(&secret.expect("generated hosts name a credentials Secret")));
+    assert!(!detail.to_lowercase().contains("credential"), "{detail}");
+    insta::assert_snapshot!("host_detail", detail);
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("machine_detail", text(&draw(&mut app, 160, 30)));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Esc);
+    }
+    assert_eq!(app.nav.depth(), 0);
+    assert_eq!(app.nav.current_pane(), PaneId::Racks);
+}
+
+#[test]
+fn a_node_type_drills_down_to_its_eligible_hosts() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Types));
+    key(&mut app, KeyCode::Enter);
+    let t = text(&draw(&mut app, 160, 30));
+    assert!(t.contains("Hosts of eligible for"), "{t}");
+    for row in &app.nav.view().rows {
+        assert_eq!(app.data.class(HostId(*row)), HostClass::Free);
+    }
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut app = app();
+    press(&mut app, "?");
+    let t = draw(&mut app, 160, 48);
+    insta::assert_snapshot!("help", text(&t));
+    for binding in gpufleet::ui::keymap::KEYMAP {
+        if binding
+            .modes
+            .contains(&gpufleet::ui::keymap::KeyMode::Browse)
+        {
+            assert!(
+                text(&t).contains(binding.help),
+                "help lacks {:?}",
+                binding.help
+            );
+        }
+    }
+}
+
+#[test]
+fn filters_by_text_and_by_label_selector() {
+    let mut app = app();
+    press(&mut app, "5/");
+    press(&mut app, "-l gpu-model=h100,rack=r01");
+    key(&mut app, KeyCode::Enter);
+    let rows = app.nav.view().rows.clone();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let host = app.data.fleet.host(HostId(*r));
+        assert_eq!(host.label("gpu-model"), Some("h100"));
+        assert_eq!(host.label("rack"), Some("r01"));
+    }
+    insta::assert_snapshot!("hosts_label_filter", text(&draw(&mut app, 160, 16)));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.nav.view().rows.len(), 300, "Esc clears the filter");
+    press(&mut app, "/u02");
+    assert!(
+        app.nav.view().rows.len() < 300,
+        "text filters apply as typed"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.nav.view().rows.len(),
+        300,
+        "Esc while typing restores the filter"
+    );
+    press(&mut app, "/-l gpu-model in (");
+    key(&mut app, KeyCode::Enter);
+    let t = text(&draw(&mut app, 160, 16));
+    assert!(t.contains("invalid label selector"), "{t}");
+}
+
+#[test]
+fn the_command_palette_completes_and_switches_panes() {
+    let mut app = app();
+    press(&mut app, ":ma");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.prompt.as_ref().unwrap().text, "machines ");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.current_pane(), PaneId::Machines);
+    press(&mut app, ":t");
+    let t = text(&draw(&mut app, 160, 12));
+    assert!(t.contains(":t█  tenants  types"), "{t}");
+    press(&mut app, "ypes");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.current_pane(), PaneId::Types);
+    press(&mut app, ":ctx");
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("context", text(&draw(&mut app, 120, 24)));
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, ":nope");
+    key(&mut app, KeyCode::Enter);
+    assert!(text(&draw(&mut app, 160, 12)).contains("no command :nope"));
+}
+
+#[test]
+fn sorting_keeps_the_selected_row() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Hosts));
+    press(&mut app, "jjj");
+    let key_before = app.nav.view().selected_key.clone();
+    press(&mut app, "s");
+    assert_eq!(app.nav.view().sort.column, 1);
+    assert_eq!(app.nav.view().selected_key, key_before);
+    press(&mut app, "S");
+    assert!(app.nav.view().sort.reverse);
+    assert_eq!(app.nav.view().selected_key, key_before);
+}
+
+#[test]
+fn edit_keys_say_read_only() {
+    let mut app = app();
+    press(&mut app, "e");
+    let t = text(&draw(&mut app, 160, 12));
+    assert!(
+        t.contains("read-only: generated fleet cannot be written"),
+        "{t}"
+    );
+    let mut watch = app_in(Mode::Watch, Theme::default_truecolor());
+    press(&mut watch, "p");
+    let t = text(&draw(&mut watch, 160, 30));
+    assert!(
+        t.contains("read-only: watch mode cannot pin a machine"),
+        "{t}"
+    );
+}
+
+#[test]
+fn watch_mode_ignores_everything_but_quit_and_pause() {
+    let mut app = app_in(Mode::Watch, Theme::default_truecolor());
+    for c in "jk/:1234gG\t".chars() {
+        let acted = app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        assert!(!acted, "{c:?} acted in watch mode");
+    }
+    assert!(!app.on_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(!app.on_key(&KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    assert!(app.is_read_only());
+    let t = draw(&mut app, 160, 40);
+    // The pane's rows (below the big figures, above status and footer) have no cursor.
+    let selected = app.theme.ui.selected.bg;
+    let buffer = t.backend().buffer();
+    for y in 4..38 {
+        for x in 0..160 {
+            assert_ne!(Some(buffer[(x, y)].bg), selected, "a cursor at {x},{y}");
+        }
+    }
+    insta::assert_snapshot!("watch", text(&t));
+    press(&mut app, " ");
+    assert!(app.paused);
+    assert!(!app.cycle(), "paused: no cycling");
+    press(&mut app, " ");
+    assert!(app.cycle());
+    assert_eq!(app.nav.current_pane(), PaneId::Nvlink);
+    press(&mut app, "q");
+    assert!(app.should_quit());
+}
+
+#[test]
+fn one_pane_in_each_theme() {
+    for name in ["default", "light", "high-contrast", "monochrome"] {
+        let theme = Theme::load(name, ColorDepth::TrueColor).unwrap();
+        let mut app = app_in(Mode::Interactive, theme);
+        app.update(Action::ShowPane(PaneId::Nvlink));
+        let t = draw(&mut app, 100, 14);
+        insta::assert_snapshot!(format!("theme_{name}"), styled(t.backend().buffer()));
+    }
+}
+
+#[test]
+fn a_host_in_error_is_drawn_in_the_error_style() {
+    for depth in [
+        ColorDepth::TrueColor,
+        ColorDepth::Ansi256,
+        ColorDepth::Ansi16,
+    ] {
+        let theme = Theme::load("default", depth).unwrap();
+        let error_style = theme.host.error;
+        let mut app = app_in(Mode::Interactive, theme);
+        let errors = app
+            .data
+            .fleet
+            .host_ids()
+            .filter(|&h| app.data.class(h) == HostClass::Error)
+            .count();
+        assert!(errors >= 2, "the generator puts hosts in error");
+        press(&mut app, "5/(error)");
+        key(&mut app, KeyCode::Enter);
+        let t = draw(&mut app, 160, 12);
+        let buffer = t.backend().buffer();
+        // The second host in error: the first row is selected and drawn as the selection.
+        let row = rows_containing(buffer, "(error)")
+            .filter(|&y| y >= 3)
+            .nth(1)
+            .expect("two hosts in error are listed");
+        let state_cells: Vec<_> = (0..160)
+            .map(|x| &buffer[(x, row)])
+            .skip_while(|c| c.symbol() != "(")
+            .take(7)
+            .collect();
+        assert_eq!(
+            state_cells.iter().map(|c| c.symbol()).collect::<String>(),
+            "(error)"
+        );
+        for c in state_cells {
+            assert_eq!(Some(c.fg), error_style.fg, "{depth:?}");
+            assert_eq!(Some(c.bg), error_style.bg, "{depth:?}");
+        }
+    }
+}
+
+#[test]
+fn stale_data_raises_a_loud_banner() {
+    let mut app = app_in(
+        Mode::Watch,
+        Theme::load("high-contrast", ColorDepth::Ansi256).unwrap(),
+    );
+    let since = app.now;
+    app.apply(FleetEvent::Watch {
+        kind: Kind::BareMetalHost,
+        state: WatchState::Stale {
+            since,
+            reason: "connection refused".into(),
+        },
+    });
+    app.now = since + Duration::from_secs(10);
+    assert!(
+        !text(&draw(&mut app, 160, 40)).contains("STALE"),
+        "not before the threshold"
+    );
+    app.now = since + Duration::from_secs(300);
+    let t = draw(&mut app, 160, 40);
+    let banner = app.theme.ui.stale_banner;
+    let buffer = t.backend().buffer();
+    let row = rows_containing(buffer, "STALE DATA")
+        .next()
+        .expect("the banner shows");
+    let line = row_text(buffer, row);
+    assert!(line.contains("5m"), "{line}");
+    assert!(line.contains("BareMetalHost: connection refused"), "{line}");
+    for x in 0..160 {
+        assert_eq!(
+            Some(buffer[(x, row)].bg),
+            banner.bg,
+            "banner background at {x}"
+        );
+    }
+    insta::assert_snapshot!("watch_stale", text(&t));
+}
+
+#[test]
+fn the_first_sync_shows_its_progress() {
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.apply(FleetEvent::Watch {
+        kind: Kind::BareMetalHost,
+        state: WatchState::Syncing { received: 1200 },
+    });
+    let t = text(&draw(&mut app, 120, 14));
+    assert!(t.contains("first sync: 0 of 5 watches synced"), "{t}");
+    assert!(t.contains("BareMetalHost: syncing 1,200"), "{t}");
+    insta::assert_snapshot!("first_sync", t);
+}
+
+#[test]
+fn tiny_terminals_get_a_message_and_no_panic() {
+    let mut app = app();
+    let t = draw(&mut app, 20, 5);
+    assert!(text(&t).contains("too small"));
+    draw(&mut app, 1, 1);
+    draw(&mut app, 0, 0);
+}
+
+/// Every screen at every awkward size, empty and loaded, in both modes: nothing panics.
+#[test]
+fn no_screen_panics_at_any_size() {
+    let sizes = [
+        (1, 1),
+        (20, 5),
+        (59, 11),
+        (60, 12),
+        (60, 18),
+        (80, 24),
+        (61, 40),
+        (300, 100),
+    ];
+    for mode in [Mode::Interactive, Mode::Watch] {
+        let loaded = app_in(mode, Theme::default_truecolor());
+        let empty = App::new(Settings::demo(mode), Theme::default_truecolor(), None);
+        for mut app in [loaded, empty] {
+            for pane in PaneId::ALL {
+                app.update(Action::ShowPane(pane));
+                for overlay in ["", "?", ":ctx\n"] {
+                    for c in overlay.chars() {
+                        if c == '\n' {
+                            key(&mut app, KeyCode::Enter);
+                        } else {
+                            press(&mut app, &c.to_string());
+                        }
+                    }
+                    for (w, h) in sizes {
+                        draw(&mut app, w, h);
+                    }
+                    key(&mut app, KeyCode::Esc);
+                }
+                key(&mut app, KeyCode::Enter);
+                key(&mut app, KeyCode::End);
+                key(&mut app, KeyCode::Enter);
+                for (w, h) in sizes {
+                    draw(&mut app, w, h);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn selection_survives_a_new_snapshot() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Hosts));
+    press(&mut app, "jjjjj");
+    let selected = app.nav.view().selected_key.clone().unwrap();
+    let (namespace, name) = selected.split_once('/').unwrap();
+    // A host earlier in the list disappears: the cursor stays on the same host.
+    let first = app
+        .data
+        .fleet
+        .host(HostId(app.nav.view().rows[0]))
+        .object
+        .clone();
+    app.apply(FleetEvent::Deleted(gpufleet::fleet::FleetObject::Host(
+        first,
+    )));
+    app.rebuild();
+    assert_eq!(
+        app.nav.view().selected_key.as_deref(),
+        Some(selected.as_str())
+    );
+    let row = app.nav.view().selected_row().unwrap();
+    let host = app.data.fleet.host(HostId(row));
+    assert_eq!(
+        (host.namespace.as_str(), host.name.as_str()),
+        (namespace, name)
+    );
+}
