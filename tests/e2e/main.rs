@@ -829,3 +829,81 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
         Some("burst")
     );
 }
+
+/// The wall display on a real cluster, in a real terminal: it shows the fleet, shouts when the
+/// API server goes away, keeps what it had, and recovers by itself when the server is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wall_display_rides_out_an_api_server_restart() {
+    let cluster = TestCluster::start().await;
+    cluster.load(&small_fleet()).await;
+    let socket = format!("gpufleet-wall-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .expect("tmux runs (scripts/test installs it)")
+    };
+    let command = format!(
+        "{} dash --watch --stale-after 1 --kubeconfig {}",
+        env!("CARGO_BIN_EXE_gpufleet"),
+        cluster.kubeconfig().display()
+    );
+    assert!(
+        tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            "sh",
+            "-c",
+            &command
+        ])
+        .status
+        .success()
+    );
+    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+    let wait_for = |what: &dyn Fn(&str) -> bool, label: &str, limit: Duration| {
+        let started = Instant::now();
+        loop {
+            let s = screen();
+            if what(&s) {
+                return s;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "waited for {label}; the screen shows:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    wait_for(
+        &|s| s.contains("200 hosts") && s.contains("hosts:ok"),
+        "the synced fleet",
+        Duration::from_secs(60),
+    );
+
+    let dir = cluster.dir.clone();
+    let restart = std::thread::spawn(move || harness::restart_apiserver(&dir));
+    let during = wait_for(
+        &|s| s.contains("STALE DATA"),
+        "the stale banner",
+        Duration::from_secs(60),
+    );
+    assert!(
+        during.contains("200 hosts"),
+        "a stale display keeps what it had:\n{during}"
+    );
+    restart.join().unwrap();
+    let after = wait_for(
+        &|s| !s.contains("STALE DATA") && s.contains("hosts:ok"),
+        "recovery",
+        Duration::from_secs(120),
+    );
+    assert!(after.contains("200 hosts"));
+    tmux(&["kill-server"]);
+}
