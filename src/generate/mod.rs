@@ -12,8 +12,8 @@ use crate::model::claim::{Condition, NodeClaimSpec, NodeClaimStatus};
 use crate::model::host::{Bmc, Cpu, Hardware, HostImage, Provisioning, SystemVendor};
 use crate::model::os_image::OsImageSpec;
 use crate::model::provider::{
-    BareMetalHostsSelector, Capacity, ClusterRef, Metal3NodeType, Metal3Spec, NodeProviderSpec,
-    NodeTypeSpec, NodeTypeStatus,
+    BareMetalHostsSelector, ClusterRef, Metal3NodeType, Metal3Spec, NodeProviderSpec, NodeTypeSpec,
+    NodeTypeStatus,
 };
 use crate::model::{
     BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, Labels, Manifest, NodeClaim,
@@ -718,22 +718,12 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 zone: info.zone.clone(),
                 region: info.region.clone(),
             },
-            status: Some(NodeTypeStatus {
-                phase: Some(
-                    if available > 0 {
-                        "Available"
-                    } else {
-                        "Pending"
-                    }
-                    .into(),
-                ),
-                cost: Some(info.cost),
-                capacity: Some(Capacity {
-                    total: fleet.type_hosts(t).len() as i64,
-                    available: i64::from(available),
-                    provisioned: i64::from(fleet.held_count(t)),
-                }),
-            }),
+            status: Some(NodeTypeStatus::current(
+                info.cost,
+                fleet.type_hosts(t).len(),
+                available,
+                fleet.held_count(t),
+            )),
         };
         objects
             .node_types

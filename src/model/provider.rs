@@ -169,3 +169,26 @@ pub struct Capacity {
     #[serde(default)]
     pub provisioned: i64,
 }
+
+impl NodeTypeStatus {
+    /// The status the platform keeps on a generated NodeType: phase `Available` while a host
+    /// is free for it, the effective cost, and capacity counts (domain.md §1.3).
+    pub fn current(cost: i64, total: usize, available: u32, provisioned: u32) -> Self {
+        NodeTypeStatus {
+            phase: Some(
+                if available > 0 {
+                    "Available"
+                } else {
+                    "Pending"
+                }
+                .into(),
+            ),
+            cost: Some(cost),
+            capacity: Some(Capacity {
+                total: total as i64,
+                available: i64::from(available),
+                provisioned: i64::from(provisioned),
+            }),
+        }
+    }
+}

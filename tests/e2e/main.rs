@@ -53,6 +53,28 @@ async fn pump_until(
     }
 }
 
+/// Read-only watches on a test cluster, pumped until every kind is synced.
+async fn synced_watches(
+    cluster: &TestCluster,
+) -> (
+    LiveFleet,
+    Receiver<FleetEvent>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let clusters = connect(&cluster.args().options(true)).await.unwrap();
+    let (mut rx, tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(60),
+        LiveFleet::all_synced,
+        |_| {},
+    )
+    .await;
+    (live, rx, tasks)
+}
+
 /// The object as the server stores it, without what every write changes.
 async fn raw<K: kube::Resource<DynamicType = ()>>(
     client: &kube::Client,
@@ -124,17 +146,7 @@ async fn changes_made_behind_our_back_arrive_live() {
     let cluster = TestCluster::start().await;
     let generated = small_fleet();
     cluster.load(&generated).await;
-    let clusters = connect(&cluster.args().options(true)).await.unwrap();
-    let (mut rx, _tasks) = spawn_watches(&clusters, None);
-    let mut live = LiveFleet::default();
-    pump_until(
-        &mut live,
-        &mut rx,
-        Duration::from_secs(60),
-        LiveFleet::all_synced,
-        |_| {},
-    )
-    .await;
+    let (mut live, mut rx, _tasks) = synced_watches(&cluster).await;
     assert_eq!(live.fleet().hosts().len(), 200);
 
     // As `kubectl label` would.
@@ -467,17 +479,7 @@ async fn an_apiserver_restart_goes_stale_then_recovers() {
     let cluster = TestCluster::start().await;
     let generated = small_fleet();
     cluster.load(&generated).await;
-    let clusters = connect(&cluster.args().options(true)).await.unwrap();
-    let (mut rx, _tasks) = spawn_watches(&clusters, None);
-    let mut live = LiveFleet::default();
-    pump_until(
-        &mut live,
-        &mut rx,
-        Duration::from_secs(60),
-        LiveFleet::all_synced,
-        |_| {},
-    )
-    .await;
+    let (mut live, mut rx, _tasks) = synced_watches(&cluster).await;
 
     let mut stale_reasons = Vec::new();
     let restart = {

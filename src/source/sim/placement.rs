@@ -9,7 +9,7 @@ use crate::fleet::rules::{
 };
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId, ObjectKey};
 use crate::impact::Overlay;
-use crate::model::provider::{Capacity, NodeTypeStatus};
+use crate::model::provider::NodeTypeStatus;
 use crate::model::{HostImage, NodeType, keys};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
@@ -270,24 +270,12 @@ impl Simulator {
                 continue;
             };
             let available = overlay.available(t);
-            let status = NodeTypeStatus {
-                phase: Some(
-                    if available > 0 {
-                        "Available"
-                    } else {
-                        "Pending"
-                    }
-                    .into(),
-                ),
-                cost: Some(info.cost),
-                capacity: Some(Capacity {
-                    total: fleet.type_hosts(t).len() as i64,
-                    available: i64::from(available),
-                    provisioned: i64::from(
-                        fleet.held_count(t) + placed.get(&t).copied().unwrap_or(0),
-                    ),
-                }),
-            };
+            let status = NodeTypeStatus::current(
+                info.cost,
+                fleet.type_hosts(t).len(),
+                available,
+                fleet.held_count(t) + placed.get(&t).copied().unwrap_or(0),
+            );
             if resource.status.as_ref() != Some(&status) {
                 let mut updated: NodeType = (**resource).clone();
                 updated.status = Some(status);
