@@ -193,6 +193,17 @@ impl PinDialog {
     }
 
     pub fn refresh(&mut self, fleet: Arc<Fleet>, force: bool) {
+        if force {
+            // Claims come and go: list the pending ones of this snapshot, keeping the choice.
+            let chosen = self.selected_claim().map(str::to_string);
+            self.pending = pending_claims(&fleet, self.node_type());
+            self.refilter();
+            if let Some(at) =
+                chosen.and_then(|c| self.shown.iter().position(|&i| self.pending[i] == c))
+            {
+                self.claim_index = at;
+            }
+        }
         let change = self.change();
         // The copy note stands until the input changes.
         self.copied &= change == self.flow.proposal.change;

@@ -92,6 +92,11 @@ fn objects_line(fleet: &Fleet, impact: &Impact) -> PLine {
 }
 
 fn hosts_section(impact: &Impact, lines: &mut Vec<PLine>) {
+    // Only label edits change hosts; a pin or a rotation says what it does to its claims.
+    let writes_hosts = impact.objects.iter().any(|o| o.kind == "BareMetalHost");
+    if !writes_hosts && !impact.objects.is_empty() {
+        return;
+    }
     let count = |e: HostEffect| impact.hosts.iter().filter(|h| h.effect == e).count();
     let eligibility = count(HostEffect::EligibilityChanges);
     let labels_only = count(HostEffect::LabelsOnly);
