@@ -153,13 +153,14 @@ impl Flow {
 /// What a dry run or a commit answered, as lines heading the preview.
 pub fn report_lines(report: &WriteReport, target: &str, committed: bool) -> Vec<PLine> {
     let n = report.objects.len();
+    let objects = match n {
+        1 => "1 object".to_string(),
+        n => format!("{} objects", thousands(n as u64)),
+    };
     let head = if committed {
-        format!("Written to {target}: {} objects", thousands(n as u64))
+        format!("Written to {target}: {objects}")
     } else {
-        format!(
-            "Dry run on {target}: the server accepts all {} objects. Enter writes them; Esc goes back.",
-            thousands(n as u64)
-        )
+        format!("Dry run on {target}: the server accepts {objects}. Enter writes; Esc goes back.")
     };
     let mut lines = vec![PLine::one(Tone::Good, head)];
     for o in report.objects.iter().take(6) {
@@ -169,7 +170,7 @@ pub fn report_lines(report: &WriteReport, target: &str, committed: bool) -> Vec<
         };
         let version = match &o.resource_version_before {
             Some(rv) => format!(" (resourceVersion {rv} as previewed)"),
-            None => " (new)".into(),
+            None => String::new(),
         };
         lines.push(
             PLine::one(Tone::Text, format!("  {} {name}", o.kind)).push(Tone::Muted, version),

@@ -405,6 +405,11 @@ impl App {
         }
     }
 
+    /// The label edits `u` would undo.
+    pub fn last_applied_edits(&self) -> Option<&[LabelEdit]> {
+        self.last_applied.as_ref().map(|l| l.edits.as_slice())
+    }
+
     /// Space in the hosts table: mark or unmark the host and move on.
     pub(in crate::ui) fn toggle_mark(&mut self) {
         let view = self.nav.view();
