@@ -8,7 +8,6 @@ mod support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use gpufleet::fleet::{FleetView, HostId};
 use gpufleet::impact::{Change, ClaimEffect};
-use gpufleet::source::event::FleetEvent;
 use gpufleet::source::sim::{self, SimConfig};
 use gpufleet::ui::action::PaneId;
 use gpufleet::ui::app::{App, Mode, Settings};
@@ -21,8 +20,8 @@ use proptest::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Recorder, ctrl, draw, fleet, key, press, text};
-use tokio::sync::mpsc::{Receiver, UnboundedReceiver};
+use support::{Recorder, ctrl, draw, fleet, key, press, pump, text};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
 
@@ -353,23 +352,6 @@ fn read_only_dashboards_open_no_dialog() {
     press(&mut watch, "epru");
     assert!(watch.dialog.is_none());
     assert!(watch.is_read_only(), "watch mode drops any writer");
-}
-
-/// Feeds the simulator's events to the app until `done` holds.
-async fn pump(app: &mut App, events: &mut Receiver<FleetEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done(app) {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(e)) => {
-                app.apply(e);
-                while let Ok(e) = events.try_recv() {
-                    app.apply(e);
-                }
-                app.rebuild();
-            }
-            _ => panic!("the simulator did not get there in time"),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,6 +46,27 @@ pub fn ctrl(app: &mut App, c: char) {
     app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
 }
 
+/// Applies fleet events (and rebuilds) until `done` holds; fails after a minute.
+pub async fn pump(
+    app: &mut App,
+    events: &mut tokio::sync::mpsc::Receiver<gpufleet::source::event::FleetEvent>,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done(app) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(e)) => {
+                app.apply(e);
+                while let Ok(e) = events.try_recv() {
+                    app.apply(e);
+                }
+                app.rebuild();
+            }
+            _ => panic!("the fleet did not get there in time"),
+        }
+    }
+}
+
 /// A writer that answers as a server would (the preview's objects, versions unchanged) and
 /// remembers every request.
 #[derive(Default)]
