@@ -11,6 +11,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, args: &str) -> Tmux {
+        Tmux::start_with(name, "", args)
+    }
+
+    /// `env` is put before the command, e.g. `XDG_STATE_HOME=/tmp/x`.
+    fn start_with(name: &str, env: &str, args: &str) -> Tmux {
         let version = Command::new("tmux").arg("-V").output();
         assert!(
             version.is_ok_and(|o| o.status.success()),
@@ -29,7 +34,7 @@ impl Tmux {
             "{bin} is not this checkout's gpufleet (another build shares the target directory?)"
         );
         // The shell stays after gpufleet exits, so the restored terminal can be inspected.
-        let script = format!("{bin} {args}; echo EXITED $?; sleep 60");
+        let script = format!("{env} {bin} {args}; echo EXITED $?; sleep 60");
         let out = tmux.run(&[
             "-f",
             "/dev/null",
@@ -148,6 +153,40 @@ fn the_demo_runs_every_pane_filters_helps_and_restores_the_terminal() {
         "1",
         "the cursor is visible again"
     );
+}
+
+#[test]
+fn a_label_edit_in_the_demo_is_previewed_confirmed_and_lands() {
+    let state = std::env::temp_dir().join(format!("gpufleet-tmux-edit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let t = Tmux::start_with(
+        "edit",
+        &format!("XDG_STATE_HOME={}", state.display()),
+        "demo --hosts 300 --seed 1",
+    );
+    t.wait_for("hosts:ok");
+    t.send(&["5"]);
+    t.wait_for("HELD BY");
+    t.send(&["e"]);
+    t.wait_for("Edit labels of");
+    t.wait_for("sets and removes no label");
+    t.send_text("rack=r77");
+    t.wait_for("Writes: patches 1 BareMetalHost");
+    t.wait_for("✓ rack=r77");
+    t.send(&["Enter"]);
+    t.wait_for("the server accepts 1 object");
+    t.wait_for("confirm: Enter writes");
+    t.send(&["Enter"]);
+    t.wait_for("written to simulator");
+    // The simulator's watch brings the new label back into the table.
+    t.wait_for(" r77 ");
+    let audit = std::fs::read_to_string(state.join("gpufleet/audit.jsonl")).expect("audited");
+    assert!(audit.contains("\"rack\":\"r77\""), "{audit}");
+    assert!(audit.contains("\"result\":\"applied\""), "{audit}");
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    assert_eq!(t.format("#{alternate_on}"), "0");
+    std::fs::remove_dir_all(&state).ok();
 }
 
 #[test]

@@ -2,25 +2,19 @@
 //! (300 hosts, seed 1) and compared with snapshots; and the colours of cells that carry
 //! meaning.
 
+mod support;
+
+use support::{draw, fleet, key, press, text};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use gpufleet::fleet::{FleetObjects, HostId};
-use gpufleet::generate::{GenerateConfig, generate};
+use gpufleet::fleet::HostId;
 use gpufleet::source::event::{FleetEvent, Kind, WatchState};
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::host_class::HostClass;
-use gpufleet::ui::screen;
 use gpufleet::ui::theme::{ColorDepth, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use std::sync::OnceLock;
 use std::time::Duration;
-
-fn fleet() -> &'static FleetObjects {
-    static FLEET: OnceLock<FleetObjects> = OnceLock::new();
-    FLEET.get_or_init(|| generate(&GenerateConfig::new(300, 1)).objects)
-}
 
 fn app_in(mode: Mode, theme: Theme) -> App {
     let mut app = App::new(Settings::demo(mode), theme, None);
@@ -32,27 +26,6 @@ fn app_in(mode: Mode, theme: Theme) -> App {
 
 fn app() -> App {
     app_in(Mode::Interactive, Theme::default_truecolor())
-}
-
-fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    app.resize(width, height);
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| screen::draw(f, app)).unwrap();
-    terminal
-}
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(&KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn text(terminal: &Terminal<TestBackend>) -> String {
-    terminal.backend().to_string()
 }
 
 fn row_text(buffer: &Buffer, y: u16) -> String {

@@ -72,10 +72,12 @@ pub struct DashArgs {
 }
 
 impl DashArgs {
-    fn settings(&self, context: String, source: String) -> Settings {
+    fn settings(&self, context: String, source: String, user: String) -> Settings {
         Settings {
             context,
             source,
+            user,
+            audit_log: crate::write::audit::default_path(),
             mode: if self.watch {
                 Mode::Watch
             } else {
@@ -104,6 +106,7 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
     let settings = args.settings(
         "demo".into(),
         format!("simulated fleet: {hosts} hosts, seed {seed}"),
+        "demo".into(),
     );
     let (fleet, writer) = sim::spawn(SimConfig::new(hosts, seed));
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
@@ -111,7 +114,11 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
 
 pub async fn dash(paths: &[PathBuf], objects: FleetObjects, args: &DashArgs) -> Result<()> {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let settings = args.settings("file".into(), format!("offline dump: {}", names.join(", ")));
+    let settings = args.settings(
+        "file".into(),
+        format!("offline dump: {}", names.join(", ")),
+        String::new(),
+    );
     run_dashboard(args, settings, spawn_objects(objects), None).await
 }
 
@@ -131,6 +138,7 @@ pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
     let settings = args.settings(
         clusters.platform.context.clone(),
         format!("cluster, as {}", clusters.platform.user),
+        clusters.platform.user.clone(),
     );
     run_dashboard(args, settings, fleet, writer).await
 }

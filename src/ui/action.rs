@@ -56,13 +56,15 @@ impl PaneId {
     }
 }
 
-/// What an edit action would change. The dialogs come later; the keys are reserved now so
-/// that read-only mode can refuse them by name.
+/// What an edit action would change. Each opens a dialog with a live preview; read-only
+/// mode refuses them by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EditKind {
     Labels,
     Pin,
     Rotate,
+    /// Restore the labels the last applied label edit changed.
+    Undo,
 }
 
 impl EditKind {
@@ -71,6 +73,7 @@ impl EditKind {
             EditKind::Labels => "edit labels",
             EditKind::Pin => "pin a machine",
             EditKind::Rotate => "rotate an OS image",
+            EditKind::Undo => "undo a label edit",
         }
     }
 }
@@ -103,6 +106,23 @@ pub enum Action {
     /// Watch mode: stop or resume cycling panes.
     TogglePause,
     Edit(EditKind),
+    /// Hosts table: mark or unmark the selected host (marks survive filters).
+    ToggleMark,
+    ClearMarks,
+    // In a dialog.
+    /// Enter or Ctrl-s: pick, dry-run, then write.
+    DialogConfirm,
+    /// Esc: back from the confirmation, else close.
+    DialogCancel,
+    /// Tab: complete a label (label editor) or go to the next field.
+    DialogNext,
+    DialogPrev,
+    /// A new line in the label editor.
+    DialogNewline,
+    /// Pin: copy the tenant's vcluster.yaml snippet through the terminal (OSC 52).
+    CopySnippet,
+    /// Any other key, for the dialog's focused text field.
+    TextKey(crossterm::event::KeyEvent),
     // Typing into the filter or palette line.
     InputChar(char),
     InputBackspace,

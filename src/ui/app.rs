@@ -4,19 +4,25 @@
 use super::action::{Action, EditKind, PaneId};
 use super::clock;
 use super::data::FleetData;
+use super::edit::Dialog;
 use super::filter::Filter;
 use super::keymap::{self, KeyMode};
+use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
 use super::theme::Theme;
-use crate::fleet::FleetObjects;
+use crate::fleet::{Fleet, FleetObjects};
+use crate::impact::LabelEdit;
 use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::source::live::LiveFleet;
 use crate::source::replay::objects_of;
 use crate::write::Writer;
 use crossterm::event::KeyEvent;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -36,9 +42,15 @@ pub struct Settings {
     pub cycle: Duration,
     /// A watch failing for this long raises the stale banner.
     pub stale_after: Duration,
+    /// Who writes, for the audit log: the kube user, or "demo".
+    pub user: String,
+    /// Where every committed write is recorded; `None` records nothing (and says so).
+    pub audit_log: Option<PathBuf>,
 }
 
 impl Settings {
+    /// The simulator's settings, with no audit log (tests and benchmarks set one if they
+    /// want it).
     pub fn demo(mode: Mode) -> Settings {
         Settings {
             context: "demo".into(),
@@ -46,8 +58,17 @@ impl Settings {
             mode,
             cycle: Duration::from_secs(20),
             stale_after: Duration::from_secs(30),
+            user: "demo".into(),
+            audit_log: None,
         }
     }
+}
+
+/// The last label edit written, and the snapshot it was previewed on: what `u` restores.
+#[derive(Clone, Debug)]
+pub struct LastLabelEdit {
+    pub before: Arc<Fleet>,
+    pub edits: Vec<LabelEdit>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,8 +123,19 @@ pub struct App {
     pub theme: Theme,
     live: LiveFleet,
     pub data: FleetData,
-    writer: Option<Arc<dyn Writer>>,
+    pub(super) writer: Option<Arc<dyn Writer>>,
     pub nav: Nav,
+    /// The open edit dialog.
+    pub dialog: Option<Dialog>,
+    /// Marked hosts (`namespace/name`): kept by name, so filters and new snapshots keep them.
+    pub marked: BTreeSet<String>,
+    pub(super) last_applied: Option<LastLabelEdit>,
+    /// Background tasks (writes) answer here.
+    inbox_tx: UnboundedSender<Message>,
+    pub(super) inbox: Option<UnboundedReceiver<Message>>,
+    pub(super) next_write: u64,
+    /// Bytes for the terminal itself (OSC 52 copies), taken by the loop.
+    pub(super) output: Vec<String>,
     pub prompt: Option<Prompt>,
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
@@ -128,6 +160,7 @@ impl App {
             Mode::Watch => None,
             Mode::Interactive => writer,
         };
+        let (inbox_tx, inbox) = unbounded_channel();
         App {
             settings,
             theme,
@@ -135,6 +168,13 @@ impl App {
             data: FleetData::empty(),
             writer,
             nav: Nav::default(),
+            dialog: None,
+            marked: BTreeSet::new(),
+            last_applied: None,
+            inbox_tx,
+            inbox: Some(inbox),
+            next_write: 0,
+            output: Vec::new(),
             prompt: None,
             overlay: None,
             notice: None,
@@ -176,12 +216,22 @@ impl App {
     }
 
     pub fn key_mode(&self) -> KeyMode {
-        match (self.settings.mode, &self.prompt, &self.overlay) {
-            (Mode::Watch, _, _) => KeyMode::Watch,
-            (_, Some(_), _) => KeyMode::Input,
-            (_, _, Some(_)) => KeyMode::Overlay,
+        match (
+            self.settings.mode,
+            &self.prompt,
+            &self.overlay,
+            &self.dialog,
+        ) {
+            (Mode::Watch, ..) => KeyMode::Watch,
+            (_, Some(_), ..) => KeyMode::Input,
+            (_, _, Some(_), _) => KeyMode::Overlay,
+            (_, _, _, Some(d)) => d.key_mode(),
             _ => KeyMode::Browse,
         }
+    }
+
+    pub(super) fn inbox_sender(&self) -> UnboundedSender<Message> {
+        self.inbox_tx.clone()
     }
 
     /// A key press; returns whether it meant anything (and so whether to redraw).
@@ -278,6 +328,7 @@ impl App {
         }
         self.data = FleetData::build(self.live.fleet().clone());
         self.nav.refresh_all(&self.data);
+        self.refresh_dialog();
         if self.live.all_synced() {
             self.first_sync_done = true;
         }
@@ -298,7 +349,7 @@ impl App {
     }
 
     /// Rows in a page of the current table, for PgUp/PgDn.
-    fn page_rows(&self) -> usize {
+    pub(super) fn page_rows(&self) -> usize {
         usize::from(self.size.1.saturating_sub(6)).max(1)
     }
 
@@ -311,14 +362,14 @@ impl App {
         }
     }
 
-    fn notify(&mut self, text: impl Into<String>, error: bool) {
+    pub(super) fn notify(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Some(Notice {
             text: text.into(),
             error,
         });
     }
 
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         let len = self.current_len();
         self.nav.view_mut().move_by(delta, len, &self.data);
     }
@@ -326,6 +377,10 @@ impl App {
     /// Does what an action asks. A notice lasts until the next action.
     pub fn update(&mut self, action: Action) {
         self.notice = None;
+        if self.dialog.is_some() && action != Action::Quit {
+            self.dialog_action(action);
+            return;
+        }
         let page = self.page_rows() as isize;
         match action {
             Action::Quit => self.quit = true,
@@ -357,7 +412,17 @@ impl App {
             }
             Action::Redraw => self.repaint = true,
             Action::TogglePause => self.paused = !self.paused,
-            Action::Edit(kind) => self.refuse_edit(kind),
+            Action::Edit(kind) => self.open_edit(kind),
+            Action::ToggleMark => self.toggle_mark(),
+            Action::ClearMarks => self.clear_marks(),
+            // Only a dialog acts on these.
+            Action::DialogConfirm
+            | Action::DialogCancel
+            | Action::DialogNext
+            | Action::DialogPrev
+            | Action::DialogNewline
+            | Action::CopySnippet
+            | Action::TextKey(_) => {}
             Action::InputChar(c) => self.edit_prompt(|t| t.push(c)),
             Action::InputBackspace => self.edit_prompt(|t| {
                 t.pop();
@@ -425,17 +490,13 @@ impl App {
         view.refresh(&self.data);
     }
 
-    fn refuse_edit(&mut self, kind: EditKind) {
+    pub(super) fn refuse_edit(&mut self, kind: EditKind) {
         let verb = kind.verb();
-        let text = match (&self.settings.mode, &self.writer) {
-            (Mode::Watch, _) => format!("read-only: watch mode cannot {verb}"),
-            (_, None) => format!(
+        let text = match &self.settings.mode {
+            Mode::Watch => format!("read-only: watch mode cannot {verb}"),
+            Mode::Interactive => format!(
                 "read-only: {} cannot be written, so gpufleet will not {verb}",
                 self.settings.source
-            ),
-            (_, Some(w)) => format!(
-                "{verb}: not in this version of gpufleet (writes would go to {})",
-                w.target()
             ),
         };
         self.notify(text, true);

@@ -15,6 +15,33 @@ pub enum KeyMode {
     Overlay,
     /// The read-only wall display: only quit and pause act; edit keys say why not.
     Watch,
+    /// An edit dialog asks which hosts: the selected one, the marked ones, or the filtered ones.
+    Choose,
+    /// Typing label edits.
+    Labels,
+    /// The pin dialog.
+    Pin,
+    /// The rotation dialog.
+    Rotate,
+    /// Reading a preview before it is written: an undo, a dry run's answer, a write under way.
+    Review,
+}
+
+impl KeyMode {
+    pub const ALL: [KeyMode; 9] = [
+        KeyMode::Browse,
+        KeyMode::Input,
+        KeyMode::Overlay,
+        KeyMode::Watch,
+        KeyMode::Choose,
+        KeyMode::Labels,
+        KeyMode::Pin,
+        KeyMode::Rotate,
+        KeyMode::Review,
+    ];
+
+    /// Modes where keys type text into a dialog field.
+    pub const TYPING_DIALOGS: [KeyMode; 3] = [KeyMode::Labels, KeyMode::Pin, KeyMode::Rotate];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +111,7 @@ pub enum Section {
     Find,
     Edit,
     Typing,
+    Dialog,
     General,
 }
 
@@ -95,6 +123,7 @@ impl Section {
             Section::Find => "Filter and sort",
             Section::Edit => "Edit (not in read-only mode)",
             Section::Typing => "Typing a filter or command",
+            Section::Dialog => "In an edit dialog (other keys edit the focused field)",
             Section::General => "General",
         }
     }
@@ -110,7 +139,7 @@ pub struct Binding {
     pub footer: Option<&'static str>,
 }
 
-use KeyMode::{Browse, Input, Overlay, Watch};
+use KeyMode::{Browse, Choose, Input, Labels, Overlay, Pin, Review, Rotate, Watch};
 
 const fn bind(
     modes: &'static [KeyMode],
@@ -154,19 +183,34 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse], &[key('s')], Action::SortNext, Section::Find, "sort by the next column", None),
     bind(&[Browse], &[key('S')], Action::SortReverse, Section::Find, "reverse the sort", None),
     bind(&[Browse], &[key('m')], Action::ToggleMarks, Section::Find, "racks: mark hosts by tenant or by GPU model", None),
-    bind(&[Browse, Watch], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels", None),
-    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin a machine to a server", None),
-    bind(&[Browse, Watch], &[key('r')], Action::Edit(EditKind::Rotate), Section::Edit, "rotate a node type's OS image", None),
+    bind(&[Browse], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels of the selected, marked or filtered hosts", Some("edit")),
+    bind(&[Watch], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels", None),
+    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin a machine to the selected server", None),
+    bind(&[Browse, Watch], &[key('r')], Action::Edit(EditKind::Rotate), Section::Edit, "node types: rotate the selected type's OS image", None),
+    bind(&[Browse, Watch], &[key('u')], Action::Edit(EditKind::Undo), Section::Edit, "undo the last label edit (previewed first)", None),
+    bind(&[Browse], &[key(' ')], Action::ToggleMark, Section::Edit, "hosts: mark or unmark a host (marks survive filters)", None),
+    bind(&[Browse], &[key('X')], Action::ClearMarks, Section::Edit, "hosts: clear every mark", None),
     bind(&[Input], &[code(KeyCode::Enter)], Action::InputSubmit, Section::Typing, "apply", Some("apply")),
     bind(&[Input], &[code(KeyCode::Esc)], Action::InputCancel, Section::Typing, "cancel", Some("cancel")),
     bind(&[Input], &[code(KeyCode::Tab)], Action::InputComplete, Section::Typing, "complete the command", Some("complete")),
     bind(&[Input], &[code(KeyCode::Backspace)], Action::InputBackspace, Section::Typing, "delete a character", None),
     bind(&[Input], &[ctrl('u')], Action::InputClear, Section::Typing, "clear the line", None),
+    bind(&[Choose, Labels, Pin, Rotate, Review], &[code(KeyCode::Enter), ctrl('s')], Action::DialogConfirm, Section::Dialog, "choose; preview → dry run → write (each needs its own Enter)", Some("confirm")),
+    bind(&[Choose, Labels, Pin, Rotate, Review], &[code(KeyCode::Esc)], Action::DialogCancel, Section::Dialog, "back from the confirmation, else close (nothing is written)", Some("back")),
+    bind(&[Labels], &[code(KeyCode::Tab)], Action::DialogNext, Section::Dialog, "labels: complete a key or value from the fleet", Some("complete")),
+    bind(&[Labels], &[ctrl('j')], Action::DialogNewline, Section::Dialog, "labels: new line", Some("new line")),
+    bind(&[Pin, Rotate], &[code(KeyCode::Tab)], Action::DialogNext, Section::Dialog, "next field", Some("field")),
+    bind(&[Pin, Rotate], &[code(KeyCode::BackTab)], Action::DialogPrev, Section::Dialog, "previous field", None),
+    bind(&[Choose, Pin, Rotate], &[code(KeyCode::Down)], Action::Down, Section::Dialog, "next item of a list; pin: new claim or existing", None),
+    bind(&[Choose, Pin, Rotate], &[code(KeyCode::Up)], Action::Up, Section::Dialog, "previous item of a list", None),
+    bind(&[Labels, Pin, Rotate, Review], &[code(KeyCode::PageDown)], Action::PageDown, Section::Dialog, "scroll the preview", Some("preview")),
+    bind(&[Labels, Pin, Rotate, Review], &[code(KeyCode::PageUp)], Action::PageUp, Section::Dialog, "scroll the preview back", None),
+    bind(&[Pin], &[ctrl('y')], Action::CopySnippet, Section::Dialog, "pin: copy the tenant's vcluster.yaml snippet (OSC 52)", Some("copy snippet")),
     bind(&[Browse, Overlay], &[key('?')], Action::ToggleHelp, Section::General, "help", Some("help")),
     bind(&[Watch], &[key(' ')], Action::TogglePause, Section::General, "watch mode: pause or resume cycling", Some("pause")),
     bind(&[Browse], &[ctrl('l')], Action::Redraw, Section::General, "repaint the screen", None),
     bind(&[Browse, Overlay, Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
-    bind(&[Browse, Input, Overlay, Watch], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
+    bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
 ];
 
 /// The action a key asks for in a mode, if any. While typing, an unbound printable
@@ -191,6 +235,9 @@ pub fn action_for(mode: KeyMode, event: &KeyEvent) -> Option<Action> {
         {
             Some(Action::InputChar(c))
         }
+        // In a dialog every other key edits the focused field (the editor's own keys:
+        // arrows, Home/End, Backspace, Ctrl-a/e/k/u/w).
+        (m, _) if KeyMode::TYPING_DIALOGS.contains(&m) => Some(Action::TextKey(*event)),
         _ => None,
     }
 }
@@ -239,12 +286,7 @@ mod tests {
         assert_eq!(action_for(KeyMode::Browse, &q), Some(Action::Quit));
         assert_eq!(action_for(KeyMode::Input, &q), Some(Action::InputChar('q')));
         let c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for mode in [
-            KeyMode::Browse,
-            KeyMode::Input,
-            KeyMode::Overlay,
-            KeyMode::Watch,
-        ] {
+        for mode in KeyMode::ALL {
             assert_eq!(action_for(mode, &c), Some(Action::Quit), "{mode:?}");
         }
         let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
@@ -275,12 +317,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_a_mode() {
-        for mode in [
-            KeyMode::Browse,
-            KeyMode::Input,
-            KeyMode::Overlay,
-            KeyMode::Watch,
-        ] {
+        for mode in KeyMode::ALL {
             let mut seen: Vec<Key> = Vec::new();
             for b in bindings(mode) {
                 for k in b.keys {
@@ -289,6 +326,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn dialogs_pass_other_keys_to_the_field_and_confirm_only_on_enter_or_ctrl_s() {
+        let a = press(KeyCode::Char('a'), KeyModifiers::NONE);
+        assert_eq!(action_for(KeyMode::Labels, &a), Some(Action::TextKey(a)));
+        assert_eq!(action_for(KeyMode::Review, &a), None);
+        let s = press(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let enter = press(KeyCode::Enter, KeyModifiers::NONE);
+        for mode in [
+            KeyMode::Labels,
+            KeyMode::Pin,
+            KeyMode::Rotate,
+            KeyMode::Review,
+        ] {
+            assert_eq!(action_for(mode, &s), Some(Action::DialogConfirm));
+            assert_eq!(action_for(mode, &enter), Some(Action::DialogConfirm));
+        }
+        let tab = press(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(action_for(KeyMode::Labels, &tab), Some(Action::DialogNext));
     }
 
     #[test]

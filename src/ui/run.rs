@@ -12,8 +12,9 @@ use color_eyre::eyre::{Report, Result};
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
-use ratatui::backend::Backend;
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use std::future::Future;
+use std::io::Write;
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{Instant, sleep_until};
@@ -24,6 +25,26 @@ pub const REBUILD_GAP: Duration = Duration::from_millis(300);
 
 /// Most fleet events applied before input gets a turn again.
 const MAX_DRAIN: usize = 10_000;
+
+/// Bytes for the terminal itself, outside any frame: an OSC 52 copy. It moves no cursor and
+/// prints nothing, so the frame ratatui keeps stays true.
+pub trait Passthrough {
+    fn passthrough(&mut self, text: &str) -> std::io::Result<()>;
+}
+
+impl<W: Write> Passthrough for CrosstermBackend<W> {
+    fn passthrough(&mut self, text: &str) -> std::io::Result<()> {
+        self.write_all(text.as_bytes())?;
+        Write::flush(self)
+    }
+}
+
+/// A test backend has no terminal to copy with.
+impl Passthrough for TestBackend {
+    fn passthrough(&mut self, _: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Applies a terminal event; returns whether the screen must be redrawn.
 pub fn handle_terminal_event(app: &mut App, event: Event) -> bool {
@@ -45,12 +66,7 @@ pub fn handle_terminal_event(app: &mut App, event: Event) -> bool {
             app.update(action);
             true
         }
-        Event::Paste(text) if app.prompt.is_some() => {
-            for c in text.chars().filter(|c| !c.is_control()) {
-                app.update(Action::InputChar(c));
-            }
-            true
-        }
+        Event::Paste(text) => app.paste(&text),
         _ => false,
     }
 }
@@ -79,7 +95,7 @@ pub async fn run<B, S>(
     shutdown: impl Future<Output = ()>,
 ) -> Result<LoopStats>
 where
-    B: Backend,
+    B: Backend + Passthrough,
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
@@ -93,6 +109,8 @@ where
     let mut rebuild_at: Option<Instant> = None;
     let cycle = app.settings.cycle.max(Duration::from_secs(1));
     let mut next_cycle = Instant::now() + cycle;
+    // Writes answer here; a caller that took the inbox already gets no answers in the loop.
+    let mut inbox = app.take_inbox();
     loop {
         if app.should_quit() {
             break;
@@ -108,6 +126,12 @@ where
                 .map_err(Report::new)?;
             stats.frames += 1;
             dirty = false;
+        }
+        for text in app.take_output() {
+            terminal
+                .backend_mut()
+                .passthrough(&text)
+                .map_err(Report::new)?;
         }
         let wake = app.next_wake().map(to_instant);
         let watch = app.settings.mode == Mode::Watch;
@@ -159,6 +183,10 @@ where
             () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                 dirty |= app.tick(SystemTime::now());
             }
+            message = async { inbox.as_mut()?.recv().await }, if inbox.is_some() => match message {
+                Some(message) => dirty |= app.receive(message),
+                None => inbox = None,
+            },
             () = sleep_until(next_cycle), if watch => {
                 next_cycle = Instant::now() + cycle;
                 dirty |= app.cycle();

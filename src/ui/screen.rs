@@ -3,6 +3,7 @@
 
 use super::action::PaneId;
 use super::app::{App, Mode, Overlay};
+use super::edit;
 use super::panes;
 use super::widgets::{footer, overlays, status, watch_header};
 use ratatui::Frame;
@@ -79,6 +80,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(status::progress_line(app)), progress);
     }
     panes::draw(frame, body, app, app.nav.view());
+    if let Some(dialog) = &app.dialog {
+        edit::draw::draw(frame, body, app, dialog);
+    }
     frame.render_widget(
         Paragraph::new(status::status_line(app)).style(app.theme.ui.status),
         status_area,

@@ -2,7 +2,10 @@
 //! `scripts/kube-apiserver`). Each test starts its own server, so tests cannot disturb each
 //! other. `scripts/test` builds the server first; run alone with `cargo test --test e2e`.
 
+mod dialogs;
 mod harness;
+#[path = "../support/mod.rs"]
+mod support;
 
 use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};

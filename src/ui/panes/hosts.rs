@@ -11,7 +11,7 @@ use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::col;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 
 pub const SORT_COLUMNS: &[&str] = &["name", "state", "rack", "GPU model", "tenant", "held by"];
@@ -158,8 +158,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 host.derived.matches.len(),
                 host.derived.eligible.len()
             );
+            // Marked hosts lead with a dot; the name column has room for it.
+            let key = format!("{}/{}", host.namespace, host.name);
+            let name = if app.marked.contains(&key) {
+                Line::from(vec![
+                    Span::styled("● ", ui.key),
+                    Span::raw(host.name.as_str()),
+                ])
+            } else {
+                Line::from(host.name.as_str())
+            };
             Row::new(vec![
-                Cell::from(host.name.as_str()),
+                Cell::from(name),
                 Cell::from(Span::styled(label(keys::DATACENTER), ui.muted)),
                 Cell::from(label(keys::RACK)),
                 Cell::from(Span::styled(host.state.to_string(), class.style(theme))),

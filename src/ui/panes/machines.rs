@@ -169,7 +169,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 Cell::from(gpus),
                 Cell::from(Span::styled(
                     drift.label(),
-                    if drift == DriftMark::Drifted {
+                    if matches!(drift, DriftMark::Drifted | DriftMark::RollingOver) {
                         ui.warn
                     } else {
                         ui.muted

@@ -88,6 +88,12 @@ pub fn title_spans<'a>(app: &'a App, view: &View) -> Vec<Span<'a>> {
     if let Some(f) = view.filter.describe() {
         spans.push(Span::styled(format!("  {f}"), ui.warn));
     }
+    if view.pane() == Some(PaneId::Hosts) && !app.marked.is_empty() {
+        spans.push(Span::styled(
+            format!("  {} marked", app.marked.len()),
+            ui.key,
+        ));
+    }
     if let Some(pane) = view.pane() {
         let columns = sort_columns(pane);
         if view.sort != Default::default()

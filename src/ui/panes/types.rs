@@ -24,6 +24,10 @@ pub struct TypeRow {
     /// Hosts its claims hold.
     pub claimed: u32,
     pub drifted: u32,
+    /// Claims the platform is re-provisioning now.
+    pub rolling: u32,
+    /// Claims that hold a server (so have an image to compare).
+    pub holding: u32,
     pub os_image: Option<String>,
     pub errors: u32,
     pub warnings: u32,
@@ -31,12 +35,19 @@ pub struct TypeRow {
 
 pub fn build(data: &FleetData) -> Vec<TypeRow> {
     let fleet = data.fleet.as_ref();
-    let mut drifted = vec![0u32; fleet.node_types().len()];
+    let n = fleet.node_types().len();
+    let (mut drifted, mut rolling, mut holding) = (vec![0u32; n], vec![0u32; n], vec![0u32; n]);
     for c in fleet.claim_ids() {
-        if data.drift(c) == DriftMark::Drifted
-            && let Some(t) = fleet.claim(c).node_type
-        {
-            drifted[t.index()] += 1;
+        let Some(t) = fleet.claim(c).node_type else {
+            continue;
+        };
+        match data.drift(c) {
+            DriftMark::Drifted => drifted[t.index()] += 1,
+            DriftMark::RollingOver => rolling[t.index()] += 1,
+            _ => {}
+        }
+        if fleet.claim(c).host.is_some() {
+            holding[t.index()] += 1;
         }
     }
     fleet
@@ -54,6 +65,8 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
                 available: fleet.available(t),
                 claimed: fleet.held_count(t),
                 drifted: drifted[t.index()],
+                rolling: rolling[t.index()],
+                holding: holding[t.index()],
                 os_image: type_os_image(fleet, t),
                 errors: severity(Severity::Error),
                 warnings: severity(Severity::Warning),
@@ -132,6 +145,24 @@ fn cost_rule(info: &NodeTypeInfo) -> &'static str {
     }
 }
 
+/// Where a rotation stands, from the claims alone: some rolling over now, some drifted and
+/// waiting their turn, or every claim on the image its type wants.
+pub fn rollover(row: &TypeRow) -> Option<(String, RolloverState)> {
+    match (row.rolling, row.drifted) {
+        (0, 0) if row.holding == 0 => None,
+        (0, 0) => Some(("done".into(), RolloverState::Done)),
+        (0, d) => Some((format!("{d} drifted"), RolloverState::Drifted)),
+        (r, _) => Some((format!("ROLLING {r}"), RolloverState::Rolling)),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloverState {
+    Drifted,
+    Rolling,
+    Done,
+}
+
 fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
     let ui = &app.theme.ui;
     let info = app.data.fleet.node_type(row.id);
@@ -141,6 +172,18 @@ fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
             "{} (default rule: {COST_PER_CPU}/CPU + {COST_PER_GB_MEMORY}/GB memory + {COST_PER_OTHER_UNIT}/GPU)",
             thousands(info.cost.max(0) as u64)
         ),
+    };
+    let rollover = match rollover(row) {
+        Some((_, RolloverState::Rolling)) => format!(
+            "  rollover: {} claims being re-provisioned, {} drifted waiting",
+            row.rolling, row.drifted
+        ),
+        Some((_, RolloverState::Drifted)) => format!(
+            "  rollover: {} claims drifted from the type's image, waiting for the platform",
+            row.drifted
+        ),
+        Some((_, RolloverState::Done)) => "  every claim runs the type's image".into(),
+        None => String::new(),
     };
     let mut lines = vec![
         Line::from(vec![
@@ -155,6 +198,7 @@ fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
             Span::raw(info.namespace.as_str()),
             Span::styled("  image ", ui.muted),
             Span::raw(row.os_image.as_deref().unwrap_or("none")),
+            Span::styled(rollover, ui.warn),
         ]),
     ];
     for l in app.data.lints_of(&info.name) {
@@ -186,6 +230,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
         col("AVAIL", Constraint::Length(6)),
         col("CLAIMED", Constraint::Length(7)),
         col("DRIFT", Constraint::Length(5)),
+        col("ROLLOVER", Constraint::Length(10)),
         col("LINTS", Constraint::Length(5)),
         col("OS IMAGE", Constraint::Length(25)),
         col("SELECTOR", Constraint::Min(10)),
@@ -221,6 +266,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 count_cell(row.available, theme.host.free, ui.muted),
                 Cell::from(thousands(row.claimed)),
                 count_cell(row.drifted, ui.warn, ui.muted),
+                match rollover(row) {
+                    Some((text, RolloverState::Rolling)) => {
+                        Cell::from(Span::styled(text, ui.error))
+                    }
+                    Some((text, RolloverState::Drifted)) => Cell::from(Span::styled(text, ui.warn)),
+                    Some((text, RolloverState::Done)) => Cell::from(Span::styled(text, ui.ok)),
+                    None => Cell::from(Span::styled("-", ui.muted)),
+                },
                 Cell::from(lints),
                 Cell::from(row.os_image.as_deref().unwrap_or("-")),
                 Cell::from(Span::styled(selector_text(info), ui.muted)),

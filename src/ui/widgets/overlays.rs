@@ -35,7 +35,14 @@ fn boxed<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
 /// The help text: every binding of the interactive modes, by section.
 pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut by_section: Vec<(Section, Vec<Line<'static>>)> = Vec::new();
-    for mode in [KeyMode::Browse, KeyMode::Input] {
+    for mode in [
+        KeyMode::Browse,
+        KeyMode::Input,
+        KeyMode::Labels,
+        KeyMode::Pin,
+        KeyMode::Rotate,
+        KeyMode::Review,
+    ] {
         for b in bindings(mode) {
             let line = Line::from(vec![
                 Span::styled(format!("  {:<13}", keys_label(b)), theme.ui.key),
@@ -125,6 +132,14 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
                 (Mode::Watch, _) => "none: watch mode is read-only by construction".into(),
                 (_, Some(t)) => format!("to {t}"),
                 (_, None) => "none: this source is read-only".into(),
+            },
+        ),
+        field(
+            "audit log",
+            match (&app.writer_target(), &app.settings.audit_log) {
+                (None, _) => "none: nothing can be written".into(),
+                (Some(_), Some(path)) => format!("{} (one JSON line per write)", path.display()),
+                (Some(_), None) => "none: set XDG_STATE_HOME or HOME to keep one".into(),
             },
         ),
         field(

@@ -1,0 +1,186 @@
+//! The one path every dialog takes to a write: editing with a live preview → a server-side
+//! dry run → a second confirmation → the commit. A refusal or a conflict brings the dialog
+//! back to editing with the reason shown, and the preview recomputed on the newest
+//! snapshot: nothing is ever retried or overwritten on its own.
+
+use super::preview::{PLine, Tone, impact_lines, refused_lines};
+use crate::fleet::Fleet;
+use crate::impact::{Change, Impact, impact};
+use crate::ui::data::thousands;
+use crate::write::{WriteError, WriteReport};
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    Editing,
+    /// The dry run is under way.
+    DryRunning {
+        id: u64,
+    },
+    /// The dry run passed: the next confirmation commits.
+    Confirming {
+        report: WriteReport,
+    },
+    Committing {
+        id: u64,
+    },
+}
+
+/// A change and its preview, computed on one snapshot (whose resourceVersions a write of it
+/// carries as preconditions).
+#[derive(Clone, Debug)]
+pub struct Proposal {
+    pub fleet: Arc<Fleet>,
+    /// The change the input makes, or why it makes none.
+    pub change: Result<Change, String>,
+    pub lines: Vec<PLine>,
+    /// Whether the preview succeeded, so the change may be written.
+    pub ready: bool,
+}
+
+impl Proposal {
+    pub fn empty(fleet: Arc<Fleet>, why: &str) -> Proposal {
+        Proposal {
+            fleet,
+            change: Err(why.to_string()),
+            lines: vec![PLine::one(Tone::Muted, why)],
+            ready: false,
+        }
+    }
+
+    /// Previews `change` on `fleet`; `extra` adds the dialog's own lines around the impact's.
+    pub fn compute(
+        fleet: Arc<Fleet>,
+        change: Result<Change, String>,
+        extra: impl FnOnce(&Fleet, &Change, &Impact) -> (Vec<PLine>, Vec<PLine>),
+    ) -> Proposal {
+        let outcome = change
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|c| impact(&fleet, c).map_err(|e| e.to_string()).map(|i| (c, i)));
+        let (lines, ready) = match outcome {
+            Ok((c, i)) => {
+                let (before, after) = extra(&fleet, c, &i);
+                let mut lines = before;
+                lines.extend(impact_lines(&fleet, &i));
+                lines.extend(after);
+                (lines, true)
+            }
+            Err(why) => (refused_lines(&why), false),
+        };
+        Proposal {
+            fleet,
+            change,
+            lines,
+            ready,
+        }
+    }
+}
+
+/// What the last write said, shown until the input changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub text: String,
+    pub conflict: bool,
+}
+
+impl Problem {
+    pub fn of(error: &WriteError) -> Problem {
+        let conflict = matches!(error, WriteError::Conflict { .. });
+        Problem {
+            text: if conflict {
+                format!("{error}. The preview below is recomputed on the newest data.")
+            } else {
+                error.to_string()
+            },
+            conflict,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub stage: Stage,
+    pub proposal: Proposal,
+    pub problem: Option<Problem>,
+    /// First preview line shown.
+    pub scroll: usize,
+}
+
+impl Flow {
+    pub fn new(proposal: Proposal) -> Flow {
+        Flow {
+            stage: Stage::Editing,
+            proposal,
+            problem: None,
+            scroll: 0,
+        }
+    }
+
+    pub fn is_editing(&self) -> bool {
+        self.stage == Stage::Editing
+    }
+
+    pub fn busy_id(&self) -> Option<u64> {
+        match self.stage {
+            Stage::DryRunning { id } | Stage::Committing { id } => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn scroll_by(&mut self, delta: isize) {
+        let last = self.proposal.lines.len().saturating_sub(1) as isize;
+        self.scroll = (self.scroll as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    /// Whether `change` needs a new preview: it differs from the previewed one (which also
+    /// ends a write's complaint, kept until the input changes), or `force` (a new snapshot).
+    pub fn wants_preview(&mut self, change: &Result<Change, String>, force: bool) -> bool {
+        if *change != self.proposal.change {
+            self.problem = None;
+            return true;
+        }
+        force
+    }
+
+    /// A new proposal while editing; the scroll stays where it was when it still fits.
+    pub fn set_proposal(&mut self, proposal: Proposal) {
+        self.proposal = proposal;
+        self.scroll = self.scroll.min(self.proposal.lines.len().saturating_sub(1));
+    }
+}
+
+/// What a dry run or a commit answered, as lines heading the preview.
+pub fn report_lines(report: &WriteReport, target: &str, committed: bool) -> Vec<PLine> {
+    let n = report.objects.len();
+    let objects = match n {
+        1 => "1 object".to_string(),
+        n => format!("{} objects", thousands(n as u64)),
+    };
+    let head = if committed {
+        format!("Written to {target}: {objects}")
+    } else {
+        format!("Dry run on {target}: the server accepts {objects}. Enter writes; Esc goes back.")
+    };
+    let mut lines = vec![PLine::one(Tone::Good, head)];
+    for o in report.objects.iter().take(6) {
+        let name = match &o.namespace {
+            Some(ns) => format!("{ns}/{}", o.name),
+            None => o.name.clone(),
+        };
+        let version = match &o.resource_version_before {
+            Some(rv) => format!(" (resourceVersion {rv} as previewed)"),
+            None => String::new(),
+        };
+        lines.push(
+            PLine::one(Tone::Text, format!("  {} {name}", o.kind)).push(Tone::Muted, version),
+        );
+    }
+    if n > 6 {
+        lines.push(PLine::one(
+            Tone::Muted,
+            format!("  … and {} more", thousands((n - 6) as u64)),
+        ));
+    }
+    lines
+}

@@ -1,0 +1,432 @@
+//! The dialogs inside the app: opening them from the selection, routing their keys, starting
+//! writes, and taking the writes' answers. The state stays in [`App`]; this file is its edit
+//! half.
+
+use super::Dialog;
+use super::flow::{Problem, Stage};
+use super::labels::{FieldStyles, LabelDialog};
+use super::pin::PinDialog;
+use super::rotate::RotateDialog;
+use super::targets::{TargetOption, options};
+use super::writes::{AuditTarget, WriteJob};
+use crate::clipboard::osc52_for_this_terminal;
+use crate::fleet::{HostId, NodeTypeId};
+use crate::impact::label::undo_labels;
+use crate::impact::{Change, LabelEdit};
+use crate::ui::action::{Action, EditKind, PaneId};
+use crate::ui::app::{App, LastLabelEdit, Mode};
+use crate::ui::message::{Message, WriteOutcome};
+use crate::ui::nav::Screen;
+use crate::ui::panes;
+use crate::write::WriteMode;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+impl App {
+    fn field_styles(&self) -> FieldStyles {
+        FieldStyles {
+            text: self.theme.ui.text,
+            placeholder: self.theme.ui.muted,
+        }
+    }
+
+    /// The host under the cursor: a row of the hosts table, or an open host.
+    pub fn selected_host(&self) -> Option<HostId> {
+        let view = self.nav.view();
+        match &view.screen {
+            Screen::Pane(PaneId::Hosts) => view.selected_row().map(HostId),
+            Screen::HostDetail { namespace, name } => self
+                .data
+                .fleet
+                .resolve_host(&format!("{namespace}/{name}"))
+                .ok(),
+            _ => None,
+        }
+    }
+
+    fn host_key(&self, h: HostId) -> String {
+        let host = self.data.fleet.host(h);
+        format!("{}/{}", host.namespace, host.name)
+    }
+
+    /// The node type under the cursor in the node types pane.
+    fn selected_type(&self) -> Option<NodeTypeId> {
+        let view = self.nav.view();
+        match view.screen {
+            Screen::Pane(PaneId::Types) => view
+                .selected_row()
+                .and_then(|r| self.data.types.get(r as usize))
+                .map(|row| row.id),
+            _ => None,
+        }
+    }
+
+    /// What `e` may edit: the selected host, the marked hosts, the hosts a filter or
+    /// drill-down shows.
+    pub fn label_targets(&self) -> Vec<TargetOption> {
+        let fleet = &self.data.fleet;
+        let selected = self.selected_host().map(|h| self.host_key(h));
+        let marked: Vec<String> = self
+            .marked
+            .iter()
+            .filter(|k| fleet.resolve_host(k).is_ok())
+            .cloned()
+            .collect();
+        let view = self.nav.view();
+        let narrowed = view.scope.is_some() || !view.filter.is_none();
+        let shown = (view.pane() == Some(PaneId::Hosts) && narrowed).then(|| {
+            let why: Vec<String> = view
+                .scope
+                .iter()
+                .map(|s| s.describe())
+                .chain(view.filter.describe())
+                .collect();
+            let hosts = view
+                .rows
+                .iter()
+                .map(|&r| self.host_key(HostId(r)))
+                .collect();
+            (hosts, why.join(" "))
+        });
+        options(selected, marked, shown)
+    }
+
+    pub(in crate::ui) fn open_edit(&mut self, kind: EditKind) {
+        if self.settings.mode == Mode::Watch || self.writer.is_none() {
+            self.refuse_edit(kind);
+            return;
+        }
+        let fleet = self.data.fleet.clone();
+        let styles = self.field_styles();
+        let dialog = match kind {
+            EditKind::Labels => {
+                let options = self.label_targets();
+                if options.is_empty() {
+                    self.notify(
+                        "edit labels: select a host in the hosts pane (5), mark hosts with Space, or filter them",
+                        true,
+                    );
+                    return;
+                }
+                Dialog::Labels(Box::new(LabelDialog::open(fleet, options, styles)))
+            }
+            EditKind::Pin => match self.selected_host() {
+                Some(h) => Dialog::Pin(Box::new(PinDialog::open(fleet, h, styles))),
+                None => {
+                    self.notify(
+                        "pin: select a server in the hosts pane (5) or open one, then press p",
+                        true,
+                    );
+                    return;
+                }
+            },
+            EditKind::Rotate => match self.selected_type() {
+                Some(t) => Dialog::Rotate(Box::new(RotateDialog::open(fleet, t, styles))),
+                None => {
+                    self.notify(
+                        "rotate: select a node type in the node types pane (4), then press r",
+                        true,
+                    );
+                    return;
+                }
+            },
+            EditKind::Undo => {
+                let Some(last) = &self.last_applied else {
+                    self.notify(
+                        "nothing to undo: no label edit was applied since gpufleet started",
+                        true,
+                    );
+                    return;
+                };
+                match undo_labels(&last.before, &last.edits) {
+                    Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
+                    Err(e) => {
+                        self.notify(format!("cannot undo: {e}"), true);
+                        return;
+                    }
+                }
+            }
+        };
+        self.dialog = Some(dialog);
+    }
+
+    /// An action while a dialog is open.
+    pub(in crate::ui) fn dialog_action(&mut self, action: Action) {
+        let fleet = self.data.fleet.clone();
+        let page = self.page_rows() as isize;
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        let editing = dialog.flow().is_editing();
+        match action {
+            Action::DialogConfirm => self.confirm(),
+            Action::DialogCancel => self.cancel_dialog(),
+            Action::PageDown => dialog.flow_mut().scroll_by(page / 2),
+            Action::PageUp => dialog.flow_mut().scroll_by(-page / 2),
+            _ if !editing => {}
+            Action::DialogNext => dialog.next(fleet, 1),
+            Action::DialogPrev => dialog.next(fleet, -1),
+            Action::DialogNewline => {
+                if let Dialog::Labels(d) = dialog {
+                    d.newline(fleet)
+                }
+            }
+            Action::TextKey(key) => dialog.text_key(fleet, key),
+            Action::Down => dialog.move_in_list(fleet, 1),
+            Action::Up => dialog.move_in_list(fleet, -1),
+            Action::CopySnippet => self.copy_snippet(),
+            _ => {}
+        }
+    }
+
+    /// Enter or Ctrl-s: pick the hosts, then dry-run, then commit.
+    fn confirm(&mut self) {
+        let fleet = self.data.fleet.clone();
+        let styles = self.field_styles();
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        if let Dialog::Labels(d) = dialog
+            && d.pick(fleet, styles)
+        {
+            return;
+        }
+        let flow = dialog.flow();
+        match &flow.stage {
+            Stage::Editing if !flow.proposal.ready => {
+                let why = flow.proposal.change.as_ref().err().cloned();
+                self.notify(
+                    format!(
+                        "nothing to write yet: {}",
+                        why.unwrap_or_else(|| "the preview refuses this change".into())
+                    ),
+                    true,
+                );
+            }
+            Stage::Editing => self.start_write(WriteMode::DryRun),
+            Stage::Confirming { .. } => self.start_write(WriteMode::Commit),
+            Stage::DryRunning { .. } | Stage::Committing { .. } => {
+                self.notify("waiting for the server's answer", false)
+            }
+        }
+    }
+
+    fn audit_target(&self) -> Option<AuditTarget> {
+        Some(AuditTarget {
+            path: self.settings.audit_log.clone()?,
+            user: self.settings.user.clone(),
+            context: self.settings.context.clone(),
+        })
+    }
+
+    fn start_write(&mut self, mode: WriteMode) {
+        let (Some(writer), audit) = (self.writer.clone(), self.audit_target()) else {
+            return;
+        };
+        self.next_write += 1;
+        let id = self.next_write;
+        let inbox = self.inbox_sender();
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        let flow = dialog.flow_mut();
+        let Ok(change) = flow.proposal.change.clone() else {
+            return;
+        };
+        let job = WriteJob {
+            id,
+            mode,
+            fleet: flow.proposal.fleet.clone(),
+            change,
+            writer,
+            audit,
+        };
+        match job.spawn(inbox) {
+            Ok(()) => {
+                flow.problem = None;
+                flow.scroll = 0;
+                flow.stage = match mode {
+                    WriteMode::DryRun => Stage::DryRunning { id },
+                    WriteMode::Commit => Stage::Committing { id },
+                };
+            }
+            Err(e) => {
+                flow.problem = Some(Problem {
+                    text: e,
+                    conflict: false,
+                })
+            }
+        }
+    }
+
+    /// Esc: from the confirmation back to editing; otherwise close. A write under way goes
+    /// on, and its answer shows as a notice.
+    fn cancel_dialog(&mut self) {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        let flow = dialog.flow_mut();
+        match flow.stage {
+            Stage::Confirming { .. } => flow.stage = Stage::Editing,
+            Stage::DryRunning { .. } | Stage::Committing { .. } => {
+                self.dialog = None;
+                self.notify("closed; the write under way will report here", false);
+            }
+            Stage::Editing => self.dialog = None,
+        }
+    }
+
+    fn copy_snippet(&mut self) {
+        let Some(Dialog::Pin(d)) = self.dialog.as_mut() else {
+            return;
+        };
+        match &d.snippet {
+            Some(snippet) => {
+                self.output.push(osc52_for_this_terminal(snippet));
+                d.copied = true;
+            }
+            None => self.notify("no snippet yet: complete the pin first", true),
+        }
+    }
+
+    /// Pasted text goes to the focused field of a dialog, or to the prompt.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let fleet = self.data.fleet.clone();
+        if let Some(dialog) = self.dialog.as_mut() {
+            if dialog.flow().is_editing() {
+                dialog.paste(fleet, text);
+            }
+            return true;
+        }
+        if self.prompt.is_some() {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                self.update(Action::InputChar(c));
+            }
+            return true;
+        }
+        false
+    }
+
+    /// A new snapshot: a dialog being edited previews on it.
+    pub(in crate::ui) fn refresh_dialog(&mut self) {
+        let fleet = self.data.fleet.clone();
+        if let Some(dialog) = self.dialog.as_mut()
+            && dialog.flow().is_editing()
+        {
+            dialog.recompute(fleet);
+        }
+    }
+
+    /// Escape sequences for the terminal itself (OSC 52), written by the loop after a frame.
+    pub fn take_output(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// The receiving end of the app's messages, for the loop (once).
+    pub fn take_inbox(&mut self) -> Option<UnboundedReceiver<Message>> {
+        self.inbox.take()
+    }
+
+    /// A background task's answer; returns whether the screen changes.
+    pub fn receive(&mut self, message: Message) -> bool {
+        match message {
+            Message::Written(outcome) => self.written(outcome),
+        }
+        true
+    }
+
+    fn written(&mut self, outcome: WriteOutcome) {
+        let target = self.writer_target().unwrap_or_default();
+        let ours = self
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.flow().busy_id() == Some(outcome.id));
+        let audit = match &outcome.audit {
+            Some(Ok(_)) => "; recorded in the audit log (:ctx shows where)".to_string(),
+            Some(Err(e)) => format!("; NOT in the audit log: {e}"),
+            None => String::new(),
+        };
+        match (&outcome.result, outcome.mode) {
+            (Ok(report), WriteMode::DryRun) => {
+                if ours && let Some(d) = self.dialog.as_mut() {
+                    let flow = d.flow_mut();
+                    flow.stage = Stage::Confirming {
+                        report: report.clone(),
+                    };
+                    flow.scroll = 0;
+                }
+            }
+            (Ok(report), WriteMode::Commit) => {
+                let edits: Option<Vec<LabelEdit>> = match &outcome.change {
+                    Change::Label(e) => Some(vec![e.clone()]),
+                    Change::Labels(es) => Some(es.clone()),
+                    _ => None,
+                };
+                let undo = if let Some(edits) = edits {
+                    self.last_applied = Some(LastLabelEdit {
+                        before: outcome.fleet.clone(),
+                        edits,
+                    });
+                    "; u undoes it"
+                } else {
+                    ""
+                };
+                if ours {
+                    self.dialog = None;
+                }
+                let n = report.objects.len();
+                self.notify(
+                    format!(
+                        "written to {target}: {} ({n} object{}){undo}{audit}",
+                        outcome.change,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    false,
+                );
+            }
+            (Err(error), mode) => {
+                let problem = Problem::of(error);
+                let failed = match mode {
+                    WriteMode::DryRun => "dry run refused",
+                    WriteMode::Commit => "write failed",
+                };
+                if ours && let Some(d) = self.dialog.as_mut() {
+                    d.flow_mut().stage = Stage::Editing;
+                    // Never retried: the preview is recomputed on the newest snapshot and
+                    // waits for the operator.
+                    d.recompute(self.data.fleet.clone());
+                    d.flow_mut().problem = Some(problem);
+                    if !audit.is_empty() {
+                        self.notify(format!("{failed}{audit}"), true);
+                    }
+                } else {
+                    self.notify(format!("{failed}: {}{audit}", problem.text), true);
+                }
+            }
+        }
+    }
+
+    /// The label edits `u` would undo.
+    pub fn last_applied_edits(&self) -> Option<&[LabelEdit]> {
+        self.last_applied.as_ref().map(|l| l.edits.as_slice())
+    }
+
+    /// Space in the hosts table: mark or unmark the host and move on.
+    pub(in crate::ui) fn toggle_mark(&mut self) {
+        let view = self.nav.view();
+        let (Screen::Pane(PaneId::Hosts), Some(row)) = (&view.screen, view.selected_row()) else {
+            self.notify("marks are for hosts: press 5 for the hosts table", true);
+            return;
+        };
+        let key = panes::row_key(PaneId::Hosts, &self.data, row);
+        if !self.marked.remove(&key) {
+            self.marked.insert(key);
+        }
+        self.move_by(1);
+    }
+
+    pub(in crate::ui) fn clear_marks(&mut self) {
+        let n = self.marked.len();
+        self.marked.clear();
+        self.notify(format!("{n} marks cleared"), false);
+    }
+}

@@ -1,0 +1,104 @@
+//! Which hosts a label edit is for: the selected host, the marked hosts, or every host the
+//! current view shows (its filter or drill-down). When more than one applies, the editor
+//! asks first.
+
+/// Where a set of target hosts comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    Selected,
+    Marked,
+    Shown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetOption {
+    pub kind: TargetKind,
+    /// Host keys, `namespace/name`.
+    pub hosts: Vec<String>,
+    /// As the choice reads: `the 12 marked hosts`.
+    pub describe: String,
+}
+
+/// The host a key (`namespace/name`) names, for display.
+pub fn host_name(key: &str) -> &str {
+    key.rsplit_once('/').map_or(key, |(_, n)| n)
+}
+
+/// `a, b, c and 9 more`.
+pub fn list_names<'a>(names: impl ExactSizeIterator<Item = &'a str>, shown: usize) -> String {
+    let total = names.len();
+    let listed: Vec<&str> = names.take(shown).collect();
+    let rest = total.saturating_sub(listed.len());
+    let list = listed.join(", ");
+    if rest > 0 {
+        format!("{list} and {rest} more")
+    } else {
+        list
+    }
+}
+
+/// The choices, in the order offered. `shown` is the view's hosts with what narrows them
+/// (`rack dc1/r07`, `-l gpu-model=h100`), only when something does.
+pub fn options(
+    selected: Option<String>,
+    marked: Vec<String>,
+    shown: Option<(Vec<String>, String)>,
+) -> Vec<TargetOption> {
+    let mut out = Vec::new();
+    if let Some(host) = selected {
+        out.push(TargetOption {
+            kind: TargetKind::Selected,
+            describe: format!("the selected host {}", host_name(&host)),
+            hosts: vec![host],
+        });
+    }
+    if !marked.is_empty() {
+        out.push(TargetOption {
+            kind: TargetKind::Marked,
+            describe: match marked.len() {
+                1 => format!("the marked host {}", host_name(&marked[0])),
+                n => format!("the {n} marked hosts"),
+            },
+            hosts: marked,
+        });
+    }
+    if let Some((hosts, why)) = shown
+        && !hosts.is_empty()
+    {
+        out.push(TargetOption {
+            kind: TargetKind::Shown,
+            describe: format!("every host shown: {} ({why})", hosts.len()),
+            hosts,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offers_only_what_exists() {
+        let o = options(Some("ns/a".into()), vec![], None);
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].describe, "the selected host a");
+        let o = options(
+            Some("ns/a".into()),
+            vec!["ns/b".into(), "ns/c".into()],
+            Some((vec!["ns/a".into()], "/r07".into())),
+        );
+        let kinds: Vec<TargetKind> = o.iter().map(|o| o.kind).collect();
+        assert_eq!(
+            kinds,
+            [TargetKind::Selected, TargetKind::Marked, TargetKind::Shown]
+        );
+        assert_eq!(o[1].describe, "the 2 marked hosts");
+        assert_eq!(o[2].describe, "every host shown: 1 (/r07)");
+        assert!(options(None, vec![], Some((vec![], "x".into()))).is_empty());
+        assert_eq!(
+            list_names(["a", "b", "c"].into_iter(), 2),
+            "a, b and 1 more"
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! What the dashboard tests share: a fixed fleet, drawing into TestBackend, typing keys, and
+//! a writer that records what it is asked to write.
+#![allow(dead_code)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use futures::future::BoxFuture;
+use gpufleet::fleet::{Fleet, FleetObjects};
+use gpufleet::generate::{GenerateConfig, generate};
+use gpufleet::impact::{Change, impact};
+use gpufleet::ui::app::App;
+use gpufleet::ui::screen;
+use gpufleet::write::{WriteError, WriteMode, WriteReport, Writer, WrittenObject};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::{Mutex, OnceLock};
+
+/// The generated fleet every screen test draws: 300 hosts, seed 1.
+pub fn fleet() -> &'static FleetObjects {
+    static FLEET: OnceLock<FleetObjects> = OnceLock::new();
+    FLEET.get_or_init(|| generate(&GenerateConfig::new(300, 1)).objects)
+}
+
+pub fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    app.resize(width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| screen::draw(f, app)).unwrap();
+    terminal
+}
+
+pub fn text(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+/// Types characters (in a dialog they go to the focused field).
+pub fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+pub fn key(app: &mut App, code: KeyCode) {
+    app.on_key(&KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+pub fn ctrl(app: &mut App, c: char) {
+    app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+/// Applies fleet events (and rebuilds) until `done` holds; fails after a minute.
+pub async fn pump(
+    app: &mut App,
+    events: &mut tokio::sync::mpsc::Receiver<gpufleet::source::event::FleetEvent>,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done(app) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(e)) => {
+                app.apply(e);
+                while let Ok(e) = events.try_recv() {
+                    app.apply(e);
+                }
+                app.rebuild();
+            }
+            _ => panic!("the fleet did not get there in time"),
+        }
+    }
+}
+
+/// A writer that answers as a server would (the preview's objects, versions unchanged) and
+/// remembers every request.
+#[derive(Default)]
+pub struct Recorder {
+    pub calls: Mutex<Vec<(WriteMode, Change)>>,
+    /// Every commit is answered with this error instead.
+    pub refuse_commit: Mutex<Option<WriteError>>,
+}
+
+impl Recorder {
+    pub fn modes(&self) -> Vec<WriteMode> {
+        self.calls.lock().unwrap().iter().map(|(m, _)| *m).collect()
+    }
+}
+
+impl Writer for Recorder {
+    fn write<'a>(
+        &'a self,
+        fleet: &'a Fleet,
+        change: &'a Change,
+        mode: WriteMode,
+    ) -> BoxFuture<'a, Result<WriteReport, WriteError>> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push((mode, change.clone()));
+            if mode == WriteMode::Commit
+                && let Some(e) = self.refuse_commit.lock().unwrap().clone()
+            {
+                return Err(e);
+            }
+            let i = impact(fleet, change).map_err(|e| WriteError::Invalid {
+                message: e.to_string(),
+            })?;
+            let objects = i
+                .objects
+                .iter()
+                .map(|o| WrittenObject {
+                    kind: o.kind.to_string(),
+                    namespace: o.namespace.clone(),
+                    name: o.name.clone(),
+                    resource_version_before: o.resource_version.clone(),
+                    resource_version_after: o.resource_version.clone(),
+                })
+                .collect();
+            Ok(WriteReport { mode, objects })
+        })
+    }
+
+    fn target(&self) -> String {
+        "recorder".into()
+    }
+}

@@ -1,0 +1,498 @@
+//! The edit dialogs: each one and its preview drawn at 80x24 and 200x60 (insta snapshots),
+//! the whole path to a write (preview → dry run → commit → audit → undo) with a recording
+//! writer and with the simulator, a conflict, read-only modes, and random keys (proptest):
+//! no panic, and no write without its confirmation keys.
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gpufleet::fleet::{FleetView, HostId};
+use gpufleet::impact::{Change, ClaimEffect};
+use gpufleet::source::sim::{self, SimConfig};
+use gpufleet::ui::action::PaneId;
+use gpufleet::ui::app::{App, Mode, Settings};
+use gpufleet::ui::edit::Dialog;
+use gpufleet::ui::edit::flow::Stage;
+use gpufleet::ui::keymap::KeyMode;
+use gpufleet::ui::theme::Theme;
+use gpufleet::write::{WriteError, WriteMode, Writer};
+use proptest::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use support::{Recorder, ctrl, draw, fleet, key, press, pump, text};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
+
+fn app_writing_to(writer: Option<Arc<dyn Writer>>) -> App {
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        writer,
+    );
+    app.load_complete(fleet());
+    app.now += Duration::from_secs(5);
+    app
+}
+
+fn recorded() -> (App, Arc<Recorder>) {
+    let recorder = Arc::new(Recorder::default());
+    (app_writing_to(Some(recorder.clone())), recorder)
+}
+
+/// Snapshots of the screen at both sizes.
+fn snapshot_both(app: &mut App, name: &str) {
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&draw(app, w, h)));
+    }
+}
+
+fn stage(app: &App) -> Option<&Stage> {
+    app.dialog.as_ref().map(|d| &d.flow().stage)
+}
+
+fn preview_text(app: &App) -> String {
+    app.dialog
+        .as_ref()
+        .map(|d| {
+            d.flow()
+                .proposal
+                .lines
+                .iter()
+                .map(|l| l.text())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// Selects a host in the hosts table by typing its name as the filter.
+fn select_host(app: &mut App, name: &str) {
+    press(app, "5/");
+    press(app, name);
+    key(app, KeyCode::Enter);
+    assert_eq!(app.nav.view().rows.len(), 1, "{name} is unique");
+}
+
+/// The first host a new claim could get, and one of the types that could claim it.
+fn free_host(app: &App) -> HostId {
+    let fleet = &app.data.fleet;
+    fleet
+        .host_ids()
+        .find(|&h| fleet.is_free(h) && !fleet.derived(h).eligible.is_empty())
+        .expect("the fixed fleet has a free host")
+}
+
+/// Waits for the write's answer and hands it to the app.
+async fn answer(app: &mut App, inbox: &mut UnboundedReceiver<gpufleet::ui::message::Message>) {
+    let message = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
+        .await
+        .expect("the write answers")
+        .expect("the inbox is open");
+    app.receive(message);
+}
+
+fn temp_audit(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gpufleet-ui-edit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("audit.jsonl")
+}
+
+#[test]
+fn the_label_editor_offers_the_hosts_then_previews_as_you_type() {
+    let (mut app, recorder) = recorded();
+    press(&mut app, "5");
+    for _ in 0..2 {
+        press(&mut app, " ");
+    }
+    press(&mut app, "/r02");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.marked.len(), 2, "Space marked two hosts");
+    assert!(
+        app.nav.view().rows.len() > 2,
+        "the filter shows more than the marks"
+    );
+    press(&mut app, "e");
+    assert_eq!(app.key_mode(), KeyMode::Choose);
+    snapshot_both(&mut app, "labels_choose");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.key_mode(), KeyMode::Labels);
+    press(&mut app, "tenant=acm");
+    // Tab completes the value from the fleet's labels.
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "gpu-model=zz");
+    let preview = preview_text(&app);
+    assert!(
+        preview.contains("Writes: patches 2 BareMetalHosts"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("no effect until its Machine is deleted"),
+        "{preview}"
+    );
+    assert!(preview.contains("Tenants"), "{preview}");
+    let Some(Dialog::Labels(d)) = &app.dialog else {
+        panic!("the label dialog is open");
+    };
+    let Ok(Change::Label(edit)) = d.change() else {
+        panic!("the text makes an edit");
+    };
+    assert_eq!(edit.args(), ["gpu-model=zz", "tenant=acme-research"]);
+    snapshot_both(&mut app, "labels_preview");
+    // A bad word names the rule it breaks, and nothing can be written.
+    press(&mut app, " Bad_=x y");
+    let t = text(&draw(&mut app, 80, 24));
+    assert!(t.contains("✗ line 1 \"Bad_=x\""), "{t}");
+    snapshot_both(&mut app, "labels_invalid");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(stage(&app), Some(&Stage::Editing));
+    assert!(recorder.modes().is_empty(), "nothing is written");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.dialog.is_none());
+    // Marks survive clearing the filter.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.marked.len(), 2);
+}
+
+#[test]
+fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
+    let (mut app, _) = recorded();
+    let h = free_host(&app);
+    let name = app.data.fleet.host(h).name.clone();
+    select_host(&mut app, &name);
+    press(&mut app, "p");
+    assert_eq!(app.key_mode(), KeyMode::Pin);
+    // A new claim for a vCluster in a project.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "train");
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "acme");
+    let preview = preview_text(&app);
+    assert!(preview.contains("available and not claimed"), "{preview}");
+    assert!(preview.contains(&format!("gets {name}")), "{preview}");
+    assert!(
+        preview.contains("metal3.vcluster.com/server-name"),
+        "{preview}"
+    );
+    snapshot_both(&mut app, "pin_new_claim");
+    ctrl(&mut app, 'y');
+    let out = app.take_output();
+    assert_eq!(out.len(), 1);
+    assert!(out[0].contains("]52;c;"), "an OSC 52 sequence");
+    assert!(text(&draw(&mut app, 200, 60)).contains("✓ copied"));
+    // Pinning a server that is claimed fails: the platform does not fall back.
+    key(&mut app, KeyCode::Esc);
+    let fleet = app.data.fleet.clone();
+    let held = fleet
+        .host_ids()
+        .find(|&h| fleet.holder(h).is_some())
+        .unwrap();
+    select_host(&mut app, &fleet.host(held).name.clone());
+    press(&mut app, "p");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "v");
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "p");
+    let preview = preview_text(&app);
+    assert!(preview.contains("Pin fails"), "{preview}");
+    assert!(preview.contains("never falls back"), "{preview}");
+}
+
+#[test]
+fn the_rotation_dialog_lists_the_rollover_and_refuses_an_edit_in_place() {
+    let (mut app, _) = recorded();
+    app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
+    press(&mut app, "r");
+    assert_eq!(app.key_mode(), KeyMode::Rotate);
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "noble-2026-12");
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "http://images/noble-2026-12.qcow2");
+    let preview = preview_text(&app);
+    assert!(preview.contains("creates 1 OSImage"), "{preview}");
+    assert!(preview.contains("has no checksum"), "{preview}");
+    assert!(preview.contains("will be rolled over"), "{preview}");
+    snapshot_both(&mut app, "rotate_new_image");
+    // The name of an existing image with another URL: refused, with the guide's reason.
+    key(&mut app, KeyCode::BackTab);
+    ctrl(&mut app, 'a');
+    ctrl(&mut app, 'k');
+    press(&mut app, "ubuntu-noble-gpu-2026-09");
+    let preview = preview_text(&app);
+    assert!(
+        preview.contains("editing an OSImage in place does not re-provision"),
+        "{preview}"
+    );
+    snapshot_both(&mut app, "rotate_refused");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        stage(&app),
+        Some(&Stage::Editing),
+        "a refused change is not sent"
+    );
+}
+
+#[tokio::test]
+async fn a_label_edit_is_dry_run_then_written_audited_and_undone() {
+    let (mut app, recorder) = recorded();
+    let audit = temp_audit("flow");
+    app.settings.audit_log = Some(audit.clone());
+    let mut inbox = app.take_inbox().unwrap();
+    press(&mut app, "5e");
+    press(&mut app, "tenant=cobalt-ai");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(stage(&app), Some(Stage::DryRunning { .. })));
+    answer(&mut app, &mut inbox).await;
+    assert!(matches!(stage(&app), Some(Stage::Confirming { .. })));
+    assert_eq!(recorder.modes(), [WriteMode::DryRun]);
+    assert_eq!(app.key_mode(), KeyMode::Review);
+    snapshot_both(&mut app, "labels_confirm");
+    ctrl(&mut app, 's');
+    answer(&mut app, &mut inbox).await;
+    assert!(app.dialog.is_none(), "a written edit closes its dialog");
+    assert_eq!(recorder.modes(), [WriteMode::DryRun, WriteMode::Commit]);
+    let notice = app.notice.clone().unwrap().text;
+    assert!(notice.contains("written to recorder"), "{notice}");
+    let lines = std::fs::read_to_string(&audit).unwrap();
+    let record: serde_json::Value = serde_json::from_str(lines.trim()).unwrap();
+    assert_eq!(record["result"], "applied");
+    assert_eq!(record["user"], "demo");
+    assert_eq!(record["change"]["set"]["tenant"], "cobalt-ai");
+
+    // u previews the undo; it restores what the edit changed.
+    press(&mut app, "u");
+    assert_eq!(app.key_mode(), KeyMode::Review);
+    let Some(Dialog::Labels(d)) = &app.dialog else {
+        panic!("the undo dialog is open");
+    };
+    let Ok(Change::Label(undo)) = d.change() else {
+        panic!("an undo of one host is one edit");
+    };
+    let host = app.data.fleet.host(HostId(app.nav.view().rows[0]));
+    match host.label("tenant") {
+        Some(v) => assert_eq!(undo.set.get("tenant").map(String::as_str), Some(v)),
+        None => assert!(undo.remove.contains("tenant")),
+    }
+    snapshot_both(&mut app, "labels_undo");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    assert_eq!(recorder.modes().len(), 4);
+    assert_eq!(std::fs::read_to_string(&audit).unwrap().lines().count(), 2);
+    std::fs::remove_dir_all(audit.parent().unwrap()).ok();
+}
+
+#[tokio::test]
+async fn a_conflict_is_shown_and_nothing_is_retried() {
+    let (mut app, recorder) = recorded();
+    *recorder.refuse_commit.lock().unwrap() = Some(WriteError::Conflict {
+        kind: "BareMetalHost".into(),
+        name: "metal3-use1/use1-r01-u01".into(),
+        what_changed: "labels: rack r01 → r09".into(),
+    });
+    let audit = temp_audit("conflict");
+    app.settings.audit_log = Some(audit.clone());
+    let mut inbox = app.take_inbox().unwrap();
+    press(&mut app, "5e");
+    press(&mut app, "maintenance=true");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    assert_eq!(stage(&app), Some(&Stage::Editing), "back to the preview");
+    let problem = app.dialog.as_ref().unwrap().flow().problem.clone().unwrap();
+    assert!(problem.conflict);
+    assert!(problem.text.contains("rack r01 → r09"), "{}", problem.text);
+    let t = text(&draw(&mut app, 80, 24));
+    assert!(t.contains("CONFLICT"), "{t}");
+    snapshot_both(&mut app, "labels_conflict");
+    // Nothing more was sent: the operator decides.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(recorder.modes(), [WriteMode::DryRun, WriteMode::Commit]);
+    let record = std::fs::read_to_string(&audit).unwrap();
+    assert!(record.contains("\"result\":\"failed\""), "{record}");
+    assert!(
+        app.last_applied_edits().is_none(),
+        "a failed write cannot be undone"
+    );
+    std::fs::remove_dir_all(audit.parent().unwrap()).ok();
+}
+
+#[test]
+fn read_only_dashboards_open_no_dialog() {
+    let mut app = app_writing_to(None);
+    press(&mut app, "5");
+    for (k, verb) in [
+        ("e", "edit labels"),
+        ("p", "pin a machine"),
+        ("u", "undo a label edit"),
+    ] {
+        press(&mut app, k);
+        assert!(app.dialog.is_none());
+        let notice = app.notice.clone().unwrap().text;
+        assert!(
+            notice.contains("read-only") && notice.contains(verb),
+            "{notice}"
+        );
+    }
+    let recorder: Arc<dyn Writer> = Arc::new(Recorder::default());
+    let mut watch = App::new(
+        Settings::demo(Mode::Watch),
+        Theme::default_truecolor(),
+        Some(recorder),
+    );
+    watch.load_complete(fleet());
+    press(&mut watch, "epru");
+    assert!(watch.dialog.is_none());
+    assert!(watch.is_read_only(), "watch mode drops any writer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_demo_a_written_edit_reaches_the_fleet_and_undo_restores_it() {
+    let (mut events, writer) = sim::spawn(SimConfig::quiet(200, 3));
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        Some(Arc::new(writer)),
+    );
+    let mut inbox = app.take_inbox().unwrap();
+    pump(&mut app, &mut events, |a| {
+        a.first_sync_done && a.data.totals.hosts == 200
+    })
+    .await;
+    press(&mut app, "5");
+    let h = HostId(app.nav.view().rows[0]);
+    let name = app.data.fleet.host(h).name.clone();
+    let before = app.data.fleet.host(h).labels().clone();
+    press(&mut app, "e");
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    let label_of = |a: &App| {
+        let f = &a.data.fleet;
+        f.resolve_host(&name)
+            .ok()
+            .and_then(|h| f.host(h).label("maintenance").map(str::to_string))
+    };
+    pump(&mut app, &mut events, |a| {
+        label_of(a).as_deref() == Some("planned")
+    })
+    .await;
+    press(&mut app, "u");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| label_of(a).is_none()).await;
+    let f = &app.data.fleet;
+    assert_eq!(f.host(f.resolve_host(&name).unwrap()).labels(), &before);
+}
+
+#[test]
+fn the_rotation_preview_groups_rolled_over_claims_by_tenant_and_rack() {
+    let (mut app, _) = recorded();
+    app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
+    press(&mut app, "r");
+    key(&mut app, KeyCode::Down);
+    let Some(dialog) = &app.dialog else {
+        panic!("the rotation dialog is open");
+    };
+    let Ok(change) = dialog.change() else {
+        panic!("an existing image makes a change");
+    };
+    let impact = gpufleet::impact::impact(&app.data.fleet, &change).unwrap();
+    let rolled: Vec<_> = impact.claims_with(ClaimEffect::RollsOver).collect();
+    let preview = preview_text(&app);
+    if !rolled.is_empty() {
+        let gpus: u32 = rolled.iter().map(|c| c.gpus).sum();
+        assert!(
+            preview.contains(&format!("{} claims ({gpus} GPUs)", rolled.len())),
+            "{preview}"
+        );
+        for c in &rolled {
+            assert!(preview.contains(&c.tenant), "{preview}");
+        }
+    }
+}
+
+fn any_key() -> impl Strategy<Value = KeyEvent> {
+    let plain = prop::sample::select(vec![
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::F(2),
+    ])
+    .prop_map(|c| KeyEvent::new(c, KeyModifiers::NONE));
+    let chars = prop::sample::select(
+        "abcdeprtuxX =-/.:1 5 4 tenant=acme gpu-model"
+            .chars()
+            .collect::<Vec<_>>(),
+    )
+    .prop_map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let ctrls = prop::sample::select(vec!['s', 'j', 'y', 'a', 'e', 'k', 'u', 'w', 'z', 'v'])
+        .prop_map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    prop_oneof![3 => chars, 2 => plain, 1 => ctrls]
+}
+
+fn is_confirmation(k: &KeyEvent) -> bool {
+    k.code == KeyCode::Enter
+        || (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_keys_never_panic_and_never_write_without_confirmation(
+        start in prop::sample::select(vec!["5e", "5p", "4r", "5 e", "5/r0"]),
+        keys in prop::collection::vec(any_key(), 0..80),
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (writes, confirmations) = runtime.block_on(async {
+            let (mut app, recorder) = recorded();
+            let mut inbox = app.take_inbox().unwrap();
+            press(&mut app, start);
+            let mut confirmations = 0;
+            for (i, k) in keys.iter().enumerate() {
+                if app.dialog.is_some() && is_confirmation(k) {
+                    confirmations += 1;
+                }
+                app.on_key(k);
+                // Let a write run and hand its answer back, as the loop would.
+                tokio::task::yield_now().await;
+                while let Ok(m) = inbox.try_recv() {
+                    app.receive(m);
+                }
+                if i % 8 == 0 {
+                    let (w, h) = SIZES[i / 8 % 2];
+                    draw(&mut app, w, h);
+                }
+            }
+            draw(&mut app, 80, 24);
+            (recorder.modes(), confirmations)
+        });
+        let commits = writes.iter().filter(|m| **m == WriteMode::Commit).count();
+        prop_assert!(writes.len() <= confirmations, "{writes:?} with {confirmations} confirmations");
+        prop_assert!(commits * 2 <= confirmations, "{writes:?} with {confirmations} confirmations");
+    }
+}
