@@ -189,3 +189,74 @@ async fn an_idle_dashboard_redraws_only_when_the_age_it_shows_changes() {
         stats.frames
     );
 }
+
+/// A key stream that, like crossterm's `EventStream`, remembers only the first waker it is
+/// handed while nothing is ready, and wakes that one when a key arrives.
+#[derive(Clone, Default)]
+struct FirstWakerKeys {
+    shared: std::sync::Arc<
+        std::sync::Mutex<(std::collections::VecDeque<Event>, Option<std::task::Waker>)>,
+    >,
+}
+
+impl FirstWakerKeys {
+    fn press(&self, event: Event) {
+        let mut shared = self.shared.lock().unwrap();
+        shared.0.push_back(event);
+        if let Some(waker) = shared.1.take() {
+            waker.wake();
+        }
+    }
+}
+
+impl Stream for FirstWakerKeys {
+    type Item = std::io::Result<Event>;
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let mut shared = self.shared.lock().unwrap();
+        match shared.0.pop_front() {
+            Some(e) => std::task::Poll::Ready(Some(Ok(e))),
+            None => {
+                if shared.1.is_none() {
+                    shared.1 = Some(cx.waker().clone());
+                }
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
+/// Every key wakes the loop at once, however the terminal's reader hands out wake-ups: a key
+/// must never wait for the next timer (a second on an idle dashboard).
+#[tokio::test]
+async fn each_key_is_handled_when_it_arrives() {
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    let keys = FirstWakerKeys::default();
+    let presser = keys.clone();
+    tokio::spawn(async move {
+        for c in ['2', '3', '4'] {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            presser.press(char_key(c));
+        }
+    });
+    let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+    // Shorter than the age clock's one-second tick, which would otherwise wake the loop.
+    run_app(
+        &mut app,
+        keys,
+        fleet_rx,
+        tokio::time::sleep(Duration::from_millis(600)),
+    )
+    .await;
+    assert_eq!(
+        app.nav.current_pane(),
+        PaneId::Types,
+        "every key was seen without waiting"
+    );
+}

@@ -10,7 +10,7 @@ use super::screen;
 use crate::source::event::FleetEvent;
 use color_eyre::eyre::{Report, Result};
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use std::future::Future;
@@ -22,6 +22,9 @@ use tokio::time::{Instant, sleep_until};
 /// Least time between two snapshot rebuilds. A rebuild of 25,000 hosts takes ~85 ms; this
 /// keeps the dashboard answering keys under a stream of events.
 pub const REBUILD_GAP: Duration = Duration::from_millis(300);
+
+/// Most terminal events handled before a frame is drawn.
+const INPUT_CHUNK: usize = 256;
 
 /// Most fleet events applied before input gets a turn again.
 const MAX_DRAIN: usize = 10_000;
@@ -90,7 +93,7 @@ pub struct LoopStats {
 pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    mut input: S,
+    input: S,
     mut fleet: Receiver<FleetEvent>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<LoopStats>
@@ -111,6 +114,7 @@ where
     let mut next_cycle = Instant::now() + cycle;
     // Writes answer here; a caller that took the inbox already gets no answers in the loop.
     let mut inbox = app.take_inbox();
+    let mut input = input.ready_chunks(INPUT_CHUNK);
     loop {
         if app.should_quit() {
             break;
@@ -138,16 +142,16 @@ where
         tokio::select! {
             biased;
             () = &mut shutdown => break,
-            event = input.next() => match event {
-                Some(Ok(e)) => {
-                    dirty |= handle_terminal_event(app, e);
-                    // Keys that arrived together (a paste, key repeat over a slow link) make
-                    // one frame.
-                    while let Some(Some(Ok(e))) = input.next().now_or_never() {
-                        dirty |= handle_terminal_event(app, e);
+            // Keys that arrived together (a paste, key repeat over a slow link) come as one
+            // chunk and make one frame. The chunk is polled with this task's own waker: polling
+            // the stream with any other (`now_or_never`) would hand the terminal reader a waker
+            // that wakes nobody, and keys would wait for the next timer.
+            events = input.next() => match events {
+                Some(events) => {
+                    for event in events {
+                        dirty |= handle_terminal_event(app, event.map_err(Report::new)?);
                     }
                 }
-                Some(Err(e)) => return Err(Report::new(e)),
                 None => break,
             },
             message = fleet.recv(), if fleet_open => match message {
