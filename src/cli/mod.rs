@@ -79,7 +79,7 @@ pub enum Command {
         #[command(subcommand)]
         change: ChangeArgs,
     },
-    /// The dashboard on a generated fleet: racks, NVLink domains, tenants, node types,
+    /// The dashboard on an embedded simulated fleet: racks, NVLink domains, tenants, node types,
     /// hosts and machines, live.
     Demo {
         /// Hosts to generate (up to 25,000).
