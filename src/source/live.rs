@@ -75,6 +75,22 @@ impl LiveFleet {
         true
     }
 
+    /// For a rebuild elsewhere (a blocking task): the objects as they are now, if events
+    /// changed them since the last snapshot. Marks them clean; hand the result to
+    /// [`LiveFleet::install`].
+    pub fn take_changed_objects(&mut self) -> Option<FleetObjects> {
+        if !self.dirty {
+            return None;
+        }
+        self.dirty = false;
+        Some(self.objects.clone())
+    }
+
+    /// Installs a snapshot built from objects taken with [`LiveFleet::take_changed_objects`].
+    pub fn install(&mut self, fleet: Arc<Fleet>) {
+        self.fleet = fleet;
+    }
+
     /// The latest snapshot (as of the last [`LiveFleet::refresh`]).
     pub fn fleet(&self) -> &Arc<Fleet> {
         &self.fleet

@@ -326,13 +326,30 @@ impl App {
         if !self.live.refresh() {
             return false;
         }
-        self.data = FleetData::build(self.live.fleet().clone());
+        let data = FleetData::build(self.live.fleet().clone());
+        self.install_data(data);
+        true
+    }
+
+    /// The work of a rebuild, to run off the UI thread: `None` when nothing changed.
+    pub fn rebuild_job(&mut self) -> Option<impl FnOnce() -> FleetData + Send + 'static> {
+        let objects = self.live.take_changed_objects()?;
+        Some(move || FleetData::build(Arc::new(crate::fleet::Fleet::build(objects))))
+    }
+
+    /// Installs what a [`App::rebuild_job`] built, keeping selections by key.
+    pub fn install(&mut self, data: FleetData) {
+        self.live.install(data.fleet.clone());
+        self.install_data(data);
+    }
+
+    fn install_data(&mut self, data: FleetData) {
+        self.data = data;
         self.nav.refresh_all(&self.data);
         self.refresh_dialog();
         if self.live.all_synced() {
             self.first_sync_done = true;
         }
-        true
     }
 
     /// Watch mode: the next overview pane, unless paused.

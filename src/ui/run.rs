@@ -110,6 +110,7 @@ where
     let mut fleet_open = true;
     let mut last_rebuild: Option<Instant> = None;
     let mut rebuild_at: Option<Instant> = None;
+    let mut building: Option<tokio::task::JoinHandle<super::data::FleetData>> = None;
     let cycle = app.settings.cycle.max(Duration::from_secs(1));
     let mut next_cycle = Instant::now() + cycle;
     // Writes answer here; a caller that took the inbox already gets no answers in the loop.
@@ -176,13 +177,25 @@ where
                     dirty = true;
                 }
             },
-            () = sleep_until(rebuild_at.unwrap_or_else(Instant::now)), if rebuild_at.is_some() => {
+            () = sleep_until(rebuild_at.unwrap_or_else(Instant::now)), if rebuild_at.is_some() && building.is_none() => {
                 rebuild_at = None;
-                if app.rebuild() {
+                last_rebuild = Some(Instant::now());
+                // The snapshot is built on a blocking thread, so keys keep answering while a
+                // large fleet rebuilds; one build at a time.
+                if let Some(job) = app.rebuild_job() {
+                    building = Some(tokio::task::spawn_blocking(job));
+                }
+            }
+            built = async { building.as_mut()?.await.ok() }, if building.is_some() => {
+                building = None;
+                if let Some(data) = built {
+                    app.install(data);
                     stats.rebuilds += 1;
                     dirty = true;
                 }
-                last_rebuild = Some(Instant::now());
+                if app.needs_rebuild() && rebuild_at.is_none() {
+                    rebuild_at = last_rebuild.map(|t| t + REBUILD_GAP);
+                }
             }
             () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                 dirty |= app.tick(SystemTime::now());
