@@ -13,7 +13,7 @@ pub use change::{
     Change, ChangeError, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation,
 };
 pub use overlay::Overlay;
-pub use pin::new_claim_name;
+pub use pin::{new_claim_name, pinned_claim};
 pub use rotate::new_os_image;
 
 use crate::fleet::lints::{self, Lint};

@@ -7,8 +7,10 @@ use super::{
     PinTarget, Plan,
 };
 use crate::fleet::rules::check_pin;
-use crate::fleet::{Fleet, FleetView, Holder, HostId};
-use crate::model::{keys, label_rules};
+use crate::fleet::{Fleet, FleetView, Holder, HostId, NodeTypeId};
+use crate::model::claim::NodeClaimSpec;
+use crate::model::{NodeClaim, keys, label_rules};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The name gpufleet gives a new pinned claim: `<vcluster>-<server>`, cut to fit a name.
 pub fn new_claim_name(vcluster: &str, server: &str) -> String {
@@ -165,6 +167,32 @@ fn host_effect(fleet: &Fleet, overlay: &Overlay, h: HostId) -> HostEffect {
         HostEffect::ClaimedByPin
     } else {
         HostEffect::NoChange
+    }
+}
+
+/// The NodeClaim a pin to a new claim creates.
+pub fn pinned_claim(
+    fleet: &Fleet,
+    t: NodeTypeId,
+    vcluster: &str,
+    project: &str,
+    server: &str,
+) -> NodeClaim {
+    let info = fleet.node_type(t);
+    NodeClaim {
+        metadata: ObjectMeta {
+            name: Some(new_claim_name(vcluster, server)),
+            namespace: Some(format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX)),
+            ..ObjectMeta::default()
+        },
+        spec: NodeClaimSpec {
+            provider_ref: Some(info.provider.clone()),
+            type_ref: Some(info.name.clone()),
+            vcluster_ref: Some(vcluster.to_string()),
+            properties: [(keys::SERVER_NAME.to_string(), server.to_string())].into(),
+            ..NodeClaimSpec::default()
+        },
+        status: None,
     }
 }
 

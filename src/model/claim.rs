@@ -80,3 +80,18 @@ pub struct Condition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<String>,
 }
+
+impl NodeClaimStatus {
+    /// A claim the platform has not scheduled yet: phase Pending, `Scheduled` False.
+    pub fn waiting() -> Self {
+        NodeClaimStatus {
+            phase: Some("Pending".into()),
+            conditions: vec![Condition {
+                type_: "Scheduled".into(),
+                status: "False".into(),
+                ..Condition::default()
+            }],
+            ..NodeClaimStatus::default()
+        }
+    }
+}

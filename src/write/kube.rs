@@ -3,16 +3,14 @@
 //! before any commit, and a conflict is reported, never overwritten.
 
 use super::{WriteError, WriteMode, WriteReport, Writer, WrittenObject};
-use crate::fleet::{Fleet, FleetView, HostId, NodeTypeId};
-use crate::impact::pin::new_claim_name;
+use crate::fleet::{Fleet, FleetView, HostId};
+use crate::impact::pin::pinned_claim;
 use crate::impact::rotate::new_os_image;
 use crate::impact::{Change, LabelEdit, PinChange, PinTarget, Rotation, impact};
-use crate::model::claim::NodeClaimSpec;
 use crate::model::{BareMetalHost, Labels, NodeClaim, NodeProvider, OsImage, keys};
 use crate::source::kube::{ClusterClient, Clusters, read_only::is_refusal};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt, stream};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Resource};
 use serde_json::{Value, json};
@@ -472,32 +470,6 @@ fn passes(mode: WriteMode) -> &'static [bool] {
     match mode {
         WriteMode::DryRun => &[true],
         WriteMode::Commit => &[true, false],
-    }
-}
-
-/// The NodeClaim a pin to a new claim creates.
-pub fn pinned_claim(
-    fleet: &Fleet,
-    t: NodeTypeId,
-    vcluster: &str,
-    project: &str,
-    server: &str,
-) -> NodeClaim {
-    let info = fleet.node_type(t);
-    NodeClaim {
-        metadata: ObjectMeta {
-            name: Some(new_claim_name(vcluster, server)),
-            namespace: Some(format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX)),
-            ..ObjectMeta::default()
-        },
-        spec: NodeClaimSpec {
-            provider_ref: Some(info.provider.clone()),
-            type_ref: Some(info.name.clone()),
-            vcluster_ref: Some(vcluster.to_string()),
-            properties: [(keys::SERVER_NAME.to_string(), server.to_string())].into(),
-            ..NodeClaimSpec::default()
-        },
-        status: None,
     }
 }
 

@@ -166,15 +166,7 @@ impl Catalog {
                 ..ObjectMeta::default()
             },
             spec,
-            status: Some(NodeClaimStatus {
-                phase: Some("Pending".into()),
-                conditions: vec![Condition {
-                    type_: "Scheduled".into(),
-                    status: "False".into(),
-                    ..Condition::default()
-                }],
-                ..NodeClaimStatus::default()
-            }),
+            status: Some(NodeClaimStatus::waiting()),
         })
     }
 }

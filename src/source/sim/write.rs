@@ -8,12 +8,11 @@ use super::diff::changed_fields;
 use super::store::{identity, meta};
 use crate::fleet::{Fleet, FleetObject, FleetView};
 use crate::impact::{
-    Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_claim_name, new_os_image,
+    Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_os_image, pinned_claim,
 };
-use crate::model::claim::{Condition, NodeClaimStatus};
-use crate::model::{Labels, Manifest, NodeClaim, NodeClaimSpec, NodeType, keys};
+use crate::model::claim::NodeClaimStatus;
+use crate::model::{Manifest, NodeType, keys};
 use crate::write::{WriteError, WriteMode, WriteReport, WrittenObject};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -73,7 +72,6 @@ fn pin_write(fleet: &Fleet, pin: &PinChange) -> Result<PlannedWrite, WriteError>
     let t = fleet.resolve_node_type(&pin.node_type).map_err(invalid)?;
     let h = fleet.resolve_host(&pin.server).map_err(invalid)?;
     let server = fleet.host(h).name.clone();
-    let info = fleet.node_type(t);
     match &pin.target {
         PinTarget::Existing { namespace, name } => {
             let seen = fleet
@@ -95,30 +93,8 @@ fn pin_write(fleet: &Fleet, pin: &PinChange) -> Result<PlannedWrite, WriteError>
             })
         }
         PinTarget::New { vcluster, project } => {
-            let properties: Labels = [(keys::SERVER_NAME.to_string(), server.clone())].into();
-            let claim = NodeClaim {
-                metadata: ObjectMeta {
-                    name: Some(new_claim_name(vcluster, &server)),
-                    namespace: Some(format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX)),
-                    ..ObjectMeta::default()
-                },
-                spec: NodeClaimSpec {
-                    provider_ref: Some(info.provider.clone()),
-                    type_ref: Some(info.name.clone()),
-                    vcluster_ref: Some(vcluster.clone()),
-                    properties,
-                    ..NodeClaimSpec::default()
-                },
-                status: Some(NodeClaimStatus {
-                    phase: Some("Pending".into()),
-                    conditions: vec![Condition {
-                        type_: "Scheduled".into(),
-                        status: "False".into(),
-                        ..Condition::default()
-                    }],
-                    ..NodeClaimStatus::default()
-                }),
-            };
+            let mut claim = pinned_claim(fleet, t, vcluster, project, &server);
+            claim.status = Some(NodeClaimStatus::waiting());
             Ok(PlannedWrite {
                 seen: None,
                 after: claim.into(),
