@@ -78,6 +78,40 @@ async fn synced_watches(
     (live, rx, tasks)
 }
 
+/// Labels a host as `kubectl label` would (not through gpufleet), then waits until the
+/// watches show the label.
+async fn label_and_see_it(
+    cluster: &TestCluster,
+    live: &mut LiveFleet,
+    rx: &mut Receiver<FleetEvent>,
+    key: (String, String),
+    label: &str,
+    value: &str,
+) {
+    Api::<BareMetalHost>::namespaced(cluster.client.clone(), &key.0)
+        .patch(
+            &key.1,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {label: value}}})),
+        )
+        .await
+        .unwrap();
+    pump_until(
+        live,
+        rx,
+        Duration::from_secs(30),
+        |l| {
+            l.objects()
+                .hosts
+                .get(&key)
+                .and_then(|h| h.metadata.labels.as_ref())
+                .is_some_and(|l| l.contains_key(label))
+        },
+        |_| {},
+    )
+    .await;
+}
+
 /// The object as the server stores it, without what every write changes.
 async fn raw<K: kube::Resource<DynamicType = ()>>(
     client: &kube::Client,
@@ -154,29 +188,14 @@ async fn changes_made_behind_our_back_arrive_live() {
 
     // As `kubectl label` would.
     let (ns, name) = generated.objects.hosts.keys().next().unwrap().clone();
-    let hosts: Api<BareMetalHost> = Api::namespaced(cluster.client.clone(), &ns);
     let started = Instant::now();
-    hosts
-        .patch(
-            &name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"metadata": {"labels": {"maintenance": "true"}}})),
-        )
-        .await
-        .unwrap();
-    let key = (ns.clone(), name.clone());
-    pump_until(
+    label_and_see_it(
+        &cluster,
         &mut live,
         &mut rx,
-        Duration::from_secs(30),
-        |l| {
-            l.objects()
-                .hosts
-                .get(&key)
-                .and_then(|h| h.metadata.labels.as_ref())
-                .is_some_and(|l| l.contains_key("maintenance"))
-        },
-        |_| {},
+        (ns, name),
+        "maintenance",
+        "true",
     )
     .await;
     eprintln!("a label change arrived after {:?}", started.elapsed());
@@ -533,27 +552,13 @@ async fn an_apiserver_restart_goes_stale_then_recovers() {
 
     // And it is live again.
     let (ns, name) = generated.objects.hosts.keys().nth(3).unwrap().clone();
-    Api::<BareMetalHost>::namespaced(cluster.client.clone(), &ns)
-        .patch(
-            &name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"metadata": {"labels": {"after-restart": "yes"}}})),
-        )
-        .await
-        .unwrap();
-    let key = (ns, name);
-    pump_until(
+    label_and_see_it(
+        &cluster,
         &mut live,
         &mut rx,
-        Duration::from_secs(30),
-        |l| {
-            l.objects()
-                .hosts
-                .get(&key)
-                .and_then(|h| h.metadata.labels.as_ref())
-                .is_some_and(|l| l.contains_key("after-restart"))
-        },
-        |_| {},
+        (ns, name),
+        "after-restart",
+        "yes",
     )
     .await;
 }
