@@ -1,10 +1,9 @@
-//! A complete set of objects (a generated fleet, a file dump) delivered as a watch source
-//! would deliver it: each kind connecting, its full list, then synced. The dashboard treats
-//! it like any other source; the embedded simulator and kube watches replace it.
+//! A complete set of objects (a file dump) delivered as a watch source would deliver it: each
+//! kind connecting, its full list, then synced. The dashboard treats it like any other
+//! source, beside the embedded simulator and the kube watches.
 
 use super::event::{FleetEvent, Kind, WatchState};
 use crate::fleet::{FleetObject, FleetObjects};
-use crate::generate::{GenerateConfig, generate};
 use std::time::SystemTime;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
 
@@ -61,9 +60,9 @@ pub async fn send_complete(
     Ok(())
 }
 
-/// Announces every watch as listing, waits for `objects`, sends them, then stays connected
-/// (a complete source is current until the dashboard closes).
-fn spawn_with(load: impl FnOnce() -> FleetObjects + Send + 'static) -> Receiver<FleetEvent> {
+/// Objects already loaded (a file dump) as a source: announces every watch as listing, sends
+/// the objects, then stays connected (a complete source is current until the dashboard closes).
+pub fn spawn_objects(objects: FleetObjects) -> Receiver<FleetEvent> {
     let (tx, rx) = channel(64);
     tokio::spawn(async move {
         for kind in Kind::ALL {
@@ -75,9 +74,6 @@ fn spawn_with(load: impl FnOnce() -> FleetObjects + Send + 'static) -> Receiver<
                 return;
             }
         }
-        let Ok(objects) = tokio::task::spawn_blocking(load).await else {
-            return;
-        };
         if send_complete(&objects, &tx).await.is_ok() {
             tx.closed().await;
         }
@@ -85,24 +81,15 @@ fn spawn_with(load: impl FnOnce() -> FleetObjects + Send + 'static) -> Receiver<
     rx
 }
 
-/// A generated fleet as a source. Generation runs off the UI thread.
-pub fn spawn_generated(config: GenerateConfig) -> Receiver<FleetEvent> {
-    spawn_with(move || generate(&config).objects)
-}
-
-/// Objects already loaded (a file dump) as a source.
-pub fn spawn_objects(objects: FleetObjects) -> Receiver<FleetEvent> {
-    spawn_with(move || objects)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::{GenerateConfig, generate};
     use crate::source::live::LiveFleet;
 
     #[tokio::test]
     async fn a_generated_fleet_arrives_complete_and_synced() {
-        let mut rx = spawn_generated(GenerateConfig::new(40, 3));
+        let mut rx = spawn_objects(generate(&GenerateConfig::new(40, 3)).objects);
         let mut live = LiveFleet::default();
         while !live.all_synced() {
             live.apply(rx.recv().await.expect("the source stays open"));
