@@ -5,10 +5,12 @@
 
 pub mod cli;
 pub mod clipboard;
+pub mod escape;
 pub mod fleet;
 pub mod generate;
 pub mod impact;
 pub mod model;
 pub mod source;
+pub mod stdio;
 pub mod ui;
 pub mod write;

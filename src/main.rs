@@ -1,9 +1,11 @@
 use clap::Parser;
+use gpufleet::stdio;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Panics are reported by color-eyre; a panic is a bug, and its report says where.
-    let _ = color_eyre::install();
+    // Panics are reported by color-eyre; a panic is a bug, and its report says where. The
+    // report goes through `stdio`, so a closed pipe ends the process quietly.
+    stdio::install_hooks();
     let cli = gpufleet::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -12,18 +14,22 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            stdio::error(format_args!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(gpufleet::cli::run(cli)) {
+    let code = match runtime.block_on(gpufleet::cli::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            stdio::error(&e);
             for cause in e.chain().skip(1) {
-                eprintln!("  because: {cause}");
+                stdio::note(format_args!("  because: {cause}"));
             }
             ExitCode::FAILURE
         }
-    }
+    };
+    // A task still blocked (an exec credential plugin that never answers) must not keep
+    // the process alive once the command has its answer.
+    runtime.shutdown_background();
+    code
 }

@@ -147,7 +147,7 @@ pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
 pub fn load_dump(paths: &[PathBuf]) -> Result<FleetObjects> {
     let report = load_paths(paths)?;
     for problem in &report.problems {
-        eprintln!("warning: {problem}");
+        crate::stdio::warn(problem);
     }
     Ok(report.objects)
 }

@@ -121,7 +121,7 @@ pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<F
         }
         let report = describe_watches(&live);
         if report != last_report && started.elapsed() > Duration::from_secs(2) {
-            eprintln!("{report}");
+            crate::stdio::note(&report);
             last_report = report;
         }
     };
@@ -135,12 +135,11 @@ pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<F
 
 /// Asks on the terminal; refuses without one.
 pub fn confirm(question: &str) -> Result<bool> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::{BufRead, IsTerminal};
     if !std::io::stdin().is_terminal() {
         bail!("standard input is not a terminal: pass --yes to write without asking");
     }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
+    crate::stdio::err(&format!("{} [y/N] ", crate::escape::escape(question)));
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))

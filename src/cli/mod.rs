@@ -14,12 +14,12 @@ use crate::impact::{
 };
 use crate::model::LabelQuery;
 use crate::source::file::load_paths;
+use crate::stdio;
 use crate::write::kube::KubeWriter;
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -193,10 +193,10 @@ pub const EXIT_CONFLICT: u8 = 4;
 fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
     let report = load_paths(paths)?;
     for problem in &report.problems {
-        eprintln!("warning: {problem}");
+        stdio::warn(problem);
     }
     if !report.problems.is_empty() || !report.ignored.is_empty() {
-        eprintln!("{}", report.summary());
+        stdio::note(report.summary());
     }
     Ok(Fleet::build(report.objects))
 }
@@ -209,7 +209,7 @@ async fn load_fleet(source: &Source) -> Result<Arc<Fleet>> {
         Arc::new(load_file_fleet(&source.from_file)?)
     };
     for w in fleet.warnings() {
-        eprintln!("warning: {w}");
+        stdio::warn(w);
     }
     Ok(fleet)
 }
@@ -219,12 +219,8 @@ fn print(output: Output, value: &impl Serialize, table: impl FnOnce() -> String)
         Output::Json => serde_json::to_string_pretty(value)? + "\n",
         Output::Table => table(),
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth reporting.
-    match stdout.write_all(text.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.wrap_err("cannot write to standard output"),
-    }
+    // A closed pipe (`| head`) ends the process quietly inside `stdio::out`.
+    stdio::out(&text).wrap_err("cannot write to standard output")
 }
 
 /// The change the `preview` arguments describe.
@@ -437,8 +433,8 @@ async fn apply(
             }
             if let Some(r) = result {
                 for o in &r.objects {
-                    text += &format!(
-                        "WROTE  {} {}{} resourceVersion {} → {}\n",
+                    let line = format!(
+                        "WROTE  {} {}{} resourceVersion {} → {}",
                         o.kind,
                         o.namespace
                             .as_deref()
@@ -448,6 +444,8 @@ async fn apply(
                         o.resource_version_before.as_deref().unwrap_or("(new)"),
                         o.resource_version_after.as_deref().unwrap_or("?")
                     );
+                    text += &crate::escape::escape(&line);
+                    text.push('\n');
                 }
             }
             text
@@ -461,7 +459,9 @@ async fn apply(
         Ok(report) => report,
         Err(e) => {
             finish(None, None, Some(&e))?;
-            eprintln!("error: the server-side dry run failed, nothing was written: {e}");
+            stdio::error(format_args!(
+                "the server-side dry run failed, nothing was written: {e}"
+            ));
             return Ok(exit_for(&e));
         }
     };
@@ -471,14 +471,14 @@ async fn apply(
     }
     if !yes {
         if output == Output::Table {
-            eprint!("{}", output::impact_table(&preview));
+            stdio::err(&output::impact_table(&preview));
         }
         let question = format!(
             "Write this change to context {context} as {}?",
             clusters.platform.user
         );
         if !live::confirm(&question)? {
-            eprintln!("nothing written");
+            stdio::note("nothing written");
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -491,10 +491,10 @@ async fn apply(
             outcome.as_ref(),
         );
         if let Err(e) = crate::write::audit::append(&path, &record) {
-            eprintln!(
-                "warning: cannot write the audit log {}: {e}",
+            stdio::warn(format_args!(
+                "cannot write the audit log {}: {e}",
                 path.display()
-            );
+            ));
         }
     }
     match outcome {
@@ -504,7 +504,7 @@ async fn apply(
         }
         Err(e) => {
             finish(Some(&dry), None, Some(&e))?;
-            eprintln!("error: {e}");
+            stdio::error(&e);
             Ok(exit_for(&e))
         }
     }

@@ -1,6 +1,7 @@
 //! Rendering summaries, lints and impacts for people (tables) and scripts (JSON).
 
 use super::table::{Table, list};
+use crate::escape::Escaped;
 use crate::fleet::lints::Lint;
 use crate::fleet::summary::{GroupCounts, Summary};
 use crate::impact::Impact;
@@ -84,7 +85,7 @@ fn snake(v: &impl serde::Serialize) -> String {
 
 pub fn impact_table(i: &Impact) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "CHANGE  {}", i.change);
+    let _ = writeln!(out, "CHANGE  {}", Escaped(&i.change));
     for o in &i.objects {
         let version = o
             .resource_version
@@ -95,7 +96,13 @@ pub fn impact_table(i: &Impact) -> String {
             Some(ns) => format!("{ns}/{}", o.name),
             None => o.name.clone(),
         };
-        let _ = writeln!(out, "WRITES  {} {name} {version}", o.kind);
+        let _ = writeln!(
+            out,
+            "WRITES  {} {} {}",
+            o.kind,
+            Escaped(&name),
+            Escaped(&version)
+        );
     }
     out.push('\n');
     if !i.hosts.is_empty() {
@@ -202,7 +209,7 @@ pub fn impact_table(i: &Impact) -> String {
         }
     }
     for w in &i.warnings {
-        let _ = writeln!(out, "WARNING  {w}");
+        let _ = writeln!(out, "WARNING  {}", Escaped(w));
     }
     out
 }

@@ -14,8 +14,18 @@ impl Table {
         }
     }
 
+    /// Adds a row. Cells hold text from objects, so each is escaped for the terminal
+    /// ([`crate::escape::escape`]).
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| {
+                    let c: String = c.into();
+                    crate::escape::escape(&c).into_owned()
+                })
+                .collect(),
+        );
     }
 
     pub fn is_empty(&self) -> bool {
@@ -66,5 +76,16 @@ mod tests {
         t.row(["a", "1"]);
         t.row(["longer", "22"]);
         assert_eq!(t.render(), "NAME     N\na        1\nlonger   22\n");
+    }
+
+    #[test]
+    fn cells_are_escaped_and_aligned_as_shown() {
+        let mut t = Table::new(["NAME", "N"]);
+        t.row(["a\u{1b}]0;x\u{7}", "1"]);
+        t.row(["b", "2"]);
+        assert_eq!(
+            t.render(),
+            "NAME            N\na\\x1b]0;x\\x07   1\nb               2\n"
+        );
     }
 }

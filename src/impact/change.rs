@@ -106,7 +106,7 @@ impl fmt::Display for ChangeError {
             ChangeError::Names(es) => {
                 for (i, e) in es.iter().enumerate() {
                     if i > 0 {
-                        f.write_str("\n")?;
+                        f.write_str("; ")?;
                     }
                     write!(f, "{e}")?;
                 }
