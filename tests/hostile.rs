@@ -237,3 +237,227 @@ metadata: {name: "bad\e]0;bad\a", namespace: metal3-system, labels: {gpu-count: 
         );
     }
 }
+
+/// The small fleet as one JSON `List`, as `kubectl get -o json` writes it.
+fn small_fleet_json() -> String {
+    let text = std::fs::read_to_string(small_fleet()).unwrap();
+    let mut items = Vec::new();
+    for doc in gpufleet::source::file::split_documents(&text) {
+        let value: serde_json::Value = match serde_saphyr::from_str(doc) {
+            Ok(serde_json::Value::Null) | Err(_) => continue,
+            Ok(v) => v,
+        };
+        match value["items"].as_array() {
+            Some(list) => items.extend(list.iter().cloned()),
+            None => items.push(value),
+        }
+    }
+    serde_json::to_string_pretty(
+        &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}),
+    )
+    .unwrap()
+}
+
+/// Kind 2, resource limits on untrusted files: what a document may expand to is bounded
+/// relative to its size, and a refusal names the file; the rest still loads.
+mod limits {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused_naming_the_file() {
+        let dir = temp_dir("limits");
+        // The billion laughs: nine levels of ten aliases each, 10^9 strings from 500 bytes.
+        let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb += &format!("a{i}: &a{i} [{refs}]\n");
+        }
+        // One long string repeated by a thousand aliases (quadratic, not exponential).
+        let long = format!(
+            "metadata: {{name: &n \"{}\"}}\nitems: [{}]\n",
+            "x".repeat(20_000),
+            vec!["*n"; 1000].join(", ")
+        );
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let deep_json = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
+        let text = std::fs::read_to_string(small_fleet()).unwrap();
+        let fleet = format!("{bomb}---\n{text}");
+        let files = [
+            write(&dir, "fleet-with-bomb.yaml", &fleet),
+            write(&dir, "long.yaml", &long),
+            write(&dir, "deep.yaml", &deep),
+            write(&dir, "deep.json", &deep_json),
+        ];
+        let started = Instant::now();
+        let o = run(&["summary", "-f", &files.join(","), "-o", "json"]);
+        assert!(started.elapsed() < Duration::from_secs(20));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("fleet-with-bomb.yaml: document 1: refused: this document of")
+                && err.contains("expands to more than"),
+            "{err}"
+        );
+        assert!(err.contains("long.yaml: document 1: refused"), "{err}");
+        // The parsers' own recursion limits may stop a deep document first: refused either way.
+        for file in ["deep.yaml", "deep.json"] {
+            assert!(
+                err.lines()
+                    .any(|l| l.contains(&format!("{file}: document 1: "))
+                        && (l.contains("nest deeper") || l.contains("recursion limit"))),
+                "{err}"
+            );
+        }
+        // Everything after the bomb still loaded.
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["fleet"]["hosts"], 11);
+    }
+
+    #[test]
+    fn a_directory_that_links_back_to_itself_is_read_once() {
+        let dir = temp_dir("loop");
+        std::fs::copy(small_fleet(), dir.join("fleet.yaml")).unwrap();
+        let link = dir.join("again");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        let o = run(&["summary", "-f", dir.to_str().unwrap(), "-o", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["fleet"]["hosts"], 11);
+    }
+}
+
+/// Kind 3, text encodings: UTF-8 with a byte-order mark and UTF-16 with one are read as an
+/// operator on Windows expects; anything else is refused naming the file and its encoding.
+mod encodings {
+    use super::*;
+
+    #[test]
+    fn a_json_dump_behind_a_byte_order_mark_is_linted() {
+        let dir = temp_dir("bom");
+        let bytes = [b"\xEF\xBB\xBF".as_slice(), small_fleet_json().as_bytes()].concat();
+        let file = write(&dir, "fleet.json", bytes);
+        let o = run(&["lint", "-f", &file, "--fail-on", "warning"]);
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    }
+
+    #[test]
+    fn utf16_with_a_mark_loads_and_other_encodings_are_refused_by_name() {
+        let dir = temp_dir("utf16");
+        let text = std::fs::read_to_string(small_fleet()).unwrap();
+        // What Windows PowerShell 5 writes for `kubectl get bmh -o yaml > hosts.yaml`.
+        let windows = text.replace('\n', "\r\n");
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(windows.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        write(&dir, "powershell.yaml", &utf16le);
+        let utf16be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(small_fleet_json().encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        write(&dir, "big-endian.json", &utf16be);
+        let no_mark: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        write(&dir, "no-mark.yaml", &no_mark);
+        write(&dir, "latin1.yaml", b"# caf\xE9\nkind: List\n");
+        write(&dir, "utf32.yaml", [0xFF, 0xFE, 0, 0, b'a', 0, 0, 0]);
+        let o = run(&["summary", "-f", dir.to_str().unwrap(), "-o", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        // Both readable files hold the same eleven hosts.
+        assert_eq!(v["fleet"]["hosts"], 11);
+        let err = stderr(&o);
+        for (file, says) in [
+            ("no-mark.yaml", "UTF-16LE without a byte-order mark"),
+            ("latin1.yaml", "byte 0xE9 at offset 5 is not UTF-8"),
+            ("utf32.yaml", "UTF-32"),
+        ] {
+            assert!(
+                err.lines().any(|l| l.contains(file) && l.contains(says)),
+                "{file}: {err}"
+            );
+        }
+        assert!(
+            !err.contains("powershell.yaml") && !err.contains("big-endian.json"),
+            "{err}"
+        );
+    }
+}
+
+/// Kind 10, empty input is not a healthy fleet: say that nothing was loaded and why, and
+/// make `lint --fail-on` fail on it (exit 5).
+mod empty_input {
+    use super::*;
+
+    #[test]
+    fn nothing_loaded_is_said_with_its_reason_and_fails_lint() {
+        let dir = temp_dir("empty");
+        let empty_dir = dir.join("nothing");
+        std::fs::create_dir_all(&empty_dir).unwrap();
+        let notes = dir.join("notes");
+        std::fs::create_dir_all(&notes).unwrap();
+        write(&notes, "README.txt", "not a manifest");
+        let cases = [
+            (write(&dir, "empty.yaml", ""), "empty or only comments"),
+            (
+                write(&dir, "comments.yaml", "# a\n---\n# b\n"),
+                "empty or only comments",
+            ),
+            (
+                empty_dir.display().to_string(),
+                "no .yaml, .yml or .json file was found",
+            ),
+            (notes.display().to_string(), "skipped 1 other file"),
+            (
+                write(
+                    &dir,
+                    "rejected.yaml",
+                    "kind: BareMetalHost\napiVersion: metal3.io/v1alpha1\nmetadata: {name: a, labels: {x: 1}}\n",
+                ),
+                "1 object or file could not be read",
+            ),
+            (
+                write(
+                    &dir,
+                    "secrets.yaml",
+                    "kind: Secret\napiVersion: v1\nmetadata: {name: s}\n",
+                ),
+                "only kinds gpufleet does not read were found (1 Secret)",
+            ),
+        ];
+        for (path, why) in &cases {
+            let o = run(&["lint", "-f", path]);
+            assert!(o.status.success(), "{path}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(&format!("warning: nothing was loaded from {path}: "))
+                    && stderr(&o).contains(why),
+                "{path}: {}",
+                stderr(&o)
+            );
+            let o = run(&["lint", "-f", path, "--fail-on", "error"]);
+            assert_eq!(o.status.code(), Some(5), "{path}: {}", stderr(&o));
+            let o = run(&["dash", "-f", path]);
+            assert_eq!(o.status.code(), Some(1), "{path}");
+            assert!(stderr(&o).contains("nothing was loaded"), "{}", stderr(&o));
+        }
+    }
+
+    #[test]
+    fn upper_case_extensions_are_manifests_too() {
+        let dir = temp_dir("upper");
+        std::fs::copy(small_fleet(), dir.join("FLEET.YAML")).unwrap();
+        let o = run(&[
+            "lint",
+            "-f",
+            dir.to_str().unwrap(),
+            "--fail-on",
+            "warning",
+            "-o",
+            "json",
+        ]);
+        // The small fleet has warning-level lints: it was read.
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    }
+}

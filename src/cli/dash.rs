@@ -144,10 +144,21 @@ pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
 }
 
 /// Loads a dump before the screen is taken over, so problems print where they can be read.
+/// A dump that loads nothing is an error: there would be nothing to show.
 pub fn load_dump(paths: &[PathBuf]) -> Result<FleetObjects> {
     let report = load_paths(paths)?;
     for problem in &report.problems {
         crate::stdio::warn(problem);
+    }
+    if let Some(why) = report.nothing_loaded() {
+        color_eyre::eyre::bail!(
+            "nothing was loaded from {}: {why}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(report.objects)
 }

@@ -189,8 +189,19 @@ pub enum FailOn {
 pub const EXIT_LINTS_FOUND: u8 = 3;
 /// Exit status when a write met a conflict: preview again and retry.
 pub const EXIT_CONFLICT: u8 = 4;
+/// Exit status when `lint --fail-on` could not read all of its input: nothing was loaded, or
+/// some files or objects could not be read, so the lints may be incomplete.
+pub const EXIT_INPUT_INCOMPLETE: u8 = 5;
 
-fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
+/// A fleet and whether all of its input was read.
+struct Loaded {
+    fleet: Arc<Fleet>,
+    /// Nothing was loaded, or some files or objects could not be read.
+    incomplete: bool,
+}
+
+/// Reads dumps, reporting on stderr what could not be read and, when nothing loaded, why.
+fn load_file_fleet(paths: &[PathBuf]) -> Result<Loaded> {
     let report = load_paths(paths)?;
     for problem in &report.problems {
         stdio::warn(problem);
@@ -198,20 +209,49 @@ fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
     if !report.problems.is_empty() || !report.ignored.is_empty() {
         stdio::note(report.summary());
     }
-    Ok(Fleet::build(report.objects))
+    let nothing = report.nothing_loaded();
+    match &nothing {
+        Some(why) => stdio::warn(format_args!(
+            "nothing was loaded from {}: {why}",
+            describe_paths(paths)
+        )),
+        None => {
+            for file in &report.empty_files {
+                stdio::warn(format_args!(
+                    "{}: no objects (the file is empty or holds only comments)",
+                    file.display()
+                ));
+            }
+        }
+    }
+    Ok(Loaded {
+        incomplete: nothing.is_some() || !report.problems.is_empty(),
+        fleet: Arc::new(Fleet::build(report.objects)),
+    })
+}
+
+fn describe_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The fleet from files, or from the live cluster (read-only: these commands never write).
-async fn load_fleet(source: &Source) -> Result<Arc<Fleet>> {
-    let fleet = if source.from_file.is_empty() {
-        live::live_snapshot(&source.cluster, true).await?.0
+async fn load_fleet(source: &Source) -> Result<Loaded> {
+    let loaded = if source.from_file.is_empty() {
+        Loaded {
+            fleet: live::live_snapshot(&source.cluster, true).await?.0,
+            incomplete: false,
+        }
     } else {
-        Arc::new(load_file_fleet(&source.from_file)?)
+        load_file_fleet(&source.from_file)?
     };
-    for w in fleet.warnings() {
+    for w in loaded.fleet.warnings() {
         stdio::warn(w);
     }
-    Ok(fleet)
+    Ok(loaded)
 }
 
 fn print(output: Output, value: &impl Serialize, table: impl FnOnce() -> String) -> Result<()> {
@@ -311,7 +351,7 @@ struct LintReport<'a> {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Summary { source, output } => {
-            let fleet = load_fleet(&source).await?;
+            let fleet = load_fleet(&source).await?.fleet;
             let s = summary::summarize(&fleet);
             print(output, &s, || output::summary_table(&s))?;
         }
@@ -320,7 +360,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             output,
             fail_on,
         } => {
-            let fleet = load_fleet(&source).await?;
+            let Loaded { fleet, incomplete } = load_fleet(&source).await?;
             let lints = all_lints(fleet.as_ref());
             let count = |s: Severity| lints.iter().filter(|l| l.severity == s).count();
             let report = LintReport {
@@ -335,6 +375,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 FailOn::Warning => Severity::Warning,
                 FailOn::Info => Severity::Info,
             });
+            if threshold.is_some() && incomplete {
+                stdio::error(
+                    "lint --fail-on: the input was not read in full (see the warnings above), so the lints may be incomplete",
+                );
+                return Ok(ExitCode::from(EXIT_INPUT_INCOMPLETE));
+            }
             if let Some(min) = threshold
                 && lints.iter().any(|l| l.severity >= min)
             {
@@ -347,7 +393,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             change,
         } => {
             let change = change_from_args(&change)?;
-            let fleet = load_fleet(&source).await?;
+            let fleet = load_fleet(&source).await?.fleet;
             let result = impact(&fleet, &change)?;
             print(output, &result, || output::impact_table(&result))?;
         }

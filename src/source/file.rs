@@ -1,19 +1,30 @@
 //! Offline input: files or directories of `kubectl get -o yaml` or `-o json` output, as
 //! single objects, multi-document YAML or `List` kinds. A malformed object is reported with
 //! its file, document, kind, name and field, and everything else still loads.
+//!
+//! Files are untrusted. Text is UTF-8, with or without a byte-order mark, or UTF-16 with
+//! one (what Windows PowerShell writes for `kubectl get ... > f`); anything else is refused
+//! naming the file and what it looks like. A file is read up to [`MAX_FILE_BYTES`], and what
+//! a document may expand to is bounded relative to its size ([`super::bounded`]). A load
+//! that reads nothing says why ([`LoadReport::nothing_loaded`]).
 
+use super::bounded::Budget;
 use super::decode::{DecodeError, Decoded, decode};
 use crate::fleet::FleetObjects;
+use serde::de::DeserializeSeed;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// One object or document that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadProblem {
     pub file: PathBuf,
-    /// 1-based document number within a multi-document YAML file.
+    /// 1-based document number within a multi-document YAML file; 0 for the file as a
+    /// whole (unreadable, too large, not text).
     pub document: usize,
     /// 0-based index within a `List`, if the object was inside one.
     pub item: Option<usize>,
@@ -22,7 +33,10 @@ pub struct LoadProblem {
 
 impl fmt::Display for LoadProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: document {}", self.file.display(), self.document)?;
+        write!(f, "{}", self.file.display())?;
+        if self.document > 0 {
+            write!(f, ": document {}", self.document)?;
+        }
         if let Some(i) = self.item {
             write!(f, ", items[{i}]")?;
         }
@@ -38,6 +52,12 @@ pub struct LoadReport {
     pub problems: Vec<LoadProblem>,
     /// Objects of kinds gpufleet does not read, by kind.
     pub ignored: BTreeMap<String, usize>,
+    /// Files read.
+    pub files: usize,
+    /// Files that held no object at all: empty, or only comments.
+    pub empty_files: Vec<PathBuf>,
+    /// Files inside the directories named that were not read: not `.yaml`, `.yml` or `.json`.
+    pub skipped_files: Vec<PathBuf>,
 }
 
 impl LoadReport {
@@ -57,6 +77,76 @@ impl LoadReport {
         }
         s
     }
+
+    /// Objects read, rejected or ignored so far.
+    fn seen(&self) -> usize {
+        self.loaded + self.problems.len() + self.ignored.values().sum::<usize>()
+    }
+
+    /// Why nothing was loaded, when nothing was: an empty input is not an empty fleet.
+    /// `None` when at least one object loaded.
+    pub fn nothing_loaded(&self) -> Option<String> {
+        if self.loaded > 0 {
+            return None;
+        }
+        if self.files == 0 && self.problems.is_empty() {
+            let mut why = "no .yaml, .yml or .json file was found".to_string();
+            if !self.skipped_files.is_empty() {
+                why += &format!(
+                    " (skipped {} other {}: {})",
+                    self.skipped_files.len(),
+                    plural(self.skipped_files.len(), "file", "files"),
+                    names(&self.skipped_files)
+                );
+            }
+            return Some(why);
+        }
+        let mut reasons = Vec::new();
+        if !self.empty_files.is_empty() {
+            reasons.push(format!(
+                "{} {} empty or only comments ({})",
+                self.empty_files.len(),
+                plural(self.empty_files.len(), "file is", "files are"),
+                names(&self.empty_files)
+            ));
+        }
+        if !self.problems.is_empty() {
+            reasons.push(format!(
+                "{} {} could not be read",
+                self.problems.len(),
+                plural(self.problems.len(), "object or file", "objects or files")
+            ));
+        }
+        if !self.ignored.is_empty() {
+            let kinds: Vec<String> = self
+                .ignored
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            reasons.push(format!(
+                "only kinds gpufleet does not read were found ({})",
+                kinds.join(", ")
+            ));
+        }
+        Some(reasons.join("; "))
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// The first few paths, for a message.
+fn names(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    match paths.len() {
+        n if n > 3 => format!("{} and {} more", shown.join(", "), n - 3),
+        _ => shown.join(", "),
+    }
 }
 
 /// A path that could not be read at all.
@@ -74,46 +164,84 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// File name endings read inside directories.
+/// File name endings read inside directories, in any case (`.YAML` too).
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-/// Loads every file named, and every YAML or JSON file below every directory named.
+/// Largest file read: beyond it, a file is refused (a dump of 25,000 hosts is about 100 MiB).
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Loads every file named, and every YAML or JSON file below every directory named. A path
+/// named that does not exist is an error; a file that cannot be read, is too large or is not
+/// text costs only itself (a problem in the report).
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<LoadReport, LoadError> {
     let mut files = Vec::new();
-    for p in paths {
-        collect_files(p.as_ref(), &mut files)?;
-    }
     let mut report = LoadReport::default();
+    let mut visited = BTreeSet::new();
+    for p in paths {
+        collect_files(p.as_ref(), &mut files, &mut report, &mut visited)?;
+    }
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| LoadError {
-            path: file.clone(),
-            message: e.to_string(),
-        })?;
-        load_text(&file, &text, &mut report);
+        match read_file(&file) {
+            Ok(bytes) => load_bytes(&file, &bytes, &mut report),
+            Err(error) => report.problems.push(LoadProblem {
+                file,
+                document: 0,
+                item: None,
+                error,
+            }),
+        }
     }
     Ok(report)
 }
 
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "refused: larger than {} MiB",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    Ok(bytes)
+}
+
+fn has_manifest_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+fn collect_files(
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+    report: &mut LoadReport,
+    visited: &mut BTreeSet<PathBuf>,
+) -> Result<(), LoadError> {
     let err = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     let meta = std::fs::metadata(path).map_err(err)?;
     if meta.is_dir() {
+        // A directory reached twice (a symbolic link back up the tree) is read once.
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if !visited.insert(real) {
+            return Ok(());
+        }
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(err)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         entries.sort();
         for entry in entries {
-            let wanted = entry.is_dir()
-                || entry
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| EXTENSIONS.contains(&e));
-            if wanted {
-                collect_files(&entry, out)?;
+            if entry.is_dir() || has_manifest_extension(&entry) {
+                collect_files(&entry, out, report, visited)?;
+            } else {
+                report.skipped_files.push(entry);
             }
         }
     } else {
@@ -122,18 +250,136 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// How a file's bytes were read as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// UTF-8 behind a byte-order mark (EF BB BF), as Notepad and PowerShell 7 may write.
+    Utf8Bom,
+    /// UTF-16 little-endian behind FF FE: what Windows PowerShell 5 writes for `>`.
+    Utf16Le,
+    /// UTF-16 big-endian behind FE FF.
+    Utf16Be,
+}
+
+/// The text of a file: UTF-8 with or without a byte-order mark, or UTF-16 with one. Anything
+/// else is refused with what it looks like (UTF-32, UTF-16 without a mark, gzip, a legacy
+/// 8-bit encoding), so nothing is skipped silently.
+pub fn decode_text(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), String> {
+    let utf16 = |body: &[u8], little: bool, name: &str| -> Result<String, String> {
+        if !body.len().is_multiple_of(2) {
+            return Err(format!(
+                "{name} (byte-order mark {}) with an odd number of bytes: the file is cut short",
+                if little { "FF FE" } else { "FE FF" }
+            ));
+        }
+        let units = body.chunks_exact(2).map(|p| {
+            if little {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .enumerate()
+            .map(|(i, c)| {
+                c.map_err(|_| format!("{name} with an unpaired surrogate at byte {}", 2 + 2 * i))
+            })
+            .collect()
+    };
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => {
+            Err("refused: UTF-32 text; save it as UTF-8 (or UTF-16 with a byte-order mark)".into())
+        }
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest)
+            .map(|t| (Cow::Borrowed(t), Encoding::Utf8Bom))
+            .map_err(|e| not_utf8(rest, &e, 3)),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true, "UTF-16LE")
+            .map(|t| (Cow::Owned(t), Encoding::Utf16Le))
+            .map_err(|e| format!("refused: {e}")),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false, "UTF-16BE")
+            .map(|t| (Cow::Owned(t), Encoding::Utf16Be))
+            .map_err(|e| format!("refused: {e}")),
+        [0x1F, 0x8B, ..] => Err("refused: gzip-compressed; decompress it first".into()),
+        // NUL is valid UTF-8 but never in a manifest: UTF-16 without a mark, or binary.
+        _ if bytes.contains(&0) => Err(not_text(bytes, None)),
+        _ => std::str::from_utf8(bytes)
+            .map(|t| (Cow::Borrowed(t), Encoding::Utf8))
+            .map_err(|e| not_utf8(bytes, &e, 0)),
+    }
+}
+
+fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error, offset: usize) -> String {
+    not_text(bytes, Some((e.valid_up_to(), offset)))
+}
+
+/// Why bytes are not text gpufleet reads; `invalid` is where UTF-8 decoding failed (and the
+/// offset of the bytes within the file).
+fn not_text(bytes: &[u8], invalid: Option<(usize, usize)>) -> String {
+    let sample = &bytes[..bytes.len().min(512)];
+    let zeros_at = |parity: usize| {
+        sample
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| i % 2 == parity && **b == 0)
+            .count()
+    };
+    let half = sample.len() / 2;
+    let looks = if half > 0 && zeros_at(1) * 2 > half {
+        "it looks like UTF-16LE without a byte-order mark".to_string()
+    } else if half > 0 && zeros_at(0) * 2 > half {
+        "it looks like UTF-16BE without a byte-order mark".to_string()
+    } else if let Some((at, offset)) = invalid.filter(|_| !bytes.contains(&0)) {
+        format!(
+            "byte 0x{:02X} at offset {} is not UTF-8 (Latin-1 or another 8-bit encoding?)",
+            bytes[at],
+            at + offset
+        )
+    } else {
+        "it looks like a binary file".to_string()
+    };
+    format!(
+        "refused: not UTF-8 text: {looks}; gpufleet reads UTF-8, and UTF-16 with a byte-order mark"
+    )
+}
+
+/// Loads one file's bytes into the report: decodes its text, then its documents.
+pub fn load_bytes(file: &Path, bytes: &[u8], report: &mut LoadReport) {
+    report.files += 1;
+    match decode_text(bytes) {
+        Ok((text, _)) => {
+            let seen = report.seen();
+            load_text(file, &text, report);
+            if report.seen() == seen {
+                report.empty_files.push(file.to_path_buf());
+            }
+        }
+        Err(error) => report.problems.push(LoadProblem {
+            file: file.to_path_buf(),
+            document: 0,
+            item: None,
+            error,
+        }),
+    }
+}
+
 /// Loads one file's text into the report.
 pub fn load_text(file: &Path, text: &str, report: &mut LoadReport) {
-    let is_json = file.extension().and_then(|e| e.to_str()) == Some("json")
+    // A byte-order mark left in the text (a file decoded elsewhere) is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let is_json = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         || text.trim_start().starts_with('{');
     if is_json {
-        match serde_json::from_str::<Value>(text) {
+        match parse_json(text) {
             Ok(v) => load_value(file, 1, v, report),
-            Err(e) => report.problems.push(LoadProblem {
+            Err(error) => report.problems.push(LoadProblem {
                 file: file.to_path_buf(),
                 document: 1,
                 item: None,
-                error: format!("not valid JSON: {e}"),
+                error,
             }),
         }
         return;
@@ -145,19 +391,44 @@ pub fn load_text(file: &Path, text: &str, report: &mut LoadReport) {
         match parse_yaml(doc) {
             Ok(Value::Null) => {}
             Ok(v) => load_value(file, index + 1, v, report),
-            Err(e) => report.problems.push(LoadProblem {
+            Err(error) => report.problems.push(LoadProblem {
                 file: file.to_path_buf(),
                 document: index + 1,
                 item: None,
-                error: format!("not valid YAML: {e}"),
+                error,
             }),
         }
     }
 }
 
+fn parse_json(text: &str) -> Result<Value, String> {
+    let budget = Budget::for_input(text.len());
+    let mut de = serde_json::Deserializer::from_str(text);
+    // The bounded seed counts depth itself; serde_json's own limit would stop it at the same
+    // depth with a vaguer message.
+    let value = budget.value().deserialize(&mut de).and_then(|v| {
+        de.end()?;
+        Ok(v)
+    });
+    value.map_err(|e| match budget.exceeded() {
+        Some(why) => why.to_string(),
+        None => format!("not valid JSON: {e}"),
+    })
+}
+
 fn parse_yaml(doc: &str) -> Result<Value, String> {
-    let options = serde_saphyr::options! { budget: None };
-    serde_saphyr::from_str_with_options(doc, options).map_err(|e| e.to_string())
+    // Structure and text are bounded by the bounded seed, relative to the document; the
+    // parser's own fixed budgets (sized for configuration files) would refuse a 25,000-host
+    // `List`.
+    let options = serde_saphyr::options! { budget: None, with_snippet: false };
+    let budget = Budget::for_input(doc.len());
+    serde_saphyr::with_deserializer_from_str_with_options(doc, options, |de| {
+        budget.value().deserialize(de)
+    })
+    .map_err(|e| match budget.exceeded() {
+        Some(why) => why.to_string(),
+        None => format!("not valid YAML: {e}"),
+    })
 }
 
 /// Splits a YAML stream at its `---` document markers, so a broken document costs only
@@ -225,6 +496,52 @@ fn load_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_utf8_and_utf16_behind_a_mark_and_names_what_it_refuses() {
+        let (t, e) = decode_text(b"\xEF\xBB\xBFkind: List").unwrap();
+        assert_eq!((t.as_ref(), e), ("kind: List", Encoding::Utf8Bom));
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("kïnd".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(
+            decode_text(&le).unwrap(),
+            (Cow::Owned("kïnd".into()), Encoding::Utf16Le)
+        );
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("k".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_text(&be).unwrap().1, Encoding::Utf16Be);
+        let refused = |b: &[u8]| decode_text(b).unwrap_err();
+        assert!(refused(&[0xFF, 0xFE, 0x61]).contains("odd number of bytes"));
+        assert!(refused(&[0xFF, 0xFE, 0x00, 0xD8]).contains("unpaired surrogate"));
+        assert!(refused(&[0x1F, 0x8B, 8, 0]).contains("gzip"));
+        assert!(refused(b"k\0i\0n\0d\0").contains("UTF-16LE without a byte-order mark"));
+        assert!(refused(b"\0k\0i\0n\0d").contains("UTF-16BE without a byte-order mark"));
+        assert!(refused(b"caf\xE9").contains("byte 0xE9 at offset 3"));
+        assert!(refused(b"\xEF\xBB\xBFcaf\xE9").contains("byte 0xE9 at offset 6"));
+    }
+
+    #[test]
+    fn an_empty_load_says_why() {
+        let mut report = LoadReport::default();
+        assert!(report.nothing_loaded().unwrap().contains("no .yaml"));
+        load_bytes(Path::new("a.yaml"), b"# only a comment\n", &mut report);
+        assert_eq!(report.empty_files, [PathBuf::from("a.yaml")]);
+        assert_eq!(
+            report.nothing_loaded().unwrap(),
+            "1 file is empty or only comments (a.yaml)"
+        );
+        load_bytes(Path::new("b.json"), b"{}", &mut report);
+        assert!(
+            report
+                .nothing_loaded()
+                .unwrap()
+                .contains("1 object or file could not be read")
+        );
+    }
 
     #[test]
     fn splits_documents_at_markers_only() {

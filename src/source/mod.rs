@@ -1,6 +1,7 @@
 //! Where fleet objects come from. `file` reads `kubectl get -o yaml|json` dumps; the live
 //! cluster and the simulator (`sim`) feed the same [`crate::fleet::FleetObjects`].
 
+pub mod bounded;
 pub mod decode;
 pub mod event;
 pub mod file;
