@@ -461,3 +461,50 @@ mod empty_input {
         assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     }
 }
+
+/// Kind 9, numeric and duration flags: every one has a range, and a value outside it is an
+/// argument error (exit 2) naming the flag, never a panic.
+mod flags {
+    use super::*;
+
+    #[test]
+    fn out_of_range_numbers_and_durations_are_argument_errors() {
+        let fleet = small_fleet();
+        let cases: &[&[&str]] = &[
+            &["summary", "--sync-timeout", "100000000000000000000"],
+            &["summary", "--sync-timeout", "0"],
+            &["summary", "--sync-timeout=-1s"],
+            &["summary", "--request-timeout", "99999999999999999999h"],
+            &["summary", "--request-timeout", "NaN"],
+            &["lint", "--sync-timeout", "inf"],
+            &[
+                "dash",
+                "-f",
+                &fleet,
+                "--stale-after",
+                "100000000000000000000",
+            ],
+            &["dash", "-f", &fleet, "--stale-after", "0"],
+            &["dash", "-f", &fleet, "--watch", "--cycle", "0"],
+            &["demo", "--hosts", "18446744073709551616"],
+            &["generate", "--hosts", "18446744073709551615"],
+            &["generate", "--tenants", "0"],
+            &["generate", "--claims", "100000000"],
+        ];
+        for args in cases {
+            let o = run(args);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+            let err = stderr(&o);
+            let flag = args
+                .iter()
+                .rev()
+                .find(|a| a.starts_with("--"))
+                .map(|a| a.split('=').next().unwrap())
+                .unwrap();
+            assert!(
+                err.contains(flag) && !err.contains("panicked"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}

@@ -23,6 +23,8 @@ use tokio::sync::mpsc::Receiver;
 
 /// Largest generated demo fleet.
 pub const MAX_DEMO_HOSTS: usize = 25_000;
+/// Longest `--stale-after`, in seconds: a week.
+pub const MAX_STALE_AFTER: u64 = 7 * 24 * 3600;
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
@@ -57,8 +59,8 @@ pub struct DashArgs {
     /// Watch mode: seconds each pane shows.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub cycle: u64,
-    /// Seconds a watch may fail before the stale banner shows.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds a watch may fail before the stale banner shows (1 to 604800, a week).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_STALE_AFTER))]
     pub stale_after: u64,
     /// A built-in theme (default, light, high-contrast, monochrome) or a TOML file.
     #[arg(long, default_value = "default")]

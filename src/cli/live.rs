@@ -32,11 +32,13 @@ pub struct ClusterArgs {
     /// Group to impersonate (repeatable), as kubectl --as-group.
     #[arg(long = "as-group", global = true)]
     pub as_group: Vec<String>,
-    /// Timeout of each request that is not a watch, kubectl style (30s, 1m, 0 for the default).
+    /// Timeout of each request that is not a watch, kubectl style (30s, 1m, 0 for the default;
+    /// at most a week).
     #[arg(long, global = true, value_parser = parse_duration)]
     pub request_timeout: Option<Duration>,
-    /// How long to wait for the first complete sync of every watch.
-    #[arg(long, global = true, value_parser = parse_duration, default_value = "2m")]
+    /// How long to wait for the connection and the first complete sync of every watch
+    /// (more than 0, at most a week).
+    #[arg(long, global = true, value_parser = parse_timeout, default_value = "2m")]
     pub sync_timeout: Duration,
 }
 
@@ -55,7 +57,11 @@ impl ClusterArgs {
     }
 }
 
-/// Reads `30s`, `5m`, `1h`, `250ms` or a bare number of seconds.
+/// Longest duration a flag may give: a week. Timers further out would only overflow clocks.
+pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Reads `30s`, `5m`, `1h`, `250ms` or a bare number of seconds, from 0 to [`MAX_DURATION`].
+/// Anything else is an error message for clap (exit status 2), never a panic.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let (number, unit) = t.split_at(
@@ -76,7 +82,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ));
         }
     };
-    Ok(Duration::from_secs_f64(seconds))
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!(
+            "{text:?} is out of range: durations go from 0 to a week (168h)"
+        )),
+    }
+}
+
+/// A duration that must be more than zero: a timeout.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!("{text:?}: a timeout must be more than 0")),
+        d => Ok(d),
+    }
 }
 
 fn describe_watches(live: &LiveFleet) -> String {
@@ -157,5 +176,21 @@ mod tests {
         assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+    }
+
+    #[test]
+    fn durations_out_of_range_are_errors_not_panics() {
+        for text in ["100000000000000000000", "169h", "99999999999999999999999h"] {
+            assert!(
+                parse_duration(text).unwrap_err().contains("out of range"),
+                "{text}"
+            );
+        }
+        for text in ["-5s", "NaN", "inf", "1e400", "", "1.2.3s", "s"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+        assert_eq!(parse_duration("168h").unwrap(), MAX_DURATION);
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_timeout("0s").unwrap_err().contains("more than 0"));
     }
 }

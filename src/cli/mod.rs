@@ -99,16 +99,17 @@ pub enum Command {
     },
     /// Write a generated fleet as YAML (deterministic for a seed).
     Generate {
-        #[arg(long, default_value_t = 500)]
-        hosts: usize,
+        /// Hosts to generate (up to 100,000).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=MAX_GENERATED as u64))]
+        hosts: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Number of tenants (default: one per 800 hosts, 3 to 30).
-        #[arg(long)]
-        tenants: Option<usize>,
-        /// Number of claims (default: 80% of the hosts).
-        #[arg(long)]
-        claims: Option<usize>,
+        /// Number of tenants (default: one per 800 hosts, 3 to 30; at most 30).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::generate::MAX_TENANTS as u64))]
+        tenants: Option<u64>,
+        /// Number of claims (default: 80% of the hosts; up to 100,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=MAX_GENERATED as u64))]
+        claims: Option<u64>,
         /// Write to this file instead of standard output.
         #[arg(long)]
         file: Option<PathBuf>,
@@ -184,6 +185,9 @@ pub enum FailOn {
     Warning,
     Info,
 }
+
+/// Most hosts (and claims) `generate` writes.
+pub const MAX_GENERATED: usize = 100_000;
 
 /// Exit status when `lint --fail-on` finds something.
 pub const EXIT_LINTS_FOUND: u8 = 3;
@@ -419,11 +423,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             claims,
             file,
         } => {
+            // Ranged by clap, so every count fits.
+            let count = |n: u64| usize::try_from(n).unwrap_or(MAX_GENERATED);
             let generated = generate(&GenerateConfig {
-                hosts,
+                hosts: count(hosts),
                 seed,
-                tenants,
-                claims,
+                tenants: tenants.map(count),
+                claims: claims.map(count),
             });
             let yaml = to_yaml(&generated);
             match file {

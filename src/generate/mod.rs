@@ -150,6 +150,9 @@ const DATACENTERS: &[(&str, &str)] = &[
     ("apne1", "ap-northeast-1"),
 ];
 
+/// Most tenants a generated fleet has (one per name below).
+pub const MAX_TENANTS: usize = TENANTS.len();
+
 const TENANTS: &[&str] = &[
     "acme-research",
     "bluefin-labs",

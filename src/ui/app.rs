@@ -281,7 +281,7 @@ impl App {
         let stale = self
             .live
             .stale_since()
-            .map(|s| s + self.settings.stale_after)
+            .and_then(|s| s.checked_add(self.settings.stale_after))
             .filter(|t| *t > self.now);
         age.into_iter().chain(stale).min()
     }
