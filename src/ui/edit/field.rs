@@ -5,6 +5,23 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{CursorMove, TextArea};
 
+/// Pasted text as it may enter a field or prompt. Whitespace separates words, as typing
+/// would: a tab, a vertical tab, a form feed or a Unicode space becomes a space, and a line
+/// break (`\r\n`, `\r`, `\n`) a new line where the field has lines, else a space. Any
+/// other control character (an escape sequence's ESC, a BEL, a bidirectional override) is
+/// removed. So `maintenance-<TAB>tenant=acme` stays two words.
+pub fn clean_paste(text: &str, multi_line: bool) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' if multi_line => Some('\n'),
+            c if c.is_whitespace() => Some(' '),
+            c if crate::escape::needs_escape(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 pub struct Field {
     pub label: &'static str,
     pub editor: TextArea<'static>,
@@ -65,17 +82,9 @@ impl Field {
         before != self.editor.lines()
     }
 
-    /// Inserts pasted text; a one-line field keeps it on one line.
+    /// Inserts pasted text ([`clean_paste`]); a one-line field keeps it on one line.
     pub fn paste(&mut self, text: &str) -> bool {
-        let text: String = if self.multi_line {
-            text.replace("\r\n", "\n").replace('\r', "\n")
-        } else {
-            text.split(['\r', '\n']).collect::<Vec<_>>().join(" ")
-        };
-        let clean: String = text
-            .chars()
-            .filter(|c| *c == '\n' || !c.is_control())
-            .collect();
+        let clean = clean_paste(text, self.multi_line);
         !clean.is_empty() && self.editor.insert_str(clean)
     }
 
@@ -135,5 +144,9 @@ mod tests {
         assert_eq!(m.text(), "a=1\nb-");
         assert!(m.newline());
         assert_eq!(m.line_count(), 3);
+        let mut m = Field::multi("labels", Style::default());
+        assert!(m.paste("maintenance-\ttenant=acme\u{1b}[0m\u{b}x=1\u{a0}y-"));
+        assert_eq!(m.text(), "maintenance- tenant=acme[0m x=1 y-");
+        assert_eq!(clean_paste("a\tb\r\nc\rd", false), "a b c d");
     }
 }

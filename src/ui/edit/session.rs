@@ -298,7 +298,7 @@ impl App {
             return true;
         }
         if self.prompt.is_some() {
-            for c in text.chars().filter(|c| !c.is_control()) {
+            for c in super::field::clean_paste(text, false).chars() {
                 self.update(Action::InputChar(c));
             }
             return true;
