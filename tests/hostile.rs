@@ -508,3 +508,68 @@ mod flags {
         }
     }
 }
+
+/// Kind 8, destructive targets from empty selectors: an edit needs names, a selector that
+/// narrows, or an explicit `--all`, and says how many hosts it reaches before writing.
+mod selectors {
+    use super::*;
+
+    #[test]
+    fn an_empty_selector_is_refused_and_all_must_be_asked_for() {
+        let fleet = small_fleet();
+        for selector in ["", " ", "\t"] {
+            for verb in ["preview", "apply"] {
+                let o = run(&[verb, "-f", &fleet, "label", "-l", selector, "tenant=acme"]);
+                let err = stderr(&o);
+                assert_eq!(o.status.code(), Some(1), "{verb} -l {selector:?}: {err}");
+                assert!(err.contains("would select every host"), "{err}");
+                assert!(o.stdout.is_empty());
+            }
+        }
+        for names in ["", ",", " , "] {
+            let o = run(&["preview", "-f", &fleet, "label", names, "tenant=acme"]);
+            assert_eq!(o.status.code(), Some(1), "{names:?}");
+            assert!(stderr(&o).contains("no host named"), "{}", stderr(&o));
+        }
+        let o = run(&[
+            "preview",
+            "-f",
+            &fleet,
+            "label",
+            "--all",
+            "-l",
+            "rack=r1",
+            "tenant=acme",
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        // --all is every host, said before the objects are listed.
+        let o = run(&[
+            "preview",
+            "-f",
+            &fleet,
+            "label",
+            "--all",
+            "maintenance=true",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+        assert_eq!(lines[0], "CHANGE  label --all maintenance=true");
+        assert_eq!(lines[1], "SCOPE   11 hosts; 11 objects would be written");
+        let o = run(&[
+            "preview",
+            "-f",
+            &fleet,
+            "label",
+            "-l",
+            "rack=r1",
+            "tenant=acme",
+        ]);
+        assert!(
+            stdout(&o)
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("SCOPE   3 hosts;")
+        );
+    }
+}

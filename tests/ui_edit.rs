@@ -156,6 +156,76 @@ fn the_label_editor_offers_the_hosts_then_previews_as_you_type() {
     assert_eq!(app.marked.len(), 2);
 }
 
+/// Issue 9, kind 7: whitespace in a paste separates words; only other control characters
+/// are removed, in the label editor and in the `/` and `:` prompts.
+#[test]
+fn pasted_tabs_and_newlines_separate_words() {
+    let (mut app, _) = recorded();
+    select_host(&mut app, "use1-r01-u01");
+    press(&mut app, "e");
+    // The selected host, not every host the filter shows.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.key_mode(), KeyMode::Labels);
+    assert!(app.paste("maintenance-\ttenant=acme\u{7}"));
+    let Some(Dialog::Labels(d)) = &app.dialog else {
+        panic!("the label dialog is open");
+    };
+    let Ok(Change::Label(edit)) = d.change() else {
+        panic!("the paste makes an edit: {}", preview_text(&app));
+    };
+    // Two words, not the valid but different `maintenance-tenant=acme`; the BEL is gone.
+    assert_eq!(edit.args(), ["tenant=acme", "maintenance-"]);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+
+    press(&mut app, "/");
+    assert!(app.paste("-l\tgpu-model=h100,\r\nrack=r01"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.nav.view().filter.describe().as_deref(),
+        Some("-l gpu-model=h100,rack=r01")
+    );
+    press(&mut app, ":");
+    assert!(app.paste("machines\t-l\tgpu-model=h100"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.view().pane(), Some(PaneId::Machines));
+    assert_eq!(
+        app.nav.view().filter.describe().as_deref(),
+        Some("-l gpu-model=h100")
+    );
+}
+
+/// Issue 9, kind 8: an empty `-l` filter is refused, so "every host shown" is never every
+/// host by accident; what an edit targets is counted before anything is written.
+#[test]
+fn an_empty_selector_filter_never_targets_every_host() {
+    let (mut app, recorder) = recorded();
+    for typed in ["-l", "-l   ", "-l ="] {
+        press(&mut app, "5/");
+        press(&mut app, typed);
+        key(&mut app, KeyCode::Enter);
+        let notice = app.notice.clone().expect("the refusal is shown");
+        assert!(notice.error, "{typed:?}");
+        assert!(
+            notice.text.contains("selector"),
+            "{typed:?}: {}",
+            notice.text
+        );
+        assert!(app.prompt.is_some(), "the prompt stays open to fix it");
+        key(&mut app, KeyCode::Esc);
+        assert!(app.nav.view().filter.is_none(), "{typed:?}");
+    }
+    press(&mut app, ":hosts -l ");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.nav.view().filter.is_none());
+    // With nothing narrowing the hosts, the editor offers only the selected host.
+    press(&mut app, "e");
+    let options = app.label_targets();
+    assert_eq!(options.len(), 1, "{options:?}");
+    assert_eq!(options[0].hosts.len(), 1);
+    assert!(recorder.modes().is_empty());
+}
+
 #[test]
 fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
     let (mut app, _) = recorded();

@@ -131,10 +131,14 @@ pub enum ChangeArgs {
     /// Set or remove labels, kubectl style: `label HOST[,HOST...] KEY=VAL... KEY-...` or
     /// `label -l SELECTOR KEY=VAL... KEY-...`.
     Label {
-        /// Select hosts by a kubectl label selector instead of naming them.
+        /// Select hosts by a kubectl label selector instead of naming them. It must narrow:
+        /// an empty selector is refused (use --all for every host).
         #[arg(short = 'l', long = "selector")]
         selector: Option<String>,
-        /// Without -l: HOST[,HOST...], then KEY=VAL and KEY- arguments.
+        /// Edit every host, as kubectl's --all.
+        #[arg(long, conflicts_with = "selector")]
+        all: bool,
+        /// Without -l or --all: HOST[,HOST...], then KEY=VAL and KEY- arguments.
         #[arg(required = true, num_args = 1..)]
         args: Vec<String>,
     },
@@ -270,12 +274,23 @@ fn print(output: Output, value: &impl Serialize, table: impl FnOnce() -> String)
 /// The change the `preview` arguments describe.
 pub fn change_from_args(args: &ChangeArgs) -> Result<Change> {
     Ok(match args {
-        ChangeArgs::Label { selector, args } => {
+        ChangeArgs::Label {
+            selector,
+            all,
+            args,
+        } => {
             let (targets, edits) = match selector {
-                Some(s) => (
-                    HostTargets::Selector(LabelQuery::parse(s)?),
-                    args.as_slice(),
-                ),
+                _ if *all => (HostTargets::All, args.as_slice()),
+                Some(s) => {
+                    let query = LabelQuery::parse(s)?;
+                    if query.selects_all() {
+                        bail!(
+                            "-l {s:?} is empty and would select every host: give a selector that \
+                             narrows them, name the hosts, or pass --all to edit every host"
+                        );
+                    }
+                    (HostTargets::Selector(query), args.as_slice())
+                }
                 None => {
                     let (hosts, rest) = args
                         .split_first()
@@ -285,11 +300,17 @@ pub fn change_from_args(args: &ChangeArgs) -> Result<Change> {
                             "the first argument must name hosts (HOST[,HOST...]) or use -l SELECTOR; got {hosts:?}"
                         );
                     }
-                    let names = hosts
+                    let names: Vec<String> = hosts
                         .split(',')
+                        .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(str::to_string)
                         .collect();
+                    if names.is_empty() {
+                        bail!(
+                            "no host named in {hosts:?}: name them (HOST[,HOST...]), select them with -l, or pass --all"
+                        );
+                    }
                     (HostTargets::Names(names), rest)
                 }
             };
@@ -457,10 +478,11 @@ async fn apply(
     yes: bool,
     change: ChangeArgs,
 ) -> Result<ExitCode> {
+    // The arguments are checked before anything else, so a bad one never reaches a cluster.
+    let change = change_from_args(&change)?;
     if !source.from_file.is_empty() {
         bail!("apply writes to a live cluster; --from-file is for previews");
     }
-    let change = change_from_args(&change)?;
     let (fleet, clusters) = live::live_snapshot(&source.cluster, false).await?;
     let preview = impact(&fleet, &change)?;
     let writer = KubeWriter::new(clusters.clone())?;
@@ -526,13 +548,21 @@ async fn apply(
             stdio::err(&output::impact_table(&preview));
         }
         let question = format!(
-            "Write this change to context {context} as {}?",
+            "Write this change ({}) to context {context} as {}?",
+            output::scope(&preview),
             clusters.platform.user
         );
         if !live::confirm(&question)? {
             stdio::note("nothing written");
             return Ok(ExitCode::FAILURE);
         }
+    } else {
+        stdio::note(format_args!(
+            "writing {} to context {context} as {}: {}",
+            output::scope(&preview),
+            clusters.platform.user,
+            preview.change
+        ));
     }
     let outcome = writer.write(&fleet, &change, WriteMode::Commit).await;
     if let Some(path) = crate::write::audit::default_path() {

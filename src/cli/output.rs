@@ -83,9 +83,21 @@ fn snake(v: &impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// How many hosts a change reaches and how many objects it writes: said before anything is.
+pub fn scope(i: &Impact) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}; {} would be written",
+        plural(i.hosts.len(), "host", "hosts"),
+        plural(i.objects.len(), "object", "objects")
+    )
+}
+
 pub fn impact_table(i: &Impact) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "CHANGE  {}", Escaped(&i.change));
+    let _ = writeln!(out, "SCOPE   {}", scope(i));
     for o in &i.objects {
         let version = o
             .resource_version

@@ -24,9 +24,12 @@ pub enum Change {
 pub enum HostTargets {
     /// Host names (`name` or `namespace/name`).
     Names(Vec<String>),
-    /// A kubectl label selector.
+    /// A kubectl label selector. It must narrow: an empty selector is refused
+    /// ([`ChangeError::EmptySelector`]), never read as every host.
     #[serde(serialize_with = "serialize_display")]
     Selector(LabelQuery),
+    /// Every host, asked for explicitly (`--all`, as kubectl).
+    All,
 }
 
 fn serialize_display<S: serde::Serializer>(q: &LabelQuery, s: S) -> Result<S::Ok, S::Error> {
@@ -92,6 +95,8 @@ pub enum ChangeError {
     SetAndRemoved(String),
     Empty,
     NoHostSelected(String),
+    /// A selector with no requirement: it would select every host.
+    EmptySelector,
     /// The guide says never to edit an OSImage in place.
     EditsExistingImage {
         name: String,
@@ -122,6 +127,10 @@ impl fmt::Display for ChangeError {
             ChangeError::SetAndRemoved(k) => write!(f, "label {k} is both set and removed"),
             ChangeError::Empty => f.write_str("the edit sets and removes no label"),
             ChangeError::NoHostSelected(s) => write!(f, "selector {s} selects no host"),
+            ChangeError::EmptySelector => f.write_str(
+                "the label selector is empty and would select every host: give one that narrows \
+                 them (-l rack=r07), name the hosts, or pass --all to edit every host",
+            ),
             ChangeError::EditsExistingImage { name } => write!(
                 f,
                 "OSImage {name} exists with another URL or checksum; editing an OSImage in place \
@@ -254,6 +263,7 @@ impl fmt::Display for Change {
                     HostTargets::Names(n) if n.len() <= 3 => n.join(","),
                     HostTargets::Names(n) => format!("{} hosts", n.len()),
                     HostTargets::Selector(q) => format!("-l {q}"),
+                    HostTargets::All => "--all".into(),
                 };
                 write!(f, "label {targets} {}", e.args().join(" "))
             }
@@ -262,7 +272,7 @@ impl fmt::Display for Change {
                     .iter()
                     .map(|e| match &e.targets {
                         HostTargets::Names(n) => n.len(),
-                        HostTargets::Selector(_) => 1,
+                        HostTargets::Selector(_) | HostTargets::All => 1,
                     })
                     .sum();
                 write!(f, "restore labels on {hosts} hosts ({} edits)", edits.len())

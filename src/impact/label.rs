@@ -100,9 +100,13 @@ pub fn undo_labels(before: &Fleet, edits: &[LabelEdit]) -> Result<Change, Change
     })
 }
 
-/// The hosts an edit targets, in fleet order. Every unknown name is reported at once.
+/// The hosts an edit targets, in fleet order. Every unknown name is reported at once; an
+/// empty selector and an empty list of names are refused, never read as every host.
 pub fn select_hosts(fleet: &Fleet, targets: &HostTargets) -> Result<Vec<HostId>, ChangeError> {
     let mut hosts = match targets {
+        HostTargets::Names(names) if names.is_empty() => {
+            return Err(ChangeError::Syntax("the edit names no host".into()));
+        }
         HostTargets::Names(names) => {
             let mut found = Vec::new();
             let mut errors = Vec::new();
@@ -118,6 +122,8 @@ pub fn select_hosts(fleet: &Fleet, targets: &HostTargets) -> Result<Vec<HostId>,
                 _ => return Err(ChangeError::Names(errors)),
             }
         }
+        HostTargets::Selector(q) if q.selects_all() => return Err(ChangeError::EmptySelector),
+        HostTargets::All => fleet.host_ids().collect(),
         HostTargets::Selector(q) => {
             let found: Vec<HostId> = fleet
                 .host_ids()

@@ -24,9 +24,16 @@ impl Filter {
             .or_else(|| input.strip_prefix("-l="))
             .or_else(|| (input == "-l").then_some(""))
         {
-            return LabelQuery::parse(selector.trim())
-                .map(Filter::Labels)
-                .map_err(|e| e.to_string());
+            return match LabelQuery::parse(selector.trim()) {
+                // Empty selectors never mean "everything": a filter of every host would be
+                // offered to the label editor as "every host shown".
+                Ok(q) if q.selects_all() => Err(
+                    "-l needs a selector (e.g. -l gpu-model=h100): an empty one would match every host"
+                        .into(),
+                ),
+                Ok(q) => Ok(Filter::Labels(q)),
+                Err(e) => Err(e.to_string()),
+            };
         }
         Ok(Filter::Text(input.to_lowercase()))
     }
@@ -91,6 +98,18 @@ mod tests {
                 .accepts([], Some(&labels))
         );
         assert!(Filter::parse("-l gpu-model in (").is_err());
+        for empty in ["-l", "-l ", "-l  \t", "-l=", "-l ''"] {
+            let refused = Filter::parse(empty);
+            assert!(
+                refused.is_err() || matches!(refused, Ok(Filter::Text(_))),
+                "{empty:?}: {refused:?}"
+            );
+        }
+        assert!(
+            Filter::parse("-l")
+                .unwrap_err()
+                .contains("needs a selector")
+        );
         assert!(Filter::parse("  ").unwrap().is_none());
         assert!(
             Filter::parse("Ünïcode")
