@@ -573,3 +573,138 @@ mod selectors {
         );
     }
 }
+
+/// A kubeconfig with one context `name` on an address nothing listens on (port 9), its user
+/// authenticated by `user` (YAML of the `user:` mapping).
+fn kubeconfig(name: &str, current: &str, user: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\n\
+         clusters: [{{name: {name}, cluster: {{server: 'https://127.0.0.1:9'}}}}]\n\
+         users: [{{name: u-{name}, user: {user}}}]\n\
+         contexts: [{{name: {name}, context: {{cluster: {name}, user: u-{name}}}}}]\n\
+         current-context: \"{current}\"\n"
+    )
+}
+
+/// Kind 5, the kubeconfig as kubectl loads it: `current-context: ""` means none, a
+/// `KUBECONFIG` list is merged and its missing entries skipped, and only an explicit
+/// `--kubeconfig` must exist.
+mod kubeconfig_loading {
+    use super::*;
+
+    #[test]
+    fn a_kubeconfig_list_is_merged_skipping_missing_files_and_empty_current_contexts() {
+        let dir = temp_dir("kubeconfig");
+        let first = write(&dir, "first", kubeconfig("dev", "", "{token: t}"));
+        let second = write(&dir, "second", kubeconfig("gone", "gone", "{token: t}"));
+        let missing = dir.join("missing").display().to_string();
+        let list = format!("{missing}:{first}:{second}");
+        let o = gpufleet()
+            .env("KUBECONFIG", &list)
+            .args(["summary", "--sync-timeout", "2s"])
+            .output()
+            .unwrap();
+        // The merged kubeconfig's current context is the second file's: the first's "" is
+        // none. It was reached (and found unreachable), not refused.
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("no complete view of context gone"), "{err}");
+        // The first file alone has no current context, and says so.
+        let o = gpufleet()
+            .env("KUBECONFIG", format!("{missing}:{first}"))
+            .args(["summary", "--sync-timeout", "2s"])
+            .output()
+            .unwrap();
+        assert!(
+            stderr(&o)
+                .contains("the kubeconfig sets no current context; pass --context (it has: dev)"),
+            "{}",
+            stderr(&o)
+        );
+        // Only --kubeconfig must exist.
+        let o = run(&["summary", "--kubeconfig", &missing, "--sync-timeout", "2s"]);
+        assert!(
+            stderr(&o).contains(&format!("cannot read the kubeconfig {missing}")),
+            "{}",
+            stderr(&o)
+        );
+        let o = gpufleet()
+            .env("KUBECONFIG", &missing)
+            .args(["lint", "--sync-timeout", "2s"])
+            .output()
+            .unwrap();
+        assert!(
+            stderr(&o).contains("none of the kubeconfig files KUBECONFIG lists exists"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+/// Kind 6, nothing before the first watch may hang: an exec credential plugin that never
+/// answers ends `summary` at its deadline, naming what it waited for; a missing one is
+/// named with the kubeconfig's install hint. (The dashboard: tests/tui_tmux.rs.)
+mod exec_plugins {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// A kubeconfig whose user runs `command` as a non-interactive exec plugin.
+    pub fn with_plugin(dir: &Path, command: &str) -> String {
+        let user = format!(
+            "{{exec: {{apiVersion: client.authentication.k8s.io/v1, command: '{command}', \
+             interactiveMode: Never, installHint: 'brew install example-auth'}}}}"
+        );
+        write(dir, "kubeconfig", kubeconfig("ctx", "ctx", &user))
+    }
+
+    /// A plugin that does not answer for 20 s (long past every deadline here, and then it
+    /// ends by itself).
+    pub fn sleeping_plugin(dir: &Path) -> String {
+        let script = write(dir, "sleepy-plugin", "#!/bin/sh\nexec sleep 20\n");
+        let mut perms = std::fs::metadata(&script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&script, perms).unwrap();
+        script
+    }
+
+    #[test]
+    fn a_plugin_that_never_answers_ends_summary_at_its_deadline() {
+        let dir = temp_dir("exec-hang");
+        let plugin = sleeping_plugin(&dir);
+        let config = with_plugin(&dir, &plugin);
+        let started = Instant::now();
+        let o = run(&["summary", "--kubeconfig", &config, "--sync-timeout", "3s"]);
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        // Progress while it waits, then what it waited for.
+        assert!(
+            err.contains("connecting: waiting for the exec credential plugin"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("no answer after 3s: waiting for the exec credential plugin {plugin:?} of user u-ctx (context ctx)")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_plugin_is_named_with_its_install_hint() {
+        let dir = temp_dir("exec-missing");
+        let config = with_plugin(&dir, "example-auth-plugin-not-installed");
+        let o = run(&["lint", "--kubeconfig", &config, "--sync-timeout", "5s"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains(
+                "the exec credential plugin \"example-auth-plugin-not-installed\" of user u-ctx \
+                 was not found; install hint: brew install example-auth"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

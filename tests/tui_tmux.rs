@@ -236,3 +236,42 @@ fn sigterm_and_a_dropped_link_restore_the_terminal() {
         assert_eq!(t.format("#{cursor_flag}"), "1", "SIG{signal}");
     }
 }
+
+/// Issue 9, kind 6: an exec credential plugin that never answers does not blank the
+/// dashboard or deafen it: the screen opens at once, the watches say what the connection
+/// waits for, and `q` quits.
+#[test]
+fn a_hung_exec_plugin_leaves_the_dashboard_answering() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-tmux-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plugin = dir.join("sleepy-plugin");
+    // Long past the deadlines here, then it ends by itself.
+    std::fs::write(&plugin, "#!/bin/sh\nexec sleep 20\n").unwrap();
+    let mut perms = std::fs::metadata(&plugin).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&plugin, perms).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:9'}}}}]\n\
+             users: [{{name: u, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1, command: '{}', interactiveMode: Never}}}}}}]\n\
+             contexts: [{{name: ctx, context: {{cluster: c, user: u}}}}]\ncurrent-context: ctx\n",
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    let t = Tmux::start(
+        "exec",
+        &format!(
+            "dash --kubeconfig {} --request-timeout 2s --stale-after 1",
+            kubeconfig.display()
+        ),
+    );
+    t.wait_for("hosts:connecting");
+    t.wait_for("waiting for the exec credential plugin");
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    assert_eq!(t.format("#{alternate_on}"), "0");
+    std::fs::remove_dir_all(&dir).ok();
+}

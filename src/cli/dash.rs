@@ -3,23 +3,29 @@
 //! are possible, a `Writer`.
 
 use crate::cli::live::ClusterArgs;
+use crate::fleet::Fleet;
 use crate::fleet::FleetObjects;
+use crate::impact::Change;
 use crate::source::event::FleetEvent;
+use crate::source::event::{Kind, WatchState};
 use crate::source::file::load_paths;
-use crate::source::kube::{connect, spawn_watches};
+use crate::source::kube::client::{Attempt, off_thread, plan};
+use crate::source::kube::watch::Backoff;
+use crate::source::kube::{CHANNEL_CAPACITY, ClusterOptions, spawn_watches_into};
 use crate::source::replay::spawn_objects;
 use crate::source::sim::{self, SimConfig};
 use crate::ui::app::{App, Mode, Settings};
 use crate::ui::terminal::run_in_terminal;
 use crate::ui::theme::{ColorDepth, Theme};
-use crate::write::Writer;
 use crate::write::kube::KubeWriter;
+use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::{Args, ValueEnum};
 use color_eyre::eyre::Result;
+use futures::future::BoxFuture;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::mpsc::Receiver;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc::{self, Receiver, Sender};
 
 /// Largest generated demo fleet.
 pub const MAX_DEMO_HOSTS: usize = 25_000;
@@ -126,23 +132,115 @@ pub async fn dash(paths: &[PathBuf], objects: FleetObjects, args: &DashArgs) -> 
 
 /// The dashboard on a live cluster. In watch mode the kube client itself is read-only and no
 /// writer exists; otherwise edits go through the guarded kube writer.
+///
+/// The screen opens as soon as the kubeconfig is read; connecting (exec plugins, TLS) runs
+/// behind it, so `q` always answers and a plugin that never returns shows as the watches'
+/// stale reason instead of a blank screen.
 pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
     let read_only = args.watch;
-    let clusters = connect(&cluster.options(read_only)).await?;
-    let (fleet, _watches) = spawn_watches(&clusters, cluster.bmh_namespace.clone());
-    let writer: Option<Arc<dyn Writer>> = if read_only {
-        None
-    } else {
-        KubeWriter::new(clusters.clone())
-            .ok()
-            .map(|w| Arc::new(w) as Arc<dyn Writer>)
-    };
+    let options = cluster.options(read_only);
+    let deadline = tokio::time::Instant::now() + options.timeout();
+    let planned = options.clone();
+    let (platform, _) =
+        off_thread(deadline, "reading the kubeconfig", move || plan(&planned)).await?;
+    let user = platform.user(&options);
+    let (tx, fleet) = mpsc::channel(CHANNEL_CAPACITY);
+    let slot = Arc::new(OnceLock::new());
+    let writer: Option<Arc<dyn Writer>> = (!read_only).then(|| {
+        Arc::new(ConnectingWriter {
+            context: platform.context.clone(),
+            writer: slot.clone(),
+        }) as Arc<dyn Writer>
+    });
+    tokio::spawn(connect_and_watch(
+        options,
+        cluster.bmh_namespace.clone(),
+        tx,
+        (!read_only).then_some(slot),
+    ));
     let settings = args.settings(
-        clusters.platform.context.clone(),
-        format!("cluster, as {}", clusters.platform.user),
-        clusters.platform.user.clone(),
+        platform.context.clone(),
+        format!("cluster, as {user}"),
+        user,
     );
     run_dashboard(args, settings, fleet, writer).await
+}
+
+/// Connects in the background, then starts the watches. Until then every watch says what the
+/// connection waits for; a failed attempt is retried after a backoff, but an attempt that
+/// has not answered is waited for, never started again beside itself.
+async fn connect_and_watch(
+    options: ClusterOptions,
+    bmh_namespace: Option<String>,
+    tx: Sender<FleetEvent>,
+    writer: Option<Arc<OnceLock<KubeWriter>>>,
+) {
+    let mut backoff = Backoff::new();
+    let mut failing_since: Option<SystemTime> = None;
+    let mut attempt = Attempt::start(&options);
+    loop {
+        let deadline = tokio::time::Instant::now() + options.timeout();
+        let (reason, answered) = match attempt.answer_by(deadline).await {
+            Some(Ok(clusters)) => {
+                if let Some(slot) = writer
+                    && let Ok(w) = KubeWriter::new(clusters.clone())
+                {
+                    let _ = slot.set(w);
+                }
+                // The watches run until the dashboard drops its receiver.
+                let _watches = spawn_watches_into(&clusters, bmh_namespace, tx.clone());
+                tx.closed().await;
+                return;
+            }
+            Some(Err(e)) => (e.to_string(), true),
+            None => (attempt.not_answered().to_string(), false),
+        };
+        let since = *failing_since.get_or_insert_with(SystemTime::now);
+        for kind in Kind::ALL {
+            let state = WatchState::Stale {
+                since,
+                reason: reason.clone(),
+            };
+            if tx.send(FleetEvent::Watch { kind, state }).await.is_err() {
+                return;
+            }
+        }
+        if answered {
+            tokio::select! {
+                () = tokio::time::sleep(backoff.next_delay()) => {}
+                () = tx.closed() => return,
+            }
+            attempt = Attempt::start(&options);
+        }
+    }
+}
+
+/// The kube writer once connected; until then a write says it is not connected yet.
+struct ConnectingWriter {
+    context: String,
+    writer: Arc<OnceLock<KubeWriter>>,
+}
+
+impl Writer for ConnectingWriter {
+    fn write<'a>(
+        &'a self,
+        fleet: &'a Fleet,
+        change: &'a Change,
+        mode: WriteMode,
+    ) -> BoxFuture<'a, Result<WriteReport, WriteError>> {
+        match self.writer.get() {
+            Some(w) => w.write(fleet, change, mode),
+            None => Box::pin(async move {
+                Err(WriteError::Unreachable {
+                    message: format!("not connected to context {} yet", self.context),
+                })
+            }),
+        }
+    }
+
+    fn target(&self) -> String {
+        self.context.clone()
+    }
 }
 
 /// Loads a dump before the screen is taken over, so problems print where they can be read.

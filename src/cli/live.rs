@@ -3,7 +3,7 @@
 
 use crate::fleet::Fleet;
 use crate::source::event::WatchState;
-use crate::source::kube::{ClusterOptions, Clusters, connect, spawn_watches};
+use crate::source::kube::{ClusterOptions, Clusters, connect_within, spawn_watches};
 use crate::source::live::LiveFleet;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
@@ -115,12 +115,17 @@ fn describe_watches(live: &LiveFleet) -> String {
 }
 
 /// Connects, syncs every watch once and returns the snapshot. Progress goes to stderr.
+/// Connecting (the kubeconfig, exec plugins, TLS) and syncing share one deadline,
+/// `--sync-timeout`: nothing before the answer can hang.
 pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<Fleet>, Clusters)> {
-    let clusters = connect(&args.options(read_only)).await?;
+    let deadline = tokio::time::Instant::now() + args.sync_timeout;
+    let started = Instant::now();
+    let clusters = connect_within(&args.options(read_only), deadline, |m| {
+        crate::stdio::note(m)
+    })
+    .await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default();
-    let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + args.sync_timeout;
     let mut last_report = String::new();
     let outcome = loop {
         if live.all_synced() {

@@ -1,15 +1,24 @@
-//! Kube clients as kubectl users expect: kubeconfig from `--kubeconfig`, `KUBECONFIG` or
-//! `~/.kube/config`, `--context`, exec plugins and tokens as kube supports them, `--as`
-//! impersonation and `--request-timeout`. Building a client never connects: an unreachable
-//! context shows up as watch state, not as a hang at start.
+//! Kube clients as kubectl users expect: the kubeconfig read as kubectl reads it
+//! ([`read_kubeconfig`]), `--context`, exec plugins and tokens as kube supports them, `--as`
+//! impersonation and `--request-timeout`.
+//!
+//! Building a client runs the user's exec credential plugin and sets up TLS, both of which
+//! can block for ever (a plugin waiting for a login that never comes). So a client is built
+//! on a thread of its own ([`Attempt`]), under the caller's deadline and with a description
+//! of the step it is on, and the caller never waits past its deadline: the CLI gives up with
+//! what it was waiting for, the dashboard keeps answering keys and shows it.
 
 use super::read_only::ReadOnlyLayer;
 use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use std::ffi::OsString;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 /// Where and as whom to connect.
 #[derive(Clone, Debug, Default)]
@@ -29,8 +38,16 @@ pub struct ClusterOptions {
     pub read_only: bool,
 }
 
-/// Why a client could not be built (a kubeconfig problem; nothing was sent yet).
-#[derive(Debug)]
+impl ClusterOptions {
+    /// The timeout of connects and requests: `--request-timeout`, else the default.
+    pub fn timeout(&self) -> Duration {
+        self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+    }
+}
+
+/// Why a client could not be built (a kubeconfig problem, an exec plugin that failed or did
+/// not answer; nothing was sent to a cluster yet).
+#[derive(Clone, Debug)]
 pub struct ClientError(pub String);
 
 impl fmt::Display for ClientError {
@@ -56,81 +73,285 @@ pub struct ClusterClient {
 /// Default timeout of each non-watch request when `--request-timeout` is not given.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn read_kubeconfig(options: &ClusterOptions) -> Result<Kubeconfig, ClientError> {
-    let result = match &options.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path),
-        None => Kubeconfig::read(),
-    };
-    result.map_err(|e| ClientError(format!("cannot read the kubeconfig: {e}")))
+/// Reads the kubeconfig as kubectl does: `--kubeconfig` (which must exist), else every file
+/// `KUBECONFIG` lists, merged (missing ones skipped, the first to set a value wins), else
+/// `~/.kube/config`. `current-context: ""` (what `kubectl config unset current-context`
+/// leaves) means no current context, not one named "".
+///
+/// Source: <https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files>.
+pub fn read_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, ClientError> {
+    read_kubeconfig_from(
+        explicit,
+        std::env::var_os("KUBECONFIG"),
+        std::env::var_os("HOME").map(PathBuf::from),
+    )
 }
 
-/// Builds a client for one context.
-pub async fn cluster_client(
-    options: &ClusterOptions,
-    context: Option<&str>,
-) -> Result<ClusterClient, ClientError> {
-    let kubeconfig = read_kubeconfig(options)?;
-    let context_name = context
-        .map(str::to_string)
-        .or_else(|| kubeconfig.current_context.clone())
-        .ok_or_else(|| {
-            ClientError("the kubeconfig names no current context; pass --context".into())
-        })?;
-    let known = kubeconfig.contexts.iter().any(|c| c.name == context_name);
-    if !known {
+/// [`read_kubeconfig`] with the environment given: the value of `KUBECONFIG` and the home
+/// directory.
+pub fn read_kubeconfig_from(
+    explicit: Option<&Path>,
+    kubeconfig_env: Option<OsString>,
+    home: Option<PathBuf>,
+) -> Result<Kubeconfig, ClientError> {
+    if let Some(path) = explicit {
+        return read_one(path);
+    }
+    let listed: Vec<PathBuf> = kubeconfig_env
+        .as_deref()
+        .map(|v| {
+            std::env::split_paths(v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !listed.is_empty() {
+        let mut merged: Option<Kubeconfig> = None;
+        for path in listed.iter().filter(|p| p.exists()) {
+            let next = read_one(path)?;
+            merged = Some(match merged {
+                None => next,
+                Some(first) => first.merge(next).map_err(|e| {
+                    ClientError(format!(
+                        "cannot merge the kubeconfig {} into those before it: {e}",
+                        path.display()
+                    ))
+                })?,
+            });
+        }
+        return merged.ok_or_else(|| {
+            ClientError(format!(
+                "none of the kubeconfig files KUBECONFIG lists exists: {}",
+                listed
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
+    }
+    let default = home
+        .map(|h| h.join(".kube").join("config"))
+        .ok_or_else(|| ClientError("no kubeconfig: KUBECONFIG and HOME are not set".into()))?;
+    if !default.exists() {
+        return Err(ClientError(format!(
+            "no kubeconfig: KUBECONFIG is not set and {} does not exist; pass --kubeconfig",
+            default.display()
+        )));
+    }
+    read_one(&default)
+}
+
+/// One kubeconfig file, with an empty `current-context` read as none.
+fn read_one(path: &Path) -> Result<Kubeconfig, ClientError> {
+    let mut config = Kubeconfig::read_from(path).map_err(|e| {
+        ClientError(format!(
+            "cannot read the kubeconfig {}: {e}",
+            path.display()
+        ))
+    })?;
+    normalize(&mut config);
+    Ok(config)
+}
+
+/// What kubectl reads as unset: an empty `current-context`.
+fn normalize(config: &mut Kubeconfig) {
+    if config.current_context.as_deref() == Some("") {
+        config.current_context = None;
+    }
+}
+
+/// Parses kubeconfig text as [`read_kubeconfig`] reads each file. For tests and fuzzing.
+pub fn parse_kubeconfig(text: &str) -> Result<Kubeconfig, ClientError> {
+    let mut config =
+        Kubeconfig::from_yaml(text).map_err(|e| ClientError(format!("not a kubeconfig: {e}")))?;
+    normalize(&mut config);
+    Ok(config)
+}
+
+/// The exec credential plugin a kubeconfig user runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecPlugin {
+    pub command: String,
+    /// The kubeconfig's `installHint`, shown when the command is missing.
+    pub install_hint: Option<String>,
+}
+
+/// What one client is built from: the kubeconfig and the context chosen in it. Making a plan
+/// only reads; nothing runs yet.
+#[derive(Clone, Debug)]
+pub struct ClientPlan {
+    kubeconfig: Kubeconfig,
+    pub context: String,
+    /// The kubeconfig user of the context.
+    pub kube_user: String,
+    pub exec: Option<ExecPlugin>,
+}
+
+impl ClientPlan {
+    /// The plan for `context` (default: the current context; an empty name counts as none).
+    pub fn new(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<Self, ClientError> {
         let names: Vec<&str> = kubeconfig
             .contexts
             .iter()
             .map(|c| c.name.as_str())
             .collect();
-        let closest = crate::fleet::names::closest(&context_name, names.iter().copied());
-        return Err(ClientError(format!(
-            "the kubeconfig has no context {context_name:?}; {}",
-            if closest.is_empty() {
-                format!("it has: {}", names.join(", "))
-            } else {
-                format!("closest: {}", closest.join(", "))
+        let context_name = context
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .or_else(|| kubeconfig.current_context.clone())
+            .ok_or_else(|| {
+                ClientError(format!(
+                    "the kubeconfig sets no current context; pass --context ({})",
+                    if names.is_empty() {
+                        "it has no contexts".to_string()
+                    } else {
+                        format!("it has: {}", names.join(", "))
+                    }
+                ))
+            })?;
+        let Some(named) = kubeconfig.contexts.iter().find(|c| c.name == context_name) else {
+            let closest = crate::fleet::names::closest(&context_name, names.iter().copied());
+            return Err(ClientError(format!(
+                "the kubeconfig has no context {context_name:?}; {}",
+                if closest.is_empty() {
+                    format!("it has: {}", names.join(", "))
+                } else {
+                    format!("closest: {}", closest.join(", "))
+                }
+            )));
+        };
+        let kube_user = named
+            .context
+            .as_ref()
+            .and_then(|c| c.user.clone())
+            .unwrap_or_default();
+        let exec = kubeconfig
+            .auth_infos
+            .iter()
+            .find(|a| a.name == kube_user)
+            .and_then(|a| a.auth_info.as_ref())
+            .and_then(|a| a.exec.as_ref())
+            .map(|e| ExecPlugin {
+                command: e.command.clone().unwrap_or_default(),
+                install_hint: e.install_hint.clone(),
+            });
+        Ok(ClientPlan {
+            kubeconfig: kubeconfig.clone(),
+            context: context_name,
+            kube_user,
+            exec,
+        })
+    }
+
+    /// Who requests are sent as: the impersonated user, else the kubeconfig user.
+    pub fn user(&self, options: &ClusterOptions) -> String {
+        options
+            .impersonate
+            .clone()
+            .unwrap_or_else(|| self.kube_user.clone())
+    }
+
+    /// What building this client runs that may take long.
+    fn step(&self) -> String {
+        match &self.exec {
+            Some(plugin) => format!(
+                "the exec credential plugin {:?} of user {} (context {})",
+                plugin.command, self.kube_user, self.context
+            ),
+            None => format!("the TLS set-up of context {}", self.context),
+        }
+    }
+
+    /// Builds the client: runs the exec plugin and sets up TLS. It may block for ever; call
+    /// it through [`Attempt`].
+    async fn build(self, options: &ClusterOptions) -> Result<ClusterClient, ClientError> {
+        let context = self.context.clone();
+        let failed = |e: &(dyn std::error::Error + 'static)| self.explain(e);
+        let mut config = Config::from_custom_kubeconfig(
+            self.kubeconfig.clone(),
+            &KubeConfigOptions {
+                context: Some(context.clone()),
+                ..KubeConfigOptions::default()
+            },
+        )
+        .await
+        .map_err(|e| failed(&e))?;
+        if let Some(user) = &options.impersonate {
+            config.auth_info.impersonate = Some(user.clone());
+        }
+        if !options.impersonate_groups.is_empty() {
+            config.auth_info.impersonate_groups = Some(options.impersonate_groups.clone());
+        }
+        let timeout = options.timeout();
+        config.connect_timeout = Some(timeout);
+        let builder = ClientBuilder::try_from(config).map_err(|e| failed(&e))?;
+        let client = if options.read_only {
+            builder.with_layer(&ReadOnlyLayer).build()
+        } else {
+            builder.build()
+        };
+        Ok(ClusterClient {
+            client,
+            user: self.user(options),
+            context,
+            read_only: options.read_only,
+            request_timeout: Some(timeout),
+        })
+    }
+
+    /// A build error as an operator can act on it: a missing or failing exec plugin is named
+    /// with the kubeconfig's install hint; its output is never shown (it may hold a token).
+    fn explain(&self, e: &(dyn std::error::Error + 'static)) -> ClientError {
+        let plugin_error = chain(e).find_map(|s| s.downcast_ref::<kube::client::AuthError>());
+        let message = match (plugin_error, &self.exec) {
+            (Some(kube::client::AuthError::AuthExecStart(io)), Some(plugin)) => {
+                let hint = plugin
+                    .install_hint
+                    .as_deref()
+                    .map(|h| format!("; install hint: {}", h.trim()))
+                    .unwrap_or_default();
+                if io.kind() == std::io::ErrorKind::NotFound {
+                    format!(
+                        "the exec credential plugin {:?} of user {} was not found{hint}",
+                        plugin.command, self.kube_user
+                    )
+                } else {
+                    format!(
+                        "the exec credential plugin {:?} of user {} could not start: {io}{hint}",
+                        plugin.command, self.kube_user
+                    )
+                }
             }
-        )));
+            (Some(kube::client::AuthError::AuthExecRun { out, .. }), Some(plugin)) => {
+                let said = String::from_utf8_lossy(&out.stderr);
+                let said: String = said.trim().chars().take(400).collect();
+                format!(
+                    "the exec credential plugin {:?} of user {} failed ({}){}",
+                    plugin.command,
+                    self.kube_user,
+                    out.status,
+                    if said.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {said}")
+                    }
+                )
+            }
+            _ => chain(e)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": "),
+        };
+        ClientError(format!("context {}: {message}", self.context))
     }
-    let kube_user = kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == context_name)
-        .and_then(|c| c.context.as_ref())
-        .and_then(|c| c.user.clone())
-        .unwrap_or_default();
-    let mut config = Config::from_custom_kubeconfig(
-        kubeconfig,
-        &KubeConfigOptions {
-            context: Some(context_name.clone()),
-            ..KubeConfigOptions::default()
-        },
-    )
-    .await
-    .map_err(|e| ClientError(format!("context {context_name}: {e}")))?;
-    if let Some(user) = &options.impersonate {
-        config.auth_info.impersonate = Some(user.clone());
-    }
-    if !options.impersonate_groups.is_empty() {
-        config.auth_info.impersonate_groups = Some(options.impersonate_groups.clone());
-    }
-    let timeout = options.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-    config.connect_timeout = Some(timeout);
-    let builder = ClientBuilder::try_from(config)
-        .map_err(|e| ClientError(format!("context {context_name}: {e}")))?;
-    let client = if options.read_only {
-        builder.with_layer(&ReadOnlyLayer).build()
-    } else {
-        builder.build()
-    };
-    Ok(ClusterClient {
-        client,
-        context: context_name,
-        user: options.impersonate.clone().unwrap_or(kube_user),
-        read_only: options.read_only,
-        request_timeout: Some(timeout),
-    })
+}
+
+/// An error and its sources.
+fn chain<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |e| e.source())
 }
 
 /// The platform client and the Metal3 client (the same one unless `--bmh-context` differs).
@@ -140,11 +361,247 @@ pub struct Clusters {
     pub metal3: ClusterClient,
 }
 
-pub async fn connect(options: &ClusterOptions) -> Result<Clusters, ClientError> {
-    let platform = cluster_client(options, options.context.as_deref()).await?;
-    let metal3 = match &options.bmh_context {
-        Some(ctx) if *ctx != platform.context => cluster_client(options, Some(ctx)).await?,
-        _ => platform.clone(),
+/// The plans for the platform and (if it differs) the Metal3 context, from the kubeconfig.
+pub fn plan(options: &ClusterOptions) -> Result<(ClientPlan, Option<ClientPlan>), ClientError> {
+    let kubeconfig = read_kubeconfig(options.kubeconfig.as_deref())?;
+    let platform = ClientPlan::new(&kubeconfig, options.context.as_deref())?;
+    let metal3 = match options.bmh_context.as_deref().filter(|c| !c.is_empty()) {
+        Some(ctx) if ctx != platform.context => Some(ClientPlan::new(&kubeconfig, Some(ctx))?),
+        _ => None,
+    };
+    Ok((platform, metal3))
+}
+
+/// One attempt at building the clients, on a thread of its own: reading the kubeconfig,
+/// running exec plugins and setting up TLS can each block, and must never block the caller
+/// past its deadline. An attempt that never answers is left to itself (the thread is not
+/// waited for when the process ends); callers start a new attempt only after the last one
+/// answered, so a hung plugin costs one thread, not one per retry.
+pub struct Attempt {
+    answer: oneshot::Receiver<Result<Clusters, ClientError>>,
+    step: Arc<Mutex<String>>,
+    started: Instant,
+}
+
+impl Attempt {
+    /// Starts building the clients for `options`. Needs a tokio runtime (the thread builds
+    /// the clients on it).
+    pub fn start(options: &ClusterOptions) -> Attempt {
+        let (tx, answer) = oneshot::channel();
+        let step = Arc::new(Mutex::new("reading the kubeconfig".to_string()));
+        let runtime = tokio::runtime::Handle::current();
+        let options = options.clone();
+        let shared = step.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kube-connect".into())
+            .spawn(move || {
+                let _ = tx.send(runtime.block_on(build_clusters(&options, &shared)));
+            });
+        let (tx, failed) = oneshot::channel();
+        let answer = match spawned {
+            Ok(_) => answer,
+            Err(e) => {
+                let _ = tx.send(Err(ClientError(format!(
+                    "cannot start a thread to connect: {e}"
+                ))));
+                failed
+            }
+        };
+        Attempt {
+            answer,
+            step,
+            started: Instant::now(),
+        }
+    }
+
+    /// What the attempt is doing now, e.g. waiting for an exec plugin.
+    pub fn step(&self) -> String {
+        self.step.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// How long the attempt has run.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The attempt's answer if it comes by `deadline`; `None` while it is still running.
+    pub async fn answer_by(&mut self, deadline: Instant) -> Option<Result<Clusters, ClientError>> {
+        match tokio::time::timeout_at(deadline, &mut self.answer).await {
+            Ok(Ok(result)) => Some(result),
+            Ok(Err(_)) => Some(Err(ClientError(
+                "connecting ended without an answer".into(),
+            ))),
+            Err(_) => None,
+        }
+    }
+
+    /// Why an attempt still running at its deadline has not connected.
+    pub fn not_answered(&self) -> ClientError {
+        ClientError(format!(
+            "no answer after {}s: waiting for {}",
+            self.elapsed().as_secs_f64().round(),
+            self.step()
+        ))
+    }
+}
+
+async fn build_clusters(
+    options: &ClusterOptions,
+    step: &Mutex<String>,
+) -> Result<Clusters, ClientError> {
+    let set = |text: String| {
+        if let Ok(mut s) = step.lock() {
+            *s = text;
+        }
+    };
+    let (platform_plan, metal3_plan) = plan(options)?;
+    set(platform_plan.step());
+    let platform = platform_plan.build(options).await?;
+    let metal3 = match metal3_plan {
+        Some(p) => {
+            set(p.step());
+            p.build(options).await?
+        }
+        None => platform.clone(),
     };
     Ok(Clusters { platform, metal3 })
+}
+
+/// Builds the clients, giving up at `deadline` with what it was waiting for. `progress` is
+/// told once, after a moment, what the wait is on (as the watches' progress is).
+pub async fn connect_within(
+    options: &ClusterOptions,
+    deadline: Instant,
+    mut progress: impl FnMut(String),
+) -> Result<Clusters, ClientError> {
+    let mut attempt = Attempt::start(options);
+    let first_report = Instant::now() + PROGRESS_AFTER;
+    if first_report < deadline
+        && let Some(answer) = attempt.answer_by(first_report).await
+    {
+        return answer;
+    }
+    if first_report < deadline {
+        progress(format!("connecting: waiting for {}", attempt.step()));
+    }
+    match attempt.answer_by(deadline).await {
+        Some(answer) => answer,
+        None => Err(attempt.not_answered()),
+    }
+}
+
+/// Runs blocking set-up work (reading files that may be pipes, say) on a thread of its own
+/// and gives up at `deadline`; the thread is then left to itself.
+pub async fn off_thread<T: Send + 'static>(
+    deadline: Instant,
+    what: &str,
+    work: impl FnOnce() -> Result<T, ClientError> + Send + 'static,
+) -> Result<T, ClientError> {
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("kube-setup".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| ClientError(format!("cannot start a thread for {what}: {e}")))?;
+    match tokio::time::timeout_at(deadline, rx).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(ClientError(format!("{what} ended without an answer"))),
+        Err(_) => Err(ClientError(format!("{what} did not finish in time"))),
+    }
+}
+
+/// How long connecting may take before the wait is reported.
+pub const PROGRESS_AFTER: Duration = Duration::from_secs(2);
+
+/// Builds the clients within the request timeout.
+pub async fn connect(options: &ClusterOptions) -> Result<Clusters, ClientError> {
+    connect_within(options, Instant::now() + options.timeout(), |_| {}).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("gpufleet-kubeconfig-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn config(context: &str, current: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: {context}, cluster: {{server: 'https://127.0.0.1:9'}}}}]\n\
+             users: [{{name: u-{context}, user: {{token: t}}}}]\n\
+             contexts: [{{name: {context}, context: {{cluster: {context}, user: u-{context}}}}}]\n\
+             current-context: \"{current}\"\n"
+        )
+    }
+
+    #[test]
+    fn an_empty_current_context_is_none_and_a_later_file_may_set_it() {
+        let d = dir("merge");
+        let first = d.join("first");
+        let second = d.join("second");
+        std::fs::write(&first, config("dev", "")).unwrap();
+        std::fs::write(&second, config("prod", "prod")).unwrap();
+        let missing = d.join("missing");
+        let list = std::env::join_paths([&missing, &first, &second]).unwrap();
+        let merged = read_kubeconfig_from(None, Some(list), None).unwrap();
+        assert_eq!(merged.current_context.as_deref(), Some("prod"));
+        assert_eq!(merged.contexts.len(), 2);
+        let plan = ClientPlan::new(&merged, None).unwrap();
+        assert_eq!(
+            (plan.context.as_str(), plan.kube_user.as_str()),
+            ("prod", "u-prod")
+        );
+        // Alone, an empty current context is none: the error says to pass --context.
+        let alone = read_kubeconfig_from(None, Some(first.clone().into()), None).unwrap();
+        let e = ClientPlan::new(&alone, None).unwrap_err().to_string();
+        assert!(
+            e.contains("sets no current context; pass --context (it has: dev)"),
+            "{e}"
+        );
+        assert_eq!(
+            ClientPlan::new(&alone, Some("")).unwrap_err().to_string(),
+            e
+        );
+        let e = ClientPlan::new(&alone, Some("dve"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no context \"dve\""), "{e}");
+    }
+
+    #[test]
+    fn only_an_explicit_kubeconfig_must_exist() {
+        let d = dir("missing");
+        let missing = d.join("nope");
+        let e = read_kubeconfig_from(Some(&missing), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("cannot read the kubeconfig {}", missing.display())),
+            "{e}"
+        );
+        let e = read_kubeconfig_from(None, Some(missing.clone().into()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("none of the kubeconfig files KUBECONFIG lists exists"),
+            "{e}"
+        );
+        let e = read_kubeconfig_from(None, None, Some(d.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(".kube/config does not exist; pass --kubeconfig"),
+            "{e}"
+        );
+        // An empty KUBECONFIG is as if unset.
+        let e = read_kubeconfig_from(None, Some(OsString::new()), Some(d))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(".kube/config does not exist"), "{e}");
+    }
 }

@@ -4,7 +4,10 @@ pub mod client;
 pub mod read_only;
 pub mod watch;
 
-pub use client::{ClusterClient, ClusterOptions, Clusters, connect};
+pub use client::{
+    Attempt, ClientError, ClientPlan, ClusterClient, ClusterOptions, Clusters, connect,
+    connect_within,
+};
 
 use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
 use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
@@ -70,6 +73,16 @@ pub fn spawn_watches(
     bmh_namespace: Option<String>,
 ) -> (mpsc::Receiver<FleetEvent>, Vec<JoinHandle<()>>) {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let tasks = spawn_watches_into(clusters, bmh_namespace, tx);
+    (rx, tasks)
+}
+
+/// Starts every watch, sending into `tx`. They run until its receiver is dropped.
+pub fn spawn_watches_into(
+    clusters: &Clusters,
+    bmh_namespace: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+) -> Vec<JoinHandle<()>> {
     let platform = clusters.platform.client.clone();
     let mut tasks = vec![
         tokio::spawn(watch::run(
@@ -118,7 +131,7 @@ pub fn spawn_watches(
         };
         watch::run(api, Kind::BareMetalHost, tx).await;
     }));
-    (rx, tasks)
+    tasks
 }
 
 #[cfg(test)]
