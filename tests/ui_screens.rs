@@ -447,3 +447,184 @@ fn selection_survives_a_new_snapshot() {
         (namespace, name)
     );
 }
+
+/// A dashboard on objects read from YAML text, as `dash -f` reads them.
+fn app_on(yaml: &str) -> App {
+    let mut report = gpufleet::source::file::LoadReport::default();
+    gpufleet::source::file::load_text(std::path::Path::new("test.yaml"), yaml, &mut report);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.load_complete(&report.objects);
+    app.now += Duration::from_secs(5);
+    app
+}
+
+const TWO_HOSTS: &str = r#"
+apiVersion: management.loft.sh/v1
+kind: NodeProvider
+metadata: {name: dc1}
+spec:
+  metal3:
+    clusterRef: {cluster: c, namespace: metal3-system}
+    nodeTypes:
+      - name: h100-8x
+        resources: {cpu: "1500m", memory: "824633720832", nvidia.com/gpu: "8"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-model: h100}}}
+      - name: huge
+        resources: {cpu: "96", nvidia.com/gpu: "1e30"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-model: nothing}}}
+---
+apiVersion: metal3.io/v1alpha1
+kind: BareMetalHost
+metadata:
+  name: gpu-h100-dc1-rack12-u01
+  namespace: metal3-system
+  labels: {gpu-model: h100, gpu-count: "8", rack: rack12, datacenter: dc1}
+status:
+  operationalStatus: OK
+  provisioning: {state: available}
+---
+apiVersion: metal3.io/v1alpha1
+kind: BareMetalHost
+metadata:
+  name: gpu-h100-dc1-rack12-u02
+  namespace: metal3-system
+  labels: {gpu-model: h100, gpu-count: "8", rack: rack12, datacenter: dc1}
+status:
+  operationalStatus: error
+  errorType: provisioning error
+  errorMessage: a long message from Ironic that will not fit in any narrow table at all
+  provisioning: {state: available}
+"#;
+
+/// Issue 9, kind 11: columns are sized from the data and the width; a cut is marked with
+/// `…`, a state word is never cut, and the two host names stay apart at every width.
+#[test]
+fn tables_size_columns_from_the_data_and_never_hide_what_tells_rows_apart() {
+    let mut app = app_on(TWO_HOSTS);
+    app.update(Action::ShowPane(PaneId::Hosts));
+    for width in [200, 120, 100, 80, 60] {
+        let t = draw(&mut app, width, 20);
+        let buffer = t.backend().buffer();
+        let rows: Vec<String> = (0..buffer.area.height)
+            .map(|y| row_text(buffer, y))
+            .filter(|r| r.contains("gpu-h1"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{width}: {}", text(&t));
+        let name = |r: &str| r.split_whitespace().next().unwrap_or("").to_string();
+        assert_ne!(name(&rows[0]), name(&rows[1]), "{width}: names read alike");
+        assert!(
+            name(&rows[0]).ends_with("u01") && name(&rows[1]).ends_with("u02"),
+            "{width}: {rows:?}"
+        );
+        // States whole: `available (error)` is never `availa`.
+        assert!(
+            rows[1].contains("available (error)"),
+            "{width}: {}",
+            rows[1]
+        );
+        assert!(rows[0].contains(" available "), "{width}: {}", rows[0]);
+        if width >= 120 {
+            assert!(
+                rows[0].contains("gpu-h100-dc1-rack12-u01"),
+                "{width}: {}",
+                rows[0]
+            );
+        }
+        if (80..=100).contains(&width) {
+            // The error message does not fit: its cut is marked. (At 60 columns the column
+            // is left out whole.)
+            assert!(rows[1].trim_end().ends_with('…'), "{width}: {}", rows[1]);
+        }
+    }
+}
+
+/// Issue 9, kind 11: quantities show as quantities: `1500m` CPUs as 1.5, bytes in binary
+/// units, a huge GPU count as `1e30`, never as a cut or saturated integer.
+#[test]
+fn quantities_display_as_quantities() {
+    let mut app = app_on(TWO_HOSTS);
+    app.update(Action::ShowPane(PaneId::Types));
+    let t = draw(&mut app, 160, 20);
+    let buffer = t.backend().buffer();
+    let h100 = rows_containing(buffer, "dc1.h100-8x")
+        .next()
+        .expect("the h100 row");
+    let row = row_text(buffer, h100);
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[1..4], ["8", "1.5", "768Gi"], "{row}");
+    let huge = row_text(
+        buffer,
+        rows_containing(buffer, "dc1.huge")
+            .next()
+            .expect("the huge row"),
+    );
+    assert!(huge.contains(" 1e30 "), "{huge}");
+    assert!(
+        !huge.contains("4294967295") && !huge.contains("4,294,967,295"),
+        "{huge}"
+    );
+}
+
+/// Issue 9, kind 4: control characters in object fields are shown as escapes on the
+/// dashboard (ratatui would drop them silently): in tables, titles, a host's details and the
+/// node type's details.
+#[test]
+fn control_characters_from_objects_are_shown_escaped() {
+    let hostile = r#"
+apiVersion: management.loft.sh/v1
+kind: NodeProvider
+metadata: {name: "dc1"}
+spec:
+  metal3:
+    clusterRef: {cluster: c, namespace: metal3-system}
+    nodeTypes:
+      - name: "h100\e[2K"
+        resources: {cpu: "96"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-model: h100}}}
+        properties: {vcluster.com/os-image: "img\e]0;image\a"}
+---
+apiVersion: metal3.io/v1alpha1
+kind: BareMetalHost
+metadata:
+  name: "gpu-01\e]0;pwned\a"
+  namespace: metal3-system
+  annotations: {note: "\e]0;annotation\a"}
+  labels: {gpu-model: h100, gpu-count: "8", rack: "r1\e[1A", datacenter: dc1, tenant: "acme\r"}
+spec:
+  bmc: {address: "redfish://bmc\e[2J/x"}
+status:
+  operationalStatus: error
+  errorType: provisioning error
+  errorMessage: "Ironic said\r\e[2Kall good\a"
+  provisioning: {state: available}
+"#;
+    let mut app = app_on(hostile);
+    app.update(Action::ShowPane(PaneId::Hosts));
+    let screen = text(&draw(&mut app, 200, 30));
+    for shown in [
+        r"gpu-01\x1b]0;pwned\x07",
+        r"r1\x1b[1A",
+        r"acme\r",
+        r"Ironic said\r\x1b[2Kall good\x07",
+    ] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
+    key(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 200, 40));
+    for shown in [
+        r"gpu-01\x1b]0;pwned\x07",
+        r"redfish://bmc\x1b[2J/x",
+        r"Ironic said\r\x1b[2Kall good\x07",
+    ] {
+        assert!(screen.contains(shown), "host detail: {shown}: {screen}");
+    }
+    app.update(Action::ShowPane(PaneId::Types));
+    let screen = text(&draw(&mut app, 200, 30));
+    assert!(screen.contains(r"dc1.h100\x1b[2K"), "{screen}");
+    assert!(screen.contains(r"img\x1b]0;image\x07"), "{screen}");
+}

@@ -18,7 +18,7 @@ pub use host::{BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, HostImage}
 pub use os_image::{OsImage, OsImageSpec};
 pub use properties::{PropertyOperator, PropertyRequirement};
 pub use provider::{Metal3NodeType, NodeProvider, NodeType};
-pub use quantity::Quantity;
+pub use quantity::{Measure, Quantity};
 pub use resource::Manifest;
 pub use selector::LabelQuery;
 

@@ -95,6 +95,58 @@ pub fn parse_quantity(text: &str) -> Result<f64, QuantityError> {
     Ok(base * multiplier)
 }
 
+/// What a quantity counts, which decides how it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// CPUs: `1500m` is 1.5.
+    Cores,
+    /// Memory: binary units, as Kubernetes writes them (`768Gi`).
+    Bytes,
+    /// Devices (GPUs) and anything else counted.
+    Count,
+}
+
+/// Values at or above this are shown in scientific notation (`1e30`), never as a long or
+/// saturated integer.
+const SCIENTIFIC_FROM: f64 = 1e12;
+
+fn number(v: f64) -> String {
+    if v.abs() >= SCIENTIFIC_FROM {
+        return format!("{v:e}");
+    }
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl Quantity {
+    /// The quantity as an operator reads it: `1500m` CPUs as `1.5`, `824633720832` bytes as
+    /// `768Gi`, `8` GPUs as `8`, `1e30` as `1e30` (not a saturated integer). A quantity that
+    /// does not parse is shown as written.
+    pub fn display(&self, measure: Measure) -> String {
+        let Ok(v) = self.value() else {
+            return self.0.clone();
+        };
+        if !v.is_finite() {
+            return self.0.trim().to_string();
+        }
+        match measure {
+            Measure::Cores | Measure::Count => number(v),
+            Measure::Bytes => {
+                const UNITS: [&str; 6] = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+                let (mut scaled, mut unit) = (v, "");
+                for u in UNITS {
+                    if scaled.abs() < 1024.0 {
+                        break;
+                    }
+                    scaled /= 1024.0;
+                    unit = u;
+                }
+                format!("{}{unit}", number((scaled * 10.0).round() / 10.0))
+            }
+        }
+    }
+}
+
 impl Serialize for Quantity {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
@@ -144,6 +196,24 @@ mod tests {
             let e = parse_quantity(bad).unwrap_err();
             assert!(e.to_string().contains("not a Kubernetes quantity"), "{bad}");
         }
+    }
+
+    #[test]
+    fn displays_as_quantities_not_as_cut_or_saturated_integers() {
+        let q = |t: &str, m: Measure| Quantity::new(t).display(m);
+        assert_eq!(q("1500m", Measure::Cores), "1.5");
+        assert_eq!(q("250m", Measure::Cores), "0.25");
+        assert_eq!(q("96", Measure::Cores), "96");
+        assert_eq!(q("768Gi", Measure::Bytes), "768Gi");
+        assert_eq!(q("824633720832", Measure::Bytes), "768Gi");
+        assert_eq!(q("1.5Ti", Measure::Bytes), "1.5Ti");
+        assert_eq!(q("500", Measure::Bytes), "500");
+        assert_eq!(q("8", Measure::Count), "8");
+        assert_eq!(q("1e30", Measure::Count), "1e30");
+        assert_eq!(q("5E", Measure::Count), "5e18");
+        assert_eq!(q("1e400", Measure::Count), "1e400");
+        assert_eq!(q("100Ei", Measure::Bytes), "100Ei");
+        assert_eq!(q("lots", Measure::Cores), "lots");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::action::PaneId;
 use super::app::{App, Mode, Overlay};
 use super::edit;
 use super::panes;
+use super::widgets::safe;
 use super::widgets::{footer, overlays, status, watch_header};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -77,17 +78,23 @@ pub fn draw(frame: &mut Frame, app: &App) {
         status::draw_stale_banner(frame, banner, app, text);
     }
     if progress_h > 0 {
-        frame.render_widget(Paragraph::new(status::progress_line(app)), progress);
+        frame.render_widget(
+            Paragraph::new(safe::line(status::progress_line(app))),
+            progress,
+        );
     }
     panes::draw(frame, body, app, app.nav.view());
     if let Some(dialog) = &app.dialog {
         edit::draw::draw(frame, body, app, dialog);
     }
     frame.render_widget(
-        Paragraph::new(status::status_line(app)).style(app.theme.ui.status),
+        Paragraph::new(safe::line(status::status_line(app))).style(app.theme.ui.status),
         status_area,
     );
-    frame.render_widget(Paragraph::new(footer::footer_line(app)), footer_area);
+    frame.render_widget(
+        Paragraph::new(safe::line(footer::footer_line(app))),
+        footer_area,
+    );
     match app.overlay {
         Some(Overlay::Help) => overlays::draw_help(frame, area, app),
         Some(Overlay::Context) => overlays::draw_context(frame, area, app),

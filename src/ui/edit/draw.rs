@@ -11,6 +11,7 @@ use super::preview::{PLine, Tone};
 use super::rotate::{RotateDialog, RotateFocus};
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -80,10 +81,10 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, dialog: &Dialog) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.ui.border_focus)
-        .title(Span::styled(
+        .title(safe::span(Span::styled(
             format!(" {} ", dialog.title()),
             theme.ui.title,
-        ))
+        )))
         .title_bottom(Line::from(Span::styled(stage_text(flow), theme.ui.key)).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -111,7 +112,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, dialog: &Dialog) {
         Dialog::Rotate(d) => draw_rotate(frame, inputs, app, d),
     }
     frame.render_widget(
-        Paragraph::new(problem).wrap(Wrap { trim: true }),
+        Paragraph::new(safe::text(problem)).wrap(Wrap { trim: true }),
         problem_area,
     );
     draw_preview(frame, preview, app, flow);
@@ -183,7 +184,10 @@ fn draw_preview(frame: &mut Frame, area: Rect, app: &App, flow: &Flow) {
             .take(usize::from(inner.height))
             .map(|l| line(theme, l)),
     );
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(
+        Paragraph::new(safe::text(lines)).wrap(Wrap { trim: false }),
+        inner,
+    );
 }
 
 /// A list of `items` in `height` rows, scrolled to keep `selected` in view.
@@ -224,7 +228,10 @@ fn draw_field(frame: &mut Frame, area: Rect, theme: &Theme, field: &Field, focus
     } else {
         theme.ui.muted
     };
-    frame.render_widget(Paragraph::new(Span::styled(field.label, style)), label);
+    frame.render_widget(
+        Paragraph::new(safe::text(Span::styled(field.label, style))),
+        label,
+    );
     frame.render_widget(&field.editor, input);
 }
 
@@ -260,7 +267,7 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
                 true,
                 area.height.saturating_sub(1),
             ));
-            frame.render_widget(Paragraph::new(lines), area);
+            frame.render_widget(Paragraph::new(safe::text(lines)), area);
         }
         LabelStep::Edit(e) => {
             let [editor, check, completion] = Layout::vertical([
@@ -271,7 +278,10 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
             .areas(area);
             let [gutter, text] =
                 Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(editor);
-            frame.render_widget(Paragraph::new(Span::styled("›", ui.key)), gutter);
+            frame.render_widget(
+                Paragraph::new(safe::text(Span::styled("›", ui.key))),
+                gutter,
+            );
             frame.render_widget(&e.field.editor, text);
             let check_line = match e.parsed.problems.iter().find(|p| !p.typing) {
                 Some(p) => Line::from(vec![
@@ -286,7 +296,7 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
                     None => Line::styled(format!("✓ {}", e.parsed.words.join(" ")), ui.ok),
                 },
             };
-            frame.render_widget(Paragraph::new(check_line), check);
+            frame.render_widget(Paragraph::new(safe::text(check_line)), check);
             let c = &e.completion;
             let mut spans = vec![Span::styled(
                 if c.is_value {
@@ -306,7 +316,7 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
                 spans.push(Span::styled(name.clone(), ui.key));
                 spans.push(Span::styled(format!(" {hosts}  "), ui.muted));
             }
-            frame.render_widget(Paragraph::new(Line::from(spans)), completion);
+            frame.render_widget(Paragraph::new(safe::text(Line::from(spans))), completion);
         }
         LabelStep::Undo { describe, .. } => {
             let lines = vec![
@@ -319,7 +329,7 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
                     ui.muted,
                 ),
             ];
-            frame.render_widget(Paragraph::new(lines), area);
+            frame.render_widget(Paragraph::new(safe::text(lines)), area);
         }
     }
 }
@@ -344,7 +354,11 @@ fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
         Layout::horizontal([Constraint::Length(LABEL), Constraint::Min(1)]).areas(types);
     let focus = d.focus;
     frame.render_widget(
-        Paragraph::new(label_text(theme, "node type", focus == PinFocus::NodeType)),
+        Paragraph::new(safe::text(label_text(
+            theme,
+            "node type",
+            focus == PinFocus::NodeType,
+        ))),
         label,
     );
     let type_lines = if d.types.is_empty() {
@@ -358,7 +372,7 @@ fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
             types_h,
         )
     };
-    frame.render_widget(Paragraph::new(type_lines), list);
+    frame.render_widget(Paragraph::new(safe::text(type_lines)), list);
     let choice = |on: bool, text: &'static str| {
         let style = match (on, focus == PinFocus::Target) {
             (true, true) => ui.selected,
@@ -368,12 +382,12 @@ fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
         Span::styled(format!("{} {text}", if on { "(•)" } else { "( )" }), style)
     };
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
+        Paragraph::new(safe::text(Line::from(vec![
             label_text(theme, "claim", focus == PinFocus::Target),
             choice(!d.new_claim, "a pending claim"),
             Span::raw("   "),
             choice(d.new_claim, "a new claim"),
-        ])),
+        ]))),
         target,
     );
     if d.new_claim {
@@ -403,7 +417,7 @@ fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
                 claims.height,
             )
         };
-        frame.render_widget(Paragraph::new(lines), list);
+        frame.render_widget(Paragraph::new(safe::text(lines)), list);
     }
 }
 
@@ -421,7 +435,11 @@ fn draw_rotate(frame: &mut Frame, area: Rect, app: &App, d: &RotateDialog) {
         Layout::horizontal([Constraint::Length(LABEL), Constraint::Min(1)]).areas(images);
     let focus = d.focus;
     frame.render_widget(
-        Paragraph::new(label_text(theme, "OS image", focus == RotateFocus::Image)),
+        Paragraph::new(safe::text(label_text(
+            theme,
+            "OS image",
+            focus == RotateFocus::Image,
+        ))),
         label,
     );
     let items = std::iter::once("+ a new OSImage (never edit one in place)".to_string()).chain(
@@ -436,13 +454,13 @@ fn draw_rotate(frame: &mut Frame, area: Rect, app: &App, d: &RotateDialog) {
     );
     let items: Vec<String> = items.collect();
     frame.render_widget(
-        Paragraph::new(list_lines(
+        Paragraph::new(safe::text(list_lines(
             theme,
             items.into_iter(),
             d.image_index,
             focus == RotateFocus::Image,
             images_h,
-        )),
+        ))),
         list,
     );
     if d.is_new() {

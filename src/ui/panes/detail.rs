@@ -8,6 +8,7 @@ use crate::model::keys;
 use crate::ui::app::App;
 use crate::ui::nav::{Screen, View};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use crate::ui::widgets::table::pane_block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -351,7 +352,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let max_scroll = lines.len().saturating_sub(usize::from(inner.height));
     let scroll = view.selected.min(max_scroll).min(usize::from(u16::MAX)) as u16;
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(safe::lines(lines))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         inner,

@@ -8,11 +8,10 @@ use crate::ui::data::FleetData;
 use crate::ui::filter::Filter;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
-use crate::ui::widgets::table::col;
+use crate::ui::widgets::table::{col, fill_col, name_col, whole_col};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
 
 pub const SORT_COLUMNS: &[&str] = &["name", "state", "rack", "GPU model", "tenant", "held by"];
 
@@ -119,16 +118,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
-        col("NAME", Constraint::Length(18)),
-        col("DC", Constraint::Length(10)),
-        col("RACK", Constraint::Length(6)),
-        col("STATE", Constraint::Length(22)),
-        col("MODEL", Constraint::Length(6)),
-        col("GPU", Constraint::Length(3)),
-        col("TENANT", Constraint::Length(16)),
-        col("HELD BY", Constraint::Length(34)),
-        col("TYPES", Constraint::Length(5)),
-        col("ERROR", Constraint::Min(10)),
+        name_col("NAME", 10, 48),
+        col("DC", 4, 16),
+        col("RACK", 4, 12),
+        whole_col("STATE"),
+        col("MODEL", 5, 12),
+        whole_col("GPU"),
+        col("TENANT", 6, 24),
+        name_col("HELD BY", 10, 48),
+        whole_col("TYPES"),
+        fill_col("ERROR", 5),
     ];
     let inner = super::pane_frame(frame, area, app, view);
     super::view_table(
@@ -168,18 +167,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
             } else {
                 Line::from(host.name.as_str())
             };
-            Row::new(vec![
-                Cell::from(name),
-                Cell::from(Span::styled(label(keys::DATACENTER), ui.muted)),
-                Cell::from(label(keys::RACK)),
-                Cell::from(Span::styled(host.state.to_string(), class.style(theme))),
-                Cell::from(label(keys::GPU_MODEL)),
-                Cell::from(host.derived.gpus.to_string()),
-                Cell::from(label(keys::TENANT)),
-                Cell::from(held_by(fleet, h)),
-                Cell::from(types),
-                Cell::from(Span::styled(error, ui.error)),
-            ])
+            vec![
+                name,
+                Line::from(Span::styled(label(keys::DATACENTER), ui.muted)),
+                Line::from(label(keys::RACK)),
+                Line::from(Span::styled(host.state.to_string(), class.style(theme))),
+                Line::from(label(keys::GPU_MODEL)),
+                Line::from(host.derived.gpus.to_string()),
+                Line::from(label(keys::TENANT)),
+                Line::from(held_by(fleet, h)),
+                Line::from(types),
+                Line::from(Span::styled(error, ui.error)),
+            ]
         },
     );
 }

@@ -7,12 +7,11 @@ use crate::ui::data::{DriftMark, FleetData};
 use crate::ui::filter::Filter;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::table::col;
+use crate::ui::widgets::table::{col, fill_col, name_col, whole_col};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
+use ratatui::text::{Line, Span};
 
 pub const SORT_COLUMNS: &[&str] = &["name", "tenant", "node type", "stage", "host", "drift"];
 
@@ -119,15 +118,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
-        col("NAME", Constraint::Length(26)),
-        col("TENANT", Constraint::Length(16)),
-        col("VCLUSTER", Constraint::Length(14)),
-        col("NODE TYPE", Constraint::Length(34)),
-        col("STAGE", Constraint::Length(12)),
-        col("HOST", Constraint::Length(18)),
-        col("GPU", Constraint::Length(3)),
-        col("DRIFT", Constraint::Length(7)),
-        col("PIN", Constraint::Min(6)),
+        name_col("NAME", 10, 48),
+        col("TENANT", 6, 24),
+        col("VCLUSTER", 6, 24),
+        name_col("NODE TYPE", 10, 48),
+        whole_col("STAGE"),
+        name_col("HOST", 10, 48),
+        whole_col("GPU"),
+        whole_col("DRIFT"),
+        fill_col("PIN", 3),
     ];
     let inner = super::pane_frame(frame, area, app, view);
     super::view_table(
@@ -149,10 +148,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 .map(|h| fleet.host(h).derived.gpus.to_string())
                 .unwrap_or_default();
             let drift = data.drift(c);
-            Row::new(vec![
-                Cell::from(claim.name.as_str()),
-                Cell::from(claim.tenant.as_str()),
-                Cell::from(Span::styled(
+            vec![
+                Line::from(claim.name.as_str()),
+                Line::from(claim.tenant.as_str()),
+                Line::from(Span::styled(
                     claim.vcluster.as_deref().unwrap_or("(none)"),
                     if claim.vcluster.is_some() {
                         ui.text
@@ -160,14 +159,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                         ui.muted
                     },
                 )),
-                Cell::from(type_name(fleet, c)),
-                Cell::from(Span::styled(
+                Line::from(type_name(fleet, c)),
+                Line::from(Span::styled(
                     claim.stage.as_str(),
                     stage_style(claim.stage, theme),
                 )),
-                Cell::from(host_name(fleet, c)),
-                Cell::from(gpus),
-                Cell::from(Span::styled(
+                Line::from(host_name(fleet, c)),
+                Line::from(gpus),
+                Line::from(Span::styled(
                     drift.label(),
                     if matches!(drift, DriftMark::Drifted | DriftMark::RollingOver) {
                         ui.warn
@@ -175,8 +174,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                         ui.muted
                     },
                 )),
-                Cell::from(claim.pin.as_deref().unwrap_or("")),
-            ])
+                Line::from(claim.pin.as_deref().unwrap_or("")),
+            ]
         },
     );
 }

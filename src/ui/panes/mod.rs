@@ -16,8 +16,7 @@ use super::nav::{Screen, View};
 use super::widgets::table::{Column, PagedTable, pane_block, position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
-use ratatui::widgets::Row;
+use ratatui::text::{Line, Span};
 
 /// The rows a pane shows for a view (its scope, filter and sort).
 pub fn rows(pane: PaneId, data: &FleetData, view: &View) -> Vec<u32> {
@@ -119,8 +118,8 @@ pub fn pane_frame(frame: &mut Frame, area: Rect, app: &App, view: &View) -> Rect
     inner
 }
 
-/// Draws a view's rows as a table, the page holding the selection; `row` builds one row
-/// from its id.
+/// Draws a view's rows as a table, the page holding the selection; `row` builds one row's
+/// cells from its id.
 pub fn view_table<'r>(
     frame: &mut Frame,
     area: Rect,
@@ -128,7 +127,7 @@ pub fn view_table<'r>(
     view: &View,
     columns: &[Column],
     empty: &str,
-    row: impl Fn(u32) -> Row<'r>,
+    row: impl Fn(u32) -> Vec<Line<'r>>,
 ) {
     let table = PagedTable {
         columns,

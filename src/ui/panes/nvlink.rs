@@ -11,11 +11,10 @@ use crate::ui::data::{FleetData, thousands};
 use crate::ui::filter::Filter;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, Sort, View};
-use crate::ui::widgets::table::{col, pane_block, position};
+use crate::ui::widgets::table::{col, fill_col, name_col, pane_block, position, whole_col};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
 
 pub struct DomainRow {
     pub name: String,
@@ -116,21 +115,15 @@ pub fn drill(data: &FleetData, row: u32) -> Option<View> {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let data = &app.data;
     let theme = &app.theme;
-    let widest = data
-        .domains
-        .iter()
-        .map(|d| d.hosts.len())
-        .max()
-        .unwrap_or(1);
     let columns = [
-        col("DOMAIN", Constraint::Length(14)),
-        col("DC", Constraint::Length(10)),
-        col("HOSTS", Constraint::Length(widest.clamp(5, 40) as u16)),
-        col("GPUS", Constraint::Length(6)),
-        col("FREE", Constraint::Length(6)),
-        col("CLAIMED", Constraint::Length(8)),
-        col("SPLIT", Constraint::Length(5)),
-        col("TENANTS HOLDING", Constraint::Min(10)),
+        name_col("DOMAIN", 6, 32),
+        col("DC", 4, 16),
+        col("HOSTS", 5, 40),
+        whole_col("GPUS"),
+        whole_col("FREE"),
+        whole_col("CLAIMED"),
+        whole_col("SPLIT"),
+        fill_col("TENANTS HOLDING", 8),
     ];
     let split = data.domains.iter().filter(|d| d.is_split()).count();
     let mut title = super::title_spans(app, view);
@@ -162,12 +155,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 .take(40)
                 .map(|&h| Span::styled("■", data.class(h).style(theme)))
                 .collect();
-            Row::new(vec![
-                Cell::from(d.name.as_str()),
-                Cell::from(Span::styled(d.datacenter.as_str(), theme.ui.muted)),
-                Cell::from(Line::from(cells)),
-                Cell::from(thousands(d.gpus_total)),
-                Cell::from(Span::styled(
+            vec![
+                Line::from(d.name.as_str()),
+                Line::from(Span::styled(d.datacenter.as_str(), theme.ui.muted)),
+                Line::from(cells),
+                Line::from(thousands(d.gpus_total)),
+                Line::from(Span::styled(
                     thousands(d.gpus_free),
                     if d.gpus_free > 0 {
                         theme.host.free
@@ -175,14 +168,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                         theme.ui.muted
                     },
                 )),
-                Cell::from(thousands(d.gpus_claimed)),
-                Cell::from(if d.is_split() {
+                Line::from(thousands(d.gpus_claimed)),
+                Line::from(if d.is_split() {
                     Span::styled("split", theme.ui.warn)
                 } else {
                     Span::raw("")
                 }),
-                Cell::from(d.tenants.join(", ")),
-            ])
+                Line::from(d.tenants.join(", ")),
+            ]
         },
     );
 }

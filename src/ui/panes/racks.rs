@@ -11,6 +11,7 @@ use crate::ui::filter::Filter;
 use crate::ui::host_class::HostClass;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
+use crate::ui::widgets::safe;
 use crate::ui::widgets::table::{page_start, pane_block, position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -336,7 +337,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
             ),
         });
     }
-    frame.render_widget(Paragraph::new(text), inner);
+    frame.render_widget(Paragraph::new(safe::lines(text)), inner);
     if footer_h > 0 {
         let bottom = Rect {
             y: inner.y + inner.height - 1,

@@ -8,11 +8,12 @@ use crate::ui::app::App;
 use crate::ui::data::{FleetData, thousands};
 use crate::ui::filter::Filter;
 use crate::ui::nav::{Scope, Screen, Sort, View};
-use crate::ui::widgets::table::{col, count_cell};
+use crate::ui::widgets::safe;
+use crate::ui::widgets::table::{count_cell, fill_col, name_col, whole_col};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use std::collections::BTreeSet;
 
 pub struct TenantRow {
@@ -183,17 +184,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
-        col("TENANT", Constraint::Length(18)),
-        col("RESERVED", Constraint::Length(8)),
-        col("GPUS USED/RESERVED", Constraint::Length(18)),
-        col("ELIGIBLE", Constraint::Length(8)),
-        col("CLAIMS", Constraint::Length(6)),
-        col("AVAIL", Constraint::Length(6)),
-        col("PROV", Constraint::Length(5)),
-        col("PEND", Constraint::Length(5)),
-        col("FAIL", Constraint::Length(5)),
-        col("LEAKS", Constraint::Length(5)),
-        col("OWN TYPES", Constraint::Min(10)),
+        name_col("TENANT", 6, 32),
+        whole_col("RESERVED"),
+        whole_col("GPUS USED/RESERVED"),
+        whole_col("ELIGIBLE"),
+        whole_col("CLAIMS"),
+        whole_col("AVAIL"),
+        whole_col("PROV"),
+        whole_col("PEND"),
+        whole_col("FAIL"),
+        whole_col("LEAKS"),
+        fill_col("OWN TYPES", 8),
     ];
     let inner = super::pane_frame(frame, area, app, view);
     let [table_area, detail_area] =
@@ -212,25 +213,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 thousands(t.gpus_in_use),
                 thousands(t.reserved_gpus)
             );
-            Row::new(vec![
-                Cell::from(t.name.as_str()),
-                Cell::from(thousands(t.reserved_hosts)),
-                Cell::from(used),
+            vec![
+                Line::from(t.name.as_str()),
+                Line::from(thousands(t.reserved_hosts)),
+                Line::from(used),
                 count_cell(t.gpus_eligible, theme.host.free, ui.muted),
-                Cell::from(thousands(t.claims)),
-                Cell::from(thousands(t.stages[0])),
+                Line::from(thousands(t.claims)),
+                Line::from(thousands(t.stages[0])),
                 count_cell(t.stages[1], theme.host.busy, ui.muted),
                 count_cell(t.stages[2], ui.warn, ui.muted),
                 count_cell(t.stages[3], ui.error, ui.muted),
                 count_cell(t.leaking_hosts, ui.error, ui.muted),
-                Cell::from(
+                Line::from(
                     t.node_types
                         .iter()
                         .map(|&ty| fleet.node_type(ty).short_name.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-            ])
+            ]
         },
     );
     if let Some(t) = view
@@ -238,7 +239,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
         .and_then(|r| data.tenants.get(r as usize))
     {
         frame.render_widget(
-            Paragraph::new(details(app, t)).wrap(Wrap { trim: true }),
+            Paragraph::new(safe::lines(details(app, t))).wrap(Wrap { trim: true }),
             detail_area,
         );
     }

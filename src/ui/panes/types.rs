@@ -4,16 +4,18 @@
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
 use crate::fleet::{CostSource, FleetView, NodeTypeId, NodeTypeInfo};
+use crate::model::{Measure, keys};
 use crate::ui::action::PaneId;
 use crate::ui::app::App;
 use crate::ui::data::{DriftMark, FleetData, thousands};
 use crate::ui::filter::Filter;
 use crate::ui::nav::{Scope, Screen, Sort, View};
-use crate::ui::widgets::table::{col, count_cell};
+use crate::ui::widgets::safe;
+use crate::ui::widgets::table::{col, count_cell, fill_col, name_col, whole_col};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub struct TypeRow {
     pub id: NodeTypeId,
@@ -131,11 +133,21 @@ pub fn selector_text(info: &NodeTypeInfo) -> String {
     }
 }
 
-fn quantity(info: &NodeTypeInfo, name: &str) -> String {
+/// A resource of the type as a quantity (`1.5` CPUs, `768Gi`), `-` when it has none.
+fn quantity(info: &NodeTypeInfo, name: &str, measure: Measure) -> String {
     info.resources
         .get(name)
-        .map(|q| q.0.clone())
+        .map(|q| q.display(measure))
         .unwrap_or_else(|| "-".into())
+}
+
+/// A cost; one so large it saturated is said to be so, not shown as a number it is not.
+fn cost_text(cost: i64) -> String {
+    if cost == i64::MAX {
+        "> 9.2e18".into()
+    } else {
+        thousands(cost.max(0) as u64)
+    }
 }
 
 fn cost_rule(info: &NodeTypeInfo) -> &'static str {
@@ -167,10 +179,10 @@ fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
     let ui = &app.theme.ui;
     let info = app.data.fleet.node_type(row.id);
     let cost = match info.cost_source {
-        CostSource::Explicit => format!("{} (explicit cost)", thousands(info.cost.max(0) as u64)),
+        CostSource::Explicit => format!("{} (explicit cost)", cost_text(info.cost)),
         CostSource::Default => format!(
             "{} (default rule: {COST_PER_CPU}/CPU + {COST_PER_GB_MEMORY}/GB memory + {COST_PER_OTHER_UNIT}/GPU)",
-            thousands(info.cost.max(0) as u64)
+            cost_text(info.cost)
         ),
     };
     let rollover = match rollover(row) {
@@ -220,20 +232,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
-        col("NAME", Constraint::Length(34)),
-        col("GPU", Constraint::Length(3)),
-        col("CPU", Constraint::Length(4)),
-        col("MEM", Constraint::Length(6)),
-        col("COST", Constraint::Length(8)),
-        col("RULE", Constraint::Length(8)),
-        col("TOTAL", Constraint::Length(6)),
-        col("AVAIL", Constraint::Length(6)),
-        col("CLAIMED", Constraint::Length(7)),
-        col("DRIFT", Constraint::Length(5)),
-        col("ROLLOVER", Constraint::Length(10)),
-        col("LINTS", Constraint::Length(5)),
-        col("OS IMAGE", Constraint::Length(25)),
-        col("SELECTOR", Constraint::Min(10)),
+        name_col("NAME", 10, 48),
+        whole_col("GPU"),
+        whole_col("CPU"),
+        whole_col("MEM"),
+        whole_col("COST"),
+        whole_col("RULE"),
+        whole_col("TOTAL"),
+        whole_col("AVAIL"),
+        whole_col("CLAIMED"),
+        whole_col("DRIFT"),
+        whole_col("ROLLOVER"),
+        whole_col("LINTS"),
+        col("OS IMAGE", 8, 32),
+        fill_col("SELECTOR", 10),
     ];
     let inner = super::pane_frame(frame, area, app, view);
     let [table_area, detail_area] =
@@ -255,34 +267,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
             } else {
                 Span::styled("-", ui.muted)
             };
-            Row::new(vec![
-                Cell::from(info.name.as_str()),
-                Cell::from(info.gpus.to_string()),
-                Cell::from(quantity(info, "cpu")),
-                Cell::from(quantity(info, "memory")),
-                Cell::from(thousands(info.cost.max(0) as u64)),
-                Cell::from(Span::styled(cost_rule(info), ui.muted)),
-                Cell::from(thousands(row.total)),
+            vec![
+                Line::from(info.name.as_str()),
+                Line::from(quantity(info, keys::RESOURCE_GPU, Measure::Count)),
+                Line::from(quantity(info, "cpu", Measure::Cores)),
+                Line::from(quantity(info, "memory", Measure::Bytes)),
+                Line::from(cost_text(info.cost)),
+                Line::from(Span::styled(cost_rule(info), ui.muted)),
+                Line::from(thousands(row.total)),
                 count_cell(row.available, theme.host.free, ui.muted),
-                Cell::from(thousands(row.claimed)),
+                Line::from(thousands(row.claimed)),
                 count_cell(row.drifted, ui.warn, ui.muted),
                 match rollover(row) {
                     Some((text, RolloverState::Rolling)) => {
-                        Cell::from(Span::styled(text, ui.error))
+                        Line::from(Span::styled(text, ui.error))
                     }
-                    Some((text, RolloverState::Drifted)) => Cell::from(Span::styled(text, ui.warn)),
-                    Some((text, RolloverState::Done)) => Cell::from(Span::styled(text, ui.ok)),
-                    None => Cell::from(Span::styled("-", ui.muted)),
+                    Some((text, RolloverState::Drifted)) => Line::from(Span::styled(text, ui.warn)),
+                    Some((text, RolloverState::Done)) => Line::from(Span::styled(text, ui.ok)),
+                    None => Line::from(Span::styled("-", ui.muted)),
                 },
-                Cell::from(lints),
-                Cell::from(row.os_image.as_deref().unwrap_or("-")),
-                Cell::from(Span::styled(selector_text(info), ui.muted)),
-            ])
+                Line::from(lints),
+                Line::from(row.os_image.as_deref().unwrap_or("-")),
+                Line::from(Span::styled(selector_text(info), ui.muted)),
+            ]
         },
     );
     if let Some(row) = view.selected_row().and_then(|r| data.types.get(r as usize)) {
         frame.render_widget(
-            Paragraph::new(details(app, row)).wrap(Wrap { trim: true }),
+            Paragraph::new(safe::lines(details(app, row))).wrap(Wrap { trim: true }),
             detail_area,
         );
     }

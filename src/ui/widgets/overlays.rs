@@ -94,10 +94,10 @@ pub fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(inner);
         let (a, b) = lines.split_at(split);
-        frame.render_widget(Paragraph::new(a.to_vec()), left);
-        frame.render_widget(Paragraph::new(b.to_vec()), right);
+        frame.render_widget(Paragraph::new(super::safe::lines(a.to_vec())), left);
+        frame.render_widget(Paragraph::new(super::safe::lines(b.to_vec())), right);
     } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(super::safe::lines(lines)), inner);
     }
 }
 
@@ -179,5 +179,5 @@ pub fn draw_context(frame: &mut Frame, area: Rect, app: &App) {
     let block = boxed(&app.theme, "context");
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(super::safe::lines(lines)), inner);
 }

@@ -147,5 +147,10 @@ pub fn draw_stale_banner(frame: &mut Frame, area: Rect, app: &App, text: String)
         lines.insert(0, Line::from(""));
         lines.push(Line::from(""));
     }
-    frame.render_widget(Paragraph::new(lines).style(style).centered(), area);
+    frame.render_widget(
+        Paragraph::new(super::safe::lines(lines))
+            .style(style)
+            .centered(),
+        area,
+    );
 }

@@ -47,6 +47,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 style,
             )));
         }
-        frame.render_widget(Paragraph::new(lines), *tile);
+        frame.render_widget(Paragraph::new(super::safe::lines(lines)), *tile);
     }
 }
