@@ -708,3 +708,256 @@ mod exec_plugins {
         );
     }
 }
+
+/// Fuzz-style properties: every parser an operator's input reaches (file loading, label
+/// words, selectors, quantities, durations, kubeconfig, the table's sizing) takes random
+/// and mutated input without panicking.
+mod fuzz {
+    use gpufleet::cli::live::{parse_duration, parse_timeout};
+    use gpufleet::impact::{HostTargets, LabelEdit};
+    use gpufleet::model::quantity::parse_quantity;
+    use gpufleet::model::{LabelQuery, Measure, Quantity};
+    use gpufleet::source::file::{LoadReport, decode_text, load_bytes};
+    use gpufleet::source::kube::client::{ClientPlan, parse_kubeconfig};
+    use gpufleet::ui::edit::field::clean_paste;
+    use gpufleet::ui::edit::label_text;
+    use gpufleet::ui::filter::Filter;
+    use gpufleet::ui::widgets::table::{Column, Cut, cut, layout};
+    use proptest::prelude::*;
+    use ratatui::text::Line;
+    use std::path::Path;
+
+    const CASES: u32 = 256;
+
+    /// Pieces of syntax the parsers care about, to splice into inputs.
+    const TOKENS: &[&str] = &[
+        "---\n",
+        "...\n",
+        "&a ",
+        "*a",
+        "<<: *a\n",
+        "!!binary ",
+        "!!str ",
+        "? ",
+        ": ",
+        "- ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "\"",
+        "'",
+        "\\",
+        "#",
+        "\n",
+        "\r\n",
+        "\t",
+        "  ",
+        "\u{1b}",
+        "\u{0}",
+        "\u{feff}",
+        "\u{202e}",
+        "é",
+        "日本",
+        "kind: List\nitems:\n",
+        "kind: BareMetalHost\n",
+        "apiVersion: v1\n",
+        "metadata: {name: x}\n",
+        "=",
+        "!=",
+        "!",
+        "in (",
+        "notin (",
+        ")",
+        "-",
+        "1e400",
+        "999999999999999999999",
+        "NaN",
+        "inf",
+        "m",
+        "Gi",
+        "Ei",
+        "e-3",
+        ".",
+        "+",
+        "current-context: \"\"\n",
+        "contexts: [{name: c, context: {cluster: c}}]\n",
+        "users: [{name: u, user: {exec: {command: x}}}]\n",
+        "null",
+        "~",
+    ];
+
+    /// A valid example mutated: bytes inserted, removed, replaced, and tokens spliced in.
+    fn mutated(seeds: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop::sample::select(seeds),
+            prop::collection::vec(
+                (
+                    any::<prop::sample::Index>(),
+                    any::<u8>(),
+                    0u8..4,
+                    prop::sample::select(TOKENS),
+                ),
+                0..10,
+            ),
+        )
+            .prop_map(|(seed, edits)| {
+                let mut bytes = seed.as_bytes().to_vec();
+                for (at, byte, op, token) in edits {
+                    let at = at.index(bytes.len() + 1);
+                    match op {
+                        0 => bytes.insert(at, byte),
+                        1 if at < bytes.len() => {
+                            bytes.remove(at);
+                        }
+                        2 if at < bytes.len() => bytes[at] = byte,
+                        _ => {
+                            let tail = bytes.split_off(at);
+                            bytes.extend_from_slice(token.as_bytes());
+                            bytes.extend(tail);
+                        }
+                    }
+                }
+                bytes
+            })
+    }
+
+    fn text(seeds: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop_oneof![
+            mutated(seeds).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            ".{0,40}",
+            prop::collection::vec(prop::sample::select(TOKENS), 0..12).prop_map(|t| t.concat()),
+        ]
+    }
+
+    const DUMPS: &[&str] = &[
+        "apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\nmetadata:\n  name: gpu-01\n  namespace: m3\n  labels: {gpu-model: h100, gpu-count: \"8\"}\nstatus:\n  operationalStatus: OK\n  provisioning: {state: available}\n  hardware: {cpu: {count: 96}, ramMebibytes: 1024}\n",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: management.loft.sh/v1\n  kind: NodeProvider\n  metadata: {name: p}\n  spec: {metal3: {nodeTypes: [{name: t, resources: {cpu: \"96\", nvidia.com/gpu: \"8\"}, bareMetalHosts: {selector: {matchLabels: {a: b}, matchExpressions: [{key: t, operator: In, values: [x]}]}}}]}}\n",
+        "{\"apiVersion\": \"management.loft.sh/v1\", \"kind\": \"NodeClaim\", \"metadata\": {\"name\": \"c\", \"namespace\": \"loft-p-a\"}, \"spec\": {\"desiredCapacity\": {\"nvidia.com/gpu\": \"8\"}}}",
+        "a: &a [x, y]\nb: [*a, *a]\nc: {<<: {k: v}}\n---\n# comment\n",
+        "apiVersion: management.loft.sh/v1\nkind: OSImage\nmetadata: {name: i}\nspec: {properties: {metal3.vcluster.com/image-url: u}}\n",
+    ];
+
+    const LABEL_WORDS: &[&str] = &[
+        "tenant=acme maintenance-",
+        "example.com/pool=spare gpu-model=h100",
+        "a=1\nb-\tc=",
+        "metal3.vcluster.com/node-claim-",
+    ];
+
+    const SELECTORS: &[&str] = &[
+        "gpu-model=h100,rack in (r07,r08),!tenant",
+        "a!=b, c notin (x), d",
+        "example.com/k==v",
+        "-l gpu-model=h100",
+    ];
+
+    const QUANTITIES: &[&str] = &["96", "1500m", "768Gi", "1.5G", "1e3", "+8", ".5", "2Ei"];
+
+    const DURATIONS: &[&str] = &["30s", "5m", "1h", "250ms", "0", "2.5s", "168h"];
+
+    const KUBECONFIGS: &[&str] = &[
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: ctx, context: {cluster: c, user: u}}]\ncurrent-context: ctx\n",
+        "apiVersion: v1\nkind: Config\ncurrent-context: \"\"\ncontexts: []\n",
+        "users:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token], interactiveMode: Never, installHint: brew}\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+        #[test]
+        fn file_loading_never_panics(bytes in prop_oneof![mutated(DUMPS), any::<Vec<u8>>()], json in any::<bool>()) {
+            let _ = decode_text(&bytes);
+            let mut report = LoadReport::default();
+            let file = if json { "dump.json" } else { "dump.yaml" };
+            load_bytes(Path::new(file), &bytes, &mut report);
+            // What was read is accounted for: loaded, rejected, ignored, or an empty file.
+            prop_assert!(report.files == 1);
+            let _ = report.nothing_loaded();
+        }
+
+        #[test]
+        fn label_words_never_panic(words in text(LABEL_WORDS), line in 0usize..3, col in 0usize..40) {
+            let _ = LabelEdit::parse_args(HostTargets::Names(vec!["h".into()]), &[&words]);
+            let pasted = clean_paste(&words, true);
+            prop_assert!(!pasted.chars().any(|c| c != '\n' && c.is_control()));
+            let lines: Vec<String> = pasted.split('\n').map(str::to_string).collect();
+            let parsed = label_text::parse(&lines, (line, col));
+            let _ = parsed.edit(HostTargets::Names(vec!["h".into()]));
+        }
+
+        #[test]
+        fn selectors_never_panic_and_read_back_as_written(s in text(SELECTORS)) {
+            if let Ok(q) = LabelQuery::parse(&s)
+                && !q.selects_all()
+            {
+                let again = LabelQuery::parse(&q.to_string());
+                prop_assert_eq!(again.as_ref(), Ok(&q), "{} → {}", s, q);
+            }
+            let _ = Filter::parse(&s);
+            let _ = Filter::parse(&format!("-l {s}"));
+        }
+
+        #[test]
+        fn quantities_never_panic(s in text(QUANTITIES)) {
+            let _ = parse_quantity(&s);
+            let q = Quantity::new(s.clone());
+            for m in [Measure::Cores, Measure::Bytes, Measure::Count] {
+                let shown = q.display(m);
+                prop_assert!(shown.chars().count() <= s.chars().count().max(24), "{} → {}", s, shown);
+            }
+        }
+
+        #[test]
+        fn durations_never_panic(s in text(DURATIONS)) {
+            if let Ok(d) = parse_duration(&s) {
+                prop_assert!(d <= gpufleet::cli::live::MAX_DURATION);
+            }
+            let _ = parse_timeout(&s);
+        }
+
+        #[test]
+        fn kubeconfigs_never_panic(s in text(KUBECONFIGS), context in proptest::option::of("[a-z]{0,3}")) {
+            if let Ok(config) = parse_kubeconfig(&s) {
+                prop_assert_ne!(config.current_context.as_deref(), Some(""));
+                let _ = ClientPlan::new(&config, context.as_deref());
+            }
+        }
+
+        #[test]
+        fn table_sizing_fits_the_width_and_never_cuts_a_whole_column(
+            rules in prop::collection::vec((0u8..3, 0u16..20, 0u16..60, any::<bool>()), 1..12),
+            widest in prop::collection::vec(0u16..200, 12),
+            total in 0u16..300,
+            cell in ".{0,60}",
+            width in 0u16..80,
+        ) {
+            let columns: Vec<Column> = rules
+                .iter()
+                .map(|&(kind, min, max, middle)| Column {
+                    title: "T",
+                    width: match kind {
+                        0 => gpufleet::ui::widgets::table::Width::Fit { min, max },
+                        1 => gpufleet::ui::widgets::table::Width::Whole,
+                        _ => gpufleet::ui::widgets::table::Width::Fill { min },
+                    },
+                    cut: if middle { Cut::Middle } else { Cut::End },
+                })
+                .collect();
+            let widths = layout(&columns, &widest[..columns.len()], total, 1);
+            let shown: Vec<u16> = widths.iter().copied().filter(|w| *w > 0).collect();
+            let used: u32 = shown.iter().map(|w| u32::from(*w)).sum::<u32>()
+                + (shown.len() as u32).saturating_sub(1);
+            prop_assert!(used <= u32::from(total).max(u32::from(widths[0])), "{widths:?} in {total}");
+            for (i, c) in columns.iter().enumerate() {
+                if i > 0 && c.width == gpufleet::ui::widgets::table::Width::Whole && widths[i] > 0 {
+                    prop_assert_eq!(widths[i], widest[i]);
+                }
+            }
+            let line = cut(Line::from(cell.clone()), width, Cut::Middle);
+            prop_assert!(line.width() <= usize::from(width));
+            prop_assert!(cut(Line::from(cell), width, Cut::End).width() <= usize::from(width));
+        }
+    }
+}

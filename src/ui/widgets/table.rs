@@ -206,39 +206,47 @@ pub fn cut(line: Line<'_>, width: u16, how: Cut) -> Line<'_> {
     if width == 0 {
         return Line::default();
     }
-    let keep = width - 1;
+    // Characters are measured one by one; a sequence the terminal draws narrower or wider
+    // than its characters (joined emoji) is met by keeping less until the line fits.
+    let mut keep = width - 1;
+    loop {
+        let kept = cut_keeping(&line, keep, how);
+        if kept.width() <= width || keep == 0 {
+            return kept;
+        }
+        keep -= 1;
+    }
+}
+
+/// `line` with `keep` columns of its text kept around a `…`.
+fn cut_keeping<'a>(line: &Line<'a>, keep: usize, how: Cut) -> Line<'a> {
     let (head, tail) = match how {
         Cut::End => (keep, 0),
         Cut::Middle => (keep / 2, keep - keep / 2),
     };
-    let Line {
-        spans,
-        style,
-        alignment,
-    } = line;
     let mut front: Vec<Span> = Vec::new();
     let mut room = head;
-    for span in &spans {
+    for span in &line.spans {
         if room == 0 {
             break;
         }
-        let taken = take_width(&span.content, room, false);
-        room -= taken.width();
+        let (taken, used) = take_width(&span.content, room, false);
+        room = room.saturating_sub(used);
         front.push(Span::styled(taken.to_string(), span.style));
     }
     let mark_style = front
         .last()
         .map(|s| s.style)
-        .or_else(|| spans.first().map(|s| s.style))
+        .or_else(|| line.spans.first().map(|s| s.style))
         .unwrap_or_default();
     let mut back: Vec<Span> = Vec::new();
     let mut room = tail;
-    for span in spans.iter().rev() {
+    for span in line.spans.iter().rev() {
         if room == 0 {
             break;
         }
-        let taken = take_width(&span.content, room, true);
-        room -= taken.width();
+        let (taken, used) = take_width(&span.content, room, true);
+        room = room.saturating_sub(used);
         back.push(Span::styled(taken.to_string(), span.style));
     }
     back.reverse();
@@ -246,13 +254,14 @@ pub fn cut(line: Line<'_>, width: u16, how: Cut) -> Line<'_> {
     front.extend(back);
     Line {
         spans: front,
-        style,
-        alignment,
+        style: line.style,
+        alignment: line.alignment,
     }
 }
 
-/// The longest start (or end, `from_end`) of `text` at most `width` columns wide.
-fn take_width(text: &str, width: usize, from_end: bool) -> &str {
+/// The longest start (or end, `from_end`) of `text` at most `width` columns wide, and its
+/// width.
+fn take_width(text: &str, width: usize, from_end: bool) -> (&str, usize) {
     let mut used = 0;
     if from_end {
         let mut start = text.len();
@@ -264,7 +273,7 @@ fn take_width(text: &str, width: usize, from_end: bool) -> &str {
             used += w;
             start = i;
         }
-        &text[start..]
+        (&text[start..], used)
     } else {
         let mut end = 0;
         for (i, c) in text.char_indices() {
@@ -275,7 +284,7 @@ fn take_width(text: &str, width: usize, from_end: bool) -> &str {
             used += w;
             end = i + c.len_utf8();
         }
-        &text[..end]
+        (&text[..end], used)
     }
 }
 
