@@ -279,6 +279,11 @@ mod limits {
             "x".repeat(20_000),
             vec!["*n"; 1000].join(", ")
         );
+        // A long chain of aliases, each used twice by the next.
+        let mut chain = String::from("c0: &c0 [lol, lol]\n");
+        for i in 1..1500 {
+            chain += &format!("c{i}: &c{i} [*c{}, *c{}]\n", i - 1, i - 1);
+        }
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
         let deep_json = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
         let text = std::fs::read_to_string(small_fleet()).unwrap();
@@ -286,6 +291,7 @@ mod limits {
         let files = [
             write(&dir, "fleet-with-bomb.yaml", &fleet),
             write(&dir, "long.yaml", &long),
+            write(&dir, "chain.yaml", &chain),
             write(&dir, "deep.yaml", &deep),
             write(&dir, "deep.json", &deep_json),
         ];
@@ -300,6 +306,10 @@ mod limits {
             "{err}"
         );
         assert!(err.contains("long.yaml: document 1: refused"), "{err}");
+        assert!(
+            err.contains("chain.yaml: document 1: refused: this document of"),
+            "{err}"
+        );
         // The parsers' own recursion limits may stop a deep document first: refused either way.
         for file in ["deep.yaml", "deep.json"] {
             assert!(
