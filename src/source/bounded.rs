@@ -8,15 +8,16 @@
 //! refused as a whole, with [`Exceeded`] saying which.
 //!
 //! Ordinary Kubernetes objects stay far inside: `kubectl get -o yaml|json` output expands to
-//! about 2 to 10 units per input byte, and nests about 15 levels.
+//! about 2 to 3 units per input byte, and nests about 15 levels.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::cell::Cell;
 use std::fmt;
 
-/// Units of budget a document may use per byte of its own text.
-pub const EXPANSION: usize = 32;
+/// Units of budget a document may use per byte of its own text. Generated 2,000-host dumps
+/// use at most 2.6 per byte; compact JSON of empty mappings about 8.
+pub const EXPANSION: usize = 16;
 /// Budget every document has, however short.
 pub const ALLOWANCE: usize = 64 * 1024;
 /// What one node (scalar, list or mapping) costs, besides its text.

@@ -68,14 +68,18 @@ impl LoadReport {
             s += &format!("; skipped {} that could not be read", self.problems.len());
         }
         if !self.ignored.is_empty() {
-            let kinds: Vec<String> = self
-                .ignored
-                .iter()
-                .map(|(k, n)| format!("{n} {k}"))
-                .collect();
-            s += &format!("; ignored {}", kinds.join(", "));
+            s += &format!("; ignored {}", self.ignored_kinds());
         }
         s
+    }
+
+    /// `3 Secret, 1 Machine`: the kinds ignored, with their counts.
+    fn ignored_kinds(&self) -> String {
+        self.ignored
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Objects read, rejected or ignored so far.
@@ -118,14 +122,9 @@ impl LoadReport {
             ));
         }
         if !self.ignored.is_empty() {
-            let kinds: Vec<String> = self
-                .ignored
-                .iter()
-                .map(|(k, n)| format!("{n} {k}"))
-                .collect();
             reasons.push(format!(
                 "only kinds gpufleet does not read were found ({})",
-                kinds.join(", ")
+                self.ignored_kinds()
             ));
         }
         Some(reasons.join("; "))
