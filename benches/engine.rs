@@ -1,5 +1,7 @@
 //! Engine benchmarks on a generated fleet of 25,000 hosts, 40 node types, 20,000 claims and
-//! 30 tenants. `cargo bench --bench engine`; figures go in BENCHMARKS.md.
+//! 30 tenants, and loading files: that dump as YAML, and YAML alias bombs of 100 KB and 1 MB,
+//! which must be refused without expanding. `cargo bench --bench engine`; figures go in
+//! BENCHMARKS.md.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use gpufleet::fleet::lints::all_lints;
@@ -7,7 +9,9 @@ use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, FleetView};
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, Rotation, impact};
+use gpufleet::source::file::{LoadReport, load_bytes};
 use std::hint::black_box;
+use std::path::Path;
 use std::time::Duration;
 
 fn label(hosts: Vec<String>, args: &[&str]) -> Change {
@@ -82,5 +86,70 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+/// A "billion laughs" of about `bytes`: levels of 100 aliases, each to the level below.
+fn alias_bomb(bytes: usize) -> String {
+    let mut text = format!("a0: &a0 [{}]\n", vec!["\"lol\""; 100].join(", "));
+    let mut level = 1;
+    while text.len() < bytes {
+        let refs = vec![format!("*a{}", level - 1); 100].join(", ");
+        text += &format!("a{level}: &a{level} [{refs}]\n");
+        level += 1;
+    }
+    text
+}
+
+/// The process's peak resident memory so far (VmHWM), in KiB.
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or(0)
+}
+
+fn load(name: &str, bytes: &[u8]) -> LoadReport {
+    let mut report = LoadReport::default();
+    load_bytes(Path::new(name), bytes, &mut report);
+    report
+}
+
+fn loading(c: &mut Criterion) {
+    let bombs = [
+        ("alias_bomb_100kb", alias_bomb(100_000)),
+        ("alias_bomb_1mb", alias_bomb(1_000_000)),
+    ];
+    // Before anything else grows the process: what refusing each bomb costs in memory.
+    for (name, text) in &bombs {
+        let before = peak_kib();
+        let report = load("bomb.yaml", text.as_bytes());
+        assert_eq!((report.loaded, report.problems.len()), (0, 1));
+        assert!(report.problems[0].error.contains("expands to more than"));
+        eprintln!(
+            "{name}: {} bytes refused; peak resident memory grew by {} MiB",
+            text.len(),
+            peak_kib().saturating_sub(before) / 1024
+        );
+    }
+    let dump = gpufleet::generate::to_yaml(&generate(&GenerateConfig::new(25_000, 1)));
+    let mut group = c.benchmark_group("load");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    for (name, text) in &bombs {
+        group.bench_function(*name, |b| {
+            b.iter(|| black_box(load("bomb.yaml", text.as_bytes())))
+        });
+    }
+    group.bench_function("dump_25k_hosts_yaml", |b| {
+        b.iter(|| {
+            let report = load("fleet.yaml", dump.as_bytes());
+            assert!(report.problems.is_empty());
+            black_box(report)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, loading, engine);
 criterion_main!(benches);
