@@ -3,16 +3,23 @@
 
 use super::rules::{self, effective_cost, has_enough_hardware, selection_properties};
 use super::*;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Where BareMetalHosts live when a provider's `clusterRef` names no namespace.
 pub const DEFAULT_BMH_NAMESPACE: &str = "metal3-system";
 
 impl Fleet {
-    /// Builds the snapshot. Never fails: problems become [`Fleet::warnings`] and lints.
+    /// Builds the snapshot with the default project namespace prefix (`p-`; `loft-p-` is
+    /// read too). Never fails: problems become [`Fleet::warnings`] and lints.
     pub fn build(objects: FleetObjects) -> Fleet {
+        Fleet::build_with(objects, ProjectNamespaces::default())
+    }
+
+    /// Builds the snapshot, naming project namespaces with `projects`.
+    pub fn build_with(objects: FleetObjects, projects: ProjectNamespaces) -> Fleet {
         let mut fleet = Fleet {
             objects,
+            projects,
             ..Fleet::default()
         };
         fleet.build_node_types();
@@ -120,6 +127,7 @@ impl Fleet {
     }
 
     fn build_claims(&mut self) {
+        let mut unfit: BTreeSet<&str> = BTreeSet::new();
         for (i, ((namespace, name), object)) in self.objects.claims.iter().enumerate() {
             let id = ClaimId(i as u32);
             let spec = &object.spec;
@@ -144,7 +152,13 @@ impl Fleet {
                 object: object.clone(),
                 name: name.clone(),
                 namespace: namespace.clone(),
-                tenant: keys::project_of_namespace(namespace).to_string(),
+                tenant: match self.projects.project(namespace) {
+                    Some(project) => project.to_string(),
+                    None => {
+                        unfit.insert(namespace);
+                        namespace.clone()
+                    }
+                },
                 vcluster: spec.vcluster_ref.clone().filter(|s| !s.is_empty()),
                 type_ref,
                 node_type,
@@ -155,6 +169,19 @@ impl Fleet {
             });
             self.claims_by_key
                 .insert((namespace.clone(), name.clone()), id);
+        }
+        let forms: Vec<String> = self
+            .projects
+            .recognised()
+            .iter()
+            .map(|p| format!("{p}<project>"))
+            .collect();
+        for namespace in unfit {
+            self.warnings.push(format!(
+                "NodeClaims in namespace {namespace} are not in a project namespace ({}): \
+                 their tenant is shown as {namespace}",
+                forms.join(" or ")
+            ));
         }
     }
 
@@ -222,7 +249,13 @@ impl Fleet {
                 continue;
             };
             let project = labels.get(keys::HOST_PROJECT).cloned().unwrap_or_default();
-            let namespace = format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX);
+            let namespace = self
+                .projects
+                .recognised()
+                .into_iter()
+                .map(|prefix| format!("{prefix}{project}"))
+                .find(|ns| self.claim_by_key(ns, claim_name).is_some())
+                .unwrap_or_else(|| self.projects.namespace(&project));
             let holder = match self.claim_by_key(&namespace, claim_name) {
                 Some(c) if self.claims[c.index()].host.is_none() => {
                     self.claims[c.index()].host = Some(HostId(h as u32));
@@ -481,4 +514,49 @@ fn fill_resource_fields(info: &mut NodeTypeInfo) {
         .filter(|k| *k != "cpu" && *k != "memory")
         .cloned()
         .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NodeClaim;
+
+    fn claim(namespace: &str, name: &str) -> crate::fleet::FleetObject {
+        let mut c = NodeClaim::default();
+        c.metadata.namespace = Some(namespace.into());
+        c.metadata.name = Some(name.into());
+        c.into()
+    }
+
+    #[test]
+    fn tenants_come_from_either_project_prefix_and_an_odd_namespace_is_said_once() {
+        let mut objects = FleetObjects::default();
+        for (ns, name) in [
+            ("p-default", "vcluster-62ftb"),
+            ("loft-p-team-a", "a"),
+            ("metal3-system", "x"),
+            ("metal3-system", "y"),
+        ] {
+            objects.insert(claim(ns, name));
+        }
+        let fleet = Fleet::build(objects);
+        let tenant = |ns: &str, name: &str| {
+            let c = fleet.claim_by_key(ns, name).unwrap();
+            fleet.claim(c).tenant.clone()
+        };
+        assert_eq!(tenant("p-default", "vcluster-62ftb"), "default");
+        assert_eq!(tenant("loft-p-team-a", "a"), "team-a");
+        assert_eq!(tenant("metal3-system", "x"), "metal3-system");
+        let odd: Vec<&String> = fleet
+            .warnings()
+            .iter()
+            .filter(|w| w.contains("metal3-system"))
+            .collect();
+        assert_eq!(odd.len(), 1, "{:?}", fleet.warnings());
+        assert!(
+            odd[0].contains("loft-p-<project> or p-<project>"),
+            "{}",
+            odd[0]
+        );
+    }
 }

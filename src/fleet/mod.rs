@@ -18,7 +18,9 @@ pub use view::FleetView;
 
 use crate::model::host::HostImage;
 use crate::model::provider::ResourceList;
-use crate::model::{BareMetalHost, LabelQuery, Labels, NodeClaim, NodeType, keys};
+use crate::model::{
+    BareMetalHost, LabelQuery, Labels, NodeClaim, NodeType, ProjectNamespaces, keys,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -54,12 +56,13 @@ pub enum Holder {
 
 impl Holder {
     /// The tenant (project) of the claim holding a host. An unknown claim is named
-    /// `loft-p-<project>/<name>`, so its project still shows.
+    /// `<namespace>/<name>`, so its project still shows.
     pub fn tenant<'a>(&'a self, fleet: &'a Fleet) -> &'a str {
         match self {
             Holder::Claim(c) => &fleet.claim(*c).tenant,
             Holder::Unknown(key) => {
-                keys::project_of_namespace(key.split('/').next().unwrap_or(key))
+                let namespace = key.split('/').next().unwrap_or(key);
+                fleet.projects.project(namespace).unwrap_or(namespace)
             }
         }
     }
@@ -186,7 +189,8 @@ pub struct Claim {
     pub object: Arc<NodeClaim>,
     pub name: String,
     pub namespace: String,
-    /// The project the claim lives in (`loft-p-<project>`), which gpufleet reads as its tenant.
+    /// The project the claim lives in (namespace `p-<project>` or `loft-p-<project>`), which
+    /// gpufleet reads as its tenant; the namespace itself when it fits no project prefix.
     pub tenant: String,
     pub vcluster: Option<String>,
     pub type_ref: Option<String>,
@@ -232,6 +236,8 @@ pub struct Groups {
 #[derive(Clone, Debug, Default)]
 pub struct Fleet {
     objects: FleetObjects,
+    /// How project namespaces are named, for reading claims' tenants and naming new claims.
+    projects: ProjectNamespaces,
     hosts: Vec<Host>,
     node_types: Vec<NodeTypeInfo>,
     claims: Vec<Claim>,
@@ -254,6 +260,10 @@ pub struct Fleet {
 impl Fleet {
     pub fn objects(&self) -> &FleetObjects {
         &self.objects
+    }
+    /// How project namespaces are named in this fleet.
+    pub fn projects(&self) -> &ProjectNamespaces {
+        &self.projects
     }
     pub fn hosts(&self) -> &[Host] {
         &self.hosts

@@ -17,7 +17,7 @@ use crate::model::provider::{
 };
 use crate::model::{
     BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, Labels, Manifest, NodeClaim,
-    NodeProvider, NodeType, OsImage, PropertyRequirement, Quantity, keys,
+    NodeProvider, NodeType, OsImage, ProjectNamespaces, PropertyRequirement, Quantity, keys,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, LabelSelectorRequirement, ObjectMeta,
@@ -405,7 +405,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
         );
     }
     for t in &tenants {
-        namespaces.insert(format!("{}{t}", keys::PROJECT_NAMESPACE_PREFIX));
+        namespaces.insert(ProjectNamespaces::default().namespace(t));
     }
 
     // Hosts: states, labels and hardware; then the claims that hold some of them.
@@ -885,7 +885,7 @@ fn claim(
     NodeClaim {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
-            namespace: Some(format!("{}{tenant}", keys::PROJECT_NAMESPACE_PREFIX)),
+            namespace: Some(ProjectNamespaces::default().namespace(tenant)),
             annotations: (!annotations.is_empty()).then_some(annotations),
             ..ObjectMeta::default()
         },

@@ -54,7 +54,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, pin: &PinChange) -> Result<Plan<'a>, Ch
             )
         }
         PinTarget::New { vcluster, project } => {
-            let namespace = format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX);
+            let namespace = fleet.projects().namespace(project);
             let name = new_claim_name(vcluster, &server_name);
             if fleet.claim_by_key(&namespace, &name).is_some() {
                 return Err(ChangeError::PinConflict(format!(
@@ -182,7 +182,7 @@ pub fn pinned_claim(
     NodeClaim {
         metadata: ObjectMeta {
             name: Some(new_claim_name(vcluster, server)),
-            namespace: Some(format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX)),
+            namespace: Some(fleet.projects().namespace(project)),
             ..ObjectMeta::default()
         },
         spec: NodeClaimSpec {

@@ -1,4 +1,4 @@
-//! `NodeClaim` (management.loft.sh/v1, namespaced `loft-p-<project>`): the "Machine" of the
+//! `NodeClaim` (management.loft.sh/v1, namespaced `p-<project>`): the "Machine" of the
 //! docs, one claim on one server (domain.md §0, §1.4).
 
 use super::resource::impl_resource;

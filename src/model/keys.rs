@@ -49,15 +49,5 @@ pub const PROP_CAPACITY_TYPE: &str = "karpenter.sh/capacity-type";
 /// The GPU resource name in node type resources.
 pub const RESOURCE_GPU: &str = "nvidia.com/gpu";
 
-/// Namespace prefix of vCluster Platform projects (`loft-p-<project>`).
-pub const PROJECT_NAMESPACE_PREFIX: &str = "loft-p-";
-
 /// Labels the platform owns on BareMetalHosts: an operator must not edit them by hand.
 pub const PLATFORM_OWNED_HOST_LABELS: &[&str] = &[HOST_NODE_CLAIM, HOST_PROJECT];
-
-/// The project a claim namespace belongs to (`loft-p-team-a` → `team-a`).
-pub fn project_of_namespace(namespace: &str) -> &str {
-    namespace
-        .strip_prefix(PROJECT_NAMESPACE_PREFIX)
-        .unwrap_or(namespace)
-}

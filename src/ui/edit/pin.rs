@@ -136,7 +136,7 @@ impl PinDialog {
             filter: field("claim", "", "type to filter pending claims"),
             claim_index: 0,
             vcluster: field("vCluster", "", "the tenant's vCluster"),
-            project: field("project", "", "its project (namespace loft-p-<project>)"),
+            project: field("project", "", "its project (namespace p-<project>)"),
             focus: PinFocus::NodeType,
             snippet: None,
             copied: false,
