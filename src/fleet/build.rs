@@ -141,6 +141,18 @@ impl Fleet {
                     "NodeClaim {namespace}/{name} refers to node type {r}, which does not exist"
                 ));
             }
+            let named = rules::named_node_types(&spec.requirements);
+            if type_ref.is_none()
+                && !named.is_empty()
+                && named.iter().all(|t| self.types_named(t).is_empty())
+            {
+                self.warnings.push(format!(
+                    "NodeClaim {namespace}/{name} asks for node type {} ({}), none of which \
+                     exists: it waits",
+                    named.join(" or "),
+                    keys::PROP_INSTANCE_TYPE
+                ));
+            }
             let held_host_name = object
                 .metadata
                 .annotations
@@ -557,6 +569,31 @@ mod tests {
             odd[0].contains("loft-p-<project> or p-<project>"),
             "{}",
             odd[0]
+        );
+    }
+
+    #[test]
+    fn a_claim_naming_instance_types_that_do_not_exist_is_warned_about() {
+        // The vCluster docs' auto nodes NodeClaim, its provider not loaded.
+        let mut c = NodeClaim::default();
+        c.metadata.namespace = Some("p-default".into());
+        c.metadata.name = Some("vcluster-62ftb".into());
+        c.spec.requirements = serde_json::from_str(
+            r#"[{"key": "my-custom_property", "operator": "In", "values": ["my-value"]},
+                {"key": "node.kubernetes.io/instance-type", "operator": "In",
+                 "values": ["my-node-provider.large", "my-node-provider.medium"]}]"#,
+        )
+        .unwrap();
+        let mut objects = FleetObjects::default();
+        objects.insert(c.into());
+        let fleet = Fleet::build(objects);
+        assert_eq!(
+            fleet.warnings(),
+            [
+                "NodeClaim p-default/vcluster-62ftb asks for node type my-node-provider.large or \
+              my-node-provider.medium (node.kubernetes.io/instance-type), none of which exists: \
+              it waits"
+            ]
         );
     }
 }

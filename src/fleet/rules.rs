@@ -138,6 +138,34 @@ impl<'a> TypeRequest<'a> {
     }
 }
 
+/// The node types a claim's requirements name: the values of its `In` requirements on
+/// `node.kubernetes.io/instance-type` (or `vcluster.com/node-type`), kept only where every
+/// such requirement names them. Empty when none names a type.
+///
+/// Source: vCluster docs, auto nodes scheduling: the platform NodeClaim made from a
+/// Karpenter NodeClaim names its candidate types as `node.kubernetes.io/instance-type In
+/// [<provider>.<type>, ...]`; NodeType `GetAllProperties` offers the type's name under both
+/// keys.
+pub fn named_node_types(requirements: &[PropertyRequirement]) -> Vec<&str> {
+    let mut named: Option<Vec<&str>> = None;
+    for r in requirements {
+        if r.operator != PropertyOperator::In
+            || (r.key != keys::PROP_INSTANCE_TYPE && r.key != keys::PROP_NODE_TYPE)
+        {
+            continue;
+        }
+        let values: Vec<&str> = r.all_values().collect();
+        named = Some(match named {
+            None => values,
+            Some(prev) => prev.into_iter().filter(|v| values.contains(v)).collect(),
+        });
+    }
+    let mut named = named.unwrap_or_default();
+    named.sort_unstable();
+    named.dedup();
+    named
+}
+
 /// Whether a node type can serve a request, leaving capacity aside: every requirement
 /// holds, and a type with extended resources (GPUs) only serves requests that ask for them.
 ///

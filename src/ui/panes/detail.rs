@@ -2,7 +2,7 @@
 //! matched and eligible, drift, labels. The BMC address is shown; its credentials and the
 //! name of the Secret holding them never are.
 
-use crate::fleet::rules::{Drift, Placement, claim_drift, place_claim};
+use crate::fleet::rules::{Drift, Placement, claim_drift, named_node_types, place_claim};
 use crate::fleet::{ClaimId, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use crate::model::keys;
 use crate::ui::app::App;
@@ -204,7 +204,14 @@ fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
             match (claim.node_type, &claim.type_ref) {
                 (Some(t), _) => fleet.node_type(t).name.clone(),
                 (None, Some(r)) => format!("{r} (unknown)"),
-                (None, None) => "unbound (the platform picks)".into(),
+                (None, None) => match named_node_types(&claim.object.spec.requirements)[..] {
+                    [] => "unbound (the platform picks)".into(),
+                    ref named => format!(
+                        "unbound: one of {} ({}; the platform picks)",
+                        named.join(", "),
+                        keys::PROP_INSTANCE_TYPE
+                    ),
+                },
             },
         ),
         field(
