@@ -89,6 +89,7 @@ fn describe_watches(live: &LiveFleet) -> String {
                 WatchState::Syncing { received } => format!("syncing ({received})"),
                 WatchState::Synced { .. } => "synced".to_string(),
                 WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                WatchState::NotServed { .. } => "not served".to_string(),
             };
             format!("{}: {s}", kind.short())
         })

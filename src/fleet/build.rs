@@ -1,8 +1,10 @@
 //! Building a [`Fleet`] snapshot from its objects: resolve references, derive each host's
 //! state, holder and node types, and index everything.
 
+use super::links::{HostLink, LinkProblem, LinkSource, Named};
 use super::rules::{self, effective_cost, has_enough_hardware, selection_properties};
 use super::*;
+use crate::model::host::{HARDWARE_DETAILS, Hardware};
 use std::collections::{BTreeSet, HashMap};
 
 /// Where BareMetalHosts live when a provider's `clusterRef` names no namespace.
@@ -81,8 +83,7 @@ impl Fleet {
                 resources: spec.resources.clone(),
                 cost: spec.cost,
                 properties: spec.properties.clone(),
-                zone: spec.zone.clone(),
-                region: spec.region.clone(),
+                overhead: spec.overhead.clone(),
                 bare_metal_hosts: None,
             };
             let mut info = node_type_from_provider(
@@ -153,7 +154,7 @@ impl Fleet {
                     keys::PROP_INSTANCE_TYPE
                 ));
             }
-            let held_host_name = object
+            let annotated_host = object
                 .metadata
                 .annotations
                 .as_ref()
@@ -175,7 +176,7 @@ impl Fleet {
                 type_ref,
                 node_type,
                 host: None,
-                held_host_name,
+                annotated_host,
                 stage: ClaimStage::Pending,
                 pin: spec.properties.get(keys::SERVER_NAME).cloned(),
             });
@@ -198,19 +199,48 @@ impl Fleet {
     }
 
     fn build_hosts(&mut self) {
+        self.has_machines = !self.objects.machines.is_empty();
+        // Which provider's BareMetalHosts live in each namespace: the provider → cluster
+        // link of `spec.metal3.clusterRef` (one Metal3 cluster per provider).
+        let mut provider_of_namespace: HashMap<String, String> = HashMap::new();
+        for (name, provider) in &self.objects.providers {
+            if let Some(metal3) = &provider.spec.metal3 {
+                let ns = metal3
+                    .cluster_ref
+                    .as_ref()
+                    .and_then(|c| c.namespace.clone())
+                    .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
+                provider_of_namespace
+                    .entry(ns)
+                    .or_insert_with(|| name.clone());
+            }
+        }
         self.hosts.reserve(self.objects.hosts.len());
         for (i, ((namespace, name), object)) in self.objects.hosts.iter().enumerate() {
-            let hardware = object.status.as_ref().and_then(|s| s.hardware.as_ref());
+            let (hardware, source) = inspected_hardware(
+                object,
+                self.objects
+                    .hardware_data
+                    .get(&(namespace.clone(), name.clone()))
+                    .map(Arc::as_ref),
+            );
+            let provider = provider_of_namespace.get(namespace).cloned();
+            let machine = provider
+                .as_deref()
+                .and_then(|p| self.objects.machines.get(&Machine::name_for(p, name)))
+                .cloned();
             self.hosts.push(Host {
                 object: object.clone(),
                 name: name.clone(),
                 namespace: namespace.clone(),
                 state: HostState::of(object),
-                cpus: hardware.and_then(|h| h.cpu.as_ref()).and_then(|c| c.count),
-                memory_bytes: hardware
-                    .and_then(|h| h.ram_mebibytes)
-                    .map(|mib| mib * 1024 * 1024),
+                cpus: hardware.as_ref().and_then(|h| h.cpus()),
+                memory_bytes: hardware.as_ref().and_then(|h| h.memory_bytes()),
+                hardware: source,
+                provider,
+                machine,
                 holder: None,
+                link: HostLink::default(),
                 derived: HostDerived::default(),
             });
             self.hosts_by_name
@@ -220,65 +250,206 @@ impl Fleet {
         }
     }
 
-    /// Who holds each host: the claim's `claimed-node` annotation, else the platform's
-    /// labels on the host (domain.md §1.8, §1.11).
-    fn link_holders(&mut self) {
-        for c in 0..self.claims.len() {
-            let Some(host_name) = self.claims[c].held_host_name.clone() else {
-                continue;
-            };
-            let type_ns = self.claims[c]
-                .node_type
-                .map(|t| self.node_types[t.index()].namespace.clone());
-            let candidates = self.hosts_named(&host_name);
-            let found = candidates
+    /// Claims of this name: all of them, or those in `namespace` when the link names one.
+    fn claims_named(&self, namespace: Option<&str>, name: &str) -> Vec<ClaimId> {
+        match namespace {
+            Some(ns) => self.claim_by_key(ns, name).into_iter().collect(),
+            None => self
+                .claims
                 .iter()
-                .copied()
-                .find(|&h| Some(&self.hosts[h.index()].namespace) == type_ns.as_ref())
-                .or_else(|| candidates.first().copied());
-            match found {
-                Some(h) if self.hosts[h.index()].holder.is_none() => {
-                    self.hosts[h.index()].holder = Some(Holder::Claim(ClaimId(c as u32)));
-                    self.claims[c].host = Some(h);
-                }
-                Some(_) => self.warnings.push(format!(
-                    "NodeClaim {} says it holds {host_name}, which another claim holds already",
-                    self.claims[c].key(),
-                )),
-                None => self.warnings.push(format!(
-                    "NodeClaim {} says it holds {host_name}, which is not in the fleet",
-                    self.claims[c].key()
-                )),
-            }
+                .enumerate()
+                .filter(|(_, c)| c.name == name)
+                .map(|(i, _)| ClaimId(i as u32))
+                .collect(),
         }
+    }
+
+    /// The claim the host label names. Its value is read as a claim name (or
+    /// `<namespace>/<name>`); when several claims have that name, the host's project label
+    /// ([UNCERTAIN], [`keys::HOST_PROJECT`]) picks among them, and nothing else does.
+    fn label_link(&self, labels: &Labels) -> Option<Named> {
+        let value = labels
+            .get(keys::HOST_NODE_CLAIM)
+            .filter(|s| !s.is_empty())?;
+        let (namespace, name) = links::label_claim_name(value);
+        let candidates = self.claims_named(namespace, name);
+        let project = labels.get(keys::HOST_PROJECT).map(String::as_str);
+        Some(match candidates.as_slice() {
+            [] => Named::Missing(match (namespace, project) {
+                (Some(ns), _) => format!("{ns}/{name}"),
+                (None, Some(p)) => format!("{}/{name}", self.projects.namespace(p)),
+                (None, None) => name.to_string(),
+            }),
+            [one] => Named::Claim(*one),
+            several => {
+                let in_project: Vec<ClaimId> = several
+                    .iter()
+                    .copied()
+                    .filter(|c| project.is_some_and(|p| self.claims[c.index()].tenant == p))
+                    .collect();
+                match in_project.as_slice() {
+                    [one] => Named::Claim(*one),
+                    _ => Named::Several(several.to_vec()),
+                }
+            }
+        })
+    }
+
+    /// The claim the inventory Machine names, or why it names none that fits.
+    fn machine_link(&self, machine: &Machine) -> Option<Result<Named, LinkProblem>> {
+        let value = machine.node_claim()?;
+        Some(match value.split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Ok(match self.claim_by_key(ns, name) {
+                    Some(c) => Named::Claim(c),
+                    None => Named::Missing(value.to_string()),
+                })
+            }
+            _ => Err(LinkProblem::Malformed {
+                value: value.to_string(),
+            }),
+        })
+    }
+
+    fn named_text(&self, named: &Named) -> String {
+        match named {
+            Named::Claim(c) => self.claims[c.index()].key(),
+            Named::Missing(key) => key.clone(),
+            Named::Several(cs) => cs
+                .iter()
+                .map(|c| self.claims[c.index()].key())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+
+    /// Who holds each host: the inventory Machine's annotation where the host has a
+    /// Machine, else the host label; then every claim's annotation is checked against
+    /// the links (see [`links`]).
+    fn link_holders(&mut self) {
+        let mut taken = links::Taken::default();
         for h in 0..self.hosts.len() {
-            if self.hosts[h].holder.is_some() {
-                continue;
-            }
-            let labels = self.hosts[h].labels();
-            let Some(claim_name) = labels.get(keys::HOST_NODE_CLAIM).filter(|s| !s.is_empty())
-            else {
-                continue;
-            };
-            let project = labels.get(keys::HOST_PROJECT).cloned().unwrap_or_default();
-            let namespace = self
-                .projects
-                .recognised()
-                .into_iter()
-                .map(|prefix| format!("{prefix}{project}"))
-                .find(|ns| self.claim_by_key(ns, claim_name).is_some())
-                .unwrap_or_else(|| self.projects.namespace(&project));
-            let holder = match self.claim_by_key(&namespace, claim_name) {
-                Some(c) if self.claims[c.index()].host.is_none() => {
-                    self.claims[c.index()].host = Some(HostId(h as u32));
-                    Holder::Claim(c)
+            let label = self.label_link(self.hosts[h].labels());
+            let mut link = HostLink::default();
+            let named = match self.hosts[h].machine.clone() {
+                Some(machine) => {
+                    link.source = Some(LinkSource::Machine);
+                    let from_machine = match self.machine_link(&machine) {
+                        Some(Ok(named)) => Some(named),
+                        Some(Err(problem)) => {
+                            link.problems.push(problem);
+                            None
+                        }
+                        None => None,
+                    };
+                    let differs = match (&from_machine, &label) {
+                        (_, None) => false,
+                        (None, Some(_)) => true,
+                        (Some(m), Some(l)) => m != l,
+                    };
+                    if differs {
+                        link.problems.push(LinkProblem::Disagree {
+                            machine: from_machine.as_ref().map(|n| self.named_text(n)),
+                            label: label.as_ref().map(|n| self.named_text(n)),
+                        });
+                    }
+                    from_machine
                 }
-                _ => Holder::Unknown(format!("{namespace}/{claim_name}")),
+                None => {
+                    if label.is_some() {
+                        link.source = Some(LinkSource::HostLabel);
+                    }
+                    label
+                }
             };
-            self.hosts[h].holder = Some(holder);
+            let source = link.source.unwrap_or(LinkSource::HostLabel);
+            let holder = match named {
+                None => None,
+                Some(Named::Claim(c)) => {
+                    if let Some(first) = taken.take(c, HostId(h as u32)) {
+                        link.problems.push(LinkProblem::ClaimHeldTwice {
+                            claim: self.claims[c.index()].key(),
+                            other_host: self.hosts[first.index()].name.clone(),
+                        });
+                    } else {
+                        self.claims[c.index()].host = Some(HostId(h as u32));
+                    }
+                    Some(Holder::Claim(c))
+                }
+                Some(Named::Several(cs)) => {
+                    link.problems.push(LinkProblem::Ambiguous {
+                        named: self.hosts[h]
+                            .label(keys::HOST_NODE_CLAIM)
+                            .unwrap_or_default()
+                            .to_string(),
+                        candidates: cs.iter().map(|c| self.claims[c.index()].key()).collect(),
+                    });
+                    Some(Holder::Ambiguous(cs))
+                }
+                Some(Named::Missing(key)) => {
+                    link.problems.push(LinkProblem::Dangling {
+                        source,
+                        named: key.clone(),
+                    });
+                    Some(Holder::Unknown(key))
+                }
+            };
+            self.hosts[h].holder = holder;
+            self.hosts[h].link = link;
         }
+        self.check_claim_annotations();
         for claim in &mut self.claims {
             claim.stage = claim_stage(claim);
+        }
+    }
+
+    /// Cross-checks each claim's `claimed-node` annotation ([UNCERTAIN], never a link by
+    /// itself) against the links: a different host, or a host no confirmed key links.
+    fn check_claim_annotations(&mut self) {
+        for c in 0..self.claims.len() {
+            let Some(named) = self.claims[c].annotated_host.clone() else {
+                continue;
+            };
+            let key = self.claims[c].key();
+            match self.claims[c].host {
+                Some(h) if self.hosts[h.index()].name != named => {
+                    self.hosts[h.index()]
+                        .link
+                        .problems
+                        .push(LinkProblem::ClaimAnnotation {
+                            claim: key,
+                            names: format!("{named}, not this host"),
+                        });
+                }
+                Some(_) => {}
+                None => {
+                    let type_ns = self.claims[c]
+                        .node_type
+                        .map(|t| self.node_types[t.index()].namespace.clone());
+                    let candidates = self.hosts_named(&named).to_vec();
+                    let target = candidates
+                        .iter()
+                        .copied()
+                        .find(|&h| Some(&self.hosts[h.index()].namespace) == type_ns.as_ref())
+                        .or_else(|| candidates.first().copied());
+                    match target {
+                        Some(h) => {
+                            self.hosts[h.index()]
+                                .link
+                                .problems
+                                .push(LinkProblem::ClaimAnnotation {
+                                    claim: key,
+                                    names: "this host, but no confirmed key links them".into(),
+                                })
+                        }
+                        None => self.warnings.push(format!(
+                            "NodeClaim {key}'s annotation {} (unconfirmed) names host {named}, \
+                             which is not in the fleet",
+                            keys::CLAIM_CLAIMED_NODE
+                        )),
+                    }
+                }
+            }
         }
     }
 
@@ -340,7 +511,7 @@ impl Fleet {
         matches: Vec<NodeTypeId>,
     ) -> HostDerived {
         let host = &self.hosts[h.index()];
-        let free = rules::is_free(&host.state, holder);
+        let free = rules::is_free(host, holder);
         let eligible = if free {
             matches
                 .iter()
@@ -354,7 +525,7 @@ impl Fleet {
             Some(Holder::Claim(c)) => self.claims[c.index()].node_type,
             _ => None,
         };
-        let gpus = rules::host_gpus(self, labels, holder_type, &matches);
+        let gpus = rules::host_gpus(self, labels, host.machine.as_deref(), holder_type, &matches);
         HostDerived {
             matches,
             eligible,
@@ -439,6 +610,41 @@ impl Fleet {
     }
 }
 
+/// A host's inspected hardware and where it comes from: `status.hardware`, else the
+/// HardwareData of the same name, else the `inspect.metal3.io/hardwaredetails` annotation
+/// (external inspection, which baremetal-operator copies into the status), else none.
+///
+/// Source: baremetal-operator `HardwareData` and the v1beta1 design (status.hardware moves to
+/// HardwareData); Metal3 docs, "External inspection".
+pub fn inspected_hardware(
+    host: &BareMetalHost,
+    hardware_data: Option<&crate::model::HardwareData>,
+) -> (Option<Hardware>, HardwareSource) {
+    let usable = |h: &Hardware| h.cpus().is_some() || h.memory_bytes().is_some();
+    if let Some(h) = host
+        .status
+        .as_ref()
+        .and_then(|s| s.hardware.as_ref())
+        .filter(|h| usable(h))
+    {
+        return (Some(h.clone()), HardwareSource::Status);
+    }
+    if let Some(h) = hardware_data
+        .and_then(|d| d.spec.hardware.as_ref())
+        .filter(|h| usable(h))
+    {
+        return (Some(h.clone()), HardwareSource::HardwareData);
+    }
+    if let Some(h) = host
+        .annotation(HARDWARE_DETAILS)
+        .and_then(|json| serde_json::from_str::<Hardware>(json).ok())
+        .filter(usable)
+    {
+        return (Some(h), HardwareSource::Annotation);
+    }
+    (None, HardwareSource::NotInspected)
+}
+
 fn claim_stage(claim: &Claim) -> ClaimStage {
     if claim.object.metadata.deletion_timestamp.is_some() {
         return ClaimStage::Deleting;
@@ -503,8 +709,6 @@ fn node_type_from_provider(
         cost_source,
         properties: spec.properties.clone(),
         selection_properties: Labels::new(),
-        zone: spec.zone.clone(),
-        region: spec.region.clone(),
         tenant,
         resource: None,
         provider_index: index,

@@ -25,7 +25,7 @@ pub trait FleetView {
     fn claim_properties(&self, c: ClaimId) -> &Labels;
 
     fn is_free(&self, h: HostId) -> bool {
-        rules::is_free(&self.fleet().host(h).state, self.holder(h))
+        rules::is_free(self.fleet().host(h), self.holder(h))
     }
 }
 

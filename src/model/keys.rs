@@ -30,6 +30,12 @@ pub const IMAGE_URL: &str = "metal3.vcluster.com/image-url";
 pub const IMAGE_CHECKSUM: &str = "metal3.vcluster.com/image-checksum";
 /// OSImage property: checksum type (md5, sha256, sha512, auto).
 pub const IMAGE_CHECKSUM_TYPE: &str = "metal3.vcluster.com/image-checksum-type";
+/// Prefix of every Metal3 property of vMetal.
+pub const METAL3_PROPERTY_PREFIX: &str = "metal3.vcluster.com/";
+/// OSImage property: which provider's UI lists the image (`kubevirt` in the docs).
+pub const OS_IMAGE_TYPE: &str = "machines.vcluster.com/os-image-type";
+/// The `os-image-type` value read as Metal3. [UNCERTAIN] only `kubevirt` is documented.
+pub const METAL3_IMAGE_TYPE: &str = "metal3";
 
 /// Built-in node type property: the node type's name.
 pub const PROP_NODE_TYPE: &str = "vcluster.com/node-type";

@@ -67,14 +67,24 @@ fn facts(fleet: &Fleet, h: HostId, node_type: &str) -> Vec<PLine> {
             format!(
                 "claimed by {} (tenant {})",
                 match holder {
-                    crate::fleet::Holder::Claim(c) => fleet.claim(*c).key(),
                     crate::fleet::Holder::Unknown(k) => k.clone(),
+                    other => other.describe(fleet),
                 },
                 holder.tenant(fleet)
             ),
         ),
         None if fleet.is_free(h) => (Tone::Good, "available and not claimed".to_string()),
-        None => (Tone::Bad, format!("not available: {}", host.state.label())),
+        None => (
+            Tone::Bad,
+            format!(
+                "not free: {}",
+                crate::fleet::rules::not_free(fleet, host, None)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
     };
     let mut lines =
         vec![PLine::one(Tone::Header, format!("Server {} ", host.name)).push(state.0, state.1)];

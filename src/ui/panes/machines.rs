@@ -37,7 +37,10 @@ fn type_name(fleet: &Fleet, c: ClaimId) -> &str {
 }
 
 fn host_name(fleet: &Fleet, c: ClaimId) -> &str {
-    fleet.claim(c).held_host_name.as_deref().unwrap_or("")
+    match fleet.claim(c).host {
+        Some(h) => &fleet.host(h).name,
+        None => "",
+    }
 }
 
 pub fn stage_style(stage: ClaimStage, theme: &Theme) -> Style {

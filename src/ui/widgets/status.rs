@@ -19,6 +19,7 @@ fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
             (format!("syncing {}", thousands(*received as u64)), ui.warn)
         }
         WatchState::Synced { .. } => ("ok".into(), ui.ok),
+        WatchState::NotServed { .. } => ("none".into(), ui.muted),
         WatchState::Stale { since, .. } => (
             format!(
                 "stale {}",
@@ -46,7 +47,13 @@ pub fn status_line(app: &App) -> Line<'_> {
         on_bar(base, ui.title),
     )];
     spans.push(sep());
-    for (i, (kind, state)) in app.live().watches().iter().enumerate() {
+    // Kinds a cluster may not serve show only while they need attention; `:ctx` lists all.
+    let shown = app
+        .live()
+        .watches()
+        .iter()
+        .filter(|(kind, state)| !kind.is_optional() || !state.is_synced());
+    for (i, (kind, state)) in shown.enumerate() {
         if i > 0 {
             spans.push(Span::styled(" ", base));
         }
