@@ -175,8 +175,9 @@ fn unknown_names_fail_with_suggestions() {
         "bad key=1",
     ]);
     assert_eq!(o.status.code(), Some(1));
+    // One argument is one word: its key holds a space, which the label key rule refuses.
     assert!(
-        stderr(&o).contains("neither key=value nor key-"),
+        stderr(&o).contains("invalid label key \"bad key\": name part must consist of"),
         "{}",
         stderr(&o)
     );
@@ -324,4 +325,28 @@ fn a_bad_settings_file_is_named_with_its_line() {
         "{err}"
     );
     assert!(err.contains("project-namespace-prefx"), "{err}");
+}
+
+#[test]
+fn an_argument_with_a_space_is_one_kubectl_word_and_names_the_rule_it_breaks() {
+    let o = gpufleet(&[
+        "preview",
+        "--from-file",
+        &small_fleet(),
+        "label",
+        "gpu-01",
+        "gpu-model=not valid!",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    // kubectl's own message for this value (apimachinery IsValidLabelValue).
+    assert!(
+        err.contains(
+            "invalid label value \"not valid!\": a valid label value must be empty or must \
+             consist of alphanumeric characters, '-', '_' or '.', and must start and end with \
+             an alphanumeric character"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("neither key=value"), "{err}");
 }
