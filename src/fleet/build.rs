@@ -800,4 +800,55 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn hardware_comes_from_the_status_else_hardware_data_else_the_annotation() {
+        use crate::model::{BareMetalHost, HardwareData};
+        let host = |name: &str, annotation: Option<&str>| {
+            let mut h = BareMetalHost::default();
+            h.metadata.namespace = Some("m3".into());
+            h.metadata.name = Some(name.into());
+            if let Some(json) = annotation {
+                h.metadata.annotations = Some(
+                    [(
+                        crate::model::host::HARDWARE_DETAILS.to_string(),
+                        json.to_string(),
+                    )]
+                    .into(),
+                );
+            }
+            h
+        };
+        let mut objects = FleetObjects::default();
+        objects.insert(host("from-data", None).into());
+        // The Metal3 docs' external inspection annotation: 4 CPUs, 4096 MiB.
+        objects.insert(
+            host(
+                "from-annotation",
+                Some(r#"{"cpu":{"arch":"x86_64","clockMegahertz":2494.224,"count":4},"ramMebibytes":4096}"#),
+            )
+            .into(),
+        );
+        objects.insert(host("never", None).into());
+        let mut data = HardwareData::default();
+        data.metadata.namespace = Some("m3".into());
+        data.metadata.name = Some("from-data".into());
+        data.spec.hardware =
+            serde_json::from_str(r#"{"cpu":{"count":64},"ramMebibytes":262144}"#).unwrap();
+        objects.insert(data.into());
+        let fleet = Fleet::build(objects);
+        let facts = |name: &str| {
+            let h = &fleet.hosts()[fleet.hosts_named(name)[0].index()];
+            (h.hardware, h.cpus, h.memory_bytes.map(|b| b >> 20))
+        };
+        assert_eq!(
+            facts("from-data"),
+            (HardwareSource::HardwareData, Some(64), Some(262144))
+        );
+        assert_eq!(
+            facts("from-annotation"),
+            (HardwareSource::Annotation, Some(4), Some(4096))
+        );
+        assert_eq!(facts("never"), (HardwareSource::NotInspected, None, None));
+    }
 }
