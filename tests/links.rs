@@ -173,3 +173,99 @@ fn host_labels_link_with_the_project_only_telling_names_apart() {
         "acme"
     );
 }
+
+/// The text of a detail screen, one line per row.
+fn detail(app: &gpufleet::ui::app::App, screen: gpufleet::ui::nav::Screen) -> String {
+    gpufleet::ui::panes::detail::lines(app, &screen)
+        .expect("the object exists")
+        .iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_dashboard_shows_doubtful_links_instead_of_guessing() {
+    use gpufleet::ui::app::{App, Mode, Settings};
+    use gpufleet::ui::nav::Screen;
+    use gpufleet::ui::theme::Theme;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/links/inventory.yaml");
+    let objects = load_paths(&[path]).unwrap().objects;
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.load_complete(&objects);
+    let host = detail(
+        &app,
+        Screen::HostDetail {
+            namespace: "metal3-system".into(),
+            name: "disagree".into(),
+        },
+    );
+    for line in [
+        "Inventory     Machine dc1.disagree: phase Provisioned, power On, 8 GPUs",
+        "Claim         p-acme/train-2 (tenant acme, available) (by inventory Machine annotation \
+         machines.vcluster.com/node-claim) — Enter opens it",
+        "Link          the inventory Machine says p-acme/train-2 but the host label says \
+         p-bluefin/infer-1; gpufleet follows the Machine",
+    ] {
+        assert!(host.lines().any(|l| l == line), "{line:?} not in\n{host}");
+    }
+    let unmirrored = detail(
+        &app,
+        Screen::HostDetail {
+            namespace: "metal3-system".into(),
+            name: "unmirrored".into(),
+        },
+    );
+    assert!(
+        unmirrored.contains("Inventory     no Machine dc1.unmirrored in the inventory"),
+        "{unmirrored}"
+    );
+    let claim = detail(
+        &app,
+        Screen::ClaimDetail {
+            namespace: "p-acme".into(),
+            name: "train-1".into(),
+        },
+    );
+    assert!(
+        claim.contains(
+            "Drift verdict the platform says drifted (NotDrifted False (ImageChanged)); gpufleet \
+             finds the server running its node type's image"
+        ),
+        "{claim}"
+    );
+    assert!(
+        claim.contains("Condition     NotDrifted False (ImageChanged)"),
+        "{claim}"
+    );
+    // The machines pane: a linked host with a doubtful link is marked, and the claim whose
+    // drift verdicts differ says so.
+    app.resize(200, 20);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 20)).unwrap();
+    app.update(gpufleet::ui::action::Action::ShowPane(
+        gpufleet::ui::action::PaneId::Machines,
+    ));
+    terminal
+        .draw(|f| gpufleet::ui::screen::draw(f, &app))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no row {name} in\n{screen}"))
+            .to_string()
+    };
+    assert!(row("train-2").contains("disagree !"), "{}", row("train-2"));
+    assert!(row("train-1").contains("differs"), "{}", row("train-1"));
+    assert!(row("train-4").contains("unmirrored"), "{}", row("train-4"));
+}

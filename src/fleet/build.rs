@@ -434,13 +434,17 @@ impl Fleet {
                         .or_else(|| candidates.first().copied());
                     match target {
                         Some(h) => {
-                            self.hosts[h.index()]
-                                .link
-                                .problems
-                                .push(LinkProblem::ClaimAnnotation {
+                            let names = if self.hosts[h.index()].holder.is_some() {
+                                "this host, which its links give to another claim"
+                            } else {
+                                "this host, but no confirmed key links them"
+                            };
+                            self.hosts[h.index()].link.problems.push(
+                                LinkProblem::ClaimAnnotation {
                                     claim: key,
-                                    names: "this host, but no confirmed key links them".into(),
-                                })
+                                    names: names.into(),
+                                },
+                            );
                         }
                         None => self.warnings.push(format!(
                             "NodeClaim {key}'s annotation {} (unconfirmed) names host {named}, \

@@ -751,6 +751,16 @@ pub fn platform_drifted(claim: &super::Claim) -> Option<bool> {
     }
 }
 
+/// Whether the platform's verdict ([`platform_drifted`]) contradicts gpufleet's drift: it
+/// says drifted where gpufleet finds the server in sync or cannot tell, or not drifted where
+/// gpufleet finds drift.
+pub fn verdicts_differ(platform: Option<bool>, drift: &Drift) -> bool {
+    matches!(
+        (platform, drift),
+        (Some(true), Drift::InSync | Drift::Unknown { .. }) | (Some(false), Drift::Drifted { .. })
+    )
+}
+
 /// Where the platform's drift verdict and gpufleet's differ, in words; `None` when they
 /// agree or the platform says nothing.
 pub fn drift_disagreement<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Option<String> {

@@ -13,11 +13,14 @@ pub const NVLINK_DOMAIN: &str = "nvlink-domain";
 /// Host label: the tenant a server is reserved for (guide, "Per-tenant node types").
 pub const TENANT: &str = "tenant";
 
-/// Host label the platform sets while a claim holds the server.
+/// Host label the platform sets while a claim holds the server (confirmed by a label selector
+/// in a public vMetal demo; its value format is not documented, see `fleet::links`).
 pub const HOST_NODE_CLAIM: &str = "metal3.vcluster.com/node-claim";
-/// Host label the platform sets while a claim holds the server: the claim's project.
+/// Host label naming the project of the claim holding the server. [UNCERTAIN] found in no
+/// public material: read only to tell apart claims of the same name (`fleet::links`).
 pub const HOST_PROJECT: &str = "vcluster.com/project";
-/// Claim annotation naming the held BareMetalHost.
+/// Claim annotation naming the held BareMetalHost. [UNCERTAIN] found in no public material:
+/// read only to cross-check a link, never to make one (`fleet::links`).
 pub const CLAIM_CLAIMED_NODE: &str = "metal3.vcluster.com/claimed-node";
 
 /// Property: pin a claim to one server (guide, "Server pinning").

@@ -4,6 +4,7 @@
 
 mod dialogs;
 mod harness;
+mod inventory;
 #[path = "../support/mod.rs"]
 mod support;
 
