@@ -182,6 +182,10 @@ impl Fleet {
             });
             self.claims_by_key
                 .insert((namespace.clone(), name.clone()), id);
+            self.claims_by_name
+                .entry(name.clone())
+                .or_default()
+                .push(id);
         }
         let forms: Vec<String> = self
             .projects
@@ -254,13 +258,7 @@ impl Fleet {
     fn claims_named(&self, namespace: Option<&str>, name: &str) -> Vec<ClaimId> {
         match namespace {
             Some(ns) => self.claim_by_key(ns, name).into_iter().collect(),
-            None => self
-                .claims
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.name == name)
-                .map(|(i, _)| ClaimId(i as u32))
-                .collect(),
+            None => self.claims_by_name.get(name).cloned().unwrap_or_default(),
         }
     }
 

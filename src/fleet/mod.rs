@@ -311,6 +311,8 @@ pub struct Fleet {
     hosts_by_name: HashMap<String, Vec<HostId>>,
     types_by_name: HashMap<String, Vec<NodeTypeId>>,
     claims_by_key: HashMap<ObjectKey, ClaimId>,
+    /// Claims by name alone, for the host label, which may name a claim without its project.
+    claims_by_name: HashMap<String, Vec<ClaimId>>,
     types_by_namespace: HashMap<String, Vec<NodeTypeId>>,
     /// Hosts whose labels match each node type.
     type_hosts: Vec<Vec<HostId>>,
