@@ -221,16 +221,16 @@ impl Fleet {
         }
         self.hosts.reserve(self.objects.hosts.len());
         for (i, ((namespace, name), object)) in self.objects.hosts.iter().enumerate() {
-            let (hardware, source) = inspected_hardware(
-                object,
+            let (cpus, memory_bytes, source) = inspected_hardware(object, || {
                 self.objects
                     .hardware_data
                     .get(&(namespace.clone(), name.clone()))
-                    .map(Arc::as_ref),
-            );
+                    .map(Arc::as_ref)
+            });
             let provider = provider_of_namespace.get(namespace).cloned();
             let machine = provider
                 .as_deref()
+                .filter(|_| self.has_machines)
                 .and_then(|p| self.objects.machines.get(&Machine::name_for(p, name)))
                 .cloned();
             self.hosts.push(Host {
@@ -238,8 +238,8 @@ impl Fleet {
                 name: name.clone(),
                 namespace: namespace.clone(),
                 state: HostState::of(object),
-                cpus: hardware.as_ref().and_then(|h| h.cpus()),
-                memory_bytes: hardware.as_ref().and_then(|h| h.memory_bytes()),
+                cpus,
+                memory_bytes,
                 hardware: source,
                 provider,
                 machine,
@@ -405,12 +405,19 @@ impl Fleet {
     /// itself) against the links: a different host, or a host no confirmed key links.
     fn check_claim_annotations(&mut self) {
         for c in 0..self.claims.len() {
-            let Some(named) = self.claims[c].annotated_host.clone() else {
+            let Some(named) = self.claims[c].annotated_host.as_deref() else {
                 continue;
             };
+            if self.claims[c]
+                .host
+                .is_some_and(|h| self.hosts[h.index()].name == named)
+            {
+                continue;
+            }
+            let named = named.to_string();
             let key = self.claims[c].key();
             match self.claims[c].host {
-                Some(h) if self.hosts[h.index()].name != named => {
+                Some(h) => {
                     self.hosts[h.index()]
                         .link
                         .problems
@@ -419,7 +426,6 @@ impl Fleet {
                             names: format!("{named}, not this host"),
                         });
                 }
-                Some(_) => {}
                 None => {
                     let type_ns = self.claims[c]
                         .node_type
@@ -612,39 +618,44 @@ impl Fleet {
     }
 }
 
-/// A host's inspected hardware and where it comes from: `status.hardware`, else the
-/// HardwareData of the same name, else the `inspect.metal3.io/hardwaredetails` annotation
-/// (external inspection, which baremetal-operator copies into the status), else none.
+/// A host's inspected logical CPUs and memory in bytes, and where they come from:
+/// `status.hardware`, else the HardwareData of the same name (looked up only then), else the
+/// `inspect.metal3.io/hardwaredetails` annotation (external inspection, which
+/// baremetal-operator copies into the status), else none.
 ///
 /// Source: baremetal-operator `HardwareData` and the v1beta1 design (status.hardware moves to
 /// HardwareData); Metal3 docs, "External inspection".
-pub fn inspected_hardware(
+pub fn inspected_hardware<'a>(
     host: &BareMetalHost,
-    hardware_data: Option<&crate::model::HardwareData>,
-) -> (Option<Hardware>, HardwareSource) {
-    let usable = |h: &Hardware| h.cpus().is_some() || h.memory_bytes().is_some();
-    if let Some(h) = host
+    hardware_data: impl FnOnce() -> Option<&'a crate::model::HardwareData>,
+) -> (Option<u32>, Option<u64>, HardwareSource) {
+    let facts = |h: &Hardware| {
+        let found = (h.cpus(), h.memory_bytes());
+        (found != (None, None)).then_some(found)
+    };
+    if let Some((cpus, memory)) = host
         .status
         .as_ref()
         .and_then(|s| s.hardware.as_ref())
-        .filter(|h| usable(h))
+        .and_then(facts)
     {
-        return (Some(h.clone()), HardwareSource::Status);
+        return (cpus, memory, HardwareSource::Status);
     }
-    if let Some(h) = hardware_data
+    if let Some((cpus, memory)) = hardware_data()
         .and_then(|d| d.spec.hardware.as_ref())
-        .filter(|h| usable(h))
+        .and_then(facts)
     {
-        return (Some(h.clone()), HardwareSource::HardwareData);
+        return (cpus, memory, HardwareSource::HardwareData);
     }
-    if let Some(h) = host
+    if let Some((cpus, memory)) = host
         .annotation(HARDWARE_DETAILS)
         .and_then(|json| serde_json::from_str::<Hardware>(json).ok())
-        .filter(usable)
+        .as_ref()
+        .and_then(facts)
     {
-        return (Some(h), HardwareSource::Annotation);
+        return (cpus, memory, HardwareSource::Annotation);
     }
-    (None, HardwareSource::NotInspected)
+    (None, None, HardwareSource::NotInspected)
 }
 
 fn claim_stage(claim: &Claim) -> ClaimStage {

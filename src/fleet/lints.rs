@@ -316,10 +316,7 @@ pub fn node_type_lints<V: FleetView + ?Sized>(view: &V, t: NodeTypeId, out: &mut
 fn why_no_eligible_host<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> String {
     let fleet = view.fleet();
     let info = fleet.node_type(t);
-    let matching: Vec<HostId> = fleet
-        .host_ids()
-        .filter(|&h| view.derived(h).matches.contains(&t))
-        .collect();
+    let matching = view.matching_hosts(t);
     if matching.is_empty() {
         return format!(
             "no host in namespace {} matches its selector {}",
