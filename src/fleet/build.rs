@@ -864,4 +864,25 @@ mod tests {
         );
         assert_eq!(facts("never"), (HardwareSource::NotInspected, None, None));
     }
+
+    #[test]
+    fn a_paused_host_is_shown_paused_and_is_not_free() {
+        // An available, inspected host the operator paused (BMO docs, "Pausing
+        // reconciliation": `baremetalhost.metal3.io/paused`).
+        let host: BareMetalHost = serde_json::from_value(serde_json::json!({
+            "apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+            "metadata": {"name": "h", "namespace": "m3",
+                "annotations": {"baremetalhost.metal3.io/paused": ""}},
+            "status": {"operationalStatus": "OK", "provisioning": {"state": "available"},
+                "hardware": {"cpu": {"count": 8}, "ramMebibytes": 16384}}
+        }))
+        .unwrap();
+        let mut objects = FleetObjects::default();
+        objects.insert(host.into());
+        let fleet = Fleet::build(objects);
+        let h = &fleet.hosts()[0];
+        assert_eq!(h.state.to_string(), "available (paused)");
+        assert!(!fleet.is_free(HostId(0)));
+        assert_eq!(rules::not_free(&fleet, h, None), [rules::NotFree::Paused]);
+    }
 }
