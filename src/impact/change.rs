@@ -41,11 +41,17 @@ pub struct LabelEdit {
     pub remove: BTreeSet<String>,
 }
 
-/// Pin a Machine (NodeClaim) to one server.
+/// Pin a Machine (NodeClaim) to one server: set `metal3.vcluster.com/server-name` on an
+/// existing claim, or create a claim of `node_type` with it.
+///
+/// A pin never changes an existing claim's node type: that comes from the claim's own
+/// request (`typeRef`, or its `requirements`), which the tenant's pool wrote (guide, "Server
+/// pinning"). For an existing claim `node_type` is optional and only says which type the
+/// operator expects; the preview says which type the claim gets and warns when it differs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PinChange {
     pub server: String,
-    pub node_type: String,
+    pub node_type: Option<String>,
     pub target: PinTarget,
 }
 
@@ -274,11 +280,11 @@ impl fmt::Display for Change {
                         format!("a new claim for vCluster {vcluster} in project {project}")
                     }
                 };
-                write!(
-                    f,
-                    "pin {} to {target} as node type {}",
-                    p.server, p.node_type
-                )
+                write!(f, "pin {} to {target}", p.server)?;
+                match &p.node_type {
+                    Some(t) => write!(f, " as node type {t}"),
+                    None => Ok(()),
+                }
             }
             Change::Rotate(r) => {
                 write!(f, "rotate node type {} to OSImage {}", r.node_type, r.image)

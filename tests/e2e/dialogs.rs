@@ -179,7 +179,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
         claim["spec"]["properties"][keys::SERVER_NAME],
         server.as_str()
     );
-    assert_eq!(claim["spec"]["typeRef"], pin.node_type.as_str());
+    assert_eq!(claim["spec"]["typeRef"], pin.node_type.as_deref().unwrap());
     assert_eq!(
         objects::<BareMetalHost>(&cluster).await,
         hosts_after,

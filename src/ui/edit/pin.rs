@@ -187,7 +187,7 @@ impl PinDialog {
         };
         Ok(Change::Pin(PinChange {
             server: self.server.clone(),
-            node_type,
+            node_type: Some(node_type),
             target,
         }))
     }
