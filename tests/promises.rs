@@ -11,62 +11,24 @@
 mod support;
 
 use gpufleet::fleet::{Claim, ClaimStage, Fleet, FleetObjects, FleetView, HostId};
-use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{
     Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
-use gpufleet::model::claim::NodeClaimStatus;
-use gpufleet::model::{NodeClaim, NodeClaimSpec, PropertyRequirement, Quantity, keys};
+use gpufleet::model::{NodeClaim, keys};
 use gpufleet::source::sim::{SimConfig, Simulator};
 use gpufleet::write::WriteMode;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use std::sync::OnceLock;
-use std::time::{Duration, UNIX_EPOCH};
-use support::promise::broken_promises;
-
-/// Longer than anything the simulated platform waits between two changes (a host in error
-/// waits up to 4 minutes for its retry).
-const QUIET: Duration = Duration::from_secs(300);
-const LIMIT: Duration = Duration::from_secs(6 * 3600);
+use support::promise::{self, LIMIT, QUIET, Request, broken_promises, waiting_claim};
 
 fn config() -> SimConfig {
-    SimConfig {
-        started_at: UNIX_EPOCH + Duration::from_secs(1_790_000_000),
-        // Every drifted claim is rolled over at once, so a rotation settles quickly.
-        rollover_parallel: 10_000,
-        ..SimConfig::quiet(120, 5)
-    }
+    promise::config(120, 5)
 }
 
-/// A waiting claim as a tenant's pool would create it: typed, or asking for a GPU model.
-fn waiting_claim(name: &str, tenant: &str, provider: &str, request: Request) -> NodeClaim {
-    let mut spec = NodeClaimSpec {
-        provider_ref: Some(provider.into()),
-        vcluster_ref: Some("train".into()),
-        ..NodeClaimSpec::default()
-    };
-    match request {
-        Request::Type(t) => spec.type_ref = Some(t.into()),
-        Request::Model(model, gpus) => {
-            spec.requirements = vec![PropertyRequirement::is_in(keys::GPU_MODEL, &[model])];
-            spec.desired_capacity = [(
-                keys::RESOURCE_GPU.to_string(),
-                Quantity::new(gpus.to_string()),
-            )]
-            .into();
-        }
-    }
-    NodeClaim {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            namespace: Some(format!("{}{tenant}", keys::PROJECT_NAMESPACE_PREFIX)),
-            ..ObjectMeta::default()
-        },
-        spec,
-        status: Some(NodeClaimStatus::waiting()),
-    }
+fn at_rest() -> &'static FleetObjects {
+    static OBJECTS: OnceLock<FleetObjects> = OnceLock::new();
+    OBJECTS.get_or_init(|| promise::fleet_at_rest(&config()))
 }
 
 /// The claim that arrives before a pin's preview.
@@ -74,50 +36,6 @@ const ARRIVAL: &str = "arrival-0";
 
 fn arrival_namespace() -> String {
     format!("{}cobalt-ai", keys::PROJECT_NAMESPACE_PREFIX)
-}
-
-enum Request<'a> {
-    Type(&'a str),
-    Model(&'a str, u32),
-}
-
-/// The generated fleet with more claims than free servers (two per node type, two per GPU
-/// model without a type), run by the platform until nothing moves: some claims wait, some
-/// node types have no free server left.
-fn at_rest() -> &'static FleetObjects {
-    static OBJECTS: OnceLock<FleetObjects> = OnceLock::new();
-    OBJECTS.get_or_init(|| {
-        let mut objects = generate(&GenerateConfig::new(config().hosts, config().seed)).objects;
-        let fleet = Fleet::build(objects.clone());
-        let mut models = std::collections::BTreeMap::new();
-        for t in fleet.node_types() {
-            let tenant = t.tenant.as_deref().unwrap_or("cobalt-ai");
-            for i in 0..2 {
-                let name = format!("wait-{}-{i}", t.short_name);
-                objects.insert(
-                    waiting_claim(&name, tenant, &t.provider, Request::Type(&t.name)).into(),
-                );
-            }
-            if let Some(model) = t.properties.get(keys::GPU_MODEL) {
-                models.insert(model.clone(), (t.provider.clone(), t.gpus));
-            }
-        }
-        for (model, (provider, gpus)) in &models {
-            for i in 0..2 {
-                let name = format!("wait-any-{model}-{i}");
-                let claim = waiting_claim(
-                    &name,
-                    "bluefin-labs",
-                    provider,
-                    Request::Model(model, *gpus),
-                );
-                objects.insert(claim.into());
-            }
-        }
-        let mut sim = Simulator::from_objects(config(), objects);
-        assert!(sim.settle(QUIET, LIMIT), "the fleet comes to rest");
-        sim.objects().clone()
-    })
 }
 
 /// Label edits an operator makes, in kubectl syntax: hardware profiles the node types

@@ -4,6 +4,7 @@
 
 mod dialogs;
 mod harness;
+mod promises;
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -19,10 +19,15 @@
 //!   claims it said become schedulable took.
 
 use gpufleet::fleet::rules::{claim_candidates, claim_drift, type_os_image};
-use gpufleet::fleet::{ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
+use gpufleet::fleet::{ClaimStage, Fleet, FleetObjects, FleetView, Holder, HostId, NodeTypeId};
+use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{ClaimEffect, ClaimImpact, HostImpact, Impact, NodeTypeImpact};
-use gpufleet::model::{Labels, keys};
+use gpufleet::model::claim::NodeClaimStatus;
+use gpufleet::model::{Labels, NodeClaim, NodeClaimSpec, PropertyRequirement, Quantity, keys};
+use gpufleet::source::sim::{SimConfig, Simulator};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, UNIX_EPOCH};
 
 fn names(fleet: &Fleet, ts: &[NodeTypeId]) -> Vec<String> {
     ts.iter()
@@ -251,4 +256,95 @@ pub fn broken_promises(before: &Fleet, preview: &Impact, settled: &Fleet) -> Vec
         }
     }
     broken
+}
+
+/// Longer than anything the simulated platform waits between two changes (a host in error
+/// waits up to 4 minutes for its retry).
+pub const QUIET: Duration = Duration::from_secs(300);
+/// How long the platform may take to come to rest.
+pub const LIMIT: Duration = Duration::from_secs(6 * 3600);
+
+/// A quiet simulated platform (no claims come or go, no faults) of `hosts` hosts.
+pub fn config(hosts: usize, seed: u64) -> SimConfig {
+    SimConfig {
+        started_at: UNIX_EPOCH + Duration::from_secs(1_790_000_000),
+        // Every drifted claim is rolled over at once, so a rotation settles quickly.
+        rollover_parallel: 10_000,
+        ..SimConfig::quiet(hosts, seed)
+    }
+}
+
+/// What a waiting claim asks for.
+pub enum Request<'a> {
+    /// A node type by name (`typeRef`).
+    Type(&'a str),
+    /// A GPU model and a number of GPUs; the platform picks the type.
+    Model(&'a str, u32),
+}
+
+/// A waiting claim as a tenant's pool would create it.
+pub fn waiting_claim(name: &str, tenant: &str, provider: &str, request: Request) -> NodeClaim {
+    let mut spec = NodeClaimSpec {
+        provider_ref: Some(provider.into()),
+        vcluster_ref: Some("train".into()),
+        ..NodeClaimSpec::default()
+    };
+    match request {
+        Request::Type(t) => spec.type_ref = Some(t.into()),
+        Request::Model(model, gpus) => {
+            spec.requirements = vec![PropertyRequirement::is_in(keys::GPU_MODEL, &[model])];
+            spec.desired_capacity = [(
+                keys::RESOURCE_GPU.to_string(),
+                Quantity::new(gpus.to_string()),
+            )]
+            .into();
+        }
+    }
+    NodeClaim {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some(format!("{}{tenant}", keys::PROJECT_NAMESPACE_PREFIX)),
+            ..ObjectMeta::default()
+        },
+        spec,
+        status: Some(NodeClaimStatus::waiting()),
+    }
+}
+
+/// The generated fleet of `config` with more claims than free servers (two per node type,
+/// two per GPU model without a type), run by the platform until nothing moves: some claims
+/// wait, some node types have no free server left.
+pub fn fleet_at_rest(config: &SimConfig) -> FleetObjects {
+    let mut objects = generate(&GenerateConfig::new(config.hosts, config.seed)).objects;
+    let fleet = Fleet::build(objects.clone());
+    let mut models = BTreeMap::new();
+    for t in fleet.node_types() {
+        let tenant = t.tenant.as_deref().unwrap_or("cobalt-ai");
+        for i in 0..2 {
+            let name = format!("wait-{}-{i}", t.short_name);
+            let claim = waiting_claim(&name, tenant, &t.provider, Request::Type(&t.name));
+            objects.insert(claim.into());
+        }
+        if let Some(model) = t.properties.get(keys::GPU_MODEL) {
+            models.insert(model.clone(), (t.provider.clone(), t.gpus));
+        }
+    }
+    for (model, (provider, gpus)) in &models {
+        for i in 0..2 {
+            let name = format!("wait-any-{model}-{i}");
+            let request = Request::Model(model, *gpus);
+            objects.insert(waiting_claim(&name, "bluefin-labs", provider, request).into());
+        }
+    }
+    let mut sim = Simulator::from_objects(config.clone(), objects);
+    assert!(sim.settle(QUIET, LIMIT), "the fleet comes to rest");
+    sim.objects().clone()
+}
+
+/// Lets the simulated platform run over `objects` (as a cluster has them after a write)
+/// until nothing moves, and returns the fleet it leaves.
+pub fn platform_passes(config: &SimConfig, objects: FleetObjects) -> Fleet {
+    let mut sim = Simulator::from_objects(config.clone(), objects);
+    assert!(sim.settle(QUIET, LIMIT), "the fleet comes to rest");
+    Fleet::build(sim.objects().clone())
 }
