@@ -6,7 +6,7 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use gpufleet::fleet::{FleetView, HostId};
+use gpufleet::fleet::{ClaimStage, FleetView, HostId};
 use gpufleet::impact::{Change, ClaimEffect};
 use gpufleet::source::sim::{self, SimConfig};
 use gpufleet::ui::action::PaneId;
@@ -82,6 +82,27 @@ fn free_host(app: &App) -> HostId {
         .host_ids()
         .find(|&h| fleet.is_free(h) && !fleet.derived(h).eligible.is_empty())
         .expect("the fixed fleet has a free host")
+}
+
+fn pin_dialog(app: &App) -> &gpufleet::ui::edit::pin::PinDialog {
+    match &app.dialog {
+        Some(Dialog::Pin(d)) => d,
+        _ => panic!("the pin dialog is open"),
+    }
+}
+
+/// In the pin dialog opened on a server: a new claim for `vcluster` in `project`, of the
+/// first node type offered.
+fn new_claim(app: &mut App, vcluster: &str, project: &str) {
+    if !pin_dialog(app).new_claim {
+        key(app, KeyCode::Right);
+    }
+    assert!(pin_dialog(app).new_claim);
+    key(app, KeyCode::Tab);
+    key(app, KeyCode::Tab);
+    press(app, vcluster);
+    key(app, KeyCode::Tab);
+    press(app, project);
 }
 
 /// Waits for the write's answer and hands it to the app.
@@ -165,12 +186,7 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
     press(&mut app, "p");
     assert_eq!(app.key_mode(), KeyMode::Pin);
     // A new claim for a vCluster in a project.
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "train");
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "acme");
+    new_claim(&mut app, "train", "acme");
     let preview = preview_text(&app);
     assert!(preview.contains("available and not claimed"), "{preview}");
     assert!(preview.contains(&format!("gets {name}")), "{preview}");
@@ -193,15 +209,183 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
         .unwrap();
     select_host(&mut app, &fleet.host(held).name.clone());
     press(&mut app, "p");
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "v");
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "p");
+    new_claim(&mut app, "v", "p");
     let preview = preview_text(&app);
     assert!(preview.contains("Pin fails"), "{preview}");
     assert!(preview.contains("never falls back"), "{preview}");
+}
+
+#[test]
+fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() {
+    let (mut app, _) = recorded();
+    let fleet = app.data.fleet.clone();
+    // A free server, and a waiting claim of its provider whose node type does not match it.
+    let (h, other) = fleet
+        .host_ids()
+        .filter(|&h| fleet.is_free(h) && !fleet.derived(h).eligible.is_empty())
+        .find_map(|h| {
+            let other = fleet.claims().iter().find(|c| {
+                c.stage == ClaimStage::Pending
+                    && c.host.is_none()
+                    && c.node_type.is_some_and(|t| {
+                        !fleet.derived(h).matches.contains(&t)
+                            && fleet.node_type(t).namespace == fleet.host(h).namespace
+                    })
+            })?;
+            Some((h, other.clone()))
+        })
+        .expect("a free server and a waiting claim of another type");
+    let server = fleet.host(h).name.clone();
+    select_host(&mut app, &server);
+    press(&mut app, "p");
+    let d = pin_dialog(&app);
+    let pending: Vec<String> = fleet
+        .claims()
+        .iter()
+        .filter(|c| c.stage == ClaimStage::Pending && c.host.is_none())
+        .map(|c| c.key())
+        .collect();
+    let mut listed: Vec<String> = d.choices.iter().map(|c| c.key.clone()).collect();
+    listed.sort();
+    let mut expected = pending.clone();
+    expected.sort();
+    assert_eq!(listed, expected, "every pending claim, whatever its type");
+    // Those the pin holds for come first.
+    let holds: Vec<bool> = d.choices.iter().map(|c| c.holds()).collect();
+    assert!(holds.windows(2).all(|w| w[0] >= w[1]), "{holds:?}");
+    // A typed claim whose node type's selector does not match the server: the platform
+    // would fail it (guide, "Server pinning").
+    let choice = d.choices.iter().find(|c| c.key == other.key()).unwrap();
+    let why = choice.verdict.as_ref().unwrap_err();
+    assert!(
+        why.contains("do not match node type") && why.contains(&other.type_ref.clone().unwrap()),
+        "{why}"
+    );
+    // A claim that asks only for another GPU model: no type its request allows matches.
+    let model = fleet.host(h).label("gpu-model").unwrap().to_string();
+    if let Some(unbound) = fleet.claims().iter().find(|c| {
+        c.stage == ClaimStage::Pending
+            && c.type_ref.is_none()
+            && c.object
+                .spec
+                .requirements
+                .iter()
+                .all(|r| !r.values.contains(&model))
+    }) {
+        let choice = d.choices.iter().find(|c| c.key == unbound.key()).unwrap();
+        assert!(
+            choice
+                .verdict
+                .as_ref()
+                .unwrap_err()
+                .contains("request can get matches"),
+            "{choice:?}"
+        );
+    }
+    // Choosing one whose pin would not hold previews it as failing.
+    let at = d
+        .shown
+        .iter()
+        .position(|&i| d.choices[i].key == other.key())
+        .unwrap();
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..at {
+        key(&mut app, KeyCode::Down);
+    }
+    let preview = preview_text(&app);
+    assert!(preview.contains("Pin fails"), "{preview}");
+    assert!(
+        preview.contains(&format!("Machine {} asks for typeRef", other.key())),
+        "{preview}"
+    );
+    snapshot_both(&mut app, "pin_pending_claims");
+}
+
+#[test]
+fn p_on_a_pending_machine_pins_it_to_a_server() {
+    let (mut app, recorder) = recorded();
+    let fleet = app.data.fleet.clone();
+    // A waiting claim some free server could be pinned to, by the guide's rules: one of a
+    // node type whose selector matches a free host.
+    let claim = fleet
+        .claims()
+        .iter()
+        .find(|c| {
+            c.stage == ClaimStage::Pending
+                && c.pin.is_none()
+                && c.node_type.is_some_and(|t| fleet.available(t) > 0)
+        })
+        .expect("a waiting typed claim with a free server")
+        .clone();
+    press(&mut app, "6/");
+    press(&mut app, &claim.name);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "p");
+    assert_eq!(app.key_mode(), KeyMode::Pin);
+    let d = pin_dialog(&app);
+    assert!(d.title().contains(&claim.key()), "{}", d.title());
+    let t = claim.node_type.unwrap();
+    let first = d.selected().expect("a server is chosen");
+    assert!(first.holds(), "{first:?}");
+    assert_eq!(first.verdict, Ok(fleet.node_type(t).name.clone()));
+    let (ns, name) = first.key.split_once('/').unwrap();
+    let h = fleet
+        .hosts_named(name)
+        .iter()
+        .copied()
+        .find(|&h| fleet.host(h).namespace == ns)
+        .unwrap();
+    assert!(
+        fleet.derived(h).eligible.contains(&t),
+        "a server its type could claim now"
+    );
+    // Every server its type matches is listed, those it cannot get with why.
+    assert_eq!(d.choices.len(), fleet.type_hosts(t).len());
+    let preview = preview_text(&app);
+    assert!(
+        preview.contains(&format!("Pin: {} gets {name}", claim.key())),
+        "{preview}"
+    );
+    snapshot_both(&mut app, "pin_from_machine");
+    // Filtering to a server that is claimed: the pin would not hold.
+    let busy = fleet
+        .type_hosts(t)
+        .iter()
+        .copied()
+        .find(|&h| fleet.holder(h).is_some())
+        .unwrap();
+    press(&mut app, &fleet.host(busy).name.clone());
+    let d = pin_dialog(&app);
+    assert!(
+        d.selected()
+            .unwrap()
+            .verdict
+            .as_ref()
+            .unwrap_err()
+            .contains("already claimed")
+    );
+    assert!(preview_text(&app).contains("Pin fails"));
+    key(&mut app, KeyCode::Esc);
+    assert!(recorder.modes().is_empty(), "nothing is written");
+    // A machine that holds a server already: nothing to pin.
+    let held = fleet
+        .claims()
+        .iter()
+        .find(|c| c.host.is_some())
+        .unwrap()
+        .clone();
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "/");
+    press(&mut app, &held.name);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "p");
+    assert!(app.dialog.is_none());
+    assert!(
+        app.notice.as_ref().unwrap().text.contains("holds"),
+        "{:?}",
+        app.notice
+    );
 }
 
 #[test]

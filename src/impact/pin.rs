@@ -162,7 +162,7 @@ fn plan_existing(
         plan.warnings.push(format!(
             "claim {namespace}/{name}'s own request ({}) {gets}, not {}: a pin sets only {} and \
              never changes a claim's node type",
-            request_text(claim),
+            claim_request_text(claim),
             fleet.node_type(named).name,
             keys::SERVER_NAME
         ));
@@ -197,8 +197,9 @@ fn plan_existing(
     ));
 }
 
-/// How a claim asks for its node type, as a reader would say it.
-fn request_text(claim: &crate::fleet::Claim) -> String {
+/// How a claim asks for its node type, as a reader would say it: `typeRef <type>`, or its
+/// requirements in kubectl selector syntax.
+pub fn claim_request_text(claim: &crate::fleet::Claim) -> String {
     if let Some(t) = &claim.type_ref {
         return format!("typeRef {t}");
     }

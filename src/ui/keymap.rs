@@ -185,7 +185,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse], &[key('m')], Action::ToggleMarks, Section::Find, "racks: mark hosts by tenant or by GPU model", None),
     bind(&[Browse], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels of the selected, marked or filtered hosts", Some("edit")),
     bind(&[Watch], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels", None),
-    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin a machine to the selected server", None),
+    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin: from the selected server or pending machine", None),
     bind(&[Browse, Watch], &[key('r')], Action::Edit(EditKind::Rotate), Section::Edit, "node types: rotate the selected type's OS image", None),
     bind(&[Browse, Watch], &[key('u')], Action::Edit(EditKind::Undo), Section::Edit, "undo the last label edit (previewed first)", None),
     bind(&[Browse], &[key(' ')], Action::ToggleMark, Section::Edit, "hosts: mark or unmark a host (marks survive filters)", None),

@@ -10,7 +10,7 @@ use super::rotate::RotateDialog;
 use super::targets::{TargetOption, options};
 use super::writes::{AuditTarget, WriteJob};
 use crate::clipboard::osc52_for_this_terminal;
-use crate::fleet::{HostId, NodeTypeId};
+use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
@@ -46,6 +46,19 @@ impl App {
     fn host_key(&self, h: HostId) -> String {
         let host = self.data.fleet.host(h);
         format!("{}/{}", host.namespace, host.name)
+    }
+
+    /// The machine (claim) under the cursor in the machines pane, or the one whose details
+    /// are open.
+    pub fn selected_claim(&self) -> Option<ClaimId> {
+        let view = self.nav.view();
+        match &view.screen {
+            Screen::Pane(PaneId::Machines) => view.selected_row().map(ClaimId),
+            Screen::ClaimDetail { namespace, name } => {
+                self.data.fleet.claim_by_key(namespace, name)
+            }
+            _ => None,
+        }
     }
 
     /// The node type under the cursor in the node types pane.
@@ -109,11 +122,33 @@ impl App {
                 }
                 Dialog::Labels(Box::new(LabelDialog::open(fleet, options, styles)))
             }
-            EditKind::Pin => match self.selected_host() {
-                Some(h) => Dialog::Pin(Box::new(PinDialog::open(fleet, h, styles))),
-                None => {
+            EditKind::Pin => match (self.selected_host(), self.selected_claim()) {
+                (Some(h), _) => Dialog::Pin(Box::new(PinDialog::open(fleet, h, styles))),
+                (None, Some(c)) => {
+                    let claim = fleet.claim(c);
+                    if let Some(h) = claim.host {
+                        let text = format!(
+                            "pin: machine {} holds {} already; a pin applies only when its Machine is re-created",
+                            claim.key(),
+                            fleet.host(h).name
+                        );
+                        self.notify(text, true);
+                        return;
+                    }
+                    if claim.stage != ClaimStage::Pending {
+                        let text = format!(
+                            "pin: machine {} is {}; the platform places only pending claims",
+                            claim.key(),
+                            claim.stage.as_str()
+                        );
+                        self.notify(text, true);
+                        return;
+                    }
+                    Dialog::Pin(Box::new(PinDialog::open_claim(fleet, c, styles)))
+                }
+                (None, None) => {
                     self.notify(
-                        "pin: select a server in the hosts pane (5) or open one, then press p",
+                        "pin: select a server (hosts pane, 5) or a pending machine (machines pane, 6), then press p",
                         true,
                     );
                     return;
