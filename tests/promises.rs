@@ -20,7 +20,9 @@ use gpufleet::write::WriteMode;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use std::sync::OnceLock;
-use support::promise::{self, LIMIT, QUIET, Request, broken_promises, waiting_claim};
+use support::promise::{
+    self, LIMIT, QUIET, Request, broken_promises, unnamed_lints, waiting_claim,
+};
 
 fn config() -> SimConfig {
     promise::config(120, 5)
@@ -314,7 +316,9 @@ fn outcome(
         "the fleet comes to rest after {change}"
     );
     let settled = Fleet::build(sim.objects().clone());
-    Ok((change, broken_promises(&before, &preview, &settled)))
+    let mut broken = broken_promises(&before, &preview, &settled);
+    broken.extend(unnamed_lints(&before, &change, &preview, &settled));
+    Ok((change, broken))
 }
 
 proptest! {

@@ -389,6 +389,56 @@ fn p_on_a_pending_machine_pins_it_to_a_server() {
 }
 
 #[test]
+fn rotating_to_an_existing_image_without_checksum_shows_its_lint_at_its_severity() {
+    let (mut app, _) = recorded();
+    let fleet = app.data.fleet.clone();
+    // An existing OSImage without a checksum: the guide's rotation needs URL and checksum.
+    let (name, _) = fleet
+        .objects()
+        .os_images
+        .iter()
+        .find(|(_, i)| i.checksum().is_none())
+        .expect("the generated fleet has an OSImage without checksum");
+    app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
+    press(&mut app, "r");
+    let Some(Dialog::Rotate(d)) = &app.dialog else {
+        panic!("the rotation dialog is open");
+    };
+    let at = d.images.iter().position(|(i, _)| i == name).unwrap();
+    for _ in 0..=at {
+        key(&mut app, KeyCode::Down);
+    }
+    let preview = preview_text(&app);
+    assert!(preview.contains("Lints that now matter"), "{preview}");
+    assert!(
+        preview.contains(&format!(
+            "! error os-image-incomplete {name}: has no checksum"
+        )),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("has no checksum: Ironic cannot verify"),
+        "{preview}"
+    );
+    let line = app
+        .dialog
+        .as_ref()
+        .unwrap()
+        .flow()
+        .proposal
+        .lines
+        .iter()
+        .find(|l| l.text().contains("os-image-incomplete"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        line.0[0].0,
+        gpufleet::ui::edit::preview::Tone::Bad,
+        "an error looks like one"
+    );
+}
+
+#[test]
 fn the_rotation_dialog_lists_the_rollover_and_refuses_an_edit_in_place() {
     let (mut app, _) = recorded();
     app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));

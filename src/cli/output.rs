@@ -267,6 +267,7 @@ pub fn impact_table(i: &Impact) -> String {
     }
     for (title, lints) in [
         ("LINTS INTRODUCED", &i.lints_introduced),
+        ("LINTS THAT NOW MATTER", &i.lints_that_matter),
         ("LINTS RESOLVED", &i.lints_resolved),
     ] {
         if !lints.is_empty() {

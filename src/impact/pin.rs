@@ -7,7 +7,8 @@ use super::{
     PinTarget, Plan,
 };
 use crate::fleet::rules::{
-    Placement, check_pin, image_of_properties, merged_with_claim_properties, place_claim,
+    Placement, check_pin, image_of_properties, merged_properties, merged_with_claim_properties,
+    place_claim,
 };
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use crate::model::claim::NodeClaimSpec;
@@ -167,6 +168,13 @@ fn plan_existing(
             keys::SERVER_NAME
         ));
     }
+    plan.relies_on.hosts.push(server);
+    if let Some(t) = gets {
+        plan.relies_on.types.push(t);
+        if let Some(image) = merged_properties(&plan.overlay, c, t).get(keys::OS_IMAGE) {
+            plan.relies_on.images.push(image.clone());
+        }
+    }
     let (host, effect, reason) = match placement {
         Placement::Server { host, .. } => {
             let labels = fleet.labels(host).clone();
@@ -239,10 +247,16 @@ fn plan_new(
     // The new claim names its type, so the platform places it as `place_claim` places a
     // typed, pinned claim: the pinned server or failure, then the image.
     let pin: Labels = [(keys::SERVER_NAME.to_string(), server_name.clone())].into();
+    let merged = merged_with_claim_properties(fleet, t, &pin);
+    plan.relies_on.hosts.push(server);
+    plan.relies_on.types.push(t);
+    plan.relies_on
+        .images
+        .extend(merged.get(keys::OS_IMAGE).cloned());
     let outcome = check_pin(fleet, t, &server_name)
         .map_err(|f| f.to_string())
         .and_then(|h| {
-            image_of_properties(fleet, &merged_with_claim_properties(fleet, t, &pin))
+            image_of_properties(fleet, &merged)
                 .map(|_| h)
                 .map_err(|p| format!("failed to get OSImage: {p}"))
         });

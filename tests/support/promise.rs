@@ -18,10 +18,13 @@
 //! - node types: the OS image the preview shows, and the hosts available, less those the
 //!   claims it said become schedulable took.
 
+use gpufleet::fleet::lints::{Lint, LintId, all_lints};
 use gpufleet::fleet::rules::{claim_candidates, claim_drift, type_os_image};
 use gpufleet::fleet::{ClaimStage, Fleet, FleetObjects, FleetView, Holder, HostId, NodeTypeId};
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::impact::{ClaimEffect, ClaimImpact, HostImpact, Impact, NodeTypeImpact};
+use gpufleet::impact::{
+    Change, ClaimEffect, ClaimImpact, HostImpact, Impact, NodeTypeImpact, PinTarget,
+};
 use gpufleet::model::claim::NodeClaimStatus;
 use gpufleet::model::{Labels, NodeClaim, NodeClaimSpec, PropertyRequirement, Quantity, keys};
 use gpufleet::source::sim::{SimConfig, Simulator};
@@ -347,4 +350,92 @@ pub fn platform_passes(config: &SimConfig, objects: FleetObjects) -> Fleet {
     let mut sim = Simulator::from_objects(config.clone(), objects);
     assert!(sim.settle(QUIET, LIMIT), "the fleet comes to rest");
     Fleet::build(sim.objects().clone())
+}
+
+/// Every way the preview failed to name a lint: each lint the fleet has after the change
+/// and the platform's passes but did not have before must be among the lints the preview
+/// says the change introduces; and each lint on what the change puts to use (a rotation's
+/// OSImage; a pin's server, the node type its claim gets and that type's OSImage) must be
+/// among those it introduces or says now matter. Lints that depend on where the platform
+/// places claims the preview only says become schedulable (`node-type-no-eligible-host`,
+/// `nvlink-domain-split-tenants`) are left out when there are such claims.
+pub fn unnamed_lints(
+    before: &Fleet,
+    change: &Change,
+    preview: &Impact,
+    settled: &Fleet,
+) -> Vec<String> {
+    let named: BTreeSet<(LintId, &str)> = preview
+        .lints_introduced
+        .iter()
+        .chain(&preview.lints_that_matter)
+        .map(|l| (l.id, l.subject.as_str()))
+        .collect();
+    let introduced: BTreeSet<(LintId, &str)> = preview
+        .lints_introduced
+        .iter()
+        .map(|l| (l.id, l.subject.as_str()))
+        .collect();
+    let placed_by_platform = preview.claims_with(ClaimEffect::BecomesSchedulable).count() > 0;
+    let counts = |l: &Lint| {
+        !(placed_by_platform
+            && matches!(
+                l.id,
+                LintId::NodeTypeNoEligibleHost | LintId::NvlinkDomainSplitTenants
+            ))
+    };
+    let had: BTreeSet<(LintId, String)> = all_lints(before)
+        .into_iter()
+        .map(|l| (l.id, l.subject))
+        .collect();
+    let after = all_lints(settled);
+    let mut out = Vec::new();
+    for l in after.iter().filter(|l| counts(l)) {
+        if !had.contains(&(l.id, l.subject.clone()))
+            && !introduced.contains(&(l.id, l.subject.as_str()))
+        {
+            out.push(format!(
+                "lint {} {} appeared, but the preview does not say it is introduced",
+                l.id, l.subject
+            ));
+        }
+    }
+    // What the change puts to use, read from the change and the settled fleet.
+    let mut subjects: BTreeSet<String> = BTreeSet::new();
+    match change {
+        Change::Rotate(r) => {
+            subjects.insert(r.image.clone());
+        }
+        Change::Pin(p) => {
+            let server = p.server.rsplit('/').next().unwrap_or(&p.server).to_string();
+            subjects.insert(server);
+            let claim = match &p.target {
+                PinTarget::Existing { namespace, name } => settled.claim_by_key(namespace, name),
+                PinTarget::New { .. } => preview
+                    .objects
+                    .iter()
+                    .find(|o| o.kind == "NodeClaim")
+                    .and_then(|o| {
+                        settled.claim_by_key(o.namespace.as_deref().unwrap_or(""), &o.name)
+                    }),
+            };
+            if let Some(t) = claim.and_then(|c| settled.claim(c).node_type) {
+                subjects.insert(settled.node_type(t).name.clone());
+                subjects.extend(type_os_image(settled, t));
+            }
+        }
+        _ => {}
+    }
+    for l in after
+        .iter()
+        .filter(|l| counts(l) && l.id != LintId::NodeTypeNoEligibleHost)
+    {
+        if subjects.contains(&l.subject) && !named.contains(&(l.id, l.subject.as_str())) {
+            out.push(format!(
+                "lint {} {} ({:?}) is on what the change puts to use, but the preview does not name it",
+                l.id, l.subject, l.severity
+            ));
+        }
+    }
+    out
 }
