@@ -29,21 +29,13 @@ fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
     }
 }
 
-/// `accent`'s colour and emphasis on the status bar's own background: a theme whose styles
-/// carry a background must not punch holes in the bar.
-fn on_bar(base: Style, accent: Style) -> Style {
-    let mut s = base.add_modifier(accent.add_modifier);
-    s.fg = accent.fg.or(base.fg);
-    s
-}
-
 pub fn status_line(app: &App) -> Line<'_> {
     let ui = &app.theme.ui;
     let base = ui.status;
     let sep = || Span::styled(" │ ", base);
     let mut spans = vec![Span::styled(
         format!(" {} ", app.settings.context),
-        on_bar(base, ui.title),
+        app.theme.on_bar(ui.title),
     )];
     spans.push(sep());
     for (i, (kind, state)) in app.live().watches().iter().enumerate() {
@@ -52,7 +44,7 @@ pub fn status_line(app: &App) -> Line<'_> {
         }
         let (text, style) = watch_text(app, state);
         spans.push(Span::styled(format!("{}:", kind.short()), base));
-        spans.push(Span::styled(text, on_bar(base, style)));
+        spans.push(Span::styled(text, app.theme.on_bar(style)));
     }
     spans.push(sep());
     spans.push(Span::styled(
@@ -63,7 +55,7 @@ pub fn status_line(app: &App) -> Line<'_> {
         base,
     ));
     if app.source_ended {
-        spans.push(Span::styled(" · source ended", on_bar(base, ui.warn)));
+        spans.push(Span::styled(" · source ended", app.theme.on_bar(ui.warn)));
     }
     let t = &app.data.totals;
     spans.push(sep());
@@ -77,7 +69,7 @@ pub fn status_line(app: &App) -> Line<'_> {
     ));
     spans.push(Span::styled(
         format!("{} free", thousands(t.gpus_free)),
-        on_bar(base, app.theme.host.free),
+        app.theme.on_bar(app.theme.host.free),
     ));
     spans.push(Span::styled(
         format!(" · {} claims", thousands(t.claims)),
@@ -86,7 +78,7 @@ pub fn status_line(app: &App) -> Line<'_> {
     if t.hosts_in_error > 0 {
         spans.push(Span::styled(
             format!(" · {} in error", thousands(t.hosts_in_error)),
-            on_bar(base, ui.error),
+            app.theme.on_bar(ui.error),
         ));
     }
     spans.push(sep());
