@@ -118,6 +118,19 @@ pub const WATCH_PANES: [PaneId; 4] = [
     PaneId::Types,
 ];
 
+/// Whether the figures on screen are current (see [`App::freshness`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// The first sync has not finished: there is nothing true to count yet.
+    NoData,
+    /// A watch has been failing for `age`, longer than the stale threshold: the figures are
+    /// as old as that.
+    Stale {
+        age: Duration,
+    },
+    Current,
+}
+
 pub struct App {
     pub settings: Settings,
     pub theme: Theme,
@@ -263,6 +276,19 @@ impl App {
         Some(clock::age(
             self.now.duration_since(newest).unwrap_or_default(),
         ))
+    }
+
+    /// Whether the fleet's figures can be shown as current: not before the first sync (they
+    /// would count a fleet half listed, or nothing), and with their age once a watch has been
+    /// failing for longer than the stale threshold.
+    pub fn freshness(&self) -> Freshness {
+        if !self.first_sync_done {
+            return Freshness::NoData;
+        }
+        match self.stale_for() {
+            Some(age) => Freshness::Stale { age },
+            None => Freshness::Current,
+        }
     }
 
     /// How long a watch has been failing, once that passes the stale threshold.

@@ -52,9 +52,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         return;
     }
     let stale = status::stale_text(app);
+    // On a wall display the banner is as tall as the figures it warns about.
     let banner_h = match (&stale, watch) {
         (None, _) => 0,
-        (Some(_), true) => 3,
+        (Some(_), true) => watch_header::HEIGHT,
         (Some(_), false) => 1,
     };
     let top_h = if watch { watch_header::HEIGHT } else { 1 };

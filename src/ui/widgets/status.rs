@@ -1,8 +1,9 @@
 //! The status line (context, each watch's state, data age, counts), the progress line of
 //! the first sync, and the stale banner.
 
+use super::big_number;
 use crate::source::event::WatchState;
-use crate::ui::app::App;
+use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
 use crate::ui::data::thousands;
 use ratatui::Frame;
@@ -59,6 +60,13 @@ pub fn status_line(app: &App) -> Line<'_> {
     }
     let t = &app.data.totals;
     spans.push(sep());
+    if app.freshness() == Freshness::NoData {
+        // Counts of a fleet half listed, or of nothing, would be false.
+        spans.push(Span::styled("counts after the first sync", base));
+        spans.push(sep());
+        spans.push(Span::styled(writes_text(app), base));
+        return Line::from(spans).style(base);
+    }
     spans.push(Span::styled(
         format!(
             "{} hosts · {} GPUs · ",
@@ -82,14 +90,15 @@ pub fn status_line(app: &App) -> Line<'_> {
         ));
     }
     spans.push(sep());
-    spans.push(Span::styled(
-        match app.writer_target() {
-            Some(target) => format!("writes to {target}"),
-            None => "read-only".into(),
-        },
-        base,
-    ));
+    spans.push(Span::styled(writes_text(app), base));
     Line::from(spans).style(base)
+}
+
+fn writes_text(app: &App) -> String {
+    match app.writer_target() {
+        Some(target) => format!("writes to {target}"),
+        None => "read-only".into(),
+    }
 }
 
 /// While the first sync runs: what each watch has so far.
@@ -131,13 +140,21 @@ pub fn stale_text(app: &App) -> Option<String> {
     ))
 }
 
-/// The stale banner over `area` (one row, or three on a wall display).
+/// The stale banner over `area`: one row; on a wall display as tall as its figures, with
+/// "STALE" and the data's age in their big letters above the reasons.
 pub fn draw_stale_banner(frame: &mut Frame, area: Rect, app: &App, text: String) {
     let style = app.theme.ui.stale_banner;
-    let mut lines = vec![Line::from(text)];
-    if area.height >= 3 {
-        lines.insert(0, Line::from(""));
-        lines.push(Line::from(""));
+    let mut lines = Vec::new();
+    if area.height > big_number::HEIGHT {
+        let age = app.stale_for().map(clock::age).unwrap_or_default();
+        let big = [format!("STALE DATA {age}"), format!("STALE {age}")]
+            .into_iter()
+            .find(|t| big_number::text_width(t) < usize::from(area.width));
+        match big {
+            Some(words) => lines.extend(big_number::big_text(&words, style)),
+            None => lines.extend([Line::from(""), Line::from(""), Line::from("")]),
+        }
     }
+    lines.push(Line::from(text));
     frame.render_widget(Paragraph::new(lines).style(style).centered(), area);
 }
