@@ -472,6 +472,39 @@ fn the_first_sync_shows_its_progress() {
 }
 
 #[test]
+fn q_leaves_a_drill_down_or_details_and_quits_only_from_the_top() {
+    let mut app = app();
+    // Racks → the first rack's hosts → the first host's details.
+    press(&mut app, "1");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.depth(), 2);
+    press(&mut app, "q");
+    assert!(!app.should_quit(), "q on a host's details goes back");
+    assert_eq!(app.nav.depth(), 1);
+    press(&mut app, "?");
+    press(&mut app, "q");
+    assert!(
+        app.overlay.is_none() && !app.should_quit(),
+        "q closes the help"
+    );
+    press(&mut app, "q");
+    assert_eq!(app.nav.depth(), 0);
+    assert!(
+        !app.should_quit(),
+        "q on the rack's hosts goes back to the racks"
+    );
+    press(&mut app, "q");
+    assert!(app.should_quit(), "q at the top quits");
+    // Ctrl-c quits from anywhere.
+    let mut other = app_in(Mode::Interactive, Theme::default_truecolor());
+    press(&mut other, "6");
+    key(&mut other, KeyCode::Enter);
+    other.on_key(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(other.should_quit());
+}
+
+#[test]
 fn tiny_terminals_get_a_message_and_no_panic() {
     let mut app = app();
     let t = draw(&mut app, 20, 5);

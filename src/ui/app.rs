@@ -427,6 +427,11 @@ impl App {
         let page = self.page_rows() as isize;
         match action {
             Action::Quit => self.quit = true,
+            Action::Leave => {
+                if self.overlay.take().is_none() && !self.nav.pop() {
+                    self.quit = true;
+                }
+            }
             Action::ShowPane(p) => self.nav.show(p),
             Action::NextPane => self.nav.show(self.nav.current_pane().step(1)),
             Action::PrevPane => self.nav.show(self.nav.current_pane().step(-1)),

@@ -209,7 +209,8 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse, Overlay], &[key('?')], Action::ToggleHelp, Section::General, "help", Some("help")),
     bind(&[Watch], &[key(' ')], Action::TogglePause, Section::General, "watch mode: pause or resume cycling", Some("pause")),
     bind(&[Browse], &[ctrl('l')], Action::Redraw, Section::General, "repaint the screen", None),
-    bind(&[Browse, Overlay, Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
+    bind(&[Browse, Overlay], &[key('q')], Action::Leave, Section::General, "leave a drill-down or details like Esc; quit from the top", Some("quit")),
+    bind(&[Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
     bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
 ];
 
@@ -283,7 +284,9 @@ mod tests {
     #[test]
     fn keys_map_to_actions_by_mode() {
         let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action_for(KeyMode::Browse, &q), Some(Action::Quit));
+        // q leaves a sub-view like Esc and quits only from the top (App::update decides).
+        assert_eq!(action_for(KeyMode::Browse, &q), Some(Action::Leave));
+        assert_eq!(action_for(KeyMode::Watch, &q), Some(Action::Quit));
         assert_eq!(action_for(KeyMode::Input, &q), Some(Action::InputChar('q')));
         let c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for mode in KeyMode::ALL {
