@@ -439,6 +439,30 @@ fn rotating_to_an_existing_image_without_checksum_shows_its_lint_at_its_severity
 }
 
 #[test]
+fn pickers_say_that_more_items_exist_above_and_below() {
+    let (mut app, _) = recorded();
+    app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
+    press(&mut app, "r");
+    let Some(Dialog::Rotate(d)) = &app.dialog else {
+        panic!("the rotation dialog is open");
+    };
+    let items = d.images.len() + 1;
+    let t = text(&draw(&mut app, 80, 24));
+    assert!(t.contains("more below"), "{t}");
+    for _ in 0..items {
+        key(&mut app, KeyCode::Down);
+    }
+    let t = text(&draw(&mut app, 80, 24));
+    assert!(t.contains("more above"), "{t}");
+    assert!(!t.contains("more below"), "{t}");
+    // The last image, selected, is on screen.
+    let Some(Dialog::Rotate(d)) = &app.dialog else {
+        unreachable!()
+    };
+    assert!(t.contains(&d.images[d.images.len() - 1].0), "{t}");
+}
+
+#[test]
 fn the_rotation_dialog_lists_the_rollover_and_refuses_an_edit_in_place() {
     let (mut app, _) = recorded();
     app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));

@@ -472,6 +472,41 @@ fn the_first_sync_shows_its_progress() {
 }
 
 #[test]
+fn help_scrolls_when_it_does_not_fit_at_80x24() {
+    let mut app = app();
+    press(&mut app, "?");
+    let first = text(&draw(&mut app, 80, 24));
+    let last_binding = gpufleet::ui::keymap::KEYMAP
+        .iter()
+        .rev()
+        .find(|b| b.modes.contains(&gpufleet::ui::keymap::KeyMode::Browse))
+        .unwrap()
+        .help;
+    assert!(!first.contains(last_binding), "the end is below:\n{first}");
+    assert!(first.contains("↓ more"), "it says there is more:\n{first}");
+    assert!(
+        first.contains("j/k PgDn/PgUp scroll"),
+        "and how to see it:\n{first}"
+    );
+    // j scrolls a line; G to the end, where the last binding shows and nothing is below.
+    press(&mut app, "j");
+    assert_eq!(app.overlay_scroll, 1);
+    press(&mut app, "G");
+    let end = text(&draw(&mut app, 80, 24));
+    assert!(end.contains(last_binding), "{end}");
+    assert!(!end.contains("↓ more"), "{end}");
+    press(&mut app, "g");
+    assert_eq!(app.overlay_scroll, 0);
+    // The table under the help did not move.
+    assert_eq!(app.nav.view().selected, 0);
+    // On a tall screen it fits: no scrolling, no note.
+    press(&mut app, "G");
+    let tall = text(&draw(&mut app, 200, 60));
+    assert!(!tall.contains("PgDn/PgUp scroll"), "{tall}");
+    assert!(tall.contains(last_binding), "{tall}");
+}
+
+#[test]
 fn q_leaves_a_drill_down_or_details_and_quits_only_from_the_top() {
     let mut app = app();
     // Racks → the first rack's hosts → the first host's details.

@@ -151,6 +151,8 @@ pub struct App {
     pub(super) output: Vec<String>,
     pub prompt: Option<Prompt>,
     pub overlay: Option<Overlay>,
+    /// How far the help is scrolled (lines).
+    pub overlay_scroll: u16,
     pub notice: Option<Notice>,
     pub marks: MarkBy,
     pub paused: bool,
@@ -190,6 +192,7 @@ impl App {
             output: Vec::new(),
             prompt: None,
             overlay: None,
+            overlay_scroll: 0,
             notice: None,
             marks: MarkBy::Tenant,
             paused: false,
@@ -425,6 +428,24 @@ impl App {
             return;
         }
         let page = self.page_rows() as isize;
+        if self.overlay.is_some() {
+            let step = match action {
+                Action::Down => Some(1),
+                Action::Up => Some(-1),
+                Action::PageDown => Some(page),
+                Action::PageUp => Some(-page),
+                Action::Top => Some(isize::MIN / 2),
+                Action::Bottom => Some(isize::MAX / 2),
+                _ => None,
+            };
+            if let Some(step) = step {
+                // The help scrolls; the context fits and the table under it stays put.
+                if self.overlay == Some(Overlay::Help) {
+                    self.scroll_help(step);
+                }
+                return;
+            }
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Leave => {
@@ -446,6 +467,7 @@ impl App {
             Action::OpenFilter => self.open_prompt(PromptKind::Filter),
             Action::OpenPalette => self.open_prompt(PromptKind::Command),
             Action::ToggleHelp => {
+                self.overlay_scroll = 0;
                 self.overlay = match self.overlay {
                     Some(Overlay::Help) => None,
                     _ => Some(Overlay::Help),
@@ -486,6 +508,18 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Scrolls the help by `step` lines, within what the screen leaves to show.
+    fn scroll_help(&mut self, step: isize) {
+        let (width, height) = self.size;
+        let lines = crate::ui::widgets::overlays::help_lines(&self.theme);
+        let layout = crate::ui::widgets::overlays::HelpLayout::of(
+            ratatui::layout::Rect::new(0, 0, width, height),
+            &lines,
+        );
+        let max = layout.max_scroll() as isize;
+        self.overlay_scroll = (self.overlay_scroll as isize + step).clamp(0, max) as u16;
     }
 
     fn drill(&mut self) {
@@ -668,7 +702,10 @@ impl App {
         match word {
             "" => {}
             "ctx" | "context" => self.overlay = Some(Overlay::Context),
-            "help" => self.overlay = Some(Overlay::Help),
+            "help" => {
+                self.overlay_scroll = 0;
+                self.overlay = Some(Overlay::Help);
+            }
             "q" | "quit" => self.quit = true,
             other => {
                 let known: Vec<&str> = App::commands().map(|(c, _)| c).collect();

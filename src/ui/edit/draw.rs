@@ -187,6 +187,8 @@ fn draw_preview(frame: &mut Frame, area: Rect, app: &App, flow: &Flow) {
 }
 
 /// A list of `items` in `height` rows, scrolled to keep `selected` in view.
+/// A list of `height` rows around the selected item. When there are more items than rows,
+/// the first or last row says how many more there are above or below.
 fn list_lines<'a>(
     theme: &Theme,
     items: impl ExactSizeIterator<Item = String>,
@@ -196,8 +198,16 @@ fn list_lines<'a>(
 ) -> Vec<Line<'a>> {
     let len = items.len();
     let h = usize::from(height).max(1);
-    let start = selected.saturating_sub(h - 1).min(len.saturating_sub(h));
-    items
+    // Keep a row below the selected item for the "more below" note, when there is room.
+    let margin = if h >= 3 { 2 } else { 1 };
+    let start = selected
+        .saturating_sub(h - margin)
+        .min(len.saturating_sub(h));
+    let end = (start + h).min(len);
+    // Rows given to "more" notes, never the selected item's.
+    let above = start > 0 && h >= 3 && selected > start;
+    let below = end < len && h >= 3 && selected + 1 < end;
+    let mut lines: Vec<Line<'a>> = items
         .enumerate()
         .skip(start)
         .take(h)
@@ -212,7 +222,23 @@ fn list_lines<'a>(
                 Span::styled(text, style),
             ])
         })
-        .collect()
+        .collect();
+    let more = |n: usize, arrow: &str| {
+        Line::from(Span::styled(
+            format!(
+                "  {arrow} {n} more {}",
+                if arrow == "↑" { "above" } else { "below" }
+            ),
+            theme.ui.key,
+        ))
+    };
+    if above {
+        lines[0] = more(start + 1, "↑");
+    }
+    if below && let Some(last) = lines.last_mut() {
+        *last = more(len - end + 1, "↓");
+    }
+    lines
 }
 
 /// `label  [text field]` on one row.
