@@ -6,6 +6,7 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gpufleet::clipboard::ClipboardRoute;
 use gpufleet::fleet::{ClaimStage, FleetView, HostId};
 use gpufleet::impact::{Change, ClaimEffect};
 use gpufleet::source::sim::{self, SimConfig};
@@ -195,11 +196,53 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
         "{preview}"
     );
     snapshot_both(&mut app, "pin_new_claim");
+    // Straight to the terminal: the request is sent and the note says so (gpufleet cannot
+    // see whether the terminal allows it, so it does not say "copied").
+    app.settings.clipboard = Some(ClipboardRoute::Terminal);
     ctrl(&mut app, 'y');
     let out = app.take_output();
     assert_eq!(out.len(), 1);
-    assert!(out[0].contains("]52;c;"), "an OSC 52 sequence");
-    assert!(text(&draw(&mut app, 200, 60)).contains("✓ copied"));
+    assert!(out[0].starts_with("\x1b]52;c;"), "an OSC 52 sequence");
+    let snippet = pin_dialog(&app).snippet.clone().unwrap();
+    let screen = text(&draw(&mut app, 200, 60));
+    assert!(
+        screen.contains(&format!(
+            "sent the vcluster.yaml snippet ({} bytes) to your terminal as an OSC 52 clipboard request",
+            snippet.len()
+        )),
+        "{screen}"
+    );
+    assert!(!screen.contains("copied"), "{screen}");
+    // tmux with its default settings drops a program's clipboard request: nothing is sent,
+    // the note says how to enable it, and the snippet is shown alone for a mouse copy.
+    app.settings.clipboard = Some(ClipboardRoute::TmuxBlocked {
+        set_clipboard: "external".into(),
+    });
+    ctrl(&mut app, 'y');
+    assert!(
+        app.take_output().is_empty(),
+        "nothing that cannot arrive is sent"
+    );
+    let screen = draw(&mut app, 80, 24);
+    let shown = text(&screen);
+    assert!(shown.contains("not copied"), "{shown}");
+    assert!(shown.contains("set-clipboard on"), "{shown}");
+    let buffer = screen.backend().buffer();
+    let first = snippet.lines().next().unwrap();
+    let row = (0..24u16)
+        .find(|&y| {
+            (0..80u16)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                == first
+        })
+        .expect("the snippet's first line alone on a row, from the first column");
+    assert!(row > 0);
+    // Esc closes the text and leaves the dialog as it was.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(matches!(app.dialog, Some(Dialog::Pin(_))));
     // Pinning a server that is claimed fails: the platform does not fall back.
     key(&mut app, KeyCode::Esc);
     let fleet = app.data.fleet.clone();

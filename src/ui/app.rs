@@ -46,6 +46,9 @@ pub struct Settings {
     pub user: String,
     /// Where every committed write is recorded; `None` records nothing (and says so).
     pub audit_log: Option<PathBuf>,
+    /// How clipboard requests reach the terminal; `None` finds out from the environment
+    /// (and tmux's settings) at each copy.
+    pub clipboard: Option<crate::clipboard::ClipboardRoute>,
 }
 
 impl Settings {
@@ -60,6 +63,7 @@ impl Settings {
             stale_after: Duration::from_secs(30),
             user: "demo".into(),
             audit_log: None,
+            clipboard: None,
         }
     }
 }
@@ -95,6 +99,9 @@ pub struct Prompt {
 pub enum Overlay {
     Help,
     Context,
+    /// Text shown on its own, for a mouse copy, when the clipboard request could not be
+    /// sent or may not arrive ([`App::copy_text`]).
+    CopyText,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +160,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     /// How far the help is scrolled (lines).
     pub overlay_scroll: u16,
+    /// What [`Overlay::CopyText`] shows, and what the copy said.
+    pub copy_text: Option<(String, String)>,
     pub notice: Option<Notice>,
     pub marks: MarkBy,
     pub paused: bool,
@@ -193,6 +202,7 @@ impl App {
             prompt: None,
             overlay: None,
             overlay_scroll: 0,
+            copy_text: None,
             notice: None,
             marks: MarkBy::Tenant,
             paused: false,
@@ -423,7 +433,12 @@ impl App {
     /// Does what an action asks. A notice lasts until the next action.
     pub fn update(&mut self, action: Action) {
         self.notice = None;
-        if self.dialog.is_some() && action != Action::Quit {
+        // An overlay takes its keys first, even over a dialog.
+        if self.overlay.is_some() && matches!(action, Action::Back | Action::Leave) {
+            self.overlay = None;
+            return;
+        }
+        if self.dialog.is_some() && self.overlay.is_none() && action != Action::Quit {
             self.dialog_action(action);
             return;
         }

@@ -92,6 +92,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.overlay {
         Some(Overlay::Help) => overlays::draw_help(frame, area, app),
         Some(Overlay::Context) => overlays::draw_context(frame, area, app),
+        Some(Overlay::CopyText) => overlays::draw_copy_text(frame, area, app),
         None => {}
     }
 }

@@ -98,7 +98,12 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, dialog: &Dialog) {
     // The preview keeps at least four rows.
     .min(inner.height.saturating_sub(4));
     let problem = problem_lines(app, flow);
-    let problem_h = (problem.len() as u16).min(3);
+    // Rows the lines take once wrapped, up to four.
+    let problem_h = problem
+        .iter()
+        .map(|l| (l.width() as u16).div_ceil(inner.width.max(1)).max(1))
+        .sum::<u16>()
+        .min(4);
     let [inputs, problem_area, preview] = Layout::vertical([
         Constraint::Length(inputs_h),
         Constraint::Length(problem_h),
@@ -129,16 +134,14 @@ fn problem_lines(app: &App, flow: &Flow) -> Vec<Line<'static>> {
         ]));
     }
     if let Some(Dialog::Pin(d)) = &app.dialog
-        && d.copied
-        && let Some(s) = &d.snippet
+        && let Some(note) = &d.copy_note
     {
-        out.push(Line::styled(
-            format!(
-                "✓ copied: the vcluster.yaml snippet ({} bytes) went to your clipboard through the terminal (OSC 52)",
-                s.len()
-            ),
-            ui.ok,
-        ));
+        let style = if note.starts_with("not copied") {
+            ui.warn
+        } else {
+            ui.ok
+        };
+        out.push(Line::styled(note.clone(), style));
     }
     out
 }

@@ -78,8 +78,8 @@ pub struct PinDialog {
     pub project: Field,
     pub focus: PinFocus,
     pub snippet: Option<String>,
-    /// The snippet was copied (OSC 52) since the change last changed.
-    pub copied: bool,
+    /// What the last copy of the snippet (Ctrl-y) did, until the change changes.
+    pub copy_note: Option<String>,
     pub flow: Flow,
 }
 
@@ -230,7 +230,7 @@ impl PinDialog {
             ),
             focus: PinFocus::Target,
             snippet: None,
-            copied: false,
+            copy_note: None,
             flow: Flow::new(Proposal::empty(fleet, "")),
         }
     }
@@ -360,7 +360,9 @@ impl PinDialog {
         }
         let change = self.change();
         // The copy note stands until the input changes.
-        self.copied &= change == self.flow.proposal.change;
+        if change != self.flow.proposal.change {
+            self.copy_note = None;
+        }
         if !self.flow.wants_preview(&change, force) {
             return;
         }

@@ -9,12 +9,12 @@ use super::pin::PinDialog;
 use super::rotate::RotateDialog;
 use super::targets::{TargetOption, options};
 use super::writes::{AuditTarget, WriteJob};
-use crate::clipboard::osc52_for_this_terminal;
+use crate::clipboard;
 use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
-use crate::ui::app::{App, LastLabelEdit, Mode};
+use crate::ui::app::{App, LastLabelEdit, Mode, Overlay};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
@@ -314,12 +314,22 @@ impl App {
         let Some(Dialog::Pin(d)) = self.dialog.as_mut() else {
             return;
         };
-        match &d.snippet {
-            Some(snippet) => {
-                self.output.push(osc52_for_this_terminal(snippet));
-                d.copied = true;
-            }
-            None => self.notify("no snippet yet: complete the pin first", true),
+        let Some(snippet) = d.snippet.clone() else {
+            self.notify("no snippet yet: complete the pin first", true);
+            return;
+        };
+        let what = "the vcluster.yaml snippet";
+        let copy = match &self.settings.clipboard {
+            Some(route) => clipboard::plan(&snippet, what, route),
+            None => clipboard::plan_for_this_terminal(&snippet, what),
+        };
+        if let Some(bytes) = copy.bytes {
+            self.output.push(bytes);
+        }
+        d.copy_note = Some(copy.note.clone());
+        if copy.show_text {
+            self.copy_text = Some((snippet, copy.note));
+            self.overlay = Some(Overlay::CopyText);
         }
     }
 

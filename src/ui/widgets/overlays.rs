@@ -229,3 +229,37 @@ pub fn draw_context(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(block, outer);
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// Text on its own for a mouse copy: the whole screen cleared, the text from the first
+/// column with nothing beside it (no border a selection would pick up), what the copy said
+/// above it, how to close it below.
+pub fn draw_copy_text(frame: &mut Frame, area: Rect, app: &App) {
+    let ui = &app.theme.ui;
+    frame.render_widget(Clear, area);
+    let Some((text, note)) = &app.copy_text else {
+        return;
+    };
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(note.clone(), ui.warn))
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        head,
+    );
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| Line::styled(l.to_string(), ui.text))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "select the text with the mouse (with --mouse: hold Shift) · Esc or q closes",
+            ui.muted,
+        )),
+        foot,
+    );
+}
