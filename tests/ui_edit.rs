@@ -698,6 +698,117 @@ async fn in_the_demo_a_written_edit_reaches_the_fleet_and_undo_restores_it() {
     assert_eq!(f.host(f.resolve_host(&name).unwrap()).labels(), &before);
 }
 
+#[tokio::test]
+async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_objects_changed() {
+    let audit = temp_audit("restart");
+    let (mut events, writer) = sim::spawn(SimConfig::quiet(200, 3));
+    let writer: Arc<dyn Writer> = Arc::new(writer);
+    let settings = Settings {
+        audit_log: Some(audit.clone()),
+        ..Settings::demo(Mode::Interactive)
+    };
+    let start = |objects: Option<&gpufleet::fleet::FleetObjects>| {
+        let mut app = App::new(
+            settings.clone(),
+            Theme::default_truecolor(),
+            Some(writer.clone()),
+        );
+        if let Some(o) = objects {
+            app.load_complete(o);
+        }
+        app
+    };
+    let mut app = start(None);
+    let mut inbox = app.take_inbox().unwrap();
+    pump(&mut app, &mut events, |a| {
+        a.first_sync_done && a.data.totals.hosts == 200
+    })
+    .await;
+    press(&mut app, "5");
+    let h = HostId(app.nav.view().rows[0]);
+    let name = app.data.fleet.host(h).name.clone();
+    let before = app.data.fleet.host(h).labels().clone();
+    let label_of = |a: &App, key: &str| {
+        let f = &a.data.fleet;
+        f.resolve_host(&name)
+            .ok()
+            .and_then(|h| f.host(h).label(key).map(str::to_string))
+    };
+    press(&mut app, "e");
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").as_deref() == Some("planned")
+    })
+    .await;
+
+    // A restart: a new dashboard on the same fleet and audit log, nothing in memory.
+    let objects = app.live().objects().clone();
+    drop(app);
+    let mut app = start(Some(&objects));
+    let mut inbox = app.take_inbox().unwrap();
+    press(&mut app, "u");
+    assert!(app.dialog.is_some(), "{:?}", app.notice);
+    let Ok(Change::Label(undo)) = app.dialog.as_ref().unwrap().change() else {
+        panic!("the undo is a label edit");
+    };
+    assert!(
+        undo.remove.contains("maintenance") && undo.set.is_empty(),
+        "{undo:?}"
+    );
+    assert!(
+        app.dialog
+            .as_ref()
+            .unwrap()
+            .title()
+            .starts_with("Undo the last edit: label"),
+        "{}",
+        app.dialog.as_ref().unwrap().title()
+    );
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").is_none()
+    })
+    .await;
+    let f = &app.data.fleet;
+    assert_eq!(f.host(f.resolve_host(&name).unwrap()).labels(), &before);
+
+    // The undo is in the log too; now someone else relabels the host behind our back. After
+    // a restart, u refuses: undoing would overwrite their change.
+    let fleet = app.data.fleet.clone();
+    let theirs = Change::Label(
+        gpufleet::impact::LabelEdit::parse_args(
+            gpufleet::impact::HostTargets::Names(vec![name.clone()]),
+            &["rack=r99"],
+        )
+        .unwrap(),
+    );
+    writer
+        .write(&fleet, &theirs, WriteMode::Commit)
+        .await
+        .unwrap();
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "rack").as_deref() == Some("r99")
+    })
+    .await;
+    let objects = app.live().objects().clone();
+    drop(app);
+    let mut app = start(Some(&objects));
+    press(&mut app, "u");
+    assert!(app.dialog.is_none(), "nothing to preview");
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.starts_with("undo refused"), "{notice}");
+    assert!(notice.contains("BareMetalHost metal3-"), "{notice}");
+    assert!(notice.contains("changed since"), "{notice}");
+    let _ = std::fs::remove_dir_all(audit.parent().unwrap());
+}
+
 #[test]
 fn the_rotation_preview_groups_rolled_over_claims_by_tenant_and_rack() {
     let (mut app, _) = recorded();

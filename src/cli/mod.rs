@@ -494,7 +494,8 @@ async fn apply(
             &context,
             &change,
             outcome.as_ref(),
-        );
+        )
+        .with_undo(crate::impact::undo_of(&fleet, &change));
         if let Err(e) = crate::write::audit::append(&path, &record) {
             eprintln!(
                 "warning: cannot write the audit log {}: {e}",

@@ -157,6 +157,46 @@ impl Impact {
     }
 }
 
+/// The change that puts back what `change` changes, as `fleet` (the snapshot its preview
+/// saw) had it: every label key a label edit touches to its value before; a rotated node
+/// type to the OSImage it pointed at (the new OSImage stays: OSImages are never deleted or
+/// edited). `Err` says why there is none: a pin is undone by removing
+/// `metal3.vcluster.com/server-name` from the claim or deleting the claim it created, which
+/// gpufleet does not write; a type with no OSImage before has nothing to point back at.
+pub fn undo_of(fleet: &Fleet, change: &Change) -> Result<Change, String> {
+    match change {
+        Change::Label(edit) => {
+            label::undo_labels(fleet, std::slice::from_ref(edit)).map_err(|e| e.to_string())
+        }
+        Change::Labels(edits) => label::undo_labels(fleet, edits).map_err(|e| e.to_string()),
+        Change::Rotate(r) => {
+            let t = fleet
+                .resolve_node_type(&r.node_type)
+                .map_err(|e| e.to_string())?;
+            match type_os_image(fleet, t) {
+                Some(image) if image != r.image => Ok(Change::Rotate(Rotation {
+                    node_type: fleet.node_type(t).name.clone(),
+                    image,
+                    new_image: None,
+                })),
+                Some(_) => Err(format!(
+                    "node type {} already pointed at OSImage {}",
+                    r.node_type, r.image
+                )),
+                None => Err(format!(
+                    "node type {} pointed at no OSImage before",
+                    r.node_type
+                )),
+            }
+        }
+        Change::Pin(_) => Err(format!(
+            "a pin is undone by removing {} from the claim, or deleting the claim it created, \
+             which gpufleet does not write",
+            keys::SERVER_NAME
+        )),
+    }
+}
+
 /// What a change does, computed without writing anything. Deterministic: every list is
 /// in a fixed order.
 pub fn impact(fleet: &Fleet, change: &Change) -> Result<Impact, ChangeError> {

@@ -187,7 +187,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Watch], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels", None),
     bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin: from the selected server or pending machine", None),
     bind(&[Browse, Watch], &[key('r')], Action::Edit(EditKind::Rotate), Section::Edit, "node types: rotate the selected type's OS image", None),
-    bind(&[Browse, Watch], &[key('u')], Action::Edit(EditKind::Undo), Section::Edit, "undo the last label edit (previewed first)", None),
+    bind(&[Browse, Watch], &[key('u')], Action::Edit(EditKind::Undo), Section::Edit, "undo the last edit in the audit log (previewed first)", None),
     bind(&[Browse], &[key(' ')], Action::ToggleMark, Section::Edit, "hosts: mark or unmark a host (marks survive filters)", None),
     bind(&[Browse], &[key('X')], Action::ClearMarks, Section::Edit, "hosts: clear every mark", None),
     bind(&[Input], &[code(KeyCode::Enter)], Action::InputSubmit, Section::Typing, "apply", Some("apply")),

@@ -18,7 +18,7 @@ use crate::ui::app::{App, LastLabelEdit, Mode, Overlay};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
-use crate::write::WriteMode;
+use crate::write::{WriteMode, audit};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 impl App {
@@ -164,24 +164,98 @@ impl App {
                     return;
                 }
             },
-            EditKind::Undo => {
-                let Some(last) = &self.last_applied else {
-                    self.notify(
-                        "nothing to undo: no label edit was applied since gpufleet started",
-                        true,
-                    );
+            EditKind::Undo => match self.undo_from_audit_log() {
+                Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
+                Some(Err(why)) => {
+                    self.notify(why, true);
                     return;
-                };
-                match undo_labels(&last.before, &last.edits) {
-                    Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
-                    Err(e) => {
-                        self.notify(format!("cannot undo: {e}"), true);
+                }
+                // No audit log to read: this session's own last label edit.
+                None => {
+                    let Some(last) = &self.last_applied else {
+                        self.notify(
+                            "nothing to undo: no label edit was applied since gpufleet started, and there is no audit log to read",
+                            true,
+                        );
                         return;
+                    };
+                    match undo_labels(&last.before, &last.edits) {
+                        Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
+                        Err(e) => {
+                            self.notify(format!("cannot undo: {e}"), true);
+                            return;
+                        }
                     }
                 }
-            }
+            },
         };
         self.dialog = Some(dialog);
+    }
+
+    /// The undo of the last edit the audit log records as applied in this context: its
+    /// change, or why `u` refuses (none undoable, or the objects changed since: an undo then
+    /// would overwrite what someone else wrote). `None` when there is no audit log to read.
+    fn undo_from_audit_log(&self) -> Option<Result<Change, String>> {
+        let path = self.settings.audit_log.as_ref()?;
+        let context = &self.settings.context;
+        let last = match audit::last_applied(path, context) {
+            Ok(Some(last)) => last,
+            Ok(None) if self.last_applied.is_some() => return None,
+            Ok(None) => {
+                return Some(Err(format!(
+                    "nothing to undo: the audit log ({}) records no edit in context {context}",
+                    path.display()
+                )));
+            }
+            Err(e) => {
+                return Some(Err(format!(
+                    "cannot read the audit log {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let what = format!("{} ({}, {})", last.summary, last.time, last.user);
+        let Some(undo) = last.undo else {
+            let why = last
+                .no_undo
+                .unwrap_or_else(|| "the record says nothing of how to undo it".into());
+            return Some(Err(format!("cannot undo the last edit, {what}: {why}")));
+        };
+        // Every object it wrote must be as the write left it.
+        let objects = self.data.fleet.objects();
+        for o in last.report.iter().flat_map(|r| r.objects.iter()) {
+            let name = match &o.namespace {
+                Some(ns) => format!("{ns}/{}", o.name),
+                None => o.name.clone(),
+            };
+            let now = objects.resource_version(&o.kind, o.namespace.as_deref(), &o.name);
+            let after = o.resource_version_after.as_deref();
+            match now {
+                Some(now) if now == after => {}
+                Some(now) if now.is_some() && now == o.resource_version_before.as_deref() => {
+                    return Some(Err(format!(
+                        "the fleet does not show the last edit yet ({} {name} is still at resourceVersion {}): try u again in a moment",
+                        o.kind,
+                        now.unwrap_or_default()
+                    )));
+                }
+                Some(now) => {
+                    return Some(Err(format!(
+                        "undo refused: {} {name} changed since the last edit, {what} (resourceVersion {} is now {}); undoing would overwrite that change",
+                        o.kind,
+                        after.unwrap_or("(none)"),
+                        now.unwrap_or("(none)")
+                    )));
+                }
+                None => {
+                    return Some(Err(format!(
+                        "undo refused: {} {name}, written by the last edit, {what}, is gone",
+                        o.kind
+                    )));
+                }
+            }
+        }
+        Some(Ok(undo))
     }
 
     /// An action while a dialog is open.
