@@ -61,29 +61,46 @@ pub struct TypeFigures {
 
 /// [`TypeFigures`] of node type `t`.
 pub fn type_figures(fleet: &Fleet, t: NodeTypeId) -> TypeFigures {
-    let mut f = TypeFigures::default();
-    for &h in fleet.type_hosts(t) {
-        let gpus = fleet.derived(h).gpus;
-        f.matched.add(gpus);
-        match fleet.holder(h) {
-            Some(Holder::Claim(c)) if fleet.claim(*c).node_type == Some(t) => {}
-            Some(_) => f.claimed_through_other_types.add(gpus),
-            None if fleet.derived(h).eligible.contains(&t) => f.available.add(gpus),
-            None => f.unavailable.add(gpus),
-        }
-    }
-    for claim in fleet.claims() {
-        if let (Some(ct), Some(h)) = (claim.node_type, claim.host)
-            && ct == t
-        {
-            let gpus = fleet.derived(h).gpus;
-            f.claimed.add(gpus);
-            if !fleet.derived(h).matches.contains(&t) {
-                f.claimed_off_selector.add(gpus);
+    every_type_figures(fleet)
+        .get(t.index())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// [`TypeFigures`] of every node type, by [`NodeTypeId`] index: one pass over the hosts
+/// and one over the claims.
+pub fn every_type_figures(fleet: &Fleet) -> Vec<TypeFigures> {
+    let mut out = vec![TypeFigures::default(); fleet.node_types().len()];
+    for h in fleet.host_ids() {
+        let derived = fleet.derived(h);
+        let gpus = derived.gpus;
+        let holder_type = match fleet.holder(h) {
+            Some(Holder::Claim(c)) => Some(fleet.claim(*c).node_type),
+            Some(Holder::Unknown(_)) => Some(None),
+            None => None,
+        };
+        for &t in &derived.matches {
+            let f = &mut out[t.index()];
+            f.matched.add(gpus);
+            match holder_type {
+                Some(Some(ct)) if ct == t => {}
+                Some(_) => f.claimed_through_other_types.add(gpus),
+                None if derived.eligible.contains(&t) => f.available.add(gpus),
+                None => f.unavailable.add(gpus),
             }
         }
     }
-    f
+    for claim in fleet.claims() {
+        if let (Some(t), Some(h)) = (claim.node_type, claim.host) {
+            let derived = fleet.derived(h);
+            let f = &mut out[t.index()];
+            f.claimed.add(derived.gpus);
+            if !derived.matches.contains(&t) {
+                f.claimed_off_selector.add(derived.gpus);
+            }
+        }
+    }
+    out
 }
 
 /// Claims by phase (domain.md §2.8), every claim in exactly one: `total` is their sum.

@@ -2,7 +2,7 @@
 //! GPUs total, free and claimed; for node types and tenants also their own figures
 //! ([`super::figures`]), the ones the dashboard shows.
 
-use super::figures::{ClaimCounts, TenantFigures, TypeFigures, tenant_figures, type_figures};
+use super::figures::{ClaimCounts, TenantFigures, TypeFigures, every_type_figures, tenant_figures};
 use super::{Fleet, FleetView, HostId, UNLABELLED};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,10 +91,11 @@ pub fn summarize(fleet: &Fleet) -> Summary {
             }
         })
         .collect();
+    let figures = every_type_figures(fleet);
     let node_types = fleet
         .node_type_ids()
         .map(|t| GroupCounts {
-            node_type: Some(type_figures(fleet, t)),
+            node_type: figures.get(t.index()).copied(),
             ..count_hosts(
                 fleet,
                 &fleet.node_type(t).name,

@@ -2,7 +2,7 @@
 //! rule, hosts matched, available, claimed by the type, claimed through other types and
 //! unavailable (`fleet::figures`), OS image, drifted claims and lints.
 
-use crate::fleet::figures::{Figure, TypeFigures, type_figures};
+use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
 use crate::fleet::{CostSource, NodeTypeId, NodeTypeInfo};
@@ -49,6 +49,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
             holding[t.index()] += 1;
         }
     }
+    let figures = every_type_figures(fleet);
     fleet
         .node_type_ids()
         .map(|t| {
@@ -60,7 +61,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
             };
             TypeRow {
                 id: t,
-                figures: type_figures(fleet, t),
+                figures: figures.get(t.index()).copied().unwrap_or_default(),
                 drifted: drifted[t.index()],
                 rolling: rolling[t.index()],
                 holding: holding[t.index()],
