@@ -33,6 +33,9 @@ fn each_waiting_claim_lands_where_the_guide_says() {
                 json!({"waiting": node_type.map(|t| fleet.node_type(t).name.clone())})
             }
             Placement::PinFailed { failure, .. } => json!({"pin_failed": failure.to_string()}),
+            Placement::ImageUnavailable { problem, .. } => {
+                json!({"image_unavailable": problem.to_string()})
+            }
         };
         let mut want = want.clone();
         let rule = want.as_object_mut().unwrap().remove("rule").unwrap();
