@@ -6,6 +6,7 @@ use crate::cli::live::ClusterArgs;
 use crate::fleet::Fleet;
 use crate::fleet::FleetObjects;
 use crate::impact::Change;
+use crate::model::ProjectNamespaces;
 use crate::source::event::FleetEvent;
 use crate::source::event::{Kind, WatchState};
 use crate::source::file::load_paths;
@@ -80,8 +81,15 @@ pub struct DashArgs {
 }
 
 impl DashArgs {
-    fn settings(&self, context: String, source: String, user: String) -> Settings {
+    fn settings(
+        &self,
+        context: String,
+        source: String,
+        user: String,
+        projects: ProjectNamespaces,
+    ) -> Settings {
         Settings {
+            projects,
             context,
             source,
             user,
@@ -93,6 +101,7 @@ impl DashArgs {
             },
             cycle: Duration::from_secs(self.cycle),
             stale_after: Duration::from_secs(self.stale_after),
+            clipboard: None,
         }
     }
 }
@@ -115,17 +124,24 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
         "demo".into(),
         format!("simulated fleet: {hosts} hosts, seed {seed}"),
         "demo".into(),
+        ProjectNamespaces::default(),
     );
     let (fleet, writer) = sim::spawn(SimConfig::new(hosts, seed));
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
 }
 
-pub async fn dash(paths: &[PathBuf], objects: FleetObjects, args: &DashArgs) -> Result<()> {
+pub async fn dash(
+    paths: &[PathBuf],
+    objects: FleetObjects,
+    projects: ProjectNamespaces,
+    args: &DashArgs,
+) -> Result<()> {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let settings = args.settings(
         "file".into(),
         format!("offline dump: {}", names.join(", ")),
         String::new(),
+        projects,
     );
     run_dashboard(args, settings, spawn_objects(objects), None).await
 }
@@ -136,7 +152,11 @@ pub async fn dash(paths: &[PathBuf], objects: FleetObjects, args: &DashArgs) -> 
 /// The screen opens as soon as the kubeconfig is read; connecting (exec plugins, TLS) runs
 /// behind it, so `q` always answers and a plugin that never returns shows as the watches'
 /// stale reason instead of a blank screen.
-pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
+pub async fn live(
+    cluster: &ClusterArgs,
+    projects: ProjectNamespaces,
+    args: &DashArgs,
+) -> Result<()> {
     let read_only = args.watch;
     let options = cluster.options(read_only);
     let deadline = tokio::time::Instant::now() + options.timeout();
@@ -162,6 +182,7 @@ pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
         platform.context.clone(),
         format!("cluster, as {user}"),
         user,
+        projects,
     );
     run_dashboard(args, settings, fleet, writer).await
 }

@@ -2,6 +2,7 @@
 //! and `apply`, which previews, dry-runs on the server, asks, and writes.
 
 use crate::fleet::Fleet;
+use crate::model::ProjectNamespaces;
 use crate::source::event::WatchState;
 use crate::source::kube::{ClusterOptions, Clusters, connect_within, spawn_watches};
 use crate::source::live::LiveFleet;
@@ -107,6 +108,7 @@ fn describe_watches(live: &LiveFleet) -> String {
                 WatchState::Syncing { received } => format!("syncing ({received})"),
                 WatchState::Synced { .. } => "synced".to_string(),
                 WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                WatchState::NotServed { .. } => "not served".to_string(),
             };
             format!("{}: {s}", kind.short())
         })
@@ -118,6 +120,15 @@ fn describe_watches(live: &LiveFleet) -> String {
 /// Connecting (the kubeconfig, exec plugins, TLS) and syncing share one deadline,
 /// `--sync-timeout`: nothing before the answer can hang.
 pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<Fleet>, Clusters)> {
+    live_snapshot_with(args, ProjectNamespaces::default(), read_only).await
+}
+
+/// [`live_snapshot`], naming project namespaces with `projects`.
+pub async fn live_snapshot_with(
+    args: &ClusterArgs,
+    projects: ProjectNamespaces,
+    read_only: bool,
+) -> Result<(Arc<Fleet>, Clusters)> {
     let deadline = tokio::time::Instant::now() + args.sync_timeout;
     let started = Instant::now();
     let clusters = connect_within(&args.options(read_only), deadline, |m| {
@@ -125,7 +136,7 @@ pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<F
     })
     .await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
-    let mut live = LiveFleet::default();
+    let mut live = LiveFleet::default().with_projects(projects);
     let mut last_report = String::new();
     let outcome = loop {
         if live.all_synced() {

@@ -12,7 +12,7 @@ use crate::generate::{GenerateConfig, generate, to_yaml};
 use crate::impact::{
     Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
-use crate::model::LabelQuery;
+use crate::model::{LabelQuery, ProjectNamespaces};
 use crate::source::file::load_paths;
 use crate::stdio;
 use crate::write::kube::KubeWriter;
@@ -124,6 +124,18 @@ pub struct Source {
     pub from_file: Vec<PathBuf>,
     #[command(flatten)]
     pub cluster: live::ClusterArgs,
+    /// The platform's projectNamespacePrefix: new claims go to PREFIX<project>. Namespaces
+    /// with `p-` and `loft-p-` are read whatever it is. Default: the settings file, else `p-`.
+    #[arg(long, global = true, value_name = "PREFIX")]
+    pub project_namespace_prefix: Option<String>,
+}
+
+impl Source {
+    /// How project namespaces are named: this flag, else the settings file, else `p-`.
+    pub fn projects(&self) -> Result<ProjectNamespaces> {
+        let settings = crate::settings::load()?;
+        Ok(settings.projects(self.project_namespace_prefix.as_deref())?)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,15 +157,17 @@ pub enum ChangeArgs {
     /// Pin a Machine (NodeClaim) to one server.
     Pin {
         server: String,
+        /// The node type: a new claim's typeRef. For an existing claim (optional) the type
+        /// you expect it to get; its own request decides, and the preview says which.
         #[arg(long)]
-        node_type: String,
+        node_type: Option<String>,
         /// An existing claim, as NAMESPACE/NAME.
         #[arg(long, conflicts_with_all = ["vcluster", "project"])]
         claim: Option<String>,
         /// For a new claim: the tenant vCluster.
         #[arg(long, requires = "project")]
         vcluster: Option<String>,
-        /// For a new claim: the project (namespace loft-p-PROJECT).
+        /// For a new claim: the project (namespace <prefix>PROJECT; see --project-namespace-prefix).
         #[arg(long, requires = "vcluster")]
         project: Option<String>,
     },
@@ -209,7 +223,7 @@ struct Loaded {
 }
 
 /// Reads dumps, reporting on stderr what could not be read and, when nothing loaded, why.
-fn load_file_fleet(paths: &[PathBuf]) -> Result<Loaded> {
+fn load_file_fleet(paths: &[PathBuf], projects: ProjectNamespaces) -> Result<Loaded> {
     let report = load_paths(paths)?;
     for problem in &report.problems {
         stdio::warn(problem);
@@ -234,7 +248,7 @@ fn load_file_fleet(paths: &[PathBuf]) -> Result<Loaded> {
     }
     Ok(Loaded {
         incomplete: nothing.is_some() || !report.problems.is_empty(),
-        fleet: Arc::new(Fleet::build(report.objects)),
+        fleet: Arc::new(Fleet::build_with(report.objects, projects)),
     })
 }
 
@@ -248,13 +262,16 @@ fn describe_paths(paths: &[PathBuf]) -> String {
 
 /// The fleet from files, or from the live cluster (read-only: these commands never write).
 async fn load_fleet(source: &Source) -> Result<Loaded> {
+    let projects = source.projects()?;
     let loaded = if source.from_file.is_empty() {
         Loaded {
-            fleet: live::live_snapshot(&source.cluster, true).await?.0,
+            fleet: live::live_snapshot_with(&source.cluster, projects, true)
+                .await?
+                .0,
             incomplete: false,
         }
     } else {
-        load_file_fleet(&source.from_file)?
+        load_file_fleet(&source.from_file, projects)?
     };
     for w in loaded.fleet.warnings() {
         stdio::warn(w);
@@ -332,6 +349,9 @@ pub fn change_from_args(args: &ChangeArgs) -> Result<Change> {
                         namespace: namespace.into(),
                         name: name.into(),
                     }
+                }
+                (None, Some(_), Some(_)) if node_type.is_none() => {
+                    bail!("a new claim needs --node-type: it becomes the claim's typeRef")
                 }
                 (None, Some(v), Some(p)) => PinTarget::New {
                     vcluster: v.clone(),
@@ -431,11 +451,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => return apply(source, output, dry_run, yes, change).await,
         Command::Demo { hosts, seed, dash } => dash::demo(hosts as usize, seed, &dash).await?,
         Command::Dash { source, dash } if source.from_file.is_empty() => {
-            dash::live(&source.cluster, &dash).await?
+            dash::live(&source.cluster, source.projects()?, &dash).await?
         }
         Command::Dash { source, dash } => {
+            let projects = source.projects()?;
             let objects = dash::load_dump(&source.from_file)?;
-            dash::dash(&source.from_file, objects, &dash).await?;
+            dash::dash(&source.from_file, objects, projects, &dash).await?;
         }
         Command::Generate {
             hosts,
@@ -483,7 +504,8 @@ async fn apply(
     if !source.from_file.is_empty() {
         bail!("apply writes to a live cluster; --from-file is for previews");
     }
-    let (fleet, clusters) = live::live_snapshot(&source.cluster, false).await?;
+    let (fleet, clusters) =
+        live::live_snapshot_with(&source.cluster, source.projects()?, false).await?;
     let preview = impact(&fleet, &change)?;
     let writer = KubeWriter::new(clusters.clone())?;
     let context = writer.target();
@@ -571,7 +593,8 @@ async fn apply(
             &context,
             &change,
             outcome.as_ref(),
-        );
+        )
+        .with_undo(crate::impact::undo_of(&fleet, &change));
         if let Err(e) = crate::write::audit::append(&path, &record) {
             stdio::warn(format_args!(
                 "cannot write the audit log {}: {e}",

@@ -4,55 +4,88 @@ use crate::fleet::names::NameError;
 use crate::model::label_rules::{LabelError, validate_key, validate_value};
 use crate::model::selector::SelectorError;
 use crate::model::{LabelQuery, Labels, keys};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Serialized in the audit log (`kind` names the variant); read back for `u` after a
+/// restart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     Label(LabelEdit),
     /// Several label edits as one change, applied in order (an undo restores labels this way).
-    Labels(Vec<LabelEdit>),
+    /// In JSON: `{"kind": "labels", "edits": [...]}`.
+    Labels(#[serde(with = "edits_field")] Vec<LabelEdit>),
     Pin(PinChange),
     Rotate(Rotation),
 }
 
 /// Which hosts a label edit targets.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HostTargets {
     /// Host names (`name` or `namespace/name`).
     Names(Vec<String>),
-    /// A kubectl label selector. It must narrow: an empty selector is refused
-    /// ([`ChangeError::EmptySelector`]), never read as every host.
-    #[serde(serialize_with = "serialize_display")]
+    /// A kubectl label selector, written in kubectl syntax. It must narrow: an empty
+    /// selector is refused ([`ChangeError::EmptySelector`]), never read as every host.
+    #[serde(serialize_with = "serialize_display", deserialize_with = "parse_query")]
     Selector(LabelQuery),
     /// Every host, asked for explicitly (`--all`, as kubectl).
     All,
+}
+
+/// A list of edits as `{"edits": [...]}`: an internally tagged variant must be an object.
+mod edits_field {
+    use super::LabelEdit;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Edits<T> {
+        edits: T,
+    }
+
+    pub fn serialize<S: Serializer>(edits: &[LabelEdit], s: S) -> Result<S::Ok, S::Error> {
+        Edits { edits }.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LabelEdit>, D::Error> {
+        Ok(Edits::<Vec<LabelEdit>>::deserialize(d)?.edits)
+    }
 }
 
 fn serialize_display<S: serde::Serializer>(q: &LabelQuery, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(q)
 }
 
+fn parse_query<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LabelQuery, D::Error> {
+    let text = String::deserialize(d)?;
+    LabelQuery::parse(&text).map_err(serde::de::Error::custom)
+}
+
 /// Set and remove label keys on some hosts (kubectl label syntax: `key=value`, `key-`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabelEdit {
     pub targets: HostTargets,
     pub set: Labels,
     pub remove: BTreeSet<String>,
 }
 
-/// Pin a Machine (NodeClaim) to one server.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Pin a Machine (NodeClaim) to one server: set `metal3.vcluster.com/server-name` on an
+/// existing claim, or create a claim of `node_type` with it.
+///
+/// A pin never changes an existing claim's node type: that comes from the claim's own
+/// request (`typeRef`, or its `requirements`), which the tenant's pool wrote (guide, "Server
+/// pinning"). For an existing claim `node_type` is optional and only says which type the
+/// operator expects; the preview says which type the claim gets and warns when it differs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PinChange {
     pub server: String,
-    pub node_type: String,
+    pub node_type: Option<String>,
     pub target: PinTarget,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PinTarget {
     /// An existing claim, by namespace and name.
@@ -62,7 +95,7 @@ pub enum PinTarget {
 }
 
 /// Point a node type at another OSImage, existing or new.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rotation {
     pub node_type: String,
     pub image: String,
@@ -70,7 +103,7 @@ pub struct Rotation {
     pub new_image: Option<NewImage>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewImage {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,20 +202,21 @@ impl LabelEdit {
     ) -> Result<Self, ChangeError> {
         let mut set = Labels::new();
         let mut remove = BTreeSet::new();
+        // Each argument is one kubectl word, as a shell hands it over: `'a=b c'` sets `a`
+        // to `b c`, which the label value rule then refuses, rather than two words.
         for arg in args {
-            for token in arg.as_ref().split_whitespace() {
-                if let Some((k, v)) = token.split_once('=') {
-                    validate_key(k)?;
-                    validate_value(v)?;
-                    set.insert(k.to_string(), v.to_string());
-                } else if let Some(k) = token.strip_suffix('-') {
-                    validate_key(k)?;
-                    remove.insert(k.to_string());
-                } else {
-                    return Err(ChangeError::Syntax(format!(
-                        "{token:?} is neither key=value nor key- (kubectl label syntax)"
-                    )));
-                }
+            let token = arg.as_ref();
+            if let Some((k, v)) = token.split_once('=') {
+                validate_key(k)?;
+                validate_value(v)?;
+                set.insert(k.to_string(), v.to_string());
+            } else if let Some(k) = token.strip_suffix('-') {
+                validate_key(k)?;
+                remove.insert(k.to_string());
+            } else {
+                return Err(ChangeError::Syntax(format!(
+                    "{token:?} is neither key=value nor key- (kubectl label syntax)"
+                )));
             }
         }
         let edit = LabelEdit {
@@ -284,11 +318,11 @@ impl fmt::Display for Change {
                         format!("a new claim for vCluster {vcluster} in project {project}")
                     }
                 };
-                write!(
-                    f,
-                    "pin {} to {target} as node type {}",
-                    p.server, p.node_type
-                )
+                write!(f, "pin {} to {target}", p.server)?;
+                match &p.node_type {
+                    Some(t) => write!(f, " as node type {t}"),
+                    None => Ok(()),
+                }
             }
             Change::Rotate(r) => {
                 write!(f, "rotate node type {} to OSImage {}", r.node_type, r.image)
@@ -307,8 +341,8 @@ mod tests {
 
     #[test]
     fn reads_kubectl_label_syntax() {
-        let e =
-            LabelEdit::parse_args(names(), &["tenant=a", "maintenance-", "rack=r1 dc=x"]).unwrap();
+        let e = LabelEdit::parse_args(names(), &["tenant=a", "maintenance-", "rack=r1", "dc=x"])
+            .unwrap();
         assert_eq!(e.set.len(), 3);
         assert!(e.remove.contains("maintenance"));
         assert_eq!(e.args(), ["dc=x", "rack=r1", "tenant=a", "maintenance-"]);
@@ -321,12 +355,57 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(err(&["bad key=v"]).contains("neither key=value"));
+        assert!(err(&["bad"]).contains("neither key=value"));
+        // One argument is one kubectl word: the space is inside the key or the value, and
+        // the error names the Kubernetes rule that refuses it.
+        let value = err(&["gpu-model=not valid!"]);
+        assert!(
+            value.starts_with("invalid label value \"not valid!\": a valid label value must be empty or must consist of alphanumeric characters"),
+            "{value}"
+        );
+        assert!(err(&["bad key=v"]).contains("invalid label key \"bad key\""));
+        assert!(err(&["rack=r1 dc=x"]).contains("invalid label value \"r1 dc=x\""));
         assert!(err(&["-x=1"]).contains("start and end with an alphanumeric"));
         assert!(err(&["x=has/slash"]).contains("invalid label value"));
         assert!(err(&["metal3.vcluster.com/node-claim-"]).contains("owned by the platform"));
         assert!(err(&["a=1", "a-"]).contains("both set and removed"));
         assert!(err(&[]).contains("sets and removes no label"));
+    }
+
+    #[test]
+    fn every_change_goes_to_json_and_back() {
+        let edit = LabelEdit::parse_args(names(), &["a=1", "b-"]).unwrap();
+        let by_selector = LabelEdit::parse_args(
+            HostTargets::Selector(LabelQuery::parse("rack=r07,!tenant").unwrap()),
+            &["tenant=acme"],
+        )
+        .unwrap();
+        for change in [
+            Change::Label(edit.clone()),
+            Change::Label(by_selector),
+            Change::Labels(vec![edit.clone(), edit]),
+            Change::Pin(PinChange {
+                server: "h1".into(),
+                node_type: None,
+                target: PinTarget::Existing {
+                    namespace: "p-a".into(),
+                    name: "c".into(),
+                },
+            }),
+            Change::Rotate(Rotation {
+                node_type: "t".into(),
+                image: "i".into(),
+                new_image: Some(NewImage {
+                    url: "http://x".into(),
+                    checksum: None,
+                    checksum_type: None,
+                }),
+            }),
+        ] {
+            let json = serde_json::to_string(&change).unwrap();
+            let back: Change = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, change, "{json}");
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! object and the field.
 
 use crate::fleet::FleetObject;
-use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
+use crate::model::{
+    BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
+};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt;
@@ -106,6 +108,18 @@ pub fn decode(value: Value) -> Result<Decoded, DecodeError> {
             o.metadata.managed_fields = None;
             FleetObject::OsImage(Arc::new(o))
         }
+        // Only the platform's inventory Machine: Cluster API's and OpenShift's Machines
+        // (other groups) are other kinds.
+        ("Machine", _) if loft => {
+            let mut o: Machine = typed(value, &kind, &name)?;
+            o.metadata.managed_fields = None;
+            FleetObject::Machine(Arc::new(o))
+        }
+        ("HardwareData", "metal3.io") => {
+            let mut o: HardwareData = typed(value, &kind, &name)?;
+            o.metadata.managed_fields = None;
+            FleetObject::HardwareData(Arc::new(o))
+        }
         ("", _) => {
             return Err(DecodeError {
                 kind: "<no kind>".into(),
@@ -128,12 +142,5 @@ pub fn decode(value: Value) -> Result<Decoded, DecodeError> {
 }
 
 fn object_name_missing(object: &FleetObject) -> bool {
-    let meta = match object {
-        FleetObject::Host(o) => &o.metadata,
-        FleetObject::Provider(o) => &o.metadata,
-        FleetObject::NodeType(o) => &o.metadata,
-        FleetObject::Claim(o) => &o.metadata,
-        FleetObject::OsImage(o) => &o.metadata,
-    };
-    meta.name.as_deref().is_none_or(str::is_empty)
+    object.metadata().name.as_deref().is_none_or(str::is_empty)
 }

@@ -15,16 +15,27 @@ pub enum Kind {
     NodeType,
     NodeClaim,
     OsImage,
+    /// The platform's inventory mirror (4.13+); not served by older platforms.
+    Machine,
+    /// Metal3's inspected hardware; not served by every baremetal-operator.
+    HardwareData,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 7] = [
         Kind::BareMetalHost,
         Kind::NodeProvider,
         Kind::NodeType,
         Kind::NodeClaim,
         Kind::OsImage,
+        Kind::Machine,
+        Kind::HardwareData,
     ];
+
+    /// Kinds a cluster may not serve at all: their absence is "not served", not a failure.
+    pub fn is_optional(self) -> bool {
+        matches!(self, Kind::Machine | Kind::HardwareData)
+    }
 
     /// Short plural, as the status line shows it.
     pub fn short(self) -> &'static str {
@@ -34,6 +45,8 @@ impl Kind {
             Kind::NodeType => "types",
             Kind::NodeClaim => "claims",
             Kind::OsImage => "images",
+            Kind::Machine => "inventory",
+            Kind::HardwareData => "hardware",
         }
     }
 }
@@ -46,6 +59,8 @@ impl fmt::Display for Kind {
             Kind::NodeType => "NodeType",
             Kind::NodeClaim => "NodeClaim",
             Kind::OsImage => "OSImage",
+            Kind::Machine => "Machine",
+            Kind::HardwareData => "HardwareData",
         })
     }
 }
@@ -58,6 +73,8 @@ impl FleetObject {
             FleetObject::NodeType(_) => Kind::NodeType,
             FleetObject::Claim(_) => Kind::NodeClaim,
             FleetObject::OsImage(_) => Kind::OsImage,
+            FleetObject::Machine(_) => Kind::Machine,
+            FleetObject::HardwareData(_) => Kind::HardwareData,
         }
     }
 }
@@ -74,11 +91,18 @@ pub enum WatchState {
     Synced { since: SystemTime },
     /// The watch failed; what is shown is as of `since`.
     Stale { since: SystemTime, reason: String },
+    /// The cluster does not serve this kind (404 for its resource): an optional kind that
+    /// is absent, checked again now and then. Complete, with no objects.
+    NotServed { since: SystemTime },
 }
 
 impl WatchState {
+    /// Complete: synced, or a kind the cluster does not serve.
     pub fn is_synced(&self) -> bool {
-        matches!(self, WatchState::Synced { .. })
+        matches!(
+            self,
+            WatchState::Synced { .. } | WatchState::NotServed { .. }
+        )
     }
 }
 
@@ -129,6 +153,8 @@ impl FleetObjects {
             Kind::NodeType => self.node_types.clear(),
             Kind::NodeClaim => self.claims.clear(),
             Kind::OsImage => self.os_images.clear(),
+            Kind::Machine => self.machines.clear(),
+            Kind::HardwareData => self.hardware_data.clear(),
         }
     }
 
@@ -139,6 +165,8 @@ impl FleetObjects {
             Kind::NodeType => self.node_types.len(),
             Kind::NodeClaim => self.claims.len(),
             Kind::OsImage => self.os_images.len(),
+            Kind::Machine => self.machines.len(),
+            Kind::HardwareData => self.hardware_data.len(),
         }
     }
 }

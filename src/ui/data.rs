@@ -5,10 +5,11 @@
 use super::host_class::HostClass;
 use super::marks::Marks;
 use super::panes::{nvlink, racks, tenants, types};
+use crate::fleet::figures::ClaimCounts;
 use crate::fleet::lints::{Lint, all_lints};
-use crate::fleet::rules::claim_drift;
+use crate::fleet::rules::{claim_drift, platform_drifted, verdicts_differ};
 use crate::fleet::summary::count_hosts;
-use crate::fleet::{Claim, ClaimId, ClaimStage, Fleet, HostId};
+use crate::fleet::{Claim, ClaimId, Fleet, HostId};
 use crate::model::keys;
 use crate::source::sim::ROLLING_OVER;
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ pub enum DriftMark {
     RollingOver,
     /// Nothing to compare (no server yet, no image configured).
     Unknown,
+    /// The platform's `NotDrifted` condition says otherwise than gpufleet (claim detail).
+    VerdictsDiffer,
 }
 
 impl DriftMark {
@@ -32,11 +35,13 @@ impl DriftMark {
             DriftMark::Drifted => "drifted",
             DriftMark::RollingOver => "rolling over",
             DriftMark::Unknown => "-",
+            DriftMark::VerdictsDiffer => "differs",
         }
     }
 }
 
-/// Fleet-wide figures: the status line and the wall display's header.
+/// Fleet-wide figures: the status line and the wall display's header, as the fleet group
+/// of `summary` defines them (`fleet::summary::count_hosts`, `fleet::figures::ClaimCounts`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     pub hosts: u32,
@@ -63,6 +68,9 @@ pub struct FleetData {
     pub domains: Vec<nvlink::DomainRow>,
     pub tenants: Vec<tenants::TenantRow>,
     pub types: Vec<types::TypeRow>,
+    /// Claims no confirmed key links to a host, but that a host or the claim itself names:
+    /// what the machines pane shows in their HOST column.
+    pub unconfirmed_hosts: HashMap<ClaimId, String>,
 }
 
 impl FleetData {
@@ -73,6 +81,7 @@ impl FleetData {
             .claim_ids()
             .map(|c| match claim_drift(f, c) {
                 _ if is_rolling_over(f.claim(c)) => DriftMark::RollingOver,
+                d if verdicts_differ(platform_drifted(f.claim(c)), &d) => DriftMark::VerdictsDiffer,
                 d if d.is_drifted() => DriftMark::Drifted,
                 crate::fleet::rules::Drift::InSync => DriftMark::InSync,
                 _ => DriftMark::Unknown,
@@ -86,19 +95,17 @@ impl FleetData {
                 .or_default()
                 .push(i);
         }
+        // The fleet group of `summary`: the same definitions.
         let counts = count_hosts(f, "fleet", f.host_ids());
+        let claims = ClaimCounts::of(f, f.claim_ids());
         let totals = Totals {
             hosts: counts.hosts,
             hosts_in_error: counts.hosts_in_error,
             gpus_total: counts.gpus_total,
             gpus_free: counts.gpus_free,
             gpus_claimed: counts.gpus_claimed,
-            claims: f.claims().len() as u32,
-            claims_pending: f
-                .claims()
-                .iter()
-                .filter(|c| c.stage == ClaimStage::Pending)
-                .count() as u32,
+            claims: claims.total,
+            claims_pending: claims.pending,
             claims_drifted: drift.iter().filter(|d| **d == DriftMark::Drifted).count() as u32,
         };
         let tenant_marks = Marks::assign(f.groups().tenants.keys().map(String::as_str));
@@ -115,6 +122,7 @@ impl FleetData {
             domains: Vec::new(),
             tenants: Vec::new(),
             types: Vec::new(),
+            unconfirmed_hosts: unconfirmed_hosts(f),
             fleet: fleet.clone(),
         };
         data.racks = racks::build(&data);
@@ -158,6 +166,28 @@ impl FleetData {
             .map(|holder| holder.tenant(&self.fleet))
             .or_else(|| Fleet::host_tenant(host.labels()))
     }
+}
+
+/// The host column of claims whose link is in doubt: `h1? (ambiguous)` for each candidate
+/// of an ambiguous host label, `h2? (unconfirmed)` for a claim only its own annotation links.
+fn unconfirmed_hosts(fleet: &Fleet) -> HashMap<ClaimId, String> {
+    let mut out = HashMap::new();
+    for host in fleet.hosts() {
+        if let Some(crate::fleet::Holder::Ambiguous(claims)) = &host.holder {
+            for c in claims {
+                out.insert(*c, format!("{}? (ambiguous)", host.name));
+            }
+        }
+    }
+    for (i, claim) in fleet.claims().iter().enumerate() {
+        if claim.host.is_none()
+            && let Some(named) = &claim.annotated_host
+        {
+            out.entry(ClaimId(i as u32))
+                .or_insert_with(|| format!("{named}? (unconfirmed)"));
+        }
+    }
+    out
 }
 
 /// Whether the platform is rolling a drifted claim over, by the reason in its status. The

@@ -4,6 +4,8 @@
 
 mod dialogs;
 mod harness;
+mod inventory;
+mod promises;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -350,7 +352,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     let server = fleet.host(h).name.clone();
     let pin = Change::Pin(PinChange {
         server: server.clone(),
-        node_type: fleet.node_type(t).name.clone(),
+        node_type: Some(fleet.node_type(t).name.clone()),
         target: PinTarget::New {
             vcluster: "train".into(),
             project: "acme-research".into(),
@@ -364,7 +366,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
         .expect("pinned");
     let created = &report.objects[0];
     assert_eq!(preview.objects[0].name, created.name);
-    let claim = raw::<NodeClaim>(&client, Some("loft-p-acme-research"), &created.name).await;
+    let claim = raw::<NodeClaim>(&client, Some("p-acme-research"), &created.name).await;
     assert_eq!(
         claim["spec"],
         json!({
@@ -387,7 +389,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     let before = raw::<NodeClaim>(&client, Some(&waiting.namespace), &waiting.name).await;
     let pin_existing = Change::Pin(PinChange {
         server: fleet.host(target).name.clone(),
-        node_type: fleet.node_type(waiting.node_type.unwrap()).name.clone(),
+        node_type: Some(fleet.node_type(waiting.node_type.unwrap()).name.clone()),
         target: PinTarget::Existing {
             namespace: waiting.namespace.clone(),
             name: waiting.name.clone(),

@@ -10,7 +10,9 @@ pub use client::{
 };
 
 use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
-use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
+use crate::model::{
+    BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
+};
 use crate::source::event::{FleetEvent, Kind};
 use kube::Api;
 use kube::api::ListParams;
@@ -101,8 +103,14 @@ pub fn spawn_watches_into(
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<OsImage>::all(platform),
+            Api::<OsImage>::all(platform.clone()),
             Kind::OsImage,
+            tx.clone(),
+        )),
+        // The inventory mirror: platforms before 4.13 do not serve it (not served, not stale).
+        tokio::spawn(watch::run(
+            Api::<Machine>::all(platform),
+            Kind::Machine,
             tx.clone(),
         )),
     ];
@@ -125,11 +133,18 @@ pub fn spawn_watches_into(
                 }
             }
         };
-        let api: Api<BareMetalHost> = match scope {
-            HostScope::Namespace(ns) => Api::namespaced(metal3.client, &ns),
-            HostScope::AllNamespaces => Api::all(metal3.client),
+        let (hosts, hardware): (Api<BareMetalHost>, Api<HardwareData>) = match scope {
+            HostScope::Namespace(ns) => (
+                Api::namespaced(metal3.client.clone(), &ns),
+                Api::namespaced(metal3.client, &ns),
+            ),
+            HostScope::AllNamespaces => (Api::all(metal3.client.clone()), Api::all(metal3.client)),
         };
-        watch::run(api, Kind::BareMetalHost, tx).await;
+        // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
+        tokio::join!(
+            watch::run(hosts, Kind::BareMetalHost, tx.clone()),
+            watch::run(hardware, Kind::HardwareData, tx),
+        );
     }));
     tasks
 }
