@@ -447,3 +447,79 @@ fn selection_survives_a_new_snapshot() {
         (namespace, name)
     );
 }
+
+/// A claim of the fleet whose `spec.desiredCapacity` is a number, not a resource list: it does
+/// not fit, so it leaves the fleet and is named, with the field, until it is fixed.
+#[test]
+fn what_was_skipped_is_named_in_the_status_line_and_ctx() {
+    use gpufleet::model::NodeClaim;
+    use gpufleet::source::decode::Lenient;
+    use gpufleet::source::event::SourceNotes;
+    let mut app = app();
+    let (namespace, name) = fleet().claims.keys().next().unwrap().clone();
+    let claims_before = fleet().claims.len();
+    let bad = serde_json::json!({"apiVersion": "management.loft.sh/v1", "kind": "NodeClaim",
+        "metadata": {"name": name, "namespace": namespace, "resourceVersion": "9"},
+        "spec": {"desiredCapacity": 5}});
+    let (rejected, _) = *Lenient::<NodeClaim>::from_value(bad).split().unwrap_err();
+    app.apply(FleetEvent::Rejected(rejected));
+    app.apply(FleetEvent::Notes(SourceNotes {
+        skipped: vec!["fleet.yaml: document 4: not valid YAML: mapping values are not allowed".into()],
+        warnings: vec!["BareMetalHost m3/h is read twice, from a.yaml document 1 and from b.yaml document 1: the second copy is used".into()],
+    }));
+    app.rebuild();
+    // The status line keeps its figures; the line above it names what was skipped, first
+    // thing on it, so an 80-column terminal shows it too.
+    let narrow = text(&draw(&mut app, 80, 24));
+    assert!(
+        narrow
+            .lines()
+            .rev()
+            .nth(2)
+            .unwrap()
+            .starts_with("\" 2 skipped: NodeClaim "),
+        "{narrow}"
+    );
+    let t = text(&draw(&mut app, 200, 30));
+    let skipped = t.lines().rev().nth(2).unwrap();
+    assert!(
+        skipped.contains(&format!(
+            " 2 skipped: NodeClaim {namespace}/{name}: field spec.desiredCapacity: invalid type: integer `5`, expected a map · 1 warning (:ctx)"
+        )),
+        "{skipped}"
+    );
+    let status = t.lines().rev().nth(1).unwrap();
+    assert!(
+        status.contains(&format!("{} claims", claims_before - 1)),
+        "the claim left the fleet: {status}"
+    );
+    press(&mut app, ":ctx");
+    key(&mut app, KeyCode::Enter);
+    let t = text(&draw(&mut app, 200, 40));
+    assert!(
+        t.contains(&format!(
+            "claims      {} objects · 1 skipped · synced",
+            claims_before - 1
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains("Skipped: objects that could not be read (2)"),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!(
+            "  NodeClaim {namespace}/{name}: field spec.desiredCapacity"
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains("  fleet.yaml: document 4: not valid YAML"),
+        "{t}"
+    );
+    assert!(t.contains("Source warnings (1)"), "{t}");
+    assert!(
+        t.contains("BareMetalHost m3/h is read twice, from a.yaml document 1"),
+        "{t}"
+    );
+}

@@ -3,9 +3,8 @@
 //! are possible, a `Writer`.
 
 use crate::cli::live::ClusterArgs;
-use crate::fleet::FleetObjects;
 use crate::source::event::FleetEvent;
-use crate::source::file::load_paths;
+use crate::source::file::{LoadReport, load_paths};
 use crate::source::kube::{connect, spawn_watches};
 use crate::source::replay::spawn_objects;
 use crate::source::sim::{self, SimConfig};
@@ -112,14 +111,17 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
 }
 
-pub async fn dash(paths: &[PathBuf], objects: FleetObjects, args: &DashArgs) -> Result<()> {
+/// The dashboard on a dump: the objects, and what loading skipped and warns about, which the
+/// status line and `:ctx` show while it runs.
+pub async fn dash(paths: &[PathBuf], report: LoadReport, args: &DashArgs) -> Result<()> {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let settings = args.settings(
         "file".into(),
         format!("offline dump: {}", names.join(", ")),
         String::new(),
     );
-    run_dashboard(args, settings, spawn_objects(objects), None).await
+    let notes = report.notes();
+    run_dashboard(args, settings, spawn_objects(report.objects, notes), None).await
 }
 
 /// The dashboard on a live cluster. In watch mode the kube client itself is read-only and no
@@ -143,11 +145,12 @@ pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
     run_dashboard(args, settings, fleet, writer).await
 }
 
-/// Loads a dump before the screen is taken over, so problems print where they can be read.
-pub fn load_dump(paths: &[PathBuf]) -> Result<FleetObjects> {
+/// Loads a dump before the screen is taken over; problems also print, so they can be read
+/// after quitting.
+pub fn load_dump(paths: &[PathBuf]) -> Result<LoadReport> {
     let report = load_paths(paths)?;
-    for problem in &report.problems {
-        eprintln!("warning: {problem}");
+    for line in report.warnings() {
+        eprintln!("warning: {line}");
     }
-    Ok(report.objects)
+    Ok(report)
 }

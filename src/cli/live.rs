@@ -129,6 +129,16 @@ pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<F
         task.abort();
     }
     outcome?;
+    let skipped = live.skipped();
+    for line in &skipped {
+        eprintln!("warning: skipped {line}");
+    }
+    if !skipped.is_empty() {
+        eprintln!(
+            "skipped {} objects that could not be read; everything else is current",
+            skipped.len()
+        );
+    }
     live.refresh();
     Ok((live.fleet().clone(), clusters))
 }

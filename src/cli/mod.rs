@@ -192,10 +192,10 @@ pub const EXIT_CONFLICT: u8 = 4;
 
 fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
     let report = load_paths(paths)?;
-    for problem in &report.problems {
-        eprintln!("warning: {problem}");
+    for line in report.warnings() {
+        eprintln!("warning: {line}");
     }
-    if !report.problems.is_empty() || !report.ignored.is_empty() {
+    if !report.problems.is_empty() || !report.ignored.is_empty() || !report.duplicates.is_empty() {
         eprintln!("{}", report.summary());
     }
     Ok(Fleet::build(report.objects))
@@ -367,8 +367,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             dash::live(&source.cluster, &dash).await?
         }
         Command::Dash { source, dash } => {
-            let objects = dash::load_dump(&source.from_file)?;
-            dash::dash(&source.from_file, objects, &dash).await?;
+            let report = dash::load_dump(&source.from_file)?;
+            dash::dash(&source.from_file, report, &dash).await?;
         }
         Command::Generate {
             hosts,

@@ -2,8 +2,9 @@
 //! and each watch's state. Events are applied as they come; the snapshot is rebuilt only when
 //! asked and something changed, so a burst of events costs one rebuild.
 
-use super::event::{FleetEvent, Kind, WatchState};
-use crate::fleet::{Fleet, FleetObjects};
+use super::decode::Rejected;
+use super::event::{FleetEvent, Kind, SourceNotes, WatchState};
+use crate::fleet::{Fleet, FleetObjects, ObjectKey};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -13,6 +14,10 @@ pub struct LiveFleet {
     objects: FleetObjects,
     fleet: Arc<Fleet>,
     watches: BTreeMap<Kind, WatchState>,
+    /// Objects that do not fit their type, by kind and key: left out of `objects`.
+    rejected: BTreeMap<(Kind, ObjectKey), Rejected>,
+    /// What a file source skipped and warns about.
+    notes: SourceNotes,
     dirty: bool,
     /// When the newest object event arrived.
     newest_data: Option<SystemTime>,
@@ -34,6 +39,8 @@ impl LiveFleet {
                 .into_iter()
                 .map(|k| (k, WatchState::Connecting))
                 .collect(),
+            rejected: BTreeMap::new(),
+            notes: SourceNotes::default(),
             dirty: false,
             newest_data: None,
         }
@@ -49,15 +56,37 @@ impl LiveFleet {
                 .into_iter()
                 .map(|k| (k, WatchState::Synced { since: now }))
                 .collect(),
+            rejected: BTreeMap::new(),
+            notes: SourceNotes::default(),
             dirty: false,
             newest_data: Some(now),
         }
     }
 
     pub fn apply(&mut self, event: FleetEvent) {
-        if let FleetEvent::Watch { kind, state } = event {
-            self.watches.insert(kind, state);
-            return;
+        match event {
+            FleetEvent::Watch { kind, state } => {
+                self.watches.insert(kind, state);
+                return;
+            }
+            FleetEvent::Notes(notes) => {
+                self.notes = notes;
+                return;
+            }
+            FleetEvent::Applied(ref o) | FleetEvent::Deleted(ref o) => {
+                self.rejected.remove(&o.key());
+            }
+            FleetEvent::Replaced {
+                kind, ref rejected, ..
+            } => {
+                self.rejected.retain(|(k, _), _| *k != kind);
+                for r in rejected {
+                    self.rejected.insert((r.kind, r.key.clone()), r.clone());
+                }
+            }
+            FleetEvent::Rejected(ref r) => {
+                self.rejected.insert((r.kind, r.key.clone()), r.clone());
+            }
         }
         if self.objects.apply_event(&event) {
             self.dirty = true;
@@ -104,6 +133,30 @@ impl LiveFleet {
         &self.watches
     }
 
+    /// Objects that do not fit their type, by kind, then namespace and name.
+    pub fn rejected(&self) -> impl Iterator<Item = &Rejected> {
+        self.rejected.values()
+    }
+
+    /// Rejected objects of one kind.
+    pub fn rejected_count(&self, kind: Kind) -> usize {
+        self.rejected.keys().filter(|(k, _)| *k == kind).count()
+    }
+
+    /// What a file source skipped and warns about.
+    pub fn notes(&self) -> &SourceNotes {
+        &self.notes
+    }
+
+    /// Everything left out, one line each: rejected objects, then what a file source skipped.
+    pub fn skipped(&self) -> Vec<String> {
+        self.rejected
+            .values()
+            .map(Rejected::to_string)
+            .chain(self.notes.skipped.iter().cloned())
+            .collect()
+    }
+
     pub fn all_synced(&self) -> bool {
         self.watches.values().all(WatchState::is_synced)
     }
@@ -147,6 +200,7 @@ mod tests {
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
             objects: vec![host("a"), host("b")],
+            rejected: Vec::new(),
         });
         live.apply(FleetEvent::Applied(host("c")));
         assert!(live.refresh());
@@ -155,6 +209,7 @@ mod tests {
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
             objects: vec![host("b")],
+            rejected: Vec::new(),
         });
         live.apply(FleetEvent::Deleted(host("b")));
         live.refresh();
@@ -169,5 +224,44 @@ mod tests {
             });
         }
         assert!(live.all_synced());
+    }
+
+    fn rejected(kind: Kind, name: &str) -> Rejected {
+        Rejected {
+            kind,
+            key: ("m3".into(), name.into()),
+            error: crate::source::decode::DecodeError {
+                kind: kind.to_string(),
+                name: format!("m3/{name}"),
+                field: Some("spec.online".into()),
+                message: "invalid type: string \"yes\", expected a boolean".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_relist_replaces_the_rejections_of_its_kind_only() {
+        let mut live = LiveFleet::default();
+        live.apply(FleetEvent::Rejected(rejected(Kind::NodeClaim, "c")));
+        live.apply(FleetEvent::Replaced {
+            kind: Kind::BareMetalHost,
+            objects: vec![host("a")],
+            rejected: vec![rejected(Kind::BareMetalHost, "x")],
+        });
+        assert_eq!(live.rejected_count(Kind::BareMetalHost), 1);
+        assert_eq!(
+            live.skipped(),
+            [
+                "BareMetalHost m3/x: field spec.online: invalid type: string \"yes\", expected a boolean",
+                "NodeClaim m3/c: field spec.online: invalid type: string \"yes\", expected a boolean",
+            ]
+        );
+        live.apply(FleetEvent::Replaced {
+            kind: Kind::BareMetalHost,
+            objects: vec![host("a"), host("x")],
+            rejected: Vec::new(),
+        });
+        assert_eq!(live.rejected_count(Kind::BareMetalHost), 0);
+        assert_eq!(live.rejected_count(Kind::NodeClaim), 1);
     }
 }

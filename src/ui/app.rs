@@ -304,6 +304,7 @@ impl App {
             self.apply(FleetEvent::Replaced {
                 kind,
                 objects: objects_of(objects, kind),
+                rejected: Vec::new(),
             });
         }
         let since = self.live.newest_data().unwrap_or(self.now);

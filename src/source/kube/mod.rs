@@ -8,7 +8,8 @@ pub use client::{ClusterClient, ClusterOptions, Clusters, connect};
 
 use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
 use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
-use crate::source::event::{FleetEvent, Kind};
+use crate::source::decode::Lenient;
+use crate::source::event::FleetEvent;
 use kube::Api;
 use kube::api::ListParams;
 use std::collections::BTreeSet;
@@ -73,23 +74,19 @@ pub fn spawn_watches(
     let platform = clusters.platform.client.clone();
     let mut tasks = vec![
         tokio::spawn(watch::run(
-            Api::<NodeProvider>::all(platform.clone()),
-            Kind::NodeProvider,
+            Api::<Lenient<NodeProvider>>::all(platform.clone()),
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<NodeType>::all(platform.clone()),
-            Kind::NodeType,
+            Api::<Lenient<NodeType>>::all(platform.clone()),
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<NodeClaim>::all(platform.clone()),
-            Kind::NodeClaim,
+            Api::<Lenient<NodeClaim>>::all(platform.clone()),
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<OsImage>::all(platform),
-            Kind::OsImage,
+            Api::<Lenient<OsImage>>::all(platform),
             tx.clone(),
         )),
     ];
@@ -112,11 +109,11 @@ pub fn spawn_watches(
                 }
             }
         };
-        let api: Api<BareMetalHost> = match scope {
+        let api: Api<Lenient<BareMetalHost>> = match scope {
             HostScope::Namespace(ns) => Api::namespaced(metal3.client, &ns),
             HostScope::AllNamespaces => Api::all(metal3.client),
         };
-        watch::run(api, Kind::BareMetalHost, tx).await;
+        watch::run(api, tx).await;
     }));
     (rx, tasks)
 }

@@ -150,6 +150,7 @@ impl Store {
             FleetEvent::Replaced {
                 kind: Kind::BareMetalHost,
                 objects: o.hosts.values().cloned().map(FleetObject::Host).collect(),
+                rejected: Vec::new(),
             },
             FleetEvent::Replaced {
                 kind: Kind::NodeProvider,
@@ -159,6 +160,7 @@ impl Store {
                     .cloned()
                     .map(FleetObject::Provider)
                     .collect(),
+                rejected: Vec::new(),
             },
             FleetEvent::Replaced {
                 kind: Kind::NodeType,
@@ -168,10 +170,12 @@ impl Store {
                     .cloned()
                     .map(FleetObject::NodeType)
                     .collect(),
+                rejected: Vec::new(),
             },
             FleetEvent::Replaced {
                 kind: Kind::NodeClaim,
                 objects: o.claims.values().cloned().map(FleetObject::Claim).collect(),
+                rejected: Vec::new(),
             },
             FleetEvent::Replaced {
                 kind: Kind::OsImage,
@@ -181,6 +185,7 @@ impl Store {
                     .cloned()
                     .map(FleetObject::OsImage)
                     .collect(),
+                rejected: Vec::new(),
             },
         ]
     }

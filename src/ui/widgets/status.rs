@@ -100,6 +100,39 @@ pub fn status_line(app: &App) -> Line<'_> {
     Line::from(spans).style(base)
 }
 
+/// The second status line, while something was left out or deserves a look: how many objects
+/// were skipped, the first of them named (kind, namespace/name, field, why), and how many
+/// warnings. `:ctx` lists them all.
+pub fn skipped_line(app: &App) -> Option<Line<'_>> {
+    let text = skipped_text(app)?;
+    let ui = &app.theme.ui;
+    Some(Line::from(Span::styled(format!(" {text}"), on_bar(ui.status, ui.warn))).style(ui.status))
+}
+
+fn skipped_text(app: &App) -> Option<String> {
+    let skipped = app.live().skipped();
+    let warnings = &app.live().notes().warnings;
+    let plural = |n: usize, one: &str, many: &str| {
+        format!(
+            "{} {}",
+            thousands(n as u64),
+            if n == 1 { one } else { many }
+        )
+    };
+    let warned = (!warnings.is_empty()).then(|| plural(warnings.len(), "warning", "warnings"));
+    match (skipped.first(), warned) {
+        (None, None) => None,
+        (None, Some(warned)) => Some(format!("{warned}: {} (:ctx)", warnings[0])),
+        (Some(first), warned) => {
+            let mut text = format!("{} skipped: {first}", thousands(skipped.len() as u64));
+            if let Some(warned) = warned {
+                text += &format!(" · {warned}");
+            }
+            Some(text + " (:ctx)")
+        }
+    }
+}
+
 /// While the first sync runs: what each watch has so far.
 pub fn progress_line(app: &App) -> Line<'_> {
     let ui = &app.theme.ui;
