@@ -86,11 +86,7 @@ pub fn impact_table(i: &Impact) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "CHANGE  {}", i.change);
     for o in &i.objects {
-        let version = o
-            .resource_version
-            .as_deref()
-            .map(|v| format!("at resourceVersion {v}"))
-            .unwrap_or_else(|| "(created)".into());
+        let version = o.precondition();
         let name = match &o.namespace {
             Some(ns) => format!("{ns}/{}", o.name),
             None => o.name.clone(),

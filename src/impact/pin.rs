@@ -45,6 +45,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, pin: &PinChange) -> Result<Plan<'a>, Ch
                 namespace: Some(namespace.clone()),
                 name: name.clone(),
                 resource_version: claim.object.metadata.resource_version.clone(),
+                creates: false,
             });
             (
                 Some(c),
@@ -66,6 +67,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, pin: &PinChange) -> Result<Plan<'a>, Ch
                 namespace: Some(namespace.clone()),
                 name: name.clone(),
                 resource_version: None,
+                creates: true,
             });
             (None, namespace, name, project.clone())
         }
