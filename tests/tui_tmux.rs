@@ -236,3 +236,41 @@ fn sigterm_and_a_dropped_link_restore_the_terminal() {
         assert_eq!(t.format("#{cursor_flag}"), "1", "SIG{signal}");
     }
 }
+
+/// `dash -f` on a dump with a document that cannot be read and a host read twice: the
+/// dashboard shows both while it runs, and `:ctx` lists them, not only stderr after quitting.
+#[test]
+fn a_dump_shows_what_it_skipped_while_the_dashboard_runs() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-tmux-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fleet =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-fleet.yaml");
+    std::fs::copy(&fleet, dir.join("a.yaml")).unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        "apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\n\
+         metadata: {name: gpu-01, namespace: metal3-system}\n---\n\
+         apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\n\
+         metadata: {name: bad, namespace: metal3-system}\nspec: {online: maybe}\n",
+    )
+    .unwrap();
+    let t = Tmux::start("dump", &format!("dash -f {}", dir.display()));
+    t.wait_for("1 skipped · 1 warning (:ctx): ");
+    let screen = t.screen();
+    assert!(
+        screen.contains("b.yaml: document 2: BareMetalHost metal3-system/bad: field spec.online"),
+        "{screen}"
+    );
+    t.send_text(":ctx");
+    t.send(&["Enter"]);
+    t.wait_for("Source warnings (1)");
+    assert!(
+        t.screen()
+            .contains("BareMetalHost metal3-system/gpu-01 is read twice"),
+        "{}",
+        t.screen()
+    );
+    t.send(&["Escape", "q"]);
+    t.wait_for("EXITED 0");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -477,14 +477,14 @@ fn what_was_skipped_is_named_in_the_status_line_and_ctx() {
             .rev()
             .nth(2)
             .unwrap()
-            .starts_with("\" 2 skipped: NodeClaim "),
+            .starts_with("\" 2 skipped · 1 warning (:ctx): NodeClaim "),
         "{narrow}"
     );
     let t = text(&draw(&mut app, 200, 30));
     let skipped = t.lines().rev().nth(2).unwrap();
     assert!(
         skipped.contains(&format!(
-            " 2 skipped: NodeClaim {namespace}/{name}: field spec.desiredCapacity: invalid type: integer `5`, expected a map · 1 warning (:ctx)"
+            " 2 skipped · 1 warning (:ctx): NodeClaim {namespace}/{name}: field spec.desiredCapacity: invalid type: integer `5`, expected a map"
         )),
         "{skipped}"
     );

@@ -112,25 +112,24 @@ pub fn skipped_line(app: &App) -> Option<Line<'_>> {
 fn skipped_text(app: &App) -> Option<String> {
     let skipped = app.live().skipped();
     let warnings = &app.live().notes().warnings;
-    let plural = |n: usize, one: &str, many: &str| {
-        format!(
-            "{} {}",
-            thousands(n as u64),
-            if n == 1 { one } else { many }
-        )
+    let count = |n: usize, one: &str, many: &str| {
+        (n > 0).then(|| {
+            format!(
+                "{} {}",
+                thousands(n as u64),
+                if n == 1 { one } else { many }
+            )
+        })
     };
-    let warned = (!warnings.is_empty()).then(|| plural(warnings.len(), "warning", "warnings"));
-    match (skipped.first(), warned) {
-        (None, None) => None,
-        (None, Some(warned)) => Some(format!("{warned}: {} (:ctx)", warnings[0])),
-        (Some(first), warned) => {
-            let mut text = format!("{} skipped: {first}", thousands(skipped.len() as u64));
-            if let Some(warned) = warned {
-                text += &format!(" · {warned}");
-            }
-            Some(text + " (:ctx)")
-        }
-    }
+    let counts: Vec<String> = [
+        count(skipped.len(), "skipped", "skipped"),
+        count(warnings.len(), "warning", "warnings"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let first = skipped.first().or(warnings.first())?;
+    Some(format!("{} (:ctx): {first}", counts.join(" · ")))
 }
 
 /// While the first sync runs: what each watch has so far.
