@@ -148,12 +148,21 @@ impl LiveFleet {
         &self.notes
     }
 
-    /// Everything left out, one line each: rejected objects, then what a file source skipped.
-    pub fn skipped(&self) -> Vec<String> {
+    /// How many objects and documents are left out: rejected objects and what a file source
+    /// skipped.
+    pub fn skipped_count(&self) -> usize {
+        self.rejected.len() + self.notes.skipped.len()
+    }
+
+    /// The first `limit` of what is left out, one line each: rejected objects (by kind,
+    /// namespace and name), then what a file source skipped. Only these are formatted, so a
+    /// frame that names the first costs the same with ten thousand.
+    pub fn skipped(&self, limit: usize) -> Vec<String> {
         self.rejected
             .values()
             .map(Rejected::to_string)
             .chain(self.notes.skipped.iter().cloned())
+            .take(limit)
             .collect()
     }
 
@@ -250,7 +259,7 @@ mod tests {
         });
         assert_eq!(live.rejected_count(Kind::BareMetalHost), 1);
         assert_eq!(
-            live.skipped(),
+            live.skipped(usize::MAX),
             [
                 "BareMetalHost m3/x: field spec.online: invalid type: string \"yes\", expected a boolean",
                 "NodeClaim m3/c: field spec.online: invalid type: string \"yes\", expected a boolean",

@@ -410,7 +410,7 @@ mod tests {
         let mut rejected_after = Vec::new();
         for event in events {
             live.apply(event);
-            rejected_after.push(live.skipped().len());
+            rejected_after.push(live.skipped_count());
         }
         // After the list b is rejected; then a turns bad, b is fixed, c comes and goes.
         assert_eq!(rejected_after, [0, 0, 1, 1, 2, 1, 2, 1]);

@@ -194,12 +194,12 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
             ),
         ));
     }
-    let listed = |title: &str, items: &[String], lines: &mut Vec<Line<'_>>| {
-        if items.is_empty() {
+    let listed = |title: &str, items: &[String], total: usize, lines: &mut Vec<Line<'_>>| {
+        if total == 0 {
             return;
         }
         lines.push(Line::styled(
-            format!("{title} ({})", thousands(items.len() as u64)),
+            format!("{title} ({})", thousands(total as u64)),
             theme.ui.header,
         ));
         for item in items.iter().take(CONTEXT_LIST_MAX) {
@@ -211,11 +211,11 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
                 lines.push(Line::styled(format!("{indent}{part}"), theme.ui.warn));
             }
         }
-        if items.len() > CONTEXT_LIST_MAX {
+        if total > CONTEXT_LIST_MAX {
             lines.push(Line::styled(
                 format!(
                     "  … and {} more",
-                    thousands((items.len() - CONTEXT_LIST_MAX) as u64)
+                    thousands((total - CONTEXT_LIST_MAX) as u64)
                 ),
                 theme.ui.muted,
             ));
@@ -223,10 +223,12 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
     };
     listed(
         "Skipped: objects that could not be read",
-        &app.live().skipped(),
+        &app.live().skipped(CONTEXT_LIST_MAX),
+        app.live().skipped_count(),
         &mut lines,
     );
-    listed("Source warnings", &app.live().notes().warnings, &mut lines);
+    let notes = &app.live().notes().warnings;
+    listed("Source warnings", notes, notes.len(), &mut lines);
     let warnings = app.data.fleet.warnings();
     if !warnings.is_empty() {
         lines.push(Line::styled(

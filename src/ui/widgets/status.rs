@@ -110,7 +110,8 @@ pub fn skipped_line(app: &App) -> Option<Line<'_>> {
 }
 
 fn skipped_text(app: &App) -> Option<String> {
-    let skipped = app.live().skipped();
+    let skipped = app.live().skipped(1);
+    let skipped_count = app.live().skipped_count();
     let warnings = &app.live().notes().warnings;
     let count = |n: usize, one: &str, many: &str| {
         (n > 0).then(|| {
@@ -122,7 +123,7 @@ fn skipped_text(app: &App) -> Option<String> {
         })
     };
     let counts: Vec<String> = [
-        count(skipped.len(), "skipped", "skipped"),
+        count(skipped_count, "skipped", "skipped"),
         count(warnings.len(), "warning", "warnings"),
     ]
     .into_iter()
