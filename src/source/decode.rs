@@ -177,11 +177,19 @@ fn lean<K: kube::Resource>(object: &mut K) {
 }
 
 /// Decodes one object of kind `K`, whatever its `kind` field says (a list's items may have
-/// none). Errors name the object and the field.
-pub fn decode_typed<K: FleetKind>(value: Value) -> Result<K, DecodeError> {
+/// none). Errors name the object and the field. An object that fits is decoded once; only one
+/// that does not is decoded again, tracking the path, to name the field.
+pub fn decode_typed<K: FleetKind>(value: &Value) -> Result<K, DecodeError> {
+    let named = |o: &K| o.meta().name.as_deref().is_some_and(|n| !n.is_empty());
+    if let Ok(mut object) = K::deserialize(value)
+        && named(&object)
+    {
+        lean(&mut object);
+        return Ok(object);
+    }
     let error = |field: Option<String>, message: String| DecodeError {
         kind: K::FLEET_KIND.to_string(),
-        name: display_name(&value),
+        name: display_name(value),
         field,
         message,
     };
@@ -191,28 +199,30 @@ pub fn decode_typed<K: FleetKind>(value: Value) -> Result<K, DecodeError> {
             "not a Kubernetes object (expected a mapping with kind and metadata)".into(),
         ));
     }
-    if meta_str(&value, "name").is_none_or(str::is_empty) {
+    if meta_str(value, "name").is_none_or(str::is_empty) {
         return Err(error(
             Some("metadata.name".into()),
             "the object has no name".into(),
         ));
     }
-    let name = display_name(&value);
-    let mut object: K = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        DecodeError {
-            kind: K::FLEET_KIND.to_string(),
-            name,
-            field: (path != "." && !path.is_empty()).then_some(path),
-            message: e.into_inner().to_string(),
+    match serde_path_to_error::deserialize::<_, K>(value) {
+        Err(e) => {
+            let path = e.path().to_string();
+            Err(error(
+                (path != "." && !path.is_empty()).then_some(path),
+                e.into_inner().to_string(),
+            ))
         }
-    })?;
-    lean(&mut object);
-    Ok(object)
+        // Not reached: both reads are the same. Should they ever differ, the object fits.
+        Ok(mut object) => {
+            lean(&mut object);
+            Ok(object)
+        }
+    }
 }
 
 fn decode_object<K: FleetKind>(value: Value) -> Result<FleetObject, DecodeError> {
-    decode_typed::<K>(value).map(Into::into)
+    decode_typed::<K>(&value).map(Into::into)
 }
 
 /// Decodes one object of a file. `kind` and `apiVersion` decide the type.
@@ -233,8 +243,8 @@ pub fn decode(value: Value) -> Result<Decoded, DecodeError> {
 }
 
 /// One object of kind `K` as a list or a watch delivered it: typed, or why it does not fit.
-/// Decoding it never fails, so kube's watcher hands every object over and one that does not
-/// fit costs only itself, never the list or the watch it came in.
+/// Decoding it never fails (JSON first, then typed), so kube's watcher hands every object
+/// over and one that does not fit costs only itself, never the list or the watch it came in.
 #[derive(Clone, Debug)]
 pub enum Lenient<K> {
     Fits(K),
@@ -251,10 +261,12 @@ pub struct Misfit {
 
 impl<K: FleetKind> Lenient<K> {
     pub fn from_value(value: Value) -> Self {
-        let metadata = identity(&value);
-        match decode_typed::<K>(value) {
+        match decode_typed::<K>(&value) {
             Ok(object) => Lenient::Fits(object),
-            Err(error) => Lenient::DoesNotFit(Box::new(Misfit { metadata, error })),
+            Err(error) => Lenient::DoesNotFit(Box::new(Misfit {
+                metadata: identity(&value),
+                error,
+            })),
         }
     }
 
@@ -390,7 +402,7 @@ mod tests {
         let item = json!({"metadata": {"name": "c", "namespace": "p-default",
             "managedFields": [{"manager": "kubectl"}],
             "annotations": {LAST_APPLIED: "{}", "keep": "me"}}});
-        let claim = decode_typed::<NodeClaim>(item).unwrap();
+        let claim = decode_typed::<NodeClaim>(&item).unwrap();
         assert!(claim.metadata.managed_fields.is_none());
         let annotations = claim.metadata.annotations.unwrap();
         assert_eq!(annotations.keys().collect::<Vec<_>>(), ["keep"]);
