@@ -21,7 +21,7 @@ fn each_waiting_claim_lands_where_the_guide_says() {
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let expected = expected.as_object().unwrap();
-    assert_eq!(expected.len(), 10);
+    assert_eq!(expected.len(), 13);
     for (key, want) in expected {
         let c = fleet.resolve_claim(key).unwrap();
         let got = match place_claim(&fleet, c) {
@@ -33,6 +33,9 @@ fn each_waiting_claim_lands_where_the_guide_says() {
                 json!({"waiting": node_type.map(|t| fleet.node_type(t).name.clone())})
             }
             Placement::PinFailed { failure, .. } => json!({"pin_failed": failure.to_string()}),
+            Placement::ImageUnavailable { problem, .. } => {
+                json!({"image_unavailable": problem.to_string()})
+            }
         };
         let mut want = want.clone();
         let rule = want.as_object_mut().unwrap().remove("rule").unwrap();

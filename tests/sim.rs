@@ -317,7 +317,7 @@ fn busy_host(fleet: &Fleet) -> (String, String, String) {
 fn pin_new(server: &str, node_type: &str, project: &str) -> Change {
     Change::Pin(PinChange {
         server: server.into(),
-        node_type: node_type.into(),
+        node_type: Some(node_type.into()),
         target: PinTarget::New {
             vcluster: "train".into(),
             project: project.into(),

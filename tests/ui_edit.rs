@@ -6,7 +6,8 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use gpufleet::fleet::{FleetView, HostId};
+use gpufleet::clipboard::ClipboardRoute;
+use gpufleet::fleet::{ClaimStage, FleetView, HostId};
 use gpufleet::impact::{Change, ClaimEffect};
 use gpufleet::source::sim::{self, SimConfig};
 use gpufleet::ui::action::PaneId;
@@ -82,6 +83,27 @@ fn free_host(app: &App) -> HostId {
         .host_ids()
         .find(|&h| fleet.is_free(h) && !fleet.derived(h).eligible.is_empty())
         .expect("the fixed fleet has a free host")
+}
+
+fn pin_dialog(app: &App) -> &gpufleet::ui::edit::pin::PinDialog {
+    match &app.dialog {
+        Some(Dialog::Pin(d)) => d,
+        _ => panic!("the pin dialog is open"),
+    }
+}
+
+/// In the pin dialog opened on a server: a new claim for `vcluster` in `project`, of the
+/// first node type offered.
+fn new_claim(app: &mut App, vcluster: &str, project: &str) {
+    if !pin_dialog(app).new_claim {
+        key(app, KeyCode::Right);
+    }
+    assert!(pin_dialog(app).new_claim);
+    key(app, KeyCode::Tab);
+    key(app, KeyCode::Tab);
+    press(app, vcluster);
+    key(app, KeyCode::Tab);
+    press(app, project);
 }
 
 /// Waits for the write's answer and hands it to the app.
@@ -165,12 +187,7 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
     press(&mut app, "p");
     assert_eq!(app.key_mode(), KeyMode::Pin);
     // A new claim for a vCluster in a project.
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "train");
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "acme");
+    new_claim(&mut app, "train", "acme");
     let preview = preview_text(&app);
     assert!(preview.contains("available and not claimed"), "{preview}");
     assert!(preview.contains(&format!("gets {name}")), "{preview}");
@@ -179,11 +196,53 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
         "{preview}"
     );
     snapshot_both(&mut app, "pin_new_claim");
+    // Straight to the terminal: the request is sent and the note says so (gpufleet cannot
+    // see whether the terminal allows it, so it does not say "copied").
+    app.settings.clipboard = Some(ClipboardRoute::Terminal);
     ctrl(&mut app, 'y');
     let out = app.take_output();
     assert_eq!(out.len(), 1);
-    assert!(out[0].contains("]52;c;"), "an OSC 52 sequence");
-    assert!(text(&draw(&mut app, 200, 60)).contains("✓ copied"));
+    assert!(out[0].starts_with("\x1b]52;c;"), "an OSC 52 sequence");
+    let snippet = pin_dialog(&app).snippet.clone().unwrap();
+    let screen = text(&draw(&mut app, 200, 60));
+    assert!(
+        screen.contains(&format!(
+            "sent the vcluster.yaml snippet ({} bytes) to your terminal as an OSC 52 clipboard request",
+            snippet.len()
+        )),
+        "{screen}"
+    );
+    assert!(!screen.contains("copied"), "{screen}");
+    // tmux with its default settings drops a program's clipboard request: nothing is sent,
+    // the note says how to enable it, and the snippet is shown alone for a mouse copy.
+    app.settings.clipboard = Some(ClipboardRoute::TmuxBlocked {
+        set_clipboard: "external".into(),
+    });
+    ctrl(&mut app, 'y');
+    assert!(
+        app.take_output().is_empty(),
+        "nothing that cannot arrive is sent"
+    );
+    let screen = draw(&mut app, 80, 24);
+    let shown = text(&screen);
+    assert!(shown.contains("not copied"), "{shown}");
+    assert!(shown.contains("set-clipboard on"), "{shown}");
+    let buffer = screen.backend().buffer();
+    let first = snippet.lines().next().unwrap();
+    let row = (0..24u16)
+        .find(|&y| {
+            (0..80u16)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                == first
+        })
+        .expect("the snippet's first line alone on a row, from the first column");
+    assert!(row > 0);
+    // Esc closes the text and leaves the dialog as it was.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(matches!(app.dialog, Some(Dialog::Pin(_))));
     // Pinning a server that is claimed fails: the platform does not fall back.
     key(&mut app, KeyCode::Esc);
     let fleet = app.data.fleet.clone();
@@ -193,15 +252,257 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
         .unwrap();
     select_host(&mut app, &fleet.host(held).name.clone());
     press(&mut app, "p");
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "v");
-    key(&mut app, KeyCode::Tab);
-    press(&mut app, "p");
+    new_claim(&mut app, "v", "p");
     let preview = preview_text(&app);
     assert!(preview.contains("Pin fails"), "{preview}");
     assert!(preview.contains("never falls back"), "{preview}");
+}
+
+#[test]
+fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() {
+    let (mut app, _) = recorded();
+    let fleet = app.data.fleet.clone();
+    // A free server, and a waiting claim of its provider whose node type does not match it.
+    let (h, other) = fleet
+        .host_ids()
+        .filter(|&h| fleet.is_free(h) && !fleet.derived(h).eligible.is_empty())
+        .find_map(|h| {
+            let other = fleet.claims().iter().find(|c| {
+                c.stage == ClaimStage::Pending
+                    && c.host.is_none()
+                    && c.node_type.is_some_and(|t| {
+                        !fleet.derived(h).matches.contains(&t)
+                            && fleet.node_type(t).namespace == fleet.host(h).namespace
+                    })
+            })?;
+            Some((h, other.clone()))
+        })
+        .expect("a free server and a waiting claim of another type");
+    let server = fleet.host(h).name.clone();
+    select_host(&mut app, &server);
+    press(&mut app, "p");
+    let d = pin_dialog(&app);
+    let pending: Vec<String> = fleet
+        .claims()
+        .iter()
+        .filter(|c| c.stage == ClaimStage::Pending && c.host.is_none())
+        .map(|c| c.key())
+        .collect();
+    let mut listed: Vec<String> = d.choices.iter().map(|c| c.key.clone()).collect();
+    listed.sort();
+    let mut expected = pending.clone();
+    expected.sort();
+    assert_eq!(listed, expected, "every pending claim, whatever its type");
+    // Those the pin holds for come first.
+    let holds: Vec<bool> = d.choices.iter().map(|c| c.holds()).collect();
+    assert!(holds.windows(2).all(|w| w[0] >= w[1]), "{holds:?}");
+    // A typed claim whose node type's selector does not match the server: the platform
+    // would fail it (guide, "Server pinning").
+    let choice = d.choices.iter().find(|c| c.key == other.key()).unwrap();
+    let why = choice.verdict.as_ref().unwrap_err();
+    assert!(
+        why.contains("do not match node type") && why.contains(&other.type_ref.clone().unwrap()),
+        "{why}"
+    );
+    // A claim that asks only for another GPU model: no type its request allows matches.
+    let model = fleet.host(h).label("gpu-model").unwrap().to_string();
+    if let Some(unbound) = fleet.claims().iter().find(|c| {
+        c.stage == ClaimStage::Pending
+            && c.type_ref.is_none()
+            && c.object
+                .spec
+                .requirements
+                .iter()
+                .all(|r| !r.values.contains(&model))
+    }) {
+        let choice = d.choices.iter().find(|c| c.key == unbound.key()).unwrap();
+        assert!(
+            choice
+                .verdict
+                .as_ref()
+                .unwrap_err()
+                .contains("request can get matches"),
+            "{choice:?}"
+        );
+    }
+    // Choosing one whose pin would not hold previews it as failing.
+    let at = d
+        .shown
+        .iter()
+        .position(|&i| d.choices[i].key == other.key())
+        .unwrap();
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..at {
+        key(&mut app, KeyCode::Down);
+    }
+    let preview = preview_text(&app);
+    assert!(preview.contains("Pin fails"), "{preview}");
+    assert!(
+        preview.contains(&format!("Machine {} asks for typeRef", other.key())),
+        "{preview}"
+    );
+    snapshot_both(&mut app, "pin_pending_claims");
+}
+
+#[test]
+fn p_on_a_pending_machine_pins_it_to_a_server() {
+    let (mut app, recorder) = recorded();
+    let fleet = app.data.fleet.clone();
+    // A waiting claim some free server could be pinned to, by the guide's rules: one of a
+    // node type whose selector matches a free host.
+    let claim = fleet
+        .claims()
+        .iter()
+        .find(|c| {
+            c.stage == ClaimStage::Pending
+                && c.pin.is_none()
+                && c.node_type.is_some_and(|t| fleet.available(t) > 0)
+        })
+        .expect("a waiting typed claim with a free server")
+        .clone();
+    press(&mut app, "6/");
+    press(&mut app, &claim.name);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "p");
+    assert_eq!(app.key_mode(), KeyMode::Pin);
+    let d = pin_dialog(&app);
+    assert!(d.title().contains(&claim.key()), "{}", d.title());
+    let t = claim.node_type.unwrap();
+    let first = d.selected().expect("a server is chosen");
+    assert!(first.holds(), "{first:?}");
+    assert_eq!(first.verdict, Ok(fleet.node_type(t).name.clone()));
+    let (ns, name) = first.key.split_once('/').unwrap();
+    let h = fleet
+        .hosts_named(name)
+        .iter()
+        .copied()
+        .find(|&h| fleet.host(h).namespace == ns)
+        .unwrap();
+    assert!(
+        fleet.derived(h).eligible.contains(&t),
+        "a server its type could claim now"
+    );
+    // Every server its type matches is listed, those it cannot get with why.
+    assert_eq!(d.choices.len(), fleet.type_hosts(t).len());
+    let preview = preview_text(&app);
+    assert!(
+        preview.contains(&format!("Pin: {} gets {name}", claim.key())),
+        "{preview}"
+    );
+    snapshot_both(&mut app, "pin_from_machine");
+    // Filtering to a server that is claimed: the pin would not hold.
+    let busy = fleet
+        .type_hosts(t)
+        .iter()
+        .copied()
+        .find(|&h| fleet.holder(h).is_some())
+        .unwrap();
+    press(&mut app, &fleet.host(busy).name.clone());
+    let d = pin_dialog(&app);
+    assert!(
+        d.selected()
+            .unwrap()
+            .verdict
+            .as_ref()
+            .unwrap_err()
+            .contains("already claimed")
+    );
+    assert!(preview_text(&app).contains("Pin fails"));
+    key(&mut app, KeyCode::Esc);
+    assert!(recorder.modes().is_empty(), "nothing is written");
+    // A machine that holds a server already: nothing to pin.
+    let held = fleet
+        .claims()
+        .iter()
+        .find(|c| c.host.is_some())
+        .unwrap()
+        .clone();
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "/");
+    press(&mut app, &held.name);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "p");
+    assert!(app.dialog.is_none());
+    assert!(
+        app.notice.as_ref().unwrap().text.contains("holds"),
+        "{:?}",
+        app.notice
+    );
+}
+
+#[test]
+fn rotating_to_an_existing_image_without_checksum_shows_its_lint_at_its_severity() {
+    let (mut app, _) = recorded();
+    let fleet = app.data.fleet.clone();
+    // An existing OSImage without a checksum: the guide's rotation needs URL and checksum.
+    let (name, _) = fleet
+        .objects()
+        .os_images
+        .iter()
+        .find(|(_, i)| i.checksum().is_none())
+        .expect("the generated fleet has an OSImage without checksum");
+    app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
+    press(&mut app, "r");
+    let Some(Dialog::Rotate(d)) = &app.dialog else {
+        panic!("the rotation dialog is open");
+    };
+    let at = d.images.iter().position(|(i, _)| i == name).unwrap();
+    for _ in 0..=at {
+        key(&mut app, KeyCode::Down);
+    }
+    let preview = preview_text(&app);
+    assert!(preview.contains("Lints that now matter"), "{preview}");
+    assert!(
+        preview.contains(&format!(
+            "! error os-image-incomplete {name}: has no checksum"
+        )),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("has no checksum: Ironic cannot verify"),
+        "{preview}"
+    );
+    let line = app
+        .dialog
+        .as_ref()
+        .unwrap()
+        .flow()
+        .proposal
+        .lines
+        .iter()
+        .find(|l| l.text().contains("os-image-incomplete"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        line.0[0].0,
+        gpufleet::ui::edit::preview::Tone::Bad,
+        "an error looks like one"
+    );
+}
+
+#[test]
+fn pickers_say_that_more_items_exist_above_and_below() {
+    let (mut app, _) = recorded();
+    app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
+    press(&mut app, "r");
+    let Some(Dialog::Rotate(d)) = &app.dialog else {
+        panic!("the rotation dialog is open");
+    };
+    let items = d.images.len() + 1;
+    let t = text(&draw(&mut app, 80, 24));
+    assert!(t.contains("more below"), "{t}");
+    for _ in 0..items {
+        key(&mut app, KeyCode::Down);
+    }
+    let t = text(&draw(&mut app, 80, 24));
+    assert!(t.contains("more above"), "{t}");
+    assert!(!t.contains("more below"), "{t}");
+    // The last image, selected, is on screen.
+    let Some(Dialog::Rotate(d)) = &app.dialog else {
+        unreachable!()
+    };
+    assert!(t.contains(&d.images[d.images.len() - 1].0), "{t}");
 }
 
 #[test]
@@ -395,6 +696,117 @@ async fn in_the_demo_a_written_edit_reaches_the_fleet_and_undo_restores_it() {
     pump(&mut app, &mut events, |a| label_of(a).is_none()).await;
     let f = &app.data.fleet;
     assert_eq!(f.host(f.resolve_host(&name).unwrap()).labels(), &before);
+}
+
+#[tokio::test]
+async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_objects_changed() {
+    let audit = temp_audit("restart");
+    let (mut events, writer) = sim::spawn(SimConfig::quiet(200, 3));
+    let writer: Arc<dyn Writer> = Arc::new(writer);
+    let settings = Settings {
+        audit_log: Some(audit.clone()),
+        ..Settings::demo(Mode::Interactive)
+    };
+    let start = |objects: Option<&gpufleet::fleet::FleetObjects>| {
+        let mut app = App::new(
+            settings.clone(),
+            Theme::default_truecolor(),
+            Some(writer.clone()),
+        );
+        if let Some(o) = objects {
+            app.load_complete(o);
+        }
+        app
+    };
+    let mut app = start(None);
+    let mut inbox = app.take_inbox().unwrap();
+    pump(&mut app, &mut events, |a| {
+        a.first_sync_done && a.data.totals.hosts == 200
+    })
+    .await;
+    press(&mut app, "5");
+    let h = HostId(app.nav.view().rows[0]);
+    let name = app.data.fleet.host(h).name.clone();
+    let before = app.data.fleet.host(h).labels().clone();
+    let label_of = |a: &App, key: &str| {
+        let f = &a.data.fleet;
+        f.resolve_host(&name)
+            .ok()
+            .and_then(|h| f.host(h).label(key).map(str::to_string))
+    };
+    press(&mut app, "e");
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").as_deref() == Some("planned")
+    })
+    .await;
+
+    // A restart: a new dashboard on the same fleet and audit log, nothing in memory.
+    let objects = app.live().objects().clone();
+    drop(app);
+    let mut app = start(Some(&objects));
+    let mut inbox = app.take_inbox().unwrap();
+    press(&mut app, "u");
+    assert!(app.dialog.is_some(), "{:?}", app.notice);
+    let Ok(Change::Label(undo)) = app.dialog.as_ref().unwrap().change() else {
+        panic!("the undo is a label edit");
+    };
+    assert!(
+        undo.remove.contains("maintenance") && undo.set.is_empty(),
+        "{undo:?}"
+    );
+    assert!(
+        app.dialog
+            .as_ref()
+            .unwrap()
+            .title()
+            .starts_with("Undo the last edit: label"),
+        "{}",
+        app.dialog.as_ref().unwrap().title()
+    );
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").is_none()
+    })
+    .await;
+    let f = &app.data.fleet;
+    assert_eq!(f.host(f.resolve_host(&name).unwrap()).labels(), &before);
+
+    // The undo is in the log too; now someone else relabels the host behind our back. After
+    // a restart, u refuses: undoing would overwrite their change.
+    let fleet = app.data.fleet.clone();
+    let theirs = Change::Label(
+        gpufleet::impact::LabelEdit::parse_args(
+            gpufleet::impact::HostTargets::Names(vec![name.clone()]),
+            &["rack=r99"],
+        )
+        .unwrap(),
+    );
+    writer
+        .write(&fleet, &theirs, WriteMode::Commit)
+        .await
+        .unwrap();
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "rack").as_deref() == Some("r99")
+    })
+    .await;
+    let objects = app.live().objects().clone();
+    drop(app);
+    let mut app = start(Some(&objects));
+    press(&mut app, "u");
+    assert!(app.dialog.is_none(), "nothing to preview");
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.starts_with("undo refused"), "{notice}");
+    assert!(notice.contains("BareMetalHost metal3-"), "{notice}");
+    assert!(notice.contains("changed since"), "{notice}");
+    let _ = std::fs::remove_dir_all(audit.parent().unwrap());
 }
 
 #[test]

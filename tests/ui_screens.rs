@@ -349,6 +349,111 @@ fn stale_data_raises_a_loud_banner() {
     insta::assert_snapshot!("watch_stale", text(&t));
 }
 
+/// Rows whose every cell has the stale banner's background.
+fn banner_rows(app: &App, buffer: &Buffer) -> Vec<u16> {
+    let bg = app.theme.ui.stale_banner.bg;
+    (0..buffer.area.height)
+        .filter(|&y| (0..buffer.area.width).all(|x| Some(buffer[(x, y)].bg) == bg))
+        .collect()
+}
+
+#[test]
+fn a_wall_display_shows_no_number_before_the_first_sync() {
+    // The cluster is unreachable from the start: nothing was ever listed.
+    let theme = Theme::load("high-contrast", ColorDepth::Ansi256).unwrap();
+    let mut app = App::new(Settings::demo(Mode::Watch), theme, None);
+    let since = app.now;
+    app.apply(FleetEvent::Watch {
+        kind: Kind::BareMetalHost,
+        state: WatchState::Stale {
+            since,
+            reason: "connection refused".into(),
+        },
+    });
+    let t = draw(&mut app, 160, 40);
+    let buffer = t.backend().buffer();
+    let screen = text(&t);
+    // The five figures say "no data" in their own big letters, in the muted style: no 0.
+    let no_data: Vec<String> =
+        gpufleet::ui::widgets::big_number::big_text("NO DATA", app.theme.ui.muted)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+    for (i, glyphs) in no_data.iter().enumerate() {
+        let row = row_text(buffer, 1 + i as u16);
+        assert_eq!(
+            row.matches(glyphs.as_str()).count(),
+            5,
+            "row {}: {row}",
+            1 + i
+        );
+        let x = row.find(glyphs.as_str()).unwrap();
+        let cell = &buffer[(row[..x].chars().count() as u16, 1 + i as u16)];
+        assert_eq!(Some(cell.fg), app.theme.ui.muted.fg);
+    }
+    assert!(!screen.contains("GPUs free 0"), "{screen}");
+    assert!(screen.contains("counts after the first sync"), "{screen}");
+    // Past the stale threshold the banner comes, as tall as the figures.
+    app.now = since + Duration::from_secs(45);
+    let t = draw(&mut app, 160, 40);
+    let buffer = t.backend().buffer();
+    let rows = banner_rows(&app, buffer);
+    assert_eq!(rows.len(), 4, "banner rows {rows:?}");
+    let stale: Vec<String> =
+        gpufleet::ui::widgets::big_number::big_text("STALE DATA 45S", app.theme.ui.stale_banner)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+    for (row, glyphs) in rows.iter().zip(&stale) {
+        assert!(
+            row_text(buffer, *row).contains(glyphs.as_str()),
+            "{}",
+            row_text(buffer, *row)
+        );
+    }
+    insta::assert_snapshot!("watch_no_data", text(&t));
+}
+
+#[test]
+fn stale_figures_are_dimmed_and_say_how_old_they_are() {
+    let mut app = app_in(Mode::Watch, Theme::default_truecolor());
+    let fresh = draw(&mut app, 160, 40);
+    let free_fg = app.theme.host.free.fg;
+    let figure_row = row_text(fresh.backend().buffer(), 2);
+    let x = figure_row.chars().skip(32).position(|c| c != ' ').unwrap() as u16 + 32;
+    assert_eq!(
+        Some(fresh.backend().buffer()[(x, 2)].fg),
+        free_fg,
+        "GPUs free, fresh"
+    );
+    let since = app.now;
+    app.apply(FleetEvent::Watch {
+        kind: Kind::NodeClaim,
+        state: WatchState::Stale {
+            since,
+            reason: "connection refused".into(),
+        },
+    });
+    app.now = since + Duration::from_secs(120);
+    let t = draw(&mut app, 160, 40);
+    let buffer = t.backend().buffer();
+    let header = row_text(buffer, 0);
+    assert_eq!(header.matches("· 2m old").count(), 5, "{header}");
+    for y in 1..=3 {
+        for x in 0..160 {
+            let cell = &buffer[(x, y)];
+            if cell.symbol() != " " {
+                assert_eq!(
+                    Some(cell.fg),
+                    app.theme.ui.muted.fg,
+                    "figure cell {x},{y} is dimmed"
+                );
+            }
+        }
+    }
+    assert_eq!(banner_rows(&app, buffer).len(), 4);
+}
+
 #[test]
 fn the_first_sync_shows_its_progress() {
     let mut app = App::new(
@@ -364,6 +469,74 @@ fn the_first_sync_shows_its_progress() {
     assert!(t.contains("first sync: 0 of 5 watches synced"), "{t}");
     assert!(t.contains("BareMetalHost: syncing 1,200"), "{t}");
     insta::assert_snapshot!("first_sync", t);
+}
+
+#[test]
+fn help_scrolls_when_it_does_not_fit_at_80x24() {
+    let mut app = app();
+    press(&mut app, "?");
+    let first = text(&draw(&mut app, 80, 24));
+    let last_binding = gpufleet::ui::keymap::KEYMAP
+        .iter()
+        .rev()
+        .find(|b| b.modes.contains(&gpufleet::ui::keymap::KeyMode::Browse))
+        .unwrap()
+        .help;
+    assert!(!first.contains(last_binding), "the end is below:\n{first}");
+    assert!(first.contains("↓ more"), "it says there is more:\n{first}");
+    assert!(
+        first.contains("j/k PgDn/PgUp scroll"),
+        "and how to see it:\n{first}"
+    );
+    // j scrolls a line; G to the end, where the last binding shows and nothing is below.
+    press(&mut app, "j");
+    assert_eq!(app.overlay_scroll, 1);
+    press(&mut app, "G");
+    let end = text(&draw(&mut app, 80, 24));
+    assert!(end.contains(last_binding), "{end}");
+    assert!(!end.contains("↓ more"), "{end}");
+    press(&mut app, "g");
+    assert_eq!(app.overlay_scroll, 0);
+    // The table under the help did not move.
+    assert_eq!(app.nav.view().selected, 0);
+    // On a tall screen it fits: no scrolling, no note.
+    press(&mut app, "G");
+    let tall = text(&draw(&mut app, 200, 60));
+    assert!(!tall.contains("PgDn/PgUp scroll"), "{tall}");
+    assert!(tall.contains(last_binding), "{tall}");
+}
+
+#[test]
+fn q_leaves_a_drill_down_or_details_and_quits_only_from_the_top() {
+    let mut app = app();
+    // Racks → the first rack's hosts → the first host's details.
+    press(&mut app, "1");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.depth(), 2);
+    press(&mut app, "q");
+    assert!(!app.should_quit(), "q on a host's details goes back");
+    assert_eq!(app.nav.depth(), 1);
+    press(&mut app, "?");
+    press(&mut app, "q");
+    assert!(
+        app.overlay.is_none() && !app.should_quit(),
+        "q closes the help"
+    );
+    press(&mut app, "q");
+    assert_eq!(app.nav.depth(), 0);
+    assert!(
+        !app.should_quit(),
+        "q on the rack's hosts goes back to the racks"
+    );
+    press(&mut app, "q");
+    assert!(app.should_quit(), "q at the top quits");
+    // Ctrl-c quits from anywhere.
+    let mut other = app_in(Mode::Interactive, Theme::default_truecolor());
+    press(&mut other, "6");
+    key(&mut other, KeyCode::Enter);
+    other.on_key(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(other.should_quit());
 }
 
 #[test]

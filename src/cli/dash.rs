@@ -84,6 +84,7 @@ impl DashArgs {
             },
             cycle: Duration::from_secs(self.cycle),
             stale_after: Duration::from_secs(self.stale_after),
+            clipboard: None,
         }
     }
 }

@@ -140,8 +140,10 @@ pub enum ChangeArgs {
     /// Pin a Machine (NodeClaim) to one server.
     Pin {
         server: String,
+        /// The node type: a new claim's typeRef. For an existing claim (optional) the type
+        /// you expect it to get; its own request decides, and the preview says which.
         #[arg(long)]
-        node_type: String,
+        node_type: Option<String>,
         /// An existing claim, as NAMESPACE/NAME.
         #[arg(long, conflicts_with_all = ["vcluster", "project"])]
         claim: Option<String>,
@@ -271,6 +273,9 @@ pub fn change_from_args(args: &ChangeArgs) -> Result<Change> {
                         namespace: namespace.into(),
                         name: name.into(),
                     }
+                }
+                (None, Some(_), Some(_)) if node_type.is_none() => {
+                    bail!("a new claim needs --node-type: it becomes the claim's typeRef")
                 }
                 (None, Some(v), Some(p)) => PinTarget::New {
                     vcluster: v.clone(),
@@ -489,7 +494,8 @@ async fn apply(
             &context,
             &change,
             outcome.as_ref(),
-        );
+        )
+        .with_undo(crate::impact::undo_of(&fleet, &change));
         if let Err(e) = crate::write::audit::append(&path, &record) {
             eprintln!(
                 "warning: cannot write the audit log {}: {e}",

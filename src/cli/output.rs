@@ -30,24 +30,98 @@ fn group_table(title: &str, groups: &[GroupCounts]) -> String {
     t.render()
 }
 
+/// Tenants: the figures of the dashboard's tenants pane (`fleet::figures::TenantFigures`).
+fn tenant_table(groups: &[GroupCounts]) -> String {
+    let mut t = Table::new([
+        "TENANT",
+        "RESERVED HOSTS",
+        "GPUS USED/RESERVED",
+        "ELIGIBLE GPUS",
+        "CLAIMS",
+        "AVAIL",
+        "PROV",
+        "PEND",
+        "FAIL",
+        "DEL",
+    ]);
+    for g in groups {
+        let f = g.tenant.unwrap_or_default();
+        t.row([
+            g.name.clone(),
+            f.reserved.hosts.to_string(),
+            format!("{}/{}", f.in_use.gpus, f.reserved.gpus),
+            f.eligible_gpus.to_string(),
+            f.claims.total.to_string(),
+            f.claims.available.to_string(),
+            f.claims.provisioning.to_string(),
+            f.claims.pending.to_string(),
+            f.claims.failed.to_string(),
+            f.claims.deleting.to_string(),
+        ]);
+    }
+    t.render()
+}
+
+/// Node types: hosts by what they are to the type, as the node types pane shows them
+/// (`fleet::figures::TypeFigures`).
+fn node_type_table(groups: &[GroupCounts]) -> String {
+    let mut t = Table::new([
+        "NODE TYPE",
+        "MATCHED",
+        "AVAIL",
+        "CLAIMED",
+        "VIA OTHER",
+        "UNAVAIL",
+        "GPUS",
+        "ERROR",
+        "STATES",
+    ]);
+    for g in groups {
+        let f = g.node_type.unwrap_or_default();
+        t.row([
+            g.name.clone(),
+            f.matched.hosts.to_string(),
+            f.available.hosts.to_string(),
+            f.claimed.hosts.to_string(),
+            f.claimed_through_other_types.hosts.to_string(),
+            f.unavailable.hosts.to_string(),
+            g.gpus_total.to_string(),
+            g.hosts_in_error.to_string(),
+            states(g),
+        ]);
+    }
+    t.render()
+}
+
 pub fn summary_table(s: &Summary) -> String {
     let mut out = String::new();
     let f = &s.fleet;
     let _ = writeln!(
         out,
-        "FLEET  {} hosts, {} GPUs: {} free, {} claimed; {} hosts in error\n",
+        "FLEET  {} hosts, {} GPUs: {} free, {} claimed; {} hosts in error",
         f.hosts, f.gpus_total, f.gpus_free, f.gpus_claimed, f.hosts_in_error
     );
+    if let Some(c) = &f.claims {
+        let _ = writeln!(
+            out,
+            "CLAIMS {}: {} available, {} provisioning, {} pending, {} failed, {} deleting",
+            c.total, c.available, c.provisioning, c.pending, c.failed, c.deleting
+        );
+    }
+    out.push('\n');
     for (title, groups) in [
         ("DATACENTER", &s.datacenters),
         ("RACK", &s.racks),
         ("NVLINK DOMAIN", &s.nvlink_domains),
-        ("TENANT", &s.tenants),
-        ("NODE TYPE", &s.node_types),
     ] {
         out.push_str(&group_table(title, groups));
         out.push('\n');
     }
+    out.push_str("Tenants: reserved = hosts labelled tenant=<name>; used = GPUs its claims hold; eligible = free GPUs a type it may use could claim now; claims by phase.\n");
+    out.push_str(&tenant_table(&s.tenants));
+    out.push('\n');
+    out.push_str("Node types, in hosts: matched by the selector = available to it + claimed by its own claims (still matching) + claimed via other node types that also match + unavailable (busy, in error, too small).\n");
+    out.push_str(&node_type_table(&s.node_types));
     out
 }
 
@@ -189,6 +263,7 @@ pub fn impact_table(i: &Impact) -> String {
     }
     for (title, lints) in [
         ("LINTS INTRODUCED", &i.lints_introduced),
+        ("LINTS THAT NOW MATTER", &i.lints_that_matter),
         ("LINTS RESOLVED", &i.lints_resolved),
     ] {
         if !lints.is_empty() {

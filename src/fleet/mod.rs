@@ -3,6 +3,7 @@
 //! eligible node types. Built by [`Fleet::build`]; read through [`FleetView`].
 
 pub mod build;
+pub mod figures;
 pub mod lints;
 pub mod names;
 pub mod objects;

@@ -79,6 +79,27 @@ impl FleetObjects {
         }
     }
 
+    /// The resourceVersion of the object of `kind` (`BareMetalHost`, `NodeClaim`,
+    /// `NodeProvider`, `NodeType`, `OSImage`) named `name` (in `namespace` when namespaced):
+    /// `None` when there is no such object, `Some(None)` when it has no version.
+    pub fn resource_version(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Option<&str>> {
+        let key = || (namespace.unwrap_or_default().to_string(), name.to_string());
+        let meta = match kind {
+            "BareMetalHost" => &self.hosts.get(&key())?.metadata,
+            "NodeClaim" => &self.claims.get(&key())?.metadata,
+            "NodeProvider" => &self.providers.get(name)?.metadata,
+            "NodeType" => &self.node_types.get(name)?.metadata,
+            "OSImage" => &self.os_images.get(name)?.metadata,
+            _ => return None,
+        };
+        Some(meta.resource_version.as_deref())
+    }
+
     pub fn len(&self) -> usize {
         self.hosts.len()
             + self.providers.len()

@@ -185,27 +185,84 @@ pub fn choose_node_type<V: FleetView + ?Sized>(
         })
 }
 
-/// The node type a claim has or would get: its `typeRef`, else [`choose_node_type`].
+/// The node type a claim has or would get: its `typeRef`; else, for a claim pinned to a
+/// server, [`pinned_claim_type`]; else [`choose_node_type`]. A pin never changes the type of
+/// a claim that names one: the type comes from the claim's own request (guide, "Server
+/// pinning": the pool names its type in `nodeTypeSelector` and sets the pin as a property).
 pub fn claim_node_type<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Option<NodeTypeId> {
     let fleet = view.fleet();
     let claim = fleet.claim(c);
     if claim.type_ref.is_some() {
         return claim.node_type;
     }
-    choose_node_type(view, &TypeRequest::of_claim(fleet, c))
+    let request = TypeRequest::of_claim(fleet, c);
+    match view.claim_properties(c).get(keys::SERVER_NAME) {
+        Some(server) => pinned_claim_type(view, &request, server),
+        None => choose_node_type(view, &request),
+    }
+}
+
+/// The node type a claim without `typeRef` gets when it is pinned to `server`: the cheapest
+/// type that serves its request and whose selector matches the server, whether or not the
+/// type has other free hosts (the pinned server is the only one it may get). `None` when no
+/// such type exists: the pin cannot be honoured.
+///
+/// [UNCERTAIN: the docs do not say how the platform picks the type of an unbound pinned
+/// claim (domain.md §3 item 3); this reading never gives a claim a type its request does not
+/// allow, and never lets the pin fall back to another server.]
+pub fn pinned_claim_type<V: FleetView + ?Sized>(
+    view: &V,
+    request: &TypeRequest,
+    server: &str,
+) -> Option<NodeTypeId> {
+    let fleet = view.fleet();
+    let hosts = fleet.hosts_named(server);
+    fleet
+        .node_type_ids()
+        .filter(|&t| type_serves_request(view, t, request))
+        .filter(|&t| hosts.iter().any(|&h| view.derived(h).matches.contains(&t)))
+        .min_by(|&a, &b| {
+            let (ta, tb) = (fleet.node_type(a), fleet.node_type(b));
+            ta.cost.cmp(&tb.cost).then_with(|| ta.name.cmp(&tb.name))
+        })
 }
 
 /// Why a pinned server cannot be claimed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum PinFailure {
-    UnknownServer { server: String },
-    WrongProvider { server: String, node_type: String },
-    NotAvailable { server: String, state: String },
-    AlreadyClaimed { server: String, by: String },
-    NotOperational { server: String, status: String },
-    SelectorMismatch { server: String, node_type: String },
-    NotEnoughHardware { server: String, node_type: String },
+    UnknownServer {
+        server: String,
+    },
+    WrongProvider {
+        server: String,
+        node_type: String,
+    },
+    NotAvailable {
+        server: String,
+        state: String,
+    },
+    AlreadyClaimed {
+        server: String,
+        by: String,
+    },
+    NotOperational {
+        server: String,
+        status: String,
+    },
+    SelectorMismatch {
+        server: String,
+        node_type: String,
+    },
+    NotEnoughHardware {
+        server: String,
+        node_type: String,
+    },
+    /// The claim names no type and no type its request can get matches the server.
+    NoNodeTypeMatches {
+        server: String,
+        claim: String,
+    },
 }
 
 impl fmt::Display for PinFailure {
@@ -232,6 +289,10 @@ impl fmt::Display for PinFailure {
             PinFailure::NotEnoughHardware { server, node_type } => write!(
                 f,
                 "server {server} has less inspected CPU or memory than node type {node_type} needs"
+            ),
+            PinFailure::NoNodeTypeMatches { server, claim } => write!(
+                f,
+                "no node type that claim {claim}'s request can get matches server {server}'s labels"
             ),
         }
     }
@@ -342,47 +403,62 @@ pub enum Placement {
     Server { node_type: NodeTypeId, host: HostId },
     /// No node type serves the claim, or its type has no eligible server: it waits.
     Waiting { node_type: Option<NodeTypeId> },
-    /// The pinned server cannot be claimed; provisioning fails.
+    /// The pinned server cannot be claimed; provisioning fails. `node_type` is `None` when
+    /// no type the claim's request can get matches the server.
     PinFailed {
-        node_type: NodeTypeId,
+        node_type: Option<NodeTypeId>,
         failure: PinFailure,
+    },
+    /// The claim would get this server, but the image it would be provisioned with cannot
+    /// be resolved: the platform fails the claim ("failed to get OSImage", domain.md §2.9).
+    ImageUnavailable {
+        node_type: NodeTypeId,
+        host: HostId,
+        problem: ImageProblem,
     },
 }
 
 /// Where a claim lands: its node type ([`claim_node_type`]), then its server
-/// ([`choose_server`]), honouring a pin without fallback.
+/// ([`choose_server`]), honouring a pin without fallback, then the image it is provisioned
+/// with ([`desired_image_for`]). The simulated platform places claims with this function and
+/// the pin preview predicts with it, so the two cannot disagree.
 ///
-/// Source: domain.md §2.1; guide, "Server pinning".
+/// Source: domain.md §2.1 and §2.9; guide, "Server pinning".
 pub fn place_claim<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Placement {
     let pin = view.claim_properties(c).get(keys::SERVER_NAME).cloned();
-    let node_type = match (claim_node_type(view, c), &pin) {
-        (Some(t), _) => t,
-        // A pinned, unbound claim still needs a type; take one that matches the server.
-        (None, Some(server)) => match pinned_type(view, c, server) {
-            Some(t) => t,
-            None => return Placement::Waiting { node_type: None },
-        },
-        (None, None) => return Placement::Waiting { node_type: None },
+    let Some(node_type) = claim_node_type(view, c) else {
+        return match pin {
+            Some(server) if view.fleet().hosts_named(&server).is_empty() => Placement::PinFailed {
+                node_type: None,
+                failure: PinFailure::UnknownServer { server },
+            },
+            Some(server) => Placement::PinFailed {
+                node_type: None,
+                failure: PinFailure::NoNodeTypeMatches {
+                    server,
+                    claim: view.fleet().claim(c).key(),
+                },
+            },
+            None => Placement::Waiting { node_type: None },
+        };
     };
     match choose_server(view, node_type, pin.as_deref()) {
-        Ok(Some(host)) => Placement::Server { node_type, host },
+        Ok(Some(host)) => match desired_image_for(view, c, node_type) {
+            Ok(_) => Placement::Server { node_type, host },
+            Err(problem) => Placement::ImageUnavailable {
+                node_type,
+                host,
+                problem,
+            },
+        },
         Ok(None) => Placement::Waiting {
             node_type: Some(node_type),
         },
-        Err(failure) => Placement::PinFailed { node_type, failure },
+        Err(failure) => Placement::PinFailed {
+            node_type: Some(node_type),
+            failure,
+        },
     }
-}
-
-/// For an unbound pinned claim: the cheapest type that serves it and matches the server.
-fn pinned_type<V: FleetView + ?Sized>(view: &V, c: ClaimId, server: &str) -> Option<NodeTypeId> {
-    let fleet = view.fleet();
-    let request = TypeRequest::of_claim(fleet, c);
-    let hosts = fleet.hosts_named(server);
-    fleet
-        .node_type_ids()
-        .filter(|&t| type_serves_request(view, t, &request))
-        .filter(|&t| hosts.iter().any(|&h| view.derived(h).matches.contains(&t)))
-        .min_by_key(|&t| (fleet.node_type(t).cost, fleet.node_type(t).name.clone()))
 }
 
 /// The image a claim should run, as URL and checksum.
@@ -437,6 +513,15 @@ pub fn type_os_image<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> Option<S
 ///
 /// Source: domain.md §2.4 ("NodeClaim properties > NodeType properties > NodeProvider").
 pub fn merged_properties<V: FleetView + ?Sized>(view: &V, c: ClaimId, t: NodeTypeId) -> Labels {
+    merged_with_claim_properties(view, t, view.claim_properties(c))
+}
+
+/// [`merged_properties`] for a claim with these properties, which may not exist yet.
+pub fn merged_with_claim_properties<V: FleetView + ?Sized>(
+    view: &V,
+    t: NodeTypeId,
+    claim_properties: &Labels,
+) -> Labels {
     let fleet = view.fleet();
     let info = fleet.node_type(t);
     let mut p = fleet
@@ -448,11 +533,7 @@ pub fn merged_properties<V: FleetView + ?Sized>(view: &V, c: ClaimId, t: NodeTyp
             .iter()
             .map(|(k, v)| (k.clone(), v.clone())),
     );
-    p.extend(
-        view.claim_properties(c)
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    p.extend(claim_properties.iter().map(|(k, v)| (k.clone(), v.clone())));
     p
 }
 
@@ -480,7 +561,14 @@ pub fn desired_image_for<V: FleetView + ?Sized>(
     c: ClaimId,
     t: NodeTypeId,
 ) -> Result<DesiredImage, ImageProblem> {
-    let props = merged_properties(view, c, t);
+    image_of_properties(view, &merged_properties(view, c, t))
+}
+
+/// The image merged properties (see [`merged_with_claim_properties`]) resolve to.
+pub fn image_of_properties<V: FleetView + ?Sized>(
+    view: &V,
+    props: &Labels,
+) -> Result<DesiredImage, ImageProblem> {
     let mut image = match props.get(keys::OS_IMAGE) {
         Some(name) => {
             let os = view

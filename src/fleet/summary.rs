@@ -1,6 +1,8 @@
 //! Counts per rack, datacenter, NVLink domain, tenant and node type: hosts by state and
-//! GPUs total, free and claimed.
+//! GPUs total, free and claimed; for node types and tenants also their own figures
+//! ([`super::figures`]), the ones the dashboard shows.
 
+use super::figures::{ClaimCounts, TenantFigures, TypeFigures, every_type_figures, tenant_figures};
 use super::{Fleet, FleetView, HostId, UNLABELLED};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,8 +17,18 @@ pub struct GroupCounts {
     pub gpus_total: u32,
     /// GPUs on hosts free for a new claim.
     pub gpus_free: u32,
-    /// GPUs on hosts a claim holds.
+    /// GPUs on hosts a claim holds (any claim: for a node type, its own and those through
+    /// other types).
     pub gpus_claimed: u32,
+    /// Node types only: the type's hosts by what they are to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_type: Option<TypeFigures>,
+    /// Tenants only: reserved hosts, hosts in use, eligible GPUs, claims by phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<TenantFigures>,
+    /// The fleet only: every claim by phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<ClaimCounts>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -73,13 +85,18 @@ pub fn summarize(fleet: &Fleet) -> Summary {
                 .chain(t.held_hosts.iter())
                 .copied()
                 .collect();
-            count_hosts(fleet, name, hosts)
+            GroupCounts {
+                tenant: Some(tenant_figures(fleet, name)),
+                ..count_hosts(fleet, name, hosts)
+            }
         })
         .collect();
+    let figures = every_type_figures(fleet);
     let node_types = fleet
         .node_type_ids()
-        .map(|t| {
-            count_hosts(
+        .map(|t| GroupCounts {
+            node_type: figures.get(t.index()).copied(),
+            ..count_hosts(
                 fleet,
                 &fleet.node_type(t).name,
                 fleet.type_hosts(t).iter().copied(),
@@ -87,7 +104,10 @@ pub fn summarize(fleet: &Fleet) -> Summary {
         })
         .collect();
     Summary {
-        fleet: count_hosts(fleet, "fleet", fleet.host_ids()),
+        fleet: GroupCounts {
+            claims: Some(ClaimCounts::of(fleet, fleet.claim_ids())),
+            ..count_hosts(fleet, "fleet", fleet.host_ids())
+        },
         datacenters: by(&groups.datacenters),
         racks: by(&groups.racks),
         nvlink_domains: by(&groups.nvlink_domains),

@@ -4,52 +4,85 @@ use crate::fleet::names::NameError;
 use crate::model::label_rules::{LabelError, validate_key, validate_value};
 use crate::model::selector::SelectorError;
 use crate::model::{LabelQuery, Labels, keys};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Serialized in the audit log (`kind` names the variant); read back for `u` after a
+/// restart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     Label(LabelEdit),
     /// Several label edits as one change, applied in order (an undo restores labels this way).
-    Labels(Vec<LabelEdit>),
+    /// In JSON: `{"kind": "labels", "edits": [...]}`.
+    Labels(#[serde(with = "edits_field")] Vec<LabelEdit>),
     Pin(PinChange),
     Rotate(Rotation),
 }
 
 /// Which hosts a label edit targets.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HostTargets {
     /// Host names (`name` or `namespace/name`).
     Names(Vec<String>),
-    /// A kubectl label selector.
-    #[serde(serialize_with = "serialize_display")]
+    /// A kubectl label selector, written in kubectl syntax.
+    #[serde(serialize_with = "serialize_display", deserialize_with = "parse_query")]
     Selector(LabelQuery),
+}
+
+/// A list of edits as `{"edits": [...]}`: an internally tagged variant must be an object.
+mod edits_field {
+    use super::LabelEdit;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Edits<T> {
+        edits: T,
+    }
+
+    pub fn serialize<S: Serializer>(edits: &[LabelEdit], s: S) -> Result<S::Ok, S::Error> {
+        Edits { edits }.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LabelEdit>, D::Error> {
+        Ok(Edits::<Vec<LabelEdit>>::deserialize(d)?.edits)
+    }
 }
 
 fn serialize_display<S: serde::Serializer>(q: &LabelQuery, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(q)
 }
 
+fn parse_query<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LabelQuery, D::Error> {
+    let text = String::deserialize(d)?;
+    LabelQuery::parse(&text).map_err(serde::de::Error::custom)
+}
+
 /// Set and remove label keys on some hosts (kubectl label syntax: `key=value`, `key-`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabelEdit {
     pub targets: HostTargets,
     pub set: Labels,
     pub remove: BTreeSet<String>,
 }
 
-/// Pin a Machine (NodeClaim) to one server.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Pin a Machine (NodeClaim) to one server: set `metal3.vcluster.com/server-name` on an
+/// existing claim, or create a claim of `node_type` with it.
+///
+/// A pin never changes an existing claim's node type: that comes from the claim's own
+/// request (`typeRef`, or its `requirements`), which the tenant's pool wrote (guide, "Server
+/// pinning"). For an existing claim `node_type` is optional and only says which type the
+/// operator expects; the preview says which type the claim gets and warns when it differs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PinChange {
     pub server: String,
-    pub node_type: String,
+    pub node_type: Option<String>,
     pub target: PinTarget,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PinTarget {
     /// An existing claim, by namespace and name.
@@ -59,7 +92,7 @@ pub enum PinTarget {
 }
 
 /// Point a node type at another OSImage, existing or new.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rotation {
     pub node_type: String,
     pub image: String,
@@ -67,7 +100,7 @@ pub struct Rotation {
     pub new_image: Option<NewImage>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewImage {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -274,11 +307,11 @@ impl fmt::Display for Change {
                         format!("a new claim for vCluster {vcluster} in project {project}")
                     }
                 };
-                write!(
-                    f,
-                    "pin {} to {target} as node type {}",
-                    p.server, p.node_type
-                )
+                write!(f, "pin {} to {target}", p.server)?;
+                match &p.node_type {
+                    Some(t) => write!(f, " as node type {t}"),
+                    None => Ok(()),
+                }
             }
             Change::Rotate(r) => {
                 write!(f, "rotate node type {} to OSImage {}", r.node_type, r.image)
@@ -317,6 +350,42 @@ mod tests {
         assert!(err(&["metal3.vcluster.com/node-claim-"]).contains("owned by the platform"));
         assert!(err(&["a=1", "a-"]).contains("both set and removed"));
         assert!(err(&[]).contains("sets and removes no label"));
+    }
+
+    #[test]
+    fn every_change_goes_to_json_and_back() {
+        let edit = LabelEdit::parse_args(names(), &["a=1", "b-"]).unwrap();
+        let by_selector = LabelEdit::parse_args(
+            HostTargets::Selector(LabelQuery::parse("rack=r07,!tenant").unwrap()),
+            &["tenant=acme"],
+        )
+        .unwrap();
+        for change in [
+            Change::Label(edit.clone()),
+            Change::Label(by_selector),
+            Change::Labels(vec![edit.clone(), edit]),
+            Change::Pin(PinChange {
+                server: "h1".into(),
+                node_type: None,
+                target: PinTarget::Existing {
+                    namespace: "p-a".into(),
+                    name: "c".into(),
+                },
+            }),
+            Change::Rotate(Rotation {
+                node_type: "t".into(),
+                image: "i".into(),
+                new_image: Some(NewImage {
+                    url: "http://x".into(),
+                    checksum: None,
+                    checksum_type: None,
+                }),
+            }),
+        ] {
+            let json = serde_json::to_string(&change).unwrap();
+            let back: Change = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, change, "{json}");
+        }
     }
 
     #[test]

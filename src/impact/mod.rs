@@ -182,12 +182,56 @@ pub struct Impact {
     pub tenants: Vec<TenantImpact>,
     pub lints_introduced: Vec<Lint>,
     pub lints_resolved: Vec<Lint>,
+    /// Lints already in the fleet on what the change puts to use: the OSImage a rotation
+    /// points at, the server, node type and image of a pin, the node types a label edit gives
+    /// hosts to. They were there before; after this change they matter.
+    pub lints_that_matter: Vec<Lint>,
     pub warnings: Vec<String>,
 }
 
 impl Impact {
     pub fn claims_with(&self, effect: ClaimEffect) -> impl Iterator<Item = &ClaimImpact> {
         self.claims.iter().filter(move |c| c.effect == effect)
+    }
+}
+
+/// The change that puts back what `change` changes, as `fleet` (the snapshot its preview
+/// saw) had it: every label key a label edit touches to its value before; a rotated node
+/// type to the OSImage it pointed at (the new OSImage stays: OSImages are never deleted or
+/// edited). `Err` says why there is none: a pin is undone by removing
+/// `metal3.vcluster.com/server-name` from the claim or deleting the claim it created, which
+/// gpufleet does not write; a type with no OSImage before has nothing to point back at.
+pub fn undo_of(fleet: &Fleet, change: &Change) -> Result<Change, String> {
+    match change {
+        Change::Label(edit) => {
+            label::undo_labels(fleet, std::slice::from_ref(edit)).map_err(|e| e.to_string())
+        }
+        Change::Labels(edits) => label::undo_labels(fleet, edits).map_err(|e| e.to_string()),
+        Change::Rotate(r) => {
+            let t = fleet
+                .resolve_node_type(&r.node_type)
+                .map_err(|e| e.to_string())?;
+            match type_os_image(fleet, t) {
+                Some(image) if image != r.image => Ok(Change::Rotate(Rotation {
+                    node_type: fleet.node_type(t).name.clone(),
+                    image,
+                    new_image: None,
+                })),
+                Some(_) => Err(format!(
+                    "node type {} already pointed at OSImage {}",
+                    r.node_type, r.image
+                )),
+                None => Err(format!(
+                    "node type {} pointed at no OSImage before",
+                    r.node_type
+                )),
+            }
+        }
+        Change::Pin(_) => Err(format!(
+            "a pin is undone by removing {} from the claim, or deleting the claim it created, \
+             which gpufleet does not write",
+            keys::SERVER_NAME
+        )),
     }
 }
 
@@ -217,6 +261,16 @@ struct Plan<'a> {
     warnings: Vec<String>,
     /// Lints of objects outside the fleet (a new OSImage).
     extra_lints_after: Vec<Lint>,
+    /// What the change puts to use, whose lints matter after it.
+    relies_on: ReliesOn,
+}
+
+/// Objects a change puts to use: their lints matter once it is written.
+#[derive(Default)]
+struct ReliesOn {
+    hosts: Vec<HostId>,
+    types: Vec<NodeTypeId>,
+    images: Vec<String>,
 }
 
 impl<'a> Plan<'a> {
@@ -230,6 +284,7 @@ impl<'a> Plan<'a> {
             objects: Vec::new(),
             warnings: Vec::new(),
             extra_lints_after: Vec::new(),
+            relies_on: ReliesOn::default(),
         }
     }
 }
@@ -258,7 +313,7 @@ fn finish(fleet: &Fleet, change: &Change, plan: Plan) -> Impact {
         .collect();
 
     let touched_types = overlay.touched_types();
-    let node_types = touched_types
+    let node_types: Vec<NodeTypeImpact> = touched_types
         .iter()
         .filter_map(|&t| node_type_impact(fleet, overlay, t, &hosts_in_scope))
         .collect();
@@ -307,6 +362,7 @@ fn finish(fleet: &Fleet, change: &Change, plan: Plan) -> Impact {
     lints_introduced.dedup();
     lints_resolved.sort();
     lints_resolved.dedup();
+    let lints_that_matter = lints_that_matter(fleet, &plan, &node_types);
 
     Impact {
         change: change.to_string(),
@@ -317,8 +373,54 @@ fn finish(fleet: &Fleet, change: &Change, plan: Plan) -> Impact {
         tenants,
         lints_introduced,
         lints_resolved,
+        lints_that_matter,
         warnings: plan.warnings,
     }
+}
+
+/// Lints that were there before, on what the change puts to use (the planner's
+/// [`ReliesOn`], and the node types that gain available hosts), as the fleet has them after
+/// the change. Lints about capacity (`node-type-no-eligible-host`) are left out: a change
+/// does not rely on them.
+fn lints_that_matter(fleet: &Fleet, plan: &Plan, node_types: &[NodeTypeImpact]) -> Vec<Lint> {
+    let overlay = &plan.overlay;
+    let relied = &plan.relies_on;
+    let mut types: BTreeSet<NodeTypeId> = relied.types.iter().copied().collect();
+    types.extend(
+        node_types
+            .iter()
+            .filter(|n| n.available_after > n.available_before)
+            .filter_map(|n| fleet.types_named(&n.name).first().copied()),
+    );
+    let mut images: BTreeSet<String> = relied.images.iter().cloned().collect();
+    images.extend(types.iter().filter_map(|&t| type_os_image(overlay, t)));
+    let collect = |view: &dyn FleetView| {
+        let mut out = Vec::new();
+        for &h in &relied.hosts {
+            lints::host_lints(view, h, &mut out);
+        }
+        for &t in &types {
+            lints::node_type_lints(view, t, &mut out);
+        }
+        for name in &images {
+            if let Some(image) = view.os_image(name) {
+                lints::os_image_lints(image, &mut out);
+            }
+        }
+        out.retain(|l: &Lint| l.id != lints::LintId::NodeTypeNoEligibleHost);
+        out
+    };
+    let before: BTreeSet<(lints::LintId, String)> = collect(fleet)
+        .into_iter()
+        .map(|l| (l.id, l.subject))
+        .collect();
+    let mut out: Vec<Lint> = collect(overlay)
+        .into_iter()
+        .filter(|l| before.contains(&(l.id, l.subject.clone())))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn host_impact(fleet: &Fleet, overlay: &Overlay, h: HostId, effect: HostEffect) -> HostImpact {

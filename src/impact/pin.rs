@@ -6,10 +6,13 @@ use super::{
     ChangeError, ClaimEffect, ClaimImpact, HostEffect, ObjectVersion, Overlay, PinChange,
     PinTarget, Plan,
 };
-use crate::fleet::rules::check_pin;
-use crate::fleet::{Fleet, FleetView, Holder, HostId, NodeTypeId};
+use crate::fleet::rules::{
+    Placement, check_pin, image_of_properties, merged_properties, merged_with_claim_properties,
+    place_claim,
+};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use crate::model::claim::NodeClaimSpec;
-use crate::model::{NodeClaim, keys, label_rules};
+use crate::model::{Labels, NodeClaim, keys, label_rules};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The name gpufleet gives a new pinned claim: `<vcluster>-<server>`, cut to fit a name.
@@ -20,119 +23,278 @@ pub fn new_claim_name(vcluster: &str, server: &str) -> String {
 }
 
 pub(super) fn plan<'a>(fleet: &'a Fleet, pin: &PinChange) -> Result<Plan<'a>, ChangeError> {
-    let t = fleet.resolve_node_type(&pin.node_type)?;
     let server = fleet.resolve_host(&pin.server)?;
-    let server_name = fleet.host(server).name.clone();
+    let named_type = pin
+        .node_type
+        .as_deref()
+        .map(|n| fleet.resolve_node_type(n))
+        .transpose()?;
     let mut plan = Plan::new(fleet, host_effect);
     plan.targets.push(server);
-
-    let (claim_id, namespace, name, tenant) = match &pin.target {
+    match &pin.target {
         PinTarget::Existing { namespace, name } => {
             let c = fleet.resolve_claim(&format!("{namespace}/{name}"))?;
-            let claim = fleet.claim(c);
-            if let Some(ct) = claim.node_type
-                && ct != t
-            {
-                return Err(ChangeError::PinConflict(format!(
-                    "claim {} has node type {}; pin it with that node type, not {}",
-                    claim.key(),
-                    fleet.node_type(ct).name,
-                    fleet.node_type(t).name
-                )));
-            }
-            plan.objects.push(ObjectVersion {
-                kind: "NodeClaim",
-                namespace: Some(namespace.clone()),
-                name: name.clone(),
-                resource_version: claim.object.metadata.resource_version.clone(),
-                creates: false,
-            });
-            (
-                Some(c),
-                namespace.clone(),
-                name.clone(),
-                claim.tenant.clone(),
-            )
+            plan_existing(fleet, &mut plan, c, server, named_type);
         }
         PinTarget::New { vcluster, project } => {
-            let namespace = format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX);
-            let name = new_claim_name(vcluster, &server_name);
-            if fleet.claim_by_key(&namespace, &name).is_some() {
-                return Err(ChangeError::PinConflict(format!(
-                    "a claim {namespace}/{name} exists already; pin that one with --claim"
-                )));
-            }
-            plan.objects.push(ObjectVersion {
-                kind: "NodeClaim",
-                namespace: Some(namespace.clone()),
-                name: name.clone(),
-                resource_version: None,
-                creates: true,
-            });
-            (None, namespace, name, project.clone())
-        }
-    };
-
-    if let Some(c) = claim_id {
-        plan.judged.insert(c);
-        let mut props = fleet.claim_properties(c).clone();
-        props.insert(keys::SERVER_NAME.into(), server_name.clone());
-        plan.overlay.set_claim_properties(c, props);
-        if let Some(held) = fleet.claim(c).host {
-            plan.warnings.push(format!(
-                "claim {namespace}/{name} already holds {}; the pin applies only when its Machine is re-created",
-                fleet.host(held).name
-            ));
-            plan.claims.push(line(
-                fleet,
-                &namespace,
-                &name,
-                &tenant,
-                t,
-                Some(server),
-                ClaimEffect::UnaffectedUntilDeleted,
-                None,
-            ));
-            return Ok(plan);
+            let t = named_type.ok_or_else(|| {
+                ChangeError::Syntax(
+                    "a new pinned claim needs a node type (--node-type): it becomes the claim's typeRef"
+                        .into(),
+                )
+            })?;
+            plan_new(fleet, &mut plan, t, server, vcluster, project)?;
         }
     }
+    Ok(plan)
+}
 
-    match check_pin(fleet, t, &server_name) {
+/// What the platform does with claim `c` once `server` is set as its pin: [`place_claim`]
+/// over the fleet with the property laid on the claim. The claim keeps its own request, so
+/// an unbound claim gets a type by [`crate::fleet::rules::pinned_claim_type`].
+pub fn pinned_placement(fleet: &Fleet, c: ClaimId, server: &str) -> Placement {
+    let mut overlay = Overlay::new(fleet);
+    overlay.set_claim_properties(c, with_pin(fleet, c, server));
+    place_claim(&overlay, c)
+}
+
+fn with_pin(fleet: &Fleet, c: ClaimId, server: &str) -> Labels {
+    let mut props = fleet.claim_properties(c).clone();
+    props.insert(keys::SERVER_NAME.into(), server.to_string());
+    props
+}
+
+/// Whether pinning claim `c` to `server` would hold, and why not: `Ok` with the node type the
+/// claim gets the server as, or the reason the platform would not give it that server.
+pub fn pin_verdict(fleet: &Fleet, c: ClaimId, server: &str) -> Result<NodeTypeId, String> {
+    let claim = fleet.claim(c);
+    if let Some(held) = claim.host {
+        return Err(format!(
+            "holds {} already: a pin applies only when its Machine is re-created",
+            fleet.host(held).name
+        ));
+    }
+    if claim.stage != ClaimStage::Pending {
+        return Err(not_pending(claim.stage));
+    }
+    match pinned_placement(fleet, c, server) {
+        Placement::Server { node_type, .. } => Ok(node_type),
+        Placement::PinFailed { failure, .. } => Err(failure.to_string()),
+        Placement::ImageUnavailable { problem, .. } => {
+            Err(format!("failed to get OSImage: {problem}"))
+        }
+        Placement::Waiting { .. } => Err("the claim would keep waiting".into()),
+    }
+}
+
+fn not_pending(stage: ClaimStage) -> String {
+    format!(
+        "the claim is {}: the platform places only pending claims and never retries a failed \
+         one, so a pin applies only when its Machine is re-created",
+        stage.as_str()
+    )
+}
+
+fn existing_object(fleet: &Fleet, c: ClaimId) -> ObjectVersion {
+    let claim = fleet.claim(c);
+    ObjectVersion {
+        kind: "NodeClaim",
+        namespace: Some(claim.namespace.clone()),
+        name: claim.name.clone(),
+        resource_version: claim.object.metadata.resource_version.clone(),
+        creates: false,
+    }
+}
+
+fn plan_existing(
+    fleet: &Fleet,
+    plan: &mut Plan,
+    c: ClaimId,
+    server: HostId,
+    named_type: Option<NodeTypeId>,
+) {
+    let claim = fleet.claim(c);
+    let server_name = fleet.host(server).name.clone();
+    let (namespace, name, tenant) = (&claim.namespace, &claim.name, &claim.tenant);
+    plan.objects.push(existing_object(fleet, c));
+    plan.judged.insert(c);
+    plan.overlay
+        .set_claim_properties(c, with_pin(fleet, c, &server_name));
+    let unaffected = |plan: &mut Plan, warning: String| {
+        plan.warnings
+            .push(format!("claim {namespace}/{name}: {warning}"));
+        let mut l = line(
+            fleet,
+            namespace,
+            name,
+            tenant,
+            claim.node_type,
+            claim.host,
+            ClaimEffect::UnaffectedUntilDeleted,
+            None,
+        );
+        l.reason = Some(warning);
+        plan.claims.push(l);
+    };
+    if let Some(held) = claim.host {
+        let warning = format!(
+            "already holds {}; the pin applies only when its Machine is re-created",
+            fleet.host(held).name
+        );
+        return unaffected(plan, warning);
+    }
+    if claim.stage != ClaimStage::Pending {
+        return unaffected(plan, not_pending(claim.stage));
+    }
+    let placement = place_claim(&plan.overlay, c);
+    let gets = match &placement {
+        Placement::Server { node_type, .. } | Placement::ImageUnavailable { node_type, .. } => {
+            Some(*node_type)
+        }
+        Placement::PinFailed { node_type, .. } => *node_type,
+        Placement::Waiting { node_type } => *node_type,
+    };
+    if let Some(named) = named_type
+        && gets != Some(named)
+    {
+        let gets = match gets {
+            Some(t) => format!("gets node type {}", fleet.node_type(t).name),
+            None => "gets no node type that matches the server".into(),
+        };
+        plan.warnings.push(format!(
+            "claim {namespace}/{name}'s own request ({}) {gets}, not {}: a pin sets only {} and \
+             never changes a claim's node type",
+            claim_request_text(claim),
+            fleet.node_type(named).name,
+            keys::SERVER_NAME
+        ));
+    }
+    plan.relies_on.hosts.push(server);
+    if let Some(t) = gets {
+        plan.relies_on.types.push(t);
+        if let Some(image) = merged_properties(&plan.overlay, c, t).get(keys::OS_IMAGE) {
+            plan.relies_on.images.push(image.clone());
+        }
+    }
+    let (host, effect, reason) = match placement {
+        Placement::Server { host, .. } => {
+            let labels = fleet.labels(host).clone();
+            plan.overlay.set_host(host, labels, Some(Holder::Claim(c)));
+            (Some(host), ClaimEffect::PinSucceeds, None)
+        }
+        Placement::PinFailed { failure, .. } => {
+            (None, ClaimEffect::PinFails, Some(failure.to_string()))
+        }
+        Placement::ImageUnavailable { problem, .. } => (
+            None,
+            ClaimEffect::PinFails,
+            Some(format!("failed to get OSImage: {problem}")),
+        ),
+        Placement::Waiting { .. } => (
+            None,
+            ClaimEffect::PinFails,
+            Some("the claim would keep waiting".into()),
+        ),
+    };
+    if let Some(r) = &reason {
+        plan.warnings.push(format!(
+            "provisioning would fail: {r}; the platform does not fall back to another server"
+        ));
+    }
+    plan.claims.push(line(
+        fleet, namespace, name, tenant, gets, host, effect, reason,
+    ));
+}
+
+/// How a claim asks for its node type, as a reader would say it: `typeRef <type>`, or its
+/// requirements in kubectl selector syntax.
+pub fn claim_request_text(claim: &crate::fleet::Claim) -> String {
+    if let Some(t) = &claim.type_ref {
+        return format!("typeRef {t}");
+    }
+    let spec = &claim.object.spec;
+    if spec.requirements.is_empty() {
+        return "no requirements: the cheapest type".into();
+    }
+    spec.requirements
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plan_new(
+    fleet: &Fleet,
+    plan: &mut Plan,
+    t: NodeTypeId,
+    server: HostId,
+    vcluster: &str,
+    project: &str,
+) -> Result<(), ChangeError> {
+    let server_name = fleet.host(server).name.clone();
+    let namespace = format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX);
+    let name = new_claim_name(vcluster, &server_name);
+    if fleet.claim_by_key(&namespace, &name).is_some() {
+        return Err(ChangeError::PinConflict(format!(
+            "a claim {namespace}/{name} exists already; pin that one with --claim"
+        )));
+    }
+    plan.objects.push(ObjectVersion {
+        kind: "NodeClaim",
+        namespace: Some(namespace.clone()),
+        name: name.clone(),
+        resource_version: None,
+        creates: true,
+    });
+    // The new claim names its type, so the platform places it as `place_claim` places a
+    // typed, pinned claim: the pinned server or failure, then the image.
+    let pin: Labels = [(keys::SERVER_NAME.to_string(), server_name.clone())].into();
+    let merged = merged_with_claim_properties(fleet, t, &pin);
+    plan.relies_on.hosts.push(server);
+    plan.relies_on.types.push(t);
+    plan.relies_on
+        .images
+        .extend(merged.get(keys::OS_IMAGE).cloned());
+    let outcome = check_pin(fleet, t, &server_name)
+        .map_err(|f| f.to_string())
+        .and_then(|h| {
+            image_of_properties(fleet, &merged)
+                .map(|_| h)
+                .map_err(|p| format!("failed to get OSImage: {p}"))
+        });
+    match outcome {
         Ok(h) => {
-            let holder = match claim_id {
-                Some(c) => Holder::Claim(c),
-                None => Holder::Unknown(format!("{namespace}/{name}")),
-            };
+            let holder = Holder::Unknown(format!("{namespace}/{name}"));
             plan.overlay
                 .set_host(h, fleet.labels(h).clone(), Some(holder));
             plan.claims.push(line(
                 fleet,
                 &namespace,
                 &name,
-                &tenant,
-                t,
+                project,
+                Some(t),
                 Some(h),
                 ClaimEffect::PinSucceeds,
                 None,
             ));
         }
-        Err(failure) => {
+        Err(reason) => {
             plan.warnings.push(format!(
-                "provisioning would fail: {failure}; the platform does not fall back to another server"
+                "provisioning would fail: {reason}; the platform does not fall back to another server"
             ));
             plan.claims.push(line(
                 fleet,
                 &namespace,
                 &name,
-                &tenant,
-                t,
+                project,
+                Some(t),
                 None,
                 ClaimEffect::PinFails,
-                Some(failure.to_string()),
+                Some(reason),
             ));
         }
     }
-    Ok(plan)
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -141,7 +303,7 @@ fn line(
     namespace: &str,
     name: &str,
     tenant: &str,
-    t: crate::fleet::NodeTypeId,
+    t: Option<NodeTypeId>,
     host: Option<HostId>,
     effect: ClaimEffect,
     reason: Option<String>,
@@ -151,12 +313,13 @@ fn line(
         namespace: namespace.to_string(),
         name: name.to_string(),
         tenant: tenant.to_string(),
-        node_type: Some(fleet.node_type(t).name.clone()),
+        node_type: t.map(|t| fleet.node_type(t).name.clone()),
         host: h.map(|h| h.name.clone()),
         rack: h.and_then(|h| h.label(keys::RACK)).map(str::to_string),
         gpus: host
             .map(|h| fleet.derived(h).gpus)
-            .unwrap_or(fleet.node_type(t).gpus),
+            .or_else(|| t.map(|t| fleet.node_type(t).gpus))
+            .unwrap_or(0),
         effect,
         reason,
         candidates_before: None,
@@ -170,6 +333,28 @@ fn host_effect(fleet: &Fleet, overlay: &Overlay, h: HostId) -> HostEffect {
     } else {
         HostEffect::NoChange
     }
+}
+
+/// The NodeClaim a pin creates when its target is a new claim: [`pinned_claim`] of the
+/// pin's node type. Errors when the pin names no node type or an unknown one.
+pub fn new_pinned_claim(
+    fleet: &Fleet,
+    pin: &PinChange,
+    vcluster: &str,
+    project: &str,
+) -> Result<NodeClaim, ChangeError> {
+    let name = pin.node_type.as_deref().ok_or_else(|| {
+        ChangeError::Syntax("a new pinned claim needs a node type (--node-type)".into())
+    })?;
+    let t = fleet.resolve_node_type(name)?;
+    let server = fleet.resolve_host(&pin.server)?;
+    Ok(pinned_claim(
+        fleet,
+        t,
+        vcluster,
+        project,
+        &fleet.host(server).name,
+    ))
 }
 
 /// The NodeClaim a pin to a new claim creates.
@@ -202,7 +387,11 @@ pub fn pinned_claim(
 /// `nodeTypeSelector` naming the node type and the `metal3.vcluster.com/server-name` property
 /// (guide, "Server pinning").
 pub fn static_pool_snippet(fleet: &Fleet, pin: &PinChange) -> Result<String, ChangeError> {
-    let t = fleet.resolve_node_type(&pin.node_type)?;
+    let name = pin
+        .node_type
+        .as_deref()
+        .ok_or_else(|| ChangeError::Syntax("the snippet needs a node type".into()))?;
+    let t = fleet.resolve_node_type(name)?;
     let server = fleet.resolve_host(&pin.server)?;
     let info = fleet.node_type(t);
     let server_name = &fleet.host(server).name;
@@ -238,7 +427,7 @@ mod tests {
         let t = fleet.derived(h).matches[0];
         let pin = PinChange {
             server: fleet.host(h).name.clone(),
-            node_type: fleet.node_type(t).name.clone(),
+            node_type: Some(fleet.node_type(t).name.clone()),
             target: PinTarget::New {
                 vcluster: "train".into(),
                 project: "p".into(),

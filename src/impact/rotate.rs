@@ -35,6 +35,10 @@ pub fn new_os_image(name: &str, image: &NewImage) -> OsImage {
     }
 }
 
+fn no_checksum(image: &str) -> String {
+    format!("OSImage {image} has no checksum: Ironic cannot verify what it writes to the disks")
+}
+
 /// OSImage names are cluster-scoped object names: lowercase RFC 1123 subdomains.
 fn validate_image_name(name: &str) -> Result<(), ChangeError> {
     let ok = !name.is_empty()
@@ -69,8 +73,15 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
                     name: rotation.image.clone(),
                 });
             }
+            plan.relies_on.images.push(rotation.image.clone());
         }
-        (Some(_), None) => {}
+        // An existing image: whatever lint it has matters once the type points at it.
+        (Some(image), None) => {
+            if image.checksum().is_none() {
+                plan.warnings.push(no_checksum(&rotation.image));
+            }
+            plan.relies_on.images.push(rotation.image.clone());
+        }
         (None, Some(new)) => {
             validate_image_name(&rotation.image)?;
             if new.url.trim().is_empty() {
@@ -85,10 +96,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
                 )));
             }
             if new.checksum.as_deref().is_none_or(str::is_empty) {
-                plan.warnings.push(format!(
-                    "OSImage {} has no checksum: Ironic cannot verify what it writes to the disks",
-                    rotation.image
-                ));
+                plan.warnings.push(no_checksum(&rotation.image));
             }
             let image = new_os_image(&rotation.image, new);
             lints::os_image_lints(&image, &mut plan.extra_lints_after);

@@ -81,6 +81,9 @@ impl EditKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     Quit,
+    /// `q`: close an overlay or leave a drill-down or detail, as Esc does; quit only from
+    /// the top (k9s users press it by reflex to go back).
+    Leave,
     ShowPane(PaneId),
     NextPane,
     PrevPane,

@@ -46,6 +46,9 @@ pub struct Settings {
     pub user: String,
     /// Where every committed write is recorded; `None` records nothing (and says so).
     pub audit_log: Option<PathBuf>,
+    /// How clipboard requests reach the terminal; `None` finds out from the environment
+    /// (and tmux's settings) at each copy.
+    pub clipboard: Option<crate::clipboard::ClipboardRoute>,
 }
 
 impl Settings {
@@ -60,6 +63,7 @@ impl Settings {
             stale_after: Duration::from_secs(30),
             user: "demo".into(),
             audit_log: None,
+            clipboard: None,
         }
     }
 }
@@ -95,6 +99,9 @@ pub struct Prompt {
 pub enum Overlay {
     Help,
     Context,
+    /// Text shown on its own, for a mouse copy, when the clipboard request could not be
+    /// sent or may not arrive ([`App::copy_text`]).
+    CopyText,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +125,19 @@ pub const WATCH_PANES: [PaneId; 4] = [
     PaneId::Types,
 ];
 
+/// Whether the figures on screen are current (see [`App::freshness`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// The first sync has not finished: there is nothing true to count yet.
+    NoData,
+    /// A watch has been failing for `age`, longer than the stale threshold: the figures are
+    /// as old as that.
+    Stale {
+        age: Duration,
+    },
+    Current,
+}
+
 pub struct App {
     pub settings: Settings,
     pub theme: Theme,
@@ -138,6 +158,10 @@ pub struct App {
     pub(super) output: Vec<String>,
     pub prompt: Option<Prompt>,
     pub overlay: Option<Overlay>,
+    /// How far the help is scrolled (lines).
+    pub overlay_scroll: u16,
+    /// What [`Overlay::CopyText`] shows, and what the copy said.
+    pub copy_text: Option<(String, String)>,
     pub notice: Option<Notice>,
     pub marks: MarkBy,
     pub paused: bool,
@@ -177,6 +201,8 @@ impl App {
             output: Vec::new(),
             prompt: None,
             overlay: None,
+            overlay_scroll: 0,
+            copy_text: None,
             notice: None,
             marks: MarkBy::Tenant,
             paused: false,
@@ -263,6 +289,19 @@ impl App {
         Some(clock::age(
             self.now.duration_since(newest).unwrap_or_default(),
         ))
+    }
+
+    /// Whether the fleet's figures can be shown as current: not before the first sync (they
+    /// would count a fleet half listed, or nothing), and with their age once a watch has been
+    /// failing for longer than the stale threshold.
+    pub fn freshness(&self) -> Freshness {
+        if !self.first_sync_done {
+            return Freshness::NoData;
+        }
+        match self.stale_for() {
+            Some(age) => Freshness::Stale { age },
+            None => Freshness::Current,
+        }
     }
 
     /// How long a watch has been failing, once that passes the stale threshold.
@@ -395,13 +434,41 @@ impl App {
     /// Does what an action asks. A notice lasts until the next action.
     pub fn update(&mut self, action: Action) {
         self.notice = None;
-        if self.dialog.is_some() && action != Action::Quit {
+        // An overlay takes its keys first, even over a dialog.
+        if self.overlay.is_some() && matches!(action, Action::Back | Action::Leave) {
+            self.overlay = None;
+            return;
+        }
+        if self.dialog.is_some() && self.overlay.is_none() && action != Action::Quit {
             self.dialog_action(action);
             return;
         }
         let page = self.page_rows() as isize;
+        if self.overlay.is_some() {
+            let step = match action {
+                Action::Down => Some(1),
+                Action::Up => Some(-1),
+                Action::PageDown => Some(page),
+                Action::PageUp => Some(-page),
+                Action::Top => Some(isize::MIN / 2),
+                Action::Bottom => Some(isize::MAX / 2),
+                _ => None,
+            };
+            if let Some(step) = step {
+                // The help scrolls; the context fits and the table under it stays put.
+                if self.overlay == Some(Overlay::Help) {
+                    self.scroll_help(step);
+                }
+                return;
+            }
+        }
         match action {
             Action::Quit => self.quit = true,
+            Action::Leave => {
+                if self.overlay.take().is_none() && !self.nav.pop() {
+                    self.quit = true;
+                }
+            }
             Action::ShowPane(p) => self.nav.show(p),
             Action::NextPane => self.nav.show(self.nav.current_pane().step(1)),
             Action::PrevPane => self.nav.show(self.nav.current_pane().step(-1)),
@@ -416,6 +483,7 @@ impl App {
             Action::OpenFilter => self.open_prompt(PromptKind::Filter),
             Action::OpenPalette => self.open_prompt(PromptKind::Command),
             Action::ToggleHelp => {
+                self.overlay_scroll = 0;
                 self.overlay = match self.overlay {
                     Some(Overlay::Help) => None,
                     _ => Some(Overlay::Help),
@@ -456,6 +524,18 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Scrolls the help by `step` lines, within what the screen leaves to show.
+    fn scroll_help(&mut self, step: isize) {
+        let (width, height) = self.size;
+        let lines = crate::ui::widgets::overlays::help_lines(&self.theme);
+        let layout = crate::ui::widgets::overlays::HelpLayout::of(
+            ratatui::layout::Rect::new(0, 0, width, height),
+            &lines,
+        );
+        let max = layout.max_scroll() as isize;
+        self.overlay_scroll = (self.overlay_scroll as isize + step).clamp(0, max) as u16;
     }
 
     fn drill(&mut self) {
@@ -638,7 +718,10 @@ impl App {
         match word {
             "" => {}
             "ctx" | "context" => self.overlay = Some(Overlay::Context),
-            "help" => self.overlay = Some(Overlay::Help),
+            "help" => {
+                self.overlay_scroll = 0;
+                self.overlay = Some(Overlay::Help);
+            }
             "q" | "quit" => self.quit = true,
             other => {
                 let known: Vec<&str> = App::commands().map(|(c, _)| c).collect();

@@ -5,10 +5,11 @@
 use super::host_class::HostClass;
 use super::marks::Marks;
 use super::panes::{nvlink, racks, tenants, types};
+use crate::fleet::figures::ClaimCounts;
 use crate::fleet::lints::{Lint, all_lints};
 use crate::fleet::rules::claim_drift;
 use crate::fleet::summary::count_hosts;
-use crate::fleet::{Claim, ClaimId, ClaimStage, Fleet, HostId};
+use crate::fleet::{Claim, ClaimId, Fleet, HostId};
 use crate::model::keys;
 use crate::source::sim::ROLLING_OVER;
 use std::collections::HashMap;
@@ -36,7 +37,8 @@ impl DriftMark {
     }
 }
 
-/// Fleet-wide figures: the status line and the wall display's header.
+/// Fleet-wide figures: the status line and the wall display's header, as the fleet group
+/// of `summary` defines them (`fleet::summary::count_hosts`, `fleet::figures::ClaimCounts`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     pub hosts: u32,
@@ -86,19 +88,17 @@ impl FleetData {
                 .or_default()
                 .push(i);
         }
+        // The fleet group of `summary`: the same definitions.
         let counts = count_hosts(f, "fleet", f.host_ids());
+        let claims = ClaimCounts::of(f, f.claim_ids());
         let totals = Totals {
             hosts: counts.hosts,
             hosts_in_error: counts.hosts_in_error,
             gpus_total: counts.gpus_total,
             gpus_free: counts.gpus_free,
             gpus_claimed: counts.gpus_claimed,
-            claims: f.claims().len() as u32,
-            claims_pending: f
-                .claims()
-                .iter()
-                .filter(|c| c.stage == ClaimStage::Pending)
-                .count() as u32,
+            claims: claims.total,
+            claims_pending: claims.pending,
             claims_drifted: drift.iter().filter(|d| **d == DriftMark::Drifted).count() as u32,
         };
         let tenant_marks = Marks::assign(f.groups().tenants.keys().map(String::as_str));

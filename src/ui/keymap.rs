@@ -173,21 +173,21 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse], &[key('6')], Action::ShowPane(PaneId::Machines), Section::Panes, "machines (NodeClaims)", None),
     bind(&[Browse], &[code(KeyCode::Enter)], Action::Drill, Section::Panes, "drill down: rack → hosts, type → eligible hosts, row → details", Some("open")),
     bind(&[Browse, Overlay], &[code(KeyCode::Esc)], Action::Back, Section::Panes, "back: close, clear the filter, or leave the drill-down", Some("back")),
-    bind(&[Browse], &[key('j'), code(KeyCode::Down)], Action::Down, Section::Move, "down", None),
-    bind(&[Browse], &[key('k'), code(KeyCode::Up)], Action::Up, Section::Move, "up", None),
-    bind(&[Browse], &[code(KeyCode::PageDown), ctrl('f')], Action::PageDown, Section::Move, "page down", None),
-    bind(&[Browse], &[code(KeyCode::PageUp), ctrl('b')], Action::PageUp, Section::Move, "page up", None),
-    bind(&[Browse], &[code(KeyCode::Home), key('g')], Action::Top, Section::Move, "first", None),
-    bind(&[Browse], &[code(KeyCode::End), key('G')], Action::Bottom, Section::Move, "last", None),
+    bind(&[Browse, Overlay], &[key('j'), code(KeyCode::Down)], Action::Down, Section::Move, "down", None),
+    bind(&[Browse, Overlay], &[key('k'), code(KeyCode::Up)], Action::Up, Section::Move, "up", None),
+    bind(&[Browse, Overlay], &[code(KeyCode::PageDown), ctrl('f')], Action::PageDown, Section::Move, "page down", None),
+    bind(&[Browse, Overlay], &[code(KeyCode::PageUp), ctrl('b')], Action::PageUp, Section::Move, "page up", None),
+    bind(&[Browse, Overlay], &[code(KeyCode::Home), key('g')], Action::Top, Section::Move, "first", None),
+    bind(&[Browse, Overlay], &[code(KeyCode::End), key('G')], Action::Bottom, Section::Move, "last", None),
     bind(&[Browse], &[key('/')], Action::OpenFilter, Section::Find, "filter: text, or -l SELECTOR (kubectl syntax)", Some("filter")),
     bind(&[Browse], &[key('s')], Action::SortNext, Section::Find, "sort by the next column", None),
     bind(&[Browse], &[key('S')], Action::SortReverse, Section::Find, "reverse the sort", None),
     bind(&[Browse], &[key('m')], Action::ToggleMarks, Section::Find, "racks: mark hosts by tenant or by GPU model", None),
     bind(&[Browse], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels of the selected, marked or filtered hosts", Some("edit")),
     bind(&[Watch], &[key('e')], Action::Edit(EditKind::Labels), Section::Edit, "edit labels", None),
-    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin a machine to the selected server", None),
+    bind(&[Browse, Watch], &[key('p')], Action::Edit(EditKind::Pin), Section::Edit, "pin: from the selected server or pending machine", None),
     bind(&[Browse, Watch], &[key('r')], Action::Edit(EditKind::Rotate), Section::Edit, "node types: rotate the selected type's OS image", None),
-    bind(&[Browse, Watch], &[key('u')], Action::Edit(EditKind::Undo), Section::Edit, "undo the last label edit (previewed first)", None),
+    bind(&[Browse, Watch], &[key('u')], Action::Edit(EditKind::Undo), Section::Edit, "undo the last edit in the audit log (previewed first)", None),
     bind(&[Browse], &[key(' ')], Action::ToggleMark, Section::Edit, "hosts: mark or unmark a host (marks survive filters)", None),
     bind(&[Browse], &[key('X')], Action::ClearMarks, Section::Edit, "hosts: clear every mark", None),
     bind(&[Input], &[code(KeyCode::Enter)], Action::InputSubmit, Section::Typing, "apply", Some("apply")),
@@ -209,7 +209,8 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse, Overlay], &[key('?')], Action::ToggleHelp, Section::General, "help", Some("help")),
     bind(&[Watch], &[key(' ')], Action::TogglePause, Section::General, "watch mode: pause or resume cycling", Some("pause")),
     bind(&[Browse], &[ctrl('l')], Action::Redraw, Section::General, "repaint the screen", None),
-    bind(&[Browse, Overlay, Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
+    bind(&[Browse, Overlay], &[key('q')], Action::Leave, Section::General, "leave a drill-down or details like Esc; quit from the top", Some("quit")),
+    bind(&[Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
     bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
 ];
 
@@ -283,7 +284,9 @@ mod tests {
     #[test]
     fn keys_map_to_actions_by_mode() {
         let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action_for(KeyMode::Browse, &q), Some(Action::Quit));
+        // q leaves a sub-view like Esc and quits only from the top (App::update decides).
+        assert_eq!(action_for(KeyMode::Browse, &q), Some(Action::Leave));
+        assert_eq!(action_for(KeyMode::Watch, &q), Some(Action::Quit));
         assert_eq!(action_for(KeyMode::Input, &q), Some(Action::InputChar('q')));
         let c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for mode in KeyMode::ALL {

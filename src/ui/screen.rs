@@ -52,9 +52,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         return;
     }
     let stale = status::stale_text(app);
+    // On a wall display the banner is as tall as the figures it warns about.
     let banner_h = match (&stale, watch) {
         (None, _) => 0,
-        (Some(_), true) => 3,
+        (Some(_), true) => watch_header::HEIGHT,
         (Some(_), false) => 1,
     };
     let top_h = if watch { watch_header::HEIGHT } else { 1 };
@@ -105,6 +106,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.overlay {
         Some(Overlay::Help) => overlays::draw_help(frame, area, app),
         Some(Overlay::Context) => overlays::draw_context(frame, area, app),
+        Some(Overlay::CopyText) => overlays::draw_copy_text(frame, area, app),
         None => {}
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{WriteError, WriteReport};
 use crate::impact::Change;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,49 @@ pub struct AuditRecord<'a> {
     pub report: Option<&'a WriteReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a WriteError>,
+    /// The change that puts back what this one changed (`impact::undo_of` on the snapshot its
+    /// preview saw), so `u` can undo it even after gpufleet restarts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo: Option<Change>,
+    /// Why there is no `undo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_undo: Option<String>,
+}
+
+/// One record of the audit log as read back: what `u` needs of it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoggedEdit {
+    pub time: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub context: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub result: String,
+    #[serde(default)]
+    pub report: Option<WriteReport>,
+    #[serde(default)]
+    pub undo: Option<Change>,
+    #[serde(default)]
+    pub no_undo: Option<String>,
+}
+
+/// The last write in the audit log at `path` that was applied in `context`: the edit `u`
+/// undoes. `Ok(None)` when there is none (or no log yet). Lines that cannot be read are
+/// skipped: one damaged line costs only itself.
+pub fn last_applied(path: &Path, context: &str) -> std::io::Result<Option<LoggedEdit>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(text
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<LoggedEdit>(l).ok())
+        .find(|e| e.result == "applied" && e.context == context))
 }
 
 impl<'a> AuditRecord<'a> {
@@ -33,6 +76,8 @@ impl<'a> AuditRecord<'a> {
         outcome: Result<&'a WriteReport, &'a WriteError>,
     ) -> Self {
         AuditRecord {
+            undo: None,
+            no_undo: None,
             time: jiff::Timestamp::now().to_string(),
             user,
             context,
@@ -42,6 +87,15 @@ impl<'a> AuditRecord<'a> {
             report: outcome.ok(),
             error: outcome.err(),
         }
+    }
+
+    /// With the change that undoes this one, or why there is none.
+    pub fn with_undo(mut self, undo: Result<Change, String>) -> Self {
+        match undo {
+            Ok(change) => self.undo = Some(change),
+            Err(why) => self.no_undo = Some(why),
+        }
+        self
     }
 }
 
@@ -121,6 +175,53 @@ mod tests {
         assert_eq!(lines[0]["change"]["kind"], "label");
         assert_eq!(lines[1]["error"]["error"], "conflict");
         assert!(lines[1]["time"].as_str().unwrap().ends_with('Z'));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn the_last_applied_edit_of_a_context_is_read_back_with_its_undo() {
+        let dir = std::env::temp_dir().join(format!("gpufleet-audit-last-{}", std::process::id()));
+        let path = dir.join("audit.jsonl");
+        assert!(last_applied(&path, "prod").unwrap().is_none(), "no log yet");
+        let edit = |args: &[&str]| {
+            Change::Label(
+                LabelEdit::parse_args(HostTargets::Names(vec!["h1".into()]), args).unwrap(),
+            )
+        };
+        let (first, undo_first) = (edit(&["a=b"]), edit(&["a-"]));
+        let report = WriteReport {
+            mode: WriteMode::Commit,
+            objects: Vec::new(),
+        };
+        append(
+            &path,
+            &AuditRecord::new("alice", "prod", &first, Ok(&report))
+                .with_undo(Ok(undo_first.clone())),
+        )
+        .unwrap();
+        // Another context, a failed write and a damaged line come after: none counts.
+        append(
+            &path,
+            &AuditRecord::new("bob", "staging", &first, Ok(&report)).with_undo(Ok(first.clone())),
+        )
+        .unwrap();
+        let refused = WriteError::Invalid {
+            message: "no".into(),
+        };
+        append(
+            &path,
+            &AuditRecord::new("alice", "prod", &first, Err(&refused)),
+        )
+        .unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(b"{not json\n"))
+            .unwrap();
+        let last = last_applied(&path, "prod").unwrap().unwrap();
+        assert_eq!(last.user, "alice");
+        assert_eq!(last.undo, Some(undo_first));
+        assert_eq!(last.report, Some(report));
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{WriteError, WriteMode, WriteReport, Writer, WrittenObject};
 use crate::fleet::{Fleet, FleetView, HostId};
-use crate::impact::pin::pinned_claim;
+use crate::impact::pin::new_pinned_claim;
 use crate::impact::rotate::new_os_image;
 use crate::impact::{Change, LabelEdit, PinChange, PinTarget, Rotation, impact};
 use crate::model::{BareMetalHost, Labels, NodeClaim, NodeProvider, OsImage, keys};
@@ -279,11 +279,6 @@ impl KubeWriter {
         pin: &PinChange,
         mode: WriteMode,
     ) -> Result<WriteReport, WriteError> {
-        let t = fleet
-            .resolve_node_type(&pin.node_type)
-            .map_err(|e| WriteError::Invalid {
-                message: e.to_string(),
-            })?;
         let server = fleet
             .resolve_host(&pin.server)
             .map_err(|e| WriteError::Invalid {
@@ -329,7 +324,11 @@ impl KubeWriter {
                     }
                 }
                 PinTarget::New { vcluster, project } => {
-                    let claim = pinned_claim(fleet, t, vcluster, project, &server_name);
+                    let claim = new_pinned_claim(fleet, pin, vcluster, project).map_err(|e| {
+                        WriteError::Invalid {
+                            message: e.to_string(),
+                        }
+                    })?;
                     let namespace = claim.metadata.namespace.clone().unwrap_or_default();
                     let name = claim.metadata.name.clone().unwrap_or_default();
                     let api: Api<NodeClaim> = Api::namespaced(client.client.clone(), &namespace);

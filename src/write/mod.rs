@@ -8,11 +8,11 @@ pub mod kube;
 use crate::fleet::Fleet;
 use crate::impact::Change;
 use futures::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Whether to commit the write or let the server only validate it (`dryRun=All`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteMode {
     DryRun,
@@ -20,10 +20,10 @@ pub enum WriteMode {
 }
 
 /// One object a write touched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrittenObject {
     pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
     /// The version the preview saw (the precondition); `None` for an object created.
@@ -32,7 +32,7 @@ pub struct WrittenObject {
     pub resource_version_after: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteReport {
     pub mode: WriteMode,
     pub objects: Vec<WrittenObject>,

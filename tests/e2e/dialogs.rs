@@ -11,6 +11,7 @@ use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, OsImage, keys};
 use gpufleet::source::kube::{connect, spawn_watches};
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
+use gpufleet::ui::edit::Dialog;
 use gpufleet::ui::message::Message;
 use gpufleet::ui::theme::Theme;
 use gpufleet::write::kube::KubeWriter;
@@ -161,8 +162,13 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
     press(&mut app, &server);
     key(&mut app, KeyCode::Enter);
     press(&mut app, "p");
+    let Some(Dialog::Pin(d)) = &app.dialog else {
+        panic!("the pin dialog is open");
+    };
+    if !d.new_claim {
+        key(&mut app, KeyCode::Right);
+    }
     key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Tab);
     press(&mut app, "train");
     key(&mut app, KeyCode::Tab);
@@ -182,7 +188,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
         claim["spec"]["properties"][keys::SERVER_NAME],
         server.as_str()
     );
-    assert_eq!(claim["spec"]["typeRef"], pin.node_type.as_str());
+    assert_eq!(claim["spec"]["typeRef"], pin.node_type.as_deref().unwrap());
     assert_eq!(
         objects::<BareMetalHost>(&cluster).await,
         hosts_after,

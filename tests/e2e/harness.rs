@@ -285,18 +285,21 @@ impl TestCluster {
     }
 
     /// Writes each host's status through `/status` (the real CRD ignores a status sent with
-    /// the object), 16 at a time.
-    async fn write_host_statuses(&self, o: &FleetObjects) {
+    /// the object), whole, as baremetal-operator does: a field the host no longer has goes.
+    /// 16 at a time.
+    pub async fn write_host_statuses(&self, o: &FleetObjects) {
         stream::iter(o.hosts.values().filter_map(|host| {
             let status = self.host_status(host)?;
-            let api: Api<BareMetalHost> =
-                Api::namespaced(self.client.clone(), host.metadata.namespace.as_deref()?);
+            let namespace = host.metadata.namespace.clone()?;
             let name = host.metadata.name.clone()?;
+            let api: Api<BareMetalHost> = Api::namespaced(self.client.clone(), &namespace);
+            // `add` of a member that exists replaces it: the status as a whole, no precondition.
+            let ops = json!([{"op": "add", "path": "/status", "value": status}]);
             Some(async move {
                 api.patch_status(
                     &name,
                     &PatchParams::default(),
-                    &Patch::Merge(json!({ "status": status })),
+                    &Patch::<()>::Json(serde_json::from_value(ops).unwrap()),
                 )
                 .await
                 .map_err(|e| format!("status of {name}: {e}"))

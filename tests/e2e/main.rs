@@ -4,6 +4,7 @@
 
 mod dialogs;
 mod harness;
+mod promises;
 mod realworld;
 #[path = "../support/mod.rs"]
 mod support;
@@ -367,7 +368,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     let server = fleet.host(h).name.clone();
     let pin = Change::Pin(PinChange {
         server: server.clone(),
-        node_type: fleet.node_type(t).name.clone(),
+        node_type: Some(fleet.node_type(t).name.clone()),
         target: PinTarget::New {
             vcluster: "train".into(),
             project: "acme-research".into(),
@@ -404,7 +405,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     let before = raw::<NodeClaim>(&client, Some(&waiting.namespace), &waiting.name).await;
     let pin_existing = Change::Pin(PinChange {
         server: fleet.host(target).name.clone(),
-        node_type: fleet.node_type(waiting.node_type.unwrap()).name.clone(),
+        node_type: Some(fleet.node_type(waiting.node_type.unwrap()).name.clone()),
         target: PinTarget::Existing {
             namespace: waiting.namespace.clone(),
             name: waiting.name.clone(),

@@ -2,6 +2,8 @@
 //! a writer that records what it is asked to write.
 #![allow(dead_code)]
 
+pub mod promise;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::future::BoxFuture;
 use gpufleet::fleet::{Fleet, FleetObjects};

@@ -64,12 +64,19 @@ impl Simulator {
     pub fn new(config: SimConfig) -> Self {
         let hosts = config.hosts.clamp(1, MAX_HOSTS);
         let generated = generate(&GenerateConfig::new(hosts, config.seed));
-        let fleet = Fleet::build(generated.objects.clone());
-        let host_keys: Vec<ObjectKey> = generated.objects.hosts.keys().cloned().collect();
+        Simulator::from_objects(config, generated.objects)
+    }
+
+    /// The platform over a fleet of existing objects (read from a cluster or a dump) instead
+    /// of a generated one: everything under way in them is set in motion, as
+    /// [`Simulator::new`] does. `config.hosts` is not used.
+    pub fn from_objects(config: SimConfig, objects: FleetObjects) -> Self {
+        let fleet = Fleet::build(objects.clone());
+        let host_keys: Vec<ObjectKey> = objects.hosts.keys().cloned().collect();
         let mut sim = Simulator {
             rng: Rng::new(config.seed ^ SIMULATION_STREAM),
             now: Duration::ZERO,
-            store: Store::new(generated.objects),
+            store: Store::new(objects),
             schedule: Schedule::default(),
             hosts: HostBook::new(host_keys),
             catalog: Catalog::of(&fleet),
@@ -134,6 +141,22 @@ impl Simulator {
         }
         self.now = end;
         self.store.take_events()
+    }
+
+    /// Steps a second at a time until nothing has changed for `quiet` (simulated time), or
+    /// `limit` has passed. Returns whether the fleet went quiet: every host at rest, every
+    /// claim placed or waiting with no server, every rollover done.
+    pub fn settle(&mut self, quiet: Duration, limit: Duration) -> bool {
+        let start = self.now;
+        let mut last_change = self.now;
+        while self.now.saturating_sub(start) < limit {
+            if !self.step(Duration::from_secs(1)).is_empty() {
+                last_change = self.now;
+            } else if self.now.saturating_sub(last_change) >= quiet {
+                return true;
+            }
+        }
+        false
     }
 
     fn run(&mut self, task: Task) {

@@ -131,6 +131,10 @@ impl Simulator {
                     );
                     self.claim_failed(&key, PIN_FAILED, &message);
                 }
+                Placement::ImageUnavailable { problem, .. } => {
+                    let message = format!("failed to get OSImage: {problem}");
+                    self.claim_failed(&key, IMAGE_UNAVAILABLE, &message);
+                }
             }
         }
         waiting.append(&mut self.controller.pending);
@@ -149,17 +153,11 @@ impl Simulator {
         h: HostId,
     ) -> bool {
         let key = key_of(fleet, c);
-        let image = match desired_image_for(&*overlay, c, t) {
-            Ok(desired) => host_image(&*overlay, &desired),
-            Err(problem) => {
-                self.claim_failed(
-                    &key,
-                    IMAGE_UNAVAILABLE,
-                    &format!("failed to get OSImage: {problem}"),
-                );
-                return false;
-            }
+        // `place_claim` checked the image already; this resolves it for Ironic.
+        let Ok(desired) = desired_image_for(&*overlay, c, t) else {
+            return false;
         };
+        let image = host_image(&*overlay, &desired);
         let claim = fleet.claim(c);
         let host = fleet.host(h);
         let host_key = (host.namespace.clone(), host.name.clone());

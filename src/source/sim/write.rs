@@ -7,9 +7,8 @@ use super::Simulator;
 use super::diff::changed_fields;
 use super::store::{identity, meta};
 use crate::fleet::{Fleet, FleetObject, FleetView};
-use crate::impact::{
-    Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_os_image, pinned_claim,
-};
+use crate::impact::pin::new_pinned_claim;
+use crate::impact::{Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_os_image};
 use crate::model::claim::NodeClaimStatus;
 use crate::model::{Manifest, NodeType, keys};
 use crate::write::{WriteError, WriteMode, WriteReport, WrittenObject};
@@ -69,7 +68,6 @@ fn label_writes(fleet: &Fleet, edits: &[LabelEdit]) -> Result<Vec<PlannedWrite>,
 }
 
 fn pin_write(fleet: &Fleet, pin: &PinChange) -> Result<PlannedWrite, WriteError> {
-    let t = fleet.resolve_node_type(&pin.node_type).map_err(invalid)?;
     let h = fleet.resolve_host(&pin.server).map_err(invalid)?;
     let server = fleet.host(h).name.clone();
     match &pin.target {
@@ -93,7 +91,7 @@ fn pin_write(fleet: &Fleet, pin: &PinChange) -> Result<PlannedWrite, WriteError>
             })
         }
         PinTarget::New { vcluster, project } => {
-            let mut claim = pinned_claim(fleet, t, vcluster, project, &server);
+            let mut claim = new_pinned_claim(fleet, pin, vcluster, project).map_err(invalid)?;
             claim.status = Some(NodeClaimStatus::waiting());
             Ok(PlannedWrite {
                 seen: None,

@@ -6,7 +6,7 @@ use super::Dialog;
 use super::field::Field;
 use super::flow::{Flow, Stage, report_lines};
 use super::labels::{LabelDialog, LabelStep};
-use super::pin::{PinDialog, PinFocus};
+use super::pin::{PinDialog, PinFocus, PinFrom};
 use super::preview::{PLine, Tone};
 use super::rotate::{RotateDialog, RotateFocus};
 use crate::ui::app::App;
@@ -98,7 +98,12 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, dialog: &Dialog) {
     // The preview keeps at least four rows.
     .min(inner.height.saturating_sub(4));
     let problem = problem_lines(app, flow);
-    let problem_h = (problem.len() as u16).min(3);
+    // Rows the lines take once wrapped, up to four.
+    let problem_h = problem
+        .iter()
+        .map(|l| (l.width() as u16).div_ceil(inner.width.max(1)).max(1))
+        .sum::<u16>()
+        .min(4);
     let [inputs, problem_area, preview] = Layout::vertical([
         Constraint::Length(inputs_h),
         Constraint::Length(problem_h),
@@ -129,16 +134,14 @@ fn problem_lines(app: &App, flow: &Flow) -> Vec<Line<'static>> {
         ]));
     }
     if let Some(Dialog::Pin(d)) = &app.dialog
-        && d.copied
-        && let Some(s) = &d.snippet
+        && let Some(note) = &d.copy_note
     {
-        out.push(Line::styled(
-            format!(
-                "✓ copied: the vcluster.yaml snippet ({} bytes) went to your clipboard through the terminal (OSC 52)",
-                s.len()
-            ),
-            ui.ok,
-        ));
+        let style = if note.starts_with("not copied") {
+            ui.warn
+        } else {
+            ui.ok
+        };
+        out.push(Line::styled(note.clone(), style));
     }
     out
 }
@@ -187,6 +190,8 @@ fn draw_preview(frame: &mut Frame, area: Rect, app: &App, flow: &Flow) {
 }
 
 /// A list of `items` in `height` rows, scrolled to keep `selected` in view.
+/// A list of `height` rows around the selected item. When there are more items than rows,
+/// the first or last row says how many more there are above or below.
 fn list_lines<'a>(
     theme: &Theme,
     items: impl ExactSizeIterator<Item = String>,
@@ -196,8 +201,16 @@ fn list_lines<'a>(
 ) -> Vec<Line<'a>> {
     let len = items.len();
     let h = usize::from(height).max(1);
-    let start = selected.saturating_sub(h - 1).min(len.saturating_sub(h));
-    items
+    // Keep a row below the selected item for the "more below" note, when there is room.
+    let margin = if h >= 3 { 2 } else { 1 };
+    let start = selected
+        .saturating_sub(h - margin)
+        .min(len.saturating_sub(h));
+    let end = (start + h).min(len);
+    // Rows given to "more" notes, never the selected item's.
+    let above = start > 0 && h >= 3 && selected > start;
+    let below = end < len && h >= 3 && selected + 1 < end;
+    let mut lines: Vec<Line<'a>> = items
         .enumerate()
         .skip(start)
         .take(h)
@@ -212,7 +225,23 @@ fn list_lines<'a>(
                 Span::styled(text, style),
             ])
         })
-        .collect()
+        .collect();
+    let more = |n: usize, arrow: &str| {
+        Line::from(Span::styled(
+            format!(
+                "  {arrow} {n} more {}",
+                if arrow == "↑" { "above" } else { "below" }
+            ),
+            theme.ui.key,
+        ))
+    };
+    if above {
+        lines[0] = more(start + 1, "↑");
+    }
+    if below && let Some(last) = lines.last_mut() {
+        *last = more(len - end + 1, "↓");
+    }
+    lines
 }
 
 /// `label  [text field]` on one row.
@@ -325,86 +354,107 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
 }
 
 fn pin_height(d: &PinDialog) -> u16 {
-    let types = (d.types.len() as u16).clamp(1, 3);
-    let target = if d.new_claim { 2 } else { 4 };
-    types + 1 + target
+    if d.from_claim() {
+        // The claim, the filter, and the servers.
+        return 2 + (d.shown.len() as u16).clamp(1, 6);
+    }
+    if d.new_claim {
+        1 + (d.types.len() as u16).clamp(1, 3) + 2
+    } else {
+        2 + (d.shown.len() as u16).clamp(1, 5)
+    }
 }
 
 fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
     let theme = &app.theme;
     let ui = &theme.ui;
-    let types_h = (d.types.len() as u16).clamp(1, 3);
-    let [types, target, rest] = Layout::vertical([
-        Constraint::Length(types_h),
-        Constraint::Length(1),
-        Constraint::Min(1),
-    ])
-    .areas(area);
-    let [label, list] =
-        Layout::horizontal([Constraint::Length(LABEL), Constraint::Min(1)]).areas(types);
     let focus = d.focus;
-    frame.render_widget(
-        Paragraph::new(label_text(theme, "node type", focus == PinFocus::NodeType)),
-        label,
-    );
-    let type_lines = if d.types.is_empty() {
-        vec![Line::styled("no node type serves this server", ui.error)]
-    } else {
-        list_lines(
-            theme,
-            d.types.iter().cloned(),
-            d.type_index,
-            focus == PinFocus::NodeType,
-            types_h,
-        )
-    };
-    frame.render_widget(Paragraph::new(type_lines), list);
-    let choice = |on: bool, text: &'static str| {
-        let style = match (on, focus == PinFocus::Target) {
-            (true, true) => ui.selected,
-            (true, false) => ui.key,
-            _ => ui.muted,
-        };
-        Span::styled(format!("{} {text}", if on { "(•)" } else { "( )" }), style)
-    };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            label_text(theme, "claim", focus == PinFocus::Target),
-            choice(!d.new_claim, "a pending claim"),
-            Span::raw("   "),
-            choice(d.new_claim, "a new claim"),
-        ])),
-        target,
-    );
-    if d.new_claim {
-        let [v, p] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(rest);
-        draw_field(frame, v, theme, &d.vcluster, focus == PinFocus::Vcluster);
-        draw_field(frame, p, theme, &d.project, focus == PinFocus::Project);
-    } else {
-        let [filter, claims] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(rest);
-        draw_field(frame, filter, theme, &d.filter, focus == PinFocus::Claim);
-        let [_, list] =
-            Layout::horizontal([Constraint::Length(LABEL), Constraint::Min(1)]).areas(claims);
-        let lines = if d.shown.is_empty() {
-            vec![Line::styled(
-                format!(
-                    "no pending claim of this type matches ({} pending)",
-                    d.pending.len()
-                ),
-                ui.muted,
-            )]
+    let [first, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    match &d.from {
+        PinFrom::Claim { key } => {
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    label_text(theme, "machine", false),
+                    Span::styled(key.clone(), ui.text),
+                ])),
+                first,
+            );
+        }
+        PinFrom::Server { .. } => {
+            let choice = |on: bool, text: &'static str| {
+                let style = match (on, focus == PinFocus::Target) {
+                    (true, true) => ui.selected,
+                    (true, false) => ui.key,
+                    _ => ui.muted,
+                };
+                Span::styled(format!("{} {text}", if on { "(•)" } else { "( )" }), style)
+            };
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    label_text(theme, "claim", focus == PinFocus::Target),
+                    choice(!d.new_claim, "a pending claim"),
+                    Span::raw("   "),
+                    choice(d.new_claim, "a new claim"),
+                ])),
+                first,
+            );
+        }
+    }
+    if d.new_claim && !d.from_claim() {
+        let types_h = (d.types.len() as u16).clamp(1, 3);
+        let [types, v, p] = Layout::vertical([
+            Constraint::Length(types_h),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(rest);
+        let [label, list] =
+            Layout::horizontal([Constraint::Length(LABEL), Constraint::Min(1)]).areas(types);
+        frame.render_widget(
+            Paragraph::new(label_text(theme, "node type", focus == PinFocus::NodeType)),
+            label,
+        );
+        let type_lines = if d.types.is_empty() {
+            vec![Line::styled("no node type serves this server", ui.error)]
         } else {
             list_lines(
                 theme,
-                d.shown.iter().map(|&i| d.pending[i].clone()),
-                d.claim_index,
-                focus == PinFocus::Claim,
-                claims.height,
+                d.types.iter().cloned(),
+                d.type_index,
+                focus == PinFocus::NodeType,
+                types_h,
             )
         };
-        frame.render_widget(Paragraph::new(lines), list);
+        frame.render_widget(Paragraph::new(type_lines), list);
+        draw_field(frame, v, theme, &d.vcluster, focus == PinFocus::Vcluster);
+        draw_field(frame, p, theme, &d.project, focus == PinFocus::Project);
+        return;
     }
+    let [filter, choices] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(rest);
+    draw_field(frame, filter, theme, &d.filter, focus == PinFocus::List);
+    let [_, list] =
+        Layout::horizontal([Constraint::Length(LABEL), Constraint::Min(1)]).areas(choices);
+    let lines = if d.shown.is_empty() {
+        let what = if d.from_claim() {
+            "no server matches a node type this claim's request can get"
+        } else {
+            "no pending claim"
+        };
+        vec![Line::styled(
+            format!("{what} ({} in all)", d.choices.len()),
+            ui.muted,
+        )]
+    } else {
+        list_lines(
+            theme,
+            d.shown.iter().map(|&i| d.choices[i].text()),
+            d.choice_index,
+            focus == PinFocus::List,
+            choices.height,
+        )
+    };
+    frame.render_widget(Paragraph::new(lines), list);
 }
 
 fn rotate_height(d: &RotateDialog) -> u16 {

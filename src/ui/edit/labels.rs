@@ -117,7 +117,7 @@ impl LabelDialog {
                     _ => format!("Edit labels of {n} hosts: {names}"),
                 }
             }
-            LabelStep::Undo { .. } => "Undo the last label edit".into(),
+            LabelStep::Undo { describe, .. } => format!("Undo the last edit: {describe}"),
         }
     }
 

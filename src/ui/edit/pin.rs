@@ -1,110 +1,241 @@
-//! The pin dialog: a server, the node type to pin it as (the types whose selector matches
-//! it, the first eligible one chosen), and the claim to pin: a pending one (filterable) or
-//! a new one for a vCluster in a project. The preview says whether the server is free and
-//! matches, what would fail (the platform fails provisioning rather than fall back), which
-//! waiting claims lose it, and offers the tenant's vcluster.yaml snippet.
+//! The pin dialog. Opened on a server (`p` in the hosts pane or a host's details): every
+//! pending claim, each with whether the pin would hold and why not, or a new claim of a node
+//! type that matches the server for a vCluster in a project. Opened on a machine (`p` in the
+//! machines pane or a machine's details): the servers a node type its request can get
+//! matches, each with the same verdict. The verdicts and the preview come from the
+//! platform's own rule (`rules::place_claim` with the pin laid on the claim): a pin never
+//! changes a claim's node type, and the platform fails provisioning rather than fall back.
 
 use super::field::Field;
 use super::flow::{Flow, Proposal};
 use super::labels::FieldStyles;
 use super::preview::{PLine, Tone};
-use crate::fleet::{ClaimStage, Fleet, FleetView, HostId};
-use crate::impact::pin::static_pool_snippet;
+use crate::fleet::rules::{TypeRequest, type_serves_request};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId};
+use crate::impact::pin::{claim_request_text, pin_verdict, static_pool_snippet};
 use crate::impact::{Change, PinChange, PinTarget};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinFocus {
-    NodeType,
+    /// Pending claim or new claim (from a server).
     Target,
-    Claim,
+    /// The list of pending claims (from a server) or servers (from a claim), and its filter.
+    List,
+    NodeType,
     Vcluster,
     Project,
 }
 
+/// Where the dialog was opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PinFrom {
+    /// A server, as `namespace/name` and name.
+    Server { key: String, name: String },
+    /// A pending claim, as `namespace/name`.
+    Claim { key: String },
+}
+
+/// One pending claim (from a server) or one server (from a claim), and whether the pin
+/// would hold: the node type the claim would get the server as, or why not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinChoice {
+    /// `namespace/name` of the claim or the server.
+    pub key: String,
+    pub verdict: Result<String, String>,
+}
+
+impl PinChoice {
+    pub fn holds(&self) -> bool {
+        self.verdict.is_ok()
+    }
+
+    /// One line of the list: the key, then the node type it would get or why not.
+    pub fn text(&self) -> String {
+        match &self.verdict {
+            Ok(t) => format!("✓ {}  holds: as node type {t}", self.key),
+            Err(why) => format!("✗ {}  would not hold: {why}", self.key),
+        }
+    }
+}
+
 pub struct PinDialog {
-    /// `namespace/name` of the server.
-    pub server: String,
-    pub server_name: String,
+    pub from: PinFrom,
+    /// Node types a new claim may name: those whose selector matches the server, the
+    /// first that could claim it now first.
     pub types: Vec<String>,
     pub type_index: usize,
     pub new_claim: bool,
-    /// Pending claims the chosen type may pin (unbound, or of that type).
-    pub pending: Vec<String>,
+    /// Pending claims (from a server) or servers (from a claim), those the pin would hold
+    /// for first.
+    pub choices: Vec<PinChoice>,
     pub filter: Field,
-    /// Indices into `pending` that pass the filter.
+    /// Indices into `choices` that pass the filter.
     pub shown: Vec<usize>,
-    pub claim_index: usize,
+    pub choice_index: usize,
     pub vcluster: Field,
     pub project: Field,
     pub focus: PinFocus,
     pub snippet: Option<String>,
-    /// The snippet was copied (OSC 52) since the change last changed.
-    pub copied: bool,
+    /// What the last copy of the snippet (Ctrl-y) did, until the change changes.
+    pub copy_note: Option<String>,
     pub flow: Flow,
 }
 
-fn pending_claims(fleet: &Fleet, node_type: Option<&str>) -> Vec<String> {
-    let t = node_type.and_then(|n| fleet.resolve_node_type(n).ok());
-    let mut out: Vec<String> = fleet
-        .claims()
-        .iter()
-        .filter(|c| c.stage == ClaimStage::Pending && c.host.is_none())
-        .filter(|c| c.node_type.is_none() || c.node_type == t)
-        .map(|c| c.key())
+fn sort_choices(choices: &mut [PinChoice]) {
+    choices.sort_by(|a, b| (!a.holds(), &a.key).cmp(&(!b.holds(), &b.key)));
+}
+
+/// Every pending claim, with whether pinning it to `server` would hold.
+fn claim_choices(fleet: &Fleet, server: &str) -> Vec<PinChoice> {
+    let mut out: Vec<PinChoice> = fleet
+        .claim_ids()
+        .filter(|&c| fleet.claim(c).stage == ClaimStage::Pending && fleet.claim(c).host.is_none())
+        .map(|c| PinChoice {
+            key: fleet.claim(c).key(),
+            verdict: pin_verdict(fleet, c, server).map(|t| fleet.node_type(t).name.clone()),
+        })
         .collect();
-    out.sort();
+    sort_choices(&mut out);
     out
 }
 
-/// What the preview says about the server and the type before the impact's lines.
-fn facts(fleet: &Fleet, h: HostId, node_type: &str) -> Vec<PLine> {
-    let host = fleet.host(h);
-    let state = match fleet.holder(h) {
-        Some(holder) => (
-            Tone::Bad,
-            format!(
-                "claimed by {} (tenant {})",
-                match holder {
-                    crate::fleet::Holder::Claim(c) => fleet.claim(*c).key(),
-                    crate::fleet::Holder::Unknown(k) => k.clone(),
-                },
-                holder.tenant(fleet)
-            ),
-        ),
-        None if fleet.is_free(h) => (Tone::Good, "available and not claimed".to_string()),
-        None => (Tone::Bad, format!("not available: {}", host.state.label())),
+/// The servers a node type the claim's request can get matches, with whether pinning the
+/// claim to each would hold.
+fn server_choices(fleet: &Fleet, c: ClaimId) -> Vec<PinChoice> {
+    let claim = fleet.claim(c);
+    let request = TypeRequest::of_claim(fleet, c);
+    let types: Vec<_> = match (&claim.type_ref, claim.node_type) {
+        (Some(_), Some(t)) => vec![t],
+        (Some(_), None) => Vec::new(),
+        (None, _) => fleet
+            .node_type_ids()
+            .filter(|&t| type_serves_request(fleet, t, &request))
+            .collect(),
     };
-    let mut lines =
-        vec![PLine::one(Tone::Header, format!("Server {} ", host.name)).push(state.0, state.1)];
-    if let Ok(t) = fleet.resolve_node_type(node_type) {
-        let derived = fleet.derived(h);
-        let (tone, text) = if derived.eligible.contains(&t) {
-            (
-                Tone::Good,
-                "its selector matches the server, which it could claim now",
-            )
-        } else if derived.matches.contains(&t) {
-            (
-                Tone::Warn,
-                "its selector matches the server, which it cannot claim now",
-            )
-        } else {
-            (Tone::Bad, "its selector does not match the server")
+    let mut hosts: Vec<HostId> = types
+        .iter()
+        .flat_map(|&t| fleet.type_hosts(t).iter().copied())
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    let mut out: Vec<PinChoice> = hosts
+        .into_iter()
+        .map(|h| {
+            let host = fleet.host(h);
+            PinChoice {
+                key: format!("{}/{}", host.namespace, host.name),
+                verdict: pin_verdict(fleet, c, &host.name).map(|t| fleet.node_type(t).name.clone()),
+            }
+        })
+        .collect();
+    sort_choices(&mut out);
+    out
+}
+
+fn holder_text(fleet: &Fleet, holder: &Holder) -> String {
+    let key = match holder {
+        Holder::Claim(c) => fleet.claim(*c).key(),
+        Holder::Unknown(k) => k.clone(),
+    };
+    format!("claimed by {key} (tenant {})", holder.tenant(fleet))
+}
+
+/// What the preview says about the server and the claim before the impact's lines.
+fn facts(fleet: &Fleet, change: &PinChange, new_claim: bool) -> Vec<PLine> {
+    let mut lines = Vec::new();
+    if let Ok(h) = fleet.resolve_host(&change.server) {
+        let host = fleet.host(h);
+        let state = match fleet.holder(h) {
+            Some(holder) => (Tone::Bad, holder_text(fleet, holder)),
+            None if fleet.is_free(h) => (Tone::Good, "available and not claimed".to_string()),
+            None => (Tone::Bad, format!("not available: {}", host.state.label())),
         };
         lines.push(
-            PLine::one(
-                Tone::Header,
-                format!("Node type {} ", fleet.node_type(t).name),
-            )
-            .push(tone, text),
+            PLine::one(Tone::Header, format!("Server {} ", host.name)).push(state.0, state.1),
+        );
+        if new_claim
+            && let Some(Ok(t)) = change
+                .node_type
+                .as_deref()
+                .map(|n| fleet.resolve_node_type(n))
+        {
+            let derived = fleet.derived(h);
+            let (tone, text) = if derived.eligible.contains(&t) {
+                (
+                    Tone::Good,
+                    "its selector matches the server, which it could claim now",
+                )
+            } else if derived.matches.contains(&t) {
+                (
+                    Tone::Warn,
+                    "its selector matches the server, which it cannot claim now",
+                )
+            } else {
+                (Tone::Bad, "its selector does not match the server")
+            };
+            lines.push(
+                PLine::one(
+                    Tone::Header,
+                    format!("Node type {} ", fleet.node_type(t).name),
+                )
+                .push(tone, text),
+            );
+        }
+    }
+    if let PinTarget::Existing { namespace, name } = &change.target
+        && let Some(c) = fleet.claim_by_key(namespace, name)
+    {
+        lines.push(
+            PLine::one(Tone::Header, format!("Machine {namespace}/{name} ")).push(
+                Tone::Text,
+                format!(
+                    "asks for {}; a pin never changes the node type its request gets",
+                    claim_request_text(fleet.claim(c))
+                ),
+            ),
         );
     }
     lines
 }
 
+fn field(label: &'static str, hint: &str, styles: FieldStyles) -> Field {
+    let mut f = Field::single(label, "", styles.text);
+    f.set_placeholder(hint, styles.placeholder);
+    f.set_focus(false);
+    f
+}
+
 impl PinDialog {
+    fn new(fleet: Arc<Fleet>, from: PinFrom, types: Vec<String>, styles: FieldStyles) -> Self {
+        let hint = match from {
+            PinFrom::Server { .. } => "type to filter pending claims",
+            PinFrom::Claim { .. } => "type to filter servers",
+        };
+        PinDialog {
+            from,
+            types,
+            type_index: 0,
+            new_claim: false,
+            choices: Vec::new(),
+            filter: field("filter", hint, styles),
+            shown: Vec::new(),
+            choice_index: 0,
+            vcluster: field("vCluster", "the tenant's vCluster", styles),
+            project: field(
+                "project",
+                "its project (namespace loft-p-<project>)",
+                styles,
+            ),
+            focus: PinFocus::Target,
+            snippet: None,
+            copy_note: None,
+            flow: Flow::new(Proposal::empty(fleet, "")),
+        }
+    }
+
+    /// On a server: every pending claim with its verdict, or a new claim.
     pub fn open(fleet: Arc<Fleet>, h: HostId, styles: FieldStyles) -> PinDialog {
         let host = fleet.host(h);
         let derived = fleet.derived(h);
@@ -118,110 +249,148 @@ impl PinDialog {
             .iter()
             .map(|&t| fleet.node_type(t).name.clone())
             .collect();
-        let pending = pending_claims(&fleet, types.first().map(String::as_str));
-        let field = |label, text: &str, hint: &str| {
-            let mut f = Field::single(label, text, styles.text);
-            f.set_placeholder(hint, styles.placeholder);
-            f.set_focus(false);
-            f
+        let from = PinFrom::Server {
+            key: format!("{}/{}", host.namespace, host.name),
+            name: host.name.clone(),
         };
-        let mut dialog = PinDialog {
-            server: format!("{}/{}", host.namespace, host.name),
-            server_name: host.name.clone(),
-            types,
-            type_index: 0,
-            new_claim: pending.is_empty(),
-            shown: (0..pending.len()).collect(),
-            pending,
-            filter: field("claim", "", "type to filter pending claims"),
-            claim_index: 0,
-            vcluster: field("vCluster", "", "the tenant's vCluster"),
-            project: field("project", "", "its project (namespace loft-p-<project>)"),
-            focus: PinFocus::NodeType,
-            snippet: None,
-            copied: false,
-            flow: Flow::new(Proposal::empty(fleet.clone(), "")),
+        let mut dialog = PinDialog::new(fleet.clone(), from, types, styles);
+        dialog.load_choices(&fleet);
+        // A pending claim by default when the pin would hold for one; else a new claim.
+        dialog.new_claim = !dialog.choices.first().is_some_and(PinChoice::holds);
+        dialog.refresh(fleet, true);
+        dialog
+    }
+
+    /// On a pending claim: the servers it could be pinned to, each with its verdict.
+    pub fn open_claim(fleet: Arc<Fleet>, c: ClaimId, styles: FieldStyles) -> PinDialog {
+        let from = PinFrom::Claim {
+            key: fleet.claim(c).key(),
         };
+        let mut dialog = PinDialog::new(fleet.clone(), from, Vec::new(), styles);
+        dialog.focus = PinFocus::List;
+        dialog.filter.set_focus(true);
+        dialog.load_choices(&fleet);
         dialog.refresh(fleet, true);
         dialog
     }
 
     pub fn title(&self) -> String {
-        format!("Pin a Machine to server {}", self.server_name)
+        match &self.from {
+            PinFrom::Server { name, .. } => format!("Pin a Machine to server {name}"),
+            PinFrom::Claim { key } => format!("Pin Machine {key} to a server"),
+        }
+    }
+
+    pub fn from_claim(&self) -> bool {
+        matches!(self.from, PinFrom::Claim { .. })
     }
 
     pub fn node_type(&self) -> Option<&str> {
         self.types.get(self.type_index).map(String::as_str)
     }
 
-    pub fn selected_claim(&self) -> Option<&str> {
+    pub fn selected(&self) -> Option<&PinChoice> {
         self.shown
-            .get(self.claim_index)
-            .and_then(|&i| self.pending.get(i))
-            .map(String::as_str)
+            .get(self.choice_index)
+            .and_then(|&i| self.choices.get(i))
+    }
+
+    fn load_choices(&mut self, fleet: &Fleet) {
+        let chosen = self.selected().map(|c| c.key.clone());
+        self.choices = match &self.from {
+            PinFrom::Server { name, .. } => claim_choices(fleet, name),
+            PinFrom::Claim { key } => match fleet.resolve_claim(key) {
+                Ok(c) => server_choices(fleet, c),
+                Err(_) => Vec::new(),
+            },
+        };
+        self.refilter();
+        if let Some(at) =
+            chosen.and_then(|k| self.shown.iter().position(|&i| self.choices[i].key == k))
+        {
+            self.choice_index = at;
+        }
     }
 
     pub fn change(&self) -> Result<Change, String> {
-        let node_type = self
-            .node_type()
-            .ok_or("no node type serves this server's namespace")?
-            .to_string();
-        let target = if self.new_claim {
-            let (vcluster, project) = (self.vcluster.text(), self.project.text());
-            if vcluster.trim().is_empty() || project.trim().is_empty() {
-                return Err("type the vCluster and the project of the new claim".into());
+        let (server, target) = match &self.from {
+            PinFrom::Claim { key } => {
+                let server = self
+                    .selected()
+                    .ok_or("no server matches: change the filter")?
+                    .key
+                    .clone();
+                (server, existing(key))
             }
-            PinTarget::New {
-                vcluster: vcluster.trim().to_string(),
-                project: project.trim().to_string(),
+            PinFrom::Server { key, .. } if self.new_claim => {
+                let (vcluster, project) = (self.vcluster.text(), self.project.text());
+                if vcluster.trim().is_empty() || project.trim().is_empty() {
+                    return Err("type the vCluster and the project of the new claim".into());
+                }
+                let node_type = self
+                    .node_type()
+                    .ok_or("no node type serves this server's namespace")?;
+                return Ok(Change::Pin(PinChange {
+                    server: key.clone(),
+                    node_type: Some(node_type.to_string()),
+                    target: PinTarget::New {
+                        vcluster: vcluster.trim().to_string(),
+                        project: project.trim().to_string(),
+                    },
+                }));
             }
-        } else {
-            let key = self
-                .selected_claim()
-                .ok_or("no pending claim matches: change the filter, or pin a new claim")?;
-            let (namespace, name) = key.split_once('/').unwrap_or(("", key));
-            PinTarget::Existing {
-                namespace: namespace.to_string(),
-                name: name.to_string(),
+            PinFrom::Server { key, .. } => {
+                let claim = self
+                    .selected()
+                    .ok_or("no pending claim matches: change the filter, or pin a new claim")?;
+                (key.clone(), existing(&claim.key))
             }
         };
         Ok(Change::Pin(PinChange {
-            server: self.server.clone(),
-            node_type,
+            server,
+            node_type: None,
             target,
         }))
     }
 
     pub fn refresh(&mut self, fleet: Arc<Fleet>, force: bool) {
         if force {
-            // Claims come and go: list the pending ones of this snapshot, keeping the choice.
-            let chosen = self.selected_claim().map(str::to_string);
-            self.pending = pending_claims(&fleet, self.node_type());
-            self.refilter();
-            if let Some(at) =
-                chosen.and_then(|c| self.shown.iter().position(|&i| self.pending[i] == c))
-            {
-                self.claim_index = at;
-            }
+            // Claims come and go: the choices of this snapshot, keeping the one chosen.
+            self.load_choices(&fleet);
         }
         let change = self.change();
         // The copy note stands until the input changes.
-        self.copied &= change == self.flow.proposal.change;
+        if change != self.flow.proposal.change {
+            self.copy_note = None;
+        }
         if !self.flow.wants_preview(&change, force) {
             return;
         }
-        self.snippet = match &change {
-            Ok(Change::Pin(pin)) => static_pool_snippet(&fleet, pin).ok(),
+        // The tenant's static pool names the type the claim gets.
+        let snippet_type = match (&change, self.selected()) {
+            (Ok(Change::Pin(p)), _) if p.node_type.is_some() => p.node_type.clone(),
+            (Ok(Change::Pin(_)), Some(choice)) => choice.verdict.clone().ok(),
             _ => None,
         };
-        let server = fleet.resolve_host(&self.server).ok();
-        let node_type = self.node_type().unwrap_or_default().to_string();
+        self.snippet = match (&change, snippet_type) {
+            (Ok(Change::Pin(pin)), Some(t)) => static_pool_snippet(
+                &fleet,
+                &PinChange {
+                    node_type: Some(t),
+                    ..pin.clone()
+                },
+            )
+            .ok(),
+            _ => None,
+        };
         let snippet = self.snippet.clone();
+        let new_claim = self.new_claim && !self.from_claim();
         self.flow
-            .set_proposal(Proposal::compute(fleet, change, |fleet, _, _| {
-                let before = server
-                    .map(|h| facts(fleet, h, &node_type))
-                    .unwrap_or_default();
+            .set_proposal(Proposal::compute(fleet, change, move |fleet, change, _| {
+                let before = match change {
+                    Change::Pin(pin) => facts(fleet, pin, new_claim),
+                    _ => Vec::new(),
+                };
                 let mut after = Vec::new();
                 if let Some(s) = snippet {
                     after.push(PLine::one(
@@ -235,15 +404,15 @@ impl PinDialog {
     }
 
     fn focus_order(&self) -> &'static [PinFocus] {
-        if self.new_claim {
-            &[
-                PinFocus::NodeType,
+        match (self.from_claim(), self.new_claim) {
+            (true, _) => &[PinFocus::List],
+            (false, true) => &[
                 PinFocus::Target,
+                PinFocus::NodeType,
                 PinFocus::Vcluster,
                 PinFocus::Project,
-            ]
-        } else {
-            &[PinFocus::NodeType, PinFocus::Target, PinFocus::Claim]
+            ],
+            (false, false) => &[PinFocus::Target, PinFocus::List],
         }
     }
 
@@ -251,17 +420,17 @@ impl PinDialog {
         let order = self.focus_order();
         let at = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         self.focus = order[(at + step).rem_euclid(order.len() as isize) as usize];
-        self.filter.set_focus(self.focus == PinFocus::Claim);
+        self.filter.set_focus(self.focus == PinFocus::List);
         self.vcluster.set_focus(self.focus == PinFocus::Vcluster);
         self.project.set_focus(self.focus == PinFocus::Project);
     }
 
     fn refilter(&mut self) {
         let needle = self.filter.text().to_lowercase();
-        self.shown = (0..self.pending.len())
-            .filter(|&i| self.pending[i].to_lowercase().contains(needle.trim()))
+        self.shown = (0..self.choices.len())
+            .filter(|&i| self.choices[i].key.to_lowercase().contains(needle.trim()))
             .collect();
-        self.claim_index = self.claim_index.min(self.shown.len().saturating_sub(1));
+        self.choice_index = self.choice_index.min(self.shown.len().saturating_sub(1));
     }
 
     /// Up and Down: the list in focus, or the kind of target.
@@ -270,16 +439,18 @@ impl PinDialog {
             (i as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize
         };
         match self.focus {
-            PinFocus::NodeType => {
-                self.type_index = step(self.type_index, self.types.len());
-                self.pending = pending_claims(&fleet, self.node_type());
-                self.refilter();
-            }
-            PinFocus::Target => self.new_claim = !self.new_claim,
-            PinFocus::Claim => self.claim_index = step(self.claim_index, self.shown.len()),
+            PinFocus::NodeType => self.type_index = step(self.type_index, self.types.len()),
+            PinFocus::Target => self.toggle_target(),
+            PinFocus::List => self.choice_index = step(self.choice_index, self.shown.len()),
             PinFocus::Vcluster | PinFocus::Project => {}
         }
         self.refresh(fleet, false);
+    }
+
+    fn toggle_target(&mut self) {
+        if !self.from_claim() {
+            self.new_claim = !self.new_claim;
+        }
     }
 
     pub fn text_key(&mut self, fleet: Arc<Fleet>, key: KeyEvent) {
@@ -290,9 +461,9 @@ impl PinDialog {
                     KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
                 ) =>
             {
-                self.new_claim = !self.new_claim;
+                self.toggle_target();
             }
-            PinFocus::Claim => {
+            PinFocus::List => {
                 if self.filter.key(key) {
                     self.refilter();
                 }
@@ -310,15 +481,23 @@ impl PinDialog {
 
     pub fn paste(&mut self, fleet: Arc<Fleet>, text: &str) {
         let field = match self.focus {
-            PinFocus::Claim => &mut self.filter,
+            PinFocus::List => &mut self.filter,
             PinFocus::Vcluster => &mut self.vcluster,
             PinFocus::Project => &mut self.project,
             _ => return,
         };
         field.paste(text);
-        if self.focus == PinFocus::Claim {
+        if self.focus == PinFocus::List {
             self.refilter();
         }
         self.refresh(fleet, false);
+    }
+}
+
+fn existing(key: &str) -> PinTarget {
+    let (namespace, name) = key.split_once('/').unwrap_or(("", key));
+    PinTarget::Existing {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
     }
 }

@@ -327,30 +327,39 @@ fn rollover_section(impact: &Impact, lines: &mut Vec<PLine>) {
     more(lines, by_tenant.len());
 }
 
-fn lint_line(l: &Lint, introduced: bool) -> PLine {
-    let tone = match (introduced, l.severity) {
-        (false, _) => Tone::Good,
-        (true, Severity::Error) => Tone::Bad,
-        (true, Severity::Warning) => Tone::Warn,
-        (true, Severity::Info) => Tone::Muted,
+/// A lint with its severity: `+` introduced, `!` already there and now relied on, `−`
+/// resolved.
+fn lint_line(l: &Lint, mark: char) -> PLine {
+    let tone = match (mark, l.severity) {
+        ('−', _) => Tone::Good,
+        (_, Severity::Error) => Tone::Bad,
+        (_, Severity::Warning) => Tone::Warn,
+        (_, Severity::Info) => Tone::Muted,
     };
-    PLine::one(
-        tone,
-        format!("  {} {} ", if introduced { "+" } else { "−" }, l.id),
-    )
-    .push(Tone::Muted, format!("{}: {}", l.subject, l.message))
+    let severity = match l.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    };
+    PLine::one(tone, format!("  {mark} {severity} {} ", l.id))
+        .push(Tone::Muted, format!("{}: {}", l.subject, l.message))
 }
 
 fn lints_section(impact: &Impact, lines: &mut Vec<PLine>) {
-    for (list, introduced, title) in [
-        (&impact.lints_introduced, true, "Lints introduced"),
-        (&impact.lints_resolved, false, "Lints resolved"),
+    for (list, mark, title) in [
+        (&impact.lints_introduced, '+', "Lints introduced"),
+        (
+            &impact.lints_that_matter,
+            '!',
+            "Lints that now matter (already there, on what this change puts to use)",
+        ),
+        (&impact.lints_resolved, '−', "Lints resolved"),
     ] {
         if list.is_empty() {
             continue;
         }
         lines.push(PLine::one(Tone::Header, title));
-        lines.extend(list.iter().take(ROWS).map(|l| lint_line(l, introduced)));
+        lines.extend(list.iter().take(ROWS).map(|l| lint_line(l, mark)));
         more(lines, list.len());
     }
 }

@@ -9,16 +9,16 @@ use super::pin::PinDialog;
 use super::rotate::RotateDialog;
 use super::targets::{TargetOption, options};
 use super::writes::{AuditTarget, WriteJob};
-use crate::clipboard::osc52_for_this_terminal;
-use crate::fleet::{HostId, NodeTypeId};
+use crate::clipboard;
+use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
-use crate::ui::app::{App, LastLabelEdit, Mode};
+use crate::ui::app::{App, LastLabelEdit, Mode, Overlay};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
-use crate::write::WriteMode;
+use crate::write::{WriteMode, audit};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 impl App {
@@ -46,6 +46,19 @@ impl App {
     fn host_key(&self, h: HostId) -> String {
         let host = self.data.fleet.host(h);
         format!("{}/{}", host.namespace, host.name)
+    }
+
+    /// The machine (claim) under the cursor in the machines pane, or the one whose details
+    /// are open.
+    pub fn selected_claim(&self) -> Option<ClaimId> {
+        let view = self.nav.view();
+        match &view.screen {
+            Screen::Pane(PaneId::Machines) => view.selected_row().map(ClaimId),
+            Screen::ClaimDetail { namespace, name } => {
+                self.data.fleet.claim_by_key(namespace, name)
+            }
+            _ => None,
+        }
     }
 
     /// The node type under the cursor in the node types pane.
@@ -109,11 +122,33 @@ impl App {
                 }
                 Dialog::Labels(Box::new(LabelDialog::open(fleet, options, styles)))
             }
-            EditKind::Pin => match self.selected_host() {
-                Some(h) => Dialog::Pin(Box::new(PinDialog::open(fleet, h, styles))),
-                None => {
+            EditKind::Pin => match (self.selected_host(), self.selected_claim()) {
+                (Some(h), _) => Dialog::Pin(Box::new(PinDialog::open(fleet, h, styles))),
+                (None, Some(c)) => {
+                    let claim = fleet.claim(c);
+                    if let Some(h) = claim.host {
+                        let text = format!(
+                            "pin: machine {} holds {} already; a pin applies only when its Machine is re-created",
+                            claim.key(),
+                            fleet.host(h).name
+                        );
+                        self.notify(text, true);
+                        return;
+                    }
+                    if claim.stage != ClaimStage::Pending {
+                        let text = format!(
+                            "pin: machine {} is {}; the platform places only pending claims",
+                            claim.key(),
+                            claim.stage.as_str()
+                        );
+                        self.notify(text, true);
+                        return;
+                    }
+                    Dialog::Pin(Box::new(PinDialog::open_claim(fleet, c, styles)))
+                }
+                (None, None) => {
                     self.notify(
-                        "pin: select a server in the hosts pane (5) or open one, then press p",
+                        "pin: select a server (hosts pane, 5) or a pending machine (machines pane, 6), then press p",
                         true,
                     );
                     return;
@@ -129,24 +164,98 @@ impl App {
                     return;
                 }
             },
-            EditKind::Undo => {
-                let Some(last) = &self.last_applied else {
-                    self.notify(
-                        "nothing to undo: no label edit was applied since gpufleet started",
-                        true,
-                    );
+            EditKind::Undo => match self.undo_from_audit_log() {
+                Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
+                Some(Err(why)) => {
+                    self.notify(why, true);
                     return;
-                };
-                match undo_labels(&last.before, &last.edits) {
-                    Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
-                    Err(e) => {
-                        self.notify(format!("cannot undo: {e}"), true);
+                }
+                // No audit log to read: this session's own last label edit.
+                None => {
+                    let Some(last) = &self.last_applied else {
+                        self.notify(
+                            "nothing to undo: no label edit was applied since gpufleet started, and there is no audit log to read",
+                            true,
+                        );
                         return;
+                    };
+                    match undo_labels(&last.before, &last.edits) {
+                        Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
+                        Err(e) => {
+                            self.notify(format!("cannot undo: {e}"), true);
+                            return;
+                        }
                     }
                 }
-            }
+            },
         };
         self.dialog = Some(dialog);
+    }
+
+    /// The undo of the last edit the audit log records as applied in this context: its
+    /// change, or why `u` refuses (none undoable, or the objects changed since: an undo then
+    /// would overwrite what someone else wrote). `None` when there is no audit log to read.
+    fn undo_from_audit_log(&self) -> Option<Result<Change, String>> {
+        let path = self.settings.audit_log.as_ref()?;
+        let context = &self.settings.context;
+        let last = match audit::last_applied(path, context) {
+            Ok(Some(last)) => last,
+            Ok(None) if self.last_applied.is_some() => return None,
+            Ok(None) => {
+                return Some(Err(format!(
+                    "nothing to undo: the audit log ({}) records no edit in context {context}",
+                    path.display()
+                )));
+            }
+            Err(e) => {
+                return Some(Err(format!(
+                    "cannot read the audit log {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let what = format!("{} ({}, {})", last.summary, last.time, last.user);
+        let Some(undo) = last.undo else {
+            let why = last
+                .no_undo
+                .unwrap_or_else(|| "the record says nothing of how to undo it".into());
+            return Some(Err(format!("cannot undo the last edit, {what}: {why}")));
+        };
+        // Every object it wrote must be as the write left it.
+        let objects = self.data.fleet.objects();
+        for o in last.report.iter().flat_map(|r| r.objects.iter()) {
+            let name = match &o.namespace {
+                Some(ns) => format!("{ns}/{}", o.name),
+                None => o.name.clone(),
+            };
+            let now = objects.resource_version(&o.kind, o.namespace.as_deref(), &o.name);
+            let after = o.resource_version_after.as_deref();
+            match now {
+                Some(now) if now == after => {}
+                Some(now) if now.is_some() && now == o.resource_version_before.as_deref() => {
+                    return Some(Err(format!(
+                        "the fleet does not show the last edit yet ({} {name} is still at resourceVersion {}): try u again in a moment",
+                        o.kind,
+                        now.unwrap_or_default()
+                    )));
+                }
+                Some(now) => {
+                    return Some(Err(format!(
+                        "undo refused: {} {name} changed since the last edit, {what} (resourceVersion {} is now {}); undoing would overwrite that change",
+                        o.kind,
+                        after.unwrap_or("(none)"),
+                        now.unwrap_or("(none)")
+                    )));
+                }
+                None => {
+                    return Some(Err(format!(
+                        "undo refused: {} {name}, written by the last edit, {what}, is gone",
+                        o.kind
+                    )));
+                }
+            }
+        }
+        Some(Ok(undo))
     }
 
     /// An action while a dialog is open.
@@ -279,12 +388,22 @@ impl App {
         let Some(Dialog::Pin(d)) = self.dialog.as_mut() else {
             return;
         };
-        match &d.snippet {
-            Some(snippet) => {
-                self.output.push(osc52_for_this_terminal(snippet));
-                d.copied = true;
-            }
-            None => self.notify("no snippet yet: complete the pin first", true),
+        let Some(snippet) = d.snippet.clone() else {
+            self.notify("no snippet yet: complete the pin first", true);
+            return;
+        };
+        let what = "the vcluster.yaml snippet";
+        let copy = match &self.settings.clipboard {
+            Some(route) => clipboard::plan(&snippet, what, route),
+            None => clipboard::plan_for_this_terminal(&snippet, what),
+        };
+        if let Some(bytes) = copy.bytes {
+            self.output.push(bytes);
+        }
+        d.copy_note = Some(copy.note.clone());
+        if copy.show_text {
+            self.copy_text = Some((snippet, copy.note));
+            self.overlay = Some(Overlay::CopyText);
         }
     }
 

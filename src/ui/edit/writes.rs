@@ -2,7 +2,7 @@
 //! [`Message`]. A commit is recorded in the audit log by the same task, whatever it returned.
 
 use crate::fleet::Fleet;
-use crate::impact::Change;
+use crate::impact::{Change, undo_of};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::write::audit::{AuditRecord, append};
 use crate::write::{WriteMode, Writer};
@@ -36,7 +36,8 @@ impl WriteJob {
         let audit = match (self.mode, &self.audit) {
             (WriteMode::Commit, Some(target)) => {
                 let record =
-                    AuditRecord::new(&target.user, &target.context, &self.change, result.as_ref());
+                    AuditRecord::new(&target.user, &target.context, &self.change, result.as_ref())
+                        .with_undo(undo_of(&self.fleet, &self.change));
                 Some(
                     append(&target.path, &record)
                         .map(|()| target.path.clone())

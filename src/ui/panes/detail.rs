@@ -248,11 +248,23 @@ fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
     }
     if claim.host.is_none() {
         let placement = match place_claim(fleet, c) {
-            Placement::Server { host, .. } => {
-                format!("would get {} now", fleet.host(host).name)
+            Placement::Server { host, node_type } => format!(
+                "would get {} as node type {} now",
+                fleet.host(host).name,
+                fleet.node_type(node_type).name
+            ),
+            Placement::Waiting { node_type: Some(t) } => format!(
+                "waits: node type {} has no eligible server (not an error)",
+                fleet.node_type(t).name
+            ),
+            Placement::Waiting { node_type: None } => {
+                "waits: no node type its request can get has an eligible server (not an error)"
+                    .into()
             }
-            Placement::Waiting { .. } => "waits: no eligible server (not an error)".into(),
             Placement::PinFailed { failure, .. } => format!("pin fails: {failure}"),
+            Placement::ImageUnavailable { problem, .. } => {
+                format!("would fail: failed to get OSImage: {problem}")
+            }
         };
         lines.push(field(theme, "Placement", placement));
     } else {

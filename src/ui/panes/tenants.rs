@@ -1,8 +1,9 @@
 //! Tenants: hosts reserved by the `tenant` label, the tenant's own node types, its claims by
 //! phase, GPUs in use against reserved, pending claims and reservation leaks.
 
+use crate::fleet::NodeTypeId;
+use crate::fleet::figures::{TenantFigures, tenant_figures};
 use crate::fleet::lints::reserved_for;
-use crate::fleet::{ClaimStage, HostId, NodeTypeId};
 use crate::ui::action::PaneId;
 use crate::ui::app::App;
 use crate::ui::data::{FleetData, thousands};
@@ -17,45 +18,22 @@ use std::collections::BTreeSet;
 
 pub struct TenantRow {
     pub name: String,
-    pub reserved_hosts: u32,
-    pub reserved_gpus: u32,
-    /// GPUs on hosts its claims hold.
-    pub gpus_in_use: u32,
-    /// Free GPUs a node type it may use could claim now.
-    pub gpus_eligible: u32,
-    pub claims: u32,
-    /// Claims per stage: available, provisioning, pending, failed, deleting.
-    pub stages: [u32; 5],
+    /// Reserved hosts, hosts in use, eligible GPUs and claims by phase, as `summary`
+    /// defines them.
+    pub figures: TenantFigures,
     pub node_types: Vec<NodeTypeId>,
     /// Reserved hosts that a type not requiring this tenant can claim.
     pub leaking_hosts: u32,
     pub leaking_types: BTreeSet<NodeTypeId>,
 }
 
-fn stage_index(s: ClaimStage) -> usize {
-    match s {
-        ClaimStage::Available => 0,
-        ClaimStage::Provisioning => 1,
-        ClaimStage::Pending => 2,
-        ClaimStage::Failed => 3,
-        ClaimStage::Deleting => 4,
-    }
-}
-
 pub fn build(data: &FleetData) -> Vec<TenantRow> {
     let fleet = data.fleet.as_ref();
-    let gpus = |hosts: &mut dyn Iterator<Item = &HostId>| -> u32 {
-        hosts.map(|&h| fleet.host(h).derived.gpus).sum()
-    };
     fleet
         .groups()
         .tenants
         .iter()
         .map(|(name, t)| {
-            let mut stages = [0u32; 5];
-            for &c in &t.claims {
-                stages[stage_index(fleet.claim(c).stage)] += 1;
-            }
             let mut leaking_types = BTreeSet::new();
             let mut leaking_hosts = 0;
             for &h in &t.reserved_hosts {
@@ -70,12 +48,7 @@ pub fn build(data: &FleetData) -> Vec<TenantRow> {
             }
             TenantRow {
                 name: name.clone(),
-                reserved_hosts: t.reserved_hosts.len() as u32,
-                reserved_gpus: gpus(&mut t.reserved_hosts.iter()),
-                gpus_in_use: gpus(&mut t.held_hosts.iter()),
-                gpus_eligible: fleet.tenant_gpus().eligible(name),
-                claims: t.claims.len() as u32,
-                stages,
+                figures: tenant_figures(fleet, name),
                 node_types: t.node_types.clone(),
                 leaking_hosts,
                 leaking_types,
@@ -103,8 +76,8 @@ pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
         .collect();
     let t = |i: &u32| &data.tenants[*i as usize];
     match sort.column {
-        1 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).gpus_in_use)),
-        2 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).stages[2])),
+        1 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).figures.in_use.gpus)),
+        2 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).figures.claims.pending)),
         3 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).leaking_hosts)),
         _ => {}
     }
@@ -162,12 +135,13 @@ fn details<'a>(app: &'a App, t: &'a TenantRow) -> Vec<Line<'a>> {
             )),
         ]));
     }
-    if t.stages[2] > 0 {
+    let pending = t.figures.claims.pending;
+    if pending > 0 {
         lines.push(Line::from(vec![
             Span::styled("pending: ", ui.warn),
             Span::raw(format!(
                 "{} waiting for a server (not an error; Enter lists the tenant's machines)",
-                match t.stages[2] {
+                match pending {
                     1 => "1 claim".to_string(),
                     n => format!("{n} claims"),
                 }
@@ -192,6 +166,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
         col("PROV", Constraint::Length(5)),
         col("PEND", Constraint::Length(5)),
         col("FAIL", Constraint::Length(5)),
+        col("DEL", Constraint::Length(4)),
         col("LEAKS", Constraint::Length(5)),
         col("OWN TYPES", Constraint::Min(10)),
     ];
@@ -207,21 +182,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
         "no tenants: no host has a tenant label and no claim a project",
         |row| {
             let t = &data.tenants[row as usize];
+            let f = &t.figures;
             let used = format!(
                 "{}/{}",
-                thousands(t.gpus_in_use),
-                thousands(t.reserved_gpus)
+                thousands(f.in_use.gpus),
+                thousands(f.reserved.gpus)
             );
             Row::new(vec![
                 Cell::from(t.name.as_str()),
-                Cell::from(thousands(t.reserved_hosts)),
+                Cell::from(thousands(f.reserved.hosts)),
                 Cell::from(used),
-                count_cell(t.gpus_eligible, theme.host.free, ui.muted),
-                Cell::from(thousands(t.claims)),
-                Cell::from(thousands(t.stages[0])),
-                count_cell(t.stages[1], theme.host.busy, ui.muted),
-                count_cell(t.stages[2], ui.warn, ui.muted),
-                count_cell(t.stages[3], ui.error, ui.muted),
+                count_cell(f.eligible_gpus, theme.host.free, ui.muted),
+                Cell::from(thousands(f.claims.total)),
+                Cell::from(thousands(f.claims.available)),
+                count_cell(f.claims.provisioning, theme.host.busy, ui.muted),
+                count_cell(f.claims.pending, ui.warn, ui.muted),
+                count_cell(f.claims.failed, ui.error, ui.muted),
+                count_cell(f.claims.deleting, ui.muted, ui.muted),
                 count_cell(t.leaking_hosts, ui.error, ui.muted),
                 Cell::from(
                     t.node_types

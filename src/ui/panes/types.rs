@@ -1,9 +1,11 @@
 //! Node types: selector, resources, effective cost and whether it is explicit or the default
-//! rule, hosts total/available/claimed, OS image, drifted claims and lints.
+//! rule, hosts matched, available, claimed by the type, claimed through other types and
+//! unavailable (`fleet::figures`), OS image, drifted claims and lints.
 
+use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
-use crate::fleet::{CostSource, FleetView, NodeTypeId, NodeTypeInfo};
+use crate::fleet::{CostSource, NodeTypeId, NodeTypeInfo};
 use crate::ui::action::PaneId;
 use crate::ui::app::App;
 use crate::ui::data::{DriftMark, FleetData, thousands};
@@ -17,12 +19,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 pub struct TypeRow {
     pub id: NodeTypeId,
-    /// Hosts whose labels match the selector.
-    pub total: u32,
-    /// Hosts it could claim now.
-    pub available: u32,
-    /// Hosts its claims hold.
-    pub claimed: u32,
+    /// Its hosts by what they are to it, as `summary` defines them: matched, available,
+    /// claimed by its own claims, claimed through other types, unavailable.
+    pub figures: TypeFigures,
     pub drifted: u32,
     /// Claims the platform is re-provisioning now.
     pub rolling: u32,
@@ -50,6 +49,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
             holding[t.index()] += 1;
         }
     }
+    let figures = every_type_figures(fleet);
     fleet
         .node_type_ids()
         .map(|t| {
@@ -61,9 +61,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
             };
             TypeRow {
                 id: t,
-                total: fleet.type_hosts(t).len() as u32,
-                available: fleet.available(t),
-                claimed: fleet.held_count(t),
+                figures: figures.get(t.index()).copied().unwrap_or_default(),
                 drifted: drifted[t.index()],
                 rolling: rolling[t.index()],
                 holding: holding[t.index()],
@@ -75,7 +73,14 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
         .collect()
 }
 
-pub const SORT_COLUMNS: &[&str] = &["name", "cost", "available", "claimed", "drifted"];
+pub const SORT_COLUMNS: &[&str] = &[
+    "name",
+    "cost",
+    "available",
+    "claimed",
+    "claimed through other types",
+    "drifted",
+];
 
 pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
     let fleet = &data.fleet;
@@ -97,9 +102,12 @@ pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
     let r = |i: &u32| &data.types[*i as usize];
     match sort.column {
         1 => rows.sort_by_key(|i| fleet.node_type(r(i).id).cost),
-        2 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).available)),
-        3 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).claimed)),
-        4 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).drifted)),
+        2 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).figures.available.hosts)),
+        3 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).figures.claimed.hosts)),
+        4 => {
+            rows.sort_by_key(|i| std::cmp::Reverse(r(i).figures.claimed_through_other_types.hosts))
+        }
+        5 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).drifted)),
         _ => {}
     }
     if sort.reverse {
@@ -201,6 +209,7 @@ fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
             Span::styled(rollover, ui.warn),
         ]),
     ];
+    lines.push(figures_line(ui, &row.figures));
     for l in app.data.lints_of(&info.name) {
         let style = match l.severity {
             Severity::Error => ui.error,
@@ -215,20 +224,54 @@ fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
     lines
 }
 
+/// What the host columns mean, in words, with the GPUs on those hosts.
+fn figures_line<'a>(ui: &crate::ui::theme::UiStyles, f: &TypeFigures) -> Line<'a> {
+    let part = |n: Figure, what: &str| {
+        format!("{} {what} ({} GPUs)", thousands(n.hosts), thousands(n.gpus))
+    };
+    let mut text = format!(
+        "{}: {} · {} · {} · {}",
+        part(f.matched, "hosts match the selector"),
+        part(f.available, "available to it"),
+        part(
+            Figure {
+                hosts: f.claimed.hosts - f.claimed_off_selector.hosts,
+                gpus: f.claimed.gpus - f.claimed_off_selector.gpus,
+            },
+            "claimed by its own claims"
+        ),
+        part(
+            f.claimed_through_other_types,
+            "claimed through other node types"
+        ),
+        part(f.unavailable, "busy, in error or too small"),
+    );
+    if f.claimed_off_selector.hosts > 0 {
+        text.push_str(&format!(
+            "; and {} claimed hosts no longer match (label drift)",
+            thousands(f.claimed_off_selector.hosts)
+        ));
+    }
+    Line::from(Span::styled(text, ui.muted))
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     let data = &app.data;
     let theme = &app.theme;
     let ui = &theme.ui;
     let columns = [
-        col("NAME", Constraint::Length(34)),
+        // The name is what the row is for: it keeps room when the screen is narrow.
+        col("NAME", Constraint::Min(26)),
         col("GPU", Constraint::Length(3)),
         col("CPU", Constraint::Length(4)),
         col("MEM", Constraint::Length(6)),
         col("COST", Constraint::Length(8)),
         col("RULE", Constraint::Length(8)),
-        col("TOTAL", Constraint::Length(6)),
-        col("AVAIL", Constraint::Length(6)),
+        col("MATCHED", Constraint::Length(7)),
+        col("AVAIL", Constraint::Length(5)),
         col("CLAIMED", Constraint::Length(7)),
+        col("VIA OTHER", Constraint::Length(9)),
+        col("UNAVAIL", Constraint::Length(7)),
         col("DRIFT", Constraint::Length(5)),
         col("ROLLOVER", Constraint::Length(10)),
         col("LINTS", Constraint::Length(5)),
@@ -237,7 +280,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
     ];
     let inner = super::pane_frame(frame, area, app, view);
     let [table_area, detail_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(5)]).areas(inner);
+        Layout::vertical([Constraint::Min(1), Constraint::Length(6)]).areas(inner);
     super::view_table(
         frame,
         table_area,
@@ -262,9 +305,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 Cell::from(quantity(info, "memory")),
                 Cell::from(thousands(info.cost.max(0) as u64)),
                 Cell::from(Span::styled(cost_rule(info), ui.muted)),
-                Cell::from(thousands(row.total)),
-                count_cell(row.available, theme.host.free, ui.muted),
-                Cell::from(thousands(row.claimed)),
+                Cell::from(thousands(row.figures.matched.hosts)),
+                count_cell(row.figures.available.hosts, theme.host.free, ui.muted),
+                Cell::from(thousands(row.figures.claimed.hosts)),
+                count_cell(
+                    row.figures.claimed_through_other_types.hosts,
+                    ui.text,
+                    ui.muted,
+                ),
+                count_cell(row.figures.unavailable.hosts, ui.text, ui.muted),
                 count_cell(row.drifted, ui.warn, ui.muted),
                 match rollover(row) {
                     Some((text, RolloverState::Rolling)) => {

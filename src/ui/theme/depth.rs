@@ -68,6 +68,68 @@ impl ColorDepth {
         }
     }
 
+    /// The style with its colours adapted, keeping its contrast: drawn on `ground` when it
+    /// has no background, the nearest colours the terminal has whose contrast is at least
+    /// `need` (or the theme's own, if that is lower). Plain [`ColorDepth::adapt_style`] when
+    /// either colour is the terminal's own.
+    pub fn adapt_style_keeping_contrast(
+        self,
+        style: Style,
+        ground: Option<Color>,
+        need: f64,
+    ) -> Style {
+        let plain = self.adapt_style(style);
+        let (Some(fg), Some(bg)) = (style.fg, style.bg.or(ground)) else {
+            return plain;
+        };
+        let palette = match self {
+            ColorDepth::Ansi256 => palette_256(),
+            ColorDepth::Ansi16 => ANSI16.iter().map(|(c, rgb)| (*c, *rgb)).collect(),
+            ColorDepth::TrueColor | ColorDepth::None => return plain,
+        };
+        let (Some(fg_rgb), Some(bg_rgb)) = (rgb_of(fg), rgb_of(bg)) else {
+            return plain;
+        };
+        let target = need.min(ratio(luminance(fg_rgb), luminance(bg_rgb)));
+        let lum: Vec<f64> = palette.iter().map(|(_, rgb)| luminance(*rgb)).collect();
+        let by_distance = |to: (u8, u8, u8)| {
+            let mut order: Vec<usize> = (0..palette.len()).collect();
+            order.sort_by_key(|&i| distance(to, palette[i].1));
+            order
+        };
+        // The background is the ground when the style has none: it stays where it is.
+        let bgs: Vec<usize> = match style.bg {
+            Some(_) => by_distance(bg_rgb).into_iter().take(8).collect(),
+            None => by_distance(bg_rgb).into_iter().take(1).collect(),
+        };
+        let fgs = by_distance(fg_rgb);
+        let best = bgs
+            .iter()
+            .filter_map(|&b| {
+                let f = fgs
+                    .iter()
+                    .copied()
+                    .find(|&f| ratio(lum[f], lum[b]) >= target)?;
+                Some((
+                    distance(fg_rgb, palette[f].1) + distance(bg_rgb, palette[b].1),
+                    f,
+                    b,
+                ))
+            })
+            .min_by_key(|(d, _, _)| *d);
+        match best {
+            Some((_, f, b)) => {
+                let mut s = plain;
+                s.fg = Some(palette[f].0);
+                if style.bg.is_some() {
+                    s.bg = Some(palette[b].0);
+                }
+                s
+            }
+            None => plain,
+        }
+    }
+
     /// The style with its colours adapted; modifiers are kept, so a theme still reads
     /// without colour.
     pub fn adapt_style(self, style: Style) -> Style {
@@ -77,6 +139,55 @@ impl ColorDepth {
         s.underline_color = None;
         s
     }
+}
+
+/// The RGB a terminal shows for `color`: as written for RGB, xterm's defaults for the 16
+/// ANSI colours and the 256-colour palette; `None` for the terminal's own default colour.
+pub fn rgb_of(color: Color) -> Option<(u8, u8, u8)> {
+    match color {
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i) => Some(rgb_of_256(i)),
+        Color::Reset => None,
+        named => ANSI16
+            .iter()
+            .find(|(c, _)| *c == named)
+            .map(|(_, rgb)| *rgb),
+    }
+}
+
+/// Relative luminance of an sRGB colour, 0 (black) to 1 (white).
+///
+/// Source: WCAG 2.2, "relative luminance" (https://www.w3.org/TR/WCAG22/#dfn-relative-luminance).
+pub fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+}
+
+/// The contrast ratio of two colours, 1 to 21; `None` when either is the terminal's own.
+///
+/// Source: WCAG 2.2, "contrast ratio" (https://www.w3.org/TR/WCAG22/#dfn-contrast-ratio);
+/// AA asks 4.5:1 for text, 3:1 for large text and for user interface components.
+pub fn contrast(a: Color, b: Color) -> Option<f64> {
+    Some(ratio(luminance(rgb_of(a)?), luminance(rgb_of(b)?)))
+}
+
+fn ratio(la: f64, lb: f64) -> f64 {
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    (hi + 0.05) / (lo + 0.05)
+}
+
+/// xterm's cube and greys (the 16 ANSI colours are whatever the user's palette says).
+fn palette_256() -> Vec<(Color, (u8, u8, u8))> {
+    (16..=255u8)
+        .map(|i| (Color::Indexed(i), rgb_of_256(i)))
+        .collect()
 }
 
 /// The 16 ANSI colours with xterm's default RGB values.

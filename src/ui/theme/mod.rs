@@ -6,11 +6,11 @@
 mod depth;
 mod style_spec;
 
-pub use depth::ColorDepth;
+pub use depth::{ColorDepth, contrast, rgb_of};
 pub use style_spec::{parse_color, parse_style};
 
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -68,6 +68,10 @@ pub struct HostStyles {
 pub struct Theme {
     pub name: String,
     pub depth: ColorDepth,
+    /// The background the theme is made for (the terminal's own, which gpufleet does not
+    /// paint): styles without a background are read against it. `None` when the theme does
+    /// not say (monochrome, or no colour).
+    pub ground: Option<Color>,
     pub ui: UiStyles,
     pub host: HostStyles,
 }
@@ -78,6 +82,9 @@ struct ThemeFile {
     #[serde(default)]
     #[allow(dead_code)] // read before deserialising, kept so the field is allowed
     base: Option<String>,
+    /// The background colour the theme is made for.
+    #[serde(default)]
+    ground: Option<String>,
     ui: UiFile,
     host: HostFile,
 }
@@ -88,10 +95,18 @@ macro_rules! style_file {
         #[serde(deny_unknown_fields)]
         struct $file { $($field: String),* }
         impl $file {
-            fn resolve(&self, depth: ColorDepth) -> Result<$styles> {
-                Ok($styles { $($field: depth.adapt_style(
+            fn resolve(&self, depth: ColorDepth, ground: Option<Color>) -> Result<$styles> {
+                Ok($styles { $($field: depth.adapt_style_keeping_contrast(
                     parse_style(&self.$field).map_err(|e| eyre!("{}: {e}", stringify!($field)))?,
+                    ground,
+                    contrast_needed(stringify!($field)),
                 )),* })
+            }
+        }
+        impl $styles {
+            /// Every style with its name in the theme file.
+            pub fn named(&self) -> Vec<(&'static str, Style)> {
+                vec![$((stringify!($field), self.$field)),*]
             }
         }
     };
@@ -102,6 +117,16 @@ style_file!(UiFile => UiStyles {
     ok, warn, error, stale_banner, big_number,
 });
 style_file!(HostFile => HostStyles { free, claimed, busy, error, maintenance, other });
+
+/// The contrast WCAG AA asks of a style: 3:1 for borders (user interface components,
+/// success criterion 1.4.11), 4.5:1 for everything that is text (1.4.3).
+fn contrast_needed(style: &str) -> f64 {
+    if style.starts_with("border") {
+        3.0
+    } else {
+        4.5
+    }
+}
 
 fn built_in(name: &str) -> Option<&'static str> {
     BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
@@ -172,18 +197,89 @@ impl Theme {
         let file: ThemeFile = toml::Value::Table(table)
             .try_into()
             .wrap_err_with(|| format!("theme {name}"))?;
+        let ground = match &file.ground {
+            Some(text) => Some(parse_color(text).map_err(|e| eyre!("theme {name}, ground: {e}"))?),
+            None => None,
+        };
         Ok(Theme {
             name: name.to_string(),
             depth,
+            ground: ground
+                .map(|g| depth.adapt(g))
+                .filter(|c| *c != Color::Reset),
             ui: file
                 .ui
-                .resolve(depth)
+                .resolve(depth, ground)
                 .wrap_err_with(|| format!("theme {name}, [ui]"))?,
             host: file
                 .host
-                .resolve(depth)
+                .resolve(depth, ground)
                 .wrap_err_with(|| format!("theme {name}, [host]"))?,
         })
+    }
+
+    /// Every pair of text colour and background the screen draws with this theme, with the
+    /// contrast WCAG AA asks of it: 4.5:1 for text, 3:1 for borders (user interface
+    /// components) and the wall display's big figures (large text). A style without a
+    /// background is drawn on the theme's ground; accents on the status bar on the bar's
+    /// background. Pairs with the terminal's own colours are left out (the user chose them).
+    ///
+    /// Source: WCAG 2.2, success criteria 1.4.3 "Contrast (Minimum)" and 1.4.11 "Non-text
+    /// Contrast".
+    pub fn text_pairs(&self) -> Vec<(String, Color, Color, f64)> {
+        let mut out = Vec::new();
+        let ground = self.ground;
+        let mut add = |what: String, fg: Option<Color>, bg: Option<Color>, need: f64| {
+            if let (Some(fg), Some(bg)) = (fg, bg.or(ground)) {
+                out.push((what, fg, bg, need));
+            }
+        };
+        for (group, styles) in [("ui", self.ui.named()), ("host", self.host.named())] {
+            for (name, s) in styles {
+                add(format!("{group}.{name}"), s.fg, s.bg, contrast_needed(name));
+            }
+        }
+        let bar = self.ui.status;
+        for (name, accent) in [
+            ("ui.title", self.ui.title),
+            ("ui.ok", self.ui.ok),
+            ("ui.warn", self.ui.warn),
+            ("ui.error", self.ui.error),
+            ("host.free", self.host.free),
+        ] {
+            let s = self.on_bar(accent);
+            add(
+                format!("{name} on the status bar"),
+                s.fg,
+                s.bg.or(bar.bg),
+                4.5,
+            );
+        }
+        for (name, big) in [
+            ("ui.big_number", self.ui.big_number),
+            ("host.free", self.host.free),
+            ("ui.error", self.ui.error),
+            ("ui.warn", self.ui.warn),
+            ("ui.muted", self.ui.muted),
+        ] {
+            add(format!("{name} as a big figure"), big.fg, big.bg, 3.0);
+        }
+        out
+    }
+
+    /// `accent`'s colour and emphasis on the status bar's own background (a style that
+    /// carries a background must not punch a hole in the bar). Where the accent's colour
+    /// would be hard to read on the bar (below 4.5:1), the bar's own text colour is kept and
+    /// only the emphasis (bold, underline) marks it.
+    pub fn on_bar(&self, accent: Style) -> Style {
+        let base = self.ui.status;
+        let mut s = base.add_modifier(accent.add_modifier);
+        let readable = |fg: Color| match (base.bg.or(self.ground), fg) {
+            (Some(bg), fg) => contrast(fg, bg).is_none_or(|r| r >= 4.5),
+            (None, _) => true,
+        };
+        s.fg = accent.fg.filter(|&fg| readable(fg)).or(base.fg);
+        s
     }
 
     /// The default theme at full colour: what tests and benchmarks draw with.
@@ -251,6 +347,66 @@ mod tests {
             .unwrap_err();
         assert!(format!("{bad:#}").contains("free"), "{bad:#}");
         assert!(Theme::load("no-such-theme", ColorDepth::None).is_err());
+    }
+
+    #[test]
+    fn every_theme_meets_wcag_aa_contrast_at_every_depth() {
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for (name, _) in BUILT_IN {
+            for depth in [
+                ColorDepth::TrueColor,
+                ColorDepth::Ansi256,
+                ColorDepth::Ansi16,
+            ] {
+                let t = Theme::load(name, depth).unwrap();
+                for (what, fg, bg, need) in t.text_pairs() {
+                    let Some(ratio) = contrast(fg, bg) else {
+                        continue;
+                    };
+                    checked += 1;
+                    if ratio < need {
+                        failures.push(format!(
+                            "{name} at {depth:?}: {what} {fg:?} on {bg:?} is {ratio:.2}:1, needs {need}:1"
+                        ));
+                    }
+                }
+            }
+            // Without colour nothing is coloured: the terminal's own pair is all there is.
+            let none = Theme::load(name, ColorDepth::None).unwrap();
+            for (what, s) in none.ui.named().into_iter().chain(none.host.named()) {
+                for c in s.fg.into_iter().chain(s.bg) {
+                    assert_eq!(c, Color::Reset, "{name} without colour: {what}");
+                }
+            }
+        }
+        assert!(checked > 200, "only {checked} pairs checked");
+        // At full colour every built-in theme's accents read on its own status bar, so the
+        // bar keeps their colour rather than falling back to its text colour.
+        for name in ["default", "light", "high-contrast"] {
+            let t = Theme::load(name, ColorDepth::TrueColor).unwrap();
+            for accent in [t.ui.ok, t.ui.warn, t.ui.error, t.ui.title, t.host.free] {
+                assert_eq!(
+                    t.on_bar(accent).fg,
+                    accent.fg,
+                    "{name}: {accent:?} on the bar"
+                );
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn contrast_follows_wcag() {
+        let white = Color::Rgb(255, 255, 255);
+        let black = Color::Rgb(0, 0, 0);
+        assert!((contrast(white, black).unwrap() - 21.0).abs() < 1e-9);
+        assert!((contrast(white, white).unwrap() - 1.0).abs() < 1e-9);
+        // WCAG's own example threshold: #767676 on white is the lightest grey that passes AA.
+        let grey = Color::Rgb(0x76, 0x76, 0x76);
+        assert!(contrast(grey, white).unwrap() >= 4.5);
+        assert!(contrast(Color::Rgb(0x77, 0x77, 0x77), white).unwrap() < 4.5);
+        assert_eq!(contrast(Color::Reset, white), None);
     }
 
     #[test]

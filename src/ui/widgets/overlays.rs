@@ -69,35 +69,83 @@ pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// How the help is laid out on a screen of `area`: in two columns from 140 wide (split after
+/// the section that passes half), else one; the box's size; and how far it can scroll.
+pub struct HelpLayout {
+    pub two_columns: bool,
+    /// Index of the first line of the right column.
+    pub split: usize,
+    pub outer: Rect,
+    /// Lines a column shows at once.
+    pub visible: usize,
+    /// Lines of the longest column.
+    pub rows: usize,
+}
+
+impl HelpLayout {
+    pub fn of(area: Rect, lines: &[Line]) -> HelpLayout {
+        let two_columns = area.width >= 140;
+        let half = lines.len().div_ceil(2);
+        let split = (half..lines.len())
+            .find(|&i| lines[i].width() == 0)
+            .map_or(lines.len(), |i| i + 1);
+        let rows = if two_columns {
+            split.max(lines.len() - split)
+        } else {
+            lines.len()
+        };
+        let width = if two_columns { 160 } else { 90 };
+        let outer = centered(area, width, rows as u16 + 2);
+        HelpLayout {
+            two_columns,
+            split: if two_columns { split } else { lines.len() },
+            outer,
+            visible: usize::from(outer.height.saturating_sub(2)),
+            rows,
+        }
+    }
+
+    /// The furthest the help scrolls: its last line at the bottom of the box.
+    pub fn max_scroll(&self) -> u16 {
+        self.rows.saturating_sub(self.visible) as u16
+    }
+}
+
 pub fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let lines = help_lines(theme);
-    // Two columns when the screen is wide enough, split after the section that passes half.
-    let two = area.width >= 140;
-    let half = lines.len().div_ceil(2);
-    let split = (half..lines.len())
-        .find(|&i| lines[i].width() == 0)
-        .map_or(lines.len(), |i| i + 1);
-    let rows = if two {
-        split.max(lines.len() - split)
-    } else {
-        lines.len()
-    };
-    let width = if two { 160 } else { 90 };
-    let outer = centered(area, width, rows as u16 + 2);
+    let layout = HelpLayout::of(area, &lines);
+    let scroll = app.overlay_scroll.min(layout.max_scroll());
+    let outer = layout.outer;
     frame.render_widget(Clear, outer);
-    let block = boxed(theme, "gpufleet keys");
+    let mut block = boxed(theme, "gpufleet keys");
+    if layout.max_scroll() > 0 {
+        // The help does not fit: say where we are and that there is more, and how to see it.
+        let first = usize::from(scroll) + 1;
+        let last = (usize::from(scroll) + layout.visible).min(layout.rows);
+        let more = if last < layout.rows { " ↓ more" } else { "" };
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(
+                    " lines {first}–{last} of {}{more} · j/k PgDn/PgUp scroll ",
+                    layout.rows
+                ),
+                theme.ui.key,
+            ))
+            .left_aligned(),
+        );
+    }
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
-    if two {
+    if layout.two_columns {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(inner);
-        let (a, b) = lines.split_at(split);
-        frame.render_widget(Paragraph::new(a.to_vec()), left);
-        frame.render_widget(Paragraph::new(b.to_vec()), right);
+        let (a, b) = lines.split_at(layout.split);
+        frame.render_widget(Paragraph::new(a.to_vec()).scroll((scroll, 0)), left);
+        frame.render_widget(Paragraph::new(b.to_vec()).scroll((scroll, 0)), right);
     } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     }
 }
 
@@ -250,6 +298,40 @@ pub fn draw_context(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(outer);
     frame.render_widget(block, outer);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Text on its own for a mouse copy: the whole screen cleared, the text from the first
+/// column with nothing beside it (no border a selection would pick up), what the copy said
+/// above it, how to close it below.
+pub fn draw_copy_text(frame: &mut Frame, area: Rect, app: &App) {
+    let ui = &app.theme.ui;
+    frame.render_widget(Clear, area);
+    let Some((text, note)) = &app.copy_text else {
+        return;
+    };
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(note.clone(), ui.warn))
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        head,
+    );
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| Line::styled(l.to_string(), ui.text))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "select the text with the mouse (with --mouse: hold Shift) · Esc or q closes",
+            ui.muted,
+        )),
+        foot,
+    );
 }
 
 #[cfg(test)]

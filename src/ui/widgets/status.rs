@@ -1,8 +1,9 @@
 //! The status line (context, each watch's state, data age, counts), the progress line of
 //! the first sync, and the stale banner.
 
+use super::big_number;
 use crate::source::event::WatchState;
-use crate::ui::app::App;
+use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
 use crate::ui::data::thousands;
 use ratatui::Frame;
@@ -29,21 +30,13 @@ fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
     }
 }
 
-/// `accent`'s colour and emphasis on the status bar's own background: a theme whose styles
-/// carry a background must not punch holes in the bar.
-fn on_bar(base: Style, accent: Style) -> Style {
-    let mut s = base.add_modifier(accent.add_modifier);
-    s.fg = accent.fg.or(base.fg);
-    s
-}
-
 pub fn status_line(app: &App) -> Line<'_> {
     let ui = &app.theme.ui;
     let base = ui.status;
     let sep = || Span::styled(" │ ", base);
     let mut spans = vec![Span::styled(
         format!(" {} ", app.settings.context),
-        on_bar(base, ui.title),
+        app.theme.on_bar(ui.title),
     )];
     spans.push(sep());
     for (i, (kind, state)) in app.live().watches().iter().enumerate() {
@@ -52,7 +45,7 @@ pub fn status_line(app: &App) -> Line<'_> {
         }
         let (text, style) = watch_text(app, state);
         spans.push(Span::styled(format!("{}:", kind.short()), base));
-        spans.push(Span::styled(text, on_bar(base, style)));
+        spans.push(Span::styled(text, app.theme.on_bar(style)));
     }
     spans.push(sep());
     spans.push(Span::styled(
@@ -63,10 +56,17 @@ pub fn status_line(app: &App) -> Line<'_> {
         base,
     ));
     if app.source_ended {
-        spans.push(Span::styled(" · source ended", on_bar(base, ui.warn)));
+        spans.push(Span::styled(" · source ended", app.theme.on_bar(ui.warn)));
     }
     let t = &app.data.totals;
     spans.push(sep());
+    if app.freshness() == Freshness::NoData {
+        // Counts of a fleet half listed, or of nothing, would be false.
+        spans.push(Span::styled("counts after the first sync", base));
+        spans.push(sep());
+        spans.push(Span::styled(writes_text(app), base));
+        return Line::from(spans).style(base);
+    }
     spans.push(Span::styled(
         format!(
             "{} hosts · {} GPUs · ",
@@ -77,7 +77,7 @@ pub fn status_line(app: &App) -> Line<'_> {
     ));
     spans.push(Span::styled(
         format!("{} free", thousands(t.gpus_free)),
-        on_bar(base, app.theme.host.free),
+        app.theme.on_bar(app.theme.host.free),
     ));
     spans.push(Span::styled(
         format!(" · {} claims", thousands(t.claims)),
@@ -86,18 +86,19 @@ pub fn status_line(app: &App) -> Line<'_> {
     if t.hosts_in_error > 0 {
         spans.push(Span::styled(
             format!(" · {} in error", thousands(t.hosts_in_error)),
-            on_bar(base, ui.error),
+            app.theme.on_bar(ui.error),
         ));
     }
     spans.push(sep());
-    spans.push(Span::styled(
-        match app.writer_target() {
-            Some(target) => format!("writes to {target}"),
-            None => "read-only".into(),
-        },
-        base,
-    ));
+    spans.push(Span::styled(writes_text(app), base));
     Line::from(spans).style(base)
+}
+
+fn writes_text(app: &App) -> String {
+    match app.writer_target() {
+        Some(target) => format!("writes to {target}"),
+        None => "read-only".into(),
+    }
 }
 
 /// The second status line, while something was left out or deserves a look: how many objects
@@ -106,7 +107,7 @@ pub fn status_line(app: &App) -> Line<'_> {
 pub fn skipped_line(app: &App) -> Option<Line<'_>> {
     let text = skipped_text(app)?;
     let ui = &app.theme.ui;
-    Some(Line::from(Span::styled(format!(" {text}"), on_bar(ui.status, ui.warn))).style(ui.status))
+    Some(Line::from(Span::styled(format!(" {text}"), app.theme.on_bar(ui.warn))).style(ui.status))
 }
 
 fn skipped_text(app: &App) -> Option<String> {
@@ -172,13 +173,21 @@ pub fn stale_text(app: &App) -> Option<String> {
     ))
 }
 
-/// The stale banner over `area` (one row, or three on a wall display).
+/// The stale banner over `area`: one row; on a wall display as tall as its figures, with
+/// "STALE" and the data's age in their big letters above the reasons.
 pub fn draw_stale_banner(frame: &mut Frame, area: Rect, app: &App, text: String) {
     let style = app.theme.ui.stale_banner;
-    let mut lines = vec![Line::from(text)];
-    if area.height >= 3 {
-        lines.insert(0, Line::from(""));
-        lines.push(Line::from(""));
+    let mut lines = Vec::new();
+    if area.height > big_number::HEIGHT {
+        let age = app.stale_for().map(clock::age).unwrap_or_default();
+        let big = [format!("STALE DATA {age}"), format!("STALE {age}")]
+            .into_iter()
+            .find(|t| big_number::text_width(t) < usize::from(area.width));
+        match big {
+            Some(words) => lines.extend(big_number::big_text(&words, style)),
+            None => lines.extend([Line::from(""), Line::from(""), Line::from("")]),
+        }
     }
+    lines.push(Line::from(text));
     frame.render_widget(Paragraph::new(lines).style(style).centered(), area);
 }

@@ -1,0 +1,272 @@
+//! The figures the dashboard, the CLI tables and the JSON show, each defined once here.
+//!
+//! A node type's hosts are split by what they are to that type: available to it, claimed
+//! by its own claims, claimed through another node type whose selector also matches them
+//! (composable or overlapping selectors: guide, "Node types are also composable"), or
+//! neither (busy, in error, detached or too small). A tenant's figures are its reserved
+//! hosts, the hosts its claims hold and its claims by phase, every phase counted.
+//!
+//! The platform keeps its own count in the NodeType's `status.capacity` (`total`,
+//! `claimed`); gpufleet's figures are computed from the hosts and claims, so the two can be
+//! shown side by side.
+
+use super::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
+use serde::Serialize;
+
+/// Hosts and the GPUs on them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Figure {
+    pub hosts: u32,
+    pub gpus: u32,
+}
+
+impl Figure {
+    fn add(&mut self, gpus: u32) {
+        self.hosts += 1;
+        self.gpus += gpus;
+    }
+
+    /// The figure of a set of hosts, GPUs as the view has them.
+    pub fn of<V: FleetView + ?Sized>(view: &V, hosts: impl IntoIterator<Item = HostId>) -> Self {
+        let mut f = Figure::default();
+        for h in hosts {
+            f.add(view.derived(h).gpus);
+        }
+        f
+    }
+}
+
+/// A node type's hosts by what they are to it. For the hosts its selector matches,
+/// `matched = available + (claimed - claimed_off_selector) + claimed_through_other_types
+/// + unavailable`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TypeFigures {
+    /// Hosts whose labels match the type's selector (in its provider's namespace).
+    pub matched: Figure,
+    /// Matched hosts it could claim now: free (available, unclaimed, not in error or
+    /// detached) with enough inspected CPU and memory (domain.md §2.1).
+    pub available: Figure,
+    /// Hosts held by claims of this type, whether or not their labels still match.
+    pub claimed: Figure,
+    /// Of `claimed`, hosts whose labels no longer match the selector: no effect until the
+    /// Machine is deleted (guide, "Updating labels without re-provisioning").
+    pub claimed_off_selector: Figure,
+    /// Matched hosts held by a claim of another node type whose selector also matches them,
+    /// or by a claim this snapshot does not contain.
+    pub claimed_through_other_types: Figure,
+    /// Matched hosts neither available nor claimed: busy (registering, inspecting,
+    /// provisioning, ...), in error, detached, or too small for the type.
+    pub unavailable: Figure,
+}
+
+/// [`TypeFigures`] of node type `t`.
+pub fn type_figures(fleet: &Fleet, t: NodeTypeId) -> TypeFigures {
+    every_type_figures(fleet)
+        .get(t.index())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// [`TypeFigures`] of every node type, by [`NodeTypeId`] index: one pass over the hosts
+/// and one over the claims.
+pub fn every_type_figures(fleet: &Fleet) -> Vec<TypeFigures> {
+    let mut out = vec![TypeFigures::default(); fleet.node_types().len()];
+    for h in fleet.host_ids() {
+        let derived = fleet.derived(h);
+        let gpus = derived.gpus;
+        let holder_type = match fleet.holder(h) {
+            Some(Holder::Claim(c)) => Some(fleet.claim(*c).node_type),
+            Some(Holder::Unknown(_)) => Some(None),
+            None => None,
+        };
+        for &t in &derived.matches {
+            let f = &mut out[t.index()];
+            f.matched.add(gpus);
+            match holder_type {
+                Some(Some(ct)) if ct == t => {}
+                Some(_) => f.claimed_through_other_types.add(gpus),
+                None if derived.eligible.contains(&t) => f.available.add(gpus),
+                None => f.unavailable.add(gpus),
+            }
+        }
+    }
+    for claim in fleet.claims() {
+        if let (Some(t), Some(h)) = (claim.node_type, claim.host) {
+            let derived = fleet.derived(h);
+            let f = &mut out[t.index()];
+            f.claimed.add(derived.gpus);
+            if !derived.matches.contains(&t) {
+                f.claimed_off_selector.add(derived.gpus);
+            }
+        }
+    }
+    out
+}
+
+/// Claims by phase (domain.md §2.8), every claim in exactly one: `total` is their sum.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClaimCounts {
+    pub total: u32,
+    /// Waiting for a server (not an error).
+    pub pending: u32,
+    /// Holding a server not yet provisioned and joined.
+    pub provisioning: u32,
+    pub available: u32,
+    pub failed: u32,
+    /// Being deleted (the platform drains and deprovisions first).
+    pub deleting: u32,
+}
+
+impl ClaimCounts {
+    /// The counts of some claims.
+    pub fn of(fleet: &Fleet, claims: impl IntoIterator<Item = ClaimId>) -> Self {
+        let mut n = ClaimCounts::default();
+        for c in claims {
+            n.total += 1;
+            *n.phase_mut(fleet.claim(c).stage) += 1;
+        }
+        n
+    }
+
+    fn phase_mut(&mut self, stage: ClaimStage) -> &mut u32 {
+        match stage {
+            ClaimStage::Pending => &mut self.pending,
+            ClaimStage::Provisioning => &mut self.provisioning,
+            ClaimStage::Available => &mut self.available,
+            ClaimStage::Failed => &mut self.failed,
+            ClaimStage::Deleting => &mut self.deleting,
+        }
+    }
+
+    /// The count of one phase.
+    pub fn phase(&self, stage: ClaimStage) -> u32 {
+        match stage {
+            ClaimStage::Pending => self.pending,
+            ClaimStage::Provisioning => self.provisioning,
+            ClaimStage::Available => self.available,
+            ClaimStage::Failed => self.failed,
+            ClaimStage::Deleting => self.deleting,
+        }
+    }
+}
+
+/// A tenant's figures (domain.md §2.10: the `tenant` label convention and the claims'
+/// projects).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TenantFigures {
+    /// Hosts labelled `tenant=<name>` (guide, "Per-tenant node types").
+    pub reserved: Figure,
+    /// Hosts its claims hold, reserved for it or not.
+    pub in_use: Figure,
+    /// GPUs on free hosts a node type the tenant may use (its own, or a shared one) could
+    /// claim now.
+    pub eligible_gpus: u32,
+    pub claims: ClaimCounts,
+}
+
+/// [`TenantFigures`] of tenant `name` (zeros for a tenant the fleet does not know).
+pub fn tenant_figures(fleet: &Fleet, name: &str) -> TenantFigures {
+    let Some(t) = fleet.groups().tenants.get(name) else {
+        return TenantFigures::default();
+    };
+    TenantFigures {
+        reserved: Figure::of(fleet, t.reserved_hosts.iter().copied()),
+        in_use: Figure::of(fleet, t.held_hosts.iter().copied()),
+        eligible_gpus: fleet.tenant_gpus().eligible(name),
+        claims: ClaimCounts::of(fleet, t.claims.iter().copied()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::file::{LoadReport, load_text};
+
+    /// Two node types whose selectors overlap: `any-8x` (gpu-count=8) also matches the hosts
+    /// of `h100-8x` (gpu-model=h100, gpu-count=8).
+    const FLEET: &str = r#"
+apiVersion: management.loft.sh/v1
+kind: NodeProvider
+metadata: {name: p}
+spec:
+  metal3:
+    clusterRef: {namespace: m3}
+    nodeTypes:
+      - name: h100-8x
+        resources: {cpu: "8", memory: 8Gi, nvidia.com/gpu: "8"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-model: h100, gpu-count: "8"}}}
+      - name: any-8x
+        resources: {cpu: "8", memory: 8Gi, nvidia.com/gpu: "8"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-count: "8"}}}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: free, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: available}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: mine, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: theirs, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: inspecting, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: inspecting}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: relabelled, namespace: m3, labels: {gpu-model: a100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: a, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: mine}}, spec: {typeRef: p.h100-8x}, status: {phase: Available}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: b, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: theirs}}, spec: {typeRef: p.any-8x}, status: {phase: Available}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: c, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: relabelled}}, spec: {typeRef: p.h100-8x}, status: {phase: Available}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: d, namespace: loft-p-t, deletionTimestamp: "2026-01-01T00:00:00Z"}, spec: {typeRef: p.h100-8x}, status: {phase: Pending}}
+"#;
+
+    fn fleet() -> Fleet {
+        let mut report = LoadReport::default();
+        load_text(std::path::Path::new("figures.yaml"), FLEET, &mut report);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        Fleet::build(report.objects)
+    }
+
+    fn hosts(n: u32) -> Figure {
+        Figure {
+            hosts: n,
+            gpus: 8 * n,
+        }
+    }
+
+    #[test]
+    fn a_type_counts_its_own_claims_apart_from_those_through_other_types() {
+        let fleet = fleet();
+        let t = fleet.resolve_node_type("p.h100-8x").unwrap();
+        assert_eq!(
+            type_figures(&fleet, t),
+            TypeFigures {
+                // free, mine, theirs, inspecting
+                matched: hosts(4),
+                available: hosts(1),
+                // mine, and relabelled (its labels no longer match)
+                claimed: hosts(2),
+                claimed_off_selector: hosts(1),
+                // theirs, held by a claim of any-8x
+                claimed_through_other_types: hosts(1),
+                unavailable: hosts(1),
+            }
+        );
+        let any = fleet.resolve_node_type("p.any-8x").unwrap();
+        let f = type_figures(&fleet, any);
+        assert_eq!(
+            (f.matched, f.claimed, f.claimed_through_other_types),
+            (hosts(5), hosts(1), hosts(2))
+        );
+    }
+
+    #[test]
+    fn every_claim_phase_is_counted_deleting_included() {
+        let fleet = fleet();
+        let f = tenant_figures(&fleet, "t");
+        assert_eq!(
+            f.claims,
+            ClaimCounts {
+                total: 4,
+                available: 3,
+                deleting: 1,
+                ..ClaimCounts::default()
+            }
+        );
+        assert_eq!(f.in_use, hosts(3));
+        assert_eq!(f.reserved, Figure::default());
+    }
+}

@@ -1,0 +1,262 @@
+//! One figure, one meaning: on a generated fleet, what the dashboard's panes show (the node
+//! types, tenants and NVLink panes and the status line, read off the drawn screen by their
+//! column headers) and what `gpufleet summary -o json` prints (the real binary) are the same
+//! numbers, and the figures add up as their definitions say.
+
+mod support;
+
+use gpufleet::source::file::load_paths;
+use gpufleet::ui::app::{App, Mode, Settings};
+use gpufleet::ui::data::thousands;
+use gpufleet::ui::theme::Theme;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+use support::{draw, press};
+
+fn gpufleet(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_gpufleet"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The table rows of the screen whose header line holds every one of `headers` (in order),
+/// as `header → cell` maps keyed by the first word under the first header. A cell runs from
+/// its header's first column to the next header's.
+fn table(screen: &str, headers: &[&str]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let text = |l: &[char]| l.iter().collect::<String>();
+    let (at, starts) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(at, l)| {
+            let t = text(l);
+            let mut starts = Vec::new();
+            let mut from = 0;
+            for h in headers {
+                let byte = from + t[from..].find(h)?;
+                starts.push(t[..byte].chars().count());
+                from = byte + h.len();
+            }
+            Some((at, starts))
+        })
+        .unwrap_or_else(|| panic!("a table headed {headers:?}:\n{screen}"));
+    let mut rows = BTreeMap::new();
+    for line in &lines[at + 1..] {
+        let cell = |k: usize| {
+            let from = starts[k].min(line.len());
+            let to = starts.get(k + 1).map_or(line.len(), |&s| s.min(line.len()));
+            text(&line[from..to]).trim().to_string()
+        };
+        // The first header's cell may run over columns this test does not read.
+        let key = cell(0)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if key.is_empty() || key.contains('─') {
+            break;
+        }
+        let row = (0..headers.len())
+            .map(|k| (headers[k].to_string(), cell(k)))
+            .collect();
+        rows.insert(key, row);
+    }
+    rows
+}
+
+fn number(s: &str) -> u64 {
+    s.replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("a number: {s:?}"))
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("a number: {v}"))
+}
+
+#[test]
+fn the_panes_and_summary_json_agree_on_a_generated_fleet() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-figures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fleet.yaml");
+    let path = file.to_str().unwrap();
+    gpufleet(&["generate", "--hosts", "500", "--seed", "1", "--file", path]);
+    let summary: Value =
+        serde_json::from_str(&gpufleet(&["summary", "-f", path, "-o", "json"])).unwrap();
+
+    let objects = load_paths(&[&file]).unwrap().objects;
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.load_complete(&objects);
+    app.now += Duration::from_secs(5);
+    let screen = |app: &mut App, keys: &str| {
+        press(app, keys);
+        draw(app, 260, 90).backend().to_string().replace('"', " ")
+    };
+
+    // Node types: every host the selector matches is available, claimed by the type's own
+    // claims, claimed through another type, or unavailable; claims of the type on hosts that
+    // no longer match count as claimed, not as matched.
+    let types = table(
+        &screen(&mut app, "4"),
+        &[
+            "NAME",
+            "MATCHED",
+            "AVAIL",
+            "CLAIMED",
+            "VIA OTHER",
+            "UNAVAIL",
+            "DRIFT",
+        ],
+    );
+    let json_types = summary["node_types"].as_array().unwrap();
+    assert_eq!(types.len(), json_types.len());
+    let mut through_other_types = 0;
+    for t in json_types {
+        let row = &types[t["name"].as_str().unwrap()];
+        let f = &t["node_type"];
+        for (column, figure) in [
+            ("MATCHED", "matched"),
+            ("AVAIL", "available"),
+            ("CLAIMED", "claimed"),
+            ("VIA OTHER", "claimed_through_other_types"),
+            ("UNAVAIL", "unavailable"),
+        ] {
+            assert_eq!(
+                number(&row[column]),
+                n(&f[figure]["hosts"]),
+                "{} {column}",
+                t["name"]
+            );
+        }
+        assert_eq!(n(&f["matched"]["hosts"]), n(&t["hosts"]));
+        assert_eq!(n(&f["matched"]["gpus"]), n(&t["gpus_total"]));
+        for unit in ["hosts", "gpus"] {
+            assert_eq!(
+                n(&f["matched"][unit]),
+                n(&f["available"][unit]) + n(&f["claimed"][unit])
+                    - n(&f["claimed_off_selector"][unit])
+                    + n(&f["claimed_through_other_types"][unit])
+                    + n(&f["unavailable"][unit]),
+                "{} {unit} add up",
+                t["name"]
+            );
+        }
+        // The group's claimed GPUs are every claim's on the matched hosts.
+        assert_eq!(
+            n(&t["gpus_claimed"]),
+            n(&f["claimed"]["gpus"]) - n(&f["claimed_off_selector"]["gpus"])
+                + n(&f["claimed_through_other_types"]["gpus"])
+        );
+        through_other_types += n(&f["claimed_through_other_types"]["hosts"]);
+    }
+    assert!(
+        through_other_types > 0,
+        "the generated fleet has overlapping selectors"
+    );
+
+    // Tenants: reserved hosts, GPUs used/reserved, eligible GPUs, and every claim in exactly
+    // one phase column (deleting included).
+    let tenants = table(
+        &screen(&mut app, "3"),
+        &[
+            "TENANT",
+            "RESERVED",
+            "GPUS USED/RESERVED",
+            "ELIGIBLE",
+            "CLAIMS",
+            "AVAIL",
+            "PROV",
+            "PEND",
+            "FAIL",
+            "DEL",
+            "LEAKS",
+        ],
+    );
+    let json_tenants = summary["tenants"].as_array().unwrap();
+    assert_eq!(tenants.len(), json_tenants.len());
+    for t in json_tenants {
+        let row = &tenants[t["name"].as_str().unwrap()];
+        let f = &t["tenant"];
+        assert_eq!(number(&row["RESERVED"]), n(&f["reserved"]["hosts"]));
+        assert_eq!(
+            row["GPUS USED/RESERVED"],
+            format!(
+                "{}/{}",
+                thousands(n(&f["in_use"]["gpus"])),
+                thousands(n(&f["reserved"]["gpus"]))
+            )
+        );
+        assert_eq!(number(&row["ELIGIBLE"]), n(&f["eligible_gpus"]));
+        let claims = &f["claims"];
+        let mut phases = 0;
+        for (column, phase) in [
+            ("AVAIL", "available"),
+            ("PROV", "provisioning"),
+            ("PEND", "pending"),
+            ("FAIL", "failed"),
+            ("DEL", "deleting"),
+        ] {
+            let shown = if row[column] == "-" {
+                0
+            } else {
+                number(&row[column])
+            };
+            assert_eq!(shown, n(&claims[phase]), "{} {column}", t["name"]);
+            phases += shown;
+        }
+        assert_eq!(number(&row["CLAIMS"]), n(&claims["total"]));
+        assert_eq!(
+            phases,
+            n(&claims["total"]),
+            "{}: the phases add up to CLAIMS",
+            t["name"]
+        );
+    }
+
+    // NVLink domains: GPUs total, free and claimed as the summary's domain groups.
+    let domains = table(
+        &screen(&mut app, "2"),
+        &["DOMAIN", "DC", "HOSTS", "GPUS", "FREE", "CLAIMED", "SPLIT"],
+    );
+    let json_domains = summary["nvlink_domains"].as_array().unwrap();
+    assert!(!json_domains.is_empty());
+    for d in json_domains {
+        let Some(row) = domains.get(d["name"].as_str().unwrap()) else {
+            continue; // beyond the screen
+        };
+        assert_eq!(number(&row["GPUS"]), n(&d["gpus_total"]), "{}", d["name"]);
+        assert_eq!(number(&row["FREE"]), n(&d["gpus_free"]), "{}", d["name"]);
+        assert_eq!(
+            number(&row["CLAIMED"]),
+            n(&d["gpus_claimed"]),
+            "{}",
+            d["name"]
+        );
+    }
+
+    // The status line: the fleet group.
+    let status = screen(&mut app, "");
+    let fleet = &summary["fleet"];
+    for (figure, word) in [
+        (n(&fleet["hosts"]), "hosts"),
+        (n(&fleet["gpus_total"]), "GPUs"),
+        (n(&fleet["gpus_free"]), "free"),
+        (n(&fleet["claims"]["total"]), "claims"),
+    ] {
+        let shown = format!("{} {word}", thousands(figure));
+        assert!(
+            status.contains(&shown),
+            "the status line says {shown}:\n{status}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
