@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod generate;
 pub mod impact;
 pub mod model;
+pub mod settings;
 pub mod source;
 pub mod ui;
 pub mod write;

@@ -3,9 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs the binary with no settings file, so a developer's own never changes a result.
 fn gpufleet(args: &[&str]) -> Output {
+    gpufleet_with_config(&temp_dir("no-settings"), args)
+}
+
+/// Runs the binary with `$XDG_CONFIG_HOME` at `config_home`.
+fn gpufleet_with_config(config_home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gpufleet"))
         .args(args)
+        .env("XDG_CONFIG_HOME", config_home)
         .output()
         .expect("the binary runs")
 }
@@ -168,8 +175,9 @@ fn unknown_names_fail_with_suggestions() {
         "bad key=1",
     ]);
     assert_eq!(o.status.code(), Some(1));
+    // One argument is one word: its key holds a space, which the label key rule refuses.
     assert!(
-        stderr(&o).contains("neither key=value nor key-"),
+        stderr(&o).contains("invalid label key \"bad key\": name part must consist of"),
         "{}",
         stderr(&o)
     );
@@ -326,4 +334,97 @@ fn the_same_object_in_two_dumps_is_named_with_both() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["fleet"]["hosts"], 11, "one copy of each host");
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// The namespace a new pinned claim is created in, as `preview pin -o json` reports it.
+fn new_claim_namespace(o: &Output) -> String {
+    assert!(o.status.success(), "{}", stderr(o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+    let claim = v["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "train-gpu-02")
+        .unwrap_or_else(|| panic!("no new claim in {v}"));
+    assert_eq!(claim["tenant"], "acme");
+    claim["namespace"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn project_namespaces_follow_the_flag_then_the_settings_file_then_p() {
+    let pin = [
+        "preview",
+        "--from-file",
+        &small_fleet(),
+        "-o",
+        "json",
+        "pin",
+        "gpu-02",
+        "--node-type",
+        "h100-8x",
+        "--vcluster",
+        "train",
+        "--project",
+        "acme",
+    ];
+    // vCluster Platform 4.x: projectNamespacePrefix defaults to "p-".
+    assert_eq!(new_claim_namespace(&gpufleet(&pin)), "p-acme");
+    let config_home = temp_dir("settings-upgraded");
+    std::fs::create_dir_all(config_home.join("gpufleet")).unwrap();
+    std::fs::write(
+        config_home.join("gpufleet/config.toml"),
+        "# an install upgraded from an older release\n[platform]\nproject-namespace-prefix = \"loft-p-\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        new_claim_namespace(&gpufleet_with_config(&config_home, &pin)),
+        "loft-p-acme"
+    );
+    let mut flagged = pin.to_vec();
+    flagged.extend(["--project-namespace-prefix", "p-"]);
+    assert_eq!(
+        new_claim_namespace(&gpufleet_with_config(&config_home, &flagged)),
+        "p-acme",
+        "the flag wins over the file"
+    );
+}
+
+#[test]
+fn a_bad_settings_file_is_named_with_its_line() {
+    let config_home = temp_dir("settings-bad");
+    std::fs::create_dir_all(config_home.join("gpufleet")).unwrap();
+    let file = config_home.join("gpufleet/config.toml");
+    std::fs::write(&file, "[platform]\nproject-namespace-prefx = \"p-\"\n").unwrap();
+    let o = gpufleet_with_config(&config_home, &["summary", "--from-file", &small_fleet()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("settings file {}, line 2: ", file.display())),
+        "{err}"
+    );
+    assert!(err.contains("project-namespace-prefx"), "{err}");
+}
+
+#[test]
+fn an_argument_with_a_space_is_one_kubectl_word_and_names_the_rule_it_breaks() {
+    let o = gpufleet(&[
+        "preview",
+        "--from-file",
+        &small_fleet(),
+        "label",
+        "gpu-01",
+        "gpu-model=not valid!",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    // kubectl's own message for this value (apimachinery IsValidLabelValue).
+    assert!(
+        err.contains(
+            "invalid label value \"not valid!\": a valid label value must be empty or must \
+             consist of alphanumeric characters, '-', '_' or '.', and must start and end with \
+             an alphanumeric character"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("neither key=value"), "{err}");
 }

@@ -14,7 +14,7 @@ use gpufleet::fleet::{Claim, ClaimStage, Fleet, FleetObjects, FleetView, HostId}
 use gpufleet::impact::{
     Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
-use gpufleet::model::{NodeClaim, keys};
+use gpufleet::model::{NodeClaim, ProjectNamespaces, keys};
 use gpufleet::source::sim::{SimConfig, Simulator};
 use gpufleet::write::WriteMode;
 use proptest::prelude::*;
@@ -37,7 +37,7 @@ fn at_rest() -> &'static FleetObjects {
 const ARRIVAL: &str = "arrival-0";
 
 fn arrival_namespace() -> String {
-    format!("{}cobalt-ai", keys::PROJECT_NAMESPACE_PREFIX)
+    ProjectNamespaces::default().namespace("cobalt-ai")
 }
 
 /// Label edits an operator makes, in kubectl syntax: hardware profiles the node types
@@ -181,8 +181,10 @@ impl EditSeed {
             Some(model) if !typed => Request::Model(model, t.gpus),
             _ => Request::Type(&t.name),
         };
-        let tenant = arrival_namespace();
-        let tenant = keys::project_of_namespace(&tenant);
+        let namespace = arrival_namespace();
+        let tenant = ProjectNamespaces::default()
+            .project(&namespace)
+            .unwrap_or(&namespace);
         Some(waiting_claim(ARRIVAL, tenant, &t.provider, request))
     }
 

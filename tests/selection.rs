@@ -21,7 +21,7 @@ fn each_waiting_claim_lands_where_the_guide_says() {
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let expected = expected.as_object().unwrap();
-    assert_eq!(expected.len(), 13);
+    assert_eq!(expected.len(), 16);
     for (key, want) in expected {
         let c = fleet.resolve_claim(key).unwrap();
         let got = match place_claim(&fleet, c) {

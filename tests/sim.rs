@@ -4,7 +4,7 @@
 use gpufleet::fleet::rules::{Placement, claim_drift, place_claim};
 use gpufleet::fleet::{ClaimStage, Fleet, FleetObject, FleetObjects, FleetView, Holder};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation};
-use gpufleet::model::keys;
+use gpufleet::model::{ProjectNamespaces, keys};
 use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::live::LiveFleet;
 use gpufleet::source::sim::{PIN_FAILED, ROLLING_OVER, SimConfig, SimWriter, Simulator, spawn};
@@ -239,7 +239,9 @@ fn claims_get_servers_by_the_engines_rules() {
                 if let Some(type_ref) = &claim.spec.type_ref {
                     let t = before.resolve_node_type(type_ref).unwrap();
                     let owner = before.node_type(t).tenant.as_deref();
-                    assert!(owner.is_none_or(|o| keys::project_of_namespace(ns) == o));
+                    assert!(
+                        owner.is_none_or(|o| ProjectNamespaces::default().project(ns) == Some(o))
+                    );
                 }
                 continue;
             };
@@ -341,7 +343,10 @@ fn a_pin_to_a_busy_server_fails_without_falling_back() {
     assert_eq!(report.objects[0].kind, "NodeClaim");
     assert_eq!(report.objects[0].resource_version_before, None);
     let name = report.objects[0].name.clone();
-    let key = (format!("loft-p-{project}"), name.clone());
+    let key = (
+        ProjectNamespaces::default().namespace(&project),
+        name.clone(),
+    );
     assert!(matches!(
         sim.take_events().as_slice(),
         [FleetEvent::Applied(FleetObject::Claim(_))]
@@ -395,7 +400,10 @@ fn a_pin_to_a_busy_server_fails_without_falling_back() {
     }
     let after = snapshot(&sim);
     let c = after
-        .claim_by_key(&format!("loft-p-{project}"), &report.objects[0].name)
+        .claim_by_key(
+            &ProjectNamespaces::default().namespace(&project),
+            &report.objects[0].name,
+        )
         .unwrap();
     assert_eq!(
         after.claim(c).host,

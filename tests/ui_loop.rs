@@ -5,7 +5,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::Stream;
 use gpufleet::fleet::{FleetObject, FleetObjects};
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::FleetEvent;
+use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::replay::send_complete;
 use gpufleet::ui::action::PaneId;
 use gpufleet::ui::app::{App, Mode, Settings};
@@ -96,7 +96,8 @@ async fn a_burst_of_events_costs_few_rebuilds_and_the_last_state_wins() {
         run_app(&mut app, input, fleet_rx, std::future::pending()),
         driver
     );
-    assert_eq!(stats.fleet_events, 10 + 600);
+    // Each kind listed and synced, then the 600 changes.
+    assert_eq!(stats.fleet_events, 2 * Kind::ALL.len() as u64 + 600);
     assert!(
         stats.rebuilds <= 4,
         "600 events in a burst took {} rebuilds",

@@ -466,7 +466,7 @@ fn the_first_sync_shows_its_progress() {
         state: WatchState::Syncing { received: 1200 },
     });
     let t = text(&draw(&mut app, 120, 14));
-    assert!(t.contains("first sync: 0 of 5 watches synced"), "{t}");
+    assert!(t.contains("first sync: 0 of 7 watches synced"), "{t}");
     assert!(t.contains("BareMetalHost: syncing 1,200"), "{t}");
     insta::assert_snapshot!("first_sync", t);
 }

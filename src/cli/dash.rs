@@ -3,6 +3,7 @@
 //! are possible, a `Writer`.
 
 use crate::cli::live::ClusterArgs;
+use crate::model::ProjectNamespaces;
 use crate::source::event::FleetEvent;
 use crate::source::file::{LoadReport, load_paths};
 use crate::source::kube::{connect, spawn_watches};
@@ -71,8 +72,15 @@ pub struct DashArgs {
 }
 
 impl DashArgs {
-    fn settings(&self, context: String, source: String, user: String) -> Settings {
+    fn settings(
+        &self,
+        context: String,
+        source: String,
+        user: String,
+        projects: ProjectNamespaces,
+    ) -> Settings {
         Settings {
+            projects,
             context,
             source,
             user,
@@ -107,6 +115,7 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
         "demo".into(),
         format!("simulated fleet: {hosts} hosts, seed {seed}"),
         "demo".into(),
+        ProjectNamespaces::default(),
     );
     let (fleet, writer) = sim::spawn(SimConfig::new(hosts, seed));
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
@@ -114,12 +123,18 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
 
 /// The dashboard on a dump: the objects, and what loading skipped and warns about, which the
 /// status line and `:ctx` show while it runs.
-pub async fn dash(paths: &[PathBuf], report: LoadReport, args: &DashArgs) -> Result<()> {
+pub async fn dash(
+    paths: &[PathBuf],
+    report: LoadReport,
+    projects: ProjectNamespaces,
+    args: &DashArgs,
+) -> Result<()> {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let settings = args.settings(
         "file".into(),
         format!("offline dump: {}", names.join(", ")),
         String::new(),
+        projects,
     );
     let notes = report.notes();
     run_dashboard(args, settings, spawn_objects(report.objects, notes), None).await
@@ -127,7 +142,11 @@ pub async fn dash(paths: &[PathBuf], report: LoadReport, args: &DashArgs) -> Res
 
 /// The dashboard on a live cluster. In watch mode the kube client itself is read-only and no
 /// writer exists; otherwise edits go through the guarded kube writer.
-pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
+pub async fn live(
+    cluster: &ClusterArgs,
+    projects: ProjectNamespaces,
+    args: &DashArgs,
+) -> Result<()> {
     let read_only = args.watch;
     let clusters = connect(&cluster.options(read_only)).await?;
     let (fleet, _watches) = spawn_watches(&clusters, cluster.bmh_namespace.clone());
@@ -142,6 +161,7 @@ pub async fn live(cluster: &ClusterArgs, args: &DashArgs) -> Result<()> {
         clusters.platform.context.clone(),
         format!("cluster, as {}", clusters.platform.user),
         clusters.platform.user.clone(),
+        projects,
     );
     run_dashboard(args, settings, fleet, writer).await
 }

@@ -2,6 +2,7 @@
 //! and `apply`, which previews, dry-runs on the server, asks, and writes.
 
 use crate::fleet::Fleet;
+use crate::model::ProjectNamespaces;
 use crate::source::event::WatchState;
 use crate::source::kube::{ClusterOptions, Clusters, connect, spawn_watches};
 use crate::source::live::LiveFleet;
@@ -88,6 +89,7 @@ fn describe_watches(live: &LiveFleet) -> String {
                 WatchState::Syncing { received } => format!("syncing ({received})"),
                 WatchState::Synced { .. } => "synced".to_string(),
                 WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                WatchState::NotServed { .. } => "not served".to_string(),
             };
             format!("{}: {s}", kind.short())
         })
@@ -97,9 +99,18 @@ fn describe_watches(live: &LiveFleet) -> String {
 
 /// Connects, syncs every watch once and returns the snapshot. Progress goes to stderr.
 pub async fn live_snapshot(args: &ClusterArgs, read_only: bool) -> Result<(Arc<Fleet>, Clusters)> {
+    live_snapshot_with(args, ProjectNamespaces::default(), read_only).await
+}
+
+/// [`live_snapshot`], naming project namespaces with `projects`.
+pub async fn live_snapshot_with(
+    args: &ClusterArgs,
+    projects: ProjectNamespaces,
+    read_only: bool,
+) -> Result<(Arc<Fleet>, Clusters)> {
     let clusters = connect(&args.options(read_only)).await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
-    let mut live = LiveFleet::default();
+    let mut live = LiveFleet::default().with_projects(projects);
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + args.sync_timeout;
     let mut last_report = String::new();

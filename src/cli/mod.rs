@@ -12,7 +12,7 @@ use crate::generate::{GenerateConfig, generate, to_yaml};
 use crate::impact::{
     Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
-use crate::model::LabelQuery;
+use crate::model::{LabelQuery, ProjectNamespaces};
 use crate::source::file::load_paths;
 use crate::write::kube::KubeWriter;
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
@@ -123,6 +123,18 @@ pub struct Source {
     pub from_file: Vec<PathBuf>,
     #[command(flatten)]
     pub cluster: live::ClusterArgs,
+    /// The platform's projectNamespacePrefix: new claims go to PREFIX<project>. Namespaces
+    /// with `p-` and `loft-p-` are read whatever it is. Default: the settings file, else `p-`.
+    #[arg(long, global = true, value_name = "PREFIX")]
+    pub project_namespace_prefix: Option<String>,
+}
+
+impl Source {
+    /// How project namespaces are named: this flag, else the settings file, else `p-`.
+    pub fn projects(&self) -> Result<ProjectNamespaces> {
+        let settings = crate::settings::load()?;
+        Ok(settings.projects(self.project_namespace_prefix.as_deref())?)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,7 +162,7 @@ pub enum ChangeArgs {
         /// For a new claim: the tenant vCluster.
         #[arg(long, requires = "project")]
         vcluster: Option<String>,
-        /// For a new claim: the project (namespace loft-p-PROJECT).
+        /// For a new claim: the project (namespace <prefix>PROJECT; see --project-namespace-prefix).
         #[arg(long, requires = "vcluster")]
         project: Option<String>,
     },
@@ -192,7 +204,7 @@ pub const EXIT_LINTS_FOUND: u8 = 3;
 /// Exit status when a write met a conflict: preview again and retry.
 pub const EXIT_CONFLICT: u8 = 4;
 
-fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
+fn load_file_fleet(paths: &[PathBuf], projects: ProjectNamespaces) -> Result<Fleet> {
     let report = load_paths(paths)?;
     for line in report.warnings() {
         eprintln!("warning: {line}");
@@ -200,15 +212,18 @@ fn load_file_fleet(paths: &[PathBuf]) -> Result<Fleet> {
     if !report.problems.is_empty() || !report.ignored.is_empty() || !report.duplicates.is_empty() {
         eprintln!("{}", report.summary());
     }
-    Ok(Fleet::build(report.objects))
+    Ok(Fleet::build_with(report.objects, projects))
 }
 
 /// The fleet from files, or from the live cluster (read-only: these commands never write).
 async fn load_fleet(source: &Source) -> Result<Arc<Fleet>> {
+    let projects = source.projects()?;
     let fleet = if source.from_file.is_empty() {
-        live::live_snapshot(&source.cluster, true).await?.0
+        live::live_snapshot_with(&source.cluster, projects, true)
+            .await?
+            .0
     } else {
-        Arc::new(load_file_fleet(&source.from_file)?)
+        Arc::new(load_file_fleet(&source.from_file, projects)?)
     };
     for w in fleet.warnings() {
         eprintln!("warning: {w}");
@@ -369,11 +384,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => return apply(source, output, dry_run, yes, change).await,
         Command::Demo { hosts, seed, dash } => dash::demo(hosts as usize, seed, &dash).await?,
         Command::Dash { source, dash } if source.from_file.is_empty() => {
-            dash::live(&source.cluster, &dash).await?
+            dash::live(&source.cluster, source.projects()?, &dash).await?
         }
         Command::Dash { source, dash } => {
+            let projects = source.projects()?;
             let report = dash::load_dump(&source.from_file)?;
-            dash::dash(&source.from_file, report, &dash).await?;
+            dash::dash(&source.from_file, report, projects, &dash).await?;
         }
         Command::Generate {
             hosts,
@@ -418,7 +434,8 @@ async fn apply(
         bail!("apply writes to a live cluster; --from-file is for previews");
     }
     let change = change_from_args(&change)?;
-    let (fleet, clusters) = live::live_snapshot(&source.cluster, false).await?;
+    let (fleet, clusters) =
+        live::live_snapshot_with(&source.cluster, source.projects()?, false).await?;
     let preview = impact(&fleet, &change)?;
     let writer = KubeWriter::new(clusters.clone())?;
     let context = writer.target();

@@ -76,7 +76,7 @@ pub fn every_type_figures(fleet: &Fleet) -> Vec<TypeFigures> {
         let gpus = derived.gpus;
         let holder_type = match fleet.holder(h) {
             Some(Holder::Claim(c)) => Some(fleet.claim(*c).node_type),
-            Some(Holder::Unknown(_)) => Some(None),
+            Some(Holder::Unknown(_) | Holder::Ambiguous(_)) => Some(None),
             None => None,
         };
         for &t in &derived.matches {
@@ -203,10 +203,10 @@ apiVersion: v1
 kind: List
 items:
 - {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: free, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: available}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
-- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: mine, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
-- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: theirs, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: mine, namespace: m3, labels: {gpu-model: h100, gpu-count: "8", metal3.vcluster.com/node-claim: a}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: theirs, namespace: m3, labels: {gpu-model: h100, gpu-count: "8", metal3.vcluster.com/node-claim: b}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
 - {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: inspecting, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: inspecting}}}
-- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: relabelled, namespace: m3, labels: {gpu-model: a100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: relabelled, namespace: m3, labels: {gpu-model: a100, gpu-count: "8", metal3.vcluster.com/node-claim: c}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
 - {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: a, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: mine}}, spec: {typeRef: p.h100-8x}, status: {phase: Available}}
 - {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: b, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: theirs}}, spec: {typeRef: p.any-8x}, status: {phase: Available}}
 - {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: c, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: relabelled}}, spec: {typeRef: p.h100-8x}, status: {phase: Available}}

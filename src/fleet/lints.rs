@@ -2,8 +2,9 @@
 //! functions (per host, node type, OSImage, NVLink domain) let the impact preview check
 //! only what a change touches.
 
-use super::rules::type_os_image;
-use super::{Fleet, FleetView, HostId, NodeTypeId};
+use super::rules::{NotFree, drift_disagreement, has_enough_hardware, not_free, type_os_image};
+use super::{ClaimId, Fleet, FleetView, HostId, NodeTypeId};
+use crate::model::os_image::ImageProvider;
 use crate::model::{OsImage, keys};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -27,11 +28,17 @@ pub enum LintId {
     /// URL and checksum are required (domain.md §1.6).
     OsImageIncomplete,
     NodeTypeMissingOsImage,
+    /// A Metal3 node type pointing at another provider's image (a KubeVirt container disk).
+    NodeTypeOsImageOtherProvider,
     NvlinkDomainSplitTenants,
+    /// The claim holding a host is ambiguous, dangling or contradicted (see `fleet::links`).
+    HostClaimLinkUnclear,
+    /// The platform's `NotDrifted` condition and gpufleet's drift differ.
+    DriftVerdictsDiffer,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 9] = [
+    pub const ALL: [LintId; 12] = [
         LintId::HostMatchesNoNodeType,
         LintId::HostMatchesManyNodeTypes,
         LintId::ReservationLeak,
@@ -40,7 +47,10 @@ impl LintId {
         LintId::ClaimedHostLabelDrift,
         LintId::OsImageIncomplete,
         LintId::NodeTypeMissingOsImage,
+        LintId::NodeTypeOsImageOtherProvider,
         LintId::NvlinkDomainSplitTenants,
+        LintId::HostClaimLinkUnclear,
+        LintId::DriftVerdictsDiffer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,20 +63,27 @@ impl LintId {
             LintId::ClaimedHostLabelDrift => "claimed-host-label-drift",
             LintId::OsImageIncomplete => "os-image-incomplete",
             LintId::NodeTypeMissingOsImage => "node-type-missing-os-image",
+            LintId::NodeTypeOsImageOtherProvider => "node-type-os-image-other-provider",
             LintId::NvlinkDomainSplitTenants => "nvlink-domain-split-tenants",
+            LintId::HostClaimLinkUnclear => "host-claim-link-unclear",
+            LintId::DriftVerdictsDiffer => "drift-verdicts-differ",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            LintId::HostMatchesManyNodeTypes | LintId::ClaimedHostLabelDrift => Severity::Info,
+            LintId::HostMatchesManyNodeTypes
+            | LintId::ClaimedHostLabelDrift
+            | LintId::DriftVerdictsDiffer => Severity::Info,
             LintId::HostMatchesNoNodeType
             | LintId::NodeTypeNoEligibleHost
             | LintId::GpuNodeTypeUnpinnedModel
-            | LintId::NvlinkDomainSplitTenants => Severity::Warning,
+            | LintId::NvlinkDomainSplitTenants
+            | LintId::HostClaimLinkUnclear => Severity::Warning,
             LintId::ReservationLeak
             | LintId::OsImageIncomplete
-            | LintId::NodeTypeMissingOsImage => Severity::Error,
+            | LintId::NodeTypeMissingOsImage
+            | LintId::NodeTypeOsImageOtherProvider => Severity::Error,
         }
     }
 }
@@ -92,6 +109,7 @@ pub enum SubjectKind {
     NodeType,
     OsImage,
     NvlinkDomain,
+    Claim,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -145,11 +163,7 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
             LintId::HostMatchesNoNodeType,
             SubjectKind::Host,
             subject,
-            if labels.is_empty() {
-                "has no labels, so no node type can claim it".into()
-            } else {
-                "matches no node type's selector, so no claim can get it".into()
-            },
+            no_type_reason(fleet, &host.namespace, labels.is_empty()),
         )),
         1 => {}
         _ => out.push(Lint::new(
@@ -197,6 +211,38 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
     }
 }
 
+/// Why no node type matches a host: no namespace, a namespace no provider claims from, no
+/// labels, or labels no selector matches. Each has its own fix.
+fn no_type_reason(fleet: &Fleet, namespace: &str, unlabelled: bool) -> String {
+    let mut namespaces: Vec<&str> = fleet
+        .node_types()
+        .iter()
+        .map(|t| t.namespace.as_str())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    let where_types_look = if namespaces.is_empty() {
+        "no node type is defined".to_string()
+    } else {
+        format!("node types claim hosts in {}", namespaces.join(", "))
+    };
+    if namespace.is_empty() {
+        format!(
+            "has no namespace, so no NodeProvider's node types see it ({where_types_look}); \
+             its labels were not compared"
+        )
+    } else if fleet.types_in_namespace(namespace).is_empty() {
+        format!(
+            "is in namespace {namespace}, where no NodeProvider claims hosts \
+             ({where_types_look}); its labels were not compared"
+        )
+    } else if unlabelled {
+        "has no labels, so no node type can claim it".into()
+    } else {
+        "matches no node type's selector, so no claim can get it".into()
+    }
+}
+
 /// Whether a node type's selector only ever matches hosts reserved for `tenant`.
 pub fn reserved_for(fleet: &Fleet, t: NodeTypeId, tenant: &str) -> bool {
     fleet
@@ -219,7 +265,7 @@ pub fn node_type_lints<V: FleetView + ?Sized>(view: &V, t: NodeTypeId, out: &mut
             subject,
             match &info.selector_error {
                 Some(e) => format!("has no eligible host: {e}"),
-                None => "has no eligible host: every matching host is claimed, busy, in error or too small".into(),
+                None => format!("has no eligible host: {}", why_no_eligible_host(view, t)),
             },
         ));
     }
@@ -242,20 +288,84 @@ pub fn node_type_lints<V: FleetView + ?Sized>(view: &V, t: NodeTypeId, out: &mut
             ));
         }
     }
-    if let Some(image) = type_os_image(view, t)
-        && view.os_image(&image).is_none()
-    {
-        out.push(Lint::new(
-            LintId::NodeTypeMissingOsImage,
-            SubjectKind::NodeType,
-            subject,
-            format!("points at OSImage {image}, which does not exist; new Machines will fail"),
-        ));
+    if let Some(image) = type_os_image(view, t) {
+        match view.os_image(&image).map(OsImage::provider) {
+            None => out.push(Lint::new(
+                LintId::NodeTypeMissingOsImage,
+                SubjectKind::NodeType,
+                subject,
+                format!("points at OSImage {image}, which does not exist; new Machines will fail"),
+            )),
+            Some(ImageProvider::Other(provider)) => out.push(Lint::new(
+                LintId::NodeTypeOsImageOtherProvider,
+                SubjectKind::NodeType,
+                subject,
+                format!(
+                    "points at OSImage {image}, a {provider} image with no Metal3 URL; \
+                     new Machines of this Metal3 node type cannot be provisioned"
+                ),
+            )),
+            Some(_) => {}
+        }
     }
 }
 
-/// Lints about one OSImage.
+/// Why a node type has no eligible host, in the operator's terms: no host matches its
+/// selector at all, or how many matching hosts are held, paused, in error, not available,
+/// not inspected or too small.
+fn why_no_eligible_host<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> String {
+    let fleet = view.fleet();
+    let info = fleet.node_type(t);
+    let matching = view.matching_hosts(t);
+    if matching.is_empty() {
+        return format!(
+            "no host in namespace {} matches its selector {}",
+            info.namespace,
+            info.selector
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        );
+    }
+    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for &h in &matching {
+        let host = fleet.host(h);
+        let why = not_free(fleet, host, view.holder(h));
+        let word = match why.first() {
+            Some(NotFree::Held { .. }) => "claimed",
+            Some(NotFree::Consumed { .. }) => "consumed by another controller",
+            Some(NotFree::Paused) => "paused",
+            Some(NotFree::Detached) => "detached",
+            Some(NotFree::InError { .. }) => "in error",
+            Some(NotFree::NotAvailable { .. }) => "not available",
+            Some(NotFree::HardwareNotInspected) => "not inspected",
+            None if !has_enough_hardware(host, info) => "too small",
+            None => "eligible",
+        };
+        *counts.entry(word).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    format!(
+        "{} {} its selector: {}",
+        matching.len(),
+        if matching.len() == 1 {
+            "host matches"
+        } else {
+            "hosts match"
+        },
+        parts.join(", ")
+    )
+}
+
+/// Lints about one OSImage. Only Metal3 images (or images that say nothing of their
+/// provider) need a URL and checksum: another provider's image has none by design.
+///
+/// Source: vCluster docs, OS images (a KubeVirt image has `kubevirt.vcluster.com/*`
+/// properties and no Metal3 URL or checksum).
 pub fn os_image_lints(image: &OsImage, out: &mut Vec<Lint>) {
+    if let ImageProvider::Other(_) = image.provider() {
+        return;
+    }
     let missing: Vec<&str> = [
         image.url().is_none().then_some("URL"),
         image.checksum().is_none().then_some("checksum"),
@@ -307,12 +417,47 @@ pub fn nvlink_domain_lints<V: FleetView + ?Sized>(
     }
 }
 
+/// Lints about how a host's claim was found (see [`super::links`]).
+pub fn link_lints(fleet: &Fleet, h: HostId, out: &mut Vec<Lint>) {
+    let host = fleet.host(h);
+    if host.link.problems.is_empty() {
+        return;
+    }
+    out.push(Lint::new(
+        LintId::HostClaimLinkUnclear,
+        SubjectKind::Host,
+        host.name.as_str(),
+        host.link
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    ));
+}
+
+/// Lints about one claim: where the platform's drift verdict differs from gpufleet's.
+pub fn claim_lints<V: FleetView + ?Sized>(view: &V, c: ClaimId, out: &mut Vec<Lint>) {
+    if let Some(differs) = drift_disagreement(view, c) {
+        out.push(Lint::new(
+            LintId::DriftVerdictsDiffer,
+            SubjectKind::Claim,
+            view.fleet().claim(c).key(),
+            differs,
+        ));
+    }
+}
+
 /// Every lint of the fleet, sorted by id and subject.
 pub fn all_lints<V: FleetView + ?Sized>(view: &V) -> Vec<Lint> {
     let fleet = view.fleet();
     let mut out = Vec::new();
     for h in fleet.host_ids() {
         host_lints(view, h, &mut out);
+        link_lints(fleet, h, &mut out);
+    }
+    for c in fleet.claim_ids() {
+        claim_lints(view, c, &mut out);
     }
     for t in fleet.node_type_ids() {
         node_type_lints(view, t, &mut out);

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod figures;
+pub mod links;
 pub mod lints;
 pub mod names;
 pub mod objects;
@@ -19,7 +20,9 @@ pub use view::FleetView;
 
 use crate::model::host::HostImage;
 use crate::model::provider::ResourceList;
-use crate::model::{BareMetalHost, LabelQuery, Labels, NodeClaim, NodeType, keys};
+use crate::model::{
+    BareMetalHost, LabelQuery, Labels, Machine, NodeClaim, NodeType, ProjectNamespaces, keys,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -45,23 +48,80 @@ pub const UNLABELLED: &str = "(none)";
 
 static NO_LABELS: Labels = Labels::new();
 
-/// Who holds a host.
+/// Who holds a host (see [`links`] for where that comes from).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Holder {
     Claim(ClaimId),
-    /// The platform's claim label names a claim this snapshot does not contain.
+    /// A link names a claim this snapshot does not contain: `<namespace>/<name>`, or a bare
+    /// name when the host label gives only that.
     Unknown(String),
+    /// The host label names a claim several claims fit: held, but by which is not known.
+    Ambiguous(Vec<ClaimId>),
 }
 
+/// Tenant shown for a holder whose project cannot be told.
+pub const UNKNOWN_TENANT: &str = "(unknown)";
+
 impl Holder {
-    /// The tenant (project) of the claim holding a host. An unknown claim is named
-    /// `loft-p-<project>/<name>`, so its project still shows.
+    /// The tenant (project) of the claim holding a host. An unknown claim named
+    /// `<namespace>/<name>` still shows its project; ambiguous claims show theirs when they
+    /// share one.
     pub fn tenant<'a>(&'a self, fleet: &'a Fleet) -> &'a str {
         match self {
             Holder::Claim(c) => &fleet.claim(*c).tenant,
-            Holder::Unknown(key) => {
-                keys::project_of_namespace(key.split('/').next().unwrap_or(key))
+            Holder::Unknown(key) => match key.split_once('/') {
+                Some((namespace, _)) => fleet.projects.project(namespace).unwrap_or(namespace),
+                None => UNKNOWN_TENANT,
+            },
+            Holder::Ambiguous(claims) => {
+                let first = claims.first().map(|c| fleet.claim(*c).tenant.as_str());
+                match first {
+                    Some(t) if claims.iter().all(|c| fleet.claim(*c).tenant == t) => t,
+                    _ => UNKNOWN_TENANT,
+                }
             }
+        }
+    }
+
+    /// For people: the claim key, `<key> (not in the fleet)`, or `one of a, b (ambiguous)`.
+    pub fn describe(&self, fleet: &Fleet) -> String {
+        match self {
+            Holder::Claim(c) => fleet.claim(*c).key(),
+            Holder::Unknown(key) => format!("{key} (not in the fleet)"),
+            Holder::Ambiguous(claims) => format!(
+                "one of {} (ambiguous)",
+                claims
+                    .iter()
+                    .map(|c| fleet.claim(*c).key())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// Where a host's inspected CPUs and memory come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HardwareSource {
+    /// The BareMetalHost's `status.hardware`.
+    Status,
+    /// The HardwareData object of the same namespace and name.
+    HardwareData,
+    /// The `inspect.metal3.io/hardwaredetails` annotation, which baremetal-operator copies
+    /// into the status when inspection is disabled.
+    Annotation,
+    /// Nothing: the host has not been inspected, so no node type can claim it.
+    NotInspected,
+}
+
+impl HardwareSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            HardwareSource::Status => "status.hardware",
+            HardwareSource::HardwareData => "HardwareData",
+            HardwareSource::Annotation => "annotation inspect.metal3.io/hardwaredetails",
+            HardwareSource::NotInspected => "hardware not inspected",
         }
     }
 }
@@ -86,7 +146,16 @@ pub struct Host {
     pub cpus: Option<u32>,
     /// Inspected memory.
     pub memory_bytes: Option<u64>,
+    /// Where `cpus` and `memory_bytes` come from.
+    pub hardware: HardwareSource,
+    /// The NodeProvider whose BareMetalHosts live in this host's namespace (its
+    /// `clusterRef`), when one does; the first by name when several do.
+    pub provider: Option<String>,
+    /// The inventory Machine mirroring the host (`<provider>.<host>`), where one exists.
+    pub machine: Option<Arc<Machine>>,
     pub holder: Option<Holder>,
+    /// How the holder was found, and what did not fit.
+    pub link: links::HostLink,
     pub derived: HostDerived,
 }
 
@@ -106,6 +175,7 @@ impl Host {
             .and_then(|p| p.image.as_ref())
             .filter(|i| !i.url.is_empty())
             .or(self.object.spec.image.as_ref())
+            .filter(|i| !i.url.is_empty())
     }
     pub fn bmc_address(&self) -> Option<&str> {
         self.object.spec.bmc.as_ref()?.address.as_deref()
@@ -147,8 +217,6 @@ pub struct NodeTypeInfo {
     pub properties: Labels,
     /// What `nodeTypeSelector` sees: provider, type and built-in properties.
     pub selection_properties: Labels,
-    pub zone: Option<String>,
-    pub region: Option<String>,
     /// The tenant the selector reserves this type for (`tenant=T` or `tenant in (T)`).
     pub tenant: Option<String>,
     /// The generated NodeType resource, when the snapshot has it.
@@ -187,14 +255,17 @@ pub struct Claim {
     pub object: Arc<NodeClaim>,
     pub name: String,
     pub namespace: String,
-    /// The project the claim lives in (`loft-p-<project>`), which gpufleet reads as its tenant.
+    /// The project the claim lives in (namespace `p-<project>` or `loft-p-<project>`), which
+    /// gpufleet reads as its tenant; the namespace itself when it fits no project prefix.
     pub tenant: String,
     pub vcluster: Option<String>,
     pub type_ref: Option<String>,
     pub node_type: Option<NodeTypeId>,
+    /// The host the claim holds, by the links of [`links`].
     pub host: Option<HostId>,
-    /// The held host's name as the platform recorded it, even when that host is unknown.
-    pub held_host_name: Option<String>,
+    /// The host named by the claim's `metal3.vcluster.com/claimed-node` annotation
+    /// ([UNCERTAIN]: read only to cross-check the link).
+    pub annotated_host: Option<String>,
     pub stage: ClaimStage,
     /// `metal3.vcluster.com/server-name`, when the claim is pinned.
     pub pin: Option<String>,
@@ -233,12 +304,16 @@ pub struct Groups {
 #[derive(Clone, Debug, Default)]
 pub struct Fleet {
     objects: FleetObjects,
+    /// How project namespaces are named, for reading claims' tenants and naming new claims.
+    projects: ProjectNamespaces,
     hosts: Vec<Host>,
     node_types: Vec<NodeTypeInfo>,
     claims: Vec<Claim>,
     hosts_by_name: HashMap<String, Vec<HostId>>,
     types_by_name: HashMap<String, Vec<NodeTypeId>>,
     claims_by_key: HashMap<ObjectKey, ClaimId>,
+    /// Claims by name alone, for the host label, which may name a claim without its project.
+    claims_by_name: HashMap<String, Vec<ClaimId>>,
     types_by_namespace: HashMap<String, Vec<NodeTypeId>>,
     /// Hosts whose labels match each node type.
     type_hosts: Vec<Vec<HostId>>,
@@ -250,11 +325,17 @@ pub struct Fleet {
     tenant_gpus: tenancy::TenantGpus,
     /// Problems found while building (a selector that cannot be read, a dangling reference).
     warnings: Vec<String>,
+    /// Whether the snapshot has any inventory Machine (the platform serves them).
+    has_machines: bool,
 }
 
 impl Fleet {
     pub fn objects(&self) -> &FleetObjects {
         &self.objects
+    }
+    /// How project namespaces are named in this fleet.
+    pub fn projects(&self) -> &ProjectNamespaces {
+        &self.projects
     }
     pub fn hosts(&self) -> &[Host] {
         &self.hosts
@@ -292,6 +373,10 @@ impl Fleet {
     }
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+    /// Whether links come from inventory Machines (else from host labels).
+    pub fn has_machines(&self) -> bool {
+        self.has_machines
     }
     /// Hosts whose labels match the node type.
     pub fn type_hosts(&self, t: NodeTypeId) -> &[HostId] {

@@ -1,7 +1,9 @@
 //! The raw objects a fleet is built from, as the sources deliver them. Objects are
 //! shared (`Arc`), so building a new fleet snapshot never copies them.
 
-use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
+use crate::model::{
+    BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,6 +17,10 @@ pub struct FleetObjects {
     pub node_types: BTreeMap<String, Arc<NodeType>>,
     pub claims: BTreeMap<ObjectKey, Arc<NodeClaim>>,
     pub os_images: BTreeMap<String, Arc<OsImage>>,
+    /// Inventory machines, by name (`<provider>.<host>`); none where the kind is not served.
+    pub machines: BTreeMap<String, Arc<Machine>>,
+    /// Metal3 HardwareData, by the namespace and name of their BareMetalHost.
+    pub hardware_data: BTreeMap<ObjectKey, Arc<HardwareData>>,
 }
 
 fn key_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> ObjectKey {
@@ -36,6 +42,8 @@ pub enum FleetObject {
     NodeType(Arc<NodeType>),
     Claim(Arc<NodeClaim>),
     OsImage(Arc<OsImage>),
+    Machine(Arc<Machine>),
+    HardwareData(Arc<HardwareData>),
 }
 
 impl FleetObjects {
@@ -56,6 +64,12 @@ impl FleetObjects {
             FleetObject::OsImage(o) => {
                 self.os_images.insert(name_of(&o.metadata), o);
             }
+            FleetObject::Machine(o) => {
+                self.machines.insert(name_of(&o.metadata), o);
+            }
+            FleetObject::HardwareData(o) => {
+                self.hardware_data.insert(key_of(&o.metadata), o);
+            }
         }
     }
 
@@ -75,6 +89,12 @@ impl FleetObjects {
             }
             FleetObject::OsImage(o) => {
                 self.os_images.remove(&name_of(&o.metadata));
+            }
+            FleetObject::Machine(o) => {
+                self.machines.remove(&name_of(&o.metadata));
+            }
+            FleetObject::HardwareData(o) => {
+                self.hardware_data.remove(&key_of(&o.metadata));
             }
         }
     }
@@ -106,6 +126,8 @@ impl FleetObjects {
             + self.node_types.len()
             + self.claims.len()
             + self.os_images.len()
+            + self.machines.len()
+            + self.hardware_data.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -136,5 +158,30 @@ impl From<NodeClaim> for FleetObject {
 impl From<OsImage> for FleetObject {
     fn from(o: OsImage) -> Self {
         FleetObject::OsImage(Arc::new(o))
+    }
+}
+impl From<Machine> for FleetObject {
+    fn from(o: Machine) -> Self {
+        FleetObject::Machine(Arc::new(o))
+    }
+}
+impl From<HardwareData> for FleetObject {
+    fn from(o: HardwareData) -> Self {
+        FleetObject::HardwareData(Arc::new(o))
+    }
+}
+
+impl FleetObject {
+    /// The object's metadata, whatever its kind.
+    pub fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+        match self {
+            FleetObject::Host(o) => &o.metadata,
+            FleetObject::Provider(o) => &o.metadata,
+            FleetObject::NodeType(o) => &o.metadata,
+            FleetObject::Claim(o) => &o.metadata,
+            FleetObject::OsImage(o) => &o.metadata,
+            FleetObject::Machine(o) => &o.metadata,
+            FleetObject::HardwareData(o) => &o.metadata,
+        }
     }
 }

@@ -3,9 +3,9 @@
 //! simulator all decide with these same functions.
 
 use super::{
-    ClaimId, CostSource, Fleet, FleetView, Holder, Host, HostId, NodeTypeId, NodeTypeInfo,
+    ClaimId, CostSource, Fleet, FleetView, HardwareSource, Holder, Host, HostId, NodeTypeId,
+    NodeTypeInfo,
 };
-use super::{HostState, ProvisioningState};
 use crate::model::provider::ResourceList;
 use crate::model::{Labels, PropertyOperator, PropertyRequirement, keys};
 use serde::Serialize;
@@ -48,12 +48,17 @@ pub fn effective_cost(resources: &ResourceList, explicit: Option<i64>) -> (i64, 
     }
 }
 
+/// The zone every node type offers as `topology.kubernetes.io/zone`. [UNCERTAIN] NodeType
+/// `GetAllProperties` offered its `zone`, default `global`, until `zone` left the spec in
+/// 4.4; whether the built-in stays, and with which value, is not public.
+pub const DEFAULT_ZONE: &str = "global";
+
 /// The properties a node type offers to `nodeTypeSelector`: provider properties, then the
 /// type's own, then the built-ins, which the platform always sets.
 ///
-/// Source: domain.md §1.3 ("Built-in properties every NodeType exposes"). The node type
-/// name is offered in its full and short form (`a,b` means either), since docs use both
-/// (domain.md §3, item 5).
+/// Source: NodeType `GetAllProperties` in the public `loft-sh/api` types (instance type, OS,
+/// zone, capacity type, provider, node type). The node type name is offered in its full and
+/// short form (`a,b` means either), since docs use both (domain.md §3, item 5).
 pub fn selection_properties(
     provider_properties: &Labels,
     node_type: &NodeTypeInfo,
@@ -66,33 +71,111 @@ pub fn selection_properties(
     p.insert(keys::PROP_INSTANCE_TYPE.into(), names);
     p.insert(keys::PROP_NODE_PROVIDER.into(), node_type.provider.clone());
     p.insert(keys::PROP_OS.into(), "linux".into());
-    p.insert(
-        keys::PROP_ZONE.into(),
-        node_type.zone.clone().unwrap_or_else(|| "global".into()),
-    );
+    p.insert(keys::PROP_ZONE.into(), DEFAULT_ZONE.into());
     p.insert(keys::PROP_CAPACITY_TYPE.into(), "on-demand".into());
-    if let Some(region) = &node_type.region {
-        p.insert(keys::PROP_REGION.into(), region.clone());
-    }
     p
 }
 
-/// Whether a host can be handed to a new claim at all: `available`, usable operational
-/// status, and no claim holding it.
+/// Why a host cannot be handed to a new claim, the first reason first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum NotFree {
+    /// A claim holds it (or the links say one does).
+    Held { by: String },
+    /// `spec.consumerRef`: another controller (Cluster API, OpenShift) consumes it.
+    Consumed { by: String },
+    /// `baremetalhost.metal3.io/paused`: the operator will not act on it.
+    Paused,
+    /// `baremetalhost.metal3.io/detached`, or operational status `detached`.
+    Detached,
+    /// Operational status `error`.
+    InError { error: String },
+    /// Not `available` (nor its alias `ready`).
+    NotAvailable { state: String },
+    /// No inspected CPUs and memory to compare with any node type's.
+    HardwareNotInspected,
+}
+
+impl fmt::Display for NotFree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotFree::Held { by } => write!(f, "held by {by}"),
+            NotFree::Consumed { by } => write!(
+                f,
+                "consumed by {by} (spec.consumerRef): not free for vMetal"
+            ),
+            NotFree::Paused => f.write_str(
+                "paused (baremetalhost.metal3.io/paused): the operator will not act on it",
+            ),
+            NotFree::Detached => f.write_str("detached from Ironic"),
+            NotFree::InError { error } => write!(f, "in error: {error}"),
+            NotFree::NotAvailable { state } => write!(f, "{state}, not available"),
+            NotFree::HardwareNotInspected => {
+                f.write_str("hardware not inspected: no node type can compare its CPUs and memory")
+            }
+        }
+    }
+}
+
+/// Every reason a host cannot be handed to a new claim; empty when it is free.
 ///
-/// Source: domain.md §2.1 ("free server" test); guide, "Server pinning" ("If that server is
-/// unavailable ...").
-pub fn is_free(state: &HostState, holder: Option<&Holder>) -> bool {
-    state.provisioning == ProvisioningState::Available
-        && state.operational.is_usable()
-        && holder.is_none()
+/// Source: domain.md §2.1 ("free server" test: `available`, no claim label, operational
+/// status not error or detached) and §2.1 step 2 (inspected cpu and memory are compared);
+/// baremetal-operator API docs (paused annotation: no reconciliation; `consumerRef`: the
+/// host is consumed); guide, "Server pinning".
+pub fn not_free(fleet: &Fleet, host: &Host, holder: Option<&Holder>) -> Vec<NotFree> {
+    let state = &host.state;
+    let mut why = Vec::new();
+    if let Some(h) = holder {
+        why.push(NotFree::Held {
+            by: h.describe(fleet),
+        });
+    }
+    if let Some(by) = &state.consumer {
+        why.push(NotFree::Consumed { by: by.clone() });
+    }
+    if state.paused {
+        why.push(NotFree::Paused);
+    }
+    if state.is_detached() {
+        why.push(NotFree::Detached);
+    }
+    if state.is_error() {
+        why.push(NotFree::InError {
+            error: state.error_type.clone().unwrap_or_else(|| "error".into()),
+        });
+    }
+    if !state.provisioning.is_available() {
+        why.push(NotFree::NotAvailable {
+            state: state.provisioning.as_str().to_string(),
+        });
+    }
+    if host.hardware == HardwareSource::NotInspected {
+        why.push(NotFree::HardwareNotInspected);
+    }
+    why
+}
+
+/// Whether a host can be handed to a new claim at all: [`not_free`] finds no reason.
+pub fn is_free(host: &Host, holder: Option<&Holder>) -> bool {
+    holder.is_none()
+        && host.state.consumer.is_none()
+        && !host.state.paused
+        && !host.state.is_detached()
+        && host.state.operational.is_usable()
+        && host.state.provisioning.is_available()
+        && host.hardware != HardwareSource::NotInspected
 }
 
 /// Whether the host's inspected CPUs and memory cover the node type's resources. GPUs are
-/// not checked: the platform selects GPU hardware by labels only.
+/// not checked: the platform selects GPU hardware by labels only. A host never inspected
+/// has nothing to compare, so it never has enough.
 ///
 /// Source: domain.md §2.1 step 2.
 pub fn has_enough_hardware(host: &Host, node_type: &NodeTypeInfo) -> bool {
+    if host.hardware == HardwareSource::NotInspected {
+        return false;
+    }
     let cpu_ok = node_type
         .cpus
         .is_none_or(|need| host.cpus.is_some_and(|have| f64::from(have) >= need));
@@ -136,6 +219,34 @@ impl<'a> TypeRequest<'a> {
                 && (r.key == keys::PROP_NODE_TYPE || r.key == keys::PROP_INSTANCE_TYPE)
         })
     }
+}
+
+/// The node types a claim's requirements name: the values of its `In` requirements on
+/// `node.kubernetes.io/instance-type` (or `vcluster.com/node-type`), kept only where every
+/// such requirement names them. Empty when none names a type.
+///
+/// Source: vCluster docs, auto nodes scheduling: the platform NodeClaim made from a
+/// Karpenter NodeClaim names its candidate types as `node.kubernetes.io/instance-type In
+/// [<provider>.<type>, ...]`; NodeType `GetAllProperties` offers the type's name under both
+/// keys.
+pub fn named_node_types(requirements: &[PropertyRequirement]) -> Vec<&str> {
+    let mut named: Option<Vec<&str>> = None;
+    for r in requirements {
+        if r.operator != PropertyOperator::In
+            || (r.key != keys::PROP_INSTANCE_TYPE && r.key != keys::PROP_NODE_TYPE)
+        {
+            continue;
+        }
+        let values: Vec<&str> = r.all_values().collect();
+        named = Some(match named {
+            None => values,
+            Some(prev) => prev.into_iter().filter(|v| values.contains(v)).collect(),
+        });
+    }
+    let mut named = named.unwrap_or_default();
+    named.sort_unstable();
+    named.dedup();
+    named
 }
 
 /// Whether a node type can serve a request, leaving capacity aside: every requirement
@@ -258,6 +369,11 @@ pub enum PinFailure {
         server: String,
         node_type: String,
     },
+    /// Paused, consumed by another controller, or never inspected.
+    NotFree {
+        server: String,
+        why: String,
+    },
     /// The claim names no type and no type its request can get matches the server.
     NoNodeTypeMatches {
         server: String,
@@ -290,6 +406,7 @@ impl fmt::Display for PinFailure {
                 f,
                 "server {server} has less inspected CPU or memory than node type {node_type} needs"
             ),
+            PinFailure::NotFree { server, why } => write!(f, "server {server} is {why}"),
             PinFailure::NoNodeTypeMatches { server, claim } => write!(
                 f,
                 "no node type that claim {claim}'s request can get matches server {server}'s labels"
@@ -345,26 +462,39 @@ pub fn check_pin<V: FleetView + ?Sized>(
         });
     }
     if let Some(holder) = view.holder(h) {
-        let by = match holder {
-            Holder::Claim(c) => fleet.claim(*c).key(),
-            Holder::Unknown(name) => name.clone(),
-        };
         return Err(PinFailure::AlreadyClaimed {
             server: server_s,
-            by,
+            by: match holder {
+                Holder::Claim(c) => fleet.claim(*c).key(),
+                other => other.describe(fleet),
+            },
         });
     }
-    if !host.state.operational.is_usable() {
-        return Err(PinFailure::NotOperational {
-            server: server_s,
-            status: format!("{:?}", host.state.operational).to_lowercase(),
-        });
-    }
-    if host.state.provisioning != ProvisioningState::Available {
-        return Err(PinFailure::NotAvailable {
-            server: server_s,
-            state: host.state.provisioning.as_str().to_string(),
-        });
+    let mut why = not_free(fleet, host, None).into_iter();
+    match why.next() {
+        None => {}
+        Some(NotFree::InError { .. } | NotFree::Detached) => {
+            return Err(PinFailure::NotOperational {
+                server: server_s,
+                status: if host.state.is_detached() {
+                    "detached".into()
+                } else {
+                    "error".into()
+                },
+            });
+        }
+        Some(NotFree::NotAvailable { state }) => {
+            return Err(PinFailure::NotAvailable {
+                server: server_s,
+                state,
+            });
+        }
+        Some(other) => {
+            return Err(PinFailure::NotFree {
+                server: server_s,
+                why: other.to_string(),
+            });
+        }
     }
     if PIN_CHECKS_SELECTOR {
         if !view.derived(h).matches.contains(&t) {
@@ -636,6 +766,14 @@ pub fn claim_drift<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Drift {
             why: "the claim holds no server".into(),
         };
     };
+    if let Some(method) = fleet.host(h).object.custom_deploy() {
+        return Drift::Unknown {
+            why: format!(
+                "the server was deployed by customDeploy method {method}, with no image URL: \
+                 no basis for drift"
+            ),
+        };
+    }
     let Some(actual) = fleet.host(h).actual_image() else {
         return Drift::Unknown {
             why: "the server reports no image".into(),
@@ -663,17 +801,88 @@ pub fn claim_drift<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Drift {
     }
 }
 
-/// GPUs in a host: its `gpu-count` label, else the `nvidia.com/gpu` of the node type that
-/// holds it, else of the first node type that matches it.
+/// The platform's own drift verdict: the claim's `NotDrifted` condition, `Some(true)` when
+/// it is `False` (drifted), `Some(false)` when `True`, `None` when absent or `Unknown`.
 ///
-/// Source: guide, "Recommended labels" (`gpu-count`), "One node type per hardware profile".
+/// Source: public `loft-sh/api` storage/v1 NodeClaim conditions ("NotDrifted is the
+/// condition that indicates if the node claim is not drifted from the desired state").
+pub fn platform_drifted(claim: &super::Claim) -> Option<bool> {
+    let status = claim.object.status.as_ref()?;
+    match status
+        .condition(crate::model::claim::NOT_DRIFTED)?
+        .status
+        .as_str()
+    {
+        "True" => Some(false),
+        "False" => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether the platform's verdict ([`platform_drifted`]) contradicts gpufleet's drift: it
+/// says drifted where gpufleet finds the server in sync or cannot tell, or not drifted where
+/// gpufleet finds drift.
+pub fn verdicts_differ(platform: Option<bool>, drift: &Drift) -> bool {
+    matches!(
+        (platform, drift),
+        (Some(true), Drift::InSync | Drift::Unknown { .. }) | (Some(false), Drift::Drifted { .. })
+    )
+}
+
+/// Where the platform's drift verdict and gpufleet's differ, in words; `None` when they
+/// agree or the platform says nothing.
+pub fn drift_disagreement<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Option<String> {
+    let claim = view.fleet().claim(c);
+    let platform = platform_drifted(claim)?;
+    let reason = claim
+        .object
+        .status
+        .as_ref()
+        .and_then(|s| s.condition(crate::model::claim::NOT_DRIFTED))
+        .and_then(|cond| cond.reason.as_deref().or(cond.message.as_deref()))
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    match (platform, claim_drift(view, c)) {
+        (true, Drift::InSync) => Some(format!(
+            "the platform says drifted (NotDrifted False{reason}); gpufleet finds the server \
+             running its node type's image"
+        )),
+        (true, Drift::Unknown { why }) => Some(format!(
+            "the platform says drifted (NotDrifted False{reason}); gpufleet cannot tell: {why}"
+        )),
+        (
+            false,
+            Drift::Drifted {
+                desired,
+                actual_url,
+            },
+        ) => Some(format!(
+            "the platform says not drifted (NotDrifted True{reason}); gpufleet finds the server \
+             running {actual_url} where its node type wants {}",
+            desired.url
+        )),
+        _ => None,
+    }
+}
+
+/// GPUs in a host: its `gpu-count` label, else the GPU capabilities of its inventory
+/// Machine, else the `nvidia.com/gpu` of the node type that holds it, else of the first node
+/// type that matches it.
+///
+/// Source: guide, "Recommended labels" (`gpu-count`), "One node type per hardware profile";
+/// public `loft-sh/api` storage/v1 Machine (`status.hardware.capabilities[]` of type GPU with a
+/// count).
 pub fn host_gpus(
     fleet: &Fleet,
     labels: &Labels,
+    machine: Option<&crate::model::Machine>,
     holder_type: Option<NodeTypeId>,
     matches: &[NodeTypeId],
 ) -> u32 {
     if let Some(n) = labels.get(keys::GPU_COUNT).and_then(|v| v.parse().ok()) {
+        return n;
+    }
+    if let Some(n) = machine.and_then(|m| m.gpus()) {
         return n;
     }
     holder_type

@@ -2,6 +2,7 @@
 //! (domain.md §2.9: `error` is an operational status, not a provisioning state).
 
 use crate::model::BareMetalHost;
+use crate::model::host::{DETACHED, PAUSED};
 use serde::Serialize;
 use std::fmt;
 
@@ -16,8 +17,10 @@ pub enum ProvisioningState {
     Inspecting,
     MatchProfile,
     Preparing,
-    /// Free for claims. Metal3's deprecated `ready` reads as this.
+    /// Free for claims.
     Available,
+    /// Metal3's deprecated name for `available`, shown as the API calls it and read the same.
+    Ready,
     Provisioning,
     Provisioned,
     ExternallyProvisioned,
@@ -38,7 +41,8 @@ impl ProvisioningState {
             "inspecting" => Inspecting,
             "match profile" => MatchProfile,
             "preparing" => Preparing,
-            "available" | "ready" => Available,
+            "available" => Available,
+            "ready" => Ready,
             "provisioning" => Provisioning,
             "provisioned" => Provisioned,
             "externally provisioned" => ExternallyProvisioned,
@@ -60,6 +64,7 @@ impl ProvisioningState {
             MatchProfile => "match profile",
             Preparing => "preparing",
             Available => "available",
+            Ready => "ready",
             Provisioning => "provisioning",
             Provisioned => "provisioned",
             ExternallyProvisioned => "externally provisioned",
@@ -68,6 +73,15 @@ impl ProvisioningState {
             Deleting => "deleting",
             Other(s) => s,
         }
+    }
+
+    /// Free for claims: `available`, or its deprecated alias `ready` (baremetal-operator,
+    /// "BareMetalHost states": ready is the old name of available).
+    pub fn is_available(&self) -> bool {
+        matches!(
+            self,
+            ProvisioningState::Available | ProvisioningState::Ready
+        )
     }
 }
 
@@ -106,7 +120,8 @@ impl OperationalStatus {
     }
 }
 
-/// What the dashboard shows as a host's state: "provisioned", "provisioned (error)".
+/// What the dashboard shows as a host's state: "provisioned", "provisioned (error)",
+/// "available (paused)", "provisioned (consumed)".
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct HostState {
     pub provisioning: ProvisioningState,
@@ -115,6 +130,15 @@ pub struct HostState {
     pub error_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// `baremetalhost.metal3.io/paused`: the operator does not act on the host.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
+    /// `baremetalhost.metal3.io/detached`: detached from Ironic, whatever the status says yet.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
+    /// `spec.consumerRef`: what consumes the host (`Machine openshift-machine-api/worker-0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<String>,
 }
 
 impl HostState {
@@ -133,7 +157,15 @@ impl HostState {
             ),
             error_type: text(status.and_then(|s| s.error_type.as_ref())),
             error_message: text(status.and_then(|s| s.error_message.as_ref())),
+            paused: host.annotation(PAUSED).is_some(),
+            detached: host.annotation(DETACHED).is_some(),
+            consumer: host.spec.consumer_ref.as_ref().map(|c| c.to_string()),
         }
+    }
+
+    /// Detached by annotation or by operational status.
+    pub fn is_detached(&self) -> bool {
+        self.detached || self.operational == OperationalStatus::Detached
     }
 
     pub fn is_error(&self) -> bool {
@@ -154,8 +186,16 @@ impl fmt::Display for HostState {
             OperationalStatus::Detached => f.write_str(" (detached)"),
             OperationalStatus::Servicing => f.write_str(" (servicing)"),
             OperationalStatus::Delayed => f.write_str(" (delayed)"),
+            _ if self.detached => f.write_str(" (detached)"),
             _ => Ok(()),
+        }?;
+        if self.paused {
+            f.write_str(" (paused)")?;
         }
+        if self.consumer.is_some() {
+            f.write_str(" (consumed)")?;
+        }
+        Ok(())
     }
 }
 
@@ -182,9 +222,8 @@ mod tests {
         assert_eq!(s.to_string(), "provisioned (error)");
         assert!(s.is_error());
         assert_eq!(HostState::of(&BareMetalHost::default()).to_string(), "none");
-        assert_eq!(
-            ProvisioningState::parse("ready"),
-            ProvisioningState::Available
-        );
+        let ready = ProvisioningState::parse("ready");
+        assert_eq!(ready.as_str(), "ready", "shown as the API calls it");
+        assert!(ready.is_available());
     }
 }

@@ -17,6 +17,8 @@ pub trait FleetView {
     fn available(&self, t: NodeTypeId) -> u32;
     /// Eligible hosts of a node type, by name.
     fn eligible_hosts(&self, t: NodeTypeId) -> Vec<HostId>;
+    /// Hosts whose labels match a node type's selector, in fleet order.
+    fn matching_hosts(&self, t: NodeTypeId) -> Vec<HostId>;
     /// A node type's own properties (where `vcluster.com/os-image` lives).
     fn type_properties(&self, t: NodeTypeId) -> &Labels;
     /// What a `nodeTypeSelector` sees of the type.
@@ -25,7 +27,7 @@ pub trait FleetView {
     fn claim_properties(&self, c: ClaimId) -> &Labels;
 
     fn is_free(&self, h: HostId) -> bool {
-        rules::is_free(&self.fleet().host(h).state, self.holder(h))
+        rules::is_free(self.fleet().host(h), self.holder(h))
     }
 }
 
@@ -51,6 +53,9 @@ impl FleetView for Fleet {
             .copied()
             .filter(|&h| self.host(h).derived.eligible.contains(&t))
             .collect()
+    }
+    fn matching_hosts(&self, t: NodeTypeId) -> Vec<HostId> {
+        self.type_hosts(t).to_vec()
     }
     fn type_properties(&self, t: NodeTypeId) -> &Labels {
         &self.node_type(t).properties

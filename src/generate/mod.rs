@@ -17,7 +17,7 @@ use crate::model::provider::{
 };
 use crate::model::{
     BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, Labels, Manifest, NodeClaim,
-    NodeProvider, NodeType, OsImage, PropertyRequirement, Quantity, keys,
+    NodeProvider, NodeType, OsImage, ProjectNamespaces, PropertyRequirement, Quantity, keys,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, LabelSelectorRequirement, ObjectMeta,
@@ -338,7 +338,6 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 excludes_reserved,
                 image,
                 cost,
-                region,
             ));
         }
         for &(d, p, tenant) in &tenant_profiles {
@@ -355,7 +354,6 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 true,
                 IMAGE_CURRENT,
                 None,
-                region,
             ));
         }
         if dc == 0 && profiles_here.iter().any(|&p| PROFILES[p].gpus == 8) {
@@ -367,7 +365,6 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 true,
                 IMAGE_CURRENT,
                 Some(200_000),
-                region,
             );
             spare.bare_metal_hosts = Some(BareMetalHostsSelector {
                 selector: Some(LabelSelector {
@@ -405,7 +402,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
         );
     }
     for t in &tenants {
-        namespaces.insert(format!("{}{t}", keys::PROJECT_NAMESPACE_PREFIX));
+        namespaces.insert(ProjectNamespaces::default().namespace(t));
     }
 
     // Hosts: states, labels and hardware; then the claims that hold some of them.
@@ -578,6 +575,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 }),
                 image: image.clone(),
                 automated_cleaning_mode: Some("metadata".into()),
+                ..BareMetalHostSpec::default()
             },
             status: Some(BareMetalHostStatus {
                 operational_status: Some(operational.into()),
@@ -595,6 +593,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                         rng.hex(12)
                     )),
                     image,
+                    custom_deploy: None,
                 }),
                 hardware: hardware.then(|| Hardware {
                     cpu: Some(Cpu {
@@ -603,6 +602,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                         count: Some(prof.cpus),
                     }),
                     ram_mebibytes: Some(ram_gib * 1024),
+                    ram_gib: None,
                     system_vendor: Some(SystemVendor {
                         manufacturer: Some(prof.vendor.into()),
                         product_name: Some(prof.product.into()),
@@ -715,8 +715,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 properties: info.properties.clone(),
                 resources: info.resources.clone(),
                 cost: (info.cost_source == crate::fleet::CostSource::Explicit).then_some(info.cost),
-                zone: info.zone.clone(),
-                region: info.region.clone(),
+                overhead: None,
             },
             status: Some(NodeTypeStatus::current(
                 info.cost,
@@ -776,8 +775,8 @@ fn os_image(name: &str) -> OsImage {
         metadata: named(name),
         spec: OsImageSpec {
             display_name: Some(name.replace('-', " ")),
-            description: None,
             properties,
+            ..OsImageSpec::default()
         },
     }
 }
@@ -789,7 +788,6 @@ fn node_type_spec(
     excludes_reserved: bool,
     image: &str,
     cost: Option<i64>,
-    region: &str,
 ) -> Metal3NodeType {
     let mut match_labels: Labels = [
         (keys::GPU_MODEL.to_string(), prof.model.to_string()),
@@ -834,8 +832,7 @@ fn node_type_spec(
             (keys::GPU_MODEL.to_string(), prof.model.to_string()),
         ]
         .into(),
-        zone: None,
-        region: Some(region.to_string()),
+        overhead: None,
         bare_metal_hosts: Some(BareMetalHostsSelector {
             selector: Some(LabelSelector {
                 match_labels: Some(match_labels),
@@ -885,7 +882,7 @@ fn claim(
     NodeClaim {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
-            namespace: Some(format!("{}{tenant}", keys::PROJECT_NAMESPACE_PREFIX)),
+            namespace: Some(ProjectNamespaces::default().namespace(tenant)),
             annotations: (!annotations.is_empty()).then_some(annotations),
             ..ObjectMeta::default()
         },

@@ -193,20 +193,21 @@ impl LabelEdit {
     ) -> Result<Self, ChangeError> {
         let mut set = Labels::new();
         let mut remove = BTreeSet::new();
+        // Each argument is one kubectl word, as a shell hands it over: `'a=b c'` sets `a`
+        // to `b c`, which the label value rule then refuses, rather than two words.
         for arg in args {
-            for token in arg.as_ref().split_whitespace() {
-                if let Some((k, v)) = token.split_once('=') {
-                    validate_key(k)?;
-                    validate_value(v)?;
-                    set.insert(k.to_string(), v.to_string());
-                } else if let Some(k) = token.strip_suffix('-') {
-                    validate_key(k)?;
-                    remove.insert(k.to_string());
-                } else {
-                    return Err(ChangeError::Syntax(format!(
-                        "{token:?} is neither key=value nor key- (kubectl label syntax)"
-                    )));
-                }
+            let token = arg.as_ref();
+            if let Some((k, v)) = token.split_once('=') {
+                validate_key(k)?;
+                validate_value(v)?;
+                set.insert(k.to_string(), v.to_string());
+            } else if let Some(k) = token.strip_suffix('-') {
+                validate_key(k)?;
+                remove.insert(k.to_string());
+            } else {
+                return Err(ChangeError::Syntax(format!(
+                    "{token:?} is neither key=value nor key- (kubectl label syntax)"
+                )));
             }
         }
         let edit = LabelEdit {
@@ -330,8 +331,8 @@ mod tests {
 
     #[test]
     fn reads_kubectl_label_syntax() {
-        let e =
-            LabelEdit::parse_args(names(), &["tenant=a", "maintenance-", "rack=r1 dc=x"]).unwrap();
+        let e = LabelEdit::parse_args(names(), &["tenant=a", "maintenance-", "rack=r1", "dc=x"])
+            .unwrap();
         assert_eq!(e.set.len(), 3);
         assert!(e.remove.contains("maintenance"));
         assert_eq!(e.args(), ["dc=x", "rack=r1", "tenant=a", "maintenance-"]);
@@ -344,7 +345,16 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(err(&["bad key=v"]).contains("neither key=value"));
+        assert!(err(&["bad"]).contains("neither key=value"));
+        // One argument is one kubectl word: the space is inside the key or the value, and
+        // the error names the Kubernetes rule that refuses it.
+        let value = err(&["gpu-model=not valid!"]);
+        assert!(
+            value.starts_with("invalid label value \"not valid!\": a valid label value must be empty or must consist of alphanumeric characters"),
+            "{value}"
+        );
+        assert!(err(&["bad key=v"]).contains("invalid label key \"bad key\""));
+        assert!(err(&["rack=r1 dc=x"]).contains("invalid label value \"r1 dc=x\""));
         assert!(err(&["-x=1"]).contains("start and end with an alphanumeric"));
         assert!(err(&["x=has/slash"]).contains("invalid label value"));
         assert!(err(&["metal3.vcluster.com/node-claim-"]).contains("owned by the platform"));

@@ -299,6 +299,7 @@ fn holder_name(fleet: &Fleet, holder: Option<&Holder>) -> Option<String> {
     match holder? {
         Holder::Claim(c) => Some(fleet.claim(*c).key()),
         Holder::Unknown(k) => Some(k.clone()),
+        ambiguous @ Holder::Ambiguous(_) => Some(ambiguous.describe(fleet)),
     }
 }
 

@@ -155,6 +155,23 @@ impl FleetView for Overlay<'_> {
         out.sort();
         out
     }
+    fn matching_hosts(&self, t: NodeTypeId) -> Vec<HostId> {
+        let mut out: Vec<HostId> = self
+            .base
+            .type_hosts(t)
+            .iter()
+            .copied()
+            .filter(|h| !self.hosts.contains_key(h))
+            .collect();
+        out.extend(
+            self.hosts
+                .iter()
+                .filter(|(_, p)| p.derived.matches.contains(&t))
+                .map(|(&h, _)| h),
+        );
+        out.sort();
+        out
+    }
     fn type_properties(&self, t: NodeTypeId) -> &Labels {
         match self.types.get(&t) {
             Some(p) => &p.properties,

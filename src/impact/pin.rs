@@ -232,7 +232,7 @@ fn plan_new(
     project: &str,
 ) -> Result<(), ChangeError> {
     let server_name = fleet.host(server).name.clone();
-    let namespace = format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX);
+    let namespace = fleet.projects().namespace(project);
     let name = new_claim_name(vcluster, &server_name);
     if fleet.claim_by_key(&namespace, &name).is_some() {
         return Err(ChangeError::PinConflict(format!(
@@ -369,7 +369,7 @@ pub fn pinned_claim(
     NodeClaim {
         metadata: ObjectMeta {
             name: Some(new_claim_name(vcluster, server)),
-            namespace: Some(format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX)),
+            namespace: Some(fleet.projects().namespace(project)),
             ..ObjectMeta::default()
         },
         spec: NodeClaimSpec {

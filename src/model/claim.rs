@@ -1,8 +1,10 @@
-//! `NodeClaim` (management.loft.sh/v1, namespaced `loft-p-<project>`): the "Machine" of the
-//! docs, one claim on one server (domain.md §0, §1.4).
+//! `NodeClaim` (management.loft.sh/v1, namespaced `p-<project>`): the "Machine" of the
+//! docs, one claim on one server (domain.md §0, §1.4). Field for field as the public
+//! `loft-sh/api` storage/v1 `NodeClaimSpec` and `NodeClaimStatus`.
 
 use super::resource::impl_resource;
 use super::{Labels, PropertyRequirement, Quantity};
+use k8s_openapi::api::core::v1::Taint;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,9 +30,16 @@ impl_resource!(
     optional: [status]
 );
 
+/// `spec` of a NodeClaim. There is no `machineRef` in any public release.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeClaimSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<Taint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub startup_taints: Vec<Taint>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub kubelet_args: Labels,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_ref: Option<String>,
     /// Full NodeType name `<provider>.<type>`; empty = the platform picks.
@@ -50,8 +59,40 @@ pub struct NodeClaimSpec {
     pub requirements: Vec<PropertyRequirement>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub desired_capacity: BTreeMap<String, Quantity>,
+    /// The user or team owning the claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub owner: Option<UserOrTeam>,
+    /// Access rights of users and teams.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<Access>,
+    /// The claim's power request. Kept as written and never interpreted: [UNCERTAIN] its
+    /// shape is not in the public material gpufleet was checked against, only its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<serde_json::Value>,
+}
+
+/// `owner` of a platform object: a user or a team (storage/v1 `UserOrTeam`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserOrTeam {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+}
+
+/// One `access` rule of a platform object (storage/v1 `Access`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subresources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -66,6 +107,7 @@ pub struct NodeClaimStatus {
     pub conditions: Vec<Condition>,
 }
 
+/// One condition of a platform object (agentapi storage/v1 `Condition`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
@@ -74,6 +116,8 @@ pub struct Condition {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -81,7 +125,22 @@ pub struct Condition {
     pub last_transition_time: Option<String>,
 }
 
+/// NodeClaim condition: the platform picked a server (storage/v1 constants).
+pub const SCHEDULED: &str = "Scheduled";
+/// NodeClaim condition: the server is provisioned.
+pub const PROVISIONED: &str = "Provisioned";
+/// NodeClaim condition: the node joined the tenant cluster.
+pub const JOINED: &str = "Joined";
+/// NodeClaim condition: the claim is not drifted from its desired state (the platform's own
+/// drift verdict; its setter for Metal3 is not documented).
+pub const NOT_DRIFTED: &str = "NotDrifted";
+
 impl NodeClaimStatus {
+    /// A condition's status (`True`, `False`, `Unknown`), when the claim has it.
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.type_ == type_)
+    }
+
     /// A claim the platform has not scheduled yet: phase Pending, `Scheduled` False.
     pub fn waiting() -> Self {
         NodeClaimStatus {

@@ -41,8 +41,49 @@ pub struct BareMetalHostSpec {
     pub bmc: Option<Bmc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<HostImage>,
+    /// A deploy method instead of an image (`install_coreos`): there is no image URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_deploy: Option<CustomDeploy>,
+    /// The controller consuming the host (Cluster API, OpenShift): not free for vMetal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_ref: Option<ConsumerRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub externally_provisioned: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_cleaning_mode: Option<String>,
+}
+
+/// `customDeploy`: a method the deploy ramdisk runs instead of writing an image.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomDeploy {
+    #[serde(default)]
+    pub method: String,
+}
+
+/// `spec.consumerRef`: an object reference to whatever consumes the host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl std::fmt::Display for ConsumerRef {
+    /// `Machine openshift-machine-api/ocp-worker-0`, with what the reference gives.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind.as_deref().unwrap_or("object"))?;
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(n)) => write!(f, " {ns}/{n}"),
+            (None, Some(n)) => write!(f, " {n}"),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// BMC connection. The credentials live in a Secret that gpufleet never reads; only its
@@ -98,9 +139,12 @@ pub struct Provisioning {
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<HostImage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_deploy: Option<CustomDeploy>,
 }
 
-/// Inspected hardware. Metal3 has no GPU list here (domain.md §1.8): GPUs come from labels.
+/// Inspected hardware (BareMetalHost `status.hardware`, HardwareData `spec.hardware`).
+/// Metal3 has no GPU list here (domain.md §1.8): GPUs come from labels or the inventory.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hardware {
@@ -108,6 +152,9 @@ pub struct Hardware {
     pub cpu: Option<Cpu>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ram_mebibytes: Option<u64>,
+    /// Memory in GiB, in the status schema before baremetal-operator 0.1 (2019 dumps).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "ramGiB")]
+    pub ram_gib: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_vendor: Option<SystemVendor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,4 +181,57 @@ pub struct SystemVendor {
     pub product_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
+}
+
+/// Annotation: the operator does not reconcile the host (BMO docs, "Pausing reconciliation").
+pub const PAUSED: &str = "baremetalhost.metal3.io/paused";
+/// Annotation: the host is detached from Ironic (Metal3 docs, "Detaching hosts").
+pub const DETACHED: &str = "baremetalhost.metal3.io/detached";
+/// Annotation: inspection is disabled (Metal3 docs, "External inspection").
+pub const INSPECT: &str = "inspect.metal3.io";
+/// Annotation: hardware details given by hand when inspection is disabled, which BMO copies
+/// into `status.hardware` (Metal3 docs, "External inspection").
+pub const HARDWARE_DETAILS: &str = "inspect.metal3.io/hardwaredetails";
+
+impl Hardware {
+    /// Inspected memory in bytes: `ramMebibytes`, else the old `ramGiB`.
+    pub fn memory_bytes(&self) -> Option<u64> {
+        self.ram_mebibytes
+            .map(|mib| mib.saturating_mul(1024 * 1024))
+            .or(self
+                .ram_gib
+                .map(|gib| gib.saturating_mul(1024 * 1024 * 1024)))
+    }
+
+    /// Logical CPUs.
+    pub fn cpus(&self) -> Option<u32> {
+        self.cpu.as_ref()?.count
+    }
+}
+
+impl BareMetalHost {
+    /// One annotation's value.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.metadata
+            .annotations
+            .as_ref()?
+            .get(key)
+            .map(String::as_str)
+    }
+
+    /// The deploy method of `customDeploy`, from the spec or the provisioning status.
+    pub fn custom_deploy(&self) -> Option<&str> {
+        self.spec
+            .custom_deploy
+            .as_ref()
+            .or_else(|| {
+                self.status
+                    .as_ref()?
+                    .provisioning
+                    .as_ref()?
+                    .custom_deploy
+                    .as_ref()
+            })
+            .map(|c| c.method.as_str())
+    }
 }

@@ -13,11 +13,14 @@ pub const NVLINK_DOMAIN: &str = "nvlink-domain";
 /// Host label: the tenant a server is reserved for (guide, "Per-tenant node types").
 pub const TENANT: &str = "tenant";
 
-/// Host label the platform sets while a claim holds the server.
+/// Host label the platform sets while a claim holds the server (confirmed by a label selector
+/// in a public vMetal demo; its value format is not documented, see `fleet::links`).
 pub const HOST_NODE_CLAIM: &str = "metal3.vcluster.com/node-claim";
-/// Host label the platform sets while a claim holds the server: the claim's project.
+/// Host label naming the project of the claim holding the server. [UNCERTAIN] found in no
+/// public material: read only to tell apart claims of the same name (`fleet::links`).
 pub const HOST_PROJECT: &str = "vcluster.com/project";
-/// Claim annotation naming the held BareMetalHost.
+/// Claim annotation naming the held BareMetalHost. [UNCERTAIN] found in no public material:
+/// read only to cross-check a link, never to make one (`fleet::links`).
 pub const CLAIM_CLAIMED_NODE: &str = "metal3.vcluster.com/claimed-node";
 
 /// Property: pin a claim to one server (guide, "Server pinning").
@@ -30,6 +33,12 @@ pub const IMAGE_URL: &str = "metal3.vcluster.com/image-url";
 pub const IMAGE_CHECKSUM: &str = "metal3.vcluster.com/image-checksum";
 /// OSImage property: checksum type (md5, sha256, sha512, auto).
 pub const IMAGE_CHECKSUM_TYPE: &str = "metal3.vcluster.com/image-checksum-type";
+/// Prefix of every Metal3 property of vMetal.
+pub const METAL3_PROPERTY_PREFIX: &str = "metal3.vcluster.com/";
+/// OSImage property: which provider's UI lists the image (`kubevirt` in the docs).
+pub const OS_IMAGE_TYPE: &str = "machines.vcluster.com/os-image-type";
+/// The `os-image-type` value read as Metal3. [UNCERTAIN] only `kubevirt` is documented.
+pub const METAL3_IMAGE_TYPE: &str = "metal3";
 
 /// Built-in node type property: the node type's name.
 pub const PROP_NODE_TYPE: &str = "vcluster.com/node-type";
@@ -49,15 +58,5 @@ pub const PROP_CAPACITY_TYPE: &str = "karpenter.sh/capacity-type";
 /// The GPU resource name in node type resources.
 pub const RESOURCE_GPU: &str = "nvidia.com/gpu";
 
-/// Namespace prefix of vCluster Platform projects (`loft-p-<project>`).
-pub const PROJECT_NAMESPACE_PREFIX: &str = "loft-p-";
-
 /// Labels the platform owns on BareMetalHosts: an operator must not edit them by hand.
 pub const PLATFORM_OWNED_HOST_LABELS: &[&str] = &[HOST_NODE_CLAIM, HOST_PROJECT];
-
-/// The project a claim namespace belongs to (`loft-p-team-a` → `team-a`).
-pub fn project_of_namespace(namespace: &str) -> &str {
-    namespace
-        .strip_prefix(PROJECT_NAMESPACE_PREFIX)
-        .unwrap_or(namespace)
-}

@@ -3,10 +3,13 @@
 //! Everything here is plain data plus parsing and validation: no I/O, no fleet logic.
 
 pub mod claim;
+pub mod hardware_data;
 pub mod host;
 pub mod keys;
 pub mod label_rules;
+pub mod machine;
 pub mod os_image;
+pub mod project;
 pub mod properties;
 pub mod provider;
 pub mod quantity;
@@ -14,8 +17,11 @@ mod resource;
 pub mod selector;
 
 pub use claim::{NodeClaim, NodeClaimSpec, NodeClaimStatus};
+pub use hardware_data::HardwareData;
 pub use host::{BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, HostImage};
+pub use machine::Machine;
 pub use os_image::{OsImage, OsImageSpec};
+pub use project::ProjectNamespaces;
 pub use properties::{PropertyOperator, PropertyRequirement};
 pub use provider::{Metal3NodeType, NodeProvider, NodeType};
 pub use quantity::Quantity;

@@ -1,20 +1,26 @@
-//! Property requirements: a claim's `requirements` or a pool's `nodeTypeSelector`
-//! (domain.md §1.9, §2.2), evaluated against a node type's properties.
+//! Property requirements: a claim's `requirements` (a `[]corev1.NodeSelectorRequirement` in the
+//! public NodeClaim type) or a pool's `nodeTypeSelector`, evaluated against a node type's
+//! properties.
 
 use super::Labels;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Operators the guide documents for `nodeTypeSelector` (In, NotIn, Exists, NotExists).
+/// The operators of a Kubernetes `NodeSelectorRequirement` (In, NotIn, Exists, DoesNotExist,
+/// Gt, Lt), which a NodeClaim's `requirements` are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum PropertyOperator {
     #[default]
     In,
     NotIn,
     Exists,
-    /// Kubernetes spells it `DoesNotExist`; the vCluster docs `NotExists`. Both are read.
-    #[serde(alias = "DoesNotExist")]
-    NotExists,
+    /// The vCluster docs' `nodeTypeSelector` spells it `NotExists`; both are read.
+    #[serde(alias = "NotExists")]
+    DoesNotExist,
+    /// Greater than: the one value is an integer, compared as Kubernetes does.
+    Gt,
+    /// Less than: the one value is an integer, compared as Kubernetes does.
+    Lt,
 }
 
 /// One requirement on a node type property. Reads both the vcluster.yaml shape
@@ -52,7 +58,28 @@ impl PropertyRequirement {
             .chain(self.value.as_deref())
     }
 
+    /// The integer a `Gt` or `Lt` requirement compares with: its one value, parsed as a
+    /// 64-bit integer. `None` when it has no value, several, or one that is not an integer;
+    /// the API server refuses such a requirement, so nothing satisfies it here.
+    ///
+    /// Source: Kubernetes API reference, NodeSelectorRequirement ("If the operator is Gt or
+    /// Lt, the values array must have a single element, which will be interpreted as an
+    /// integer").
+    pub fn bound(&self) -> Option<i64> {
+        let mut values = self.all_values();
+        let one = values.next()?;
+        if values.next().is_some() {
+            return None;
+        }
+        one.trim().parse().ok()
+    }
+
     /// Whether a node type with these properties satisfies the requirement.
+    ///
+    /// An offered value `a,b` means "In [a, b]" and `*` every value, so an offered list
+    /// satisfies `Gt`/`Lt` when one of its integers does (`*` always does). Gt and Lt compare
+    /// integers, never text (`10 > 9`), and an offered value that is not an integer never
+    /// satisfies them, as Kubernetes treats a label value it cannot parse.
     pub fn satisfied_by(&self, properties: &Labels) -> bool {
         let offered = properties.get(&self.key);
         let offers = |wanted: &str| {
@@ -61,9 +88,19 @@ impl PropertyRequirement {
                     .any(|v| v.trim() == wanted || v.trim() == ANY_VALUE)
             })
         };
+        let compares = |holds: fn(i64, i64) -> bool| {
+            let (Some(o), Some(bound)) = (offered, self.bound()) else {
+                return false;
+            };
+            o.split(',')
+                .map(str::trim)
+                .any(|v| v == ANY_VALUE || v.parse::<i64>().is_ok_and(|have| holds(have, bound)))
+        };
         match self.operator {
             PropertyOperator::Exists => offered.is_some(),
-            PropertyOperator::NotExists => offered.is_none(),
+            PropertyOperator::DoesNotExist => offered.is_none(),
+            PropertyOperator::Gt => compares(|have, bound| have > bound),
+            PropertyOperator::Lt => compares(|have, bound| have < bound),
             PropertyOperator::In => self.all_values().any(offers),
             PropertyOperator::NotIn => match offered {
                 None => true,
@@ -84,7 +121,9 @@ impl fmt::Display for PropertyRequirement {
             PropertyOperator::In => write!(f, "{} in ({})", self.key, values.join(",")),
             PropertyOperator::NotIn => write!(f, "{} notin ({})", self.key, values.join(",")),
             PropertyOperator::Exists => write!(f, "{}", self.key),
-            PropertyOperator::NotExists => write!(f, "!{}", self.key),
+            PropertyOperator::DoesNotExist => write!(f, "!{}", self.key),
+            PropertyOperator::Gt => write!(f, "{}>{}", self.key, values.join(",")),
+            PropertyOperator::Lt => write!(f, "{}<{}", self.key, values.join(",")),
         }
     }
 }
@@ -121,5 +160,37 @@ mod tests {
         let k8s: PropertyRequirement =
             serde_json::from_str(r#"{"key":"zone","operator":"DoesNotExist"}"#).unwrap();
         assert!(!k8s.satisfied_by(&p));
+    }
+
+    #[test]
+    fn gt_and_lt_compare_integers_as_kubernetes_does() {
+        let req = |json: &str| serde_json::from_str::<PropertyRequirement>(json).unwrap();
+        let gt9 = req(r#"{"key":"vcluster.com/cpu","operator":"Gt","values":["9"]}"#);
+        assert_eq!(gt9.to_string(), "vcluster.com/cpu>9");
+        // 10 > 9 as integers, though "10" < "9" as text.
+        assert!(gt9.satisfied_by(&props(&[("vcluster.com/cpu", "10")])));
+        assert!(!gt9.satisfied_by(&props(&[("vcluster.com/cpu", "9")])));
+        assert!(!gt9.satisfied_by(&props(&[("vcluster.com/cpu", "4Gi")])));
+        assert!(!gt9.satisfied_by(&props(&[])));
+        assert!(gt9.satisfied_by(&props(&[("vcluster.com/cpu", "2,16")])));
+        assert!(gt9.satisfied_by(&props(&[("vcluster.com/cpu", "*")])));
+        let lt4 = req(r#"{"key":"gpu-count","operator":"Lt","values":["4"]}"#);
+        assert!(lt4.satisfied_by(&props(&[("gpu-count", "-1")])));
+        assert!(!lt4.satisfied_by(&props(&[("gpu-count", "4")])));
+        for bad in [
+            r#"{"key":"k","operator":"Gt","values":["1","2"]}"#,
+            r#"{"key":"k","operator":"Gt","values":["one"]}"#,
+            r#"{"key":"k","operator":"Lt"}"#,
+        ] {
+            let r = req(bad);
+            assert_eq!(r.bound(), None, "{bad}");
+            assert!(!r.satisfied_by(&props(&[("k", "0")])), "{bad}");
+        }
+        let docs = req(r#"{"property":"gpu-model","operator":"NotExists"}"#);
+        assert_eq!(
+            serde_json::to_value(&docs).unwrap()["operator"],
+            "DoesNotExist",
+            "written as Kubernetes spells it"
+        );
     }
 }

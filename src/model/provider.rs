@@ -1,8 +1,11 @@
 //! `NodeProvider` with its Metal3 `nodeTypes[]`, and the generated `NodeType`
-//! (management.loft.sh/v1, cluster-scoped; domain.md §1.2, §1.3).
+//! (management.loft.sh/v1, cluster-scoped; domain.md §1.2, §1.3), as the public
+//! `loft-sh/api` storage/v1 types have them since 4.4: no `zone` or `region`, and NodeType
+//! `status.capacity {total, claimed}` with `status.requirements`.
 
+use super::claim::Condition;
 use super::resource::impl_resource;
-use super::{Labels, Quantity};
+use super::{Labels, PropertyRequirement, Quantity};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -77,11 +80,17 @@ pub struct Metal3NodeType {
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub properties: Labels,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub overhead: Option<Overhead>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bare_metal_hosts: Option<BareMetalHostsSelector>,
+}
+
+/// `overhead` of a node type: resources kept for the kubelet and system daemons.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overhead {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kube_reserved: ResourceList,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -133,11 +142,9 @@ pub struct NodeTypeSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub resources: ResourceList,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead: Option<Overhead>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -150,45 +157,49 @@ pub struct PhaseStatus {
     pub message: Option<String>,
 }
 
+/// `status` of a NodeType. `cost` was in the status before 4.4; it is read when present.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeTypeStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
+    /// The properties the platform says the type offers, as node selector requirements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<PropertyRequirement>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
 }
 
+/// `status.capacity` of a NodeType since 4.4: nodes of the type in all, and those claimed.
+/// Both are always written.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capacity {
     #[serde(default)]
     pub total: i64,
     #[serde(default)]
-    pub available: i64,
-    #[serde(default)]
-    pub provisioned: i64,
+    pub claimed: i64,
 }
 
 impl NodeTypeStatus {
-    /// The status the platform keeps on a generated NodeType: phase `Available` while a host
-    /// is free for it, the effective cost, and capacity counts (domain.md §1.3).
-    pub fn current(cost: i64, total: usize, available: u32, provisioned: u32) -> Self {
+    /// The status the simulated platform keeps on a generated NodeType: phase `Available`
+    /// while a host is free for it, the effective cost, and capacity: `total` matching hosts
+    /// and `claimed` held by its claims. [INFERRED] what `total` counts is not documented.
+    pub fn current(cost: i64, total: usize, free: u32, claimed: u32) -> Self {
         NodeTypeStatus {
-            phase: Some(
-                if available > 0 {
-                    "Available"
-                } else {
-                    "Pending"
-                }
-                .into(),
-            ),
+            phase: Some(if free > 0 { "Available" } else { "Pending" }.into()),
             cost: Some(cost),
             capacity: Some(Capacity {
                 total: total as i64,
-                available: i64::from(available),
-                provisioned: i64::from(provisioned),
+                claimed: i64::from(claimed),
             }),
+            ..NodeTypeStatus::default()
         }
     }
 }

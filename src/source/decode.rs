@@ -8,7 +8,9 @@
 use super::event::Kind;
 use crate::fleet::FleetObject;
 use crate::fleet::objects::ObjectKey;
-use crate::model::{BareMetalHost, Manifest, NodeClaim, NodeProvider, NodeType, OsImage};
+use crate::model::{
+    BareMetalHost, HardwareData, Machine, Manifest, NodeClaim, NodeProvider, NodeType, OsImage,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -88,6 +90,16 @@ impl FleetKind for OsImage {
     const FLEET_KIND: Kind = Kind::OsImage;
     const GROUPS: &'static [&'static str] = LOFT_GROUPS;
 }
+/// Only the platform's inventory Machine: Cluster API's and OpenShift's Machines (other
+/// groups) are other kinds.
+impl FleetKind for Machine {
+    const FLEET_KIND: Kind = Kind::Machine;
+    const GROUPS: &'static [&'static str] = LOFT_GROUPS;
+}
+impl FleetKind for HardwareData {
+    const FLEET_KIND: Kind = Kind::HardwareData;
+    const GROUPS: &'static [&'static str] = &["metal3.io"];
+}
 
 /// How objects of one kind are recognised and decoded in a file.
 pub struct Decoder {
@@ -120,6 +132,8 @@ pub const DECODERS: &[Decoder] = &[
     Decoder::of::<NodeType>(),
     Decoder::of::<NodeClaim>(),
     Decoder::of::<OsImage>(),
+    Decoder::of::<Machine>(),
+    Decoder::of::<HardwareData>(),
 ];
 
 /// What one JSON value turned out to be.

@@ -4,7 +4,6 @@
 use super::decode::Rejected;
 use crate::fleet::objects::ObjectKey;
 use crate::fleet::{FleetObject, FleetObjects};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::fmt;
 use std::time::SystemTime;
@@ -18,16 +17,27 @@ pub enum Kind {
     NodeType,
     NodeClaim,
     OsImage,
+    /// The platform's inventory mirror (4.13+); not served by older platforms.
+    Machine,
+    /// Metal3's inspected hardware; not served by every baremetal-operator.
+    HardwareData,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 7] = [
         Kind::BareMetalHost,
         Kind::NodeProvider,
         Kind::NodeType,
         Kind::NodeClaim,
         Kind::OsImage,
+        Kind::Machine,
+        Kind::HardwareData,
     ];
+
+    /// Kinds a cluster may not serve at all: their absence is "not served", not a failure.
+    pub fn is_optional(self) -> bool {
+        matches!(self, Kind::Machine | Kind::HardwareData)
+    }
 
     /// Short plural, as the status line shows it.
     pub fn short(self) -> &'static str {
@@ -37,6 +47,8 @@ impl Kind {
             Kind::NodeType => "types",
             Kind::NodeClaim => "claims",
             Kind::OsImage => "images",
+            Kind::Machine => "inventory",
+            Kind::HardwareData => "hardware",
         }
     }
 }
@@ -49,6 +61,8 @@ impl fmt::Display for Kind {
             Kind::NodeType => "NodeType",
             Kind::NodeClaim => "NodeClaim",
             Kind::OsImage => "OSImage",
+            Kind::Machine => "Machine",
+            Kind::HardwareData => "HardwareData",
         })
     }
 }
@@ -61,13 +75,15 @@ impl FleetObject {
             FleetObject::NodeType(_) => Kind::NodeType,
             FleetObject::Claim(_) => Kind::NodeClaim,
             FleetObject::OsImage(_) => Kind::OsImage,
+            FleetObject::Machine(_) => Kind::Machine,
+            FleetObject::HardwareData(_) => Kind::HardwareData,
         }
     }
 
     /// The kind, then namespace (empty for a cluster-scoped kind) and name: what tells
     /// objects apart.
     pub fn key(&self) -> (Kind, ObjectKey) {
-        let meta = self.meta();
+        let meta = self.metadata();
         (
             self.kind(),
             (
@@ -75,17 +91,6 @@ impl FleetObject {
                 meta.name.clone().unwrap_or_default(),
             ),
         )
-    }
-
-    pub fn meta(&self) -> &ObjectMeta {
-        use kube::Resource;
-        match self {
-            FleetObject::Host(o) => o.meta(),
-            FleetObject::Provider(o) => o.meta(),
-            FleetObject::NodeType(o) => o.meta(),
-            FleetObject::Claim(o) => o.meta(),
-            FleetObject::OsImage(o) => o.meta(),
-        }
     }
 }
 
@@ -101,11 +106,18 @@ pub enum WatchState {
     Synced { since: SystemTime },
     /// The watch failed; what is shown is as of `since`.
     Stale { since: SystemTime, reason: String },
+    /// The cluster does not serve this kind (404 for its resource): an optional kind that
+    /// is absent, checked again now and then. Complete, with no objects.
+    NotServed { since: SystemTime },
 }
 
 impl WatchState {
+    /// Complete: synced, or a kind the cluster does not serve.
     pub fn is_synced(&self) -> bool {
-        matches!(self, WatchState::Synced { .. })
+        matches!(
+            self,
+            WatchState::Synced { .. } | WatchState::NotServed { .. }
+        )
     }
 }
 
@@ -177,6 +189,8 @@ impl FleetObjects {
             Kind::NodeType => self.node_types.remove(&key.1).is_some(),
             Kind::NodeClaim => self.claims.remove(key).is_some(),
             Kind::OsImage => self.os_images.remove(&key.1).is_some(),
+            Kind::Machine => self.machines.remove(&key.1).is_some(),
+            Kind::HardwareData => self.hardware_data.remove(key).is_some(),
         }
     }
 
@@ -187,6 +201,8 @@ impl FleetObjects {
             Kind::NodeType => self.node_types.clear(),
             Kind::NodeClaim => self.claims.clear(),
             Kind::OsImage => self.os_images.clear(),
+            Kind::Machine => self.machines.clear(),
+            Kind::HardwareData => self.hardware_data.clear(),
         }
     }
 
@@ -197,6 +213,8 @@ impl FleetObjects {
             Kind::NodeType => self.node_types.len(),
             Kind::NodeClaim => self.claims.len(),
             Kind::OsImage => self.os_images.len(),
+            Kind::Machine => self.machines.len(),
+            Kind::HardwareData => self.hardware_data.len(),
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::decode::Rejected;
 use super::event::{FleetEvent, Kind, SourceNotes, WatchState};
 use crate::fleet::{Fleet, FleetObjects, ObjectKey};
+use crate::model::ProjectNamespaces;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -21,6 +22,8 @@ pub struct LiveFleet {
     dirty: bool,
     /// When the newest object event arrived.
     newest_data: Option<SystemTime>,
+    /// How snapshots name project namespaces.
+    projects: ProjectNamespaces,
 }
 
 impl Default for LiveFleet {
@@ -43,7 +46,23 @@ impl LiveFleet {
             notes: SourceNotes::default(),
             dirty: false,
             newest_data: None,
+            projects: ProjectNamespaces::default(),
         }
+    }
+
+    /// The same fleet, building snapshots that name project namespaces with `projects`.
+    pub fn with_projects(mut self, projects: ProjectNamespaces) -> Self {
+        self.projects = projects;
+        self.fleet = Arc::new(Fleet::build_with(
+            self.objects.clone(),
+            self.projects.clone(),
+        ));
+        self
+    }
+
+    /// How snapshots name project namespaces.
+    pub fn projects(&self) -> &ProjectNamespaces {
+        &self.projects
     }
 
     /// A fleet from objects already complete (a file, a generated fleet).
@@ -60,6 +79,7 @@ impl LiveFleet {
             notes: SourceNotes::default(),
             dirty: false,
             newest_data: Some(now),
+            projects: ProjectNamespaces::default(),
         }
     }
 
@@ -99,7 +119,10 @@ impl LiveFleet {
         if !self.dirty {
             return false;
         }
-        self.fleet = Arc::new(Fleet::build(self.objects.clone()));
+        self.fleet = Arc::new(Fleet::build_with(
+            self.objects.clone(),
+            self.projects.clone(),
+        ));
         self.dirty = false;
         true
     }

@@ -35,6 +35,16 @@ pub fn objects_of(objects: &FleetObjects, kind: Kind) -> Vec<FleetObject> {
             .values()
             .map(|o| FleetObject::OsImage(o.clone()))
             .collect(),
+        Kind::Machine => objects
+            .machines
+            .values()
+            .map(|o| FleetObject::Machine(o.clone()))
+            .collect(),
+        Kind::HardwareData => objects
+            .hardware_data
+            .values()
+            .map(|o| FleetObject::HardwareData(o.clone()))
+            .collect(),
     }
 }
 

@@ -13,6 +13,7 @@ use super::panes;
 use super::theme::Theme;
 use crate::fleet::{Fleet, FleetObjects};
 use crate::impact::LabelEdit;
+use crate::model::ProjectNamespaces;
 use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::source::live::LiveFleet;
 use crate::source::replay::objects_of;
@@ -46,6 +47,8 @@ pub struct Settings {
     pub user: String,
     /// Where every committed write is recorded; `None` records nothing (and says so).
     pub audit_log: Option<PathBuf>,
+    /// How project namespaces are named (the settings file or `--project-namespace-prefix`).
+    pub projects: ProjectNamespaces,
     /// How clipboard requests reach the terminal; `None` finds out from the environment
     /// (and tmux's settings) at each copy.
     pub clipboard: Option<crate::clipboard::ClipboardRoute>,
@@ -63,6 +66,7 @@ impl Settings {
             stale_after: Duration::from_secs(30),
             user: "demo".into(),
             audit_log: None,
+            projects: ProjectNamespaces::default(),
             clipboard: None,
         }
     }
@@ -186,9 +190,9 @@ impl App {
         };
         let (inbox_tx, inbox) = unbounded_channel();
         App {
+            live: LiveFleet::default().with_projects(settings.projects.clone()),
             settings,
             theme,
-            live: LiveFleet::default(),
             data: FleetData::empty(),
             writer,
             nav: Nav::default(),
@@ -374,7 +378,8 @@ impl App {
     /// The work of a rebuild, to run off the UI thread: `None` when nothing changed.
     pub fn rebuild_job(&mut self) -> Option<impl FnOnce() -> FleetData + Send + 'static> {
         let objects = self.live.take_changed_objects()?;
-        Some(move || FleetData::build(Arc::new(crate::fleet::Fleet::build(objects))))
+        let projects = self.live.projects().clone();
+        Some(move || FleetData::build(Arc::new(crate::fleet::Fleet::build_with(objects, projects))))
     }
 
     /// Installs what a [`App::rebuild_job`] built, keeping selections by key.

@@ -7,7 +7,7 @@ use super::marks::Marks;
 use super::panes::{nvlink, racks, tenants, types};
 use crate::fleet::figures::ClaimCounts;
 use crate::fleet::lints::{Lint, all_lints};
-use crate::fleet::rules::claim_drift;
+use crate::fleet::rules::{claim_drift, platform_drifted, verdicts_differ};
 use crate::fleet::summary::count_hosts;
 use crate::fleet::{Claim, ClaimId, Fleet, HostId};
 use crate::model::keys;
@@ -24,6 +24,8 @@ pub enum DriftMark {
     RollingOver,
     /// Nothing to compare (no server yet, no image configured).
     Unknown,
+    /// The platform's `NotDrifted` condition says otherwise than gpufleet (claim detail).
+    VerdictsDiffer,
 }
 
 impl DriftMark {
@@ -33,6 +35,7 @@ impl DriftMark {
             DriftMark::Drifted => "drifted",
             DriftMark::RollingOver => "rolling over",
             DriftMark::Unknown => "-",
+            DriftMark::VerdictsDiffer => "differs",
         }
     }
 }
@@ -65,6 +68,9 @@ pub struct FleetData {
     pub domains: Vec<nvlink::DomainRow>,
     pub tenants: Vec<tenants::TenantRow>,
     pub types: Vec<types::TypeRow>,
+    /// Claims no confirmed key links to a host, but that a host or the claim itself names:
+    /// what the machines pane shows in their HOST column.
+    pub unconfirmed_hosts: HashMap<ClaimId, String>,
 }
 
 impl FleetData {
@@ -75,6 +81,7 @@ impl FleetData {
             .claim_ids()
             .map(|c| match claim_drift(f, c) {
                 _ if is_rolling_over(f.claim(c)) => DriftMark::RollingOver,
+                d if verdicts_differ(platform_drifted(f.claim(c)), &d) => DriftMark::VerdictsDiffer,
                 d if d.is_drifted() => DriftMark::Drifted,
                 crate::fleet::rules::Drift::InSync => DriftMark::InSync,
                 _ => DriftMark::Unknown,
@@ -115,6 +122,7 @@ impl FleetData {
             domains: Vec::new(),
             tenants: Vec::new(),
             types: Vec::new(),
+            unconfirmed_hosts: unconfirmed_hosts(f),
             fleet: fleet.clone(),
         };
         data.racks = racks::build(&data);
@@ -158,6 +166,28 @@ impl FleetData {
             .map(|holder| holder.tenant(&self.fleet))
             .or_else(|| Fleet::host_tenant(host.labels()))
     }
+}
+
+/// The host column of claims whose link is in doubt: `h1? (ambiguous)` for each candidate
+/// of an ambiguous host label, `h2? (unconfirmed)` for a claim only its own annotation links.
+fn unconfirmed_hosts(fleet: &Fleet) -> HashMap<ClaimId, String> {
+    let mut out = HashMap::new();
+    for host in fleet.hosts() {
+        if let Some(crate::fleet::Holder::Ambiguous(claims)) = &host.holder {
+            for c in claims {
+                out.insert(*c, format!("{}? (ambiguous)", host.name));
+            }
+        }
+    }
+    for (i, claim) in fleet.claims().iter().enumerate() {
+        if claim.host.is_none()
+            && let Some(named) = &claim.annotated_host
+        {
+            out.entry(ClaimId(i as u32))
+                .or_insert_with(|| format!("{named}? (unconfirmed)"));
+        }
+    }
+    out
 }
 
 /// Whether the platform is rolling a drifted claim over, by the reason in its status. The

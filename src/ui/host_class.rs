@@ -34,6 +34,8 @@ impl HostClass {
         let host = fleet.host(h);
         match (&host.state.operational, &host.state.provisioning) {
             (OperationalStatus::Error, _) => HostClass::Error,
+            // Paused or detached by annotation: taken out of service by hand.
+            _ if host.state.paused || host.state.detached => HostClass::Maintenance,
             (
                 OperationalStatus::Detached
                 | OperationalStatus::Servicing

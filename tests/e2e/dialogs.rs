@@ -178,7 +178,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
     };
     confirm_twice(&mut app, &mut inbox).await;
     let claims_after = objects::<NodeClaim>(&cluster).await;
-    let created = format!("loft-p-acme-research/train-{server}");
+    let created = format!("p-acme-research/train-{server}");
     assert_eq!(
         changed(&claims_before, &claims_after),
         std::slice::from_ref(&created)

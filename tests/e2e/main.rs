@@ -4,6 +4,7 @@
 
 mod dialogs;
 mod harness;
+mod inventory;
 mod promises;
 mod realworld;
 #[path = "../support/mod.rs"]
@@ -382,7 +383,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
         .expect("pinned");
     let created = &report.objects[0];
     assert_eq!(preview.objects[0].name, created.name);
-    let claim = raw::<NodeClaim>(&client, Some("loft-p-acme-research"), &created.name).await;
+    let claim = raw::<NodeClaim>(&client, Some("p-acme-research"), &created.name).await;
     assert_eq!(
         claim["spec"],
         json!({

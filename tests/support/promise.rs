@@ -26,7 +26,9 @@ use gpufleet::impact::{
     Change, ClaimEffect, ClaimImpact, HostImpact, Impact, NodeTypeImpact, PinTarget,
 };
 use gpufleet::model::claim::NodeClaimStatus;
-use gpufleet::model::{Labels, NodeClaim, NodeClaimSpec, PropertyRequirement, Quantity, keys};
+use gpufleet::model::{
+    Labels, NodeClaim, NodeClaimSpec, ProjectNamespaces, PropertyRequirement, Quantity, keys,
+};
 use gpufleet::source::sim::{SimConfig, Simulator};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +44,7 @@ fn holder_key(fleet: &Fleet, holder: Option<&Holder>) -> Option<String> {
     match holder? {
         Holder::Claim(c) => Some(fleet.claim(*c).key()),
         Holder::Unknown(k) => Some(k.clone()),
+        ambiguous @ Holder::Ambiguous(_) => Some(ambiguous.describe(fleet)),
     }
 }
 
@@ -306,7 +309,7 @@ pub fn waiting_claim(name: &str, tenant: &str, provider: &str, request: Request)
     NodeClaim {
         metadata: ObjectMeta {
             name: Some(name.into()),
-            namespace: Some(format!("{}{tenant}", keys::PROJECT_NAMESPACE_PREFIX)),
+            namespace: Some(ProjectNamespaces::default().namespace(tenant)),
             ..ObjectMeta::default()
         },
         spec,

@@ -7,7 +7,9 @@ pub mod watch;
 pub use client::{ClusterClient, ClusterOptions, Clusters, connect};
 
 use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
-use crate::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage};
+use crate::model::{
+    BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
+};
 use crate::source::decode::Lenient;
 use crate::source::event::FleetEvent;
 use kube::Api;
@@ -86,7 +88,12 @@ pub fn spawn_watches(
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<Lenient<OsImage>>::all(platform),
+            Api::<Lenient<OsImage>>::all(platform.clone()),
+            tx.clone(),
+        )),
+        // The inventory mirror: platforms before 4.13 do not serve it (not served, not stale).
+        tokio::spawn(watch::run(
+            Api::<Lenient<Machine>>::all(platform),
             tx.clone(),
         )),
     ];
@@ -109,11 +116,18 @@ pub fn spawn_watches(
                 }
             }
         };
-        let api: Api<Lenient<BareMetalHost>> = match scope {
-            HostScope::Namespace(ns) => Api::namespaced(metal3.client, &ns),
-            HostScope::AllNamespaces => Api::all(metal3.client),
-        };
-        watch::run(api, tx).await;
+        let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) =
+            match scope {
+                HostScope::Namespace(ns) => (
+                    Api::namespaced(metal3.client.clone(), &ns),
+                    Api::namespaced(metal3.client, &ns),
+                ),
+                HostScope::AllNamespaces => {
+                    (Api::all(metal3.client.clone()), Api::all(metal3.client))
+                }
+            };
+        // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
+        tokio::join!(watch::run(hosts, tx.clone()), watch::run(hardware, tx));
     }));
     (rx, tasks)
 }

@@ -19,6 +19,9 @@ use tokio::sync::mpsc;
 pub const PAGE_SIZE: u32 = 500;
 /// How often the syncing count is reported during a list.
 pub const PROGRESS_EVERY: usize = 1000;
+/// How often a kind the cluster does not serve is looked for again (a platform or
+/// baremetal-operator upgrade may add it).
+pub const NOT_SERVED_RECHECK: Duration = Duration::from_secs(300);
 
 /// Exponential backoff with jitter: 0.5 s doubling to 30 s.
 #[derive(Debug)]
@@ -80,6 +83,15 @@ fn deleted<K: FleetKind>(object: Lenient<K>) -> FleetEvent {
     }
 }
 
+/// Whether the error says the cluster does not serve the kind at all: `404 Not Found` for
+/// its resource on the list (no such CRD or API group), as opposed to a failing watch.
+pub fn is_not_served(error: &watcher::Error) -> bool {
+    matches!(
+        error,
+        watcher::Error::InitialListFailed(kube::Error::Api(status)) if status.code == 404
+    )
+}
+
 /// A short reason for a watch error, for the status line.
 pub fn describe(error: &watcher::Error) -> String {
     let inner: Option<&kube::Error> = match error {
@@ -136,7 +148,7 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
     {
         return;
     }
-    loop {
+    'watch: loop {
         let config = watcher::Config::default().page_size(PAGE_SIZE);
         let mut stream = watcher::watcher(api.clone(), config).boxed();
         let mut buffer: Vec<FleetObject> = Vec::new();
@@ -187,6 +199,27 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
                 }
                 Some(Ok(Event::Apply(o))) => applied(o),
                 Some(Ok(Event::Delete(o))) => deleted(o),
+                Some(Err(e)) if kind.is_optional() && is_not_served(&e) => {
+                    // Not served: complete and empty, not stale. Look again later.
+                    let cleared = FleetEvent::Replaced {
+                        kind,
+                        objects: Vec::new(),
+                        rejected: Vec::new(),
+                    };
+                    let absent = FleetEvent::Watch {
+                        kind,
+                        state: WatchState::NotServed {
+                            since: SystemTime::now(),
+                        },
+                    };
+                    if !send(cleared).await || !send(absent).await {
+                        return;
+                    }
+                    stale_since = None;
+                    backoff.reset();
+                    tokio::time::sleep(NOT_SERVED_RECHECK).await;
+                    continue 'watch;
+                }
                 Some(Err(e)) => break describe(&e),
                 None => break "the watch stream ended".to_string(),
             };
@@ -319,13 +352,14 @@ mod tests {
         let mut events = Vec::new();
         let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
             while let Some(event) = rx.recv().await {
-                let name = |o: &FleetObject| o.meta().name.clone().unwrap_or_default();
+                let name = |o: &FleetObject| o.metadata().name.clone().unwrap_or_default();
                 let line = match &event {
                     FleetEvent::Watch { state, .. } => match state {
                         WatchState::Connecting => "connecting".to_string(),
                         WatchState::Syncing { .. } => "syncing".to_string(),
                         WatchState::Synced { .. } => "synced".to_string(),
                         WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                        WatchState::NotServed { .. } => "not served".to_string(),
                     },
                     FleetEvent::Replaced {
                         objects, rejected, ..
@@ -430,5 +464,75 @@ mod tests {
             .collect();
         assert_eq!(hosts, ["b"], "a left the fleet when it stopped fitting");
         assert!(live.all_synced());
+    }
+
+    /// An API server that does not serve the kind: every request is `404 Not Found`.
+    #[derive(Clone, Default)]
+    struct NotFound {
+        calls: Arc<Mutex<usize>>,
+    }
+
+    impl tower::Service<http::Request<kube::client::Body>> for NotFound {
+        type Response = http::Response<kube::client::Body>;
+        type Error = std::convert::Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<kube::client::Body>) -> Self::Future {
+            *self.calls.lock().unwrap() += 1;
+            let body = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                "status": "Failure", "message": "the server could not find the requested resource",
+                "reason": "NotFound", "details": {}, "code": 404})
+            .to_string();
+            Box::pin(async move {
+                let mut response = http::Response::new(kube::client::Body::from(body.into_bytes()));
+                *response.status_mut() = http::StatusCode::NOT_FOUND;
+                Ok(response)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_kind_the_cluster_does_not_serve_is_not_served_not_stale() {
+        let service = NotFound::default();
+        let calls = service.calls.clone();
+        let client = kube::Client::new(service, "default");
+        let api: Api<Lenient<crate::model::Machine>> = Api::all(client);
+        let (tx, mut rx) = mpsc::channel(64);
+        let task = tokio::spawn(run(api, tx));
+        let mut seen = Vec::new();
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while let Some(event) = rx.recv().await {
+                let line = match &event {
+                    FleetEvent::Watch { state, .. } => match state {
+                        WatchState::NotServed { .. } => "not served".to_string(),
+                        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                        other => format!("{other:?}"),
+                    },
+                    FleetEvent::Replaced { objects, .. } => format!("replaced {}", objects.len()),
+                    other => format!("{other:?}"),
+                };
+                let done = line == "not served";
+                seen.push(line);
+                if done {
+                    break;
+                }
+            }
+        })
+        .await;
+        task.abort();
+        assert!(outcome.is_ok(), "events: {seen:?}");
+        assert_eq!(seen[2..], ["replaced 0", "not served"], "{seen:?}");
+        assert_eq!(
+            *calls.lock().unwrap(),
+            1,
+            "no retry before {NOT_SERVED_RECHECK:?}"
+        );
     }
 }

@@ -11,7 +11,9 @@ use super::schedule::Task;
 use crate::fleet::{Fleet, ObjectKey};
 use crate::generate::Rng;
 use crate::model::claim::{Condition, NodeClaimStatus};
-use crate::model::{NodeClaim, NodeClaimSpec, PropertyRequirement, Quantity, keys};
+use crate::model::{
+    NodeClaim, NodeClaimSpec, ProjectNamespaces, PropertyRequirement, Quantity, keys,
+};
 use crate::source::event::Kind;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use std::collections::BTreeSet;
@@ -114,7 +116,7 @@ impl Catalog {
             [] => "workers".to_string(),
             some => rng.pick(some).clone(),
         };
-        let namespace = format!("{}{tenant}", keys::PROJECT_NAMESPACE_PREFIX);
+        let namespace = ProjectNamespaces::default().namespace(&tenant);
         let model = t.model.clone().unwrap_or_else(|| "gpu".into());
         let name = (0..3)
             .map(|_| format!("{vcluster}-{model}-{}", rng.suffix(5)))

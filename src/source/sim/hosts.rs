@@ -9,7 +9,7 @@ use super::random::between;
 use super::schedule::Task;
 use crate::fleet::{HostState, ObjectKey, ProvisioningState};
 use crate::model::host::{BareMetalHostStatus, Hardware, Provisioning};
-use crate::model::{BareMetalHost, HostImage, keys};
+use crate::model::{BareMetalHost, HostImage, ProjectNamespaces, keys};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -174,7 +174,8 @@ impl HostBook {
     }
 }
 
-/// The claim a host's platform labels name (`loft-p-<project>/<node-claim>`).
+/// The claim a host's platform labels name (`p-<project>/<node-claim>`): the simulator's
+/// platform writes both labels, with its default project prefix.
 pub(super) fn holder(host: &BareMetalHost) -> Option<ObjectKey> {
     let labels = host.metadata.labels.as_ref()?;
     let claim = labels
@@ -182,7 +183,7 @@ pub(super) fn holder(host: &BareMetalHost) -> Option<ObjectKey> {
         .filter(|s| !s.is_empty())?;
     let project = labels.get(keys::HOST_PROJECT).cloned().unwrap_or_default();
     Some((
-        format!("{}{project}", keys::PROJECT_NAMESPACE_PREFIX),
+        ProjectNamespaces::default().namespace(&project),
         claim.clone(),
     ))
 }

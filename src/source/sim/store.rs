@@ -25,13 +25,7 @@ pub(super) struct Store {
 }
 
 pub(super) fn meta(object: &FleetObject) -> &ObjectMeta {
-    match object {
-        FleetObject::Host(o) => &o.metadata,
-        FleetObject::Provider(o) => &o.metadata,
-        FleetObject::NodeType(o) => &o.metadata,
-        FleetObject::Claim(o) => &o.metadata,
-        FleetObject::OsImage(o) => &o.metadata,
-    }
+    object.metadata()
 }
 
 fn meta_mut(object: &mut FleetObject) -> &mut ObjectMeta {
@@ -41,6 +35,8 @@ fn meta_mut(object: &mut FleetObject) -> &mut ObjectMeta {
         FleetObject::NodeType(o) => &mut Arc::make_mut(o).metadata,
         FleetObject::Claim(o) => &mut Arc::make_mut(o).metadata,
         FleetObject::OsImage(o) => &mut Arc::make_mut(o).metadata,
+        FleetObject::Machine(o) => &mut Arc::make_mut(o).metadata,
+        FleetObject::HardwareData(o) => &mut Arc::make_mut(o).metadata,
     }
 }
 
@@ -80,6 +76,14 @@ fn all_objects(objects: &FleetObjects) -> Vec<FleetObject> {
     );
     out.extend(objects.hosts.values().cloned().map(FleetObject::Host));
     out.extend(objects.claims.values().cloned().map(FleetObject::Claim));
+    out.extend(objects.machines.values().cloned().map(FleetObject::Machine));
+    out.extend(
+        objects
+            .hardware_data
+            .values()
+            .cloned()
+            .map(FleetObject::HardwareData),
+    );
     out
 }
 
@@ -115,6 +119,18 @@ impl Store {
     pub(super) fn get(&self, (kind, (namespace, name)): &Identity) -> Option<FleetObject> {
         let key = (namespace.clone(), name.clone());
         match kind {
+            Kind::Machine => self
+                .objects
+                .machines
+                .get(name)
+                .cloned()
+                .map(FleetObject::Machine),
+            Kind::HardwareData => self
+                .objects
+                .hardware_data
+                .get(&key)
+                .cloned()
+                .map(FleetObject::HardwareData),
             Kind::BareMetalHost => self.objects.hosts.get(&key).cloned().map(FleetObject::Host),
             Kind::NodeClaim => self
                 .objects
@@ -145,49 +161,14 @@ impl Store {
 
     /// Every object, one `Replaced` list per kind.
     pub(super) fn lists(&self) -> Vec<FleetEvent> {
-        let o = &self.objects;
-        vec![
-            FleetEvent::Replaced {
-                kind: Kind::BareMetalHost,
-                objects: o.hosts.values().cloned().map(FleetObject::Host).collect(),
+        Kind::ALL
+            .into_iter()
+            .map(|kind| FleetEvent::Replaced {
+                kind,
+                objects: crate::source::replay::objects_of(&self.objects, kind),
                 rejected: Vec::new(),
-            },
-            FleetEvent::Replaced {
-                kind: Kind::NodeProvider,
-                objects: o
-                    .providers
-                    .values()
-                    .cloned()
-                    .map(FleetObject::Provider)
-                    .collect(),
-                rejected: Vec::new(),
-            },
-            FleetEvent::Replaced {
-                kind: Kind::NodeType,
-                objects: o
-                    .node_types
-                    .values()
-                    .cloned()
-                    .map(FleetObject::NodeType)
-                    .collect(),
-                rejected: Vec::new(),
-            },
-            FleetEvent::Replaced {
-                kind: Kind::NodeClaim,
-                objects: o.claims.values().cloned().map(FleetObject::Claim).collect(),
-                rejected: Vec::new(),
-            },
-            FleetEvent::Replaced {
-                kind: Kind::OsImage,
-                objects: o
-                    .os_images
-                    .values()
-                    .cloned()
-                    .map(FleetObject::OsImage)
-                    .collect(),
-                rejected: Vec::new(),
-            },
-        ]
+            })
+            .collect()
     }
 
     fn stamp(&mut self, mut object: FleetObject) -> FleetObject {

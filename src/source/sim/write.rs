@@ -156,6 +156,8 @@ fn to_json(object: &FleetObject) -> Value {
         FleetObject::NodeType(o) => o.to_manifest(),
         FleetObject::Claim(o) => o.to_manifest(),
         FleetObject::OsImage(o) => o.to_manifest(),
+        FleetObject::Machine(o) => o.to_manifest(),
+        FleetObject::HardwareData(o) => o.to_manifest(),
     }
 }
 

@@ -138,6 +138,7 @@ fn holder_text(fleet: &Fleet, holder: &Holder) -> String {
     let key = match holder {
         Holder::Claim(c) => fleet.claim(*c).key(),
         Holder::Unknown(k) => k.clone(),
+        ambiguous @ Holder::Ambiguous(_) => ambiguous.describe(fleet),
     };
     format!("claimed by {key} (tenant {})", holder.tenant(fleet))
 }
@@ -223,11 +224,7 @@ impl PinDialog {
             shown: Vec::new(),
             choice_index: 0,
             vcluster: field("vCluster", "the tenant's vCluster", styles),
-            project: field(
-                "project",
-                "its project (namespace loft-p-<project>)",
-                styles,
-            ),
+            project: field("project", "its project (namespace p-<project>)", styles),
             focus: PinFocus::Target,
             snippet: None,
             copy_note: None,

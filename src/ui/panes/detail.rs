@@ -2,9 +2,11 @@
 //! matched and eligible, drift, labels. The BMC address is shown; its credentials and the
 //! name of the Secret holding them never are.
 
-use crate::fleet::rules::{Drift, Placement, claim_drift, place_claim};
-use crate::fleet::{ClaimId, Fleet, FleetView, Holder, HostId, NodeTypeId};
-use crate::model::keys;
+use crate::fleet::rules::{
+    Drift, Placement, claim_drift, drift_disagreement, named_node_types, not_free, place_claim,
+};
+use crate::fleet::{ClaimId, Fleet, HardwareSource, Holder, HostId, NodeTypeId};
+use crate::model::{Machine, keys};
 use crate::ui::app::App;
 use crate::ui::nav::{Screen, View};
 use crate::ui::theme::Theme;
@@ -113,19 +115,64 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
             )
         })
         .unwrap_or_default();
-    lines.push(field(
-        theme,
-        "Hardware",
-        format!(
-            "{} · {} CPUs · {} GiB · {} GPUs {}",
-            vendor.trim(),
-            host.cpus.map_or("?".into(), |c| c.to_string()),
-            host.memory_bytes
-                .map_or("?".into(), |m| (m >> 30).to_string()),
-            host.derived.gpus,
-            host.label(keys::GPU_MODEL).unwrap_or("")
+    lines.push(match host.hardware {
+        HardwareSource::NotInspected => field(
+            theme,
+            "Hardware",
+            Span::styled(
+                format!(
+                    "not inspected: no node type can claim it · {} GPUs {}",
+                    host.derived.gpus,
+                    host.label(keys::GPU_MODEL).unwrap_or("")
+                ),
+                theme.ui.warn,
+            ),
         ),
-    ));
+        source => field(
+            theme,
+            "Hardware",
+            format!(
+                "{} · {} CPUs · {} GiB · {} GPUs {} (from {})",
+                vendor.trim(),
+                host.cpus.map_or("?".into(), |c| c.to_string()),
+                host.memory_bytes
+                    .map_or("?".into(), |m| (m >> 30).to_string()),
+                host.derived.gpus,
+                host.label(keys::GPU_MODEL).unwrap_or(""),
+                source.describe()
+            ),
+        ),
+    });
+    match (&host.machine, &host.provider) {
+        (Some(m), _) => lines.push(field(
+            theme,
+            "Inventory",
+            format!(
+                "Machine {}: phase {}, power {}{}",
+                m.name(),
+                m.phase().unwrap_or("none"),
+                m.power_state().unwrap_or("not reported"),
+                m.gpus().map(|g| format!(", {g} GPUs")).unwrap_or_default()
+            ),
+        )),
+        (None, Some(p)) if fleet.has_machines() => lines.push(field(
+            theme,
+            "Inventory",
+            Span::styled(
+                format!(
+                    "no Machine {} in the inventory",
+                    Machine::name_for(p, &host.name)
+                ),
+                theme.ui.warn,
+            ),
+        )),
+        _ => {}
+    }
+    let source = host
+        .link
+        .source
+        .map(|s| format!(" (by {})", s.describe()))
+        .unwrap_or_default();
     match &host.holder {
         Some(Holder::Claim(c)) => {
             let claim = fleet.claim(*c);
@@ -133,7 +180,7 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
                 theme,
                 "Claim",
                 format!(
-                    "{} (tenant {}, {}) — Enter opens it",
+                    "{} (tenant {}, {}){source} — Enter opens it",
                     claim.key(),
                     claim.tenant,
                     claim.stage.as_str()
@@ -141,14 +188,27 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
             ));
             lines.push(drift_lines(theme, claim_drift(fleet, *c)));
         }
-        Some(Holder::Unknown(key)) => lines.push(field(
+        Some(other) => lines.push(field(
             theme,
             "Claim",
-            Span::styled(format!("{key} (not in this snapshot)"), theme.ui.warn),
+            Span::styled(format!("{}{source}", other.describe(fleet)), theme.ui.warn),
         )),
         None => lines.push(field(theme, "Claim", Span::styled("none", theme.ui.muted))),
     }
-    if let Some(image) = host.actual_image() {
+    for problem in &host.link.problems {
+        lines.push(field(
+            theme,
+            "Link",
+            Span::styled(problem.to_string(), theme.ui.warn),
+        ));
+    }
+    if let Some(method) = host.object.custom_deploy() {
+        lines.push(field(
+            theme,
+            "Image",
+            format!("none: customDeploy method {method} (no image URL, no drift basis)"),
+        ));
+    } else if let Some(image) = host.actual_image() {
         lines.push(field(theme, "Image", image.url.clone()));
     }
     lines.push(field(
@@ -156,12 +216,23 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
         "Types match",
         type_list(fleet, &host.derived.matches),
     ));
-    let eligible = if host.derived.eligible.is_empty() && !fleet.is_free(h) {
-        "none (the host is not free)".to_string()
+    let not_free = not_free(fleet, host, host.holder.as_ref());
+    if not_free.is_empty() {
+        lines.push(field(
+            theme,
+            "Eligible now",
+            type_list(fleet, &host.derived.eligible),
+        ));
     } else {
-        type_list(fleet, &host.derived.eligible)
-    };
-    lines.push(field(theme, "Eligible now", eligible));
+        lines.push(field(theme, "Eligible now", "none: the host is not free"));
+        for why in not_free {
+            lines.push(field(
+                theme,
+                "  because",
+                Span::styled(why.to_string(), theme.ui.muted),
+            ));
+        }
+    }
     for l in app.data.lints_of(&host.name) {
         lines.push(field(
             theme,
@@ -204,7 +275,14 @@ fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
             match (claim.node_type, &claim.type_ref) {
                 (Some(t), _) => fleet.node_type(t).name.clone(),
                 (None, Some(r)) => format!("{r} (unknown)"),
-                (None, None) => "unbound (the platform picks)".into(),
+                (None, None) => match named_node_types(&claim.object.spec.requirements)[..] {
+                    [] => "unbound (the platform picks)".into(),
+                    ref named => format!(
+                        "unbound: one of {} ({}; the platform picks)",
+                        named.join(", "),
+                        keys::PROP_INSTANCE_TYPE
+                    ),
+                },
             },
         ),
         field(
@@ -233,16 +311,28 @@ fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
     lines.push(field(
         theme,
         "Host",
-        match (claim.host, &claim.held_host_name) {
+        match (claim.host, &claim.annotated_host) {
             (Some(h), _) => format!(
                 "{} ({}) — Enter opens it",
                 fleet.host(h).name,
                 fleet.host(h).state
             ),
-            (None, Some(n)) => format!("{n} (not in this snapshot)"),
+            (None, Some(n)) => format!(
+                "none linked; only the claim's unconfirmed annotation {} names {n}",
+                keys::CLAIM_CLAIMED_NODE
+            ),
             (None, None) => "none yet".into(),
         },
     ));
+    if let Some(h) = claim.host {
+        for problem in &fleet.host(h).link.problems {
+            lines.push(field(
+                theme,
+                "Link",
+                Span::styled(problem.to_string(), theme.ui.warn),
+            ));
+        }
+    }
     if let Some(pin) = &claim.pin {
         lines.push(field(theme, "Pinned to", pin.clone()));
     }
@@ -269,6 +359,13 @@ fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
         lines.push(field(theme, "Placement", placement));
     } else {
         lines.push(drift_lines(theme, claim_drift(fleet, c)));
+    }
+    if let Some(differs) = drift_disagreement(fleet, c) {
+        lines.push(field(
+            theme,
+            "Drift verdict",
+            Span::styled(differs, theme.ui.warn),
+        ));
     }
     if let Some(s) = status {
         for cond in &s.conditions {

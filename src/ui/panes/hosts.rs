@@ -35,6 +35,9 @@ fn held_by(fleet: &Fleet, h: HostId) -> String {
     match &fleet.host(h).holder {
         Some(crate::fleet::Holder::Claim(c)) => fleet.claim(*c).key(),
         Some(crate::fleet::Holder::Unknown(key)) => format!("{key} (unknown)"),
+        Some(crate::fleet::Holder::Ambiguous(claims)) => {
+            format!("{} claims? (ambiguous)", claims.len())
+        }
         None => String::new(),
     }
 }

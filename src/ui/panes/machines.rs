@@ -37,7 +37,23 @@ fn type_name(fleet: &Fleet, c: ClaimId) -> &str {
 }
 
 fn host_name(fleet: &Fleet, c: ClaimId) -> &str {
-    fleet.claim(c).held_host_name.as_deref().unwrap_or("")
+    match fleet.claim(c).host {
+        Some(h) => &fleet.host(h).name,
+        None => "",
+    }
+}
+
+/// The HOST cell: the linked host (`!` when its link has a problem), else a host only a
+/// doubtful link names, else nothing.
+fn host_cell(data: &FleetData, c: ClaimId) -> String {
+    let fleet = data.fleet.as_ref();
+    match fleet.claim(c).host {
+        Some(h) if !fleet.host(h).link.problems.is_empty() => {
+            format!("{} !", fleet.host(h).name)
+        }
+        Some(h) => fleet.host(h).name.clone(),
+        None => data.unconfirmed_hosts.get(&c).cloned().unwrap_or_default(),
+    }
 }
 
 pub fn stage_style(stage: ClaimStage, theme: &Theme) -> Style {
@@ -165,11 +181,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                     claim.stage.as_str(),
                     stage_style(claim.stage, theme),
                 )),
-                Cell::from(host_name(fleet, c)),
+                Cell::from(host_cell(data, c)),
                 Cell::from(gpus),
                 Cell::from(Span::styled(
                     drift.label(),
-                    if matches!(drift, DriftMark::Drifted | DriftMark::RollingOver) {
+                    if matches!(
+                        drift,
+                        DriftMark::Drifted | DriftMark::RollingOver | DriftMark::VerdictsDiffer
+                    ) {
                         ui.warn
                     } else {
                         ui.muted

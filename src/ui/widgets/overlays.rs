@@ -160,6 +160,10 @@ fn watch_detail(app: &App, state: &WatchState) -> String {
         WatchState::Stale { since, reason } => {
             format!("failing for {}: {reason}; reconnecting", ago(*since))
         }
+        WatchState::NotServed { since } => format!(
+            "not served by this cluster (checked {} ago): nothing to read",
+            ago(*since)
+        ),
     }
 }
 

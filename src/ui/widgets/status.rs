@@ -20,6 +20,7 @@ fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
             (format!("syncing {}", thousands(*received as u64)), ui.warn)
         }
         WatchState::Synced { .. } => ("ok".into(), ui.ok),
+        WatchState::NotServed { .. } => ("none".into(), ui.muted),
         WatchState::Stale { since, .. } => (
             format!(
                 "stale {}",
@@ -39,7 +40,12 @@ pub fn status_line(app: &App) -> Line<'_> {
         app.theme.on_bar(ui.title),
     )];
     spans.push(sep());
-    for (i, (kind, state)) in app.live().watches().iter().enumerate() {
+    // Kinds a cluster may not serve show only when their watch fails; `:ctx` lists all.
+    let shown =
+        app.live().watches().iter().filter(|(kind, state)| {
+            !kind.is_optional() || matches!(state, WatchState::Stale { .. })
+        });
+    for (i, (kind, state)) in shown.enumerate() {
         if i > 0 {
             spans.push(Span::styled(" ", base));
         }

@@ -1,0 +1,34 @@
+//! Metal3 `HardwareData` (metal3.io/v1alpha1, namespaced): the inspected hardware of the
+//! BareMetalHost of the same namespace and name, where baremetal-operator's v1beta1 design
+//! moves `status.hardware`. Field for field as baremetal-operator's `HardwareData`.
+
+use super::host::Hardware;
+use super::resource::impl_resource;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct HardwareData {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: HardwareDataSpec,
+}
+
+impl_resource!(
+    HardwareData,
+    "metal3.io",
+    "v1alpha1",
+    "HardwareData",
+    "hardwaredata",
+    k8s_openapi::NamespaceResourceScope,
+    fields: [spec],
+    optional: []
+);
+
+/// `spec`: the hardware found when the host was inspected.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HardwareDataSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<Hardware>,
+}
