@@ -94,6 +94,26 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen no longer shows `text`; fails with the screen after 15 s.
+    ///
+    /// Sent after Escape before the next key: an Escape byte and a key that reach the
+    /// pty in one read are one Alt-chord to the terminal, so the next key waits until
+    /// the Escape has been read on its own.
+    fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "waited for {text:?} to go; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn format(&self, f: &str) -> String {
         String::from_utf8_lossy(&self.run(&["display-message", "-p", f]).stdout)
             .trim()
@@ -138,9 +158,11 @@ fn the_demo_runs_every_pane_filters_helps_and_restores_the_terminal() {
     t.send(&["Enter"]);
     t.wait_for("Types match");
     t.send(&["Escape"]);
+    t.wait_gone("Types match");
     t.send(&["?"]);
     t.wait_for("gpufleet keys");
     t.send(&["Escape"]);
+    t.wait_gone("gpufleet keys");
     t.send(&["q"]);
     t.wait_for("EXITED 0");
     assert_eq!(
@@ -270,7 +292,9 @@ fn a_dump_shows_what_it_skipped_while_the_dashboard_runs() {
         "{}",
         t.screen()
     );
-    t.send(&["Escape", "q"]);
+    t.send(&["Escape"]);
+    t.wait_gone("Source warnings (1)");
+    t.send(&["q"]);
     t.wait_for("EXITED 0");
     std::fs::remove_dir_all(dir).ok();
 }

@@ -108,6 +108,20 @@ fn drill_down_from_a_rack_to_a_host_and_its_machine() {
 }
 
 #[test]
+fn esc_and_a_key_read_together_over_a_slow_link_act_as_both() {
+    let mut app = app();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.depth(), 1);
+    // Esc then `?` in one read reaches gpufleet as Alt-?.
+    assert!(app.on_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::ALT)));
+    assert_eq!(app.nav.depth(), 0, "the Esc went back");
+    assert!(
+        text(&draw(&mut app, 160, 30)).contains("gpufleet keys"),
+        "then help opened"
+    );
+}
+
+#[test]
 fn a_node_type_drills_down_to_its_eligible_hosts() {
     let mut app = app();
     app.update(Action::ShowPane(PaneId::Types));
