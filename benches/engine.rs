@@ -9,7 +9,10 @@ use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, FleetView};
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, Rotation, impact};
+use gpufleet::model::BareMetalHost;
+use gpufleet::source::decode::Lenient;
 use gpufleet::source::file::{LoadReport, load_bytes};
+use kube::core::ObjectList;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -159,5 +162,41 @@ fn loading(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, loading, engine);
+/// A list of 25,000 hosts as the API server sends it, decoded as one typed list (what a
+/// watch did before) and each object on its own (`Lenient`, what a watch does now: one that
+/// does not fit costs only itself).
+fn decode(c: &mut Criterion) {
+    let hosts = if benchmarking() { 25_000 } else { 500 };
+    let generated = generate(&GenerateConfig::new(hosts, 1));
+    let items: Vec<serde_json::Value> = generated
+        .objects
+        .hosts
+        .values()
+        .map(|h| serde_json::to_value(&**h).unwrap())
+        .collect();
+    let list = serde_json::to_vec(&serde_json::json!({
+        "apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
+        "metadata": {"resourceVersion": "1"}, "items": items,
+    }))
+    .unwrap();
+    let lenient: ObjectList<Lenient<BareMetalHost>> = serde_json::from_slice(&list).unwrap();
+    assert_eq!(lenient.items.len(), hosts);
+    assert!(lenient.items.iter().all(|o| matches!(o, Lenient::Fits(_))));
+
+    let mut group = c.benchmark_group("decode");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("list_25k_hosts_typed", |b| {
+        b.iter(|| black_box(serde_json::from_slice::<ObjectList<BareMetalHost>>(&list).unwrap()))
+    });
+    group.bench_function("list_25k_hosts_each_on_its_own", |b| {
+        b.iter(|| {
+            black_box(serde_json::from_slice::<ObjectList<Lenient<BareMetalHost>>>(&list).unwrap())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, loading, engine, decode);
 criterion_main!(benches);

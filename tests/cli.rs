@@ -258,6 +258,84 @@ fn generated_yaml_loads_back_identically() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// A host read from a dump without a resourceVersion is patched, not created: the preview says
+/// its patch would carry no precondition. One with a resourceVersion is patched at it.
+#[test]
+fn a_label_edit_says_which_precondition_each_patch_carries() {
+    let dir = temp_dir("precondition");
+    std::fs::write(
+        dir.join("bare.yaml"),
+        "apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\n\
+         metadata: {name: bare-01, namespace: metal3-system, labels: {gpu-model: h100}}\n\
+         status: {operationalStatus: OK, provisioning: {state: available}}\n",
+    )
+    .unwrap();
+    let files = format!("{},{}", small_fleet(), dir.join("bare.yaml").display());
+    let o = gpufleet(&[
+        "preview",
+        "-f",
+        &files,
+        "label",
+        "bare-01,gpu-02",
+        "pool=spare",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "WRITES  BareMetalHost metal3-system/bare-01 without a precondition (read without a resourceVersion)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("WRITES  BareMetalHost metal3-system/gpu-02 at resourceVersion 12"),
+        "{text}"
+    );
+    assert!(!text.contains("(created)"), "{text}");
+    let o = gpufleet(&[
+        "preview",
+        "-f",
+        &files,
+        "label",
+        "bare-01",
+        "pool=spare",
+        "-o",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["objects"][0]["creates"], false);
+    assert_eq!(v["objects"][0]["resource_version"], serde_json::Value::Null);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Two clusters' dumps concatenated: the host both name is reported with both places.
+#[test]
+fn the_same_object_in_two_dumps_is_named_with_both() {
+    let dir = temp_dir("duplicates");
+    let second = dir.join("dc1-again.yaml");
+    std::fs::copy(small_fleet(), &second).unwrap();
+    let o = gpufleet(&[
+        "summary",
+        "-f",
+        &format!("{},{}", small_fleet(), second.display()),
+        "-o",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "warning: BareMetalHost metal3-system/gpu-01 is read twice, from {} document 4, items[0] and from {} document 4, items[0]: the second copy is used",
+            small_fleet(),
+            second.display()
+        )),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["fleet"]["hosts"], 11, "one copy of each host");
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// The namespace a new pinned claim is created in, as `preview pin -o json` reports it.
 fn new_claim_namespace(o: &Output) -> String {
     assert!(o.status.success(), "{}", stderr(o));

@@ -94,6 +94,26 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen no longer shows `text`; fails with the screen after 15 s.
+    ///
+    /// Sent after Escape before the next key: an Escape byte and a key that reach the
+    /// pty in one read are one Alt-chord to the terminal, so the next key waits until
+    /// the Escape has been read on its own.
+    fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "waited for {text:?} to go; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn format(&self, f: &str) -> String {
         String::from_utf8_lossy(&self.run(&["display-message", "-p", f]).stdout)
             .trim()
@@ -138,9 +158,11 @@ fn the_demo_runs_every_pane_filters_helps_and_restores_the_terminal() {
     t.send(&["Enter"]);
     t.wait_for("Types match");
     t.send(&["Escape"]);
+    t.wait_gone("Types match");
     t.send(&["?"]);
     t.wait_for("gpufleet keys");
     t.send(&["Escape"]);
+    t.wait_gone("gpufleet keys");
     t.send(&["q"]);
     t.wait_for("EXITED 0");
     assert_eq!(
@@ -274,4 +296,44 @@ fn a_hung_exec_plugin_leaves_the_dashboard_answering() {
     t.wait_for("EXITED 0");
     assert_eq!(t.format("#{alternate_on}"), "0");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `dash -f` on a dump with a document that cannot be read and a host read twice: the
+/// dashboard shows both while it runs, and `:ctx` lists them, not only stderr after quitting.
+#[test]
+fn a_dump_shows_what_it_skipped_while_the_dashboard_runs() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-tmux-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fleet =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-fleet.yaml");
+    std::fs::copy(&fleet, dir.join("a.yaml")).unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        "apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\n\
+         metadata: {name: gpu-01, namespace: metal3-system}\n---\n\
+         apiVersion: metal3.io/v1alpha1\nkind: BareMetalHost\n\
+         metadata: {name: bad, namespace: metal3-system}\nspec: {online: maybe}\n",
+    )
+    .unwrap();
+    let t = Tmux::start("dump", &format!("dash -f {}", dir.display()));
+    t.wait_for("1 skipped · 1 warning (:ctx): ");
+    let screen = t.screen();
+    assert!(
+        screen.contains("b.yaml: document 2: BareMetalHost metal3-system/bad: field spec.online"),
+        "{screen}"
+    );
+    t.send_text(":ctx");
+    t.send(&["Enter"]);
+    t.wait_for("Source warnings (1)");
+    assert!(
+        t.screen()
+            .contains("BareMetalHost metal3-system/gpu-01 is read twice"),
+        "{}",
+        t.screen()
+    );
+    t.send(&["Escape"]);
+    t.wait_gone("Source warnings (1)");
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    std::fs::remove_dir_all(dir).ok();
 }

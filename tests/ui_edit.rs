@@ -21,7 +21,7 @@ use proptest::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Recorder, ctrl, draw, fleet, key, press, pump, text};
+use support::{Recorder, ctrl, draw, fleet, key, listed_fleet, press, pump, text};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
@@ -32,7 +32,7 @@ fn app_writing_to(writer: Option<Arc<dyn Writer>>) -> App {
         Theme::default_truecolor(),
         writer,
     );
-    app.load_complete(fleet());
+    app.load_complete(listed_fleet());
     app.now += Duration::from_secs(5);
     app
 }
@@ -977,4 +977,28 @@ proptest! {
         prop_assert!(writes.len() <= confirmations, "{writes:?} with {confirmations} confirmations");
         prop_assert!(commits * 2 <= confirmations, "{writes:?} with {confirmations} confirmations");
     }
+}
+
+/// Hosts read without a resourceVersion (a generated fleet, like a dump, has none) are patched
+/// without a precondition, and the preview says so; nothing is said to be created.
+#[test]
+fn a_label_edit_of_hosts_read_without_a_resource_version_says_so() {
+    let recorder: Arc<dyn Writer> = Arc::new(Recorder::default());
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        Some(recorder),
+    );
+    app.load_complete(fleet());
+    press(&mut app, "5e");
+    assert_eq!(app.key_mode(), KeyMode::Labels);
+    press(&mut app, "pool=spare");
+    let preview = preview_text(&app);
+    assert!(
+        preview.contains(
+            "Writes: patches 1 BareMetalHost (all without a precondition: read without a resourceVersion)"
+        ),
+        "{preview}"
+    );
+    assert!(!preview.contains("creates"), "{preview}");
 }

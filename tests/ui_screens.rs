@@ -108,6 +108,20 @@ fn drill_down_from_a_rack_to_a_host_and_its_machine() {
 }
 
 #[test]
+fn esc_and_a_key_read_together_over_a_slow_link_act_as_both() {
+    let mut app = app();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.nav.depth(), 1);
+    // Esc then `?` in one read reaches gpufleet as Alt-?.
+    assert!(app.on_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::ALT)));
+    assert_eq!(app.nav.depth(), 0, "the Esc went back");
+    assert!(
+        text(&draw(&mut app, 160, 30)).contains("gpufleet keys"),
+        "then help opened"
+    );
+}
+
+#[test]
 fn a_node_type_drills_down_to_its_eligible_hosts() {
     let mut app = app();
     app.update(Action::ShowPane(PaneId::Types));
@@ -800,4 +814,106 @@ status:
     let screen = text(&draw(&mut app, 200, 30));
     assert!(screen.contains(r"dc1.h100\x1b[2K"), "{screen}");
     assert!(screen.contains(r"img\x1b]0;image\x07"), "{screen}");
+}
+/// A claim of the fleet whose `spec.desiredCapacity` is a number, not a resource list: it does
+/// not fit, so it leaves the fleet and is named, with the field, until it is fixed.
+#[test]
+fn what_was_skipped_is_named_in_the_status_line_and_ctx() {
+    use gpufleet::model::NodeClaim;
+    use gpufleet::source::decode::Lenient;
+    use gpufleet::source::event::SourceNotes;
+    let mut app = app();
+    let (namespace, name) = fleet().claims.keys().next().unwrap().clone();
+    let claims_before = fleet().claims.len();
+    let bad = serde_json::json!({"apiVersion": "management.loft.sh/v1", "kind": "NodeClaim",
+        "metadata": {"name": name, "namespace": namespace, "resourceVersion": "9"},
+        "spec": {"desiredCapacity": 5}});
+    let (rejected, _) = *Lenient::<NodeClaim>::from_value(bad).split().unwrap_err();
+    app.apply(FleetEvent::Rejected(rejected));
+    app.apply(FleetEvent::Notes(SourceNotes {
+        skipped: vec!["fleet.yaml: document 4: not valid YAML: mapping values are not allowed".into()],
+        warnings: vec!["BareMetalHost m3/h is read twice, from a.yaml document 1 and from b.yaml document 1: the second copy is used".into()],
+    }));
+    app.rebuild();
+    // The status line keeps its figures; the line above it names what was skipped, first
+    // thing on it, so an 80-column terminal shows it too.
+    let narrow = text(&draw(&mut app, 80, 24));
+    assert!(
+        narrow
+            .lines()
+            .rev()
+            .nth(2)
+            .unwrap()
+            .starts_with("\" 2 skipped · 1 warning (:ctx): NodeClaim "),
+        "{narrow}"
+    );
+    let t = text(&draw(&mut app, 200, 30));
+    let skipped = t.lines().rev().nth(2).unwrap();
+    assert!(
+        skipped.contains(&format!(
+            " 2 skipped · 1 warning (:ctx): NodeClaim {namespace}/{name}: field spec.desiredCapacity: invalid type: integer `5`, expected a map"
+        )),
+        "{skipped}"
+    );
+    let status = t.lines().rev().nth(1).unwrap();
+    assert!(
+        status.contains(&format!("{} claims", claims_before - 1)),
+        "the claim left the fleet: {status}"
+    );
+    press(&mut app, ":ctx");
+    key(&mut app, KeyCode::Enter);
+    let t = text(&draw(&mut app, 200, 40));
+    assert!(
+        t.contains(&format!(
+            "claims      {} objects · 1 skipped · synced",
+            claims_before - 1
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains("Skipped: objects that could not be read (2)"),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!(
+            "  NodeClaim {namespace}/{name}: field spec.desiredCapacity"
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains("  fleet.yaml: document 4: not valid YAML"),
+        "{t}"
+    );
+    assert!(t.contains("Source warnings (1)"), "{t}");
+    assert!(
+        t.contains("BareMetalHost m3/h is read twice, from a.yaml document 1"),
+        "{t}"
+    );
+}
+
+/// A skipped object's name and the decoder's words reach the screen escaped, in the line above
+/// the status line and in `:ctx`.
+#[test]
+fn a_skipped_object_with_control_characters_is_named_escaped() {
+    use gpufleet::model::NodeClaim;
+    use gpufleet::source::decode::Lenient;
+    let mut app = app();
+    let bad = serde_json::json!({"apiVersion": "management.loft.sh/v1", "kind": "NodeClaim",
+        "metadata": {"name": "evil\u{1b}]0;pwned\u{7}", "namespace": "p-x", "resourceVersion": "9"},
+        "spec": {"desiredCapacity": 5}});
+    let (rejected, _) = *Lenient::<NodeClaim>::from_value(bad).split().unwrap_err();
+    app.apply(FleetEvent::Rejected(rejected));
+    app.rebuild();
+    let t = text(&draw(&mut app, 200, 30));
+    assert!(
+        t.contains(r"NodeClaim p-x/evil\x1b]0;pwned\x07: field spec.desiredCapacity"),
+        "{t}"
+    );
+    press(&mut app, ":ctx");
+    key(&mut app, KeyCode::Enter);
+    let t = text(&draw(&mut app, 200, 40));
+    assert!(
+        t.contains(r"  NodeClaim p-x/evil\x1b]0;pwned\x07: field"),
+        "{t}"
+    );
 }

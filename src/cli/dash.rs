@@ -4,12 +4,11 @@
 
 use crate::cli::live::ClusterArgs;
 use crate::fleet::Fleet;
-use crate::fleet::FleetObjects;
 use crate::impact::Change;
 use crate::model::ProjectNamespaces;
 use crate::source::event::FleetEvent;
 use crate::source::event::{Kind, WatchState};
-use crate::source::file::load_paths;
+use crate::source::file::{LoadReport, load_paths};
 use crate::source::kube::client::{Attempt, off_thread, plan};
 use crate::source::kube::watch::Backoff;
 use crate::source::kube::{CHANNEL_CAPACITY, ClusterOptions, spawn_watches_into};
@@ -130,9 +129,11 @@ pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
 }
 
+/// The dashboard on a dump: the objects, and what loading skipped and warns about, which the
+/// status line and `:ctx` show while it runs.
 pub async fn dash(
     paths: &[PathBuf],
-    objects: FleetObjects,
+    report: LoadReport,
     projects: ProjectNamespaces,
     args: &DashArgs,
 ) -> Result<()> {
@@ -143,7 +144,8 @@ pub async fn dash(
         String::new(),
         projects,
     );
-    run_dashboard(args, settings, spawn_objects(objects), None).await
+    let notes = report.notes();
+    run_dashboard(args, settings, spawn_objects(report.objects, notes), None).await
 }
 
 /// The dashboard on a live cluster. In watch mode the kube client itself is read-only and no
@@ -264,12 +266,13 @@ impl Writer for ConnectingWriter {
     }
 }
 
-/// Loads a dump before the screen is taken over, so problems print where they can be read.
-/// A dump that loads nothing is an error: there would be nothing to show.
-pub fn load_dump(paths: &[PathBuf]) -> Result<FleetObjects> {
+/// Loads a dump before the screen is taken over, so problems print where they can be read
+/// (the dashboard shows them too, and they print again after quitting). A dump that loads
+/// nothing is an error: there would be nothing to show.
+pub fn load_dump(paths: &[PathBuf]) -> Result<LoadReport> {
     let report = load_paths(paths)?;
-    for problem in &report.problems {
-        crate::stdio::warn(problem);
+    for line in report.warnings() {
+        crate::stdio::warn(line);
     }
     if let Some(why) = report.nothing_loaded() {
         color_eyre::eyre::bail!(
@@ -281,5 +284,5 @@ pub fn load_dump(paths: &[PathBuf]) -> Result<FleetObjects> {
                 .join(", ")
         );
     }
-    Ok(report.objects)
+    Ok(report)
 }

@@ -164,6 +164,16 @@ pub async fn live_snapshot_with(
         task.abort();
     }
     outcome?;
+    let skipped = live.skipped(usize::MAX);
+    for line in &skipped {
+        eprintln!("warning: skipped {line}");
+    }
+    if !skipped.is_empty() {
+        eprintln!(
+            "skipped {} objects that could not be read; everything else is current",
+            skipped.len()
+        );
+    }
     live.refresh();
     Ok((live.fleet().clone(), clusters))
 }

@@ -225,10 +225,10 @@ struct Loaded {
 /// Reads dumps, reporting on stderr what could not be read and, when nothing loaded, why.
 fn load_file_fleet(paths: &[PathBuf], projects: ProjectNamespaces) -> Result<Loaded> {
     let report = load_paths(paths)?;
-    for problem in &report.problems {
-        stdio::warn(problem);
+    for line in report.warnings() {
+        stdio::warn(line);
     }
-    if !report.problems.is_empty() || !report.ignored.is_empty() {
+    if !report.problems.is_empty() || !report.ignored.is_empty() || !report.duplicates.is_empty() {
         stdio::note(report.summary());
     }
     let nothing = report.nothing_loaded();
@@ -455,8 +455,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Dash { source, dash } => {
             let projects = source.projects()?;
-            let objects = dash::load_dump(&source.from_file)?;
-            dash::dash(&source.from_file, objects, projects, &dash).await?;
+            let report = dash::load_dump(&source.from_file)?;
+            dash::dash(&source.from_file, report, projects, &dash).await?;
         }
         Command::Generate {
             hosts,

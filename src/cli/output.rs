@@ -173,11 +173,7 @@ pub fn impact_table(i: &Impact) -> String {
     let _ = writeln!(out, "CHANGE  {}", Escaped(&i.change));
     let _ = writeln!(out, "SCOPE   {}", scope(i));
     for o in &i.objects {
-        let version = o
-            .resource_version
-            .as_deref()
-            .map(|v| format!("at resourceVersion {v}"))
-            .unwrap_or_else(|| "(created)".into());
+        let version = o.precondition();
         let name = match &o.namespace {
             Some(ns) => format!("{ns}/{}", o.name),
             None => o.name.clone(),
@@ -187,7 +183,7 @@ pub fn impact_table(i: &Impact) -> String {
             "WRITES  {} {} {}",
             o.kind,
             Escaped(&name),
-            Escaped(&version)
+            Escaped(&version.to_string())
         );
     }
     out.push('\n');

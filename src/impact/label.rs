@@ -20,6 +20,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edits: &[LabelEdit]) -> Result<Plan<'a>
                 namespace: Some(host.namespace.clone()),
                 name: host.name.clone(),
                 resource_version: host.resource_version().map(str::to_string),
+                creates: false,
             });
             plan.overlay
                 .set_host(h, after.clone(), fleet.holder(h).cloned());

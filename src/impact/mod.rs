@@ -23,6 +23,7 @@ use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTy
 use crate::model::{Labels, keys};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 /// What a change does to one host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -130,8 +131,45 @@ pub struct ObjectVersion {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
-    /// `None` for an object the write creates.
+    /// The version the preview saw; `None` for an object the write creates, and for one read
+    /// without a resourceVersion (a dump may have none).
     pub resource_version: Option<String>,
+    /// Whether the write creates the object (else it patches it).
+    pub creates: bool,
+}
+
+/// What guards a write of one object against a change made since the preview.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precondition<'a> {
+    /// The object is created: the create fails if one of that name exists by then.
+    Create,
+    /// The object is patched only while it is still at this resourceVersion.
+    ResourceVersion(&'a str),
+    /// The object was read without a resourceVersion (from a dump, say): a patch of it would
+    /// carry no precondition.
+    None,
+}
+
+impl ObjectVersion {
+    pub fn precondition(&self) -> Precondition<'_> {
+        match (self.creates, &self.resource_version) {
+            (true, _) => Precondition::Create,
+            (false, Some(rv)) => Precondition::ResourceVersion(rv),
+            (false, None) => Precondition::None,
+        }
+    }
+}
+
+impl fmt::Display for Precondition<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Precondition::Create => f.write_str("(created)"),
+            Precondition::ResourceVersion(rv) => write!(f, "at resourceVersion {rv}"),
+            Precondition::None => {
+                f.write_str("without a precondition (read without a resourceVersion)")
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

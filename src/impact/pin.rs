@@ -102,6 +102,7 @@ fn existing_object(fleet: &Fleet, c: ClaimId) -> ObjectVersion {
         namespace: Some(claim.namespace.clone()),
         name: claim.name.clone(),
         resource_version: claim.object.metadata.resource_version.clone(),
+        creates: false,
     }
 }
 
@@ -243,6 +244,7 @@ fn plan_new(
         namespace: Some(namespace.clone()),
         name: name.clone(),
         resource_version: None,
+        creates: true,
     });
     // The new claim names its type, so the platform places it as `place_claim` places a
     // typed, pinned claim: the pinned server or failure, then the image.

@@ -106,6 +106,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
                 namespace: None,
                 name: rotation.image.clone(),
                 resource_version: None,
+                creates: true,
             });
         }
         (None, None) => {
@@ -131,6 +132,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
         namespace: None,
         name: info.provider.clone(),
         resource_version: provider.and_then(|p| p.metadata.resource_version.clone()),
+        creates: false,
     });
     if fleet.type_properties(t).get(keys::OS_IMAGE) == Some(&rotation.image) {
         plan.warnings.push(format!(

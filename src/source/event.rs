@@ -1,6 +1,8 @@
 //! What every source (kube watches, the simulator, a file) tells the app: objects applied
 //! or deleted, a kind relisted as a whole, and how each watch is doing.
 
+use super::decode::Rejected;
+use crate::fleet::objects::ObjectKey;
 use crate::fleet::{FleetObject, FleetObjects};
 use serde::Serialize;
 use std::fmt;
@@ -77,6 +79,19 @@ impl FleetObject {
             FleetObject::HardwareData(_) => Kind::HardwareData,
         }
     }
+
+    /// The kind, then namespace (empty for a cluster-scoped kind) and name: what tells
+    /// objects apart.
+    pub fn key(&self) -> (Kind, ObjectKey) {
+        let meta = self.metadata();
+        (
+            self.kind(),
+            (
+                meta.namespace.clone().unwrap_or_default(),
+                meta.name.clone().unwrap_or_default(),
+            ),
+        )
+    }
 }
 
 /// How one watch is doing.
@@ -106,17 +121,35 @@ impl WatchState {
     }
 }
 
+/// What a file source reports besides its objects, one line each, naming file and document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SourceNotes {
+    /// Documents and objects that could not be read.
+    pub skipped: Vec<String>,
+    /// What was read but deserves a look (the same object twice, say).
+    pub warnings: Vec<String>,
+}
+
 /// One message from a source.
 #[derive(Clone, Debug)]
 pub enum FleetEvent {
     Applied(FleetObject),
     Deleted(FleetObject),
-    /// A complete list of one kind: replaces every object of that kind. Sent after the
-    /// initial list and after a relist, so a half-listed kind is never shown.
+    /// A complete list of one kind: replaces every object of that kind, and every rejection
+    /// of it. Sent after the initial list and after a relist, so a half-listed kind is never
+    /// shown.
     Replaced {
         kind: Kind,
         objects: Vec<FleetObject>,
+        /// The listed objects that do not fit their type, left out of `objects`.
+        rejected: Vec<Rejected>,
     },
+    /// An object that does not fit its type was added or changed: any earlier version of it
+    /// leaves the fleet, and it is named until it is fixed, deleted or relisted.
+    Rejected(Rejected),
+    /// What a source that reads everything at once (files) skipped and warns about; replaces
+    /// any earlier report.
+    Notes(SourceNotes),
     Watch {
         kind: Kind,
         state: WatchState,
@@ -135,14 +168,29 @@ impl FleetObjects {
                 self.remove(o);
                 true
             }
-            FleetEvent::Replaced { kind, objects } => {
+            FleetEvent::Replaced { kind, objects, .. } => {
                 self.clear_kind(*kind);
                 for o in objects {
                     self.insert(o.clone());
                 }
                 true
             }
-            FleetEvent::Watch { .. } => false,
+            FleetEvent::Rejected(r) => self.remove_key(r.kind, &r.key),
+            FleetEvent::Watch { .. } | FleetEvent::Notes(_) => false,
+        }
+    }
+
+    /// Removes the object of this kind and key, if there is one; returns whether there was.
+    /// A cluster-scoped kind's key has an empty namespace.
+    pub fn remove_key(&mut self, kind: Kind, key: &ObjectKey) -> bool {
+        match kind {
+            Kind::BareMetalHost => self.hosts.remove(key).is_some(),
+            Kind::NodeProvider => self.providers.remove(&key.1).is_some(),
+            Kind::NodeType => self.node_types.remove(&key.1).is_some(),
+            Kind::NodeClaim => self.claims.remove(key).is_some(),
+            Kind::OsImage => self.os_images.remove(&key.1).is_some(),
+            Kind::Machine => self.machines.remove(&key.1).is_some(),
+            Kind::HardwareData => self.hardware_data.remove(key).is_some(),
         }
     }
 

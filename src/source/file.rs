@@ -1,6 +1,7 @@
 //! Offline input: files or directories of `kubectl get -o yaml` or `-o json` output, as
 //! single objects, multi-document YAML or `List` kinds. A malformed object is reported with
-//! its file, document, kind, name and field, and everything else still loads.
+//! its file, document, kind, name and field, and everything else still loads. The same object
+//! read twice (two clusters' dumps concatenated, say) is reported with both places.
 //!
 //! Files are untrusted. Text is UTF-8, with or without a byte-order mark, or UTF-16 with
 //! one (what Windows PowerShell writes for `kubectl get ... > f`); anything else is refused
@@ -10,7 +11,8 @@
 
 use super::bounded::{Budget, Exceeded};
 use super::decode::{DecodeError, Decoded, decode};
-use crate::fleet::FleetObjects;
+use super::event::{Kind, SourceNotes};
+use crate::fleet::{FleetObjects, ObjectKey};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -44,6 +46,54 @@ impl fmt::Display for LoadProblem {
     }
 }
 
+/// Where one object was read: file, document, and its index within a `List`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    /// 1-based document number within a multi-document YAML file.
+    pub document: usize,
+    /// 0-based index within a `List`, if the object was inside one.
+    pub item: Option<usize>,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} document {}", self.file.display(), self.document)?;
+        if let Some(i) = self.item {
+            write!(f, ", items[{i}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// The same object (kind, namespace and name) read twice. Objects are kept by that key, so
+/// the later copy replaces the earlier one; this says so, naming both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    pub kind: Kind,
+    /// Namespace (empty for a cluster-scoped kind) and name.
+    pub key: ObjectKey,
+    pub first: Origin,
+    /// The copy that is used.
+    pub second: Origin,
+}
+
+impl fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (namespace, name) = &self.key;
+        let object = if namespace.is_empty() {
+            name.clone()
+        } else {
+            format!("{namespace}/{name}")
+        };
+        write!(
+            f,
+            "{} {object} is read twice, from {} and from {}: the second copy is used",
+            self.kind, self.first, self.second
+        )
+    }
+}
+
 /// What loading found.
 #[derive(Debug, Default)]
 pub struct LoadReport {
@@ -58,14 +108,38 @@ pub struct LoadReport {
     pub empty_files: Vec<PathBuf>,
     /// Files inside the directories named that were not read: not `.yaml`, `.yml` or `.json`.
     pub skipped_files: Vec<PathBuf>,
+    /// Objects read more than once, each later copy beside the one it replaced.
+    pub duplicates: Vec<Duplicate>,
+    /// Where each object kept was read.
+    origins: BTreeMap<(Kind, ObjectKey), Origin>,
 }
 
 impl LoadReport {
+    /// What was skipped and what deserves a look, one line each, for a source to report.
+    pub fn notes(&self) -> SourceNotes {
+        SourceNotes {
+            skipped: self.problems.iter().map(LoadProblem::to_string).collect(),
+            warnings: self.duplicates.iter().map(Duplicate::to_string).collect(),
+        }
+    }
+
+    /// Every line worth a warning on stderr: problems, then duplicates.
+    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        let notes = self.notes();
+        notes.skipped.into_iter().chain(notes.warnings)
+    }
+
     /// One line for people: "loaded 1203 objects; skipped 2 malformed objects".
     pub fn summary(&self) -> String {
         let mut s = format!("loaded {} objects", self.loaded);
         if !self.problems.is_empty() {
             s += &format!("; skipped {} that could not be read", self.problems.len());
+        }
+        if !self.duplicates.is_empty() {
+            s += &format!(
+                "; {} read twice (the second copy used)",
+                self.duplicates.len()
+            );
         }
         if !self.ignored.is_empty() {
             s += &format!("; ignored {}", self.ignored_kinds());
@@ -489,6 +563,20 @@ fn load_one(
     }
     match decode(value) {
         Ok(Decoded::Object(o)) => {
+            let origin = Origin {
+                file: file.to_path_buf(),
+                document,
+                item,
+            };
+            if let Some(first) = report.origins.insert(o.key(), origin.clone()) {
+                let (kind, key) = o.key();
+                report.duplicates.push(Duplicate {
+                    kind,
+                    key,
+                    first,
+                    second: origin,
+                });
+            }
             report.objects.insert(o);
             report.loaded += 1;
         }
@@ -609,5 +697,52 @@ items:
             msgs[2]
         );
         assert!(report.summary().contains("skipped 3"));
+    }
+
+    #[test]
+    fn the_same_object_twice_is_reported_with_both_places() {
+        let dc1 = r#"
+apiVersion: metal3.io/v1alpha1
+kind: BareMetalHost
+metadata: {name: gpu-01, namespace: metal3-system, labels: {datacenter: dc1}}
+---
+apiVersion: management.loft.sh/v1
+kind: OSImage
+metadata: {name: ubuntu-noble}
+"#;
+        let dc2 = r#"
+apiVersion: v1
+kind: List
+items:
+- apiVersion: metal3.io/v1alpha1
+  kind: BareMetalHost
+  metadata: {name: gpu-01, namespace: metal3-system, labels: {datacenter: dc2}}
+- apiVersion: metal3.io/v1alpha1
+  kind: BareMetalHost
+  metadata: {name: gpu-01, namespace: other}
+- apiVersion: management.loft.sh/v1
+  kind: NodeType
+  metadata: {name: ubuntu-noble}
+"#;
+        let mut report = LoadReport::default();
+        load_text(Path::new("dc1.yaml"), dc1, &mut report);
+        load_text(Path::new("dc2.yaml"), dc2, &mut report);
+        let lines: Vec<String> = report.duplicates.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            lines,
+            [
+                "BareMetalHost metal3-system/gpu-01 is read twice, from dc1.yaml document 1 and \
+              from dc2.yaml document 1, items[0]: the second copy is used"
+            ]
+        );
+        let kept = &report.objects.hosts[&("metal3-system".into(), "gpu-01".into())];
+        assert_eq!(kept.metadata.labels.as_ref().unwrap()["datacenter"], "dc2");
+        assert_eq!(report.objects.hosts.len(), 2);
+        assert!(
+            report.summary().contains("1 read twice"),
+            "{}",
+            report.summary()
+        );
+        assert_eq!(report.notes().warnings, lines);
     }
 }

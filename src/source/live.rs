@@ -2,8 +2,9 @@
 //! and each watch's state. Events are applied as they come; the snapshot is rebuilt only when
 //! asked and something changed, so a burst of events costs one rebuild.
 
-use super::event::{FleetEvent, Kind, WatchState};
-use crate::fleet::{Fleet, FleetObjects};
+use super::decode::Rejected;
+use super::event::{FleetEvent, Kind, SourceNotes, WatchState};
+use crate::fleet::{Fleet, FleetObjects, ObjectKey};
 use crate::model::ProjectNamespaces;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +15,10 @@ pub struct LiveFleet {
     objects: FleetObjects,
     fleet: Arc<Fleet>,
     watches: BTreeMap<Kind, WatchState>,
+    /// Objects that do not fit their type, by kind and key: left out of `objects`.
+    rejected: BTreeMap<(Kind, ObjectKey), Rejected>,
+    /// What a file source skipped and warns about.
+    notes: SourceNotes,
     dirty: bool,
     /// When the newest object event arrived.
     newest_data: Option<SystemTime>,
@@ -37,6 +42,8 @@ impl LiveFleet {
                 .into_iter()
                 .map(|k| (k, WatchState::Connecting))
                 .collect(),
+            rejected: BTreeMap::new(),
+            notes: SourceNotes::default(),
             dirty: false,
             newest_data: None,
             projects: ProjectNamespaces::default(),
@@ -68,6 +75,8 @@ impl LiveFleet {
                 .into_iter()
                 .map(|k| (k, WatchState::Synced { since: now }))
                 .collect(),
+            rejected: BTreeMap::new(),
+            notes: SourceNotes::default(),
             dirty: false,
             newest_data: Some(now),
             projects: ProjectNamespaces::default(),
@@ -75,9 +84,29 @@ impl LiveFleet {
     }
 
     pub fn apply(&mut self, event: FleetEvent) {
-        if let FleetEvent::Watch { kind, state } = event {
-            self.watches.insert(kind, state);
-            return;
+        match event {
+            FleetEvent::Watch { kind, state } => {
+                self.watches.insert(kind, state);
+                return;
+            }
+            FleetEvent::Notes(notes) => {
+                self.notes = notes;
+                return;
+            }
+            FleetEvent::Applied(ref o) | FleetEvent::Deleted(ref o) => {
+                self.rejected.remove(&o.key());
+            }
+            FleetEvent::Replaced {
+                kind, ref rejected, ..
+            } => {
+                self.rejected.retain(|(k, _), _| *k != kind);
+                for r in rejected {
+                    self.rejected.insert((r.kind, r.key.clone()), r.clone());
+                }
+            }
+            FleetEvent::Rejected(ref r) => {
+                self.rejected.insert((r.kind, r.key.clone()), r.clone());
+            }
         }
         if self.objects.apply_event(&event) {
             self.dirty = true;
@@ -127,6 +156,39 @@ impl LiveFleet {
         &self.watches
     }
 
+    /// Objects that do not fit their type, by kind, then namespace and name.
+    pub fn rejected(&self) -> impl Iterator<Item = &Rejected> {
+        self.rejected.values()
+    }
+
+    /// Rejected objects of one kind.
+    pub fn rejected_count(&self, kind: Kind) -> usize {
+        self.rejected.keys().filter(|(k, _)| *k == kind).count()
+    }
+
+    /// What a file source skipped and warns about.
+    pub fn notes(&self) -> &SourceNotes {
+        &self.notes
+    }
+
+    /// How many objects and documents are left out: rejected objects and what a file source
+    /// skipped.
+    pub fn skipped_count(&self) -> usize {
+        self.rejected.len() + self.notes.skipped.len()
+    }
+
+    /// The first `limit` of what is left out, one line each: rejected objects (by kind,
+    /// namespace and name), then what a file source skipped. Only these are formatted, so a
+    /// frame that names the first costs the same with ten thousand.
+    pub fn skipped(&self, limit: usize) -> Vec<String> {
+        self.rejected
+            .values()
+            .map(Rejected::to_string)
+            .chain(self.notes.skipped.iter().cloned())
+            .take(limit)
+            .collect()
+    }
+
     pub fn all_synced(&self) -> bool {
         self.watches.values().all(WatchState::is_synced)
     }
@@ -170,6 +232,7 @@ mod tests {
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
             objects: vec![host("a"), host("b")],
+            rejected: Vec::new(),
         });
         live.apply(FleetEvent::Applied(host("c")));
         assert!(live.refresh());
@@ -178,6 +241,7 @@ mod tests {
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
             objects: vec![host("b")],
+            rejected: Vec::new(),
         });
         live.apply(FleetEvent::Deleted(host("b")));
         live.refresh();
@@ -192,5 +256,44 @@ mod tests {
             });
         }
         assert!(live.all_synced());
+    }
+
+    fn rejected(kind: Kind, name: &str) -> Rejected {
+        Rejected {
+            kind,
+            key: ("m3".into(), name.into()),
+            error: crate::source::decode::DecodeError {
+                kind: kind.to_string(),
+                name: format!("m3/{name}"),
+                field: Some("spec.online".into()),
+                message: "invalid type: string \"yes\", expected a boolean".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_relist_replaces_the_rejections_of_its_kind_only() {
+        let mut live = LiveFleet::default();
+        live.apply(FleetEvent::Rejected(rejected(Kind::NodeClaim, "c")));
+        live.apply(FleetEvent::Replaced {
+            kind: Kind::BareMetalHost,
+            objects: vec![host("a")],
+            rejected: vec![rejected(Kind::BareMetalHost, "x")],
+        });
+        assert_eq!(live.rejected_count(Kind::BareMetalHost), 1);
+        assert_eq!(
+            live.skipped(usize::MAX),
+            [
+                "BareMetalHost m3/x: field spec.online: invalid type: string \"yes\", expected a boolean",
+                "NodeClaim m3/c: field spec.online: invalid type: string \"yes\", expected a boolean",
+            ]
+        );
+        live.apply(FleetEvent::Replaced {
+            kind: Kind::BareMetalHost,
+            objects: vec![host("a"), host("x")],
+            rejected: Vec::new(),
+        });
+        assert_eq!(live.rejected_count(Kind::BareMetalHost), 0);
+        assert_eq!(live.rejected_count(Kind::NodeClaim), 1);
     }
 }

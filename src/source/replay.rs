@@ -2,7 +2,7 @@
 //! kind connecting, its full list, then synced. The dashboard treats it like any other
 //! source, beside the embedded simulator and the kube watches.
 
-use super::event::{FleetEvent, Kind, WatchState};
+use super::event::{FleetEvent, Kind, SourceNotes, WatchState};
 use crate::fleet::{FleetObject, FleetObjects};
 use std::time::SystemTime;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
@@ -57,6 +57,7 @@ pub async fn send_complete(
         tx.send(FleetEvent::Replaced {
             kind,
             objects: objects_of(objects, kind),
+            rejected: Vec::new(),
         })
         .await?;
         tx.send(FleetEvent::Watch {
@@ -70,11 +71,15 @@ pub async fn send_complete(
     Ok(())
 }
 
-/// Objects already loaded (a file dump) as a source: announces every watch as listing, sends
-/// the objects, then stays connected (a complete source is current until the dashboard closes).
-pub fn spawn_objects(objects: FleetObjects) -> Receiver<FleetEvent> {
+/// Objects already loaded (a file dump) as a source: announces every watch as listing, reports
+/// what loading skipped and warns about, sends the objects, then stays connected (a complete
+/// source is current until the dashboard closes).
+pub fn spawn_objects(objects: FleetObjects, notes: SourceNotes) -> Receiver<FleetEvent> {
     let (tx, rx) = channel(64);
     tokio::spawn(async move {
+        if tx.send(FleetEvent::Notes(notes)).await.is_err() {
+            return;
+        }
         for kind in Kind::ALL {
             let listing = FleetEvent::Watch {
                 kind,
@@ -99,7 +104,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_generated_fleet_arrives_complete_and_synced() {
-        let mut rx = spawn_objects(generate(&GenerateConfig::new(40, 3)).objects);
+        let notes = SourceNotes {
+            skipped: vec!["fleet.yaml: document 4: not valid YAML".into()],
+            warnings: Vec::new(),
+        };
+        let mut rx = spawn_objects(generate(&GenerateConfig::new(40, 3)).objects, notes.clone());
         let mut live = LiveFleet::default();
         while !live.all_synced() {
             live.apply(rx.recv().await.expect("the source stays open"));
@@ -107,5 +116,10 @@ mod tests {
         live.refresh();
         assert_eq!(live.fleet().hosts().len(), 40);
         assert!(!live.fleet().claims().is_empty());
+        assert_eq!(
+            live.notes(),
+            &notes,
+            "what the load skipped arrives with the objects"
+        );
     }
 }

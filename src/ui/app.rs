@@ -18,7 +18,7 @@ use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::source::live::LiveFleet;
 use crate::source::replay::objects_of;
 use crate::write::Writer;
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -265,14 +265,24 @@ impl App {
     }
 
     /// A key press; returns whether it meant anything (and so whether to redraw).
+    ///
+    /// An Alt-chord that nothing binds is read as Esc and then the key: over a slow link
+    /// Esc and the next key reach the terminal in one read, and the terminal's parser
+    /// gives them as one Alt-chord (gpufleet binds no Alt key outside the text editor).
     pub fn on_key(&mut self, key: &KeyEvent) -> bool {
-        match keymap::action_for(self.key_mode(), key) {
-            Some(action) => {
-                self.update(action);
-                true
-            }
-            None => false,
+        if let Some(action) = keymap::action_for(self.key_mode(), key) {
+            self.update(action);
+            return true;
         }
+        if !key.modifiers.contains(KeyModifiers::ALT) {
+            return false;
+        }
+        let escaped = self.on_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        let plain = KeyEvent {
+            modifiers: key.modifiers - KeyModifiers::ALT,
+            ..*key
+        };
+        self.on_key(&plain) || escaped
     }
 
     pub fn resize(&mut self, columns: u16, rows: u16) {
@@ -347,6 +357,7 @@ impl App {
             self.apply(FleetEvent::Replaced {
                 kind,
                 objects: objects_of(objects, kind),
+                rejected: Vec::new(),
             });
         }
         let since = self.live.newest_data().unwrap_or(self.now);

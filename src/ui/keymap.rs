@@ -99,7 +99,8 @@ impl Key {
             (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
             (a, b) => a == b,
         };
-        same_code && ctrl == self.ctrl
+        // No binding uses Alt: an Alt-chord is Esc and a key read together (see `App::on_key`).
+        same_code && ctrl == self.ctrl && !event.modifiers.contains(KeyModifiers::ALT)
     }
 }
 

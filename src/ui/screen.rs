@@ -61,11 +61,22 @@ pub fn draw(frame: &mut Frame, app: &App) {
     };
     let top_h = if watch { watch_header::HEIGHT } else { 1 };
     let progress_h = u16::from(!app.first_sync_done);
-    let [top, banner, progress, body, status_area, footer_area] = Layout::vertical([
+    let skipped = status::skipped_line(app);
+    let skipped_h = u16::from(skipped.is_some());
+    let [
+        top,
+        banner,
+        progress,
+        body,
+        skipped_area,
+        status_area,
+        footer_area,
+    ] = Layout::vertical([
         Constraint::Length(top_h),
         Constraint::Length(banner_h),
         Constraint::Length(progress_h),
         Constraint::Min(1),
+        Constraint::Length(skipped_h),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -87,6 +98,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     panes::draw(frame, body, app, app.nav.view());
     if let Some(dialog) = &app.dialog {
         edit::draw::draw(frame, body, app, dialog);
+    }
+    if let Some(line) = skipped {
+        frame.render_widget(Paragraph::new(safe::line(line)), skipped_area);
     }
     frame.render_widget(
         Paragraph::new(safe::line(status::status_line(app))).style(app.theme.ui.status),

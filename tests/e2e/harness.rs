@@ -1,17 +1,22 @@
 //! A real kube-apiserver with etcd per test (started by `scripts/kube-apiserver` in a
-//! temporary directory), the gpufleet CRDs installed, and a generated fleet loaded into it.
+//! temporary directory), with Metal3's real BareMetalHost CRD (status subresource and all,
+//! read from `../shared/realworld/crds/`) and the stand-ins for the platform's kinds
+//! (`tests/crds/`), and a generated fleet loaded into it: hosts created, then their status
+//! written through `/status`, as baremetal-operator writes it.
 
 use futures::{StreamExt, TryStreamExt, stream};
 use gpufleet::cli::live::ClusterArgs;
 use gpufleet::fleet::FleetObjects;
 use gpufleet::generate::Generated;
+use gpufleet::model::BareMetalHost;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{ApiResource, DynamicObject, ListParams, PostParams};
+use kube::api::{ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
@@ -23,11 +28,65 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The real objects beside the repository (`../shared/realworld`), or `None`, said on
+/// stderr, where a clone has none: the tests that need them are then skipped.
+pub fn realworld(test: &str) -> Option<PathBuf> {
+    let dir = repo().join("../shared/realworld");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped {test}: ../shared/realworld (the real BareMetalHost CRD) is absent");
+        None
+    }
+}
+
+/// The real BareMetalHost CRD the suite runs on: baremetal-operator v0.12.0, the version
+/// vMetal deploys by default.
+pub const BMH_CRD: &str = "crds/metal3.io_baremetalhosts.v0.12.0.yaml";
+
 /// One API server for one test; stopped when dropped.
 pub struct TestCluster {
     pub dir: PathBuf,
     pub env: BTreeMap<String, String>,
     pub client: Client,
+    /// The BareMetalHost CRD's `status` schema, which a status written must satisfy.
+    host_status_schema: Value,
+}
+
+/// The OpenAPI schema of `status` in a CRD file's first version.
+fn status_schema(crd: &Path) -> Value {
+    let text = std::fs::read_to_string(crd).expect("the CRD is readable");
+    let crd: Value = serde_saphyr::from_str(&text).expect("the CRD parses");
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"].clone()
+}
+
+/// Adds every field the schema requires and `value` lacks, as the zero value of its type
+/// (`""`, `0`, `false`, `{}` with its own required fields, `[]`), at every level: what
+/// baremetal-operator always writes (`errorMessage: ""` on a healthy host, for one).
+pub fn with_required(value: &mut Value, schema: &Value) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    let properties = &schema["properties"];
+    for name in schema["required"].as_array().into_iter().flatten() {
+        let Some(name) = name.as_str() else { continue };
+        if object.contains_key(name) {
+            continue;
+        }
+        let zero = match properties[name]["type"].as_str() {
+            Some("string") => json!(""),
+            Some("integer") | Some("number") => json!(0),
+            Some("boolean") => json!(false),
+            Some("array") => json!([]),
+            _ => json!({}),
+        };
+        object.insert(name.to_string(), zero);
+    }
+    for (name, field) in object.iter_mut() {
+        if properties[name]["type"] == "object" {
+            with_required(field, &properties[name]);
+        }
+    }
 }
 
 fn script(args: &[&str]) -> std::process::Output {
@@ -70,7 +129,14 @@ pub fn restart_apiserver(dir: &Path) {
 }
 
 impl TestCluster {
-    pub async fn start() -> TestCluster {
+    /// A fresh API server with the CRDs installed, or `None` (said on stderr) where the real
+    /// BareMetalHost CRD is absent.
+    pub async fn start(test: &str) -> Option<TestCluster> {
+        let realworld = realworld(test)?;
+        Some(TestCluster::start_with(&realworld.join(BMH_CRD)).await)
+    }
+
+    async fn start_with(bmh_crd: &Path) -> TestCluster {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "gpufleet-e2e-{}-{}",
@@ -88,8 +154,13 @@ impl TestCluster {
         );
         let env = read_env(&dir.join("env"));
         let client = client_for(&dir.join("kubeconfig")).await;
-        let cluster = TestCluster { dir, env, client };
-        cluster.install_crds().await;
+        let cluster = TestCluster {
+            dir,
+            env,
+            client,
+            host_status_schema: status_schema(bmh_crd),
+        };
+        cluster.install_crds(bmh_crd).await;
         cluster
     }
 
@@ -114,7 +185,7 @@ impl TestCluster {
         }
     }
 
-    async fn install_crds(&self) {
+    async fn install_crds(&self, bmh_crd: &Path) {
         let api: Api<CustomResourceDefinition> = Api::all(self.client.clone());
         let mut names = Vec::new();
         let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/crds"))
@@ -122,6 +193,7 @@ impl TestCluster {
             .map(|e| e.unwrap().path())
             .collect();
         files.sort();
+        files.push(bmh_crd.to_path_buf());
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             let crd: CustomResourceDefinition = serde_saphyr::from_str(&text).expect("CRD parses");
@@ -197,11 +269,46 @@ impl TestCluster {
             o.hosts.values().map(|x| (**x).clone()).collect(),
         )
         .await;
+        self.write_host_statuses(o).await;
         create_all(
             &self.client,
             o.claims.values().map(|x| (**x).clone()).collect(),
         )
         .await;
+    }
+
+    /// The status body for a host: its status, with every field the real CRD requires.
+    pub fn host_status(&self, host: &BareMetalHost) -> Option<Value> {
+        let mut status = serde_json::to_value(host.status.as_ref()?).unwrap();
+        with_required(&mut status, &self.host_status_schema);
+        Some(status)
+    }
+
+    /// Writes each host's status through `/status` (the real CRD ignores a status sent with
+    /// the object), whole, as baremetal-operator does: a field the host no longer has goes.
+    /// 16 at a time.
+    pub async fn write_host_statuses(&self, o: &FleetObjects) {
+        stream::iter(o.hosts.values().filter_map(|host| {
+            let status = self.host_status(host)?;
+            let namespace = host.metadata.namespace.clone()?;
+            let name = host.metadata.name.clone()?;
+            let api: Api<BareMetalHost> = Api::namespaced(self.client.clone(), &namespace);
+            // `add` of a member that exists replaces it: the status as a whole, no precondition.
+            let ops = json!([{"op": "add", "path": "/status", "value": status}]);
+            Some(async move {
+                api.patch_status(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::<()>::Json(serde_json::from_value(ops).unwrap()),
+                )
+                .await
+                .map_err(|e| format!("status of {name}: {e}"))
+            })
+        }))
+        .buffer_unordered(16)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("every host status is written");
     }
 
     /// Every object of a kind as the server has it (for exact comparisons).

@@ -6,6 +6,7 @@ mod dialogs;
 mod harness;
 mod inventory;
 mod promises;
+mod realworld;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -151,7 +152,11 @@ fn lint_keys(fleet: &Fleet) -> BTreeSet<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initial_sync_of_2000_hosts_equals_the_file_fleet() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) =
+        TestCluster::start("initial_sync_of_2000_hosts_equals_the_file_fleet").await
+    else {
+        return;
+    };
     let generated = generate(&GenerateConfig::new(2000, 7));
     cluster.load(&generated).await;
     let started = Instant::now();
@@ -182,7 +187,9 @@ async fn initial_sync_of_2000_hosts_equals_the_file_fleet() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_behind_our_back_arrive_live() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) = TestCluster::start("changes_made_behind_our_back_arrive_live").await else {
+        return;
+    };
     let generated = small_fleet();
     cluster.load(&generated).await;
     let (mut live, mut rx, _tasks) = synced_watches(&cluster).await;
@@ -225,7 +232,10 @@ async fn changes_made_behind_our_back_arrive_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_label_edit_changes_exactly_the_named_keys() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) = TestCluster::start("a_label_edit_changes_exactly_the_named_keys").await
+    else {
+        return;
+    };
     cluster.load(&small_fleet()).await;
     let (fleet, clusters) = live_snapshot(&cluster.args(), false).await.unwrap();
     let h = fleet
@@ -280,7 +290,11 @@ async fn a_label_edit_changes_exactly_the_named_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_after_the_preview_is_refused_and_nothing_is_lost() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) =
+        TestCluster::start("a_change_after_the_preview_is_refused_and_nothing_is_lost").await
+    else {
+        return;
+    };
     cluster.load(&small_fleet()).await;
     let (fleet, clusters) = live_snapshot(&cluster.args(), false).await.unwrap();
     let h = fleet
@@ -337,7 +351,10 @@ async fn a_change_after_the_preview_is_refused_and_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pins_and_rotations_land_exactly_as_previewed() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) = TestCluster::start("pins_and_rotations_land_exactly_as_previewed").await
+    else {
+        return;
+    };
     cluster.load(&small_fleet()).await;
     let (fleet, clusters) = live_snapshot(&cluster.args(), false).await.unwrap();
     let writer = KubeWriter::new(clusters).unwrap();
@@ -500,7 +517,10 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_apiserver_restart_goes_stale_then_recovers() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) = TestCluster::start("an_apiserver_restart_goes_stale_then_recovers").await
+    else {
+        return;
+    };
     let generated = small_fleet();
     cluster.load(&generated).await;
     let (mut live, mut rx, _tasks) = synced_watches(&cluster).await;
@@ -567,7 +587,12 @@ async fn an_apiserver_restart_goes_stale_then_recovers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) =
+        TestCluster::start("a_read_only_user_sees_everything_and_no_write_reaches_the_server")
+            .await
+    else {
+        return;
+    };
     cluster.load(&small_fleet()).await;
     let admin_view = live_snapshot(&cluster.args(), true).await.unwrap().0;
     let reader = ClusterArgs {
@@ -636,7 +661,11 @@ async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forbidden_write_says_which_verb_on_which_resource() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) =
+        TestCluster::start("a_forbidden_write_says_which_verb_on_which_resource").await
+    else {
+        return;
+    };
     cluster.load(&small_fleet()).await;
     let reader = ClusterArgs {
         kubeconfig: Some(cluster.reader_kubeconfig()),
@@ -702,7 +731,10 @@ async fn an_unreachable_context_fails_fast_with_its_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn scale_sync_of_25000_hosts_and_20000_claims() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) = TestCluster::start("scale_sync_of_25000_hosts_and_20000_claims").await
+    else {
+        return;
+    };
     let generated = generate(&GenerateConfig::new(25_000, 1));
     assert_eq!(generated.objects.claims.len(), 20_000);
     let started = Instant::now();
@@ -781,7 +813,10 @@ async fn scale_sync_of_25000_hosts_and_20000_claims() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_apply_command_dry_runs_asks_and_writes() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) = TestCluster::start("the_apply_command_dry_runs_asks_and_writes").await
+    else {
+        return;
+    };
     let generated = small_fleet();
     cluster.load(&generated).await;
     let (ns, name) = generated.objects.hosts.keys().nth(7).unwrap().clone();
@@ -846,7 +881,11 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
 /// API server goes away, keeps what it had, and recovers by itself when the server is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wall_display_rides_out_an_api_server_restart() {
-    let cluster = TestCluster::start().await;
+    let Some(cluster) =
+        TestCluster::start("the_wall_display_rides_out_an_api_server_restart").await
+    else {
+        return;
+    };
     cluster.load(&small_fleet()).await;
     let socket = format!("gpufleet-wall-{}", std::process::id());
     let tmux = |args: &[&str]| {

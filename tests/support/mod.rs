@@ -22,6 +22,36 @@ pub fn fleet() -> &'static FleetObjects {
     FLEET.get_or_init(|| generate(&GenerateConfig::new(300, 1)).objects)
 }
 
+/// The same fleet as a cluster lists it: every object carries a resourceVersion (what a
+/// write's precondition is made of). A generated fleet, like a dump, has none.
+pub fn listed_fleet() -> &'static FleetObjects {
+    static LISTED: OnceLock<FleetObjects> = OnceLock::new();
+    LISTED.get_or_init(|| {
+        let mut objects = fleet().clone();
+        let mut version = 1000u64;
+        let mut next = |meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+            version += 1;
+            meta.resource_version = Some(version.to_string());
+        };
+        for o in objects.hosts.values_mut() {
+            next(&mut std::sync::Arc::make_mut(o).metadata);
+        }
+        for o in objects.providers.values_mut() {
+            next(&mut std::sync::Arc::make_mut(o).metadata);
+        }
+        for o in objects.node_types.values_mut() {
+            next(&mut std::sync::Arc::make_mut(o).metadata);
+        }
+        for o in objects.claims.values_mut() {
+            next(&mut std::sync::Arc::make_mut(o).metadata);
+        }
+        for o in objects.os_images.values_mut() {
+            next(&mut std::sync::Arc::make_mut(o).metadata);
+        }
+        objects
+    })
+}
+
 pub fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     app.resize(width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();

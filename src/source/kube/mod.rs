@@ -13,7 +13,8 @@ use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
 use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
 };
-use crate::source::event::{FleetEvent, Kind};
+use crate::source::decode::Lenient;
+use crate::source::event::FleetEvent;
 use kube::Api;
 use kube::api::ListParams;
 use std::collections::BTreeSet;
@@ -88,29 +89,24 @@ pub fn spawn_watches_into(
     let platform = clusters.platform.client.clone();
     let mut tasks = vec![
         tokio::spawn(watch::run(
-            Api::<NodeProvider>::all(platform.clone()),
-            Kind::NodeProvider,
+            Api::<Lenient<NodeProvider>>::all(platform.clone()),
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<NodeType>::all(platform.clone()),
-            Kind::NodeType,
+            Api::<Lenient<NodeType>>::all(platform.clone()),
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<NodeClaim>::all(platform.clone()),
-            Kind::NodeClaim,
+            Api::<Lenient<NodeClaim>>::all(platform.clone()),
             tx.clone(),
         )),
         tokio::spawn(watch::run(
-            Api::<OsImage>::all(platform.clone()),
-            Kind::OsImage,
+            Api::<Lenient<OsImage>>::all(platform.clone()),
             tx.clone(),
         )),
         // The inventory mirror: platforms before 4.13 do not serve it (not served, not stale).
         tokio::spawn(watch::run(
-            Api::<Machine>::all(platform),
-            Kind::Machine,
+            Api::<Lenient<Machine>>::all(platform),
             tx.clone(),
         )),
     ];
@@ -133,18 +129,18 @@ pub fn spawn_watches_into(
                 }
             }
         };
-        let (hosts, hardware): (Api<BareMetalHost>, Api<HardwareData>) = match scope {
-            HostScope::Namespace(ns) => (
-                Api::namespaced(metal3.client.clone(), &ns),
-                Api::namespaced(metal3.client, &ns),
-            ),
-            HostScope::AllNamespaces => (Api::all(metal3.client.clone()), Api::all(metal3.client)),
-        };
+        let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) =
+            match scope {
+                HostScope::Namespace(ns) => (
+                    Api::namespaced(metal3.client.clone(), &ns),
+                    Api::namespaced(metal3.client, &ns),
+                ),
+                HostScope::AllNamespaces => {
+                    (Api::all(metal3.client.clone()), Api::all(metal3.client))
+                }
+            };
         // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
-        tokio::join!(
-            watch::run(hosts, Kind::BareMetalHost, tx.clone()),
-            watch::run(hardware, Kind::HardwareData, tx),
-        );
+        tokio::join!(watch::run(hosts, tx.clone()), watch::run(hardware, tx));
     }));
     tasks
 }

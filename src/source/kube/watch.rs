@@ -2,14 +2,16 @@
 //! is buffered and sent as one `Replaced`, so the app never shows a half-listed kind. After
 //! any error — `410 Gone`, a dropped connection, an API server restart — the watch reports
 //! itself stale, backs off, and starts over with a fresh list; it never gives up.
+//!
+//! Each listed or watched object is decoded on its own ([`Lenient`]): one that does not fit
+//! its type is sent as a rejection, named, and costs neither the list nor the watch.
 
 use crate::fleet::FleetObject;
-use crate::source::event::{FleetEvent, Kind, WatchState};
+use crate::source::decode::{FleetKind, Lenient, Rejected};
+use crate::source::event::{FleetEvent, WatchState};
 use futures::StreamExt;
+use kube::Api;
 use kube::runtime::watcher::{self, Event};
-use kube::{Api, Resource};
-use serde::de::DeserializeOwned;
-use std::fmt::Debug;
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 
@@ -17,8 +19,6 @@ use tokio::sync::mpsc;
 pub const PAGE_SIZE: u32 = 500;
 /// How often the syncing count is reported during a list.
 pub const PROGRESS_EVERY: usize = 1000;
-/// Annotation holding a full copy of the object as last applied by kubectl: never read, dropped.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// How often a kind the cluster does not serve is looked for again (a platform or
 /// baremetal-operator upgrade may add it).
 pub const NOT_SERVED_RECHECK: Duration = Duration::from_secs(300);
@@ -67,15 +67,20 @@ impl Backoff {
     }
 }
 
-/// Drops what the fleet never reads before an object is kept: managed fields and kubectl's
-/// last-applied copy.
-fn lean<K: Resource>(mut object: K) -> K {
-    let meta = object.meta_mut();
-    meta.managed_fields = None;
-    if let Some(annotations) = meta.annotations.as_mut() {
-        annotations.remove(LAST_APPLIED);
+/// A watched object as the event to send: applied, or rejected when it does not fit.
+fn applied<K: FleetKind>(object: Lenient<K>) -> FleetEvent {
+    match object.split() {
+        Ok(object) => FleetEvent::Applied(object.into()),
+        Err(misfit) => FleetEvent::Rejected(misfit.0),
     }
-    object
+}
+
+/// A deleted object as the event to send: what identifies it is enough, fit or not.
+fn deleted<K: FleetKind>(object: Lenient<K>) -> FleetEvent {
+    match object.split() {
+        Ok(object) => FleetEvent::Deleted(object.into()),
+        Err(misfit) => FleetEvent::Deleted(misfit.1.into()),
+    }
 }
 
 /// Whether the error says the cluster does not serve the kind at all: `404 Not Found` for
@@ -127,11 +132,8 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Watches one kind forever, sending events until the receiver is gone.
-pub async fn run<K>(api: Api<K>, kind: Kind, tx: mpsc::Sender<FleetEvent>)
-where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
-    FleetObject: From<K>,
-{
+pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent>) {
+    let kind = K::FLEET_KIND;
     let mut backoff = Backoff::new();
     let mut stale_since: Option<SystemTime> = None;
     let send = |event| {
@@ -150,30 +152,40 @@ where
         let config = watcher::Config::default().page_size(PAGE_SIZE);
         let mut stream = watcher::watcher(api.clone(), config).boxed();
         let mut buffer: Vec<FleetObject> = Vec::new();
+        let mut rejected: Vec<Rejected> = Vec::new();
         let failure = loop {
             let event = match stream.next().await {
                 Some(Ok(Event::Init)) => {
                     buffer.clear();
+                    rejected.clear();
                     FleetEvent::Watch {
                         kind,
                         state: WatchState::Syncing { received: 0 },
                     }
                 }
                 Some(Ok(Event::InitApply(o))) => {
-                    buffer.push(FleetObject::from(lean(o)));
-                    if !buffer.len().is_multiple_of(PROGRESS_EVERY) {
+                    match o.split() {
+                        Ok(o) => buffer.push(o.into()),
+                        Err(misfit) => rejected.push(misfit.0),
+                    }
+                    let received = buffer.len() + rejected.len();
+                    if !received.is_multiple_of(PROGRESS_EVERY) {
                         continue;
                     }
                     FleetEvent::Watch {
                         kind,
-                        state: WatchState::Syncing {
-                            received: buffer.len(),
-                        },
+                        state: WatchState::Syncing { received },
                     }
                 }
                 Some(Ok(Event::InitDone)) => {
                     let objects = std::mem::take(&mut buffer);
-                    if !send(FleetEvent::Replaced { kind, objects }).await {
+                    let rejected = std::mem::take(&mut rejected);
+                    let replaced = FleetEvent::Replaced {
+                        kind,
+                        objects,
+                        rejected,
+                    };
+                    if !send(replaced).await {
                         return;
                     }
                     stale_since = None;
@@ -185,13 +197,14 @@ where
                         },
                     }
                 }
-                Some(Ok(Event::Apply(o))) => FleetEvent::Applied(FleetObject::from(lean(o))),
-                Some(Ok(Event::Delete(o))) => FleetEvent::Deleted(FleetObject::from(lean(o))),
+                Some(Ok(Event::Apply(o))) => applied(o),
+                Some(Ok(Event::Delete(o))) => deleted(o),
                 Some(Err(e)) if kind.is_optional() && is_not_served(&e) => {
                     // Not served: complete and empty, not stale. Look again later.
                     let cleared = FleetEvent::Replaced {
                         kind,
                         objects: Vec::new(),
+                        rejected: Vec::new(),
                     };
                     let absent = FleetEvent::Watch {
                         kind,
@@ -250,11 +263,32 @@ mod tests {
         assert!(b.next_delay() < BACKOFF_MIN * 2);
     }
 
-    /// An API server that answers a list, then a watch that fails with `410 Gone`, then a
-    /// second list, then a watch that never ends.
-    #[derive(Clone, Default)]
-    struct GoneOnce {
+    /// An API server that answers requests in order from a script of (is a watch, body);
+    /// past the script, or on a request of the other sort, it never answers.
+    #[derive(Clone)]
+    struct Scripted {
         calls: Arc<Mutex<usize>>,
+        script: Arc<Vec<(bool, String)>>,
+    }
+
+    impl Scripted {
+        fn client(script: Vec<(bool, serde_json::Value)>) -> kube::Client {
+            let script = script
+                .into_iter()
+                .map(|(watch, body)| match body {
+                    // A watch answers one event per line.
+                    serde_json::Value::Array(events) if watch => {
+                        (watch, events.iter().map(|e| e.to_string() + "\n").collect())
+                    }
+                    body => (watch, body.to_string()),
+                })
+                .collect();
+            let server = Scripted {
+                calls: Arc::default(),
+                script: Arc::new(script),
+            };
+            kube::Client::new(server, "m3")
+        }
     }
 
     fn host_json(name: &str) -> serde_json::Value {
@@ -262,7 +296,19 @@ mod tests {
             "metadata": {"name": name, "namespace": "m3", "resourceVersion": "5"}})
     }
 
-    impl tower::Service<http::Request<kube::client::Body>> for GoneOnce {
+    /// A host that does not fit: `spec.online` is a boolean.
+    fn bad_host_json(name: &str) -> serde_json::Value {
+        let mut host = host_json(name);
+        host["spec"] = serde_json::json!({"online": "yes"});
+        host
+    }
+
+    fn host_list(resource_version: &str, items: Vec<serde_json::Value>) -> serde_json::Value {
+        serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
+            "metadata": {"resourceVersion": resource_version}, "items": items})
+    }
+
+    impl tower::Service<http::Request<kube::client::Body>> for Scripted {
         type Response = http::Response<kube::client::Body>;
         type Error = std::convert::Infallible;
         type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
@@ -285,16 +331,8 @@ mod tests {
                 .query()
                 .unwrap_or_default()
                 .contains("watch=true");
-            let body = match (call, watch) {
-                (1, false) => serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
-                    "metadata": {"resourceVersion": "10"}, "items": [host_json("a")]})
-                .to_string(),
-                (2, true) => serde_json::json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
-                    "status": "Failure", "message": "too old resource version", "reason": "Expired", "code": 410}})
-                .to_string() + "\n",
-                (3, false) => serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
-                    "metadata": {"resourceVersion": "20"}, "items": [host_json("a"), host_json("b")]})
-                .to_string(),
+            let body = match self.script.get(call - 1) {
+                Some((w, body)) if *w == watch => body.clone(),
                 _ => return Box::pin(std::future::pending()),
             };
             Box::pin(async move {
@@ -305,15 +343,16 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn gone_relists_without_a_half_empty_fleet() {
-        let client = kube::Client::new(GoneOnce::default(), "m3");
-        let api: Api<BareMetalHost> = Api::namespaced(client, "m3");
+    /// Runs a host watch on a scripted server and names its events until `last` is seen.
+    async fn events_until(client: kube::Client, last: &str) -> (Vec<String>, Vec<FleetEvent>) {
+        let api: Api<Lenient<BareMetalHost>> = Api::namespaced(client, "m3");
         let (tx, mut rx) = mpsc::channel(64);
-        let task = tokio::spawn(run(api, Kind::BareMetalHost, tx));
+        let task = tokio::spawn(run(api, tx));
         let mut seen = Vec::new();
+        let mut events = Vec::new();
         let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
             while let Some(event) = rx.recv().await {
+                let name = |o: &FleetObject| o.metadata().name.clone().unwrap_or_default();
                 let line = match &event {
                     FleetEvent::Watch { state, .. } => match state {
                         WatchState::Connecting => "connecting".to_string(),
@@ -322,11 +361,20 @@ mod tests {
                         WatchState::Stale { reason, .. } => format!("stale: {reason}"),
                         WatchState::NotServed { .. } => "not served".to_string(),
                     },
-                    FleetEvent::Replaced { objects, .. } => format!("replaced {}", objects.len()),
+                    FleetEvent::Replaced {
+                        objects, rejected, ..
+                    } if rejected.is_empty() => format!("replaced {}", objects.len()),
+                    FleetEvent::Replaced {
+                        objects, rejected, ..
+                    } => format!("replaced {}, rejected {}", objects.len(), rejected.len()),
+                    FleetEvent::Applied(o) => format!("applied {}", name(o)),
+                    FleetEvent::Deleted(o) => format!("deleted {}", name(o)),
+                    FleetEvent::Rejected(r) => format!("rejected {}", r.key.1),
                     other => format!("{other:?}"),
                 };
-                let done = line == "replaced 2";
+                let done = line == last;
                 seen.push(line);
+                events.push(event);
                 if done {
                     break;
                 }
@@ -335,6 +383,19 @@ mod tests {
         .await;
         task.abort();
         assert!(outcome.is_ok(), "events: {seen:?}");
+        (seen, events)
+    }
+
+    #[tokio::test]
+    async fn gone_relists_without_a_half_empty_fleet() {
+        let gone = serde_json::json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
+            "status": "Failure", "message": "too old resource version", "reason": "Expired", "code": 410}});
+        let client = Scripted::client(vec![
+            (false, host_list("10", vec![host_json("a")])),
+            (true, serde_json::json!([gone])),
+            (false, host_list("20", vec![host_json("a"), host_json("b")])),
+        ]);
+        let (seen, _) = events_until(client, "replaced 2").await;
         assert_eq!(
             seen[..4],
             ["connecting", "syncing", "replaced 1", "synced"],
@@ -343,6 +404,66 @@ mod tests {
         assert!(seen[4].starts_with("stale: 410 Gone"), "{seen:?}");
         // After the relist the kind is replaced whole: never a partial list.
         assert_eq!(seen[5..], ["syncing", "replaced 2"], "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn an_object_that_does_not_fit_costs_only_itself() {
+        let event = |kind: &str, object| serde_json::json!({"type": kind, "object": object});
+        let client = Scripted::client(vec![
+            (
+                false,
+                host_list("10", vec![host_json("a"), bad_host_json("b")]),
+            ),
+            (
+                true,
+                serde_json::json!([
+                    event("MODIFIED", bad_host_json("a")),
+                    event("MODIFIED", host_json("b")),
+                    event("ADDED", bad_host_json("c")),
+                    event("DELETED", bad_host_json("c")),
+                ]),
+            ),
+        ]);
+        let (seen, events) = events_until(client, "deleted c").await;
+        // The list arrives whole, with its misfit named beside it, and the watch is synced.
+        assert_eq!(
+            seen,
+            [
+                "connecting",
+                "syncing",
+                "replaced 1, rejected 1",
+                "synced",
+                "rejected a",
+                "applied b",
+                "rejected c",
+                "deleted c",
+            ]
+        );
+        let mut live =
+            crate::source::live::LiveFleet::new([crate::source::event::Kind::BareMetalHost]);
+        let mut rejected_after = Vec::new();
+        for event in events {
+            live.apply(event);
+            rejected_after.push(live.skipped_count());
+        }
+        // After the list b is rejected; then a turns bad, b is fixed, c comes and goes.
+        assert_eq!(rejected_after, [0, 0, 1, 1, 2, 1, 2, 1]);
+        let named: Vec<String> = live.rejected().map(|r| r.to_string()).collect();
+        assert_eq!(
+            named,
+            [
+                "BareMetalHost m3/a: field spec.online: invalid type: string \"yes\", expected a boolean"
+            ]
+        );
+        live.refresh();
+        let hosts: Vec<&str> = live
+            .fleet()
+            .hosts()
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
+        assert_eq!(hosts, ["b"], "a left the fleet when it stopped fitting");
+        assert!(live.all_synced());
     }
 
     /// An API server that does not serve the kind: every request is `404 Not Found`.
@@ -382,9 +503,9 @@ mod tests {
         let service = NotFound::default();
         let calls = service.calls.clone();
         let client = kube::Client::new(service, "default");
-        let api: Api<crate::model::Machine> = Api::all(client);
+        let api: Api<Lenient<crate::model::Machine>> = Api::all(client);
         let (tx, mut rx) = mpsc::channel(64);
-        let task = tokio::spawn(run(api, Kind::Machine, tx));
+        let task = tokio::spawn(run(api, tx));
         let mut seen = Vec::new();
         let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
             while let Some(event) = rx.recv().await {

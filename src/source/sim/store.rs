@@ -166,6 +166,7 @@ impl Store {
             .map(|kind| FleetEvent::Replaced {
                 kind,
                 objects: crate::source::replay::objects_of(&self.objects, kind),
+                rejected: Vec::new(),
             })
             .collect()
     }

@@ -62,7 +62,7 @@ impl Proposal {
             Ok((c, i)) => {
                 let (before, after) = extra(&fleet, c, &i);
                 let mut lines = before;
-                lines.extend(impact_lines(&fleet, &i));
+                lines.extend(impact_lines(&i));
                 lines.extend(after);
                 (lines, true)
             }

@@ -3,8 +3,7 @@
 //! style, so this file decides what to say and the drawing only how it looks.
 
 use crate::fleet::lints::{Lint, Severity};
-use crate::fleet::{Fleet, FleetView};
-use crate::impact::{ClaimEffect, ClaimImpact, HostEffect, Impact, ObjectVersion};
+use crate::impact::{ClaimEffect, ClaimImpact, HostEffect, Impact, Precondition};
 use crate::ui::data::thousands;
 use crate::ui::edit::targets::list_names;
 use std::collections::BTreeMap;
@@ -60,23 +59,13 @@ fn before_after(a: u32, b: u32) -> (Tone, String) {
     (tone, format!("{} → {}", thousands(a), thousands(b)))
 }
 
-/// Whether the write creates the object: it is not in the snapshot (a dump may carry no
-/// resourceVersions, so that alone does not tell).
-fn creates(fleet: &Fleet, o: &ObjectVersion) -> bool {
-    match o.kind {
-        "OSImage" => fleet.os_image(&o.name).is_none(),
-        "NodeClaim" => fleet
-            .claim_by_key(o.namespace.as_deref().unwrap_or_default(), &o.name)
-            .is_none(),
-        _ => false,
-    }
-}
-
-/// What the write would touch: `patches 3 BareMetalHosts` or `creates 1 OSImage, patches …`.
-fn objects_line(fleet: &Fleet, impact: &Impact) -> PLine {
+/// What the write would touch: `patches 3 BareMetalHosts` or `creates 1 OSImage, patches …`,
+/// and, for objects read without a resourceVersion (a dump), that their patches would carry
+/// no precondition.
+fn objects_line(impact: &Impact) -> PLine {
     let mut by_kind: BTreeMap<(&str, bool), usize> = BTreeMap::new();
     for o in &impact.objects {
-        *by_kind.entry((o.kind, creates(fleet, o))).or_default() += 1;
+        *by_kind.entry((o.kind, o.creates)).or_default() += 1;
     }
     if by_kind.is_empty() {
         return PLine::one(Tone::Muted, "writes nothing: the fleet already is as asked");
@@ -88,7 +77,26 @@ fn objects_line(fleet: &Fleet, impact: &Impact) -> PLine {
             format!("{verb} {n} {kind}{}", if *n == 1 { "" } else { "s" })
         })
         .collect();
-    PLine::one(Tone::Header, format!("Writes: {}", parts.join(", ")))
+    let line = PLine::one(Tone::Header, format!("Writes: {}", parts.join(", ")));
+    let unguarded = impact
+        .objects
+        .iter()
+        .filter(|o| o.precondition() == Precondition::None)
+        .count();
+    match unguarded {
+        0 => line,
+        n => line.push(
+            Tone::Warn,
+            format!(
+                " ({} without a precondition: read without a resourceVersion)",
+                if n == impact.objects.len() {
+                    "all".to_string()
+                } else {
+                    thousands(n as u64)
+                }
+            ),
+        ),
+    }
 }
 
 fn hosts_section(impact: &Impact, lines: &mut Vec<PLine>) {
@@ -357,8 +365,8 @@ fn lints_section(impact: &Impact, lines: &mut Vec<PLine>) {
 }
 
 /// The preview of an impact, section by section; empty sections are left out.
-pub fn impact_lines(fleet: &Fleet, impact: &Impact) -> Vec<PLine> {
-    let mut lines = vec![objects_line(fleet, impact)];
+pub fn impact_lines(impact: &Impact) -> Vec<PLine> {
+    let mut lines = vec![objects_line(impact)];
     for w in &impact.warnings {
         lines.push(PLine::one(Tone::Warn, format!("! {w}")));
     }
@@ -392,6 +400,7 @@ pub fn refused_lines(why: &str) -> Vec<PLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::Fleet;
     use crate::generate::{GenerateConfig, generate};
     use crate::impact::{Change, HostTargets, LabelEdit, impact};
 
@@ -406,7 +415,7 @@ mod tests {
             .collect();
         let edit = LabelEdit::parse_args(HostTargets::Names(names), &["gpu-model=zz"]).unwrap();
         let i = impact(&fleet, &Change::Label(edit)).unwrap();
-        let text: Vec<String> = impact_lines(&fleet, &i).iter().map(PLine::text).collect();
+        let text: Vec<String> = impact_lines(&i).iter().map(PLine::text).collect();
         assert!(text[0].starts_with("Writes: patches"), "{text:?}");
         assert!(text.iter().any(|l| l.starts_with("Hosts: 40")), "{text:?}");
         assert!(text.iter().any(|l| l.starts_with("Node types")), "{text:?}");

@@ -176,6 +176,35 @@ fn watch_detail(app: &App, state: &WatchState) -> String {
     }
 }
 
+/// Items listed per section of `:ctx` (skipped objects, warnings); the rest are counted.
+pub const CONTEXT_LIST_MAX: usize = 8;
+/// Width of the `:ctx` box, borders included.
+const CONTEXT_WIDTH: u16 = 96;
+
+/// `text` in pieces of at most `width` characters, broken after a space where one is near.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = rest[width / 2..width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .map_or(width, |i| width / 2 + i + 1);
+        pieces.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        rest.drain(..cut);
+        let spaces = rest.iter().take_while(|c| **c == ' ').count();
+        rest.drain(..spaces);
+    }
+    pieces.push(rest.into_iter().collect());
+    pieces
+}
+
 pub fn context_lines(app: &App) -> Vec<Line<'_>> {
     let theme = &app.theme;
     let field = |k: &str, v: String| {
@@ -211,15 +240,56 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
     ];
     let objects = app.live().objects();
     for (kind, state) in app.live().watches() {
+        let rejected = app.live().rejected_count(*kind);
+        let skipped = if rejected == 0 {
+            String::new()
+        } else {
+            format!(" · {} skipped", thousands(rejected as u64))
+        };
         lines.push(field(
             &format!("  {}", kind.short()),
             format!(
-                "{} objects · {}",
+                "{} objects{skipped} · {}",
                 thousands(objects.count(*kind) as u64),
                 watch_detail(app, state)
             ),
         ));
     }
+    let listed = |title: &str, items: &[String], total: usize, lines: &mut Vec<Line<'_>>| {
+        if total == 0 {
+            return;
+        }
+        lines.push(Line::styled(
+            format!("{title} ({})", thousands(total as u64)),
+            theme.ui.header,
+        ));
+        for item in items.iter().take(CONTEXT_LIST_MAX) {
+            for (i, part) in wrap(item, CONTEXT_WIDTH as usize - 6)
+                .into_iter()
+                .enumerate()
+            {
+                let indent = if i == 0 { "  " } else { "    " };
+                lines.push(Line::styled(format!("{indent}{part}"), theme.ui.warn));
+            }
+        }
+        if total > CONTEXT_LIST_MAX {
+            lines.push(Line::styled(
+                format!(
+                    "  … and {} more",
+                    thousands((total - CONTEXT_LIST_MAX) as u64)
+                ),
+                theme.ui.muted,
+            ));
+        }
+    };
+    listed(
+        "Skipped: objects that could not be read",
+        &app.live().skipped(CONTEXT_LIST_MAX),
+        app.live().skipped_count(),
+        &mut lines,
+    );
+    let notes = &app.live().notes().warnings;
+    listed("Source warnings", notes, notes.len(), &mut lines);
     let warnings = app.data.fleet.warnings();
     if !warnings.is_empty() {
         lines.push(Line::styled(
@@ -235,7 +305,7 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
 
 pub fn draw_context(frame: &mut Frame, area: Rect, app: &App) {
     let lines = context_lines(app);
-    let outer = centered(area, 96, lines.len() as u16 + 2);
+    let outer = centered(area, CONTEXT_WIDTH, lines.len() as u16 + 2);
     frame.render_widget(Clear, outer);
     let block = boxed(&app.theme, "context");
     let inner = block.inner(outer);
@@ -275,4 +345,22 @@ pub fn draw_copy_text(frame: &mut Frame, area: Rect, app: &App) {
         )),
         foot,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_lines_wrap_after_a_space_and_lose_nothing() {
+        let text = "NodeClaim p-default/c: field spec.requirements[0].operator: unknown variant";
+        let pieces = wrap(text, 30);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 30), "{pieces:?}");
+        assert_eq!(pieces.join(" "), text);
+        assert_eq!(wrap("short", 30), ["short"]);
+        assert_eq!(
+            wrap(&"x".repeat(25), 10),
+            ["x".repeat(10), "x".repeat(10), "x".repeat(5)]
+        );
+    }
 }

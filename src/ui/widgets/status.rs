@@ -107,6 +107,39 @@ fn writes_text(app: &App) -> String {
     }
 }
 
+/// The second status line, while something was left out or deserves a look: how many objects
+/// were skipped, the first of them named (kind, namespace/name, field, why), and how many
+/// warnings. `:ctx` lists them all.
+pub fn skipped_line(app: &App) -> Option<Line<'_>> {
+    let text = skipped_text(app)?;
+    let ui = &app.theme.ui;
+    Some(Line::from(Span::styled(format!(" {text}"), app.theme.on_bar(ui.warn))).style(ui.status))
+}
+
+fn skipped_text(app: &App) -> Option<String> {
+    let skipped = app.live().skipped(1);
+    let skipped_count = app.live().skipped_count();
+    let warnings = &app.live().notes().warnings;
+    let count = |n: usize, one: &str, many: &str| {
+        (n > 0).then(|| {
+            format!(
+                "{} {}",
+                thousands(n as u64),
+                if n == 1 { one } else { many }
+            )
+        })
+    };
+    let counts: Vec<String> = [
+        count(skipped_count, "skipped", "skipped"),
+        count(warnings.len(), "warning", "warnings"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let first = skipped.first().or(warnings.first())?;
+    Some(format!("{} (:ctx): {first}", counts.join(" · ")))
+}
+
 /// While the first sync runs: what each watch has so far.
 pub fn progress_line(app: &App) -> Line<'_> {
     let ui = &app.theme.ui;
