@@ -452,7 +452,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
     let t = draw(&mut app, 160, 40);
     let buffer = t.backend().buffer();
     let header = row_text(buffer, 0);
-    assert_eq!(header.matches("· 2m old").count(), 5, "{header}");
+    assert_eq!(header.matches("· stale 2m").count(), 5, "{header}");
     for y in 1..=3 {
         for x in 0..160 {
             let cell = &buffer[(x, y)];

@@ -515,6 +515,54 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     );
 }
 
+/// An API server that stops answering without closing its connections (frozen; a network
+/// partition without a reset) turns the watches stale within the read timeout, and they
+/// recover by themselves when it answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_apiserver_goes_stale_within_the_read_timeout_then_recovers() {
+    let Some(cluster) = TestCluster::start("a_frozen_apiserver_goes_stale").await else {
+        return;
+    };
+    let generated = small_fleet();
+    cluster.load(&generated).await;
+    let (mut live, mut rx, _tasks) = synced_watches(&cluster).await;
+    let pid = std::fs::read_to_string(cluster.dir.join("kube-apiserver.pid")).unwrap();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, pid.trim()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    let frozen = Instant::now();
+    pump_until(
+        &mut live,
+        &mut rx,
+        gpufleet::source::kube::watch::READ_TIMEOUT + Duration::from_secs(40),
+        |l| l.stale_since().is_some(),
+        |_| {},
+    )
+    .await;
+    eprintln!("stale {:?} after the server froze", frozen.elapsed());
+    signal("-CONT");
+    assert_eq!(
+        live.fleet().hosts().len(),
+        200,
+        "a stale fleet keeps what it had"
+    );
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(120),
+        LiveFleet::all_synced,
+        |_| {},
+    )
+    .await;
+    assert!(live.stale_since().is_none());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_apiserver_restart_goes_stale_then_recovers() {
     let Some(cluster) = TestCluster::start("an_apiserver_restart_goes_stale_then_recovers").await

@@ -285,6 +285,9 @@ impl ClientPlan {
         }
         let timeout = options.timeout();
         config.connect_timeout = Some(timeout);
+        // Watches hear from a healthy server every `WATCH_TIMEOUT_SECS`; silence past this
+        // is a server that is gone.
+        config.read_timeout = Some(super::watch::READ_TIMEOUT);
         let builder = ClientBuilder::try_from(config).map_err(|e| failed(&e))?;
         let client = if options.read_only {
             builder.with_layer(&ReadOnlyLayer).build()
