@@ -74,6 +74,26 @@ pub fn note(message: impl Display) {
     err(&format!("{}\n", escape(&message.to_string())));
 }
 
+/// A note that is written only if what it announces takes longer than `after`, and only
+/// to a terminal: dropping the guard before then cancels it. For work that is usually quick
+/// but can take a while (a 40 MB dump), so the operator is never left before a blank screen.
+pub fn note_if_slow(after: std::time::Duration, message: impl Display) -> SlowNote {
+    if !io::stderr().is_terminal() {
+        return SlowNote(None);
+    }
+    let message = message.to_string();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(after) {
+            note(message);
+        }
+    });
+    SlowNote(Some(done))
+}
+
+/// Cancels its [`note_if_slow`] when dropped.
+pub struct SlowNote(#[allow(dead_code)] Option<std::sync::mpsc::Sender<()>>);
+
 /// Installs color-eyre's report hook and a panic hook that writes color-eyre's panic report
 /// through [`err`]: a panic reported to a closed pipe ends quietly instead of aborting.
 ///

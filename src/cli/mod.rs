@@ -224,7 +224,12 @@ struct Loaded {
 
 /// Reads dumps, reporting on stderr what could not be read and, when nothing loaded, why.
 fn load_file_fleet(paths: &[PathBuf], projects: ProjectNamespaces) -> Result<Loaded> {
+    let reading = stdio::note_if_slow(
+        std::time::Duration::from_secs(1),
+        format_args!("reading {}…", describe_paths(paths)),
+    );
     let report = load_paths(paths)?;
+    drop(reading);
     for line in report.warnings() {
         stdio::warn(line);
     }
@@ -536,9 +541,10 @@ async fn apply(
         print(output, &report, || {
             let mut text = output::impact_table(&preview);
             if let Some(d) = dry {
+                let n = d.objects.len();
                 text += &format!(
-                    "SERVER DRY RUN  ok: {} objects would be written\n",
-                    d.objects.len()
+                    "SERVER DRY RUN  ok: {n} {} would be written\n",
+                    if n == 1 { "object" } else { "objects" }
                 );
             }
             if let Some(r) = result {

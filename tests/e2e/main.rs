@@ -697,6 +697,15 @@ async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
         "the audit log shows the reader: {verbs:?}"
     );
     assert!(verbs.iter().any(|v| v == "watch"), "{verbs:?}");
+    assert!(
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .any(
+                |e| e["userAgent"] == gpufleet::source::kube::client::USER_AGENT
+                    && e["verb"] == "watch"
+            ),
+        "gpufleet's watches name it in the audit log"
+    );
     let mutating: Vec<&String> = verbs
         .iter()
         .filter(|v| !matches!(v.as_str(), "get" | "list" | "watch"))
@@ -895,7 +904,7 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
     );
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("SERVER DRY RUN  ok: 1 objects would be written")
+            .contains("SERVER DRY RUN  ok: 1 object would be written")
     );
     assert!(
         !labels().await.contains_key("pool"),

@@ -70,6 +70,9 @@ pub struct ClusterClient {
     pub request_timeout: Option<Duration>,
 }
 
+/// The User-Agent of every request: `gpufleet/<version>`.
+pub const USER_AGENT: &str = concat!("gpufleet/", env!("CARGO_PKG_VERSION"));
+
 /// Default timeout of each non-watch request when `--request-timeout` is not given.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -288,6 +291,11 @@ impl ClientPlan {
         // Watches hear from a healthy server every `WATCH_TIMEOUT_SECS`; silence past this
         // is a server that is gone.
         config.read_timeout = Some(super::watch::READ_TIMEOUT);
+        // So gpufleet's requests and writes can be told apart in the API server's audit log.
+        config.headers.push((
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(USER_AGENT),
+        ));
         let builder = ClientBuilder::try_from(config).map_err(|e| failed(&e))?;
         let client = if options.read_only {
             builder.with_layer(&ReadOnlyLayer).build()
