@@ -7,6 +7,7 @@ use super::data::FleetData;
 use super::edit::Dialog;
 use super::filter::Filter;
 use super::keymap::{self, KeyMode};
+pub use super::marks::MarkBy;
 use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
@@ -77,12 +78,6 @@ impl Settings {
 pub struct LastLabelEdit {
     pub before: Arc<Fleet>,
     pub edits: Vec<LabelEdit>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MarkBy {
-    Tenant,
-    Model,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,6 +224,19 @@ impl App {
 
     pub fn is_read_only(&self) -> bool {
         self.writer.is_none()
+    }
+
+    /// What the panes draw from: the data, the theme, the marks, the selection's visibility
+    /// and the drill-down path.
+    pub fn draw_ctx(&self) -> panes::DrawCtx<'_> {
+        panes::DrawCtx {
+            data: &self.data,
+            theme: &self.theme,
+            marked: &self.marked,
+            marks: self.marks,
+            highlight: self.shows_selection(),
+            crumbs: self.nav.breadcrumbs(),
+        }
     }
 
     /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
@@ -430,7 +438,7 @@ impl App {
         let view = self.nav.view();
         match view.screen {
             Screen::Pane(_) => view.rows.len(),
-            _ => panes::detail::lines(self, &view.screen).map_or(0, |l| l.len()),
+            _ => panes::detail::lines(&self.draw_ctx(), &view.screen).map_or(0, |l| l.len()),
         }
     }
 
@@ -556,9 +564,9 @@ impl App {
     fn drill(&mut self) {
         let view = self.nav.view();
         let next = match (&view.screen, view.selected_row()) {
-            (Screen::Pane(p), Some(row)) => panes::drill(*p, &self.data, row),
+            (Screen::Pane(p), Some(row)) => panes::pane(*p).drill(&self.data, row),
             (Screen::Pane(_), None) => None,
-            (screen, _) => panes::detail::drill(self, screen),
+            (screen, _) => panes::detail::drill(&self.data, screen),
         };
         if let Some(v) = next {
             self.nav.push(v, &self.data);
@@ -580,7 +588,7 @@ impl App {
         let Some(pane) = self.nav.view().pane() else {
             return;
         };
-        let columns = panes::sort_columns(pane).len();
+        let columns = panes::pane(pane).sort_names().len();
         if columns == 0 {
             self.notify(
                 "the rack grid keeps rack order; sort the hosts table instead",
@@ -699,7 +707,7 @@ impl App {
                         .nav
                         .view()
                         .pane()
-                        .is_some_and(panes::takes_label_filter) =>
+                        .is_some_and(|p| panes::pane(p).takes_label_filter()) =>
                 {
                     self.set_filter(p.before);
                     self.notify(

@@ -95,7 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             progress,
         );
     }
-    panes::draw(frame, body, app, app.nav.view());
+    panes::draw(frame, body, &app.draw_ctx(), app.nav.view());
     if let Some(dialog) = &app.dialog {
         edit::draw::draw(frame, body, app, dialog);
     }

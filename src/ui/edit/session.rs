@@ -536,7 +536,7 @@ impl App {
             self.notify("marks are for hosts: press 5 for the hosts table", true);
             return;
         };
-        let key = panes::row_key(PaneId::Hosts, &self.data, row);
+        let key = panes::pane(PaneId::Hosts).key(&self.data, row);
         if !self.marked.remove(&key) {
             self.marked.insert(key);
         }
