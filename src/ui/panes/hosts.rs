@@ -52,7 +52,7 @@ fn label_cell<'d>(ctx: &DrawCtx<'d>, h: HostId, key: &str) -> Line<'d> {
     Line::from(ctx.data.fleet.host(h).label(key).unwrap_or("-"))
 }
 
-static COLUMNS: [Column<Hosts>; 10] = [
+static COLUMNS: &[Column<Hosts>] = &[
     Column {
         head: name_col("NAME", 10, 48),
         text: Some(|d, h| Cow::Borrowed(d.fleet.host(h).name.as_str())),
@@ -182,7 +182,7 @@ impl Table for Hosts {
     const ID: PaneId = PaneId::Hosts;
 
     fn columns() -> &'static [Column<Self>] {
-        &COLUMNS
+        COLUMNS
     }
 
     fn row(_: &FleetData, id: u32) -> HostId {

@@ -66,7 +66,7 @@ pub fn stage_style(stage: ClaimStage, theme: &Theme) -> Style {
     }
 }
 
-static COLUMNS: [Column<Machines>; 9] = [
+static COLUMNS: &[Column<Machines>] = &[
     Column {
         head: name_col("NAME", 10, 48),
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).name.as_str())),
@@ -174,7 +174,7 @@ impl Table for Machines {
     const ID: PaneId = PaneId::Machines;
 
     fn columns() -> &'static [Column<Self>] {
-        &COLUMNS
+        COLUMNS
     }
 
     fn row(_: &FleetData, id: u32) -> ClaimId {

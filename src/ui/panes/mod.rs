@@ -64,7 +64,7 @@ pub trait Pane: Sync {
 }
 
 /// Every pane, in [`PaneId::ALL`] order.
-pub static PANES: [&dyn Pane; 6] = [
+pub static PANES: &[&dyn Pane] = &[
     &racks::Racks,
     &nvlink::Nvlink,
     &tenants::Tenants,
@@ -311,5 +311,16 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {
         Screen::HostDetail { .. } | Screen::ClaimDetail { .. } => {
             detail::draw(frame, area, ctx, view)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_of_panes_is_in_tab_order_and_complete() {
+        let ids: Vec<PaneId> = PANES.iter().map(|p| p.id()).collect();
+        assert_eq!(ids, PaneId::ALL);
     }
 }

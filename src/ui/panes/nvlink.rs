@@ -68,7 +68,7 @@ pub fn build(data: &FleetData) -> Vec<DomainRow> {
         .collect()
 }
 
-static COLUMNS: [Column<Nvlink>; 8] = [
+static COLUMNS: &[Column<Nvlink>] = &[
     Column {
         head: name_col("DOMAIN", 6, 32),
         text: Some(|_, d| Cow::Borrowed(d.name.as_str())),
@@ -160,7 +160,7 @@ impl Table for Nvlink {
     const ID: PaneId = PaneId::Nvlink;
 
     fn columns() -> &'static [Column<Self>] {
-        &COLUMNS
+        COLUMNS
     }
 
     fn row(data: &FleetData, id: u32) -> &DomainRow {

@@ -116,7 +116,7 @@ fn counted<'d>(
     count_cell(n, style(ctx), ctx.theme.ui.muted)
 }
 
-static COLUMNS: [Column<Tenants>; 12] = [
+static COLUMNS: &[Column<Tenants>] = &[
     Column {
         head: name_col("TENANT", 6, 32),
         text: Some(|_, t| Cow::Borrowed(t.name.as_str())),
@@ -227,7 +227,7 @@ impl Table for Tenants {
     const TAKES_SELECTOR: bool = false;
 
     fn columns() -> &'static [Column<Self>] {
-        &COLUMNS
+        COLUMNS
     }
 
     fn row(data: &FleetData, id: u32) -> &TenantRow {

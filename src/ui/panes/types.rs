@@ -214,7 +214,7 @@ fn count(n: u32) -> Line<'static> {
     Line::from(thousands(n))
 }
 
-static COLUMNS: [Column<Types>; 16] = [
+static COLUMNS: &[Column<Types>] = &[
     Column {
         // The name is what the row is for: it gives way last, and keeps 26 columns; on a
         // narrow screen the columns at the right are left out first.
@@ -387,7 +387,7 @@ impl Table for Types {
     const DETAIL_HEIGHT: u16 = 6;
 
     fn columns() -> &'static [Column<Self>] {
-        &COLUMNS
+        COLUMNS
     }
 
     fn row(data: &FleetData, id: u32) -> &TypeRow {
