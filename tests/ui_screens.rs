@@ -191,7 +191,7 @@ fn the_command_palette_completes_and_switches_panes() {
     let mut app = app();
     press(&mut app, ":ma");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "machines ");
+    assert_eq!(app.prompt().unwrap().text, "machines ");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.nav.current_pane(), PaneId::Machines);
     press(&mut app, ":t");
@@ -504,13 +504,13 @@ fn help_scrolls_when_it_does_not_fit_at_80x24() {
     );
     // j scrolls a line; G to the end, where the last binding shows and nothing is below.
     press(&mut app, "j");
-    assert_eq!(app.overlay_scroll, 1);
+    assert_eq!(app.help_scroll(), 1);
     press(&mut app, "G");
     let end = text(&draw(&mut app, 80, 24));
     assert!(end.contains(last_binding), "{end}");
     assert!(!end.contains("↓ more"), "{end}");
     press(&mut app, "g");
-    assert_eq!(app.overlay_scroll, 0);
+    assert_eq!(app.help_scroll(), 0);
     // The table under the help did not move.
     assert_eq!(app.nav.view().selected, 0);
     // On a tall screen it fits: no scrolling, no note.
@@ -534,7 +534,7 @@ fn q_leaves_a_drill_down_or_details_and_quits_only_from_the_top() {
     press(&mut app, "?");
     press(&mut app, "q");
     assert!(
-        app.overlay.is_none() && !app.should_quit(),
+        app.popup().is_none() && !app.should_quit(),
         "q closes the help"
     );
     press(&mut app, "q");

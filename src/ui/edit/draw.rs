@@ -128,7 +128,7 @@ fn problem_lines(app: &App, flow: &Flow) -> Vec<Line<'static>> {
             Span::styled(p.text.clone(), ui.warn),
         ]));
     }
-    if let Some(Dialog::Pin(d)) = &app.dialog
+    if let Some(Dialog::Pin(d)) = app.dialog()
         && let Some(note) = &d.copy_note
     {
         let style = if note.starts_with("not copied") {

@@ -14,7 +14,7 @@ use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
-use crate::ui::app::{App, LastLabelEdit, Mode, Overlay};
+use crate::ui::app::{App, LastLabelEdit, Mode, Popup};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
@@ -189,7 +189,7 @@ impl App {
                 }
             },
         };
-        self.dialog = Some(dialog);
+        self.open_dialog(dialog);
     }
 
     /// The undo of the last edit the audit log records as applied in this context: its
@@ -262,7 +262,7 @@ impl App {
     pub(in crate::ui) fn dialog_action(&mut self, action: Action) {
         let fleet = self.data.fleet.clone();
         let page = self.page_rows() as isize;
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let editing = dialog.flow().is_editing();
@@ -291,7 +291,7 @@ impl App {
     fn confirm(&mut self) {
         let fleet = self.data.fleet.clone();
         let styles = self.field_styles();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         if let Dialog::Labels(d) = dialog
@@ -334,7 +334,7 @@ impl App {
         self.next_write += 1;
         let id = self.next_write;
         let inbox = self.inbox_sender();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let flow = dialog.flow_mut();
@@ -370,22 +370,22 @@ impl App {
     /// Esc: from the confirmation back to editing; otherwise close. A write under way goes
     /// on, and its answer shows as a notice.
     fn cancel_dialog(&mut self) {
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let flow = dialog.flow_mut();
         match flow.stage {
             Stage::Confirming { .. } => flow.stage = Stage::Editing,
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
-                self.dialog = None;
+                self.close_dialog();
                 self.notify("closed; the write under way will report here", false);
             }
-            Stage::Editing => self.dialog = None,
+            Stage::Editing => self.close_dialog(),
         }
     }
 
     fn copy_snippet(&mut self) {
-        let Some(Dialog::Pin(d)) = self.dialog.as_mut() else {
+        let Some(Dialog::Pin(d)) = self.modal.dialog_mut() else {
             return;
         };
         let Some(snippet) = d.snippet.clone() else {
@@ -402,21 +402,23 @@ impl App {
         }
         d.copy_note = Some(copy.note.clone());
         if copy.show_text {
-            self.copy_text = Some((snippet, copy.note));
-            self.overlay = Some(Overlay::CopyText);
+            self.set_popup(Some(Popup::CopyText {
+                text: snippet,
+                note: copy.note,
+            }));
         }
     }
 
     /// Pasted text goes to the focused field of a dialog, or to the prompt.
     pub fn paste(&mut self, text: &str) -> bool {
         let fleet = self.data.fleet.clone();
-        if let Some(dialog) = self.dialog.as_mut() {
+        if let Some(dialog) = self.modal.dialog_mut() {
             if dialog.flow().is_editing() {
                 dialog.paste(fleet, text);
             }
             return true;
         }
-        if self.prompt.is_some() {
+        if self.prompt().is_some() {
             for c in super::field::clean_paste(text, false).chars() {
                 self.update(Action::InputChar(c));
             }
@@ -428,7 +430,7 @@ impl App {
     /// A new snapshot: a dialog being edited previews on it.
     pub(in crate::ui) fn refresh_dialog(&mut self) {
         let fleet = self.data.fleet.clone();
-        if let Some(dialog) = self.dialog.as_mut()
+        if let Some(dialog) = self.modal.dialog_mut()
             && dialog.flow().is_editing()
         {
             dialog.recompute(fleet);
@@ -456,8 +458,7 @@ impl App {
     fn written(&mut self, outcome: WriteOutcome) {
         let target = self.writer_target().unwrap_or_default();
         let ours = self
-            .dialog
-            .as_ref()
+            .dialog()
             .is_some_and(|d| d.flow().busy_id() == Some(outcome.id));
         let audit = match &outcome.audit {
             Some(Ok(_)) => "; recorded in the audit log (:ctx shows where)".to_string(),
@@ -466,7 +467,7 @@ impl App {
         };
         match (&outcome.result, outcome.mode) {
             (Ok(report), WriteMode::DryRun) => {
-                if ours && let Some(d) = self.dialog.as_mut() {
+                if ours && let Some(d) = self.modal.dialog_mut() {
                     let flow = d.flow_mut();
                     flow.stage = Stage::Confirming {
                         report: report.clone(),
@@ -490,7 +491,7 @@ impl App {
                     ""
                 };
                 if ours {
-                    self.dialog = None;
+                    self.close_dialog();
                 }
                 let n = report.objects.len();
                 self.notify(
@@ -508,7 +509,7 @@ impl App {
                     WriteMode::DryRun => "dry run refused",
                     WriteMode::Commit => "write failed",
                 };
-                if ours && let Some(d) = self.dialog.as_mut() {
+                if ours && let Some(d) = self.modal.dialog_mut() {
                     d.flow_mut().stage = Stage::Editing;
                     // Never retried: the preview is recomputed on the newest snapshot and
                     // waits for the operator.

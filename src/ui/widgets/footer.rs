@@ -13,7 +13,7 @@ pub fn footer_line(app: &App) -> Line<'_> {
             if n.error { ui.error } else { ui.warn },
         ));
     }
-    if let Some(p) = &app.prompt {
+    if let Some(p) = app.prompt() {
         let (lead, hint) = match p.kind {
             PromptKind::Filter => (
                 "/",
