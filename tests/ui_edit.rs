@@ -226,7 +226,7 @@ fn an_empty_selector_filter_never_targets_every_host() {
         press(&mut app, typed);
         key(&mut app, KeyCode::Enter);
         let notice = app.notice.clone().expect("the refusal is shown");
-        assert!(notice.error, "{typed:?}");
+        assert!(notice.is_error(), "{typed:?}");
         assert!(
             notice.text.contains("selector"),
             "{typed:?}: {}",
@@ -677,7 +677,7 @@ async fn a_conflict_is_shown_and_nothing_is_retried() {
     answer(&mut app, &mut inbox).await;
     assert_eq!(stage(&app), Some(&Stage::Editing), "back to the preview");
     let problem = app.dialog().unwrap().flow().problem.clone().unwrap();
-    assert!(problem.conflict);
+    assert!(problem.is_conflict());
     assert!(problem.text.contains("rack r01 → r09"), "{}", problem.text);
     let t = text(&draw(&mut app, 80, 24));
     assert!(t.contains("CONFLICT"), "{t}");

@@ -129,10 +129,24 @@ impl Modal {
     }
 }
 
+/// How a notice reads: information, or an error (drawn in the error style).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Error,
+}
+
+/// A line for the footer until the next action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
     pub text: String,
-    pub error: bool,
+    pub severity: Severity,
+}
+
+impl Notice {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
 }
 
 /// `:` commands besides the panes'.
@@ -535,10 +549,10 @@ impl App {
         }
     }
 
-    pub(super) fn notify(&mut self, text: impl Into<String>, error: bool) {
+    pub(super) fn notify(&mut self, text: impl Into<String>, severity: Severity) {
         self.notice = Some(Notice {
             text: text.into(),
-            error,
+            severity,
         });
     }
 
@@ -689,7 +703,7 @@ impl App {
         if columns == 0 {
             self.notify(
                 "the rack grid keeps rack order; sort the hosts table instead",
-                false,
+                Severity::Info,
             );
             return;
         }
@@ -717,7 +731,7 @@ impl App {
                 self.settings.source
             ),
         };
-        self.notify(text, true);
+        self.notify(text, Severity::Error);
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
@@ -809,12 +823,12 @@ impl App {
                     self.set_filter(p.before);
                     self.notify(
                         "-l filters hosts by their labels: use it on racks, NVLink, types, hosts or machines",
-                        true,
+                        Severity::Error,
                     );
                 }
                 Ok(f) => self.set_filter(f),
                 Err(e) => {
-                    self.notify(e, true);
+                    self.notify(e, Severity::Error);
                     self.modal = Modal::Prompt(p);
                 }
             },
@@ -830,7 +844,7 @@ impl App {
             if !rest.trim().is_empty() {
                 match Filter::parse(rest) {
                     Ok(f) => self.set_filter(f),
-                    Err(e) => self.notify(e, true),
+                    Err(e) => self.notify(e, Severity::Error),
                 }
             }
             return;
@@ -848,7 +862,7 @@ impl App {
                 let known: Vec<&str> = App::commands().map(|(c, _)| c).collect();
                 self.notify(
                     format!("no command :{other}; try :{}", known.join(" :")),
-                    true,
+                    Severity::Error,
                 );
             }
         }

@@ -4,7 +4,7 @@
 
 use super::Dialog;
 use super::field::Field;
-use super::flow::{Flow, Stage, report_lines};
+use super::flow::{Flow, ProblemKind, Stage, report_lines};
 use super::labels::{LabelDialog, LabelStep};
 use super::pin::{PinDialog, PinFocus, PinFrom};
 use super::preview::{PLine, Tone};
@@ -122,7 +122,10 @@ fn problem_lines(app: &App, flow: &Flow) -> Vec<Line<'static>> {
     let ui = &app.theme.ui;
     let mut out = Vec::new();
     if let Some(p) = &flow.problem {
-        let lead = if p.conflict { "CONFLICT " } else { "REFUSED " };
+        let lead = match p.kind {
+            ProblemKind::Conflict => "CONFLICT ",
+            ProblemKind::Refused => "REFUSED ",
+        };
         out.push(Line::from(vec![
             Span::styled(lead, ui.error),
             Span::styled(p.text.clone(), ui.warn),

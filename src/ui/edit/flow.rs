@@ -77,24 +77,42 @@ impl Proposal {
     }
 }
 
+/// Why a write did not happen: the objects changed since the preview (`409 Conflict`, a
+/// failed precondition), or the write was refused (invalid, forbidden, unreachable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Conflict,
+    Refused,
+}
+
 /// What the last write said, shown until the input changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub text: String,
-    pub conflict: bool,
+    pub kind: ProblemKind,
 }
 
 impl Problem {
     pub fn of(error: &WriteError) -> Problem {
-        let conflict = matches!(error, WriteError::Conflict { .. });
-        Problem {
-            text: if conflict {
-                format!("{error}. The preview below is recomputed on the newest data.")
-            } else {
-                error.to_string()
+        match error {
+            WriteError::Conflict { .. } => Problem {
+                text: format!("{error}. The preview below is recomputed on the newest data."),
+                kind: ProblemKind::Conflict,
             },
-            conflict,
+            _ => Problem::refused(error.to_string()),
         }
+    }
+
+    /// A refusal with its reason.
+    pub fn refused(text: impl Into<String>) -> Problem {
+        Problem {
+            text: text.into(),
+            kind: ProblemKind::Refused,
+        }
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.kind == ProblemKind::Conflict
     }
 }
 

@@ -14,7 +14,7 @@ use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
-use crate::ui::app::{App, LastLabelEdit, Mode, Popup};
+use crate::ui::app::{App, LastLabelEdit, Mode, Popup, Severity};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
@@ -116,7 +116,7 @@ impl App {
                 if options.is_empty() {
                     self.notify(
                         "edit labels: select a host in the hosts pane (5), mark hosts with Space, or filter them",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -132,7 +132,7 @@ impl App {
                             claim.key(),
                             fleet.host(h).name
                         );
-                        self.notify(text, true);
+                        self.notify(text, Severity::Error);
                         return;
                     }
                     if claim.stage != ClaimStage::Pending {
@@ -141,7 +141,7 @@ impl App {
                             claim.key(),
                             claim.stage.as_str()
                         );
-                        self.notify(text, true);
+                        self.notify(text, Severity::Error);
                         return;
                     }
                     Dialog::Pin(Box::new(PinDialog::open_claim(fleet, c, styles)))
@@ -149,7 +149,7 @@ impl App {
                 (None, None) => {
                     self.notify(
                         "pin: select a server (hosts pane, 5) or a pending machine (machines pane, 6), then press p",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -159,7 +159,7 @@ impl App {
                 None => {
                     self.notify(
                         "rotate: select a node type in the node types pane (4), then press r",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -167,7 +167,7 @@ impl App {
             EditKind::Undo => match self.undo_from_audit_log() {
                 Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                 Some(Err(why)) => {
-                    self.notify(why, true);
+                    self.notify(why, Severity::Error);
                     return;
                 }
                 // No audit log to read: this session's own last label edit.
@@ -175,14 +175,14 @@ impl App {
                     let Some(last) = &self.last_applied else {
                         self.notify(
                             "nothing to undo: no label edit was applied since gpufleet started, and there is no audit log to read",
-                            true,
+                            Severity::Error,
                         );
                         return;
                     };
                     match undo_labels(&last.before, &last.edits) {
                         Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                         Err(e) => {
-                            self.notify(format!("cannot undo: {e}"), true);
+                            self.notify(format!("cannot undo: {e}"), Severity::Error);
                             return;
                         }
                     }
@@ -308,13 +308,13 @@ impl App {
                         "nothing to write yet: {}",
                         why.unwrap_or_else(|| "the preview refuses this change".into())
                     ),
-                    true,
+                    Severity::Error,
                 );
             }
             Stage::Editing => self.start_write(WriteMode::DryRun),
             Stage::Confirming { .. } => self.start_write(WriteMode::Commit),
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
-                self.notify("waiting for the server's answer", false)
+                self.notify("waiting for the server's answer", Severity::Info)
             }
         }
     }
@@ -358,12 +358,7 @@ impl App {
                     WriteMode::Commit => Stage::Committing { id },
                 };
             }
-            Err(e) => {
-                flow.problem = Some(Problem {
-                    text: e,
-                    conflict: false,
-                })
-            }
+            Err(e) => flow.problem = Some(Problem::refused(e)),
         }
     }
 
@@ -378,7 +373,10 @@ impl App {
             Stage::Confirming { .. } => flow.stage = Stage::Editing,
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
                 self.close_dialog();
-                self.notify("closed; the write under way will report here", false);
+                self.notify(
+                    "closed; the write under way will report here",
+                    Severity::Info,
+                );
             }
             Stage::Editing => self.close_dialog(),
         }
@@ -389,7 +387,7 @@ impl App {
             return;
         };
         let Some(snippet) = d.snippet.clone() else {
-            self.notify("no snippet yet: complete the pin first", true);
+            self.notify("no snippet yet: complete the pin first", Severity::Error);
             return;
         };
         let what = "the vcluster.yaml snippet";
@@ -500,7 +498,7 @@ impl App {
                         outcome.change,
                         if n == 1 { "" } else { "s" }
                     ),
-                    false,
+                    Severity::Info,
                 );
             }
             (Err(error), mode) => {
@@ -516,10 +514,13 @@ impl App {
                     d.recompute(self.data.fleet.clone());
                     d.flow_mut().problem = Some(problem);
                     if !audit.is_empty() {
-                        self.notify(format!("{failed}{audit}"), true);
+                        self.notify(format!("{failed}{audit}"), Severity::Error);
                     }
                 } else {
-                    self.notify(format!("{failed}: {}{audit}", problem.text), true);
+                    self.notify(
+                        format!("{failed}: {}{audit}", problem.text),
+                        Severity::Error,
+                    );
                 }
             }
         }
@@ -534,7 +535,10 @@ impl App {
     pub(in crate::ui) fn toggle_mark(&mut self) {
         let view = self.nav.view();
         let (Screen::Pane(PaneId::Hosts), Some(row)) = (&view.screen, view.selected_row()) else {
-            self.notify("marks are for hosts: press 5 for the hosts table", true);
+            self.notify(
+                "marks are for hosts: press 5 for the hosts table",
+                Severity::Error,
+            );
             return;
         };
         let key = panes::pane(PaneId::Hosts).key(&self.data, row);
@@ -547,6 +551,6 @@ impl App {
     pub(in crate::ui) fn clear_marks(&mut self) {
         let n = self.marked.len();
         self.marked.clear();
-        self.notify(format!("{n} marks cleared"), false);
+        self.notify(format!("{n} marks cleared"), Severity::Info);
     }
 }
