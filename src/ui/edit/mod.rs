@@ -5,6 +5,7 @@
 
 pub mod complete;
 pub mod draw;
+pub mod error;
 pub mod field;
 pub mod flow;
 pub mod label_text;
@@ -21,6 +22,7 @@ use crate::impact::Change;
 use crate::ui::app::App;
 use crate::ui::keymap::KeyMode;
 use crossterm::event::KeyEvent;
+pub use error::EditError;
 use flow::Flow;
 use labels::LabelDialog;
 use pin::PinDialog;
@@ -37,7 +39,7 @@ pub trait DialogKind {
     fn editing_key_mode(&self) -> KeyMode;
     fn title(&self) -> String;
     /// The change the inputs make, or why they make none.
-    fn change(&self) -> Result<Change, String>;
+    fn change(&self) -> Result<Change, EditError>;
     /// Previews again on `fleet`; `force` even when the change is the one shown.
     fn refresh(&mut self, fleet: Arc<Fleet>, force: bool);
     fn text_key(&mut self, fleet: Arc<Fleet>, key: KeyEvent);
@@ -98,7 +100,7 @@ impl Dialog {
         self.kind().title()
     }
 
-    pub fn change(&self) -> Result<Change, String> {
+    pub fn change(&self) -> Result<Change, EditError> {
         self.kind().change()
     }
 
@@ -143,7 +145,7 @@ macro_rules! dialog_kind {
             fn title(&self) -> String {
                 <$ty>::title(self)
             }
-            fn change(&self) -> Result<Change, String> {
+            fn change(&self) -> Result<Change, EditError> {
                 <$ty>::change(self)
             }
             fn refresh(&mut self, fleet: Arc<Fleet>, force: bool) {

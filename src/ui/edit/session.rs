@@ -15,6 +15,7 @@ use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
 use crate::ui::app::{App, LastLabelEdit, Mode, Popup, Severity};
+use crate::ui::edit::EditError;
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
@@ -302,7 +303,12 @@ impl App {
         let flow = dialog.flow();
         match &flow.stage {
             Stage::Editing if !flow.proposal.ready => {
-                let why = flow.proposal.change.as_ref().err().cloned();
+                let why = flow
+                    .proposal
+                    .change
+                    .as_ref()
+                    .err()
+                    .map(EditError::to_string);
                 self.notify(
                     format!(
                         "nothing to write yet: {}",
@@ -358,7 +364,7 @@ impl App {
                     WriteMode::Commit => Stage::Committing { id },
                 };
             }
-            Err(e) => flow.problem = Some(Problem::refused(e)),
+            Err(e) => flow.problem = Some(Problem::refused(e.to_string())),
         }
     }
 
