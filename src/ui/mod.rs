@@ -17,6 +17,7 @@ pub mod marks;
 pub mod message;
 pub mod natural;
 pub mod nav;
+#[warn(missing_docs)]
 pub mod panes;
 pub mod run;
 pub mod screen;

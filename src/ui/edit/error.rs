@@ -12,7 +12,12 @@ pub enum EditError {
     Incomplete(String),
     /// A word of the label text breaks a rule of Kubernetes label syntax (1-based line).
     #[error("line {line}: {message}")]
-    Text { line: usize, message: String },
+    Text {
+        /// The line of the text, from 1.
+        line: usize,
+        /// The rule it breaks.
+        message: String,
+    },
     /// The change the inputs make is refused by the engine (a label rule, an unknown name,
     /// a pin that cannot hold).
     #[error(transparent)]

@@ -5,6 +5,7 @@
 
 pub mod complete;
 pub mod draw;
+#[warn(missing_docs)]
 pub mod error;
 pub mod field;
 pub mod flow;

@@ -448,6 +448,7 @@ pub fn drill(data: &FleetData, screen: &Screen) -> Option<View> {
     Some(View::new(next, None))
 }
 
+/// Draws a host's or a machine's details, scrolled to the view's line; says so when the object is gone.
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {
     let theme = &ctx.theme;
     let block = pane_block(theme, super::title_spans(ctx, view, &[]), String::new());

@@ -56,6 +56,7 @@ fn host_cell(data: &FleetData, c: ClaimId) -> String {
     }
 }
 
+/// The style a claim's stage is drawn in (the STAGE column, the claim's details).
 pub fn stage_style(stage: ClaimStage, theme: &Theme) -> Style {
     match stage {
         ClaimStage::Available => theme.ui.ok,

@@ -32,7 +32,9 @@ use std::collections::BTreeSet;
 /// What a pane draws from: the snapshot's data, the theme, the marks, and whether the
 /// selection is shown. Built by the screen for each frame; a pane never sees the app.
 pub struct DrawCtx<'a> {
+    /// The snapshot's derived data: every row a pane shows.
     pub data: &'a FleetData,
+    /// The styles to draw with.
     pub theme: &'a crate::ui::theme::Theme,
     /// Marked hosts (`namespace/name`).
     pub marked: &'a BTreeSet<String>,
@@ -46,6 +48,7 @@ pub struct DrawCtx<'a> {
 
 /// A pane: what the list of panes dispatches to. Table panes get it from [`Table`].
 pub trait Pane: Sync {
+    /// The pane's id (its tab, its `:` command).
     fn id(&self) -> PaneId;
     /// The rows shown for a view (its scope, filter and sort), as ids the pane knows.
     fn rows(&self, data: &FleetData, view: &View) -> Vec<u32>;
@@ -60,6 +63,7 @@ pub trait Pane: Sync {
     fn takes_label_filter(&self) -> bool {
         true
     }
+    /// Draws the pane for `view` in `area`.
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View);
 }
 
@@ -88,10 +92,13 @@ pub fn pane(id: PaneId) -> &'static dyn Pane {
 pub enum SortKey {
     /// The order the pane lists its rows in.
     Given,
+    /// Text in byte order.
     Text(String),
     /// Several texts, the first deciding first (a datacenter, then a rack).
     Texts(Vec<String>),
+    /// Smallest first.
     Least(i64),
+    /// Largest first (counts: the most free GPUs, the most drift).
     Most(Reverse<i64>),
 }
 
@@ -104,7 +111,9 @@ impl SortKey {
 
 /// A sortable column's sort: the name the title shows (`sorted by state`) and the key.
 pub struct SortBy<T: Table + ?Sized> {
+    /// The sort's name in the title (`sorted by state`).
     pub name: &'static str,
+    /// The key each row sorts by.
     pub key: for<'d> fn(&'d FleetData, T::Row<'d>) -> SortKey,
 }
 
@@ -117,7 +126,9 @@ pub struct Column<T: Table + ?Sized> {
     pub head: table::Column,
     /// The text `/` matches, if any.
     pub text: Option<TextOf<T>>,
+    /// How the column sorts, if it does.
     pub sort: Option<SortBy<T>>,
+    /// The row's cell.
     pub cell: for<'d> fn(&DrawCtx<'d>, T::Row<'d>) -> Line<'d>,
 }
 
@@ -125,7 +136,9 @@ pub struct Column<T: Table + ?Sized> {
 pub trait Table: Sync + 'static {
     /// What one row is drawn from (an id, or a row of [`FleetData`]).
     type Row<'d>: Copy;
+    /// The pane's id.
     const ID: PaneId;
+    /// The columns, left to right; the first sortable one is the pane's own order.
     fn columns() -> &'static [Column<Self>];
     /// The row an id names.
     fn row(data: &FleetData, id: u32) -> Self::Row<'_>;
@@ -135,7 +148,9 @@ pub trait Table: Sync + 'static {
     const TAKES_SELECTOR: bool = true;
     /// Whether a `-l` selector keeps a row (by its host's labels, or a node type's).
     fn selects(data: &FleetData, row: Self::Row<'_>, query: &LabelQuery) -> bool;
+    /// The row's stable key: a name that survives a new snapshot.
     fn key(data: &FleetData, row: Self::Row<'_>) -> String;
+    /// Where Enter on the row leads.
     fn drill(data: &FleetData, row: Self::Row<'_>) -> Option<View>;
     /// Shown when no row is.
     fn empty(data: &FleetData) -> &'static str;
@@ -145,6 +160,7 @@ pub trait Table: Sync + 'static {
     }
     /// Lines under the table about the selected row, and how many rows they take (0: none).
     const DETAIL_HEIGHT: u16 = 0;
+    /// The lines under the table about the selected row.
     fn details<'d>(_ctx: &DrawCtx<'d>, _row: Self::Row<'d>) -> Vec<Line<'d>> {
         Vec::new()
     }

@@ -18,23 +18,32 @@ use std::borrow::Cow;
 /// The NVLink domains pane.
 pub struct Nvlink;
 
+/// One NVLink domain (its hosts share one fabric), as the pane shows it.
 pub struct DomainRow {
+    /// The domain's `nvlink-domain` label value.
     pub name: String,
+    /// The datacenter of its first host.
     pub datacenter: String,
+    /// Its hosts, in natural name order.
     pub hosts: Vec<HostId>,
+    /// GPUs on its hosts.
     pub gpus_total: u32,
+    /// GPUs on its free hosts.
     pub gpus_free: u32,
+    /// GPUs on its claimed hosts.
     pub gpus_claimed: u32,
     /// Tenants whose claims hold hosts of the domain.
     pub tenants: Vec<String>,
 }
 
 impl DomainRow {
+    /// Whether more than one tenant holds hosts of the domain.
     pub fn is_split(&self) -> bool {
         self.tenants.len() > 1
     }
 }
 
+/// One row per labelled NVLink domain, in domain name order.
 pub fn build(data: &FleetData) -> Vec<DomainRow> {
     let fleet = &data.fleet;
     fleet

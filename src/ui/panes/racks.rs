@@ -22,18 +22,27 @@ use ratatui::widgets::Paragraph;
 /// The rack grid pane: racks in datacenter and rack order, not a sortable table.
 pub struct Racks;
 
+/// One rack of the grid.
 pub struct RackRow {
     /// `<datacenter>/<rack>`, as the fleet groups racks.
     pub key: String,
+    /// The `datacenter` label value.
     pub datacenter: String,
+    /// The `rack` label value.
     pub rack: String,
+    /// Its hosts, in natural name order.
     pub hosts: Vec<HostId>,
+    /// GPUs on its hosts.
     pub gpus_total: u32,
+    /// GPUs on its free hosts.
     pub gpus_free: u32,
+    /// GPUs on its claimed hosts.
     pub gpus_claimed: u32,
+    /// Hosts in an error state.
     pub hosts_in_error: u32,
 }
 
+/// One row per rack, by datacenter then natural rack order; unlabelled racks last.
 pub fn build(data: &FleetData) -> Vec<RackRow> {
     let fleet: &Fleet = &data.fleet;
     let mut racks: Vec<RackRow> = fleet

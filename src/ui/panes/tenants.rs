@@ -17,17 +17,22 @@ use std::collections::BTreeSet;
 /// The tenants pane.
 pub struct Tenants;
 
+/// One tenant, as the pane shows it.
 pub struct TenantRow {
+    /// The tenant's name (the `tenant` host label, or a claim's project).
     pub name: String,
     /// Reserved hosts, hosts in use, eligible GPUs and claims by phase, as `summary`
     /// defines them.
     pub figures: TenantFigures,
+    /// Node types that require `tenant=<name>`.
     pub node_types: Vec<NodeTypeId>,
     /// Reserved hosts that a type not requiring this tenant can claim.
     pub leaking_hosts: u32,
+    /// The types that can claim its reserved hosts without requiring the tenant.
     pub leaking_types: BTreeSet<NodeTypeId>,
 }
 
+/// One row per tenant, in name order.
 pub fn build(data: &FleetData) -> Vec<TenantRow> {
     let fleet = data.fleet.as_ref();
     fleet

@@ -19,21 +19,28 @@ use std::borrow::Cow;
 /// The node types pane.
 pub struct Types;
 
+/// One node type, as the pane shows it.
 pub struct TypeRow {
+    /// The node type.
     pub id: NodeTypeId,
     /// Its hosts by what they are to it, as `summary` defines them: matched, available,
     /// claimed by its own claims, claimed through other types, unavailable.
     pub figures: TypeFigures,
+    /// Claims whose image differs from the one the type wants.
     pub drifted: u32,
     /// Claims the platform is re-provisioning now.
     pub rolling: u32,
     /// Claims that hold a server (so have an image to compare).
     pub holding: u32,
+    /// The OS image the type wants, if any.
     pub os_image: Option<String>,
+    /// Its lints of error severity.
     pub errors: u32,
+    /// Its lints of warning severity.
     pub warnings: u32,
 }
 
+/// One row per node type, in the fleet's order.
 pub fn build(data: &FleetData) -> Vec<TypeRow> {
     let fleet = data.fleet.as_ref();
     let n = fleet.node_types().len();
@@ -75,6 +82,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
         .collect()
 }
 
+/// A type's selector as kubectl writes it, or why it matches nothing.
 pub fn selector_text(info: &NodeTypeInfo) -> String {
     match (&info.selector, &info.selector_error) {
         (_, Some(e)) => format!("unreadable: {e}"),
@@ -118,10 +126,14 @@ pub fn rollover(row: &TypeRow) -> Option<(String, RolloverState)> {
     }
 }
 
+/// Where a type's image rotation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RolloverState {
+    /// Claims drifted from the type's image, none re-provisioned yet.
     Drifted,
+    /// Claims being re-provisioned now.
     Rolling,
+    /// Every claim runs the type's image.
     Done,
 }
 
