@@ -389,8 +389,17 @@ mod encodings {
                 "{file}: {err}"
             );
         }
+        // Both are read: neither is refused, and (holding the same objects) each object of
+        // one is reported as read twice, from both.
         assert!(
-            !err.contains("powershell.yaml") && !err.contains("big-endian.json"),
+            !err.lines().any(
+                |l| (l.contains("powershell.yaml") || l.contains("big-endian.json"))
+                    && l.contains("refused")
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("BareMetalHost metal3-system/gpu-01 is read twice"),
             "{err}"
         );
     }

@@ -876,6 +876,70 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
     let _ = std::fs::remove_dir_all(audit.parent().unwrap());
 }
 
+/// A change someone else makes while the undo dialog is open refuses the undo at its dry run:
+/// the undo must not re-base onto their change and overwrite it.
+#[tokio::test]
+async fn a_change_made_while_the_undo_dialog_is_open_refuses_the_undo() {
+    let audit = temp_audit("undo-race");
+    let (mut events, writer) = sim::spawn(SimConfig::quiet(200, 4));
+    let writer: Arc<dyn Writer> = Arc::new(writer);
+    let settings = Settings {
+        audit_log: Some(audit.clone()),
+        ..Settings::demo(Mode::Interactive)
+    };
+    let mut app = App::new(settings, Theme::default_truecolor(), Some(writer.clone()));
+    let mut inbox = app.take_inbox().unwrap();
+    pump(&mut app, &mut events, |a| {
+        a.first_sync_done && a.data.totals.hosts == 200
+    })
+    .await;
+    press(&mut app, "5");
+    let h = HostId(app.nav.view().rows[0]);
+    let name = app.data.fleet.host(h).name.clone();
+    let label_of = |a: &App, key: &str| {
+        let f = &a.data.fleet;
+        f.resolve_host(&name)
+            .ok()
+            .and_then(|h| f.host(h).label(key).map(str::to_string))
+    };
+    press(&mut app, "e");
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").as_deref() == Some("planned")
+    })
+    .await;
+
+    press(&mut app, "u");
+    assert!(app.dialog().is_some(), "{:?}", app.notice);
+    // Someone else relabels the host while the undo dialog is open.
+    let theirs = Change::Label(
+        gpufleet::impact::LabelEdit::parse_args(
+            gpufleet::impact::HostTargets::Names(vec![name.clone()]),
+            &["maintenance=urgent"],
+        )
+        .unwrap(),
+    );
+    writer
+        .write(&app.data.fleet.clone(), &theirs, WriteMode::Commit)
+        .await
+        .unwrap();
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").as_deref() == Some("urgent")
+    })
+    .await;
+    key(&mut app, KeyCode::Enter);
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.starts_with("undo refused"), "{notice}");
+    assert!(notice.contains("changed since"), "{notice}");
+    assert_eq!(stage(&app), Some(&Stage::Editing), "nothing was sent");
+    assert_eq!(label_of(&app, "maintenance").as_deref(), Some("urgent"));
+    let _ = std::fs::remove_dir_all(audit.parent().unwrap());
+}
+
 #[test]
 fn the_rotation_preview_groups_rolled_over_claims_by_tenant_and_rack() {
     let (mut app, _) = recorded();
@@ -998,4 +1062,25 @@ fn a_label_edit_of_hosts_read_without_a_resource_version_says_so() {
         "{preview}"
     );
     assert!(!preview.contains("creates"), "{preview}");
+}
+
+/// Over a slow link Esc and the next key arrive in one read, as an Alt-chord: in a dialog
+/// that is Esc (the dialog closes, nothing written) and then the key.
+#[test]
+fn esc_and_a_key_read_together_close_a_dialog_then_act() {
+    let (mut app, recorder) = recorded();
+    press(&mut app, "5e");
+    press(&mut app, "x=y");
+    assert!(app.dialog().is_some());
+    app.on_key(&crossterm::event::KeyEvent::new(
+        KeyCode::Char('4'),
+        crossterm::event::KeyModifiers::ALT,
+    ));
+    assert!(app.dialog().is_none(), "the Esc closed the dialog");
+    assert_eq!(
+        app.nav.current_pane(),
+        PaneId::Types,
+        "then 4 switched pane"
+    );
+    assert!(recorder.modes().is_empty());
 }

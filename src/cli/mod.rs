@@ -507,6 +507,20 @@ async fn apply(
     let (fleet, clusters) =
         live::live_snapshot_with(&source.cluster, source.projects()?, false).await?;
     let preview = impact(&fleet, &change)?;
+    // A pin the preview says fails would leave a claim the platform never retries: refused
+    // before anything reaches the cluster.
+    if let Some(failing) = preview
+        .claims_with(crate::impact::ClaimEffect::PinFails)
+        .next()
+    {
+        print(output, &preview, || output::impact_table(&preview))?;
+        bail!(
+            "not written: the pin of {}/{} fails ({}); the platform would mark the claim failed and never retry it",
+            failing.namespace,
+            failing.name,
+            failing.reason.as_deref().unwrap_or("see the preview")
+        );
+    }
     let writer = KubeWriter::new(clusters.clone())?;
     let context = writer.target();
     let finish = |dry: Option<&WriteReport>,

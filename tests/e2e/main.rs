@@ -878,6 +878,44 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
         labels().await.get("pool").map(String::as_str),
         Some("burst")
     );
+
+    // A pin its own preview says fails (the server is held by another claim) is refused
+    // before anything is written, even with --yes.
+    let fleet = Fleet::build(generated.objects.clone());
+    let held = fleet
+        .host_ids()
+        .find(|&h| fleet.holder(h).is_some())
+        .expect("the generated fleet has claimed hosts");
+    let server = fleet.host(held).name.clone();
+    let node_type = fleet.node_types()[0].name.clone();
+    let claims_before = Api::<NodeClaim>::all(cluster.client.clone())
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    let out = gpufleet(&[
+        "apply",
+        "pin",
+        &server,
+        "--node-type",
+        &node_type,
+        "--vcluster",
+        "v",
+        "--project",
+        "acme",
+        "--yes",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not written: the pin of"), "{stderr}");
+    let claims_after = Api::<NodeClaim>::all(cluster.client.clone())
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(claims_after, claims_before, "no claim was created");
 }
 
 /// The wall display on a real cluster, in a real terminal: it shows the fleet, shouts when the

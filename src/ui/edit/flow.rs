@@ -62,10 +62,22 @@ impl Proposal {
         let (lines, ready) = match outcome {
             Ok((c, i)) => {
                 let (before, after) = extra(&fleet, c, &i);
-                let mut lines = before;
+                // A pin the preview says fails leaves a claim the platform never retries:
+                // not written (as `apply` refuses it).
+                let failing = i.claims_with(crate::impact::ClaimEffect::PinFails).next();
+                let mut lines = match failing {
+                    Some(f) => refused_lines(&format!(
+                        "not writable: the pin of {}/{} fails ({})",
+                        f.namespace,
+                        f.name,
+                        f.reason.as_deref().unwrap_or("see below")
+                    )),
+                    None => Vec::new(),
+                };
+                lines.extend(before);
                 lines.extend(impact_lines(&i));
                 lines.extend(after);
-                (lines, true)
+                (lines, failing.is_none())
             }
             Err(why) => (refused_lines(&why.to_string()), false),
         };

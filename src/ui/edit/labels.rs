@@ -96,6 +96,11 @@ impl LabelDialog {
         }
     }
 
+    /// Whether this dialog undoes the last edit.
+    pub fn is_undo(&self) -> bool {
+        matches!(self.step, LabelStep::Undo { .. })
+    }
+
     pub fn key_mode(&self) -> KeyMode {
         match &self.step {
             LabelStep::Choose { .. } => KeyMode::Choose,

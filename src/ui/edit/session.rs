@@ -3,14 +3,14 @@
 //! half.
 
 use super::Dialog;
-use super::flow::{Problem, Stage};
+use super::flow::{Problem, ProblemKind, Stage};
 use super::labels::{FieldStyles, LabelDialog};
 use super::pin::PinDialog;
 use super::rotate::RotateDialog;
 use super::targets::{TargetOption, options};
 use super::writes::{AuditTarget, WriteJob};
 use crate::clipboard;
-use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
@@ -165,7 +165,7 @@ impl App {
                     return;
                 }
             },
-            EditKind::Undo => match self.undo_from_audit_log() {
+            EditKind::Undo => match self.undo_from_audit_log(&fleet) {
                 Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                 Some(Err(why)) => {
                     self.notify(why, Severity::Error);
@@ -196,7 +196,11 @@ impl App {
     /// The undo of the last edit the audit log records as applied in this context: its
     /// change, or why `u` refuses (none undoable, or the objects changed since: an undo then
     /// would overwrite what someone else wrote). `None` when there is no audit log to read.
-    fn undo_from_audit_log(&self) -> Option<Result<Change, String>> {
+    ///
+    /// Checked against `fleet` when the dialog opens and again before its dry run and its
+    /// commit, on the data the write would carry as its preconditions: a change made by
+    /// someone else while the dialog is open refuses the undo too.
+    fn undo_from_audit_log(&self, fleet: &Fleet) -> Option<Result<Change, String>> {
         let path = self.settings.audit_log.as_ref()?;
         let context = &self.settings.context;
         let last = match audit::last_applied(path, context) {
@@ -223,7 +227,7 @@ impl App {
             return Some(Err(format!("cannot undo the last edit, {what}: {why}")));
         };
         // Every object it wrote must be as the write left it.
-        let objects = self.data.fleet.objects();
+        let objects = fleet.objects();
         for o in last.report.iter().flat_map(|r| r.objects.iter()) {
             let name = match &o.namespace {
                 Some(ns) => format!("{ns}/{}", o.name),
@@ -337,6 +341,21 @@ impl App {
         let (Some(writer), audit) = (self.writer.clone(), self.audit_target()) else {
             return;
         };
+        if let Some(Dialog::Labels(d)) = self.dialog()
+            && d.is_undo()
+            && let Some(Err(why)) = self.undo_from_audit_log(&d.flow.proposal.fleet)
+        {
+            if let Some(dialog) = self.modal.dialog_mut() {
+                let flow = dialog.flow_mut();
+                flow.stage = Stage::Editing;
+                flow.problem = Some(Problem {
+                    text: why.clone(),
+                    kind: ProblemKind::Conflict,
+                });
+            }
+            self.notify(why, Severity::Error);
+            return;
+        }
         self.next_write += 1;
         let id = self.next_write;
         let inbox = self.inbox_sender();

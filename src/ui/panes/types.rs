@@ -208,7 +208,7 @@ fn figures_line<'a>(ui: &crate::ui::theme::UiStyles, f: &TypeFigures) -> Line<'a
         ),
         part(
             f.claimed_through_other_types,
-            "claimed through other node types"
+            "held through other node types or unclear links"
         ),
         part(f.unavailable, "busy, in error or too small"),
     );
