@@ -9,6 +9,8 @@ mod promises;
 mod realworld;
 #[path = "../support/mod.rs"]
 mod support;
+#[path = "../support/tmux.rs"]
+mod tmux;
 
 use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
@@ -32,6 +34,7 @@ use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+use tmux::Tmux;
 use tokio::sync::mpsc::Receiver;
 
 /// Feeds events into `live` until `done` holds; every event is shown to `seen`.
@@ -982,50 +985,14 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
         return;
     };
     cluster.load(&small_fleet()).await;
-    let socket = format!("gpufleet-wall-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .expect("tmux runs (scripts/test installs it)")
-    };
     let command = format!(
         "{} dash --watch --stale-after 1 --kubeconfig {}",
         env!("CARGO_BIN_EXE_gpufleet"),
         cluster.kubeconfig().display()
     );
-    assert!(
-        tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            "sh",
-            "-c",
-            &command
-        ])
-        .status
-        .success()
-    );
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+    let tmux = Tmux::start("wall", &command, (160, 45));
     let wait_for = |what: &dyn Fn(&str) -> bool, label: &str, limit: Duration| {
-        let started = Instant::now();
-        loop {
-            let s = screen();
-            if what(&s) {
-                return s;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "waited for {label}; the screen shows:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        tmux.wait_until(what, label, limit, Duration::from_millis(200))
     };
     wait_for(
         &|s| s.contains("200 hosts") && s.contains("hosts:ok"),
@@ -1051,5 +1018,4 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
         Duration::from_secs(120),
     );
     assert!(after.contains("200 hosts"));
-    tmux(&["kill-server"]);
 }

@@ -3,7 +3,7 @@
 //! half.
 
 use super::Dialog;
-use super::flow::{Problem, Stage};
+use super::flow::{Problem, ProblemKind, Stage};
 use super::labels::{FieldStyles, LabelDialog};
 use super::pin::PinDialog;
 use super::rotate::RotateDialog;
@@ -14,7 +14,8 @@ use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
-use crate::ui::app::{App, LastLabelEdit, Mode, Overlay};
+use crate::ui::app::{App, LastLabelEdit, Mode, Popup, Severity};
+use crate::ui::edit::EditError;
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::ui::panes;
@@ -116,7 +117,7 @@ impl App {
                 if options.is_empty() {
                     self.notify(
                         "edit labels: select a host in the hosts pane (5), mark hosts with Space, or filter them",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -132,7 +133,7 @@ impl App {
                             claim.key(),
                             fleet.host(h).name
                         );
-                        self.notify(text, true);
+                        self.notify(text, Severity::Error);
                         return;
                     }
                     if claim.stage != ClaimStage::Pending {
@@ -141,7 +142,7 @@ impl App {
                             claim.key(),
                             claim.stage.as_str()
                         );
-                        self.notify(text, true);
+                        self.notify(text, Severity::Error);
                         return;
                     }
                     Dialog::Pin(Box::new(PinDialog::open_claim(fleet, c, styles)))
@@ -149,7 +150,7 @@ impl App {
                 (None, None) => {
                     self.notify(
                         "pin: select a server (hosts pane, 5) or a pending machine (machines pane, 6), then press p",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -159,7 +160,7 @@ impl App {
                 None => {
                     self.notify(
                         "rotate: select a node type in the node types pane (4), then press r",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -167,7 +168,7 @@ impl App {
             EditKind::Undo => match self.undo_from_audit_log(&fleet) {
                 Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                 Some(Err(why)) => {
-                    self.notify(why, true);
+                    self.notify(why, Severity::Error);
                     return;
                 }
                 // No audit log to read: this session's own last label edit.
@@ -175,21 +176,21 @@ impl App {
                     let Some(last) = &self.last_applied else {
                         self.notify(
                             "nothing to undo: no label edit was applied since gpufleet started, and there is no audit log to read",
-                            true,
+                            Severity::Error,
                         );
                         return;
                     };
                     match undo_labels(&last.before, &last.edits) {
                         Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                         Err(e) => {
-                            self.notify(format!("cannot undo: {e}"), true);
+                            self.notify(format!("cannot undo: {e}"), Severity::Error);
                             return;
                         }
                     }
                 }
             },
         };
-        self.dialog = Some(dialog);
+        self.open_dialog(dialog);
     }
 
     /// The undo of the last edit the audit log records as applied in this context: its
@@ -266,7 +267,7 @@ impl App {
     pub(in crate::ui) fn dialog_action(&mut self, action: Action) {
         let fleet = self.data.fleet.clone();
         let page = self.page_rows() as isize;
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let editing = dialog.flow().is_editing();
@@ -295,7 +296,7 @@ impl App {
     fn confirm(&mut self) {
         let fleet = self.data.fleet.clone();
         let styles = self.field_styles();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         if let Dialog::Labels(d) = dialog
@@ -306,19 +307,24 @@ impl App {
         let flow = dialog.flow();
         match &flow.stage {
             Stage::Editing if !flow.proposal.ready => {
-                let why = flow.proposal.change.as_ref().err().cloned();
+                let why = flow
+                    .proposal
+                    .change
+                    .as_ref()
+                    .err()
+                    .map(EditError::to_string);
                 self.notify(
                     format!(
                         "nothing to write yet: {}",
                         why.unwrap_or_else(|| "the preview refuses this change".into())
                     ),
-                    true,
+                    Severity::Error,
                 );
             }
             Stage::Editing => self.start_write(WriteMode::DryRun),
             Stage::Confirming { .. } => self.start_write(WriteMode::Commit),
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
-                self.notify("waiting for the server's answer", false)
+                self.notify("waiting for the server's answer", Severity::Info)
             }
         }
     }
@@ -335,25 +341,25 @@ impl App {
         let (Some(writer), audit) = (self.writer.clone(), self.audit_target()) else {
             return;
         };
-        if let Some(Dialog::Labels(d)) = &self.dialog
+        if let Some(Dialog::Labels(d)) = self.dialog()
             && d.is_undo()
             && let Some(Err(why)) = self.undo_from_audit_log(&d.flow.proposal.fleet)
         {
-            if let Some(dialog) = self.dialog.as_mut() {
+            if let Some(dialog) = self.modal.dialog_mut() {
                 let flow = dialog.flow_mut();
                 flow.stage = Stage::Editing;
                 flow.problem = Some(Problem {
                     text: why.clone(),
-                    conflict: true,
+                    kind: ProblemKind::Conflict,
                 });
             }
-            self.notify(why, true);
+            self.notify(why, Severity::Error);
             return;
         }
         self.next_write += 1;
         let id = self.next_write;
         let inbox = self.inbox_sender();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let flow = dialog.flow_mut();
@@ -377,38 +383,36 @@ impl App {
                     WriteMode::Commit => Stage::Committing { id },
                 };
             }
-            Err(e) => {
-                flow.problem = Some(Problem {
-                    text: e,
-                    conflict: false,
-                })
-            }
+            Err(e) => flow.problem = Some(Problem::refused(e.to_string())),
         }
     }
 
     /// Esc: from the confirmation back to editing; otherwise close. A write under way goes
     /// on, and its answer shows as a notice.
     fn cancel_dialog(&mut self) {
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let flow = dialog.flow_mut();
         match flow.stage {
             Stage::Confirming { .. } => flow.stage = Stage::Editing,
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
-                self.dialog = None;
-                self.notify("closed; the write under way will report here", false);
+                self.close_dialog();
+                self.notify(
+                    "closed; the write under way will report here",
+                    Severity::Info,
+                );
             }
-            Stage::Editing => self.dialog = None,
+            Stage::Editing => self.close_dialog(),
         }
     }
 
     fn copy_snippet(&mut self) {
-        let Some(Dialog::Pin(d)) = self.dialog.as_mut() else {
+        let Some(Dialog::Pin(d)) = self.modal.dialog_mut() else {
             return;
         };
         let Some(snippet) = d.snippet.clone() else {
-            self.notify("no snippet yet: complete the pin first", true);
+            self.notify("no snippet yet: complete the pin first", Severity::Error);
             return;
         };
         let what = "the vcluster.yaml snippet";
@@ -421,21 +425,23 @@ impl App {
         }
         d.copy_note = Some(copy.note.clone());
         if copy.show_text {
-            self.copy_text = Some((snippet, copy.note));
-            self.overlay = Some(Overlay::CopyText);
+            self.set_popup(Some(Popup::CopyText {
+                text: snippet,
+                note: copy.note,
+            }));
         }
     }
 
     /// Pasted text goes to the focused field of a dialog, or to the prompt.
     pub fn paste(&mut self, text: &str) -> bool {
         let fleet = self.data.fleet.clone();
-        if let Some(dialog) = self.dialog.as_mut() {
+        if let Some(dialog) = self.modal.dialog_mut() {
             if dialog.flow().is_editing() {
                 dialog.paste(fleet, text);
             }
             return true;
         }
-        if self.prompt.is_some() {
+        if self.prompt().is_some() {
             for c in super::field::clean_paste(text, false).chars() {
                 self.update(Action::InputChar(c));
             }
@@ -447,7 +453,7 @@ impl App {
     /// A new snapshot: a dialog being edited previews on it.
     pub(in crate::ui) fn refresh_dialog(&mut self) {
         let fleet = self.data.fleet.clone();
-        if let Some(dialog) = self.dialog.as_mut()
+        if let Some(dialog) = self.modal.dialog_mut()
             && dialog.flow().is_editing()
         {
             dialog.recompute(fleet);
@@ -475,8 +481,7 @@ impl App {
     fn written(&mut self, outcome: WriteOutcome) {
         let target = self.writer_target().unwrap_or_default();
         let ours = self
-            .dialog
-            .as_ref()
+            .dialog()
             .is_some_and(|d| d.flow().busy_id() == Some(outcome.id));
         let audit = match &outcome.audit {
             Some(Ok(_)) => "; recorded in the audit log (:ctx shows where)".to_string(),
@@ -485,7 +490,7 @@ impl App {
         };
         match (&outcome.result, outcome.mode) {
             (Ok(report), WriteMode::DryRun) => {
-                if ours && let Some(d) = self.dialog.as_mut() {
+                if ours && let Some(d) = self.modal.dialog_mut() {
                     let flow = d.flow_mut();
                     flow.stage = Stage::Confirming {
                         report: report.clone(),
@@ -509,7 +514,7 @@ impl App {
                     ""
                 };
                 if ours {
-                    self.dialog = None;
+                    self.close_dialog();
                 }
                 let n = report.objects.len();
                 self.notify(
@@ -518,7 +523,7 @@ impl App {
                         outcome.change,
                         if n == 1 { "" } else { "s" }
                     ),
-                    false,
+                    Severity::Info,
                 );
             }
             (Err(error), mode) => {
@@ -527,17 +532,20 @@ impl App {
                     WriteMode::DryRun => "dry run refused",
                     WriteMode::Commit => "write failed",
                 };
-                if ours && let Some(d) = self.dialog.as_mut() {
+                if ours && let Some(d) = self.modal.dialog_mut() {
                     d.flow_mut().stage = Stage::Editing;
                     // Never retried: the preview is recomputed on the newest snapshot and
                     // waits for the operator.
                     d.recompute(self.data.fleet.clone());
                     d.flow_mut().problem = Some(problem);
                     if !audit.is_empty() {
-                        self.notify(format!("{failed}{audit}"), true);
+                        self.notify(format!("{failed}{audit}"), Severity::Error);
                     }
                 } else {
-                    self.notify(format!("{failed}: {}{audit}", problem.text), true);
+                    self.notify(
+                        format!("{failed}: {}{audit}", problem.text),
+                        Severity::Error,
+                    );
                 }
             }
         }
@@ -552,10 +560,13 @@ impl App {
     pub(in crate::ui) fn toggle_mark(&mut self) {
         let view = self.nav.view();
         let (Screen::Pane(PaneId::Hosts), Some(row)) = (&view.screen, view.selected_row()) else {
-            self.notify("marks are for hosts: press 5 for the hosts table", true);
+            self.notify(
+                "marks are for hosts: press 5 for the hosts table",
+                Severity::Error,
+            );
             return;
         };
-        let key = panes::row_key(PaneId::Hosts, &self.data, row);
+        let key = panes::pane(PaneId::Hosts).key(&self.data, row);
         if !self.marked.remove(&key) {
             self.marked.insert(key);
         }
@@ -565,6 +576,6 @@ impl App {
     pub(in crate::ui) fn clear_marks(&mut self) {
         let n = self.marked.len();
         self.marked.clear();
-        self.notify(format!("{n} marks cleared"), false);
+        self.notify(format!("{n} marks cleared"), Severity::Info);
     }
 }
