@@ -914,6 +914,27 @@ pub fn host_gpus(
         .unwrap_or(0)
 }
 
+/// Where [`host_gpus`] took a host's GPU count from, for people: `label gpu-count`, `inventory
+/// Machine`, `node type nvidia.com/gpu`, or `no GPU count` (0).
+pub fn host_gpus_source(
+    labels: &Labels,
+    machine: Option<&crate::model::Machine>,
+    gpus: u32,
+) -> &'static str {
+    if let Some(Ok(_)) = gpu_count_label(labels) {
+        "label gpu-count"
+    } else if machine
+        .and_then(|m| m.gpus())
+        .is_some_and(|n| n <= MAX_GPUS_PER_HOST)
+    {
+        "inventory Machine"
+    } else if gpus > 0 {
+        "node type nvidia.com/gpu"
+    } else {
+        "no GPU count"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

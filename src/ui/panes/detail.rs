@@ -134,14 +134,19 @@ fn host_lines<'a>(ctx: &DrawCtx<'a>, h: HostId) -> Vec<Line<'a>> {
             theme,
             "Hardware",
             format!(
-                "{} · {} CPUs · {} GiB · {} GPUs {} (from {})",
+                "{} · {} CPUs · {} GiB (from {}) · {} GPUs {} (from {})",
                 vendor.trim(),
                 host.cpus.map_or("?".into(), |c| c.to_string()),
                 host.memory_bytes
                     .map_or("?".into(), |m| (m >> 30).to_string()),
+                source.describe(),
                 host.derived.gpus,
                 host.label(keys::GPU_MODEL).unwrap_or(""),
-                source.describe()
+                crate::fleet::rules::host_gpus_source(
+                    host.labels(),
+                    host.machine.as_deref(),
+                    host.derived.gpus
+                ),
             ),
         ),
     });

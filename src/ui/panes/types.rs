@@ -12,7 +12,7 @@ use crate::model::{Measure, keys};
 use crate::ui::action::PaneId;
 use crate::ui::data::{DriftMark, FleetData, thousands};
 use crate::ui::nav::{Scope, Screen, View};
-use crate::ui::widgets::table::{col, count_cell, fill_col, name_col, whole_col};
+use crate::ui::widgets::table::{count_cell, fill_col, name_col, whole_col};
 use ratatui::text::{Line, Span};
 use std::borrow::Cow;
 
@@ -120,7 +120,7 @@ fn cost_rule(info: &NodeTypeInfo) -> &'static str {
 pub fn rollover(row: &TypeRow) -> Option<(String, RolloverState)> {
     match (row.rolling, row.drifted) {
         (0, 0) if row.holding == 0 => None,
-        (0, 0) => Some(("done".into(), RolloverState::Done)),
+        (0, 0) => Some(("current".into(), RolloverState::Done)),
         (0, d) => Some((format!("{d} drifted"), RolloverState::Drifted)),
         (r, _) => Some((format!("ROLLING {r}"), RolloverState::Rolling)),
     }
@@ -377,7 +377,7 @@ static COLUMNS: &[Column<Types>] = &[
         },
     },
     Column {
-        head: col("OS IMAGE", 8, 32),
+        head: name_col("OS IMAGE", 8, 32),
         text: Some(|_, r| Cow::Borrowed(r.os_image.as_deref().unwrap_or(""))),
         sort: None,
         cell: |_, r| Line::from(r.os_image.as_deref().unwrap_or("-")),
