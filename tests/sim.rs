@@ -47,12 +47,8 @@ fn describe(objects: &FleetObjects) -> BTreeMap<String, String> {
     let mut add = |kind: &str, key: String, json: serde_json::Result<String>| {
         out.insert(format!("{kind} {key}"), json.unwrap_or_default());
     };
-    for ((ns, n), o) in &objects.hosts {
-        add(
-            "host",
-            format!("{ns}/{n}"),
-            serde_json::to_string(o.as_ref()),
-        );
+    for (key, o) in &objects.hosts {
+        add("host", key.to_string(), serde_json::to_string(o.as_ref()));
     }
     for ((ns, n), o) in &objects.claims {
         add(
@@ -155,7 +151,7 @@ const ERROR_TYPES: &[&str] = &[
 #[test]
 fn hosts_move_as_metal3_moves_them_and_errors_come_and_go() {
     let mut sim = Simulator::new(config(500, 1));
-    let mut last: BTreeMap<(String, String), (String, String)> = sim
+    let mut last: BTreeMap<gpufleet::fleet::HostKey, (String, String)> = sim
         .objects()
         .hosts
         .iter()
@@ -168,10 +164,7 @@ fn hosts_move_as_metal3_moves_them_and_errors_come_and_go() {
             let FleetEvent::Applied(FleetObject::Host(host)) = event else {
                 continue;
             };
-            let key = (
-                host.metadata.namespace.clone().unwrap_or_default(),
-                host.metadata.name.clone().unwrap_or_default(),
-            );
+            let key = gpufleet::fleet::HostKey::of(&host.cluster, &host.metadata);
             let now = state_of(&host);
             let Some(before) = last.insert(key.clone(), now.clone()) else {
                 panic!("host {key:?} appeared from nowhere");
@@ -430,7 +423,7 @@ fn a_label_edit_writes_only_its_keys_and_a_stale_version_conflicts() {
     let (server, _, _) = busy_host(&stale);
     let h = stale.resolve_host(&server).unwrap();
     let host = stale.host(h);
-    let key = (host.namespace.clone(), host.name.clone());
+    let key = host.key();
     let before_labels = host.labels().clone();
     let before_all = describe(sim.objects());
 
@@ -461,7 +454,7 @@ fn a_label_edit_writes_only_its_keys_and_a_stale_version_conflicts() {
         .filter(|(k, v)| before_all.get(*k) != Some(*v))
         .map(|(k, _)| k)
         .collect();
-    assert_eq!(changed, [&format!("host {}/{}", key.0, key.1)]);
+    assert_eq!(changed, [&format!("host {key}")]);
     assert_eq!(after.spec, host.object.spec, "only labels changed");
 
     // The preview's snapshot is now stale for that host.

@@ -160,10 +160,12 @@ pub async fn live(
     args: &DashArgs,
 ) -> Result<()> {
     let read_only = args.watch;
-    let options = cluster.options(read_only);
+    let options = cluster
+        .options(read_only)
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let deadline = tokio::time::Instant::now() + options.timeout();
     let planned = options.clone();
-    let (platform, _) =
+    let (_, platform, _) =
         off_thread(deadline, "reading the kubeconfig", move || plan(&planned)).await?;
     let user = platform.user(&options);
     let (tx, fleet) = mpsc::channel(CHANNEL_CAPACITY);
@@ -224,7 +226,12 @@ async fn connect_and_watch(
                 since,
                 reason: reason.clone(),
             };
-            if tx.send(FleetEvent::Watch { kind, state }).await.is_err() {
+            let event = FleetEvent::Watch {
+                kind,
+                cluster: None,
+                state,
+            };
+            if tx.send(event).await.is_err() {
                 return;
             }
         }

@@ -4,7 +4,7 @@
 use crate::fleet::Fleet;
 use crate::model::ProjectNamespaces;
 use crate::source::event::WatchState;
-use crate::source::kube::{ClusterOptions, Clusters, connect_within, spawn_watches};
+use crate::source::kube::{ClusterOptions, Clusters, ContextMap, connect_within, spawn_watches};
 use crate::source::live::LiveFleet;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
@@ -21,9 +21,12 @@ pub struct ClusterArgs {
     /// Kubeconfig context of the platform cluster (default: the current context).
     #[arg(long, global = true)]
     pub context: Option<String>,
-    /// Context of the cluster holding the BareMetalHosts (default: --context).
-    #[arg(long, global = true)]
-    pub bmh_context: Option<String>,
+    /// Which context reaches a Metal3 cluster holding BareMetalHosts: CLUSTER=CONTEXT
+    /// (repeatable; CLUSTER as a NodeProvider's spec.metal3.clusterRef.cluster), or a bare
+    /// CONTEXT for every cluster not named. Default: the settings file's [clusters], else a
+    /// context named like the cluster, else --context.
+    #[arg(long, global = true, value_name = "[CLUSTER=]CONTEXT")]
+    pub bmh_context: Vec<String>,
     /// Namespace of the BareMetalHosts (default: the providers' clusterRef namespace, else metal3-system).
     #[arg(long, global = true)]
     pub bmh_namespace: Option<String>,
@@ -44,17 +47,26 @@ pub struct ClusterArgs {
 }
 
 impl ClusterArgs {
-    pub fn options(&self, read_only: bool) -> ClusterOptions {
-        ClusterOptions {
+    /// The connection options; `Err` when `--bmh-context` values contradict each other.
+    /// The settings file's `[clusters]` fill in clusters the flags do not name (a settings
+    /// file that cannot be read was reported already by the caller's project naming; here it
+    /// counts as empty).
+    pub fn options(&self, read_only: bool) -> Result<ClusterOptions, String> {
+        let settings = crate::settings::load()
+            .map(|s| s.clusters)
+            .unwrap_or_default();
+        let bmh_contexts =
+            ContextMap::parse(self.bmh_context.iter().map(String::as_str))?.over(&settings);
+        Ok(ClusterOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
-            bmh_context: self.bmh_context.clone(),
+            bmh_contexts,
             bmh_namespace: self.bmh_namespace.clone(),
             impersonate: self.as_user.clone(),
             impersonate_groups: self.as_group.clone(),
             request_timeout: self.request_timeout.filter(|d| !d.is_zero()),
             read_only,
-        }
+        })
     }
 }
 
@@ -131,10 +143,8 @@ pub async fn live_snapshot_with(
 ) -> Result<(Arc<Fleet>, Clusters)> {
     let deadline = tokio::time::Instant::now() + args.sync_timeout;
     let started = Instant::now();
-    let clusters = connect_within(&args.options(read_only), deadline, |m| {
-        crate::stdio::note(m)
-    })
-    .await?;
+    let options = args.options(read_only).map_err(|e| eyre!(e))?;
+    let clusters = connect_within(&options, deadline, crate::stdio::note).await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default().with_projects(projects);
     let mut last_report = String::new();

@@ -163,7 +163,7 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
             LintId::HostMatchesNoNodeType,
             SubjectKind::Host,
             subject,
-            no_type_reason(fleet, &host.namespace, labels.is_empty()),
+            no_type_reason(fleet, &host.cluster, &host.namespace, labels.is_empty()),
         )),
         1 => {}
         _ => out.push(Lint::new(
@@ -211,13 +211,13 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
     }
 }
 
-/// Why no node type matches a host: no namespace, a namespace no provider claims from, no
-/// labels, or labels no selector matches. Each has its own fix.
-fn no_type_reason(fleet: &Fleet, namespace: &str, unlabelled: bool) -> String {
-    let mut namespaces: Vec<&str> = fleet
+/// Why no node type matches a host: no namespace, a cluster and namespace no provider claims
+/// from, no labels, or labels no selector matches. Each has its own fix.
+fn no_type_reason(fleet: &Fleet, cluster: &str, namespace: &str, unlabelled: bool) -> String {
+    let mut namespaces: Vec<String> = fleet
         .node_types()
         .iter()
-        .map(|t| t.namespace.as_str())
+        .map(|t| scope_text(&t.cluster, &t.namespace))
         .collect();
     namespaces.sort_unstable();
     namespaces.dedup();
@@ -231,10 +231,11 @@ fn no_type_reason(fleet: &Fleet, namespace: &str, unlabelled: bool) -> String {
             "has no namespace, so no NodeProvider's node types see it ({where_types_look}); \
              its labels were not compared"
         )
-    } else if fleet.types_in_namespace(namespace).is_empty() {
+    } else if fleet.types_in(cluster, namespace).is_empty() {
         format!(
-            "is in namespace {namespace}, where no NodeProvider claims hosts \
-             ({where_types_look}); its labels were not compared"
+            "is in {}, where no NodeProvider claims hosts \
+             ({where_types_look}); its labels were not compared",
+            scope_text(cluster, namespace)
         )
     } else if unlabelled {
         "has no labels, so no node type can claim it".into()
@@ -470,4 +471,13 @@ pub fn all_lints<V: FleetView + ?Sized>(view: &V) -> Vec<Lint> {
     }
     out.sort();
     out
+}
+
+/// `namespace N` or `namespace N of cluster C`, as a lint names where hosts are.
+fn scope_text(cluster: &str, namespace: &str) -> String {
+    if cluster.is_empty() {
+        format!("namespace {namespace}")
+    } else {
+        format!("namespace {namespace} of cluster {cluster}")
+    }
 }

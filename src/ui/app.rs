@@ -11,6 +11,7 @@ use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
 use super::theme::Theme;
+use crate::fleet::HostKey;
 use crate::fleet::{Fleet, FleetObjects};
 use crate::impact::LabelEdit;
 use crate::model::ProjectNamespaces;
@@ -152,7 +153,7 @@ pub struct App {
     /// The open edit dialog.
     pub dialog: Option<Dialog>,
     /// Marked hosts (`namespace/name`): kept by name, so filters and new snapshots keep them.
-    pub marked: BTreeSet<String>,
+    pub marked: BTreeSet<HostKey>,
     pub(super) last_applied: Option<LastLabelEdit>,
     /// Background tasks (writes) answer here.
     inbox_tx: UnboundedSender<Message>,
@@ -356,6 +357,7 @@ impl App {
         for kind in Kind::ALL {
             self.apply(FleetEvent::Replaced {
                 kind,
+                cluster: None,
                 objects: objects_of(objects, kind),
                 rejected: Vec::new(),
             });
@@ -364,6 +366,7 @@ impl App {
         for kind in Kind::ALL {
             self.apply(FleetEvent::Watch {
                 kind,
+                cluster: None,
                 state: WatchState::Synced { since },
             });
         }

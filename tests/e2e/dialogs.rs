@@ -84,7 +84,9 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
         return;
     };
     cluster.load(&crate::small_fleet()).await;
-    let clusters = connect(&cluster.args().options(false)).await.unwrap();
+    let clusters = connect(&cluster.args().options(false).unwrap())
+        .await
+        .unwrap();
     let (mut events, _watches) = spawn_watches(&clusters, None);
     let audit = cluster.dir.join("gpufleet-audit/audit.jsonl");
     let settings = Settings {

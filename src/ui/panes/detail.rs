@@ -2,6 +2,7 @@
 //! matched and eligible, drift, labels. The BMC address is shown; its credentials and the
 //! name of the Secret holding them never are.
 
+use crate::fleet::HostKey;
 use crate::fleet::rules::{
     Drift, Placement, claim_drift, drift_disagreement, named_node_types, not_free, place_claim,
 };
@@ -396,21 +397,15 @@ fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
 }
 
 /// The host a detail screen names, if it still exists.
-pub fn host_of(fleet: &Fleet, namespace: &str, name: &str) -> Option<HostId> {
-    fleet
-        .hosts_named(name)
-        .iter()
-        .copied()
-        .find(|&h| fleet.host(h).namespace == namespace)
+pub fn host_of(fleet: &Fleet, key: &HostKey) -> Option<HostId> {
+    fleet.host_by_key(key)
 }
 
 /// The lines of a detail screen; `None` when its object is gone.
 pub fn lines<'a>(app: &'a App, screen: &Screen) -> Option<Vec<Line<'a>>> {
     let fleet = app.data.fleet.as_ref();
     match screen {
-        Screen::HostDetail { namespace, name } => {
-            host_of(fleet, namespace, name).map(|h| host_lines(app, h))
-        }
+        Screen::HostDetail(key) => host_of(fleet, key).map(|h| host_lines(app, h)),
         Screen::ClaimDetail { namespace, name } => fleet
             .claim_by_key(namespace, name)
             .map(|c| claim_lines(app, c)),
@@ -422,8 +417,8 @@ pub fn lines<'a>(app: &'a App, screen: &Screen) -> Option<Vec<Line<'a>>> {
 pub fn drill(app: &App, screen: &Screen) -> Option<View> {
     let fleet = app.data.fleet.as_ref();
     let next = match screen {
-        Screen::HostDetail { namespace, name } => {
-            let h = host_of(fleet, namespace, name)?;
+        Screen::HostDetail(key) => {
+            let h = host_of(fleet, key)?;
             let Some(Holder::Claim(c)) = &fleet.host(h).holder else {
                 return None;
             };
@@ -437,10 +432,7 @@ pub fn drill(app: &App, screen: &Screen) -> Option<View> {
             let c = fleet.claim_by_key(namespace, name)?;
             let h = fleet.claim(c).host?;
             let host = fleet.host(h);
-            Screen::HostDetail {
-                namespace: host.namespace.clone(),
-                name: host.name.clone(),
-            }
+            Screen::HostDetail(host.key())
         }
         Screen::Pane(_) => return None,
     };

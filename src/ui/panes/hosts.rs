@@ -100,19 +100,13 @@ pub fn key(data: &FleetData, row: u32) -> String {
     data.fleet
         .hosts()
         .get(row as usize)
-        .map(|h| format!("{}/{}", h.namespace, h.name))
+        .map(|h| h.key().to_string())
         .unwrap_or_default()
 }
 
 pub fn drill(data: &FleetData, row: u32) -> Option<View> {
     let host = data.fleet.hosts().get(row as usize)?;
-    Some(View::new(
-        Screen::HostDetail {
-            namespace: host.namespace.clone(),
-            name: host.name.clone(),
-        },
-        None,
-    ))
+    Some(View::new(Screen::HostDetail(host.key()), None))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
@@ -161,8 +155,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
                 host.derived.eligible.len()
             );
             // Marked hosts lead with a dot; the name column has room for it.
-            let key = format!("{}/{}", host.namespace, host.name);
-            let name = if app.marked.contains(&key) {
+            let name = if app.marked.contains(&host.key()) {
                 Line::from(vec![
                     Span::styled("● ", ui.key),
                     Span::raw(host.name.as_str()),
