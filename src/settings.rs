@@ -169,6 +169,15 @@ mod tests {
     }
 
     #[test]
+    fn clusters_map_each_metal3_cluster_to_a_context() {
+        let p = Path::new("config.toml");
+        let s = parse(p, "[clusters]\ndc1-infra = \"admin@dc1\"\n").unwrap();
+        assert_eq!(s.clusters["dc1-infra"], "admin@dc1");
+        let bad = parse(p, "[clusters]\ndc1-infra = 3\n").unwrap_err();
+        assert_eq!(bad.line, Some(2), "{bad}");
+    }
+
+    #[test]
     fn a_missing_file_is_every_default() {
         let s = load_from(Path::new("/nonexistent/gpufleet/config.toml")).unwrap();
         assert_eq!(s, Settings::default());

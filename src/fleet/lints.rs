@@ -118,6 +118,9 @@ pub struct Lint {
     pub severity: Severity,
     pub subject_kind: SubjectKind,
     pub subject: String,
+    /// For a host: the Metal3 cluster it lives in (host names repeat across clusters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub message: String,
 }
 
@@ -133,13 +136,19 @@ impl Lint {
             severity: id.severity(),
             subject_kind,
             subject: subject.into(),
+            cluster: None,
             message,
         }
     }
 
+    /// Makes the lint one about a host of `cluster` (none when empty).
+    fn set_cluster(&mut self, cluster: &str) {
+        self.cluster = (!cluster.is_empty()).then(|| cluster.to_string());
+    }
+
     /// What makes two lints the same finding, whatever their message says.
-    pub fn key(&self) -> (LintId, &str) {
-        (self.id, &self.subject)
+    pub fn key(&self) -> (LintId, &str, Option<&str>) {
+        (self.id, &self.subject, self.cluster.as_deref())
     }
 }
 
@@ -158,6 +167,7 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
     let labels = view.labels(h);
     let derived = view.derived(h);
     let subject = host.name.as_str();
+    let first = out.len();
     match derived.matches.len() {
         0 => out.push(Lint::new(
             LintId::HostMatchesNoNodeType,
@@ -208,6 +218,9 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
                 ),
             ));
         }
+    }
+    for lint in &mut out[first..] {
+        lint.set_cluster(&host.cluster);
     }
 }
 
@@ -424,7 +437,7 @@ pub fn link_lints(fleet: &Fleet, h: HostId, out: &mut Vec<Lint>) {
     if host.link.problems.is_empty() {
         return;
     }
-    out.push(Lint::new(
+    let mut lint = Lint::new(
         LintId::HostClaimLinkUnclear,
         SubjectKind::Host,
         host.name.as_str(),
@@ -434,7 +447,9 @@ pub fn link_lints(fleet: &Fleet, h: HostId, out: &mut Vec<Lint>) {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; "),
-    ));
+    );
+    lint.set_cluster(&host.cluster);
+    out.push(lint);
 }
 
 /// Lints about one claim: where the platform's drift verdict differs from gpufleet's.

@@ -674,6 +674,32 @@ pub async fn connect(options: &ClusterOptions) -> Result<Clusters, ClientError> 
 mod tests {
     use super::*;
 
+    #[test]
+    fn bmh_contexts_name_clusters_or_one_bare_context_and_flags_win_over_settings() {
+        let map = ContextMap::parse(["dc1-infra=admin@dc1", "dc2-infra=admin@dc2"]).unwrap();
+        assert_eq!(map.by_cluster["dc2-infra"], "admin@dc2");
+        assert_eq!(map.default, None);
+        let bare = ContextMap::parse(["metal3"]).unwrap();
+        assert_eq!(bare.default.as_deref(), Some("metal3"));
+        let settings: BTreeMap<String, String> = [
+            ("dc1-infra".to_string(), "old@dc1".to_string()),
+            ("dc3-infra".to_string(), "admin@dc3".to_string()),
+        ]
+        .into();
+        let merged = map.over(&settings);
+        assert_eq!(merged.by_cluster["dc1-infra"], "admin@dc1");
+        assert_eq!(merged.by_cluster["dc3-infra"], "admin@dc3");
+        for bad in [
+            vec!["=ctx"],
+            vec!["dc1="],
+            vec!["a", "b"],
+            vec!["c=x", "c=y"],
+        ] {
+            let e = ContextMap::parse(bad.clone()).unwrap_err();
+            assert!(e.contains("--bmh-context"), "{bad:?}: {e}");
+        }
+    }
+
     fn dir(name: &str) -> PathBuf {
         let d =
             std::env::temp_dir().join(format!("gpufleet-kubeconfig-{name}-{}", std::process::id()));
