@@ -803,3 +803,52 @@ async fn spawn_lists_every_kind_then_streams_changes_and_serves_writes() {
         "{stale:?}"
     );
 }
+
+/// `demo --chaos`: the generated fleet has one Metal3 cluster per datacenter; each goes down
+/// in turn (its watches stale, its hosts kept as last seen) and comes back with a relist,
+/// while the other stays live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_takes_one_cluster_down_and_back_while_the_other_stays_live() {
+    use gpufleet::source::event::WatchState;
+    use gpufleet::source::sim::Chaos;
+    let (mut rx, _writer) = spawn(SimConfig {
+        chaos: Some(Chaos {
+            up: Duration::from_millis(300),
+            down: Duration::from_millis(600),
+        }),
+        ..quiet(300, 4)
+    });
+    let mut live = LiveFleet::default();
+    let state = |live: &LiveFleet, c: &str| {
+        live.cluster_watches()
+            .get(&(c.to_string(), Kind::BareMetalHost))
+            .cloned()
+    };
+    let (mut saw_one_down, mut recovered) = (false, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !(saw_one_down && recovered) {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("chaos in time")
+            .unwrap();
+        live.apply(event);
+        live.refresh();
+        let (a, b) = (state(&live, "use1-infra"), state(&live, "usw2-infra"));
+        match (&a, &b) {
+            (Some(WatchState::Stale { reason, .. }), Some(WatchState::Synced { .. })) => {
+                assert!(reason.contains("simulated outage"), "{reason}");
+                // The down cluster's hosts are kept as last seen.
+                assert_eq!(live.fleet().hosts().len(), 300);
+                saw_one_down = true;
+            }
+            (Some(WatchState::Synced { .. }), Some(WatchState::Synced { .. }))
+                if saw_one_down && live.all_synced() =>
+            {
+                recovered = true;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(live.fleet().hosts().len(), 300);
+    assert!(live.all_synced());
+}

@@ -118,14 +118,18 @@ async fn run_dashboard(
 }
 
 /// The dashboard on the embedded simulator: a generated fleet that lives, and takes writes.
-pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
+pub async fn demo(hosts: usize, seed: u64, chaos: bool, args: &DashArgs) -> Result<()> {
     let settings = args.settings(
         "demo".into(),
         format!("simulated fleet: {hosts} hosts, seed {seed}"),
         "demo".into(),
         ProjectNamespaces::default(),
     );
-    let (fleet, writer) = sim::spawn(SimConfig::new(hosts, seed));
+    let config = SimConfig {
+        chaos: chaos.then(sim::Chaos::default),
+        ..SimConfig::new(hosts, seed)
+    };
+    let (fleet, writer) = sim::spawn(config);
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
 }
 

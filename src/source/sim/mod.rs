@@ -22,7 +22,7 @@ mod schedule;
 mod store;
 mod write;
 
-pub use config::{MAX_HOSTS, SimConfig};
+pub use config::{Chaos, MAX_HOSTS, SimConfig};
 pub use driver::{SimWriter, spawn};
 pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 pub use write::{WritePlan, plan_write};
