@@ -111,21 +111,83 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn state_text(state: &WatchState) -> String {
+    match state {
+        WatchState::Connecting => "connecting".to_string(),
+        WatchState::Syncing { received } => format!("syncing ({received})"),
+        WatchState::Synced { .. } => "synced".to_string(),
+        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+        WatchState::NotServed { .. } => "not served".to_string(),
+    }
+}
+
 fn describe_watches(live: &LiveFleet) -> String {
-    live.watches()
-        .iter()
-        .map(|(kind, state)| {
-            let s = match state {
-                WatchState::Connecting => "connecting".to_string(),
-                WatchState::Syncing { received } => format!("syncing ({received})"),
-                WatchState::Synced { .. } => "synced".to_string(),
-                WatchState::Stale { reason, .. } => format!("stale: {reason}"),
-                WatchState::NotServed { .. } => "not served".to_string(),
-            };
-            format!("{}: {s}", kind.short())
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    progress_lines(live).join("; ")
+}
+
+/// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
+/// `platform: providers: synced, ...` and `dc1-infra: hosts: syncing (12000), hardware: ...`.
+pub fn progress_lines(live: &LiveFleet) -> Vec<String> {
+    let kinds = |states: Vec<(crate::source::event::Kind, &WatchState)>| {
+        states
+            .into_iter()
+            .map(|(kind, s)| format!("{}: {}", kind.short(), state_text(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![format!(
+        "platform: {}",
+        kinds(live.watches().iter().map(|(k, s)| (*k, s)).collect())
+    )];
+    let mut clusters: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+    for ((cluster, kind), state) in live.cluster_watches() {
+        clusters.entry(cluster).or_default().push((*kind, state));
+    }
+    for (cluster, states) in clusters {
+        lines.push(format!("{cluster}: {}", kinds(states)));
+    }
+    lines
+}
+
+/// Progress lines on standard error: rewritten in place on a terminal (the cursor moves up
+/// over the last lines and clears them), else each line printed only when it changes, so a
+/// 25,000-host sync writes a handful of lines to a log, not one per thousand objects.
+pub struct Progress {
+    terminal: bool,
+    shown: Vec<String>,
+}
+
+impl Progress {
+    pub fn new(terminal: bool) -> Self {
+        Progress {
+            terminal,
+            shown: Vec::new(),
+        }
+    }
+
+    /// What to write for `lines` after what was shown.
+    pub fn update(&mut self, lines: Vec<String>) -> String {
+        let mut out = String::new();
+        if self.terminal {
+            if lines == self.shown {
+                return out;
+            }
+            if !self.shown.is_empty() {
+                out.push_str(&format!("\x1b[{}A", self.shown.len()));
+            }
+            for line in &lines {
+                out.push_str(&format!("\x1b[2K{}\n", crate::escape::escape(line)));
+            }
+        } else {
+            for (i, line) in lines.iter().enumerate() {
+                if self.shown.get(i) != Some(line) {
+                    out.push_str(&format!("{}\n", crate::escape::escape(line)));
+                }
+            }
+        }
+        self.shown = lines;
+        out
+    }
 }
 
 /// Connects, syncs every watch once and returns the snapshot. Progress goes to stderr.
@@ -147,7 +209,7 @@ pub async fn live_snapshot_with(
     let clusters = connect_within(&options, deadline, crate::stdio::note).await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default().with_projects(projects);
-    let mut last_report = String::new();
+    let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let outcome = loop {
         if live.all_synced() {
             break Ok(());
@@ -164,10 +226,8 @@ pub async fn live_snapshot_with(
                 ));
             }
         }
-        let report = describe_watches(&live);
-        if report != last_report && started.elapsed() > Duration::from_secs(2) {
-            crate::stdio::note(&report);
-            last_report = report;
+        if started.elapsed() > Duration::from_secs(2) {
+            crate::stdio::err(&progress.update(progress_lines(&live)));
         }
     };
     for task in tasks {
@@ -203,6 +263,27 @@ pub fn confirm(question: &str) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_rewrites_in_place_on_a_terminal_and_prints_changes_elsewhere() {
+        let lines = |a: &str| vec!["platform: claims: synced".to_string(), a.to_string()];
+        let mut tty = Progress::new(true);
+        assert_eq!(
+            tty.update(lines("dc1: hosts: syncing (1000)")),
+            "\x1b[2Kplatform: claims: synced\n\x1b[2Kdc1: hosts: syncing (1000)\n"
+        );
+        assert_eq!(tty.update(lines("dc1: hosts: syncing (1000)")), "");
+        assert_eq!(
+            tty.update(lines("dc1: hosts: synced")),
+            "\x1b[2A\x1b[2Kplatform: claims: synced\n\x1b[2Kdc1: hosts: synced\n"
+        );
+        let mut log = Progress::new(false);
+        log.update(lines("dc1: hosts: syncing (1000)"));
+        assert_eq!(
+            log.update(lines("dc1: hosts: synced")),
+            "dc1: hosts: synced\n"
+        );
+    }
 
     #[test]
     fn durations_read_like_kubectl() {
