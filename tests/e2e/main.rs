@@ -2,6 +2,7 @@
 //! `scripts/kube-apiserver`). Each test starts its own server, so tests cannot disturb each
 //! other. `scripts/test` builds the server first; run alone with `cargo test --test e2e`.
 
+mod clusters;
 mod dialogs;
 mod harness;
 mod inventory;
