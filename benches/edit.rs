@@ -68,7 +68,7 @@ fn edit(c: &mut Criterion) {
     group.bench_function("cursor_key_1000_hosts", |b| {
         b.iter(|| dialog.text_key(fleet.clone(), press(KeyCode::Left)))
     });
-    app.dialog = Some(gpufleet::ui::edit::Dialog::Labels(Box::new(dialog)));
+    app.open_dialog(gpufleet::ui::edit::Dialog::Labels(Box::new(dialog)));
     app.resize(200, 60);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     group.bench_function("frame_200x60_label_dialog", |b| {

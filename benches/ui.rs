@@ -3,6 +3,12 @@
 //! sends to the terminal, and the CPU an idle dashboard uses (the real binary in tmux).
 //! `cargo bench --bench ui`; figures go in BENCHMARKS.md.
 
+#[path = "../tests/support/bytes.rs"]
+mod bytes;
+#[path = "../tests/support/tmux.rs"]
+mod tmux;
+use bytes::Counter;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
@@ -16,11 +22,7 @@ use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::hint::black_box;
-use std::io::Write;
-use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -68,19 +70,6 @@ fn frames(c: &mut Criterion) {
     derive.finish();
 }
 
-#[derive(Clone, Default)]
-struct Counter(Arc<AtomicUsize>);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.fetch_add(buf.len(), Ordering::Relaxed);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Bytes written by the frame after one on-screen host goes into error.
 fn bytes_after_one_change(pane: PaneId) -> (usize, usize) {
     let mut app = loaded_app(Mode::Interactive);
@@ -95,7 +84,7 @@ fn bytes_after_one_change(pane: PaneId) -> (usize, usize) {
     .unwrap();
     let now = app.now;
     terminal.draw(|f| screen::draw(f, &app)).unwrap();
-    let first = counter.0.swap(0, Ordering::Relaxed);
+    let first = counter.take();
     let h = app.data.racks[0].hosts[0];
     let mut host = (*app.data.fleet.host(h).object).clone();
     host.status
@@ -105,7 +94,7 @@ fn bytes_after_one_change(pane: PaneId) -> (usize, usize) {
     app.rebuild();
     app.now = now;
     terminal.draw(|f| screen::draw(f, &app)).unwrap();
-    (first, counter.0.load(Ordering::Relaxed))
+    (first, counter.get())
 }
 
 fn bytes() {
@@ -127,53 +116,22 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
 
 /// CPU the real binary uses while nothing happens, in tmux, over `secs` seconds.
 fn idle_cpu(hosts: u32, mode: &str, secs: u64) {
-    let socket = format!("gpufleet-bench-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .expect("tmux is installed (apt-get install tmux)")
-    };
     let bin = env!("CARGO_BIN_EXE_gpufleet");
-    let help = Command::new(bin)
-        .arg("--help")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        String::from_utf8_lossy(&help.stdout).contains("demo"),
-        "{bin} is not this checkout's gpufleet (another build shares the target directory?)"
-    );
+    tmux::assert_is_gpufleet(bin);
     let cmd = format!("exec {bin} demo --hosts {hosts} {mode}");
-    tmux(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-x",
-        "200",
-        "-y",
-        "60",
-        "sh",
-        "-c",
-        &cmd,
-    ]);
-    let start = Instant::now();
-    while !String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).contains("hosts:ok") {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the demo starts"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let tmux = tmux::Tmux::start("bench", &cmd, (200, 60));
+    tmux.wait_until(
+        |s| s.contains("hosts:ok"),
+        "the demo starts",
+        Duration::from_secs(120),
+        Duration::from_millis(200),
+    );
     std::thread::sleep(Duration::from_secs(2));
-    let pid = String::from_utf8_lossy(&tmux(&["display-message", "-p", "#{pane_pid}"]).stdout)
-        .trim()
-        .to_string();
+    let pid = tmux.format("#{pane_pid}");
     let before = cpu_ticks(&pid).expect("the process runs");
     std::thread::sleep(Duration::from_secs(secs));
     let after = cpu_ticks(&pid).expect("the process runs");
-    tmux(&["kill-server"]);
+    drop(tmux);
     // Linux counts CPU time in ticks of 1/100 s.
     let cpu_ms = (after - before) * 10;
     println!(

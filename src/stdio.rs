@@ -10,7 +10,7 @@
 
 use crate::escape::escape;
 use std::fmt::Display;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 /// Exit status when the process could not end by SIGPIPE itself: 128 + 13, what a shell
 /// reports for a process that did.
@@ -74,13 +74,42 @@ pub fn note(message: impl Display) {
     err(&format!("{}\n", escape(&message.to_string())));
 }
 
+/// A note that is written only if what it announces takes longer than `after`, and only
+/// to a terminal: dropping the guard before then cancels it. For work that is usually quick
+/// but can take a while (a 40 MB dump), so the operator is never left before a blank screen.
+pub fn note_if_slow(after: std::time::Duration, message: impl Display) -> SlowNote {
+    if !io::stderr().is_terminal() {
+        return SlowNote(None);
+    }
+    let message = message.to_string();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(after) {
+            note(message);
+        }
+    });
+    SlowNote(Some(done))
+}
+
+/// Cancels its [`note_if_slow`] when dropped.
+pub struct SlowNote(#[allow(dead_code)] Option<std::sync::mpsc::Sender<()>>);
+
 /// Installs color-eyre's report hook and a panic hook that writes color-eyre's panic report
 /// through [`err`]: a panic reported to a closed pipe ends quietly instead of aborting.
+///
+/// A panic on any thread ends the process with status 101 once reported: a watch or a
+/// background task that panicked must not leave the rest running half-alive (the dashboard's
+/// own hook restores the terminal first). Colours only when stderr is a terminal.
 pub fn install_hooks() {
-    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default().into_hooks();
+    let mut builder = color_eyre::config::HookBuilder::default();
+    if !io::stderr().is_terminal() {
+        builder = builder.theme(color_eyre::config::Theme::new());
+    }
+    let (panic_hook, eyre_hook) = builder.into_hooks();
     let _ = eyre_hook.install();
     std::panic::set_hook(Box::new(move |info| {
         err(&format!("{}\n", panic_hook.panic_report(info)));
+        std::process::exit(101);
     }));
 }
 

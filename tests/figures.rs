@@ -260,3 +260,55 @@ fn the_panes_and_summary_json_agree_on_a_generated_fleet() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A claim linked to two hosts (both carry its name in their node-claim label) holds one of
+/// them; the other still lands in exactly one of the node type's figures, so they add up,
+/// and `summary` counts both as claimed. Huge GPU counts cost nothing but a lint.
+#[test]
+fn a_type_s_figures_add_up_with_a_claim_linked_twice_and_huge_gpu_counts() {
+    let host = |name: &str, gpu_count: &str| {
+        format!(
+            r#"{{"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost", "metadata": {{"name": "{name}", "namespace": "metal3-system", "labels": {{"metal3.vcluster.com/node-claim": "c-two", "gpu-model": "h100", "gpu-count": "{gpu_count}", "rack": "r1"}}, "resourceVersion": "1"}}, "spec": {{"online": true}}, "status": {{"errorMessage": "", "operationalStatus": "OK", "poweredOn": true, "provisioning": {{"state": "provisioned", "ID": "x", "image": {{"url": "http://i/a.qcow2", "checksum": "a"}}}}, "hardware": {{"cpu": {{"count": 128}}, "ramMebibytes": 2097152}}}}}}"#
+        )
+    };
+    let items = [
+        r#"{"apiVersion": "management.loft.sh/v1", "kind": "NodeProvider", "metadata": {"name": "p", "resourceVersion": "1"}, "spec": {"properties": {"vcluster.com/os-image": "img"}, "metal3": {"clusterRef": {"cluster": "c", "namespace": "metal3-system"}, "nodeTypes": [{"name": "h100", "resources": {"cpu": "96", "memory": "768Gi", "nvidia.com/gpu": "1e30"}, "bareMetalHosts": {"selector": {"matchLabels": {"gpu-model": "h100"}}}}]}}}"#.to_string(),
+        r#"{"apiVersion": "management.loft.sh/v1", "kind": "OSImage", "metadata": {"name": "img"}, "spec": {"properties": {"metal3.vcluster.com/image-url": "http://i/a.qcow2", "metal3.vcluster.com/image-checksum": "a"}}}"#.to_string(),
+        host("h-two", "8"),
+        host("h-two-b", "4294967295"),
+        r#"{"apiVersion": "management.loft.sh/v1", "kind": "NodeClaim", "metadata": {"name": "c-two", "namespace": "p-acme", "resourceVersion": "1"}, "spec": {"providerRef": "p", "typeRef": "p.h100", "vClusterRef": "v"}, "status": {"phase": "Available"}}"#.to_string(),
+    ];
+    let dir = std::env::temp_dir().join(format!("gpufleet-figures-twice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fleet.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"apiVersion": "v1", "kind": "List", "items": [{}]}}"#,
+            items.join(",")
+        ),
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let summary: Value =
+        serde_json::from_str(&gpufleet(&["summary", "-f", path, "-o", "json"])).unwrap();
+    let t = &summary["node_types"][0]["node_type"];
+    let hosts = |k: &str| n(&t[k]["hosts"]);
+    assert_eq!(hosts("matched"), 2, "{t}");
+    assert_eq!(
+        hosts("matched"),
+        hosts("available")
+            + (hosts("claimed") - hosts("claimed_off_selector"))
+            + hosts("claimed_through_other_types")
+            + hosts("unavailable"),
+        "{t}"
+    );
+    // 8 GPUs on the host that says 8; the other's label and the type's 1e30 are not counts.
+    assert_eq!(n(&summary["fleet"]["gpus_total"]), 8, "{summary}");
+    let lints = gpufleet(&["lint", "-f", path]);
+    assert!(
+        lints.contains("gpu-count-label-invalid") && lints.contains("h-two-b"),
+        "{lints}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -176,7 +176,7 @@ fn host_labels_link_with_the_project_only_telling_names_apart() {
 
 /// The text of a detail screen, one line per row.
 fn detail(app: &gpufleet::ui::app::App, screen: gpufleet::ui::nav::Screen) -> String {
-    gpufleet::ui::panes::detail::lines(app, &screen)
+    gpufleet::ui::panes::detail::lines(&app.draw_ctx(), &screen)
         .expect("the object exists")
         .iter()
         .map(|l| {

@@ -2,134 +2,28 @@
 //! filters, opens help, quits, and leaves the terminal as it found it. CI installs tmux
 //! (Debian package `tmux`); without it these tests fail rather than pass unseen.
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+#[path = "support/tmux.rs"]
+mod tmux;
 
-struct Tmux {
-    socket: String,
+use std::process::Command;
+use tmux::{Tmux, assert_is_gpufleet};
+
+/// Runs `gpufleet args` (after `env`, e.g. `XDG_STATE_HOME=/tmp/x`) at 160x45. The shell
+/// stays after gpufleet exits (`EXITED <status>`), so the restored terminal can be inspected.
+fn gpufleet_in_tmux(name: &str, env: &str, args: &str) -> Tmux {
+    let bin = env!("CARGO_BIN_EXE_gpufleet");
+    assert_is_gpufleet(bin);
+    let script = format!("{env} {bin} {args}; echo EXITED $?; sleep 60");
+    Tmux::start(name, &script, (160, 45))
 }
 
-impl Tmux {
-    fn start(name: &str, args: &str) -> Tmux {
-        Tmux::start_with(name, "", args)
-    }
-
-    /// `env` is put before the command, e.g. `XDG_STATE_HOME=/tmp/x`.
-    fn start_with(name: &str, env: &str, args: &str) -> Tmux {
-        let version = Command::new("tmux").arg("-V").output();
-        assert!(
-            version.is_ok_and(|o| o.status.success()),
-            "tmux is needed for the terminal tests: apt-get install tmux"
-        );
-        let tmux = Tmux {
-            socket: format!("gpufleet-{name}-{}", std::process::id()),
-        };
-        let bin = env!("CARGO_BIN_EXE_gpufleet");
-        let help = Command::new(bin)
-            .arg("--help")
-            .output()
-            .expect("the binary runs");
-        assert!(
-            String::from_utf8_lossy(&help.stdout).contains("demo"),
-            "{bin} is not this checkout's gpufleet (another build shares the target directory?)"
-        );
-        // The shell stays after gpufleet exits, so the restored terminal can be inspected.
-        let script = format!("{env} {bin} {args}; echo EXITED $?; sleep 60");
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            "sh",
-            "-c",
-            &script,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p"]).stdout).into_owned()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", k]);
-        }
-    }
-
-    fn send_text(&self, text: &str) {
-        self.run(&["send-keys", "-l", text]);
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen after 15 s.
-    fn wait_for(&self, text: &str) {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "waited for {text:?}; the screen shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits until the screen no longer shows `text`; fails with the screen after 15 s.
-    ///
-    /// Sent after Escape before the next key: an Escape byte and a key that reach the
-    /// pty in one read are one Alt-chord to the terminal, so the next key waits until
-    /// the Escape has been read on its own.
-    fn wait_gone(&self, text: &str) {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if !screen.contains(text) {
-                return;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "waited for {text:?} to go; the screen shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn format(&self, f: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["display-message", "-p", f]).stdout)
-            .trim()
-            .to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
+fn start(name: &str, args: &str) -> Tmux {
+    gpufleet_in_tmux(name, "", args)
 }
 
 #[test]
 fn the_demo_runs_every_pane_filters_helps_and_restores_the_terminal() {
-    let t = Tmux::start("demo", "demo --hosts 300 --seed 1");
+    let t = start("demo", "demo --hosts 300 --seed 1");
     t.wait_for("hosts:ok");
     assert_eq!(
         t.format("#{alternate_on}"),
@@ -181,7 +75,7 @@ fn the_demo_runs_every_pane_filters_helps_and_restores_the_terminal() {
 fn a_label_edit_in_the_demo_is_previewed_confirmed_and_lands() {
     let state = std::env::temp_dir().join(format!("gpufleet-tmux-edit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&state);
-    let t = Tmux::start_with(
+    let t = gpufleet_in_tmux(
         "edit",
         &format!("XDG_STATE_HOME={}", state.display()),
         "demo --hosts 300 --seed 1",
@@ -213,7 +107,7 @@ fn a_label_edit_in_the_demo_is_previewed_confirmed_and_lands() {
 
 #[test]
 fn watch_mode_shows_the_wall_display_and_acts_only_on_quit() {
-    let t = Tmux::start("watch", "demo --hosts 300 --seed 1 --watch --cycle 600");
+    let t = start("watch", "demo --hosts 300 --seed 1 --watch --cycle 600");
     t.wait_for("GPUs total");
     t.wait_for("WATCH");
     t.send(&["Tab", "j", "/", "e"]);
@@ -227,7 +121,7 @@ fn watch_mode_shows_the_wall_display_and_acts_only_on_quit() {
 
 #[test]
 fn a_bad_theme_is_reported_before_the_screen_is_taken() {
-    let t = Tmux::start("theme", "demo --theme no-such-theme");
+    let t = start("theme", "demo --theme no-such-theme");
     t.wait_for("EXITED 1");
     assert!(
         t.screen().contains("no theme \"no-such-theme\""),
@@ -239,7 +133,7 @@ fn a_bad_theme_is_reported_before_the_screen_is_taken() {
 #[test]
 fn sigterm_and_a_dropped_link_restore_the_terminal() {
     for signal in ["TERM", "HUP"] {
-        let t = Tmux::start(&format!("sig{signal}"), "demo --hosts 100");
+        let t = start(&format!("sig{signal}"), "demo --hosts 100");
         t.wait_for("hosts:ok");
         let shell = t.format("#{pane_pid}");
         let pgrep = Command::new("pgrep")
@@ -283,7 +177,7 @@ fn a_hung_exec_plugin_leaves_the_dashboard_answering() {
         ),
     )
     .unwrap();
-    let t = Tmux::start(
+    let t = start(
         "exec",
         &format!(
             "dash --kubeconfig {} --request-timeout 2s --stale-after 1",
@@ -315,7 +209,7 @@ fn a_dump_shows_what_it_skipped_while_the_dashboard_runs() {
          metadata: {name: bad, namespace: metal3-system}\nspec: {online: maybe}\n",
     )
     .unwrap();
-    let t = Tmux::start("dump", &format!("dash -f {}", dir.display()));
+    let t = start("dump", &format!("dash -f {}", dir.display()));
     t.wait_for("1 skipped · 1 warning (:ctx): ");
     let screen = t.screen();
     assert!(

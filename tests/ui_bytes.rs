@@ -2,6 +2,10 @@
 //! terminal only the cells that changed. Over a slow SSH link that is the difference between
 //! a dashboard and a slideshow.
 
+#[path = "support/bytes.rs"]
+mod bytes;
+use bytes::Counter;
+
 use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::source::event::FleetEvent;
@@ -12,22 +16,6 @@ use gpufleet::ui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-#[derive(Clone, Default)]
-struct Counter(Arc<AtomicUsize>);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.fetch_add(buf.len(), Ordering::Relaxed);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Bytes the frame after one host goes into error sends, per pane.
 fn bytes_after_one_change(pane: PaneId) -> usize {
@@ -51,7 +39,7 @@ fn bytes_after_one_change(pane: PaneId) -> usize {
     .unwrap();
     let now = app.now;
     terminal.draw(|f| screen::draw(f, &app)).unwrap();
-    let first = counter.0.swap(0, Ordering::Relaxed);
+    let first = counter.take();
     assert!(
         first > 5_000,
         "the first frame paints everything ({first} bytes)"
@@ -67,7 +55,7 @@ fn bytes_after_one_change(pane: PaneId) -> usize {
     app.rebuild();
     app.now = now;
     terminal.draw(|f| screen::draw(f, &app)).unwrap();
-    counter.0.load(Ordering::Relaxed)
+    counter.get()
 }
 
 #[test]

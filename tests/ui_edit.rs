@@ -50,12 +50,11 @@ fn snapshot_both(app: &mut App, name: &str) {
 }
 
 fn stage(app: &App) -> Option<&Stage> {
-    app.dialog.as_ref().map(|d| &d.flow().stage)
+    app.dialog().map(|d| &d.flow().stage)
 }
 
 fn preview_text(app: &App) -> String {
-    app.dialog
-        .as_ref()
+    app.dialog()
         .map(|d| {
             d.flow()
                 .proposal
@@ -86,7 +85,7 @@ fn free_host(app: &App) -> HostId {
 }
 
 fn pin_dialog(app: &App) -> &gpufleet::ui::edit::pin::PinDialog {
-    match &app.dialog {
+    match app.dialog() {
         Some(Dialog::Pin(d)) => d,
         _ => panic!("the pin dialog is open"),
     }
@@ -155,7 +154,7 @@ fn the_label_editor_offers_the_hosts_then_previews_as_you_type() {
         "{preview}"
     );
     assert!(preview.contains("Tenants"), "{preview}");
-    let Some(Dialog::Labels(d)) = &app.dialog else {
+    let Some(Dialog::Labels(d)) = app.dialog() else {
         panic!("the label dialog is open");
     };
     let Ok(Change::Label(edit)) = d.change() else {
@@ -172,7 +171,7 @@ fn the_label_editor_offers_the_hosts_then_previews_as_you_type() {
     assert_eq!(stage(&app), Some(&Stage::Editing));
     assert!(recorder.modes().is_empty(), "nothing is written");
     key(&mut app, KeyCode::Esc);
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     // Marks survive clearing the filter.
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.marked.len(), 2);
@@ -189,7 +188,7 @@ fn pasted_tabs_and_newlines_separate_words() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.key_mode(), KeyMode::Labels);
     assert!(app.paste("maintenance-\ttenant=acme\u{7}"));
-    let Some(Dialog::Labels(d)) = &app.dialog else {
+    let Some(Dialog::Labels(d)) = app.dialog() else {
         panic!("the label dialog is open");
     };
     let Ok(Change::Label(edit)) = d.change() else {
@@ -227,13 +226,13 @@ fn an_empty_selector_filter_never_targets_every_host() {
         press(&mut app, typed);
         key(&mut app, KeyCode::Enter);
         let notice = app.notice.clone().expect("the refusal is shown");
-        assert!(notice.error, "{typed:?}");
+        assert!(notice.is_error(), "{typed:?}");
         assert!(
             notice.text.contains("selector"),
             "{typed:?}: {}",
             notice.text
         );
-        assert!(app.prompt.is_some(), "the prompt stays open to fix it");
+        assert!(app.prompt().is_some(), "the prompt stays open to fix it");
         key(&mut app, KeyCode::Esc);
         assert!(app.nav.view().filter.is_none(), "{typed:?}");
     }
@@ -311,8 +310,8 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
     assert!(row > 0);
     // Esc closes the text and leaves the dialog as it was.
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
-    assert!(matches!(app.dialog, Some(Dialog::Pin(_))));
+    assert!(app.popup().is_none());
+    assert!(matches!(app.dialog(), Some(Dialog::Pin(_))));
     // Pinning a server that is claimed fails: the platform does not fall back.
     key(&mut app, KeyCode::Esc);
     let fleet = app.data.fleet.clone();
@@ -488,7 +487,7 @@ fn p_on_a_pending_machine_pins_it_to_a_server() {
     press(&mut app, &held.name);
     key(&mut app, KeyCode::Enter);
     press(&mut app, "p");
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     assert!(
         app.notice.as_ref().unwrap().text.contains("holds"),
         "{:?}",
@@ -509,7 +508,7 @@ fn rotating_to_an_existing_image_without_checksum_shows_its_lint_at_its_severity
         .expect("the generated fleet has an OSImage without checksum");
     app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
     press(&mut app, "r");
-    let Some(Dialog::Rotate(d)) = &app.dialog else {
+    let Some(Dialog::Rotate(d)) = app.dialog() else {
         panic!("the rotation dialog is open");
     };
     let at = d.images.iter().position(|(i, _)| i == name).unwrap();
@@ -529,8 +528,7 @@ fn rotating_to_an_existing_image_without_checksum_shows_its_lint_at_its_severity
         "{preview}"
     );
     let line = app
-        .dialog
-        .as_ref()
+        .dialog()
         .unwrap()
         .flow()
         .proposal
@@ -551,7 +549,7 @@ fn pickers_say_that_more_items_exist_above_and_below() {
     let (mut app, _) = recorded();
     app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
     press(&mut app, "r");
-    let Some(Dialog::Rotate(d)) = &app.dialog else {
+    let Some(Dialog::Rotate(d)) = app.dialog() else {
         panic!("the rotation dialog is open");
     };
     let items = d.images.len() + 1;
@@ -564,7 +562,7 @@ fn pickers_say_that_more_items_exist_above_and_below() {
     assert!(t.contains("more above"), "{t}");
     assert!(!t.contains("more below"), "{t}");
     // The last image, selected, is on screen.
-    let Some(Dialog::Rotate(d)) = &app.dialog else {
+    let Some(Dialog::Rotate(d)) = app.dialog() else {
         unreachable!()
     };
     assert!(t.contains(&d.images[d.images.len() - 1].0), "{t}");
@@ -621,7 +619,7 @@ async fn a_label_edit_is_dry_run_then_written_audited_and_undone() {
     snapshot_both(&mut app, "labels_confirm");
     ctrl(&mut app, 's');
     answer(&mut app, &mut inbox).await;
-    assert!(app.dialog.is_none(), "a written edit closes its dialog");
+    assert!(app.dialog().is_none(), "a written edit closes its dialog");
     assert_eq!(recorder.modes(), [WriteMode::DryRun, WriteMode::Commit]);
     let notice = app.notice.clone().unwrap().text;
     assert!(notice.contains("written to recorder"), "{notice}");
@@ -634,7 +632,7 @@ async fn a_label_edit_is_dry_run_then_written_audited_and_undone() {
     // u previews the undo; it restores what the edit changed.
     press(&mut app, "u");
     assert_eq!(app.key_mode(), KeyMode::Review);
-    let Some(Dialog::Labels(d)) = &app.dialog else {
+    let Some(Dialog::Labels(d)) = app.dialog() else {
         panic!("the undo dialog is open");
     };
     let Ok(Change::Label(undo)) = d.change() else {
@@ -673,8 +671,8 @@ async fn a_conflict_is_shown_and_nothing_is_retried() {
     key(&mut app, KeyCode::Enter);
     answer(&mut app, &mut inbox).await;
     assert_eq!(stage(&app), Some(&Stage::Editing), "back to the preview");
-    let problem = app.dialog.as_ref().unwrap().flow().problem.clone().unwrap();
-    assert!(problem.conflict);
+    let problem = app.dialog().unwrap().flow().problem.clone().unwrap();
+    assert!(problem.is_conflict());
     assert!(problem.text.contains("rack r01 → r09"), "{}", problem.text);
     let t = text(&draw(&mut app, 80, 24));
     assert!(t.contains("CONFLICT"), "{t}");
@@ -701,7 +699,7 @@ fn read_only_dashboards_open_no_dialog() {
         ("u", "undo a label edit"),
     ] {
         press(&mut app, k);
-        assert!(app.dialog.is_none());
+        assert!(app.dialog().is_none());
         let notice = app.notice.clone().unwrap().text;
         assert!(
             notice.contains("read-only") && notice.contains(verb),
@@ -716,7 +714,7 @@ fn read_only_dashboards_open_no_dialog() {
     );
     watch.load_complete(fleet());
     press(&mut watch, "epru");
-    assert!(watch.dialog.is_none());
+    assert!(watch.dialog().is_none());
     assert!(watch.is_read_only(), "watch mode drops any writer");
 }
 
@@ -816,8 +814,8 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
     let mut app = start(Some(&objects));
     let mut inbox = app.take_inbox().unwrap();
     press(&mut app, "u");
-    assert!(app.dialog.is_some(), "{:?}", app.notice);
-    let Ok(Change::Label(undo)) = app.dialog.as_ref().unwrap().change() else {
+    assert!(app.dialog().is_some(), "{:?}", app.notice);
+    let Ok(Change::Label(undo)) = app.dialog().unwrap().change() else {
         panic!("the undo is a label edit");
     };
     assert!(
@@ -825,13 +823,12 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
         "{undo:?}"
     );
     assert!(
-        app.dialog
-            .as_ref()
+        app.dialog()
             .unwrap()
             .title()
             .starts_with("Undo the last edit: label"),
         "{}",
-        app.dialog.as_ref().unwrap().title()
+        app.dialog().unwrap().title()
     );
     key(&mut app, KeyCode::Enter);
     answer(&mut app, &mut inbox).await;
@@ -866,7 +863,7 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
     drop(app);
     let mut app = start(Some(&objects));
     press(&mut app, "u");
-    assert!(app.dialog.is_none(), "nothing to preview");
+    assert!(app.dialog().is_none(), "nothing to preview");
     let notice = &app.notice.as_ref().unwrap().text;
     assert!(notice.starts_with("undo refused"), "{notice}");
     // The record names the host by cluster, namespace and name.
@@ -879,13 +876,77 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
     let _ = std::fs::remove_dir_all(audit.parent().unwrap());
 }
 
+/// A change someone else makes while the undo dialog is open refuses the undo at its dry run:
+/// the undo must not re-base onto their change and overwrite it.
+#[tokio::test]
+async fn a_change_made_while_the_undo_dialog_is_open_refuses_the_undo() {
+    let audit = temp_audit("undo-race");
+    let (mut events, writer) = sim::spawn(SimConfig::quiet(200, 4));
+    let writer: Arc<dyn Writer> = Arc::new(writer);
+    let settings = Settings {
+        audit_log: Some(audit.clone()),
+        ..Settings::demo(Mode::Interactive)
+    };
+    let mut app = App::new(settings, Theme::default_truecolor(), Some(writer.clone()));
+    let mut inbox = app.take_inbox().unwrap();
+    pump(&mut app, &mut events, |a| {
+        a.first_sync_done && a.data.totals.hosts == 200
+    })
+    .await;
+    press(&mut app, "5");
+    let h = HostId(app.nav.view().rows[0]);
+    let name = app.data.fleet.host(h).name.clone();
+    let label_of = |a: &App, key: &str| {
+        let f = &a.data.fleet;
+        f.resolve_host(&name)
+            .ok()
+            .and_then(|h| f.host(h).label(key).map(str::to_string))
+    };
+    press(&mut app, "e");
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").as_deref() == Some("planned")
+    })
+    .await;
+
+    press(&mut app, "u");
+    assert!(app.dialog().is_some(), "{:?}", app.notice);
+    // Someone else relabels the host while the undo dialog is open.
+    let theirs = Change::Label(
+        gpufleet::impact::LabelEdit::parse_args(
+            gpufleet::impact::HostTargets::Names(vec![name.clone()]),
+            &["maintenance=urgent"],
+        )
+        .unwrap(),
+    );
+    writer
+        .write(&app.data.fleet.clone(), &theirs, WriteMode::Commit)
+        .await
+        .unwrap();
+    pump(&mut app, &mut events, |a| {
+        label_of(a, "maintenance").as_deref() == Some("urgent")
+    })
+    .await;
+    key(&mut app, KeyCode::Enter);
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.starts_with("undo refused"), "{notice}");
+    assert!(notice.contains("changed since"), "{notice}");
+    assert_eq!(stage(&app), Some(&Stage::Editing), "nothing was sent");
+    assert_eq!(label_of(&app, "maintenance").as_deref(), Some("urgent"));
+    let _ = std::fs::remove_dir_all(audit.parent().unwrap());
+}
+
 #[test]
 fn the_rotation_preview_groups_rolled_over_claims_by_tenant_and_rack() {
     let (mut app, _) = recorded();
     app.update(gpufleet::ui::action::Action::ShowPane(PaneId::Types));
     press(&mut app, "r");
     key(&mut app, KeyCode::Down);
-    let Some(dialog) = &app.dialog else {
+    let Some(dialog) = app.dialog() else {
         panic!("the rotation dialog is open");
     };
     let Ok(change) = dialog.change() else {
@@ -956,7 +1017,7 @@ proptest! {
             press(&mut app, start);
             let mut confirmations = 0;
             for (i, k) in keys.iter().enumerate() {
-                if app.dialog.is_some() && is_confirmation(k) {
+                if app.dialog().is_some() && is_confirmation(k) {
                     confirmations += 1;
                 }
                 app.on_key(k);
@@ -1001,4 +1062,25 @@ fn a_label_edit_of_hosts_read_without_a_resource_version_says_so() {
         "{preview}"
     );
     assert!(!preview.contains("creates"), "{preview}");
+}
+
+/// Over a slow link Esc and the next key arrive in one read, as an Alt-chord: in a dialog
+/// that is Esc (the dialog closes, nothing written) and then the key.
+#[test]
+fn esc_and_a_key_read_together_close_a_dialog_then_act() {
+    let (mut app, recorder) = recorded();
+    press(&mut app, "5e");
+    press(&mut app, "x=y");
+    assert!(app.dialog().is_some());
+    app.on_key(&crossterm::event::KeyEvent::new(
+        KeyCode::Char('4'),
+        crossterm::event::KeyModifiers::ALT,
+    ));
+    assert!(app.dialog().is_none(), "the Esc closed the dialog");
+    assert_eq!(
+        app.nav.current_pane(),
+        PaneId::Types,
+        "then 4 switched pane"
+    );
+    assert!(recorder.modes().is_empty());
 }

@@ -191,7 +191,7 @@ fn the_command_palette_completes_and_switches_panes() {
     let mut app = app();
     press(&mut app, ":ma");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.prompt.as_ref().unwrap().text, "machines ");
+    assert_eq!(app.prompt().unwrap().text, "machines ");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.nav.current_pane(), PaneId::Machines);
     press(&mut app, ":t");
@@ -455,7 +455,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
     let t = draw(&mut app, 160, 40);
     let buffer = t.backend().buffer();
     let header = row_text(buffer, 0);
-    assert_eq!(header.matches("· 2m old").count(), 5, "{header}");
+    assert_eq!(header.matches("· stale 2m").count(), 5, "{header}");
     for y in 1..=3 {
         for x in 0..160 {
             let cell = &buffer[(x, y)];
@@ -508,13 +508,13 @@ fn help_scrolls_when_it_does_not_fit_at_80x24() {
     );
     // j scrolls a line; G to the end, where the last binding shows and nothing is below.
     press(&mut app, "j");
-    assert_eq!(app.overlay_scroll, 1);
+    assert_eq!(app.help_scroll(), 1);
     press(&mut app, "G");
     let end = text(&draw(&mut app, 80, 24));
     assert!(end.contains(last_binding), "{end}");
     assert!(!end.contains("↓ more"), "{end}");
     press(&mut app, "g");
-    assert_eq!(app.overlay_scroll, 0);
+    assert_eq!(app.help_scroll(), 0);
     // The table under the help did not move.
     assert_eq!(app.nav.view().selected, 0);
     // On a tall screen it fits: no scrolling, no note.
@@ -538,7 +538,7 @@ fn q_leaves_a_drill_down_or_details_and_quits_only_from_the_top() {
     press(&mut app, "?");
     press(&mut app, "q");
     assert!(
-        app.overlay.is_none() && !app.should_quit(),
+        app.popup().is_none() && !app.should_quit(),
         "q closes the help"
     );
     press(&mut app, "q");
@@ -918,4 +918,112 @@ fn a_skipped_object_with_control_characters_is_named_escaped() {
         t.contains(r"  NodeClaim p-x/evil\x1b]0;pwned\x07: field"),
         "{t}"
     );
+}
+
+/// Which header a sort's name (the title's `sorted by …`) belongs to, per table, written from
+/// the columns each pane shows.
+const SORTED_HEADERS: &[(PaneId, &[(&str, &str)])] = &[
+    (
+        PaneId::Hosts,
+        &[
+            ("name", "NAME"),
+            ("state", "STATE"),
+            ("rack", "RACK"),
+            ("GPU model", "MODEL"),
+            ("tenant", "TENANT"),
+            ("held by", "HELD BY"),
+        ],
+    ),
+    (
+        PaneId::Machines,
+        &[
+            ("name", "NAME"),
+            ("tenant", "TENANT"),
+            ("node type", "NODE TYPE"),
+            ("stage", "STAGE"),
+            ("host", "HOST"),
+            ("drift", "DRIFT"),
+        ],
+    ),
+    (
+        PaneId::Types,
+        &[
+            ("name", "NAME"),
+            ("cost", "COST"),
+            ("available", "AVAIL"),
+            ("claimed", "CLAIMED"),
+            ("claimed through other types", "VIA OTHER"),
+            ("drifted", "DRIFT"),
+        ],
+    ),
+    (
+        PaneId::Tenants,
+        &[
+            ("tenant", "TENANT"),
+            ("GPUs in use", "GPUS USED/RESERVED"),
+            ("pending claims", "PEND"),
+            ("leaks", "LEAKS"),
+        ],
+    ),
+    (
+        PaneId::Nvlink,
+        &[
+            ("domain", "DOMAIN"),
+            ("free GPUs", "FREE"),
+            ("claimed GPUs", "CLAIMED"),
+            ("tenants", "TENANTS HOLDING"),
+        ],
+    ),
+];
+
+/// Which of `titles` carries the sort arrow (`STATE↑` is `STATE`); the longest that fits.
+fn arrowed_header<'t>(screen: &str, titles: &[&'t str]) -> Option<&'t str> {
+    screen.lines().find_map(|line| {
+        let before = &line[..line.find(['↑', '↓'])?];
+        titles
+            .iter()
+            .filter(|t| before.ends_with(&format!(" {t}")) || before.ends_with(&format!("\"{t}")))
+            .max_by_key(|t| t.len())
+            .copied()
+    })
+}
+
+#[test]
+fn the_sort_arrow_is_on_the_sorted_column_of_every_table() {
+    let mut app = app();
+    for (pane, names) in SORTED_HEADERS {
+        app.update(Action::ShowPane(*pane));
+        for step in 0..names.len() {
+            let screen = text(&draw(&mut app, 240, 12));
+            let sorted_by = screen
+                .lines()
+                .find_map(|l| {
+                    let (_, rest) = l.split_once("sorted by ")?;
+                    Some(rest.split('─').next()?.trim().to_string())
+                })
+                .unwrap_or_else(|| names[0].0.to_string());
+            let expected = names
+                .iter()
+                .find(|(name, _)| *name == sorted_by)
+                .unwrap_or_else(|| panic!("{pane:?}: unknown sort {sorted_by:?}"))
+                .1;
+            let titles: Vec<&str> = names.iter().map(|(_, title)| *title).collect();
+            assert_eq!(
+                arrowed_header(&screen, &titles),
+                Some(expected),
+                "{pane:?} sorted by {sorted_by} (step {step}):\n{screen}"
+            );
+            if step == 1 {
+                let header: String = screen.lines().take(4).collect::<Vec<_>>().join("\n");
+                insta::assert_snapshot!(format!("sorted_header_{}", pane.command()), header);
+            }
+            press(&mut app, "s");
+        }
+        // Every sort name was reached: `s` cycles through all of them.
+        let screen = text(&draw(&mut app, 240, 12));
+        assert!(
+            !screen.contains("sorted by"),
+            "{pane:?} cycles back:\n{screen}"
+        );
+    }
 }

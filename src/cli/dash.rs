@@ -281,7 +281,19 @@ impl Writer for ConnectingWriter {
 /// (the dashboard shows them too, and they print again after quitting). A dump that loads
 /// nothing is an error: there would be nothing to show.
 pub fn load_dump(paths: &[PathBuf]) -> Result<LoadReport> {
+    let reading = crate::stdio::note_if_slow(
+        std::time::Duration::from_secs(1),
+        format_args!(
+            "reading {}… (the dashboard opens when it is read)",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     let report = load_paths(paths)?;
+    drop(reading);
     for line in report.warnings() {
         crate::stdio::warn(line);
     }

@@ -228,7 +228,12 @@ struct Loaded {
 
 /// Reads dumps, reporting on stderr what could not be read and, when nothing loaded, why.
 fn load_file_fleet(paths: &[PathBuf], projects: ProjectNamespaces) -> Result<Loaded> {
+    let reading = stdio::note_if_slow(
+        std::time::Duration::from_secs(1),
+        format_args!("reading {}…", describe_paths(paths)),
+    );
     let report = load_paths(paths)?;
+    drop(reading);
     for line in report.warnings() {
         stdio::warn(line);
     }
@@ -516,6 +521,20 @@ async fn apply(
     let (fleet, clusters) =
         live::live_snapshot_with(&source.cluster, source.projects()?, false).await?;
     let preview = impact(&fleet, &change)?;
+    // A pin the preview says fails would leave a claim the platform never retries: refused
+    // before anything reaches the cluster.
+    if let Some(failing) = preview
+        .claims_with(crate::impact::ClaimEffect::PinFails)
+        .next()
+    {
+        print(output, &preview, || output::impact_table(&preview))?;
+        bail!(
+            "not written: the pin of {}/{} fails ({}); the platform would mark the claim failed and never retry it",
+            failing.namespace,
+            failing.name,
+            failing.reason.as_deref().unwrap_or("see the preview")
+        );
+    }
     let writer = KubeWriter::new(clusters.clone())?;
     let context = writer.target();
     let finish = |dry: Option<&WriteReport>,
@@ -531,9 +550,10 @@ async fn apply(
         print(output, &report, || {
             let mut text = output::impact_table(&preview);
             if let Some(d) = dry {
+                let n = d.objects.len();
                 text += &format!(
-                    "SERVER DRY RUN  ok: {} objects would be written\n",
-                    d.objects.len()
+                    "SERVER DRY RUN  ok: {n} {} would be written\n",
+                    if n == 1 { "object" } else { "objects" }
                 );
             }
             if let Some(r) = result {

@@ -762,8 +762,11 @@ fn fill_resource_fields(info: &mut NodeTypeInfo) {
     let value = |k: &str| info.resources.get(k).and_then(|q| q.value().ok());
     info.cpus = value("cpu");
     info.memory_bytes = value("memory");
+    // A count no server holds is ignored (`rules::MAX_GPUS_PER_HOST`); the quantity itself is
+    // still shown as written.
     info.gpus = value(keys::RESOURCE_GPU)
-        .map(|g| g.max(0.0) as u32)
+        .filter(|g| (0.0..=f64::from(super::rules::MAX_GPUS_PER_HOST)).contains(g))
+        .map(|g| g as u32)
         .unwrap_or(0);
     info.extended_resources = info
         .resources

@@ -22,8 +22,8 @@ pub struct Figure {
 
 impl Figure {
     fn add(&mut self, gpus: u32) {
-        self.hosts += 1;
-        self.gpus += gpus;
+        self.hosts = self.hosts.saturating_add(1);
+        self.gpus = self.gpus.saturating_add(gpus);
     }
 
     /// The figure of a set of hosts, GPUs as the view has them.
@@ -52,7 +52,8 @@ pub struct TypeFigures {
     /// Machine is deleted (guide, "Updating labels without re-provisioning").
     pub claimed_off_selector: Figure,
     /// Matched hosts held by a claim of another node type whose selector also matches them,
-    /// or by a claim this snapshot does not contain.
+    /// by a claim this snapshot does not contain, or through a link that is unclear (an
+    /// ambiguous claim name, or a claim linked to several hosts: `fleet::links`).
     pub claimed_through_other_types: Figure,
     /// Matched hosts neither available nor claimed: busy (registering, inspecting,
     /// provisioning, ...), in error, detached, or too small for the type.
@@ -74,9 +75,14 @@ pub fn every_type_figures(fleet: &Fleet) -> Vec<TypeFigures> {
     for h in fleet.host_ids() {
         let derived = fleet.derived(h);
         let gpus = derived.gpus;
+        // The claim's node type when the claim holds this host back; a claim linked to
+        // several hosts holds only its own `host`, and the others count with the hosts held
+        // through other types, so every matched host is in exactly one figure.
         let holder_type = match fleet.holder(h) {
-            Some(Holder::Claim(c)) => Some(fleet.claim(*c).node_type),
-            Some(Holder::Unknown(_) | Holder::Ambiguous(_)) => Some(None),
+            Some(Holder::Claim(c)) if fleet.claim(*c).host == Some(h) => {
+                Some(fleet.claim(*c).node_type)
+            }
+            Some(_) => Some(None),
             None => None,
         };
         for &t in &derived.matches {

@@ -35,10 +35,13 @@ pub enum LintId {
     HostClaimLinkUnclear,
     /// The platform's `NotDrifted` condition and gpufleet's drift differ.
     DriftVerdictsDiffer,
+    /// A `gpu-count` label that is not a whole number from 0 to `MAX_GPUS_PER_HOST` (guide,
+    /// "Recommended labels"): ignored, so the GPU count comes from elsewhere.
+    GpuCountLabelInvalid,
 }
 
 impl LintId {
-    pub const ALL: [LintId; 12] = [
+    pub const ALL: [LintId; 13] = [
         LintId::HostMatchesNoNodeType,
         LintId::HostMatchesManyNodeTypes,
         LintId::ReservationLeak,
@@ -51,6 +54,7 @@ impl LintId {
         LintId::NvlinkDomainSplitTenants,
         LintId::HostClaimLinkUnclear,
         LintId::DriftVerdictsDiffer,
+        LintId::GpuCountLabelInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,7 @@ impl LintId {
             LintId::NvlinkDomainSplitTenants => "nvlink-domain-split-tenants",
             LintId::HostClaimLinkUnclear => "host-claim-link-unclear",
             LintId::DriftVerdictsDiffer => "drift-verdicts-differ",
+            LintId::GpuCountLabelInvalid => "gpu-count-label-invalid",
         }
     }
 
@@ -79,7 +84,8 @@ impl LintId {
             | LintId::NodeTypeNoEligibleHost
             | LintId::GpuNodeTypeUnpinnedModel
             | LintId::NvlinkDomainSplitTenants
-            | LintId::HostClaimLinkUnclear => Severity::Warning,
+            | LintId::HostClaimLinkUnclear
+            | LintId::GpuCountLabelInvalid => Severity::Warning,
             LintId::ReservationLeak
             | LintId::OsImageIncomplete
             | LintId::NodeTypeMissingOsImage
@@ -182,6 +188,19 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
             subject,
             format!("matches {}", type_names(fleet, &derived.matches)),
         )),
+    }
+    if let Some(Err(value)) = super::rules::gpu_count_label(labels) {
+        out.push(Lint::new(
+            LintId::GpuCountLabelInvalid,
+            SubjectKind::Host,
+            subject,
+            format!(
+                "label {}={value} is not a GPU count (a whole number from 0 to {}): gpufleet ignores it and counts {} GPUs",
+                crate::model::keys::GPU_COUNT,
+                super::rules::MAX_GPUS_PER_HOST,
+                derived.gpus
+            ),
+        ));
     }
     if let Some(tenant) = Fleet::host_tenant(labels) {
         let leaking: Vec<NodeTypeId> = derived

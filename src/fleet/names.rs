@@ -27,7 +27,7 @@ impl fmt::Display for NameError {
                 name,
                 closest,
             } => {
-                write!(f, "unknown {kind} {name:?}")?;
+                write!(f, "unknown {kind} \"{}\"", crate::escape::escape(name))?;
                 if closest.is_empty() {
                     write!(f, " (no {kind} has a similar name)")
                 } else {
@@ -40,7 +40,8 @@ impl fmt::Display for NameError {
                 candidates,
             } => write!(
                 f,
-                "{kind} name {name:?} is ambiguous; say one of: {}",
+                "{kind} name \"{}\" is ambiguous; say one of: {}",
+                crate::escape::escape(name),
                 candidates.join(", ")
             ),
         }

@@ -875,9 +875,27 @@ pub fn drift_disagreement<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Option
     }
 }
 
+/// The most GPUs one server is taken to hold. A count above it (a `gpu-count` label, an
+/// inventory Machine's capabilities, a node type's `nvidia.com/gpu`) is not one server's GPUs
+/// but a typo or hostile input, and is ignored, so no sum of a fleet's GPUs can overflow. The
+/// largest single servers hold 16 GPUs; an NVL72 rack holds 72 across 18 servers.
+pub const MAX_GPUS_PER_HOST: u32 = 1024;
+
+/// A host's `gpu-count` label read as a GPU count: `None` without the label, `Some(Err(value))`
+/// when it is not a whole number from 0 to [`MAX_GPUS_PER_HOST`] (lint
+/// `gpu-count-label-invalid`).
+pub fn gpu_count_label(labels: &Labels) -> Option<Result<u32, &str>> {
+    let value = labels.get(keys::GPU_COUNT)?;
+    let parsed = (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| value.parse::<u32>().ok())
+        .flatten()
+        .filter(|&n| n <= MAX_GPUS_PER_HOST);
+    Some(parsed.ok_or(value.as_str()))
+}
+
 /// GPUs in a host: its `gpu-count` label, else the GPU capabilities of its inventory
 /// Machine, else the `nvidia.com/gpu` of the node type that holds it, else of the first node
-/// type that matches it.
+/// type that matches it; a count above [`MAX_GPUS_PER_HOST`] is passed over.
 ///
 /// Source: guide, "Recommended labels" (`gpu-count`), "One node type per hardware profile";
 /// public `loft-sh/api` storage/v1 Machine (`status.hardware.capabilities[]` of type GPU with a
@@ -889,18 +907,42 @@ pub fn host_gpus(
     holder_type: Option<NodeTypeId>,
     matches: &[NodeTypeId],
 ) -> u32 {
-    if let Some(n) = labels.get(keys::GPU_COUNT).and_then(|v| v.parse().ok()) {
+    if let Some(Ok(n)) = gpu_count_label(labels) {
         return n;
     }
-    if let Some(n) = machine.and_then(|m| m.gpus()) {
+    if let Some(n) = machine
+        .and_then(|m| m.gpus())
+        .filter(|&n| n <= MAX_GPUS_PER_HOST)
+    {
         return n;
     }
     holder_type
         .into_iter()
         .chain(matches.iter().copied())
         .map(|t| fleet.node_type(t).gpus)
-        .find(|&g| g > 0)
+        .find(|&g| g > 0 && g <= MAX_GPUS_PER_HOST)
         .unwrap_or(0)
+}
+
+/// Where [`host_gpus`] took a host's GPU count from, for people: `label gpu-count`, `inventory
+/// Machine`, `node type nvidia.com/gpu`, or `no GPU count` (0).
+pub fn host_gpus_source(
+    labels: &Labels,
+    machine: Option<&crate::model::Machine>,
+    gpus: u32,
+) -> &'static str {
+    if let Some(Ok(_)) = gpu_count_label(labels) {
+        "label gpu-count"
+    } else if machine
+        .and_then(|m| m.gpus())
+        .is_some_and(|n| n <= MAX_GPUS_PER_HOST)
+    {
+        "inventory Machine"
+    } else if gpus > 0 {
+        "node type nvidia.com/gpu"
+    } else {
+        "no GPU count"
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::data::FleetData;
 use super::edit::Dialog;
 use super::filter::Filter;
 use super::keymap::{self, KeyMode};
+pub use super::marks::MarkBy;
 use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
@@ -81,12 +82,6 @@ pub struct LastLabelEdit {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MarkBy {
-    Tenant,
-    Model,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PromptKind {
     Filter,
     Command,
@@ -100,19 +95,59 @@ pub struct Prompt {
     before: Filter,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    Help,
+/// A popup over the panes (or over a dialog): it takes the keys until Esc closes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    /// The keys, scrolled by `scroll` lines.
+    Help {
+        scroll: u16,
+    },
     Context,
     /// Text shown on its own, for a mouse copy, when the clipboard request could not be
-    /// sent or may not arrive ([`App::copy_text`]).
-    CopyText,
+    /// sent or may not arrive, with what the copy said.
+    CopyText {
+        text: String,
+        note: String,
+    },
 }
 
+/// What holds the keys besides the panes: at most one of a prompt, a popup or a dialog
+/// (which a popup may cover, as the text of a copy covers the pin dialog it came from).
+pub enum Modal {
+    None,
+    Prompt(Prompt),
+    Popup(Popup),
+    Dialog(Dialog, Option<Popup>),
+}
+
+impl Modal {
+    /// The open dialog, to change.
+    pub fn dialog_mut(&mut self) -> Option<&mut Dialog> {
+        match self {
+            Modal::Dialog(d, _) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// How a notice reads: information, or an error (drawn in the error style).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Error,
+}
+
+/// A line for the footer until the next action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
     pub text: String,
-    pub error: bool,
+    pub severity: Severity,
+}
+
+impl Notice {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
 }
 
 /// `:` commands besides the panes'.
@@ -150,8 +185,8 @@ pub struct App {
     pub data: FleetData,
     pub(super) writer: Option<Arc<dyn Writer>>,
     pub nav: Nav,
-    /// The open edit dialog.
-    pub dialog: Option<Dialog>,
+    /// The prompt, popup or dialog open, if any.
+    pub(in crate::ui) modal: Modal,
     /// Marked hosts (`namespace/name`): kept by name, so filters and new snapshots keep them.
     pub marked: BTreeSet<HostKey>,
     pub(super) last_applied: Option<LastLabelEdit>,
@@ -161,12 +196,6 @@ pub struct App {
     pub(super) next_write: u64,
     /// Bytes for the terminal itself (OSC 52 copies), taken by the loop.
     pub(super) output: Vec<String>,
-    pub prompt: Option<Prompt>,
-    pub overlay: Option<Overlay>,
-    /// How far the help is scrolled (lines).
-    pub overlay_scroll: u16,
-    /// What [`Overlay::CopyText`] shows, and what the copy said.
-    pub copy_text: Option<(String, String)>,
     pub notice: Option<Notice>,
     pub marks: MarkBy,
     pub paused: bool,
@@ -197,17 +226,13 @@ impl App {
             data: FleetData::empty(),
             writer,
             nav: Nav::default(),
-            dialog: None,
+            modal: Modal::None,
             marked: BTreeSet::new(),
             last_applied: None,
             inbox_tx,
             inbox: Some(inbox),
             next_write: 0,
             output: Vec::new(),
-            prompt: None,
-            overlay: None,
-            overlay_scroll: 0,
-            copy_text: None,
             notice: None,
             marks: MarkBy::Tenant,
             paused: false,
@@ -232,6 +257,19 @@ impl App {
         self.writer.is_none()
     }
 
+    /// What the panes draw from: the data, the theme, the marks, the selection's visibility
+    /// and the drill-down path.
+    pub fn draw_ctx(&self) -> panes::DrawCtx<'_> {
+        panes::DrawCtx {
+            data: &self.data,
+            theme: &self.theme,
+            marked: &self.marked,
+            marks: self.marks,
+            highlight: self.shows_selection(),
+            crumbs: self.nav.breadcrumbs(),
+        }
+    }
+
     /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
     pub fn shows_selection(&self) -> bool {
         self.settings.mode == Mode::Interactive
@@ -247,17 +285,94 @@ impl App {
     }
 
     pub fn key_mode(&self) -> KeyMode {
-        match (
-            self.settings.mode,
-            &self.prompt,
-            &self.overlay,
-            &self.dialog,
-        ) {
-            (Mode::Watch, ..) => KeyMode::Watch,
-            (_, Some(_), ..) => KeyMode::Input,
-            (_, _, Some(_), _) => KeyMode::Overlay,
-            (_, _, _, Some(d)) => d.key_mode(),
-            _ => KeyMode::Browse,
+        match (self.settings.mode, &self.modal) {
+            (Mode::Watch, _) => KeyMode::Watch,
+            (_, Modal::Prompt(_)) => KeyMode::Input,
+            (_, Modal::Popup(_) | Modal::Dialog(_, Some(_))) => KeyMode::Overlay,
+            (_, Modal::Dialog(d, None)) => d.key_mode(),
+            (_, Modal::None) => KeyMode::Browse,
+        }
+    }
+
+    /// The open prompt.
+    pub fn prompt(&self) -> Option<&Prompt> {
+        match &self.modal {
+            Modal::Prompt(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The open popup (over the panes or over a dialog).
+    pub fn popup(&self) -> Option<&Popup> {
+        match &self.modal {
+            Modal::Popup(p) | Modal::Dialog(_, Some(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// How far the help is scrolled (lines); 0 when it is closed.
+    pub fn help_scroll(&self) -> u16 {
+        match self.popup() {
+            Some(Popup::Help { scroll }) => *scroll,
+            _ => 0,
+        }
+    }
+
+    /// The open edit dialog.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        match &self.modal {
+            Modal::Dialog(d, _) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Opens a dialog in place of whatever was open.
+    pub fn open_dialog(&mut self, dialog: Dialog) {
+        self.modal = Modal::Dialog(dialog, None);
+    }
+
+    /// Closes the dialog (and a popup over it).
+    pub(super) fn close_dialog(&mut self) {
+        if matches!(self.modal, Modal::Dialog(..)) {
+            self.modal = Modal::None;
+        }
+    }
+
+    /// Opens a popup, over the dialog if one is open; returns whether one was closed when
+    /// `popup` is `None`.
+    pub(super) fn set_popup(&mut self, popup: Option<Popup>) -> bool {
+        match (&mut self.modal, popup) {
+            (Modal::Dialog(_, slot), popup) => {
+                let closed = slot.is_some() && popup.is_none();
+                *slot = popup;
+                closed
+            }
+            (Modal::Popup(_), None) => {
+                self.modal = Modal::None;
+                true
+            }
+            (_, None) => false,
+            (_, Some(p)) => {
+                self.modal = Modal::Popup(p);
+                false
+            }
+        }
+    }
+
+    fn prompt_mut(&mut self) -> Option<&mut Prompt> {
+        match &mut self.modal {
+            Modal::Prompt(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn take_prompt(&mut self) -> Option<Prompt> {
+        if !matches!(self.modal, Modal::Prompt(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut self.modal, Modal::None) {
+            Modal::Prompt(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -433,14 +548,14 @@ impl App {
         let view = self.nav.view();
         match view.screen {
             Screen::Pane(_) => view.rows.len(),
-            _ => panes::detail::lines(self, &view.screen).map_or(0, |l| l.len()),
+            _ => panes::detail::lines(&self.draw_ctx(), &view.screen).map_or(0, |l| l.len()),
         }
     }
 
-    pub(super) fn notify(&mut self, text: impl Into<String>, error: bool) {
+    pub(super) fn notify(&mut self, text: impl Into<String>, severity: Severity) {
         self.notice = Some(Notice {
             text: text.into(),
-            error,
+            severity,
         });
     }
 
@@ -452,17 +567,17 @@ impl App {
     /// Does what an action asks. A notice lasts until the next action.
     pub fn update(&mut self, action: Action) {
         self.notice = None;
-        // An overlay takes its keys first, even over a dialog.
-        if self.overlay.is_some() && matches!(action, Action::Back | Action::Leave) {
-            self.overlay = None;
+        // A popup takes its keys first, even over a dialog.
+        if self.popup().is_some() && matches!(action, Action::Back | Action::Leave) {
+            self.set_popup(None);
             return;
         }
-        if self.dialog.is_some() && self.overlay.is_none() && action != Action::Quit {
+        if matches!(self.modal, Modal::Dialog(_, None)) && action != Action::Quit {
             self.dialog_action(action);
             return;
         }
         let page = self.page_rows() as isize;
-        if self.overlay.is_some() {
+        if self.popup().is_some() {
             let step = match action {
                 Action::Down => Some(1),
                 Action::Up => Some(-1),
@@ -474,7 +589,7 @@ impl App {
             };
             if let Some(step) = step {
                 // The help scrolls; the context fits and the table under it stays put.
-                if self.overlay == Some(Overlay::Help) {
+                if matches!(self.popup(), Some(Popup::Help { .. })) {
                     self.scroll_help(step);
                 }
                 return;
@@ -483,7 +598,7 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Leave => {
-                if self.overlay.take().is_none() && !self.nav.pop() {
+                if !self.set_popup(None) && !self.nav.pop() {
                     self.quit = true;
                 }
             }
@@ -501,11 +616,11 @@ impl App {
             Action::OpenFilter => self.open_prompt(PromptKind::Filter),
             Action::OpenPalette => self.open_prompt(PromptKind::Command),
             Action::ToggleHelp => {
-                self.overlay_scroll = 0;
-                self.overlay = match self.overlay {
-                    Some(Overlay::Help) => None,
-                    _ => Some(Overlay::Help),
-                }
+                let help = match self.popup() {
+                    Some(Popup::Help { .. }) => None,
+                    _ => Some(Popup::Help { scroll: 0 }),
+                };
+                self.set_popup(help);
             }
             Action::SortNext | Action::SortReverse => self.sort(action == Action::SortReverse),
             Action::ToggleMarks => {
@@ -535,7 +650,7 @@ impl App {
             Action::InputComplete => self.complete(),
             Action::InputSubmit => self.submit(),
             Action::InputCancel => {
-                if let Some(p) = self.prompt.take()
+                if let Some(p) = self.take_prompt()
                     && p.kind == PromptKind::Filter
                 {
                     self.set_filter(p.before);
@@ -553,15 +668,19 @@ impl App {
             &lines,
         );
         let max = layout.max_scroll() as isize;
-        self.overlay_scroll = (self.overlay_scroll as isize + step).clamp(0, max) as u16;
+        if let Modal::Popup(Popup::Help { scroll })
+        | Modal::Dialog(_, Some(Popup::Help { scroll })) = &mut self.modal
+        {
+            *scroll = (*scroll as isize + step).clamp(0, max) as u16;
+        }
     }
 
     fn drill(&mut self) {
         let view = self.nav.view();
         let next = match (&view.screen, view.selected_row()) {
-            (Screen::Pane(p), Some(row)) => panes::drill(*p, &self.data, row),
+            (Screen::Pane(p), Some(row)) => panes::pane(*p).drill(&self.data, row),
             (Screen::Pane(_), None) => None,
-            (screen, _) => panes::detail::drill(self, screen),
+            (screen, _) => panes::detail::drill(&self.data, screen),
         };
         if let Some(v) = next {
             self.nav.push(v, &self.data);
@@ -569,7 +688,7 @@ impl App {
     }
 
     fn back(&mut self) {
-        if self.overlay.take().is_some() {
+        if self.set_popup(None) {
             return;
         }
         if !self.nav.view().filter.is_none() {
@@ -583,11 +702,11 @@ impl App {
         let Some(pane) = self.nav.view().pane() else {
             return;
         };
-        let columns = panes::sort_columns(pane).len();
+        let columns = panes::pane(pane).sort_names().len();
         if columns == 0 {
             self.notify(
                 "the rack grid keeps rack order; sort the hosts table instead",
-                false,
+                Severity::Info,
             );
             return;
         }
@@ -615,12 +734,12 @@ impl App {
                 self.settings.source
             ),
         };
-        self.notify(text, true);
+        self.notify(text, Severity::Error);
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
         let before = self.nav.view().filter.clone();
-        self.prompt = Some(Prompt {
+        self.modal = Modal::Prompt(Prompt {
             kind,
             text: String::new(),
             before,
@@ -628,7 +747,7 @@ impl App {
     }
 
     fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
-        let Some(p) = self.prompt.as_mut() else {
+        let Some(p) = self.prompt_mut() else {
             return;
         };
         edit(&mut p.text);
@@ -667,7 +786,7 @@ impl App {
     }
 
     fn complete(&mut self) {
-        let Some(p) = self.prompt.as_mut() else {
+        let Some(p) = self.prompt_mut() else {
             return;
         };
         if p.kind != PromptKind::Command {
@@ -692,7 +811,7 @@ impl App {
     }
 
     fn submit(&mut self) {
-        let Some(p) = self.prompt.take() else {
+        let Some(p) = self.take_prompt() else {
             return;
         };
         match p.kind {
@@ -702,18 +821,18 @@ impl App {
                         .nav
                         .view()
                         .pane()
-                        .is_some_and(panes::takes_label_filter) =>
+                        .is_some_and(|p| panes::pane(p).takes_label_filter()) =>
                 {
                     self.set_filter(p.before);
                     self.notify(
                         "-l filters hosts by their labels: use it on racks, NVLink, types, hosts or machines",
-                        true,
+                        Severity::Error,
                     );
                 }
                 Ok(f) => self.set_filter(f),
                 Err(e) => {
-                    self.notify(e, true);
-                    self.prompt = Some(p);
+                    self.notify(e, Severity::Error);
+                    self.modal = Modal::Prompt(p);
                 }
             },
             PromptKind::Command => self.run_command(&p.text),
@@ -728,24 +847,25 @@ impl App {
             if !rest.trim().is_empty() {
                 match Filter::parse(rest) {
                     Ok(f) => self.set_filter(f),
-                    Err(e) => self.notify(e, true),
+                    Err(e) => self.notify(e, Severity::Error),
                 }
             }
             return;
         }
         match word {
             "" => {}
-            "ctx" | "context" => self.overlay = Some(Overlay::Context),
+            "ctx" | "context" => {
+                self.set_popup(Some(Popup::Context));
+            }
             "help" => {
-                self.overlay_scroll = 0;
-                self.overlay = Some(Overlay::Help);
+                self.set_popup(Some(Popup::Help { scroll: 0 }));
             }
             "q" | "quit" => self.quit = true,
             other => {
                 let known: Vec<&str> = App::commands().map(|(c, _)| c).collect();
                 self.notify(
                     format!("no command :{other}; try :{}", known.join(" :")),
-                    true,
+                    Severity::Error,
                 );
             }
         }

@@ -239,7 +239,13 @@ pub fn action_for(mode: KeyMode, event: &KeyEvent) -> Option<Action> {
         }
         // In a dialog every other key edits the focused field (the editor's own keys:
         // arrows, Home/End, Backspace, Ctrl-a/e/k/u/w).
-        (m, _) if KeyMode::TYPING_DIALOGS.contains(&m) => Some(Action::TextKey(*event)),
+        // An Alt-chord is Esc and a key read together over a slow link (`App::on_key`).
+        (m, _)
+            if KeyMode::TYPING_DIALOGS.contains(&m)
+                && !event.modifiers.contains(KeyModifiers::ALT) =>
+        {
+            Some(Action::TextKey(*event))
+        }
         _ => None,
     }
 }

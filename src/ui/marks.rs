@@ -4,6 +4,13 @@
 
 use std::collections::BTreeMap;
 
+/// What the rack grid's letters stand for (`m` switches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkBy {
+    Tenant,
+    Model,
+}
+
 /// The mark of a host no tenant holds or reserves (or with no GPU model label).
 pub const UNMARKED: char = '·';
 

@@ -38,6 +38,8 @@ pub enum Screen {
     ClaimDetail { namespace: String, name: String },
 }
 
+/// How a table is sorted: by its `column`-th sortable column (counting only the columns
+/// with a sort, in the pane's column order; 0 is the pane's own order), maybe reversed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sort {
     pub column: usize,
@@ -87,12 +89,12 @@ impl View {
         let Some(pane) = self.pane() else {
             return;
         };
-        self.rows = panes::rows(pane, data, self);
-        let found = self.selected_key.as_deref().and_then(|key| {
-            self.rows
-                .iter()
-                .position(|&r| panes::row_key(pane, data, r) == key)
-        });
+        let pane = panes::pane(pane);
+        self.rows = pane.rows(data, self);
+        let found = self
+            .selected_key
+            .as_deref()
+            .and_then(|key| self.rows.iter().position(|&r| pane.key(data, r) == key));
         self.selected = found.unwrap_or(self.selected.min(self.rows.len().saturating_sub(1)));
         self.remember(data);
     }
@@ -106,7 +108,7 @@ impl View {
 
     fn remember(&mut self, data: &FleetData) {
         self.selected_key = match (self.pane(), self.selected_row()) {
-            (Some(pane), Some(row)) => Some(panes::row_key(pane, data, row)),
+            (Some(pane), Some(row)) => Some(panes::pane(pane).key(data, row)),
             _ => None,
         };
     }

@@ -2,7 +2,7 @@
 //! top. A pure function of `&App`.
 
 use super::action::PaneId;
-use super::app::{App, Mode, Overlay};
+use super::app::{App, Mode, Popup};
 use super::edit;
 use super::panes;
 use super::widgets::safe;
@@ -95,8 +95,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
             progress,
         );
     }
-    panes::draw(frame, body, app, app.nav.view());
-    if let Some(dialog) = &app.dialog {
+    panes::draw(frame, body, &app.draw_ctx(), app.nav.view());
+    if let Some(dialog) = app.dialog() {
         edit::draw::draw(frame, body, app, dialog);
     }
     if let Some(line) = skipped {
@@ -110,10 +110,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Paragraph::new(safe::line(footer::footer_line(app))),
         footer_area,
     );
-    match app.overlay {
-        Some(Overlay::Help) => overlays::draw_help(frame, area, app),
-        Some(Overlay::Context) => overlays::draw_context(frame, area, app),
-        Some(Overlay::CopyText) => overlays::draw_copy_text(frame, area, app),
+    match app.popup() {
+        Some(Popup::Help { scroll }) => overlays::draw_help(frame, area, app, *scroll),
+        Some(Popup::Context) => overlays::draw_context(frame, area, app),
+        Some(Popup::CopyText { text, note }) => {
+            overlays::draw_copy_text(frame, area, app, text, note)
+        }
         None => {}
     }
 }

@@ -33,7 +33,7 @@ async fn confirm_twice(app: &mut App, inbox: &mut UnboundedReceiver<Message>) {
             .expect("inbox open");
         app.receive(message);
     }
-    assert!(app.dialog.is_none(), "written: {:?}", app.notice);
+    assert!(app.dialog().is_none(), "written: {:?}", app.notice);
 }
 
 /// Every object of a kind as the server stores it, without what any write changes.
@@ -116,11 +116,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
         .unwrap();
     press(&mut app, "e");
     press(&mut app, &format!("rack=e2e-r1 {removed}-"));
-    let preview = impact(
-        &app.data.fleet,
-        &app.dialog.as_ref().unwrap().change().unwrap(),
-    )
-    .unwrap();
+    let preview = impact(&app.data.fleet, &app.dialog().unwrap().change().unwrap()).unwrap();
     assert_eq!(preview.hosts.len(), 1);
     confirm_twice(&mut app, &mut inbox).await;
     let key_of = format!("{}/{}", host.namespace, host.name);
@@ -164,7 +160,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
     press(&mut app, &server);
     key(&mut app, KeyCode::Enter);
     press(&mut app, "p");
-    let Some(Dialog::Pin(d)) = &app.dialog else {
+    let Some(Dialog::Pin(d)) = app.dialog() else {
         panic!("the pin dialog is open");
     };
     if !d.new_claim {
@@ -175,7 +171,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
     press(&mut app, "train");
     key(&mut app, KeyCode::Tab);
     press(&mut app, "acme-research");
-    let Ok(Change::Pin(pin)) = app.dialog.as_ref().unwrap().change() else {
+    let Ok(Change::Pin(pin)) = app.dialog().unwrap().change() else {
         panic!("the pin dialog makes a pin");
     };
     confirm_twice(&mut app, &mut inbox).await;
@@ -209,7 +205,7 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
     press(&mut app, "http://images/noble-e2e.qcow2");
     key(&mut app, KeyCode::Tab);
     press(&mut app, &"ab".repeat(32));
-    let Ok(Change::Rotate(rotation)) = app.dialog.as_ref().unwrap().change() else {
+    let Ok(Change::Rotate(rotation)) = app.dialog().unwrap().change() else {
         panic!("the rotation dialog makes a rotation");
     };
     confirm_twice(&mut app, &mut inbox).await;

@@ -10,6 +10,8 @@ mod promises;
 mod realworld;
 #[path = "../support/mod.rs"]
 mod support;
+#[path = "../support/tmux.rs"]
+mod tmux;
 
 use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
@@ -33,6 +35,7 @@ use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+use tmux::Tmux;
 use tokio::sync::mpsc::Receiver;
 
 /// Feeds events into `live` until `done` holds; every event is shown to `seen`.
@@ -510,6 +513,54 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     );
 }
 
+/// An API server that stops answering without closing its connections (frozen; a network
+/// partition without a reset) turns the watches stale within the read timeout, and they
+/// recover by themselves when it answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_apiserver_goes_stale_within_the_read_timeout_then_recovers() {
+    let Some(cluster) = TestCluster::start("a_frozen_apiserver_goes_stale").await else {
+        return;
+    };
+    let generated = small_fleet();
+    cluster.load(&generated).await;
+    let (mut live, mut rx, _tasks) = synced_watches(&cluster).await;
+    let pid = std::fs::read_to_string(cluster.dir.join("kube-apiserver.pid")).unwrap();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, pid.trim()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    let frozen = Instant::now();
+    pump_until(
+        &mut live,
+        &mut rx,
+        gpufleet::source::kube::watch::READ_TIMEOUT + Duration::from_secs(40),
+        |l| l.stale_since().is_some(),
+        |_| {},
+    )
+    .await;
+    eprintln!("stale {:?} after the server froze", frozen.elapsed());
+    signal("-CONT");
+    assert_eq!(
+        live.fleet().hosts().len(),
+        200,
+        "a stale fleet keeps what it had"
+    );
+    pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(120),
+        LiveFleet::all_synced,
+        |_| {},
+    )
+    .await;
+    assert!(live.stale_since().is_none());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_apiserver_restart_goes_stale_then_recovers() {
     let Some(cluster) = TestCluster::start("an_apiserver_restart_goes_stale_then_recovers").await
@@ -638,6 +689,15 @@ async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
         "the audit log shows the reader: {verbs:?}"
     );
     assert!(verbs.iter().any(|v| v == "watch"), "{verbs:?}");
+    assert!(
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .any(
+                |e| e["userAgent"] == gpufleet::source::kube::client::USER_AGENT
+                    && e["verb"] == "watch"
+            ),
+        "gpufleet's watches name it in the audit log"
+    );
     let mutating: Vec<&String> = verbs
         .iter()
         .filter(|v| !matches!(v.as_str(), "get" | "list" | "watch"))
@@ -840,7 +900,7 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
     );
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("SERVER DRY RUN  ok: 1 objects would be written")
+            .contains("SERVER DRY RUN  ok: 1 object would be written")
     );
     assert!(
         !labels().await.contains_key("pool"),
@@ -868,6 +928,44 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
         labels().await.get("pool").map(String::as_str),
         Some("burst")
     );
+
+    // A pin its own preview says fails (the server is held by another claim) is refused
+    // before anything is written, even with --yes.
+    let fleet = Fleet::build(generated.objects.clone());
+    let held = fleet
+        .host_ids()
+        .find(|&h| fleet.holder(h).is_some())
+        .expect("the generated fleet has claimed hosts");
+    let server = fleet.host(held).name.clone();
+    let node_type = fleet.node_types()[0].name.clone();
+    let claims_before = Api::<NodeClaim>::all(cluster.client.clone())
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    let out = gpufleet(&[
+        "apply",
+        "pin",
+        &server,
+        "--node-type",
+        &node_type,
+        "--vcluster",
+        "v",
+        "--project",
+        "acme",
+        "--yes",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not written: the pin of"), "{stderr}");
+    let claims_after = Api::<NodeClaim>::all(cluster.client.clone())
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(claims_after, claims_before, "no claim was created");
 }
 
 /// The wall display on a real cluster, in a real terminal: it shows the fleet, shouts when the
@@ -880,50 +978,14 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
         return;
     };
     cluster.load(&small_fleet()).await;
-    let socket = format!("gpufleet-wall-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .expect("tmux runs (scripts/test installs it)")
-    };
     let command = format!(
         "{} dash --watch --stale-after 1 --kubeconfig {}",
         env!("CARGO_BIN_EXE_gpufleet"),
         cluster.kubeconfig().display()
     );
-    assert!(
-        tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            "sh",
-            "-c",
-            &command
-        ])
-        .status
-        .success()
-    );
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+    let tmux = Tmux::start("wall", &command, (160, 45));
     let wait_for = |what: &dyn Fn(&str) -> bool, label: &str, limit: Duration| {
-        let started = Instant::now();
-        loop {
-            let s = screen();
-            if what(&s) {
-                return s;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "waited for {label}; the screen shows:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        tmux.wait_until(what, label, limit, Duration::from_millis(200))
     };
     wait_for(
         // Both generated datacenters' Metal3 clusters (use1-infra, usw2-infra) are watched.
@@ -950,5 +1012,4 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
         Duration::from_secs(120),
     );
     assert!(after.contains("200 hosts"));
-    tmux(&["kill-server"]);
 }

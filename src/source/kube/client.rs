@@ -132,6 +132,9 @@ pub struct ClusterClient {
     pub request_timeout: Option<Duration>,
 }
 
+/// The User-Agent of every request: `gpufleet/<version>`.
+pub const USER_AGENT: &str = concat!("gpufleet/", env!("CARGO_PKG_VERSION"));
+
 /// Default timeout of each non-watch request when `--request-timeout` is not given.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -347,6 +350,14 @@ impl ClientPlan {
         }
         let timeout = options.timeout();
         config.connect_timeout = Some(timeout);
+        // Watches hear from a healthy server every `WATCH_TIMEOUT_SECS`; silence past this
+        // is a server that is gone.
+        config.read_timeout = Some(super::watch::READ_TIMEOUT);
+        // So gpufleet's requests and writes can be told apart in the API server's audit log.
+        config.headers.push((
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(USER_AGENT),
+        ));
         let builder = ClientBuilder::try_from(config).map_err(|e| failed(&e))?;
         let client = if options.read_only {
             builder.with_layer(&ReadOnlyLayer).build()
@@ -431,6 +442,19 @@ pub struct Clusters {
 }
 
 impl Clusters {
+    /// Clusters of ready clients and no kubeconfig to build more from: every Metal3 cluster
+    /// is reached through the platform's context (for a test against a mock API server, or an
+    /// embedder with its own clients).
+    pub fn of(platform: ClusterClient, metal3: ClusterClient) -> Clusters {
+        Clusters {
+            platform,
+            metal3,
+            kubeconfig: None,
+            options: ClusterOptions::default(),
+            by_context: Arc::default(),
+        }
+    }
+
     /// The context that reaches Metal3 cluster `cluster` (empty: a provider naming none),
     /// and why: named for it, the bare `--bmh-context`, a context of its name, the
     /// platform's. `Err` when the context named for it is not in the kubeconfig: the

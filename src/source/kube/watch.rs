@@ -30,6 +30,16 @@ pub struct Backoff {
     seed: u64,
 }
 
+/// How long the API server keeps one watch request open (`timeoutSeconds`) before the
+/// watcher starts the next from the last resourceVersion (no relist). Short, so that a
+/// healthy idle watch still hears from its server well within [`READ_TIMEOUT`].
+pub const WATCH_TIMEOUT_SECS: u32 = 30;
+
+/// The longest silence on a connection before gpufleet takes the server for gone: a server
+/// that stops answering without closing its connections (frozen, or a network partition with
+/// no reset) turns the watches stale after this, not after kube's default of 295 s.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(45);
+
 pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
@@ -165,7 +175,9 @@ pub async fn run_in<K: FleetKind>(
         return;
     }
     'watch: loop {
-        let config = watcher::Config::default().page_size(PAGE_SIZE);
+        let config = watcher::Config::default()
+            .page_size(PAGE_SIZE)
+            .timeout(WATCH_TIMEOUT_SECS);
         let mut stream = watcher::watcher(api.clone(), config).boxed();
         let mut buffer: Vec<FleetObject> = Vec::new();
         let mut rejected: Vec<Rejected> = Vec::new();

@@ -4,7 +4,7 @@
 
 use super::Dialog;
 use super::field::Field;
-use super::flow::{Flow, Stage, report_lines};
+use super::flow::{Flow, ProblemKind, Stage, report_lines};
 use super::labels::{LabelDialog, LabelStep};
 use super::pin::{PinDialog, PinFocus, PinFrom};
 use super::preview::{PLine, Tone};
@@ -91,13 +91,11 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, dialog: &Dialog) {
     if inner.height < 3 || inner.width < 10 {
         return;
     }
-    let inputs_h = match dialog {
-        Dialog::Labels(d) => labels_height(d),
-        Dialog::Pin(d) => pin_height(d),
-        Dialog::Rotate(d) => rotate_height(d),
-    }
-    // The preview keeps at least four rows.
-    .min(inner.height.saturating_sub(4));
+    let inputs_h = dialog
+        .kind()
+        .inputs_height()
+        // The preview keeps at least four rows.
+        .min(inner.height.saturating_sub(4));
     let problem = problem_lines(app, flow);
     // Rows the lines take once wrapped, up to four.
     let problem_h = problem
@@ -111,11 +109,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, dialog: &Dialog) {
         Constraint::Min(1),
     ])
     .areas(inner);
-    match dialog {
-        Dialog::Labels(d) => draw_labels(frame, inputs, app, d),
-        Dialog::Pin(d) => draw_pin(frame, inputs, app, d),
-        Dialog::Rotate(d) => draw_rotate(frame, inputs, app, d),
-    }
+    dialog.kind().draw_inputs(frame, inputs, app);
     frame.render_widget(
         Paragraph::new(safe::text(problem)).wrap(Wrap { trim: true }),
         problem_area,
@@ -128,13 +122,16 @@ fn problem_lines(app: &App, flow: &Flow) -> Vec<Line<'static>> {
     let ui = &app.theme.ui;
     let mut out = Vec::new();
     if let Some(p) = &flow.problem {
-        let lead = if p.conflict { "CONFLICT " } else { "REFUSED " };
+        let lead = match p.kind {
+            ProblemKind::Conflict => "CONFLICT ",
+            ProblemKind::Refused => "REFUSED ",
+        };
         out.push(Line::from(vec![
             Span::styled(lead, ui.error),
             Span::styled(p.text.clone(), ui.warn),
         ]));
     }
-    if let Some(Dialog::Pin(d)) = &app.dialog
+    if let Some(Dialog::Pin(d)) = app.dialog()
         && let Some(note) = &d.copy_note
     {
         let style = if note.starts_with("not copied") {
@@ -275,7 +272,7 @@ fn label_text(theme: &Theme, text: &str, focused: bool) -> Span<'static> {
     )
 }
 
-fn labels_height(d: &LabelDialog) -> u16 {
+pub(super) fn labels_height(d: &LabelDialog) -> u16 {
     match &d.step {
         LabelStep::Choose { options, .. } => options.len() as u16 + 2,
         LabelStep::Edit(e) => (e.field.line_count() as u16).clamp(1, 4) + 2,
@@ -283,7 +280,7 @@ fn labels_height(d: &LabelDialog) -> u16 {
     }
 }
 
-fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
+pub(super) fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
     let theme = &app.theme;
     let ui = &theme.ui;
     match &d.step {
@@ -363,7 +360,7 @@ fn draw_labels(frame: &mut Frame, area: Rect, app: &App, d: &LabelDialog) {
     }
 }
 
-fn pin_height(d: &PinDialog) -> u16 {
+pub(super) fn pin_height(d: &PinDialog) -> u16 {
     if d.from_claim() {
         // The claim, the filter, and the servers.
         return 2 + (d.shown.len() as u16).clamp(1, 6);
@@ -375,7 +372,7 @@ fn pin_height(d: &PinDialog) -> u16 {
     }
 }
 
-fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
+pub(super) fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
     let theme = &app.theme;
     let ui = &theme.ui;
     let focus = d.focus;
@@ -471,12 +468,12 @@ fn draw_pin(frame: &mut Frame, area: Rect, app: &App, d: &PinDialog) {
     frame.render_widget(Paragraph::new(safe::text(lines)), list);
 }
 
-fn rotate_height(d: &RotateDialog) -> u16 {
+pub(super) fn rotate_height(d: &RotateDialog) -> u16 {
     let images = (d.images.len() as u16 + 1).clamp(1, 4);
     images + if d.is_new() { 4 } else { 0 }
 }
 
-fn draw_rotate(frame: &mut Frame, area: Rect, app: &App, d: &RotateDialog) {
+pub(super) fn draw_rotate(frame: &mut Frame, area: Rect, app: &App, d: &RotateDialog) {
     let theme = &app.theme;
     let images_h = (d.images.len() as u16 + 1).clamp(1, 4);
     let [images, fields] =

@@ -7,6 +7,7 @@ use super::preview::{PLine, Tone, impact_lines, refused_lines};
 use crate::fleet::Fleet;
 use crate::impact::{Change, Impact, impact};
 use crate::ui::data::thousands;
+use crate::ui::edit::EditError;
 use crate::write::{WriteError, WriteReport};
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ pub enum Stage {
 pub struct Proposal {
     pub fleet: Arc<Fleet>,
     /// The change the input makes, or why it makes none.
-    pub change: Result<Change, String>,
+    pub change: Result<Change, EditError>,
     pub lines: Vec<PLine>,
     /// Whether the preview succeeded, so the change may be written.
     pub ready: bool,
@@ -42,7 +43,7 @@ impl Proposal {
     pub fn empty(fleet: Arc<Fleet>, why: &str) -> Proposal {
         Proposal {
             fleet,
-            change: Err(why.to_string()),
+            change: Err(EditError::incomplete(why)),
             lines: vec![PLine::one(Tone::Muted, why)],
             ready: false,
         }
@@ -51,22 +52,34 @@ impl Proposal {
     /// Previews `change` on `fleet`; `extra` adds the dialog's own lines around the impact's.
     pub fn compute(
         fleet: Arc<Fleet>,
-        change: Result<Change, String>,
+        change: Result<Change, EditError>,
         extra: impl FnOnce(&Fleet, &Change, &Impact) -> (Vec<PLine>, Vec<PLine>),
     ) -> Proposal {
         let outcome = change
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|c| impact(&fleet, c).map_err(|e| e.to_string()).map(|i| (c, i)));
+            .and_then(|c| impact(&fleet, c).map_err(EditError::from).map(|i| (c, i)));
         let (lines, ready) = match outcome {
             Ok((c, i)) => {
                 let (before, after) = extra(&fleet, c, &i);
-                let mut lines = before;
+                // A pin the preview says fails leaves a claim the platform never retries:
+                // not written (as `apply` refuses it).
+                let failing = i.claims_with(crate::impact::ClaimEffect::PinFails).next();
+                let mut lines = match failing {
+                    Some(f) => refused_lines(&format!(
+                        "not writable: the pin of {}/{} fails ({})",
+                        f.namespace,
+                        f.name,
+                        f.reason.as_deref().unwrap_or("see below")
+                    )),
+                    None => Vec::new(),
+                };
+                lines.extend(before);
                 lines.extend(impact_lines(&i));
                 lines.extend(after);
-                (lines, true)
+                (lines, failing.is_none())
             }
-            Err(why) => (refused_lines(&why), false),
+            Err(why) => (refused_lines(&why.to_string()), false),
         };
         Proposal {
             fleet,
@@ -77,24 +90,42 @@ impl Proposal {
     }
 }
 
+/// Why a write did not happen: the objects changed since the preview (`409 Conflict`, a
+/// failed precondition), or the write was refused (invalid, forbidden, unreachable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Conflict,
+    Refused,
+}
+
 /// What the last write said, shown until the input changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub text: String,
-    pub conflict: bool,
+    pub kind: ProblemKind,
 }
 
 impl Problem {
     pub fn of(error: &WriteError) -> Problem {
-        let conflict = matches!(error, WriteError::Conflict { .. });
-        Problem {
-            text: if conflict {
-                format!("{error}. The preview below is recomputed on the newest data.")
-            } else {
-                error.to_string()
+        match error {
+            WriteError::Conflict { .. } => Problem {
+                text: format!("{error}. The preview below is recomputed on the newest data."),
+                kind: ProblemKind::Conflict,
             },
-            conflict,
+            _ => Problem::refused(error.to_string()),
         }
+    }
+
+    /// A refusal with its reason.
+    pub fn refused(text: impl Into<String>) -> Problem {
+        Problem {
+            text: text.into(),
+            kind: ProblemKind::Refused,
+        }
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.kind == ProblemKind::Conflict
     }
 }
 
@@ -135,7 +166,7 @@ impl Flow {
 
     /// Whether `change` needs a new preview: it differs from the previewed one (which also
     /// ends a write's complaint, kept until the input changes), or `force` (a new snapshot).
-    pub fn wants_preview(&mut self, change: &Result<Change, String>, force: bool) -> bool {
+    pub fn wants_preview(&mut self, change: &Result<Change, EditError>, force: bool) -> bool {
         if *change != self.proposal.change {
             self.problem = None;
             return true;

@@ -4,6 +4,7 @@
 //! and is left out of the preview until it is whole.
 
 use crate::impact::{ChangeError, HostTargets, LabelEdit};
+use crate::ui::edit::EditError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextProblem {
@@ -80,11 +81,14 @@ impl ParsedText {
     }
 
     /// The edit the whole words make, for `targets`; the first problem otherwise.
-    pub fn edit(&self, targets: HostTargets) -> Result<LabelEdit, String> {
+    pub fn edit(&self, targets: HostTargets) -> Result<LabelEdit, EditError> {
         if let Some(p) = self.problems.iter().find(|p| !p.typing) {
-            return Err(format!("line {}: {}", p.line, p.message));
+            return Err(EditError::Text {
+                line: p.line,
+                message: p.message.clone(),
+            });
         }
-        LabelEdit::parse_args(targets, &self.words).map_err(|e| e.to_string())
+        Ok(LabelEdit::parse_args(targets, &self.words)?)
     }
 }
 
@@ -104,7 +108,12 @@ mod tests {
         assert_eq!(p.problems[0].line, 1);
         assert!(p.problems[0].message.contains("name part must consist"));
         assert!(p.has_errors());
-        assert!(p.edit(any_host()).unwrap_err().starts_with("line 1: "));
+        assert!(
+            p.edit(any_host())
+                .unwrap_err()
+                .to_string()
+                .starts_with("line 1: ")
+        );
     }
 
     #[test]
@@ -122,10 +131,16 @@ mod tests {
         assert!(
             p.edit(any_host())
                 .unwrap_err()
+                .to_string()
                 .contains("both set and removed")
         );
         let p = parse(&lines(""), (0, 0));
-        assert!(p.edit(any_host()).unwrap_err().contains("no label"));
+        assert!(
+            p.edit(any_host())
+                .unwrap_err()
+                .to_string()
+                .contains("no label")
+        );
         let p = parse(&lines("  ünï=ç  "), (0, 9));
         assert!(p.has_errors());
     }

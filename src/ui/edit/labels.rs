@@ -9,6 +9,7 @@ use super::label_text::{ParsedText, parse};
 use super::targets::{TargetOption, list_names};
 use crate::fleet::Fleet;
 use crate::impact::{Change, HostTargets};
+use crate::ui::edit::EditError;
 use crate::ui::keymap::KeyMode;
 use crossterm::event::KeyEvent;
 use ratatui::style::Style;
@@ -95,6 +96,11 @@ impl LabelDialog {
         }
     }
 
+    /// Whether this dialog undoes the last edit.
+    pub fn is_undo(&self) -> bool {
+        matches!(self.step, LabelStep::Undo { .. })
+    }
+
     pub fn key_mode(&self) -> KeyMode {
         match &self.step {
             LabelStep::Choose { .. } => KeyMode::Choose,
@@ -122,9 +128,9 @@ impl LabelDialog {
     }
 
     /// The change the dialog would write.
-    pub fn change(&self) -> Result<Change, String> {
+    pub fn change(&self) -> Result<Change, EditError> {
         match &self.step {
-            LabelStep::Choose { .. } => Err("choose the hosts to edit".into()),
+            LabelStep::Choose { .. } => Err(EditError::incomplete("choose the hosts to edit")),
             LabelStep::Edit(e) => e
                 .parsed
                 .edit(HostTargets::Names(e.targets.hosts.clone()))

@@ -14,6 +14,7 @@ use crate::fleet::rules::{TypeRequest, type_serves_request};
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId};
 use crate::impact::pin::{claim_request_text, pin_verdict, static_pool_snippet};
 use crate::impact::{Change, PinChange, PinTarget};
+use crate::ui::edit::EditError;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 
@@ -309,12 +310,12 @@ impl PinDialog {
         }
     }
 
-    pub fn change(&self) -> Result<Change, String> {
+    pub fn change(&self) -> Result<Change, EditError> {
         let (server, target) = match &self.from {
             PinFrom::Claim { key } => {
                 let server = self
                     .selected()
-                    .ok_or("no server matches: change the filter")?
+                    .ok_or_else(|| EditError::incomplete("no server matches: change the filter"))?
                     .key
                     .clone();
                 (server, existing(key))
@@ -322,11 +323,13 @@ impl PinDialog {
             PinFrom::Server { key, .. } if self.new_claim => {
                 let (vcluster, project) = (self.vcluster.text(), self.project.text());
                 if vcluster.trim().is_empty() || project.trim().is_empty() {
-                    return Err("type the vCluster and the project of the new claim".into());
+                    return Err(EditError::incomplete(
+                        "type the vCluster and the project of the new claim",
+                    ));
                 }
-                let node_type = self
-                    .node_type()
-                    .ok_or("no node type serves this server's namespace")?;
+                let node_type = self.node_type().ok_or_else(|| {
+                    EditError::incomplete("no node type serves this server's namespace")
+                })?;
                 return Ok(Change::Pin(PinChange {
                     server: key.clone(),
                     node_type: Some(node_type.to_string()),
@@ -337,9 +340,11 @@ impl PinDialog {
                 }));
             }
             PinFrom::Server { key, .. } => {
-                let claim = self
-                    .selected()
-                    .ok_or("no pending claim matches: change the filter, or pin a new claim")?;
+                let claim = self.selected().ok_or_else(|| {
+                    EditError::incomplete(
+                        "no pending claim matches: change the filter, or pin a new claim",
+                    )
+                })?;
                 (key.clone(), existing(&claim.key))
             }
         };

@@ -10,6 +10,7 @@ use super::preview::{PLine, Tone};
 use crate::fleet::rules::type_os_image;
 use crate::fleet::{Fleet, NodeTypeId};
 use crate::impact::{Change, NewImage, Rotation};
+use crate::ui::edit::EditError;
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
@@ -86,10 +87,12 @@ impl RotateDialog {
         }
     }
 
-    pub fn change(&self) -> Result<Change, String> {
+    pub fn change(&self) -> Result<Change, EditError> {
         let image = self.image_name();
         if image.is_empty() {
-            return Err("name the new OSImage, or choose an existing one".into());
+            return Err(EditError::incomplete(
+                "name the new OSImage, or choose an existing one",
+            ));
         }
         let non_empty = |f: &Field| Some(f.text().trim().to_string()).filter(|s| !s.is_empty());
         let new_image = self.is_new().then(|| NewImage {

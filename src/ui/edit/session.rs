@@ -3,19 +3,19 @@
 //! half.
 
 use super::Dialog;
-use super::flow::{Problem, Stage};
+use super::flow::{Problem, ProblemKind, Stage};
 use super::labels::{FieldStyles, LabelDialog};
 use super::pin::PinDialog;
 use super::rotate::RotateDialog;
 use super::targets::{TargetOption, options};
 use super::writes::{AuditTarget, WriteJob};
 use crate::clipboard;
-use crate::fleet::HostKey;
-use crate::fleet::{ClaimId, ClaimStage, HostId, NodeTypeId};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId, HostKey, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
-use crate::ui::app::{App, LastLabelEdit, Mode, Overlay};
+use crate::ui::app::{App, LastLabelEdit, Mode, Popup, Severity};
+use crate::ui::edit::EditError;
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::write::{WriteMode, audit};
@@ -112,7 +112,7 @@ impl App {
                 if options.is_empty() {
                     self.notify(
                         "edit labels: select a host in the hosts pane (5), mark hosts with Space, or filter them",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -128,7 +128,7 @@ impl App {
                             claim.key(),
                             fleet.host(h).name
                         );
-                        self.notify(text, true);
+                        self.notify(text, Severity::Error);
                         return;
                     }
                     if claim.stage != ClaimStage::Pending {
@@ -137,7 +137,7 @@ impl App {
                             claim.key(),
                             claim.stage.as_str()
                         );
-                        self.notify(text, true);
+                        self.notify(text, Severity::Error);
                         return;
                     }
                     Dialog::Pin(Box::new(PinDialog::open_claim(fleet, c, styles)))
@@ -145,7 +145,7 @@ impl App {
                 (None, None) => {
                     self.notify(
                         "pin: select a server (hosts pane, 5) or a pending machine (machines pane, 6), then press p",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
@@ -155,15 +155,15 @@ impl App {
                 None => {
                     self.notify(
                         "rotate: select a node type in the node types pane (4), then press r",
-                        true,
+                        Severity::Error,
                     );
                     return;
                 }
             },
-            EditKind::Undo => match self.undo_from_audit_log() {
+            EditKind::Undo => match self.undo_from_audit_log(&fleet) {
                 Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                 Some(Err(why)) => {
-                    self.notify(why, true);
+                    self.notify(why, Severity::Error);
                     return;
                 }
                 // No audit log to read: this session's own last label edit.
@@ -171,27 +171,31 @@ impl App {
                     let Some(last) = &self.last_applied else {
                         self.notify(
                             "nothing to undo: no label edit was applied since gpufleet started, and there is no audit log to read",
-                            true,
+                            Severity::Error,
                         );
                         return;
                     };
                     match undo_labels(&last.before, &last.edits) {
                         Ok(change) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                         Err(e) => {
-                            self.notify(format!("cannot undo: {e}"), true);
+                            self.notify(format!("cannot undo: {e}"), Severity::Error);
                             return;
                         }
                     }
                 }
             },
         };
-        self.dialog = Some(dialog);
+        self.open_dialog(dialog);
     }
 
     /// The undo of the last edit the audit log records as applied in this context: its
     /// change, or why `u` refuses (none undoable, or the objects changed since: an undo then
     /// would overwrite what someone else wrote). `None` when there is no audit log to read.
-    fn undo_from_audit_log(&self) -> Option<Result<Change, String>> {
+    ///
+    /// Checked against `fleet` when the dialog opens and again before its dry run and its
+    /// commit, on the data the write would carry as its preconditions: a change made by
+    /// someone else while the dialog is open refuses the undo too.
+    fn undo_from_audit_log(&self, fleet: &Fleet) -> Option<Result<Change, String>> {
         let path = self.settings.audit_log.as_ref()?;
         let context = &self.settings.context;
         let last = match audit::last_applied(path, context) {
@@ -218,7 +222,7 @@ impl App {
             return Some(Err(format!("cannot undo the last edit, {what}: {why}")));
         };
         // Every object it wrote must be as the write left it.
-        let objects = self.data.fleet.objects();
+        let objects = fleet.objects();
         for o in last.report.iter().flat_map(|r| r.objects.iter()) {
             let name = match (&o.cluster, &o.namespace) {
                 (Some(c), Some(ns)) => format!("{c}/{ns}/{}", o.name),
@@ -264,7 +268,7 @@ impl App {
     pub(in crate::ui) fn dialog_action(&mut self, action: Action) {
         let fleet = self.data.fleet.clone();
         let page = self.page_rows() as isize;
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let editing = dialog.flow().is_editing();
@@ -293,7 +297,7 @@ impl App {
     fn confirm(&mut self) {
         let fleet = self.data.fleet.clone();
         let styles = self.field_styles();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         if let Dialog::Labels(d) = dialog
@@ -304,19 +308,24 @@ impl App {
         let flow = dialog.flow();
         match &flow.stage {
             Stage::Editing if !flow.proposal.ready => {
-                let why = flow.proposal.change.as_ref().err().cloned();
+                let why = flow
+                    .proposal
+                    .change
+                    .as_ref()
+                    .err()
+                    .map(EditError::to_string);
                 self.notify(
                     format!(
                         "nothing to write yet: {}",
                         why.unwrap_or_else(|| "the preview refuses this change".into())
                     ),
-                    true,
+                    Severity::Error,
                 );
             }
             Stage::Editing => self.start_write(WriteMode::DryRun),
             Stage::Confirming { .. } => self.start_write(WriteMode::Commit),
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
-                self.notify("waiting for the server's answer", false)
+                self.notify("waiting for the server's answer", Severity::Info)
             }
         }
     }
@@ -333,10 +342,25 @@ impl App {
         let (Some(writer), audit) = (self.writer.clone(), self.audit_target()) else {
             return;
         };
+        if let Some(Dialog::Labels(d)) = self.dialog()
+            && d.is_undo()
+            && let Some(Err(why)) = self.undo_from_audit_log(&d.flow.proposal.fleet)
+        {
+            if let Some(dialog) = self.modal.dialog_mut() {
+                let flow = dialog.flow_mut();
+                flow.stage = Stage::Editing;
+                flow.problem = Some(Problem {
+                    text: why.clone(),
+                    kind: ProblemKind::Conflict,
+                });
+            }
+            self.notify(why, Severity::Error);
+            return;
+        }
         self.next_write += 1;
         let id = self.next_write;
         let inbox = self.inbox_sender();
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let flow = dialog.flow_mut();
@@ -360,38 +384,36 @@ impl App {
                     WriteMode::Commit => Stage::Committing { id },
                 };
             }
-            Err(e) => {
-                flow.problem = Some(Problem {
-                    text: e,
-                    conflict: false,
-                })
-            }
+            Err(e) => flow.problem = Some(Problem::refused(e.to_string())),
         }
     }
 
     /// Esc: from the confirmation back to editing; otherwise close. A write under way goes
     /// on, and its answer shows as a notice.
     fn cancel_dialog(&mut self) {
-        let Some(dialog) = self.dialog.as_mut() else {
+        let Some(dialog) = self.modal.dialog_mut() else {
             return;
         };
         let flow = dialog.flow_mut();
         match flow.stage {
             Stage::Confirming { .. } => flow.stage = Stage::Editing,
             Stage::DryRunning { .. } | Stage::Committing { .. } => {
-                self.dialog = None;
-                self.notify("closed; the write under way will report here", false);
+                self.close_dialog();
+                self.notify(
+                    "closed; the write under way will report here",
+                    Severity::Info,
+                );
             }
-            Stage::Editing => self.dialog = None,
+            Stage::Editing => self.close_dialog(),
         }
     }
 
     fn copy_snippet(&mut self) {
-        let Some(Dialog::Pin(d)) = self.dialog.as_mut() else {
+        let Some(Dialog::Pin(d)) = self.modal.dialog_mut() else {
             return;
         };
         let Some(snippet) = d.snippet.clone() else {
-            self.notify("no snippet yet: complete the pin first", true);
+            self.notify("no snippet yet: complete the pin first", Severity::Error);
             return;
         };
         let what = "the vcluster.yaml snippet";
@@ -404,21 +426,23 @@ impl App {
         }
         d.copy_note = Some(copy.note.clone());
         if copy.show_text {
-            self.copy_text = Some((snippet, copy.note));
-            self.overlay = Some(Overlay::CopyText);
+            self.set_popup(Some(Popup::CopyText {
+                text: snippet,
+                note: copy.note,
+            }));
         }
     }
 
     /// Pasted text goes to the focused field of a dialog, or to the prompt.
     pub fn paste(&mut self, text: &str) -> bool {
         let fleet = self.data.fleet.clone();
-        if let Some(dialog) = self.dialog.as_mut() {
+        if let Some(dialog) = self.modal.dialog_mut() {
             if dialog.flow().is_editing() {
                 dialog.paste(fleet, text);
             }
             return true;
         }
-        if self.prompt.is_some() {
+        if self.prompt().is_some() {
             for c in super::field::clean_paste(text, false).chars() {
                 self.update(Action::InputChar(c));
             }
@@ -430,7 +454,7 @@ impl App {
     /// A new snapshot: a dialog being edited previews on it.
     pub(in crate::ui) fn refresh_dialog(&mut self) {
         let fleet = self.data.fleet.clone();
-        if let Some(dialog) = self.dialog.as_mut()
+        if let Some(dialog) = self.modal.dialog_mut()
             && dialog.flow().is_editing()
         {
             dialog.recompute(fleet);
@@ -458,8 +482,7 @@ impl App {
     fn written(&mut self, outcome: WriteOutcome) {
         let target = self.writer_target().unwrap_or_default();
         let ours = self
-            .dialog
-            .as_ref()
+            .dialog()
             .is_some_and(|d| d.flow().busy_id() == Some(outcome.id));
         let audit = match &outcome.audit {
             Some(Ok(_)) => "; recorded in the audit log (:ctx shows where)".to_string(),
@@ -468,7 +491,7 @@ impl App {
         };
         match (&outcome.result, outcome.mode) {
             (Ok(report), WriteMode::DryRun) => {
-                if ours && let Some(d) = self.dialog.as_mut() {
+                if ours && let Some(d) = self.modal.dialog_mut() {
                     let flow = d.flow_mut();
                     flow.stage = Stage::Confirming {
                         report: report.clone(),
@@ -492,7 +515,7 @@ impl App {
                     ""
                 };
                 if ours {
-                    self.dialog = None;
+                    self.close_dialog();
                 }
                 let n = report.objects.len();
                 self.notify(
@@ -501,7 +524,7 @@ impl App {
                         outcome.change,
                         if n == 1 { "" } else { "s" }
                     ),
-                    false,
+                    Severity::Info,
                 );
             }
             (Err(error), mode) => {
@@ -510,17 +533,20 @@ impl App {
                     WriteMode::DryRun => "dry run refused",
                     WriteMode::Commit => "write failed",
                 };
-                if ours && let Some(d) = self.dialog.as_mut() {
+                if ours && let Some(d) = self.modal.dialog_mut() {
                     d.flow_mut().stage = Stage::Editing;
                     // Never retried: the preview is recomputed on the newest snapshot and
                     // waits for the operator.
                     d.recompute(self.data.fleet.clone());
                     d.flow_mut().problem = Some(problem);
                     if !audit.is_empty() {
-                        self.notify(format!("{failed}{audit}"), true);
+                        self.notify(format!("{failed}{audit}"), Severity::Error);
                     }
                 } else {
-                    self.notify(format!("{failed}: {}{audit}", problem.text), true);
+                    self.notify(
+                        format!("{failed}: {}{audit}", problem.text),
+                        Severity::Error,
+                    );
                 }
             }
         }
@@ -535,7 +561,10 @@ impl App {
     pub(in crate::ui) fn toggle_mark(&mut self) {
         let view = self.nav.view();
         let (Screen::Pane(PaneId::Hosts), Some(row)) = (&view.screen, view.selected_row()) else {
-            self.notify("marks are for hosts: press 5 for the hosts table", true);
+            self.notify(
+                "marks are for hosts: press 5 for the hosts table",
+                Severity::Error,
+            );
             return;
         };
         let Some(key) = self.data.fleet.hosts().get(row as usize).map(|h| h.key()) else {
@@ -550,6 +579,6 @@ impl App {
     pub(in crate::ui) fn clear_marks(&mut self) {
         let n = self.marked.len();
         self.marked.clear();
-        self.notify(format!("{n} marks cleared"), false);
+        self.notify(format!("{n} marks cleared"), Severity::Info);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::fleet::Fleet;
 use crate::impact::{Change, undo_of};
+use crate::ui::edit::EditError;
 use crate::ui::message::{Message, WriteOutcome};
 use crate::write::audit::{AuditRecord, append};
 use crate::write::{WriteMode, Writer};
@@ -60,9 +61,8 @@ impl WriteJob {
     }
 
     /// Starts the write on the current tokio runtime; its answer goes to `inbox`.
-    pub fn spawn(self, inbox: UnboundedSender<Message>) -> Result<(), String> {
-        let handle = tokio::runtime::Handle::try_current()
-            .map_err(|_| "no async runtime to write from".to_string())?;
+    pub fn spawn(self, inbox: UnboundedSender<Message>) -> Result<(), EditError> {
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| EditError::NoRuntime)?;
         handle.spawn(async move {
             let outcome = self.run().await;
             // The app may have quit meanwhile; the write stands either way.

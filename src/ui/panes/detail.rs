@@ -2,13 +2,14 @@
 //! matched and eligible, drift, labels. The BMC address is shown; its credentials and the
 //! name of the Secret holding them never are.
 
+use super::DrawCtx;
 use crate::fleet::HostKey;
 use crate::fleet::rules::{
     Drift, Placement, claim_drift, drift_disagreement, named_node_types, not_free, place_claim,
 };
 use crate::fleet::{ClaimId, Fleet, HardwareSource, Holder, HostId, NodeTypeId};
 use crate::model::{Machine, keys};
-use crate::ui::app::App;
+use crate::ui::data::FleetData;
 use crate::ui::nav::{Screen, View};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::safe;
@@ -64,11 +65,11 @@ fn drift_lines<'a>(theme: &Theme, drift: Drift) -> Line<'a> {
     }
 }
 
-fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
-    let theme = &app.theme;
-    let fleet = app.data.fleet.as_ref();
+fn host_lines<'a>(ctx: &DrawCtx<'a>, h: HostId) -> Vec<Line<'a>> {
+    let theme = &ctx.theme;
+    let fleet = ctx.data.fleet.as_ref();
     let host = fleet.host(h);
-    let class = app.data.class(h);
+    let class = ctx.data.class(h);
     let spec = &host.object.spec;
     let status = host.object.status.as_ref();
     let mut lines = vec![
@@ -134,14 +135,19 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
             theme,
             "Hardware",
             format!(
-                "{} · {} CPUs · {} GiB · {} GPUs {} (from {})",
+                "{} · {} CPUs · {} GiB (from {}) · {} GPUs {} (from {})",
                 vendor.trim(),
                 host.cpus.map_or("?".into(), |c| c.to_string()),
                 host.memory_bytes
                     .map_or("?".into(), |m| (m >> 30).to_string()),
+                source.describe(),
                 host.derived.gpus,
                 host.label(keys::GPU_MODEL).unwrap_or(""),
-                source.describe()
+                crate::fleet::rules::host_gpus_source(
+                    host.labels(),
+                    host.machine.as_deref(),
+                    host.derived.gpus
+                ),
             ),
         ),
     });
@@ -235,7 +241,7 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
             ));
         }
     }
-    for l in app.data.lints_of(&host.name) {
+    for l in ctx.data.lints_of(&host.name) {
         lines.push(field(
             theme,
             "Lint",
@@ -252,9 +258,9 @@ fn host_lines<'a>(app: &'a App, h: HostId) -> Vec<Line<'a>> {
     lines
 }
 
-fn claim_lines<'a>(app: &'a App, c: ClaimId) -> Vec<Line<'a>> {
-    let theme = &app.theme;
-    let fleet = app.data.fleet.as_ref();
+fn claim_lines<'a>(ctx: &DrawCtx<'a>, c: ClaimId) -> Vec<Line<'a>> {
+    let theme = &ctx.theme;
+    let fleet = ctx.data.fleet.as_ref();
     let claim = fleet.claim(c);
     let status = claim.object.status.as_ref();
     let mut lines = vec![
@@ -402,20 +408,20 @@ pub fn host_of(fleet: &Fleet, key: &HostKey) -> Option<HostId> {
 }
 
 /// The lines of a detail screen; `None` when its object is gone.
-pub fn lines<'a>(app: &'a App, screen: &Screen) -> Option<Vec<Line<'a>>> {
-    let fleet = app.data.fleet.as_ref();
+pub fn lines<'a>(ctx: &DrawCtx<'a>, screen: &Screen) -> Option<Vec<Line<'a>>> {
+    let fleet = ctx.data.fleet.as_ref();
     match screen {
-        Screen::HostDetail(key) => host_of(fleet, key).map(|h| host_lines(app, h)),
+        Screen::HostDetail(key) => host_of(fleet, key).map(|h| host_lines(ctx, h)),
         Screen::ClaimDetail { namespace, name } => fleet
             .claim_by_key(namespace, name)
-            .map(|c| claim_lines(app, c)),
+            .map(|c| claim_lines(ctx, c)),
         Screen::Pane(_) => None,
     }
 }
 
 /// Enter on a detail screen: from a host to its claim, from a claim to its host.
-pub fn drill(app: &App, screen: &Screen) -> Option<View> {
-    let fleet = app.data.fleet.as_ref();
+pub fn drill(data: &FleetData, screen: &Screen) -> Option<View> {
+    let fleet = data.fleet.as_ref();
     let next = match screen {
         Screen::HostDetail(key) => {
             let h = host_of(fleet, key)?;
@@ -439,12 +445,13 @@ pub fn drill(app: &App, screen: &Screen) -> Option<View> {
     Some(View::new(next, None))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let theme = &app.theme;
-    let block = pane_block(theme, super::title_spans(app, view), String::new());
+/// Draws a host's or a machine's details, scrolled to the view's line; says so when the object is gone.
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {
+    let theme = &ctx.theme;
+    let block = pane_block(theme, super::title_spans(ctx, view, &[]), String::new());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = lines(app, &view.screen).unwrap_or_else(|| {
+    let lines = lines(ctx, &view.screen).unwrap_or_else(|| {
         vec![Line::styled(
             "gone: this object was deleted since (Esc goes back)",
             theme.ui.warn,

@@ -1,19 +1,20 @@
 //! Hosts: every BareMetalHost (or those of a rack, NVLink domain or node type), filtered by
 //! text or label selector, sorted by a column. Enter opens a host's details.
 
+use super::{Column, DrawCtx, SortBy, SortKey, Table};
 use crate::fleet::{Fleet, FleetView, HostId};
+use crate::model::LabelQuery;
 use crate::model::keys;
-use crate::ui::app::App;
+use crate::ui::action::PaneId;
 use crate::ui::data::FleetData;
-use crate::ui::filter::Filter;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::{col, fill_col, name_col, whole_col};
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use std::borrow::Cow;
 
-pub const SORT_COLUMNS: &[&str] = &["name", "state", "rack", "GPU model", "tenant", "held by"];
+/// The hosts pane.
+pub struct Hosts;
 
 /// The hosts a scope narrows to; every host without one.
 fn scoped(fleet: &Fleet, scope: Option<&Scope>) -> Vec<HostId> {
@@ -41,140 +42,179 @@ fn held_by(fleet: &Fleet, h: HostId) -> String {
     }
 }
 
-pub fn rows(data: &FleetData, view: &View) -> Vec<u32> {
-    let fleet = data.fleet.as_ref();
-    let mut hosts: Vec<HostId> = scoped(fleet, view.scope.as_ref())
-        .into_iter()
-        .filter(|&h| {
-            let host = fleet.host(h);
-            match &view.filter {
-                Filter::None => true,
-                Filter::Labels(q) => q.matches(host.labels()),
-                f => {
-                    let state = host.state.to_string();
-                    let holder = held_by(fleet, h);
-                    f.accepts(
-                        [
-                            host.name.as_str(),
-                            state.as_str(),
-                            host.label(keys::RACK).unwrap_or(""),
-                            host.label(keys::GPU_MODEL).unwrap_or(""),
-                            host.label(keys::TENANT).unwrap_or(""),
-                            holder.as_str(),
-                        ],
-                        None,
-                    )
-                }
+/// A label's value, for `/` and sorting (empty when unset).
+fn label<'d>(data: &'d FleetData, h: HostId, key: &str) -> Cow<'d, str> {
+    Cow::Borrowed(data.fleet.host(h).label(key).unwrap_or(""))
+}
+
+/// A label's value as a cell (`-` when unset).
+fn label_cell<'d>(ctx: &DrawCtx<'d>, h: HostId, key: &str) -> Line<'d> {
+    Line::from(ctx.data.fleet.host(h).label(key).unwrap_or("-"))
+}
+
+static COLUMNS: &[Column<Hosts>] = &[
+    Column {
+        head: name_col("NAME", 10, 48),
+        text: Some(|d, h| Cow::Borrowed(d.fleet.host(h).name.as_str())),
+        sort: Some(SortBy {
+            name: "name",
+            key: |d, h| SortKey::Text(natural_key(&d.fleet.host(h).name)),
+        }),
+        cell: |ctx, h| {
+            let host = ctx.data.fleet.host(h);
+            // Marked hosts lead with a dot; the name column has room for it.
+            if ctx.marked.contains(&host.key()) {
+                Line::from(vec![
+                    Span::styled("● ", ctx.theme.ui.key),
+                    Span::raw(host.name.as_str()),
+                ])
+            } else {
+                Line::from(host.name.as_str())
             }
-        })
-        .collect();
-    let name = |h: &HostId| natural_key(&fleet.host(*h).name);
-    match view.sort.column {
-        1 => hosts.sort_by_cached_key(|h| (fleet.host(*h).state.to_string(), name(h))),
-        2 => hosts.sort_by_cached_key(|h| {
-            let host = fleet.host(*h);
-            let label = |k| host.label(k).unwrap_or("").to_string();
-            (
-                label(keys::DATACENTER),
-                natural_key(&label(keys::RACK)),
-                name(h),
-            )
-        }),
-        3 => hosts.sort_by_cached_key(|h| {
-            let model = fleet.host(*h).label(keys::GPU_MODEL).unwrap_or("");
-            (model.to_string(), name(h))
-        }),
-        4 => {
-            hosts.sort_by_cached_key(|h| (data.host_tenant(*h).unwrap_or("").to_string(), name(h)))
-        }
-        5 => hosts.sort_by_cached_key(|h| (held_by(fleet, *h), name(h))),
-        _ => hosts.sort_by_cached_key(name),
-    }
-    if view.sort.reverse {
-        hosts.reverse();
-    }
-    hosts.into_iter().map(|h| h.0).collect()
-}
-
-pub fn key(data: &FleetData, row: u32) -> String {
-    data.fleet
-        .hosts()
-        .get(row as usize)
-        .map(|h| h.key().to_string())
-        .unwrap_or_default()
-}
-
-pub fn drill(data: &FleetData, row: u32) -> Option<View> {
-    let host = data.fleet.hosts().get(row as usize)?;
-    Some(View::new(Screen::HostDetail(host.key()), None))
-}
-
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let data = &app.data;
-    let fleet = data.fleet.as_ref();
-    let theme = &app.theme;
-    let ui = &theme.ui;
-    let columns = [
-        name_col("NAME", 10, 48),
-        col("DC", 4, 16),
-        col("RACK", 4, 12),
-        whole_col("STATE"),
-        col("MODEL", 5, 12),
-        whole_col("GPU"),
-        col("TENANT", 6, 24),
-        name_col("HELD BY", 10, 48),
-        whole_col("TYPES"),
-        fill_col("ERROR", 5),
-    ];
-    let inner = super::pane_frame(frame, area, app, view);
-    super::view_table(
-        frame,
-        inner,
-        app,
-        view,
-        &columns,
-        if fleet.hosts().is_empty() {
-            "no hosts yet"
-        } else {
-            "no host matches"
         },
-        |row| {
-            let h = HostId(row);
-            let host = fleet.host(h);
-            let label = |k| host.label(k).unwrap_or("-");
-            let class = data.class(h);
-            let error = match (&host.state.error_type, &host.state.error_message) {
+    },
+    Column {
+        head: col("DC", 4, 16),
+        text: None,
+        sort: None,
+        cell: |ctx, h| {
+            let dc = ctx.data.fleet.host(h).label(keys::DATACENTER);
+            Line::from(Span::styled(dc.unwrap_or("-"), ctx.theme.ui.muted))
+        },
+    },
+    Column {
+        head: col("RACK", 4, 12),
+        text: Some(|d, h| label(d, h, keys::RACK)),
+        sort: Some(SortBy {
+            name: "rack",
+            key: |d, h| {
+                SortKey::Texts(vec![
+                    label(d, h, keys::DATACENTER).into_owned(),
+                    natural_key(&label(d, h, keys::RACK)),
+                ])
+            },
+        }),
+        cell: |ctx, h| label_cell(ctx, h, keys::RACK),
+    },
+    Column {
+        head: whole_col("STATE"),
+        text: Some(|d, h| Cow::Owned(d.fleet.host(h).state.to_string())),
+        sort: Some(SortBy {
+            name: "state",
+            key: |d, h| SortKey::Text(d.fleet.host(h).state.to_string()),
+        }),
+        cell: |ctx, h| {
+            let style = ctx.data.class(h).style(ctx.theme);
+            Line::from(Span::styled(
+                ctx.data.fleet.host(h).state.to_string(),
+                style,
+            ))
+        },
+    },
+    Column {
+        head: col("MODEL", 5, 12),
+        text: Some(|d, h| label(d, h, keys::GPU_MODEL)),
+        sort: Some(SortBy {
+            name: "GPU model",
+            key: |d, h| SortKey::Text(label(d, h, keys::GPU_MODEL).into_owned()),
+        }),
+        cell: |ctx, h| label_cell(ctx, h, keys::GPU_MODEL),
+    },
+    Column {
+        head: whole_col("GPU"),
+        text: None,
+        sort: None,
+        cell: |ctx, h| Line::from(ctx.data.fleet.host(h).derived.gpus.to_string()),
+    },
+    Column {
+        head: col("TENANT", 6, 24),
+        text: Some(|d, h| label(d, h, keys::TENANT)),
+        sort: Some(SortBy {
+            name: "tenant",
+            key: |d, h| SortKey::Text(d.host_tenant(h).unwrap_or("").to_string()),
+        }),
+        cell: |ctx, h| label_cell(ctx, h, keys::TENANT),
+    },
+    Column {
+        head: name_col("HELD BY", 10, 48),
+        text: Some(|d, h| Cow::Owned(held_by(&d.fleet, h))),
+        sort: Some(SortBy {
+            name: "held by",
+            key: |d, h| SortKey::Text(held_by(&d.fleet, h)),
+        }),
+        cell: |ctx, h| Line::from(held_by(&ctx.data.fleet, h)),
+    },
+    Column {
+        head: whole_col("TYPES"),
+        text: None,
+        sort: None,
+        cell: |ctx, h| {
+            let derived = &ctx.data.fleet.host(h).derived;
+            Line::from(format!(
+                "{}/{}",
+                derived.matches.len(),
+                derived.eligible.len()
+            ))
+        },
+    },
+    Column {
+        head: fill_col("ERROR", 5),
+        text: None,
+        sort: None,
+        cell: |ctx, h| {
+            let state = &ctx.data.fleet.host(h).state;
+            let error = match (&state.error_type, &state.error_message) {
                 (Some(t), Some(m)) => format!("{t}: {m}"),
                 (Some(t), None) => t.clone(),
                 (None, Some(m)) => m.clone(),
                 (None, None) => String::new(),
             };
-            let types = format!(
-                "{}/{}",
-                host.derived.matches.len(),
-                host.derived.eligible.len()
-            );
-            // Marked hosts lead with a dot; the name column has room for it.
-            let name = if app.marked.contains(&host.key()) {
-                Line::from(vec![
-                    Span::styled("● ", ui.key),
-                    Span::raw(host.name.as_str()),
-                ])
-            } else {
-                Line::from(host.name.as_str())
-            };
-            vec![
-                name,
-                Line::from(Span::styled(label(keys::DATACENTER), ui.muted)),
-                Line::from(label(keys::RACK)),
-                Line::from(Span::styled(host.state.to_string(), class.style(theme))),
-                Line::from(label(keys::GPU_MODEL)),
-                Line::from(host.derived.gpus.to_string()),
-                Line::from(label(keys::TENANT)),
-                Line::from(held_by(fleet, h)),
-                Line::from(types),
-                Line::from(Span::styled(error, ui.error)),
-            ]
+            Line::from(Span::styled(error, ctx.theme.ui.error))
         },
-    );
+    },
+];
+
+impl Table for Hosts {
+    type Row<'d> = HostId;
+    const ID: PaneId = PaneId::Hosts;
+
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
+    }
+
+    fn row(_: &FleetData, id: u32) -> HostId {
+        HostId(id)
+    }
+
+    fn ids(data: &FleetData, scope: Option<&Scope>) -> Vec<u32> {
+        scoped(&data.fleet, scope)
+            .into_iter()
+            .map(|h| h.0)
+            .collect()
+    }
+
+    fn selects(data: &FleetData, h: HostId, query: &LabelQuery) -> bool {
+        query.matches(data.fleet.host(h).labels())
+    }
+
+    fn key(data: &FleetData, h: HostId) -> String {
+        data.fleet
+            .hosts()
+            .get(h.0 as usize)
+            .map(|h| h.key().to_string())
+            .unwrap_or_default()
+    }
+
+    fn drill(data: &FleetData, h: HostId) -> Option<View> {
+        let host = data.fleet.hosts().get(h.0 as usize)?;
+        Some(View::new(Screen::HostDetail(host.key()), None))
+    }
+
+    fn empty(data: &FleetData) -> &'static str {
+        if data.fleet.hosts().is_empty() {
+            "no hosts yet"
+        } else {
+            "no host matches"
+        }
+    }
 }

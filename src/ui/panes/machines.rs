@@ -1,19 +1,20 @@
 //! Machines (NodeClaims): every claim or a tenant's, with stage, held host, drift and pin.
 //! A label selector filter matches the labels of the host a claim holds.
 
+use super::{Column, SortBy, SortKey, Table};
 use crate::fleet::{ClaimId, ClaimStage, Fleet};
-use crate::ui::app::App;
+use crate::model::LabelQuery;
+use crate::ui::action::PaneId;
 use crate::ui::data::{DriftMark, FleetData};
-use crate::ui::filter::Filter;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::table::{col, fill_col, name_col, whole_col};
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use std::borrow::Cow;
 
-pub const SORT_COLUMNS: &[&str] = &["name", "tenant", "node type", "stage", "host", "drift"];
+/// The machines (NodeClaims) pane.
+pub struct Machines;
 
 fn scoped(fleet: &Fleet, scope: Option<&Scope>) -> Vec<ClaimId> {
     match scope {
@@ -55,6 +56,7 @@ fn host_cell(data: &FleetData, c: ClaimId) -> String {
     }
 }
 
+/// The style a claim's stage is drawn in (the STAGE column, the claim's details).
 pub fn stage_style(stage: ClaimStage, theme: &Theme) -> Style {
     match stage {
         ClaimStage::Available => theme.ui.ok,
@@ -65,136 +67,165 @@ pub fn stage_style(stage: ClaimStage, theme: &Theme) -> Style {
     }
 }
 
-pub fn rows(data: &FleetData, view: &View) -> Vec<u32> {
-    let fleet = data.fleet.as_ref();
-    let mut claims: Vec<ClaimId> = scoped(fleet, view.scope.as_ref())
-        .into_iter()
-        .filter(|&c| {
-            let claim = fleet.claim(c);
-            match &view.filter {
-                Filter::None => true,
-                Filter::Labels(q) => claim
-                    .host
-                    .is_some_and(|h| q.matches(fleet.host(h).labels())),
-                f => f.accepts(
-                    [
-                        claim.name.as_str(),
-                        claim.namespace.as_str(),
-                        claim.tenant.as_str(),
-                        claim.vcluster.as_deref().unwrap_or(""),
-                        type_name(fleet, c),
-                        host_name(fleet, c),
-                        claim.stage.as_str(),
-                    ],
-                    None,
-                ),
-            }
-        })
-        .collect();
-    let key = |c: &ClaimId| {
-        let claim = fleet.claim(*c);
-        (claim.namespace.clone(), claim.name.clone())
-    };
-    match view.sort.column {
-        1 => claims.sort_by_cached_key(|c| (fleet.claim(*c).tenant.clone(), key(c))),
-        2 => claims.sort_by_cached_key(|c| (type_name(fleet, *c).to_string(), key(c))),
-        3 => claims.sort_by_cached_key(|c| (fleet.claim(*c).stage, key(c))),
-        4 => claims.sort_by_cached_key(|c| (host_name(fleet, *c).to_string(), key(c))),
-        5 => claims.sort_by_cached_key(|c| (std::cmp::Reverse(data.drift(*c)), key(c))),
-        _ => claims.sort_by_cached_key(key),
-    }
-    if view.sort.reverse {
-        claims.reverse();
-    }
-    claims.into_iter().map(|c| c.0).collect()
-}
-
-pub fn key(data: &FleetData, row: u32) -> String {
-    data.fleet
-        .claims()
-        .get(row as usize)
-        .map(|c| c.key())
-        .unwrap_or_default()
-}
-
-pub fn drill(data: &FleetData, row: u32) -> Option<View> {
-    let claim = data.fleet.claims().get(row as usize)?;
-    Some(View::new(
-        Screen::ClaimDetail {
-            namespace: claim.namespace.clone(),
-            name: claim.name.clone(),
+static COLUMNS: &[Column<Machines>] = &[
+    Column {
+        head: name_col("NAME", 10, 48),
+        text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).name.as_str())),
+        sort: Some(SortBy {
+            name: "name",
+            key: |d, c| {
+                let claim = d.fleet.claim(c);
+                SortKey::Texts(vec![claim.namespace.clone(), claim.name.clone()])
+            },
+        }),
+        cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).name.as_str()),
+    },
+    Column {
+        head: col("TENANT", 6, 24),
+        text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).tenant.as_str())),
+        sort: Some(SortBy {
+            name: "tenant",
+            key: |d, c| SortKey::Text(d.fleet.claim(c).tenant.clone()),
+        }),
+        cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).tenant.as_str()),
+    },
+    Column {
+        head: col("VCLUSTER", 6, 24),
+        text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).vcluster.as_deref().unwrap_or(""))),
+        sort: None,
+        cell: |ctx, c| {
+            let vcluster = ctx.data.fleet.claim(c).vcluster.as_deref();
+            let ui = &ctx.theme.ui;
+            Line::from(match vcluster {
+                Some(v) => Span::styled(v, ui.text),
+                None => Span::styled("(none)", ui.muted),
+            })
         },
-        None,
-    ))
-}
+    },
+    Column {
+        head: name_col("NODE TYPE", 10, 48),
+        text: Some(|d, c| Cow::Borrowed(type_name(&d.fleet, c))),
+        sort: Some(SortBy {
+            name: "node type",
+            key: |d, c| SortKey::Text(type_name(&d.fleet, c).to_string()),
+        }),
+        cell: |ctx, c| Line::from(type_name(&ctx.data.fleet, c)),
+    },
+    Column {
+        head: whole_col("STAGE"),
+        text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).stage.as_str())),
+        sort: Some(SortBy {
+            name: "stage",
+            key: |d, c| SortKey::Least(d.fleet.claim(c).stage as i64),
+        }),
+        cell: |ctx, c| {
+            let stage = ctx.data.fleet.claim(c).stage;
+            Line::from(Span::styled(stage.as_str(), stage_style(stage, ctx.theme)))
+        },
+    },
+    Column {
+        head: name_col("HOST", 10, 48),
+        text: Some(|d, c| Cow::Borrowed(host_name(&d.fleet, c))),
+        sort: Some(SortBy {
+            name: "host",
+            key: |d, c| SortKey::Text(host_name(&d.fleet, c).to_string()),
+        }),
+        cell: |ctx, c| Line::from(host_cell(ctx.data, c)),
+    },
+    Column {
+        head: whole_col("GPU"),
+        text: None,
+        sort: None,
+        cell: |ctx, c| {
+            let fleet = &ctx.data.fleet;
+            let gpus = fleet.claim(c).host.map(|h| fleet.host(h).derived.gpus);
+            Line::from(gpus.map(|g| g.to_string()).unwrap_or_default())
+        },
+    },
+    Column {
+        head: whole_col("DRIFT"),
+        text: None,
+        sort: Some(SortBy {
+            name: "drift",
+            key: |d, c| SortKey::most(d.drift(c) as i64),
+        }),
+        cell: |ctx, c| {
+            let drift = ctx.data.drift(c);
+            let ui = &ctx.theme.ui;
+            let loud = matches!(
+                drift,
+                DriftMark::Drifted | DriftMark::RollingOver | DriftMark::VerdictsDiffer
+            );
+            Line::from(Span::styled(
+                drift.label(),
+                if loud { ui.warn } else { ui.muted },
+            ))
+        },
+    },
+    Column {
+        head: fill_col("PIN", 3),
+        text: None,
+        sort: None,
+        cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).pin.as_deref().unwrap_or("")),
+    },
+];
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let data = &app.data;
-    let fleet = data.fleet.as_ref();
-    let theme = &app.theme;
-    let ui = &theme.ui;
-    let columns = [
-        name_col("NAME", 10, 48),
-        col("TENANT", 6, 24),
-        col("VCLUSTER", 6, 24),
-        name_col("NODE TYPE", 10, 48),
-        whole_col("STAGE"),
-        name_col("HOST", 10, 48),
-        whole_col("GPU"),
-        whole_col("DRIFT"),
-        fill_col("PIN", 3),
-    ];
-    let inner = super::pane_frame(frame, area, app, view);
-    super::view_table(
-        frame,
-        inner,
-        app,
-        view,
-        &columns,
-        if fleet.claims().is_empty() {
+impl Table for Machines {
+    type Row<'d> = ClaimId;
+    const ID: PaneId = PaneId::Machines;
+
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
+    }
+
+    fn row(_: &FleetData, id: u32) -> ClaimId {
+        ClaimId(id)
+    }
+
+    fn ids(data: &FleetData, scope: Option<&Scope>) -> Vec<u32> {
+        scoped(&data.fleet, scope)
+            .into_iter()
+            .map(|c| c.0)
+            .collect()
+    }
+
+    fn hidden_text(data: &FleetData, c: ClaimId) -> Vec<&str> {
+        vec![data.fleet.claim(c).namespace.as_str()]
+    }
+
+    /// A selector matches the labels of the host a claim holds.
+    fn selects(data: &FleetData, c: ClaimId, query: &LabelQuery) -> bool {
+        let fleet = &data.fleet;
+        fleet
+            .claim(c)
+            .host
+            .is_some_and(|h| query.matches(fleet.host(h).labels()))
+    }
+
+    fn key(data: &FleetData, c: ClaimId) -> String {
+        data.fleet
+            .claims()
+            .get(c.0 as usize)
+            .map(|c| c.key())
+            .unwrap_or_default()
+    }
+
+    fn drill(data: &FleetData, c: ClaimId) -> Option<View> {
+        let claim = data.fleet.claims().get(c.0 as usize)?;
+        Some(View::new(
+            Screen::ClaimDetail {
+                namespace: claim.namespace.clone(),
+                name: claim.name.clone(),
+            },
+            None,
+        ))
+    }
+
+    fn empty(data: &FleetData) -> &'static str {
+        if data.fleet.claims().is_empty() {
             "no machines (NodeClaims) yet"
         } else {
             "no machine matches"
-        },
-        |row| {
-            let c = ClaimId(row);
-            let claim = fleet.claim(c);
-            let gpus = claim
-                .host
-                .map(|h| fleet.host(h).derived.gpus.to_string())
-                .unwrap_or_default();
-            let drift = data.drift(c);
-            vec![
-                Line::from(claim.name.as_str()),
-                Line::from(claim.tenant.as_str()),
-                Line::from(Span::styled(
-                    claim.vcluster.as_deref().unwrap_or("(none)"),
-                    if claim.vcluster.is_some() {
-                        ui.text
-                    } else {
-                        ui.muted
-                    },
-                )),
-                Line::from(type_name(fleet, c)),
-                Line::from(Span::styled(
-                    claim.stage.as_str(),
-                    stage_style(claim.stage, theme),
-                )),
-                Line::from(host_cell(data, c)),
-                Line::from(gpus),
-                Line::from(Span::styled(
-                    drift.label(),
-                    if matches!(
-                        drift,
-                        DriftMark::Drifted | DriftMark::RollingOver | DriftMark::VerdictsDiffer
-                    ) {
-                        ui.warn
-                    } else {
-                        ui.muted
-                    },
-                )),
-                Line::from(claim.pin.as_deref().unwrap_or("")),
-            ]
-        },
-    );
+        }
+    }
 }

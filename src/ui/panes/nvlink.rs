@@ -1,38 +1,49 @@
 //! NVLink domains: per domain its hosts, GPUs free and claimed, and the tenants holding
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
+use super::{Column, DrawCtx, SortBy, SortKey, Table};
 use crate::fleet::HostId;
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
+use crate::model::LabelQuery;
 use crate::model::keys;
 use crate::ui::action::PaneId;
-use crate::ui::app::App;
 use crate::ui::data::{FleetData, thousands};
-use crate::ui::filter::Filter;
 use crate::ui::natural::natural_key;
-use crate::ui::nav::{Scope, Screen, Sort, View};
-use crate::ui::widgets::table::{col, fill_col, name_col, pane_block, position, whole_col};
-use ratatui::Frame;
-use ratatui::layout::Rect;
+use crate::ui::nav::{Scope, Screen, View};
+use crate::ui::widgets::table::{col, fill_col, name_col, whole_col};
 use ratatui::text::{Line, Span};
+use std::borrow::Cow;
 
+/// The NVLink domains pane.
+pub struct Nvlink;
+
+/// One NVLink domain (its hosts share one fabric), as the pane shows it.
 pub struct DomainRow {
+    /// The domain's `nvlink-domain` label value.
     pub name: String,
+    /// The datacenter of its first host.
     pub datacenter: String,
+    /// Its hosts, in natural name order.
     pub hosts: Vec<HostId>,
+    /// GPUs on its hosts.
     pub gpus_total: u32,
+    /// GPUs on its free hosts.
     pub gpus_free: u32,
+    /// GPUs on its claimed hosts.
     pub gpus_claimed: u32,
     /// Tenants whose claims hold hosts of the domain.
     pub tenants: Vec<String>,
 }
 
 impl DomainRow {
+    /// Whether more than one tenant holds hosts of the domain.
     pub fn is_split(&self) -> bool {
         self.tenants.len() > 1
     }
 }
 
+/// One row per labelled NVLink domain, in domain name order.
 pub fn build(data: &FleetData) -> Vec<DomainRow> {
     let fleet = &data.fleet;
     fleet
@@ -66,116 +77,148 @@ pub fn build(data: &FleetData) -> Vec<DomainRow> {
         .collect()
 }
 
-pub const SORT_COLUMNS: &[&str] = &["domain", "free GPUs", "claimed GPUs", "tenants"];
-
-pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
-    let fleet = &data.fleet;
-    let mut rows: Vec<u32> = (0..data.domains.len() as u32)
-        .filter(|&i| {
-            let d = &data.domains[i as usize];
-            match filter {
-                Filter::Labels(q) => d.hosts.iter().any(|&h| q.matches(fleet.host(h).labels())),
-                _ => filter.accepts(
-                    [d.name.as_str(), d.datacenter.as_str()]
-                        .into_iter()
-                        .chain(d.tenants.iter().map(String::as_str)),
-                    None,
-                ),
-            }
-        })
-        .collect();
-    let d = |i: &u32| &data.domains[*i as usize];
-    match sort.column {
-        1 => rows.sort_by_key(|i| std::cmp::Reverse(d(i).gpus_free)),
-        2 => rows.sort_by_key(|i| std::cmp::Reverse(d(i).gpus_claimed)),
-        3 => rows.sort_by_key(|i| std::cmp::Reverse(d(i).tenants.len())),
-        _ => {}
-    }
-    if sort.reverse {
-        rows.reverse();
-    }
-    rows
-}
-
-pub fn key(data: &FleetData, row: u32) -> String {
-    data.domains
-        .get(row as usize)
-        .map(|d| d.name.clone())
-        .unwrap_or_default()
-}
-
-pub fn drill(data: &FleetData, row: u32) -> Option<View> {
-    let d = data.domains.get(row as usize)?;
-    Some(View::new(
-        Screen::Pane(PaneId::Hosts),
-        Some(Scope::NvlinkDomain(d.name.clone())),
-    ))
-}
-
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let data = &app.data;
-    let theme = &app.theme;
-    let columns = [
-        name_col("DOMAIN", 6, 32),
-        col("DC", 4, 16),
-        col("HOSTS", 5, 40),
-        whole_col("GPUS"),
-        whole_col("FREE"),
-        whole_col("CLAIMED"),
-        whole_col("SPLIT"),
-        fill_col("TENANTS HOLDING", 8),
-    ];
-    let split = data.domains.iter().filter(|d| d.is_split()).count();
-    let mut title = super::title_spans(app, view);
-    if split > 0 {
-        title.push(Span::styled(
-            format!(" {split} split across tenants "),
-            theme.ui.warn,
-        ));
-    }
-    let block = pane_block(theme, title, position(view.selected, view.rows.len()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    super::view_table(
-        frame,
-        inner,
-        app,
-        view,
-        &columns,
-        if data.domains.is_empty() {
-            "no hosts carry an nvlink-domain label"
-        } else {
-            "no domain matches the filter"
-        },
-        |row| {
-            let d = &data.domains[row as usize];
+static COLUMNS: &[Column<Nvlink>] = &[
+    Column {
+        head: name_col("DOMAIN", 6, 32),
+        text: Some(|_, d| Cow::Borrowed(d.name.as_str())),
+        sort: Some(SortBy {
+            name: "domain",
+            key: |_, _| SortKey::Given,
+        }),
+        cell: |_, d| Line::from(d.name.as_str()),
+    },
+    Column {
+        head: col("DC", 4, 16),
+        text: Some(|_, d| Cow::Borrowed(d.datacenter.as_str())),
+        sort: None,
+        cell: |ctx, d| Line::from(Span::styled(d.datacenter.as_str(), ctx.theme.ui.muted)),
+    },
+    Column {
+        head: col("HOSTS", 5, 40),
+        text: None,
+        sort: None,
+        cell: |ctx, d| {
             let cells: Vec<Span> = d
                 .hosts
                 .iter()
                 .take(40)
-                .map(|&h| Span::styled("■", data.class(h).style(theme)))
+                .map(|&h| Span::styled("■", ctx.data.class(h).style(ctx.theme)))
                 .collect();
-            vec![
-                Line::from(d.name.as_str()),
-                Line::from(Span::styled(d.datacenter.as_str(), theme.ui.muted)),
-                Line::from(cells),
-                Line::from(thousands(d.gpus_total)),
-                Line::from(Span::styled(
-                    thousands(d.gpus_free),
-                    if d.gpus_free > 0 {
-                        theme.host.free
-                    } else {
-                        theme.ui.muted
-                    },
-                )),
-                Line::from(thousands(d.gpus_claimed)),
-                Line::from(if d.is_split() {
-                    Span::styled("split", theme.ui.warn)
-                } else {
-                    Span::raw("")
-                }),
-                Line::from(d.tenants.join(", ")),
-            ]
+            Line::from(cells)
         },
-    );
+    },
+    Column {
+        head: whole_col("GPUS"),
+        text: None,
+        sort: None,
+        cell: |_, d| Line::from(thousands(d.gpus_total)),
+    },
+    Column {
+        head: whole_col("FREE"),
+        text: None,
+        sort: Some(SortBy {
+            name: "free GPUs",
+            key: |_, d| SortKey::most(d.gpus_free),
+        }),
+        cell: |ctx, d| {
+            let theme = ctx.theme;
+            Line::from(Span::styled(
+                thousands(d.gpus_free),
+                if d.gpus_free > 0 {
+                    theme.host.free
+                } else {
+                    theme.ui.muted
+                },
+            ))
+        },
+    },
+    Column {
+        head: whole_col("CLAIMED"),
+        text: None,
+        sort: Some(SortBy {
+            name: "claimed GPUs",
+            key: |_, d| SortKey::most(d.gpus_claimed),
+        }),
+        cell: |_, d| Line::from(thousands(d.gpus_claimed)),
+    },
+    Column {
+        head: whole_col("SPLIT"),
+        text: None,
+        sort: None,
+        cell: |ctx, d| {
+            Line::from(if d.is_split() {
+                Span::styled("split", ctx.theme.ui.warn)
+            } else {
+                Span::raw("")
+            })
+        },
+    },
+    Column {
+        head: fill_col("TENANTS HOLDING", 8),
+        text: None,
+        sort: Some(SortBy {
+            name: "tenants",
+            key: |_, d| SortKey::most(d.tenants.len() as i64),
+        }),
+        cell: |_, d| Line::from(d.tenants.join(", ")),
+    },
+];
+
+impl Table for Nvlink {
+    type Row<'d> = &'d DomainRow;
+    const ID: PaneId = PaneId::Nvlink;
+
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
+    }
+
+    fn row(data: &FleetData, id: u32) -> &DomainRow {
+        &data.domains[id as usize]
+    }
+
+    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
+        (0..data.domains.len() as u32).collect()
+    }
+
+    /// `/` matches each tenant holding hosts of the domain.
+    fn hidden_text<'d>(_: &'d FleetData, d: &'d DomainRow) -> Vec<&'d str> {
+        d.tenants.iter().map(String::as_str).collect()
+    }
+
+    /// A selector matches a domain when it matches any of its hosts.
+    fn selects(data: &FleetData, d: &DomainRow, query: &LabelQuery) -> bool {
+        d.hosts
+            .iter()
+            .any(|&h| query.matches(data.fleet.host(h).labels()))
+    }
+
+    fn key(_: &FleetData, d: &DomainRow) -> String {
+        d.name.clone()
+    }
+
+    fn drill(_: &FleetData, d: &DomainRow) -> Option<View> {
+        Some(View::new(
+            Screen::Pane(PaneId::Hosts),
+            Some(Scope::NvlinkDomain(d.name.clone())),
+        ))
+    }
+
+    fn empty(data: &FleetData) -> &'static str {
+        if data.domains.is_empty() {
+            "no hosts carry an nvlink-domain label"
+        } else {
+            "no domain matches the filter"
+        }
+    }
+
+    fn title_extra<'d>(ctx: &DrawCtx<'d>) -> Vec<Span<'d>> {
+        let split = ctx.data.domains.iter().filter(|d| d.is_split()).count();
+        if split == 0 {
+            return Vec::new();
+        }
+        vec![Span::styled(
+            format!(" {split} split across tenants "),
+            ctx.theme.ui.warn,
+        )]
+    }
 }

@@ -1,35 +1,48 @@
 //! Racks: per datacenter a grid of racks, each host one cell coloured by state and marked by
 //! tenant or GPU model, with free/total GPUs per rack.
 
+use super::{DrawCtx, Pane};
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{Fleet, HostId};
 use crate::model::keys;
 use crate::ui::action::PaneId;
-use crate::ui::app::{App, MarkBy};
 use crate::ui::data::{FleetData, thousands};
 use crate::ui::filter::Filter;
 use crate::ui::host_class::HostClass;
+use crate::ui::marks::MarkBy;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::safe;
-use crate::ui::widgets::table::{page_start, pane_block, position};
+use crate::ui::widgets::table::page_start;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// The rack grid pane: racks in datacenter and rack order, not a sortable table.
+pub struct Racks;
+
+/// One rack of the grid.
 pub struct RackRow {
     /// `<datacenter>/<rack>`, as the fleet groups racks.
     pub key: String,
+    /// The `datacenter` label value.
     pub datacenter: String,
+    /// The `rack` label value.
     pub rack: String,
+    /// Its hosts, in natural name order.
     pub hosts: Vec<HostId>,
+    /// GPUs on its hosts.
     pub gpus_total: u32,
+    /// GPUs on its free hosts.
     pub gpus_free: u32,
+    /// GPUs on its claimed hosts.
     pub gpus_claimed: u32,
+    /// Hosts in an error state.
     pub hosts_in_error: u32,
 }
 
+/// One row per rack, by datacenter then natural rack order; unlabelled racks last.
 pub fn build(data: &FleetData) -> Vec<RackRow> {
     let fleet: &Fleet = &data.fleet;
     let mut racks: Vec<RackRow> = fleet
@@ -63,38 +76,6 @@ pub fn build(data: &FleetData) -> Vec<RackRow> {
         )
     });
     racks
-}
-
-pub fn rows(data: &FleetData, filter: &Filter) -> Vec<u32> {
-    let fleet = &data.fleet;
-    (0..data.racks.len() as u32)
-        .filter(|&i| {
-            let r = &data.racks[i as usize];
-            match filter {
-                Filter::Labels(q) => r.hosts.iter().any(|&h| q.matches(fleet.host(h).labels())),
-                _ => filter.accepts(
-                    std::iter::once(r.key.as_str())
-                        .chain(r.hosts.iter().filter_map(|&h| data.host_tenant(h))),
-                    None,
-                ),
-            }
-        })
-        .collect()
-}
-
-pub fn key(data: &FleetData, row: u32) -> String {
-    data.racks
-        .get(row as usize)
-        .map(|r| r.key.clone())
-        .unwrap_or_default()
-}
-
-pub fn drill(data: &FleetData, row: u32) -> Option<View> {
-    let rack = data.racks.get(row as usize)?;
-    Some(View::new(
-        Screen::Pane(PaneId::Hosts),
-        Some(Scope::Rack(rack.key.clone())),
-    ))
 }
 
 /// Most hosts drawn per rack; a taller rack ends in `+`.
@@ -154,9 +135,9 @@ fn grid_lines(data: &FleetData, rows: &[u32], per_line: usize) -> Vec<GridLine> 
     lines
 }
 
-fn heading<'a>(app: &'a App, dc: &str) -> Line<'a> {
-    let data = &app.data;
-    let ui = &app.theme.ui;
+fn heading<'a>(ctx: &DrawCtx<'a>, dc: &str) -> Line<'a> {
+    let data = &ctx.data;
+    let ui = &ctx.theme.ui;
     let mut racks = 0u32;
     let (mut hosts, mut total, mut free, mut claimed, mut errors) = (0usize, 0, 0, 0, 0);
     for r in data.racks.iter().filter(|r| r.datacenter == dc) {
@@ -178,13 +159,13 @@ fn heading<'a>(app: &'a App, dc: &str) -> Line<'a> {
             ),
             ui.muted,
         ),
-        Span::styled(format!("{} free", thousands(free)), app.theme.host.free),
+        Span::styled(format!("{} free", thousands(free)), ctx.theme.host.free),
         Span::styled(format!(" · {} claimed", thousands(claimed)), ui.muted),
     ];
     if errors > 0 {
         spans.push(Span::styled(
             format!(" · {errors} in error"),
-            app.theme.ui.error,
+            ctx.theme.ui.error,
         ));
     }
     Line::from(spans)
@@ -192,9 +173,9 @@ fn heading<'a>(app: &'a App, dc: &str) -> Line<'a> {
 
 /// A host's letter: its tenant's or GPU model's; without one, `+` for a free host (what
 /// people scan for) and `.` for the rest. ASCII, so every terminal draws one cell.
-fn host_mark(app: &App, h: HostId) -> char {
-    let data = &app.data;
-    let mark = match app.marks {
+fn host_mark(ctx: &DrawCtx, h: HostId) -> char {
+    let data = &ctx.data;
+    let mark = match ctx.marks {
         MarkBy::Tenant => data
             .host_tenant(h)
             .map_or(crate::ui::marks::UNMARKED, |t| data.tenant_marks.get(t)),
@@ -211,8 +192,13 @@ fn host_mark(app: &App, h: HostId) -> char {
     }
 }
 
-fn rack_spans<'a>(app: &'a App, r: &'a RackRow, g: &Geometry, selected: bool) -> Vec<Span<'a>> {
-    let ui = &app.theme.ui;
+fn rack_spans<'a>(
+    ctx: &DrawCtx<'a>,
+    r: &'a RackRow,
+    g: &Geometry,
+    selected: bool,
+) -> Vec<Span<'a>> {
+    let ui = &ctx.theme.ui;
     let name_style = if selected { ui.selected } else { ui.text };
     let mut spans = vec![Span::styled(
         format!("{:<w$}", r.rack, w = g.name_w),
@@ -225,10 +211,10 @@ fn rack_spans<'a>(app: &'a App, r: &'a RackRow, g: &Geometry, selected: bool) ->
         r.hosts.len()
     };
     for &h in &r.hosts[..shown] {
-        let class = app.data.class(h);
+        let class = ctx.data.class(h);
         spans.push(Span::styled(
-            host_mark(app, h).to_string(),
-            class.style(&app.theme),
+            host_mark(ctx, h).to_string(),
+            class.style(ctx.theme),
         ));
     }
     if shown < r.hosts.len() {
@@ -237,7 +223,7 @@ fn rack_spans<'a>(app: &'a App, r: &'a RackRow, g: &Geometry, selected: bool) ->
     let drawn = shown + usize::from(shown < r.hosts.len());
     spans.push(Span::raw(" ".repeat(g.cells_w - drawn.min(g.cells_w) + 1)));
     let free_style = if r.gpus_free > 0 {
-        app.theme.host.free
+        ctx.theme.host.free
     } else {
         ui.muted
     };
@@ -253,14 +239,14 @@ fn rack_spans<'a>(app: &'a App, r: &'a RackRow, g: &Geometry, selected: bool) ->
     spans
 }
 
-fn legend(app: &App) -> Line<'_> {
-    let ui = &app.theme.ui;
+fn legend<'a>(ctx: &DrawCtx<'a>) -> Line<'a> {
+    let ui = &ctx.theme.ui;
     let mut spans = vec![Span::styled("cells: ", ui.muted)];
     for class in HostClass::ALL {
-        spans.push(Span::styled("■", class.style(&app.theme)));
+        spans.push(Span::styled("■", class.style(ctx.theme)));
         spans.push(Span::styled(format!(" {}  ", class.label()), ui.muted));
     }
-    let by = match app.marks {
+    let by = match ctx.marks {
         MarkBy::Tenant => "tenant",
         MarkBy::Model => "GPU model",
     };
@@ -271,11 +257,11 @@ fn legend(app: &App) -> Line<'_> {
     Line::from(spans)
 }
 
-fn marks_legend(app: &App, width: u16) -> Line<'_> {
-    let ui = &app.theme.ui;
-    let marks = match app.marks {
-        MarkBy::Tenant => &app.data.tenant_marks,
-        MarkBy::Model => &app.data.model_marks,
+fn marks_legend<'a>(ctx: &DrawCtx<'a>, width: u16) -> Line<'a> {
+    let ui = &ctx.theme.ui;
+    let marks = match ctx.marks {
+        MarkBy::Tenant => &ctx.data.tenant_marks,
+        MarkBy::Model => &ctx.data.model_marks,
     };
     let mut spans = Vec::new();
     let mut used = 0usize;
@@ -292,58 +278,100 @@ fn marks_legend(app: &App, width: u16) -> Line<'_> {
     Line::from(spans)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let data = &app.data;
-    let title = super::title_spans(app, view);
-    let block = pane_block(&app.theme, title, position(view.selected, view.rows.len()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height == 0 {
-        return;
+impl Pane for Racks {
+    fn id(&self) -> PaneId {
+        PaneId::Racks
     }
-    let g = Geometry::of(data, &view.rows, inner.width);
-    let lines = grid_lines(data, &view.rows, g.per_line);
-    let header_h = 1u16;
-    let footer_h = u16::from(inner.height > 4);
-    let grid_h = usize::from(inner.height.saturating_sub(header_h + footer_h)).max(1);
-    let selected_line = lines
-        .iter()
-        .position(
-            |l| matches!(l, GridLine::Racks(from, to) if (*from..*to).contains(&view.selected)),
-        )
-        .unwrap_or(0);
-    let start = page_start(selected_line, grid_h);
-    let mut text: Vec<Line> = vec![legend(app)];
-    if view.rows.is_empty() {
-        text.push(Line::styled(
-            if data.racks.is_empty() {
-                "no hosts with a rack label yet"
-            } else {
-                "no rack matches the filter"
-            },
-            app.theme.ui.muted,
-        ));
+
+    fn rows(&self, data: &FleetData, view: &View) -> Vec<u32> {
+        let fleet = &data.fleet;
+        let filter = &view.filter;
+        (0..data.racks.len() as u32)
+            .filter(|&i| {
+                let r = &data.racks[i as usize];
+                match filter {
+                    Filter::Labels(q) => r.hosts.iter().any(|&h| q.matches(fleet.host(h).labels())),
+                    _ => filter.accepts(
+                        std::iter::once(r.key.as_str())
+                            .chain(r.hosts.iter().filter_map(|&h| data.host_tenant(h))),
+                        None,
+                    ),
+                }
+            })
+            .collect()
     }
-    for line in lines.iter().skip(start).take(grid_h) {
-        text.push(match *line {
-            GridLine::Heading(i) => heading(app, &data.racks[view.rows[i] as usize].datacenter),
-            GridLine::Racks(from, to) => Line::from(
-                (from..to)
-                    .flat_map(|i| {
-                        let r = &data.racks[view.rows[i] as usize];
-                        rack_spans(app, r, &g, i == view.selected && app.shows_selection())
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-        });
+
+    fn key(&self, data: &FleetData, row: u32) -> String {
+        data.racks
+            .get(row as usize)
+            .map(|r| r.key.clone())
+            .unwrap_or_default()
     }
-    frame.render_widget(Paragraph::new(safe::lines(text)), inner);
-    if footer_h > 0 {
-        let bottom = Rect {
-            y: inner.y + inner.height - 1,
-            height: 1,
-            ..inner
-        };
-        frame.render_widget(Paragraph::new(marks_legend(app, inner.width)), bottom);
+
+    fn drill(&self, data: &FleetData, row: u32) -> Option<View> {
+        let rack = data.racks.get(row as usize)?;
+        Some(View::new(
+            Screen::Pane(PaneId::Hosts),
+            Some(Scope::Rack(rack.key.clone())),
+        ))
+    }
+
+    /// The rack grid keeps rack order.
+    fn sort_names(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {
+        let data = &ctx.data;
+        let title = super::title_spans(ctx, view, &[]);
+        let inner = super::frame_with(frame, area, ctx.theme, title, view);
+        if inner.height == 0 {
+            return;
+        }
+        let g = Geometry::of(data, &view.rows, inner.width);
+        let lines = grid_lines(data, &view.rows, g.per_line);
+        let header_h = 1u16;
+        let footer_h = u16::from(inner.height > 4);
+        let grid_h = usize::from(inner.height.saturating_sub(header_h + footer_h)).max(1);
+        let selected_line = lines
+            .iter()
+            .position(
+                |l| matches!(l, GridLine::Racks(from, to) if (*from..*to).contains(&view.selected)),
+            )
+            .unwrap_or(0);
+        let start = page_start(selected_line, grid_h);
+        let mut text: Vec<Line> = vec![legend(ctx)];
+        if view.rows.is_empty() {
+            text.push(Line::styled(
+                if data.racks.is_empty() {
+                    "no hosts with a rack label yet"
+                } else {
+                    "no rack matches the filter"
+                },
+                ctx.theme.ui.muted,
+            ));
+        }
+        for line in lines.iter().skip(start).take(grid_h) {
+            text.push(match *line {
+                GridLine::Heading(i) => heading(ctx, &data.racks[view.rows[i] as usize].datacenter),
+                GridLine::Racks(from, to) => Line::from(
+                    (from..to)
+                        .flat_map(|i| {
+                            let r = &data.racks[view.rows[i] as usize];
+                            rack_spans(ctx, r, &g, i == view.selected && ctx.highlight)
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            });
+        }
+        frame.render_widget(Paragraph::new(safe::lines(text)), inner);
+        if footer_h > 0 {
+            let bottom = Rect {
+                y: inner.y + inner.height - 1,
+                height: 1,
+                ..inner
+            };
+            frame.render_widget(Paragraph::new(marks_legend(ctx, inner.width)), bottom);
+        }
     }
 }

@@ -1,33 +1,38 @@
 //! Tenants: hosts reserved by the `tenant` label, the tenant's own node types, its claims by
 //! phase, GPUs in use against reserved, pending claims and reservation leaks.
 
+use super::{Column, DrawCtx, SortBy, SortKey, Table};
 use crate::fleet::NodeTypeId;
 use crate::fleet::figures::{TenantFigures, tenant_figures};
 use crate::fleet::lints::reserved_for;
+use crate::model::LabelQuery;
 use crate::ui::action::PaneId;
-use crate::ui::app::App;
 use crate::ui::data::{FleetData, thousands};
-use crate::ui::filter::Filter;
-use crate::ui::nav::{Scope, Screen, Sort, View};
-use crate::ui::widgets::safe;
+use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::{count_cell, fill_col, name_col, whole_col};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+/// The tenants pane.
+pub struct Tenants;
+
+/// One tenant, as the pane shows it.
 pub struct TenantRow {
+    /// The tenant's name (the `tenant` host label, or a claim's project).
     pub name: String,
     /// Reserved hosts, hosts in use, eligible GPUs and claims by phase, as `summary`
     /// defines them.
     pub figures: TenantFigures,
+    /// Node types that require `tenant=<name>`.
     pub node_types: Vec<NodeTypeId>,
     /// Reserved hosts that a type not requiring this tenant can claim.
     pub leaking_hosts: u32,
+    /// The types that can claim its reserved hosts without requiring the tenant.
     pub leaking_types: BTreeSet<NodeTypeId>,
 }
 
+/// One row per tenant, in name order.
 pub fn build(data: &FleetData) -> Vec<TenantRow> {
     let fleet = data.fleet.as_ref();
     fleet
@@ -58,54 +63,9 @@ pub fn build(data: &FleetData) -> Vec<TenantRow> {
         .collect()
 }
 
-pub const SORT_COLUMNS: &[&str] = &["tenant", "GPUs in use", "pending claims", "leaks"];
-
-pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
-    let fleet = &data.fleet;
-    let mut rows: Vec<u32> = (0..data.tenants.len() as u32)
-        .filter(|&i| {
-            let t = &data.tenants[i as usize];
-            filter.accepts(
-                std::iter::once(t.name.as_str()).chain(
-                    t.node_types
-                        .iter()
-                        .map(|&ty| fleet.node_type(ty).name.as_str()),
-                ),
-                None,
-            )
-        })
-        .collect();
-    let t = |i: &u32| &data.tenants[*i as usize];
-    match sort.column {
-        1 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).figures.in_use.gpus)),
-        2 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).figures.claims.pending)),
-        3 => rows.sort_by_key(|i| std::cmp::Reverse(t(i).leaking_hosts)),
-        _ => {}
-    }
-    if sort.reverse {
-        rows.reverse();
-    }
-    rows
-}
-
-pub fn key(data: &FleetData, row: u32) -> String {
-    data.tenants
-        .get(row as usize)
-        .map(|t| t.name.clone())
-        .unwrap_or_default()
-}
-
-pub fn drill(data: &FleetData, row: u32) -> Option<View> {
-    let t = data.tenants.get(row as usize)?;
-    Some(View::new(
-        Screen::Pane(PaneId::Machines),
-        Some(Scope::Tenant(t.name.clone())),
-    ))
-}
-
-fn details<'a>(app: &'a App, t: &'a TenantRow) -> Vec<Line<'a>> {
-    let ui = &app.theme.ui;
-    let fleet = &app.data.fleet;
+fn details<'a>(ctx: &DrawCtx<'a>, t: &'a TenantRow) -> Vec<Line<'a>> {
+    let ui = &ctx.theme.ui;
+    let fleet = &ctx.data.fleet;
     let types: Vec<&str> = t
         .node_types
         .iter()
@@ -152,72 +112,165 @@ fn details<'a>(app: &'a App, t: &'a TenantRow) -> Vec<Line<'a>> {
     lines
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let data = &app.data;
-    let fleet = data.fleet.as_ref();
-    let theme = &app.theme;
-    let ui = &theme.ui;
-    let columns = [
-        name_col("TENANT", 6, 32),
-        whole_col("RESERVED"),
-        whole_col("GPUS USED/RESERVED"),
-        whole_col("ELIGIBLE"),
-        whole_col("CLAIMS"),
-        whole_col("AVAIL"),
-        whole_col("PROV"),
-        whole_col("PEND"),
-        whole_col("FAIL"),
-        whole_col("DEL"),
-        whole_col("LEAKS"),
-        fill_col("OWN TYPES", 8),
-    ];
-    let inner = super::pane_frame(frame, area, app, view);
-    let [table_area, detail_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(4)]).areas(inner);
-    super::view_table(
-        frame,
-        table_area,
-        app,
-        view,
-        &columns,
-        "no tenants: no host has a tenant label and no claim a project",
-        |row| {
-            let t = &data.tenants[row as usize];
+/// A count of the tenant's, in `style` unless it is zero.
+fn counted<'d>(
+    ctx: &DrawCtx<'d>,
+    n: u32,
+    style: fn(&DrawCtx) -> ratatui::style::Style,
+) -> Line<'d> {
+    count_cell(n, style(ctx), ctx.theme.ui.muted)
+}
+
+static COLUMNS: &[Column<Tenants>] = &[
+    Column {
+        head: name_col("TENANT", 6, 32),
+        text: Some(|_, t| Cow::Borrowed(t.name.as_str())),
+        sort: Some(SortBy {
+            name: "tenant",
+            key: |_, _| SortKey::Given,
+        }),
+        cell: |_, t| Line::from(t.name.as_str()),
+    },
+    Column {
+        head: whole_col("RESERVED"),
+        text: None,
+        sort: None,
+        cell: |_, t| Line::from(thousands(t.figures.reserved.hosts)),
+    },
+    Column {
+        head: whole_col("GPUS USED/RESERVED"),
+        text: None,
+        sort: Some(SortBy {
+            name: "GPUs in use",
+            key: |_, t| SortKey::most(t.figures.in_use.gpus),
+        }),
+        cell: |_, t| {
             let f = &t.figures;
-            let used = format!(
+            Line::from(format!(
                 "{}/{}",
                 thousands(f.in_use.gpus),
                 thousands(f.reserved.gpus)
-            );
-            vec![
-                Line::from(t.name.as_str()),
-                Line::from(thousands(f.reserved.hosts)),
-                Line::from(used),
-                count_cell(f.eligible_gpus, theme.host.free, ui.muted),
-                Line::from(thousands(f.claims.total)),
-                Line::from(thousands(f.claims.available)),
-                count_cell(f.claims.provisioning, theme.host.busy, ui.muted),
-                count_cell(f.claims.pending, ui.warn, ui.muted),
-                count_cell(f.claims.failed, ui.error, ui.muted),
-                count_cell(f.claims.deleting, ui.muted, ui.muted),
-                count_cell(t.leaking_hosts, ui.error, ui.muted),
-                Line::from(
-                    t.node_types
-                        .iter()
-                        .map(|&ty| fleet.node_type(ty).short_name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-            ]
+            ))
         },
-    );
-    if let Some(t) = view
-        .selected_row()
-        .and_then(|r| data.tenants.get(r as usize))
-    {
-        frame.render_widget(
-            Paragraph::new(safe::lines(details(app, t))).wrap(Wrap { trim: true }),
-            detail_area,
-        );
+    },
+    Column {
+        head: whole_col("ELIGIBLE"),
+        text: None,
+        sort: None,
+        cell: |ctx, t| counted(ctx, t.figures.eligible_gpus, |c| c.theme.host.free),
+    },
+    Column {
+        head: whole_col("CLAIMS"),
+        text: None,
+        sort: None,
+        cell: |_, t| Line::from(thousands(t.figures.claims.total)),
+    },
+    Column {
+        head: whole_col("AVAIL"),
+        text: None,
+        sort: None,
+        cell: |_, t| Line::from(thousands(t.figures.claims.available)),
+    },
+    Column {
+        head: whole_col("PROV"),
+        text: None,
+        sort: None,
+        cell: |ctx, t| counted(ctx, t.figures.claims.provisioning, |c| c.theme.host.busy),
+    },
+    Column {
+        head: whole_col("PEND"),
+        text: None,
+        sort: Some(SortBy {
+            name: "pending claims",
+            key: |_, t| SortKey::most(t.figures.claims.pending),
+        }),
+        cell: |ctx, t| counted(ctx, t.figures.claims.pending, |c| c.theme.ui.warn),
+    },
+    Column {
+        head: whole_col("FAIL"),
+        text: None,
+        sort: None,
+        cell: |ctx, t| counted(ctx, t.figures.claims.failed, |c| c.theme.ui.error),
+    },
+    Column {
+        head: whole_col("DEL"),
+        text: None,
+        sort: None,
+        cell: |ctx, t| counted(ctx, t.figures.claims.deleting, |c| c.theme.ui.muted),
+    },
+    Column {
+        head: whole_col("LEAKS"),
+        text: None,
+        sort: Some(SortBy {
+            name: "leaks",
+            key: |_, t| SortKey::most(t.leaking_hosts),
+        }),
+        cell: |ctx, t| counted(ctx, t.leaking_hosts, |c| c.theme.ui.error),
+    },
+    Column {
+        head: fill_col("OWN TYPES", 8),
+        // `/` matches the types' full names (below); the cell shows their short names.
+        text: None,
+        sort: None,
+        cell: |ctx, t| {
+            let fleet = &ctx.data.fleet;
+            let names: Vec<&str> = t
+                .node_types
+                .iter()
+                .map(|&ty| fleet.node_type(ty).short_name.as_str())
+                .collect();
+            Line::from(names.join(", "))
+        },
+    },
+];
+
+impl Table for Tenants {
+    type Row<'d> = &'d TenantRow;
+    const ID: PaneId = PaneId::Tenants;
+    const DETAIL_HEIGHT: u16 = 4;
+    /// Tenants have no labels of their own: `-l` is refused here rather than showing nothing.
+    const TAKES_SELECTOR: bool = false;
+
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
+    }
+
+    fn row(data: &FleetData, id: u32) -> &TenantRow {
+        &data.tenants[id as usize]
+    }
+
+    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
+        (0..data.tenants.len() as u32).collect()
+    }
+
+    fn hidden_text<'d>(data: &'d FleetData, t: &'d TenantRow) -> Vec<&'d str> {
+        let fleet = &data.fleet;
+        t.node_types
+            .iter()
+            .map(|&ty| fleet.node_type(ty).name.as_str())
+            .collect()
+    }
+
+    fn selects(_: &FleetData, _: &TenantRow, _: &LabelQuery) -> bool {
+        false
+    }
+
+    fn key(_: &FleetData, t: &TenantRow) -> String {
+        t.name.clone()
+    }
+
+    fn drill(_: &FleetData, t: &TenantRow) -> Option<View> {
+        Some(View::new(
+            Screen::Pane(PaneId::Machines),
+            Some(Scope::Tenant(t.name.clone())),
+        ))
+    }
+
+    fn empty(_: &FleetData) -> &'static str {
+        "no tenants: no host has a tenant label and no claim a project"
+    }
+
+    fn details<'d>(ctx: &DrawCtx<'d>, t: &'d TenantRow) -> Vec<Line<'d>> {
+        details(ctx, t)
     }
 }

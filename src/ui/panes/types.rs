@@ -2,38 +2,45 @@
 //! rule, hosts matched, available, claimed by the type, claimed through other types and
 //! unavailable (`fleet::figures`), OS image, drifted claims and lints.
 
+use super::{Column, DrawCtx, SortBy, SortKey, Table};
 use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
 use crate::fleet::{CostSource, NodeTypeId, NodeTypeInfo};
+use crate::model::LabelQuery;
 use crate::model::{Measure, keys};
 use crate::ui::action::PaneId;
-use crate::ui::app::App;
 use crate::ui::data::{DriftMark, FleetData, thousands};
-use crate::ui::filter::Filter;
-use crate::ui::nav::{Scope, Screen, Sort, View};
-use crate::ui::widgets::safe;
-use crate::ui::widgets::table::{col, count_cell, fill_col, name_col, whole_col};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use crate::ui::nav::{Scope, Screen, View};
+use crate::ui::widgets::table::{count_cell, fill_col, name_col, whole_col};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use std::borrow::Cow;
 
+/// The node types pane.
+pub struct Types;
+
+/// One node type, as the pane shows it.
 pub struct TypeRow {
+    /// The node type.
     pub id: NodeTypeId,
     /// Its hosts by what they are to it, as `summary` defines them: matched, available,
     /// claimed by its own claims, claimed through other types, unavailable.
     pub figures: TypeFigures,
+    /// Claims whose image differs from the one the type wants.
     pub drifted: u32,
     /// Claims the platform is re-provisioning now.
     pub rolling: u32,
     /// Claims that hold a server (so have an image to compare).
     pub holding: u32,
+    /// The OS image the type wants, if any.
     pub os_image: Option<String>,
+    /// Its lints of error severity.
     pub errors: u32,
+    /// Its lints of warning severity.
     pub warnings: u32,
 }
 
+/// One row per node type, in the fleet's order.
 pub fn build(data: &FleetData) -> Vec<TypeRow> {
     let fleet = data.fleet.as_ref();
     let n = fleet.node_types().len();
@@ -75,64 +82,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
         .collect()
 }
 
-pub const SORT_COLUMNS: &[&str] = &[
-    "name",
-    "cost",
-    "available",
-    "claimed",
-    "claimed through other types",
-    "drifted",
-];
-
-pub fn rows(data: &FleetData, filter: &Filter, sort: Sort) -> Vec<u32> {
-    let fleet = &data.fleet;
-    let mut rows: Vec<u32> = (0..data.types.len() as u32)
-        .filter(|&i| {
-            let row = &data.types[i as usize];
-            let info = fleet.node_type(row.id);
-            let selector = selector_text(info);
-            filter.accepts(
-                [
-                    info.name.as_str(),
-                    selector.as_str(),
-                    row.os_image.as_deref().unwrap_or(""),
-                ],
-                Some(&info.properties),
-            )
-        })
-        .collect();
-    let r = |i: &u32| &data.types[*i as usize];
-    match sort.column {
-        1 => rows.sort_by_key(|i| fleet.node_type(r(i).id).cost),
-        2 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).figures.available.hosts)),
-        3 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).figures.claimed.hosts)),
-        4 => {
-            rows.sort_by_key(|i| std::cmp::Reverse(r(i).figures.claimed_through_other_types.hosts))
-        }
-        5 => rows.sort_by_key(|i| std::cmp::Reverse(r(i).drifted)),
-        _ => {}
-    }
-    if sort.reverse {
-        rows.reverse();
-    }
-    rows
-}
-
-pub fn key(data: &FleetData, row: u32) -> String {
-    data.types
-        .get(row as usize)
-        .map(|r| data.fleet.node_type(r.id).name.clone())
-        .unwrap_or_default()
-}
-
-pub fn drill(data: &FleetData, row: u32) -> Option<View> {
-    let r = data.types.get(row as usize)?;
-    Some(View::new(
-        Screen::Pane(PaneId::Hosts),
-        Some(Scope::EligibleFor(data.fleet.node_type(r.id).name.clone())),
-    ))
-}
-
+/// A type's selector as kubectl writes it, or why it matches nothing.
 pub fn selector_text(info: &NodeTypeInfo) -> String {
     match (&info.selector, &info.selector_error) {
         (_, Some(e)) => format!("unreadable: {e}"),
@@ -170,22 +120,26 @@ fn cost_rule(info: &NodeTypeInfo) -> &'static str {
 pub fn rollover(row: &TypeRow) -> Option<(String, RolloverState)> {
     match (row.rolling, row.drifted) {
         (0, 0) if row.holding == 0 => None,
-        (0, 0) => Some(("done".into(), RolloverState::Done)),
+        (0, 0) => Some(("current".into(), RolloverState::Done)),
         (0, d) => Some((format!("{d} drifted"), RolloverState::Drifted)),
         (r, _) => Some((format!("ROLLING {r}"), RolloverState::Rolling)),
     }
 }
 
+/// Where a type's image rotation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RolloverState {
+    /// Claims drifted from the type's image, none re-provisioned yet.
     Drifted,
+    /// Claims being re-provisioned now.
     Rolling,
+    /// Every claim runs the type's image.
     Done,
 }
 
-fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
-    let ui = &app.theme.ui;
-    let info = app.data.fleet.node_type(row.id);
+fn details<'a>(ctx: &DrawCtx<'a>, row: &'a TypeRow) -> Vec<Line<'a>> {
+    let ui = &ctx.theme.ui;
+    let info = ctx.data.fleet.node_type(row.id);
     let cost = match info.cost_source {
         CostSource::Explicit => format!("{} (explicit cost)", cost_text(info.cost)),
         CostSource::Default => format!(
@@ -222,7 +176,7 @@ fn details<'a>(app: &'a App, row: &'a TypeRow) -> Vec<Line<'a>> {
         ]),
     ];
     lines.push(figures_line(ui, &row.figures));
-    for l in app.data.lints_of(&info.name) {
+    for l in ctx.data.lints_of(&info.name) {
         let style = match l.severity {
             Severity::Error => ui.error,
             Severity::Warning => ui.warn,
@@ -254,7 +208,7 @@ fn figures_line<'a>(ui: &crate::ui::theme::UiStyles, f: &TypeFigures) -> Line<'a
         ),
         part(
             f.claimed_through_other_types,
-            "claimed through other node types"
+            "held through other node types or unclear links"
         ),
         part(f.unavailable, "busy, in error or too small"),
     );
@@ -267,85 +221,216 @@ fn figures_line<'a>(ui: &crate::ui::theme::UiStyles, f: &TypeFigures) -> Line<'a
     Line::from(Span::styled(text, ui.muted))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View) {
-    let data = &app.data;
-    let theme = &app.theme;
-    let ui = &theme.ui;
-    let columns = [
+/// A count column (most first when sorted), drawn plain.
+fn count(n: u32) -> Line<'static> {
+    Line::from(thousands(n))
+}
+
+static COLUMNS: &[Column<Types>] = &[
+    Column {
         // The name is what the row is for: it gives way last, and keeps 26 columns; on a
         // narrow screen the columns at the right are left out first.
-        name_col("NAME", 26, 48),
-        whole_col("GPU"),
-        whole_col("CPU"),
-        whole_col("MEM"),
-        whole_col("COST"),
-        whole_col("RULE"),
-        whole_col("MATCHED"),
-        whole_col("AVAIL"),
-        whole_col("CLAIMED"),
-        whole_col("VIA OTHER"),
-        whole_col("UNAVAIL"),
-        whole_col("DRIFT"),
-        whole_col("ROLLOVER"),
-        whole_col("LINTS"),
-        col("OS IMAGE", 8, 32),
-        fill_col("SELECTOR", 10),
-    ];
-    let inner = super::pane_frame(frame, area, app, view);
-    let [table_area, detail_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(6)]).areas(inner);
-    super::view_table(
-        frame,
-        table_area,
-        app,
-        view,
-        &columns,
-        "no node types: no NodeProvider with spec.metal3.nodeTypes[] yet",
-        |row| {
-            let row = &data.types[row as usize];
-            let info = data.fleet.node_type(row.id);
-            let lints = if row.errors > 0 {
-                Span::styled(format!("{}E", row.errors), ui.error)
-            } else if row.warnings > 0 {
-                Span::styled(format!("{}W", row.warnings), ui.warn)
+        head: name_col("NAME", 26, 48),
+        text: Some(|d, r| Cow::Borrowed(d.fleet.node_type(r.id).name.as_str())),
+        sort: Some(SortBy {
+            name: "name",
+            key: |_, _| SortKey::Given,
+        }),
+        cell: |ctx, r| Line::from(ctx.data.fleet.node_type(r.id).name.as_str()),
+    },
+    Column {
+        head: whole_col("GPU"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            let info = ctx.data.fleet.node_type(r.id);
+            Line::from(quantity(info, keys::RESOURCE_GPU, Measure::Count))
+        },
+    },
+    Column {
+        head: whole_col("CPU"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            Line::from(quantity(
+                ctx.data.fleet.node_type(r.id),
+                "cpu",
+                Measure::Cores,
+            ))
+        },
+    },
+    Column {
+        head: whole_col("MEM"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            let info = ctx.data.fleet.node_type(r.id);
+            Line::from(quantity(info, "memory", Measure::Bytes))
+        },
+    },
+    Column {
+        head: whole_col("COST"),
+        text: None,
+        sort: Some(SortBy {
+            name: "cost",
+            key: |d, r| SortKey::Least(d.fleet.node_type(r.id).cost),
+        }),
+        cell: |ctx, r| Line::from(cost_text(ctx.data.fleet.node_type(r.id).cost)),
+    },
+    Column {
+        head: whole_col("RULE"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            let rule = cost_rule(ctx.data.fleet.node_type(r.id));
+            Line::from(Span::styled(rule, ctx.theme.ui.muted))
+        },
+    },
+    Column {
+        head: whole_col("MATCHED"),
+        text: None,
+        sort: None,
+        cell: |_, r| count(r.figures.matched.hosts),
+    },
+    Column {
+        head: whole_col("AVAIL"),
+        text: None,
+        sort: Some(SortBy {
+            name: "available",
+            key: |_, r| SortKey::most(r.figures.available.hosts),
+        }),
+        cell: |ctx, r| {
+            let free = ctx.theme.host.free;
+            count_cell(r.figures.available.hosts, free, ctx.theme.ui.muted)
+        },
+    },
+    Column {
+        head: whole_col("CLAIMED"),
+        text: None,
+        sort: Some(SortBy {
+            name: "claimed",
+            key: |_, r| SortKey::most(r.figures.claimed.hosts),
+        }),
+        cell: |_, r| count(r.figures.claimed.hosts),
+    },
+    Column {
+        head: whole_col("VIA OTHER"),
+        text: None,
+        sort: Some(SortBy {
+            name: "claimed through other types",
+            key: |_, r| SortKey::most(r.figures.claimed_through_other_types.hosts),
+        }),
+        cell: |ctx, r| {
+            let ui = &ctx.theme.ui;
+            count_cell(
+                r.figures.claimed_through_other_types.hosts,
+                ui.text,
+                ui.muted,
+            )
+        },
+    },
+    Column {
+        head: whole_col("UNAVAIL"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            let ui = &ctx.theme.ui;
+            count_cell(r.figures.unavailable.hosts, ui.text, ui.muted)
+        },
+    },
+    Column {
+        head: whole_col("DRIFT"),
+        text: None,
+        sort: Some(SortBy {
+            name: "drifted",
+            key: |_, r| SortKey::most(r.drifted),
+        }),
+        cell: |ctx, r| count_cell(r.drifted, ctx.theme.ui.warn, ctx.theme.ui.muted),
+    },
+    Column {
+        head: whole_col("ROLLOVER"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            let ui = &ctx.theme.ui;
+            match rollover(r) {
+                Some((text, RolloverState::Rolling)) => Line::from(Span::styled(text, ui.error)),
+                Some((text, RolloverState::Drifted)) => Line::from(Span::styled(text, ui.warn)),
+                Some((text, RolloverState::Done)) => Line::from(Span::styled(text, ui.ok)),
+                None => Line::from(Span::styled("-", ui.muted)),
+            }
+        },
+    },
+    Column {
+        head: whole_col("LINTS"),
+        text: None,
+        sort: None,
+        cell: |ctx, r| {
+            let ui = &ctx.theme.ui;
+            Line::from(if r.errors > 0 {
+                Span::styled(format!("{}E", r.errors), ui.error)
+            } else if r.warnings > 0 {
+                Span::styled(format!("{}W", r.warnings), ui.warn)
             } else {
                 Span::styled("-", ui.muted)
-            };
-            vec![
-                Line::from(info.name.as_str()),
-                Line::from(quantity(info, keys::RESOURCE_GPU, Measure::Count)),
-                Line::from(quantity(info, "cpu", Measure::Cores)),
-                Line::from(quantity(info, "memory", Measure::Bytes)),
-                Line::from(cost_text(info.cost)),
-                Line::from(Span::styled(cost_rule(info), ui.muted)),
-                Line::from(thousands(row.figures.matched.hosts)),
-                count_cell(row.figures.available.hosts, theme.host.free, ui.muted),
-                Line::from(thousands(row.figures.claimed.hosts)),
-                count_cell(
-                    row.figures.claimed_through_other_types.hosts,
-                    ui.text,
-                    ui.muted,
-                ),
-                count_cell(row.figures.unavailable.hosts, ui.text, ui.muted),
-                count_cell(row.drifted, ui.warn, ui.muted),
-                match rollover(row) {
-                    Some((text, RolloverState::Rolling)) => {
-                        Line::from(Span::styled(text, ui.error))
-                    }
-                    Some((text, RolloverState::Drifted)) => Line::from(Span::styled(text, ui.warn)),
-                    Some((text, RolloverState::Done)) => Line::from(Span::styled(text, ui.ok)),
-                    None => Line::from(Span::styled("-", ui.muted)),
-                },
-                Line::from(lints),
-                Line::from(row.os_image.as_deref().unwrap_or("-")),
-                Line::from(Span::styled(selector_text(info), ui.muted)),
-            ]
+            })
         },
-    );
-    if let Some(row) = view.selected_row().and_then(|r| data.types.get(r as usize)) {
-        frame.render_widget(
-            Paragraph::new(safe::lines(details(app, row))).wrap(Wrap { trim: true }),
-            detail_area,
-        );
+    },
+    Column {
+        head: name_col("OS IMAGE", 8, 32),
+        text: Some(|_, r| Cow::Borrowed(r.os_image.as_deref().unwrap_or(""))),
+        sort: None,
+        cell: |_, r| Line::from(r.os_image.as_deref().unwrap_or("-")),
+    },
+    Column {
+        head: fill_col("SELECTOR", 10),
+        text: Some(|d, r| Cow::Owned(selector_text(d.fleet.node_type(r.id)))),
+        sort: None,
+        cell: |ctx, r| {
+            let selector = selector_text(ctx.data.fleet.node_type(r.id));
+            Line::from(Span::styled(selector, ctx.theme.ui.muted))
+        },
+    },
+];
+
+impl Table for Types {
+    type Row<'d> = &'d TypeRow;
+    const ID: PaneId = PaneId::Types;
+    const DETAIL_HEIGHT: u16 = 6;
+
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
+    }
+
+    fn row(data: &FleetData, id: u32) -> &TypeRow {
+        &data.types[id as usize]
+    }
+
+    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
+        (0..data.types.len() as u32).collect()
+    }
+
+    /// A selector matches the type's properties.
+    fn selects(data: &FleetData, r: &TypeRow, query: &LabelQuery) -> bool {
+        query.matches(&data.fleet.node_type(r.id).properties)
+    }
+
+    fn key(data: &FleetData, r: &TypeRow) -> String {
+        data.fleet.node_type(r.id).name.clone()
+    }
+
+    fn drill(data: &FleetData, r: &TypeRow) -> Option<View> {
+        Some(View::new(
+            Screen::Pane(PaneId::Hosts),
+            Some(Scope::EligibleFor(data.fleet.node_type(r.id).name.clone())),
+        ))
+    }
+
+    fn empty(_: &FleetData) -> &'static str {
+        "no node types: no NodeProvider with spec.metal3.nodeTypes[] yet"
+    }
+
+    fn details<'d>(ctx: &DrawCtx<'d>, r: &'d TypeRow) -> Vec<Line<'d>> {
+        details(ctx, r)
     }
 }

@@ -10,10 +10,10 @@ pub fn footer_line(app: &App) -> Line<'_> {
     if let Some(n) = &app.notice {
         return Line::from(Span::styled(
             format!(" {}", n.text),
-            if n.error { ui.error } else { ui.warn },
+            if n.is_error() { ui.error } else { ui.warn },
         ));
     }
-    if let Some(p) = &app.prompt {
+    if let Some(p) = app.prompt() {
         let (lead, hint) = match p.kind {
             PromptKind::Filter => (
                 "/",

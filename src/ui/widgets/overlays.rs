@@ -111,11 +111,12 @@ impl HelpLayout {
     }
 }
 
-pub fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
+/// Draws the keys, scrolled by `scroll` lines (at most to the end).
+pub fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let theme = &app.theme;
     let lines = help_lines(theme);
     let layout = HelpLayout::of(area, &lines);
-    let scroll = app.overlay_scroll.min(layout.max_scroll());
+    let scroll = scroll.min(layout.max_scroll());
     let outer = layout.outer;
     frame.render_widget(Clear, outer);
     let mut block = boxed(theme, "gpufleet keys");
@@ -338,12 +339,9 @@ pub fn draw_context(frame: &mut Frame, area: Rect, app: &App) {
 /// Text on its own for a mouse copy: the whole screen cleared, the text from the first
 /// column with nothing beside it (no border a selection would pick up), what the copy said
 /// above it, how to close it below.
-pub fn draw_copy_text(frame: &mut Frame, area: Rect, app: &App) {
+pub fn draw_copy_text(frame: &mut Frame, area: Rect, app: &App, text: &str, note: &str) {
     let ui = &app.theme.ui;
     frame.render_widget(Clear, area);
-    let Some((text, note)) = &app.copy_text else {
-        return;
-    };
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(1),
@@ -351,7 +349,7 @@ pub fn draw_copy_text(frame: &mut Frame, area: Rect, app: &App) {
     ])
     .areas(area);
     frame.render_widget(
-        Paragraph::new(super::safe::line(Line::styled(note.clone(), ui.warn)))
+        Paragraph::new(super::safe::line(Line::styled(note, ui.warn)))
             .wrap(ratatui::widgets::Wrap { trim: true }),
         head,
     );

@@ -9,7 +9,6 @@
 //! measured: text from an object shows its control characters instead of losing them.
 
 use crate::ui::data::thousands;
-use crate::ui::nav::Sort;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -330,7 +329,9 @@ pub struct PagedTable<'c> {
     pub columns: &'c [Column],
     pub len: usize,
     pub selected: usize,
-    pub sort: Option<Sort>,
+    /// The sorted column (its index in `columns`) and whether the order is reversed: its
+    /// title carries `↑` or `↓`.
+    pub sort: Option<(usize, bool)>,
     /// Shown when there are no rows.
     pub empty: &'c str,
     /// Whether the selected row is highlighted (not on a wall display, where nobody moves it).
@@ -354,10 +355,12 @@ impl PagedTable<'_> {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| match self.sort.filter(|s| s.column == i) {
-                Some(s) => format!("{}{}", c.title, if s.reverse { "↓" } else { "↑" }),
-                None => c.title.to_string(),
-            })
+            .map(
+                |(i, c)| match self.sort.filter(|&(column, _)| column == i) {
+                    Some((_, reverse)) => format!("{}{}", c.title, if reverse { "↓" } else { "↑" }),
+                    None => c.title.to_string(),
+                },
+            )
             .collect();
         let page = usize::from(area.height.saturating_sub(1)).max(1);
         let selected = self.selected.min(self.len.saturating_sub(1));

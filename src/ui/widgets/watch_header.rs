@@ -78,7 +78,9 @@ fn tile_lines(
             }
             return lines;
         }
-        Freshness::Stale { age } => (format!(" {label} · {} old", clock::age(age)), n, ui.muted),
+        // How long the figures have gone unconfirmed (a watch failing), not the status line's
+        // "data … old" (the last change seen): one meaning per figure.
+        Freshness::Stale { age } => (format!(" {label} · stale {}", clock::age(age)), n, ui.muted),
         Freshness::Current => (format!(" {label}"), n, style),
     };
     let mut lines = vec![Line::from(Span::styled(label, ui.muted))];
