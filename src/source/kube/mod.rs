@@ -141,7 +141,7 @@ async fn supervise_metal3(
     let mut backoff = watch::Backoff::new();
     let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
     loop {
-        let config = kube::runtime::watcher::Config::default();
+        let config = kube::runtime::watcher::Config::default().timeout(watch::WATCH_TIMEOUT_SECS);
         let mut stream = kube::runtime::watcher::watcher(api.clone(), config).boxed();
         let mut listing: Option<BTreeMap<String, NodeProvider>> = None;
         loop {
