@@ -7,6 +7,10 @@
 //! [platform]
 //! # vCluster Platform's projectNamespacePrefix (default "p-").
 //! project-namespace-prefix = "loft-p-"
+//!
+//! [clusters]
+//! # The kube context of each Metal3 cluster (a provider's clusterRef.cluster).
+//! dc1-infra = "admin@dc1"
 //! ```
 //!
 //! Each section is its own struct, so later settings (clusters, the dashboard) add a section
@@ -26,6 +30,11 @@ pub const FILE: &str = "gpufleet/config.toml";
 pub struct Settings {
     #[serde(default)]
     pub platform: PlatformSettings,
+    /// `[clusters]`: the kube context of each Metal3 cluster, by the name a NodeProvider's
+    /// `spec.metal3.clusterRef.cluster` gives it (`dc1-infra = "admin@dc1"`).
+    /// `--bmh-context CLUSTER=CONTEXT` wins for the clusters it names.
+    #[serde(default)]
+    pub clusters: std::collections::BTreeMap<String, String>,
 }
 
 /// `[platform]`: how the vCluster Platform install names things.
@@ -157,6 +166,15 @@ mod tests {
         assert!(bad.message.contains("RFC 1123"), "{bad}");
         let broken = parse(p, "[platform\n").unwrap_err();
         assert_eq!(broken.line, Some(1), "{broken}");
+    }
+
+    #[test]
+    fn clusters_map_each_metal3_cluster_to_a_context() {
+        let p = Path::new("config.toml");
+        let s = parse(p, "[clusters]\ndc1-infra = \"admin@dc1\"\n").unwrap();
+        assert_eq!(s.clusters["dc1-infra"], "admin@dc1");
+        let bad = parse(p, "[clusters]\ndc1-infra = 3\n").unwrap_err();
+        assert_eq!(bad.line, Some(2), "{bad}");
     }
 
     #[test]

@@ -389,17 +389,12 @@ mod encodings {
                 "{file}: {err}"
             );
         }
-        // Both are read: neither is refused, and (holding the same objects) each object of
-        // one is reported as read twice, from both.
+        // The two readable files hold the same objects: each is named only as a copy read
+        // twice, never as refused.
         assert!(
-            !err.lines().any(
-                |l| (l.contains("powershell.yaml") || l.contains("big-endian.json"))
-                    && l.contains("refused")
-            ),
-            "{err}"
-        );
-        assert!(
-            err.contains("BareMetalHost metal3-system/gpu-01 is read twice"),
+            err.lines()
+                .filter(|l| l.contains("powershell.yaml") || l.contains("big-endian.json"))
+                .all(|l| l.contains("is read twice")),
             "{err}"
         );
     }

@@ -41,10 +41,7 @@ fn writer() -> (KubeWriter, ApiServer) {
         read_only: false,
         request_timeout: Some(Duration::from_secs(10)),
     };
-    let clusters = Clusters {
-        platform: client.clone(),
-        metal3: client,
-    };
+    let clusters = Clusters::of(client.clone(), client);
     (
         KubeWriter::new(clusters).expect("a writable client"),
         handle,
@@ -207,7 +204,8 @@ async fn a_409_is_a_conflict_that_says_what_changed() {
             what_changed,
         }) => {
             assert_eq!(kind, "BareMetalHost");
-            assert_eq!(name, format!("{}/{}", host.namespace, host.name));
+            // Named with its cluster: the same name may exist in another site.
+            assert_eq!(name, host.key().to_string());
             assert!(
                 what_changed.contains("owner=someone-else added"),
                 "{what_changed}"

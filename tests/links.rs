@@ -191,6 +191,7 @@ fn detail(app: &gpufleet::ui::app::App, screen: gpufleet::ui::nav::Screen) -> St
 
 #[test]
 fn the_dashboard_shows_doubtful_links_instead_of_guessing() {
+    use gpufleet::fleet::HostKey;
     use gpufleet::ui::app::{App, Mode, Settings};
     use gpufleet::ui::nav::Screen;
     use gpufleet::ui::theme::Theme;
@@ -204,10 +205,7 @@ fn the_dashboard_shows_doubtful_links_instead_of_guessing() {
     app.load_complete(&objects);
     let host = detail(
         &app,
-        Screen::HostDetail {
-            namespace: "metal3-system".into(),
-            name: "disagree".into(),
-        },
+        Screen::HostDetail(HostKey::new("dc1-infra", "metal3-system", "disagree")),
     );
     for line in [
         "Inventory     Machine dc1.disagree: phase Provisioned, power On, 8 GPUs",
@@ -220,10 +218,7 @@ fn the_dashboard_shows_doubtful_links_instead_of_guessing() {
     }
     let unmirrored = detail(
         &app,
-        Screen::HostDetail {
-            namespace: "metal3-system".into(),
-            name: "unmirrored".into(),
-        },
+        Screen::HostDetail(HostKey::new("dc1-infra", "metal3-system", "unmirrored")),
     );
     assert!(
         unmirrored.contains("Inventory     no Machine dc1.unmirrored in the inventory"),

@@ -663,12 +663,15 @@ fn vcluster_docs_provider_does_not_see_hosts_in_another_namespace() {
         return;
     };
     // node-0 is free and inspected, but in `metal3`: the provider claims from metal3-system.
+    // The dump names no cluster; the provider names one (`clusterRef.cluster:
+    // bare-metal-cluster`), so the host is read as of that cluster.
     assert_eq!(
         lints_of(&fleet, "node-0"),
         [(
             LintId::HostMatchesNoNodeType,
-            "is in namespace metal3, where no NodeProvider claims hosts (node types claim hosts \
-             in metal3-system); its labels were not compared"
+            "is in namespace metal3 of cluster bare-metal-cluster, where no NodeProvider claims \
+             hosts (node types claim hosts in namespace metal3-system of cluster \
+             bare-metal-cluster); its labels were not compared"
                 .into()
         )]
     );

@@ -47,12 +47,8 @@ fn describe(objects: &FleetObjects) -> BTreeMap<String, String> {
     let mut add = |kind: &str, key: String, json: serde_json::Result<String>| {
         out.insert(format!("{kind} {key}"), json.unwrap_or_default());
     };
-    for ((ns, n), o) in &objects.hosts {
-        add(
-            "host",
-            format!("{ns}/{n}"),
-            serde_json::to_string(o.as_ref()),
-        );
+    for (key, o) in &objects.hosts {
+        add("host", key.to_string(), serde_json::to_string(o.as_ref()));
     }
     for ((ns, n), o) in &objects.claims {
         add(
@@ -155,7 +151,7 @@ const ERROR_TYPES: &[&str] = &[
 #[test]
 fn hosts_move_as_metal3_moves_them_and_errors_come_and_go() {
     let mut sim = Simulator::new(config(500, 1));
-    let mut last: BTreeMap<(String, String), (String, String)> = sim
+    let mut last: BTreeMap<gpufleet::fleet::HostKey, (String, String)> = sim
         .objects()
         .hosts
         .iter()
@@ -168,10 +164,7 @@ fn hosts_move_as_metal3_moves_them_and_errors_come_and_go() {
             let FleetEvent::Applied(FleetObject::Host(host)) = event else {
                 continue;
             };
-            let key = (
-                host.metadata.namespace.clone().unwrap_or_default(),
-                host.metadata.name.clone().unwrap_or_default(),
-            );
+            let key = gpufleet::fleet::HostKey::of(&host.cluster, &host.metadata);
             let now = state_of(&host);
             let Some(before) = last.insert(key.clone(), now.clone()) else {
                 panic!("host {key:?} appeared from nowhere");
@@ -430,7 +423,7 @@ fn a_label_edit_writes_only_its_keys_and_a_stale_version_conflicts() {
     let (server, _, _) = busy_host(&stale);
     let h = stale.resolve_host(&server).unwrap();
     let host = stale.host(h);
-    let key = (host.namespace.clone(), host.name.clone());
+    let key = host.key();
     let before_labels = host.labels().clone();
     let before_all = describe(sim.objects());
 
@@ -461,7 +454,7 @@ fn a_label_edit_writes_only_its_keys_and_a_stale_version_conflicts() {
         .filter(|(k, v)| before_all.get(*k) != Some(*v))
         .map(|(k, _)| k)
         .collect();
-    assert_eq!(changed, [&format!("host {}/{}", key.0, key.1)]);
+    assert_eq!(changed, [&format!("host {key}")]);
     assert_eq!(after.spec, host.object.spec, "only labels changed");
 
     // The preview's snapshot is now stale for that host.
@@ -809,4 +802,53 @@ async fn spawn_lists_every_kind_then_streams_changes_and_serves_writes() {
         matches!(stale, Err(WriteError::Conflict { .. })),
         "{stale:?}"
     );
+}
+
+/// `demo --chaos`: the generated fleet has one Metal3 cluster per datacenter; each goes down
+/// in turn (its watches stale, its hosts kept as last seen) and comes back with a relist,
+/// while the other stays live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_takes_one_cluster_down_and_back_while_the_other_stays_live() {
+    use gpufleet::source::event::WatchState;
+    use gpufleet::source::sim::Chaos;
+    let (mut rx, _writer) = spawn(SimConfig {
+        chaos: Some(Chaos {
+            up: Duration::from_millis(300),
+            down: Duration::from_millis(600),
+        }),
+        ..quiet(300, 4)
+    });
+    let mut live = LiveFleet::default();
+    let state = |live: &LiveFleet, c: &str| {
+        live.cluster_watches()
+            .get(&(c.to_string(), Kind::BareMetalHost))
+            .cloned()
+    };
+    let (mut saw_one_down, mut recovered) = (false, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !(saw_one_down && recovered) {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("chaos in time")
+            .unwrap();
+        live.apply(event);
+        live.refresh();
+        let (a, b) = (state(&live, "use1-infra"), state(&live, "usw2-infra"));
+        match (&a, &b) {
+            (Some(WatchState::Stale { reason, .. }), Some(WatchState::Synced { .. })) => {
+                assert!(reason.contains("simulated outage"), "{reason}");
+                // The down cluster's hosts are kept as last seen.
+                assert_eq!(live.fleet().hosts().len(), 300);
+                saw_one_down = true;
+            }
+            (Some(WatchState::Synced { .. }), Some(WatchState::Synced { .. }))
+                if saw_one_down && live.all_synced() =>
+            {
+                recovered = true;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(live.fleet().hosts().len(), 300);
+    assert!(live.all_synced());
 }

@@ -440,13 +440,8 @@ fn p_on_a_pending_machine_pins_it_to_a_server() {
     let first = d.selected().expect("a server is chosen");
     assert!(first.holds(), "{first:?}");
     assert_eq!(first.verdict, Ok(fleet.node_type(t).name.clone()));
-    let (ns, name) = first.key.split_once('/').unwrap();
-    let h = fleet
-        .hosts_named(name)
-        .iter()
-        .copied()
-        .find(|&h| fleet.host(h).namespace == ns)
-        .unwrap();
+    let h = fleet.host_by_key(&first.key.parse().unwrap()).unwrap();
+    let name = &fleet.host(h).name;
     assert!(
         fleet.derived(h).eligible.contains(&t),
         "a server its type could claim now"
@@ -871,7 +866,12 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
     assert!(app.dialog().is_none(), "nothing to preview");
     let notice = &app.notice.as_ref().unwrap().text;
     assert!(notice.starts_with("undo refused"), "{notice}");
-    assert!(notice.contains("BareMetalHost metal3-"), "{notice}");
+    // The record names the host by cluster, namespace and name.
+    let key = fleet.host(fleet.resolve_host(&name).unwrap()).key();
+    assert!(
+        notice.contains(&format!("BareMetalHost {key} changed since")),
+        "{notice}"
+    );
     assert!(notice.contains("changed since"), "{notice}");
     let _ = std::fs::remove_dir_all(audit.parent().unwrap());
 }

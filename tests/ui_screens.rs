@@ -333,6 +333,7 @@ fn stale_data_raises_a_loud_banner() {
     let since = app.now;
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
+        cluster: None,
         state: WatchState::Stale {
             since,
             reason: "connection refused".into(),
@@ -379,6 +380,7 @@ fn a_wall_display_shows_no_number_before_the_first_sync() {
     let since = app.now;
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
+        cluster: None,
         state: WatchState::Stale {
             since,
             reason: "connection refused".into(),
@@ -443,6 +445,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
     let since = app.now;
     app.apply(FleetEvent::Watch {
         kind: Kind::NodeClaim,
+        cluster: None,
         state: WatchState::Stale {
             since,
             reason: "connection refused".into(),
@@ -477,6 +480,7 @@ fn the_first_sync_shows_its_progress() {
     );
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
+        cluster: None,
         state: WatchState::Syncing { received: 1200 },
     });
     let t = text(&draw(&mut app, 120, 14));
@@ -611,7 +615,8 @@ fn selection_survives_a_new_snapshot() {
     app.update(Action::ShowPane(PaneId::Hosts));
     press(&mut app, "jjjjj");
     let selected = app.nav.view().selected_key.clone().unwrap();
-    let (namespace, name) = selected.split_once('/').unwrap();
+    // Hosts are selected by their key: cluster/namespace/name.
+    let key: gpufleet::fleet::HostKey = selected.parse().unwrap();
     // A host earlier in the list disappears: the cursor stays on the same host.
     let first = app
         .data
@@ -629,10 +634,7 @@ fn selection_survives_a_new_snapshot() {
     );
     let row = app.nav.view().selected_row().unwrap();
     let host = app.data.fleet.host(HostId(row));
-    assert_eq!(
-        (host.namespace.as_str(), host.name.as_str()),
-        (namespace, name)
-    );
+    assert_eq!(host.key(), key);
 }
 
 /// A dashboard on objects read from YAML text, as `dash -f` reads them.

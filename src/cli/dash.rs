@@ -118,14 +118,18 @@ async fn run_dashboard(
 }
 
 /// The dashboard on the embedded simulator: a generated fleet that lives, and takes writes.
-pub async fn demo(hosts: usize, seed: u64, args: &DashArgs) -> Result<()> {
+pub async fn demo(hosts: usize, seed: u64, chaos: bool, args: &DashArgs) -> Result<()> {
     let settings = args.settings(
         "demo".into(),
         format!("simulated fleet: {hosts} hosts, seed {seed}"),
         "demo".into(),
         ProjectNamespaces::default(),
     );
-    let (fleet, writer) = sim::spawn(SimConfig::new(hosts, seed));
+    let config = SimConfig {
+        chaos: chaos.then(sim::Chaos::default),
+        ..SimConfig::new(hosts, seed)
+    };
+    let (fleet, writer) = sim::spawn(config);
     run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
 }
 
@@ -160,10 +164,12 @@ pub async fn live(
     args: &DashArgs,
 ) -> Result<()> {
     let read_only = args.watch;
-    let options = cluster.options(read_only);
+    let options = cluster
+        .options(read_only)
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let deadline = tokio::time::Instant::now() + options.timeout();
     let planned = options.clone();
-    let (platform, _) =
+    let (_, platform, _) =
         off_thread(deadline, "reading the kubeconfig", move || plan(&planned)).await?;
     let user = platform.user(&options);
     let (tx, fleet) = mpsc::channel(CHANNEL_CAPACITY);
@@ -224,7 +230,12 @@ async fn connect_and_watch(
                 since,
                 reason: reason.clone(),
             };
-            if tx.send(FleetEvent::Watch { kind, state }).await.is_err() {
+            let event = FleetEvent::Watch {
+                kind,
+                cluster: None,
+                state,
+            };
+            if tx.send(event).await.is_err() {
                 return;
             }
         }

@@ -4,7 +4,7 @@
 use crate::fleet::Fleet;
 use crate::model::ProjectNamespaces;
 use crate::source::event::WatchState;
-use crate::source::kube::{ClusterOptions, Clusters, connect_within, spawn_watches};
+use crate::source::kube::{ClusterOptions, Clusters, ContextMap, connect_within, spawn_watches};
 use crate::source::live::LiveFleet;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
@@ -21,9 +21,12 @@ pub struct ClusterArgs {
     /// Kubeconfig context of the platform cluster (default: the current context).
     #[arg(long, global = true)]
     pub context: Option<String>,
-    /// Context of the cluster holding the BareMetalHosts (default: --context).
-    #[arg(long, global = true)]
-    pub bmh_context: Option<String>,
+    /// Which context reaches a Metal3 cluster holding BareMetalHosts: CLUSTER=CONTEXT
+    /// (repeatable; CLUSTER as a NodeProvider's spec.metal3.clusterRef.cluster), or a bare
+    /// CONTEXT for every cluster not named. Default: the settings file's [clusters], else a
+    /// context named like the cluster, else --context.
+    #[arg(long, global = true, value_name = "[CLUSTER=]CONTEXT")]
+    pub bmh_context: Vec<String>,
     /// Namespace of the BareMetalHosts (default: the providers' clusterRef namespace, else metal3-system).
     #[arg(long, global = true)]
     pub bmh_namespace: Option<String>,
@@ -44,17 +47,26 @@ pub struct ClusterArgs {
 }
 
 impl ClusterArgs {
-    pub fn options(&self, read_only: bool) -> ClusterOptions {
-        ClusterOptions {
+    /// The connection options; `Err` when `--bmh-context` values contradict each other.
+    /// The settings file's `[clusters]` fill in clusters the flags do not name (a settings
+    /// file that cannot be read was reported already by the caller's project naming; here it
+    /// counts as empty).
+    pub fn options(&self, read_only: bool) -> Result<ClusterOptions, String> {
+        let settings = crate::settings::load()
+            .map(|s| s.clusters)
+            .unwrap_or_default();
+        let bmh_contexts =
+            ContextMap::parse(self.bmh_context.iter().map(String::as_str))?.over(&settings);
+        Ok(ClusterOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
-            bmh_context: self.bmh_context.clone(),
+            bmh_contexts,
             bmh_namespace: self.bmh_namespace.clone(),
             impersonate: self.as_user.clone(),
             impersonate_groups: self.as_group.clone(),
             request_timeout: self.request_timeout.filter(|d| !d.is_zero()),
             read_only,
-        }
+        })
     }
 }
 
@@ -99,21 +111,83 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn state_text(state: &WatchState) -> String {
+    match state {
+        WatchState::Connecting => "connecting".to_string(),
+        WatchState::Syncing { received } => format!("syncing ({received})"),
+        WatchState::Synced { .. } => "synced".to_string(),
+        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+        WatchState::NotServed { .. } => "not served".to_string(),
+    }
+}
+
 fn describe_watches(live: &LiveFleet) -> String {
-    live.watches()
-        .iter()
-        .map(|(kind, state)| {
-            let s = match state {
-                WatchState::Connecting => "connecting".to_string(),
-                WatchState::Syncing { received } => format!("syncing ({received})"),
-                WatchState::Synced { .. } => "synced".to_string(),
-                WatchState::Stale { reason, .. } => format!("stale: {reason}"),
-                WatchState::NotServed { .. } => "not served".to_string(),
-            };
-            format!("{}: {s}", kind.short())
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    progress_lines(live).join("; ")
+}
+
+/// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
+/// `platform: providers: synced, ...` and `dc1-infra: hosts: syncing (12000), hardware: ...`.
+pub fn progress_lines(live: &LiveFleet) -> Vec<String> {
+    let kinds = |states: Vec<(crate::source::event::Kind, &WatchState)>| {
+        states
+            .into_iter()
+            .map(|(kind, s)| format!("{}: {}", kind.short(), state_text(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![format!(
+        "platform: {}",
+        kinds(live.watches().iter().map(|(k, s)| (*k, s)).collect())
+    )];
+    let mut clusters: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+    for ((cluster, kind), state) in live.cluster_watches() {
+        clusters.entry(cluster).or_default().push((*kind, state));
+    }
+    for (cluster, states) in clusters {
+        lines.push(format!("{cluster}: {}", kinds(states)));
+    }
+    lines
+}
+
+/// Progress lines on standard error: rewritten in place on a terminal (the cursor moves up
+/// over the last lines and clears them), else each line printed only when it changes, so a
+/// 25,000-host sync writes a handful of lines to a log, not one per thousand objects.
+pub struct Progress {
+    terminal: bool,
+    shown: Vec<String>,
+}
+
+impl Progress {
+    pub fn new(terminal: bool) -> Self {
+        Progress {
+            terminal,
+            shown: Vec::new(),
+        }
+    }
+
+    /// What to write for `lines` after what was shown.
+    pub fn update(&mut self, lines: Vec<String>) -> String {
+        let mut out = String::new();
+        if self.terminal {
+            if lines == self.shown {
+                return out;
+            }
+            if !self.shown.is_empty() {
+                out.push_str(&format!("\x1b[{}A", self.shown.len()));
+            }
+            for line in &lines {
+                out.push_str(&format!("\x1b[2K{}\n", crate::escape::escape(line)));
+            }
+        } else {
+            for (i, line) in lines.iter().enumerate() {
+                if self.shown.get(i) != Some(line) {
+                    out.push_str(&format!("{}\n", crate::escape::escape(line)));
+                }
+            }
+        }
+        self.shown = lines;
+        out
+    }
 }
 
 /// Connects, syncs every watch once and returns the snapshot. Progress goes to stderr.
@@ -131,13 +205,11 @@ pub async fn live_snapshot_with(
 ) -> Result<(Arc<Fleet>, Clusters)> {
     let deadline = tokio::time::Instant::now() + args.sync_timeout;
     let started = Instant::now();
-    let clusters = connect_within(&args.options(read_only), deadline, |m| {
-        crate::stdio::note(m)
-    })
-    .await?;
+    let options = args.options(read_only).map_err(|e| eyre!(e))?;
+    let clusters = connect_within(&options, deadline, crate::stdio::note).await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default().with_projects(projects);
-    let mut last_report = String::new();
+    let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let outcome = loop {
         if live.all_synced() {
             break Ok(());
@@ -154,10 +226,8 @@ pub async fn live_snapshot_with(
                 ));
             }
         }
-        let report = describe_watches(&live);
-        if report != last_report && started.elapsed() > Duration::from_secs(2) {
-            crate::stdio::note(&report);
-            last_report = report;
+        if started.elapsed() > Duration::from_secs(2) {
+            crate::stdio::err(&progress.update(progress_lines(&live)));
         }
     };
     for task in tasks {
@@ -193,6 +263,27 @@ pub fn confirm(question: &str) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_rewrites_in_place_on_a_terminal_and_prints_changes_elsewhere() {
+        let lines = |a: &str| vec!["platform: claims: synced".to_string(), a.to_string()];
+        let mut tty = Progress::new(true);
+        assert_eq!(
+            tty.update(lines("dc1: hosts: syncing (1000)")),
+            "\x1b[2Kplatform: claims: synced\n\x1b[2Kdc1: hosts: syncing (1000)\n"
+        );
+        assert_eq!(tty.update(lines("dc1: hosts: syncing (1000)")), "");
+        assert_eq!(
+            tty.update(lines("dc1: hosts: synced")),
+            "\x1b[2A\x1b[2Kplatform: claims: synced\n\x1b[2Kdc1: hosts: synced\n"
+        );
+        let mut log = Progress::new(false);
+        log.update(lines("dc1: hosts: syncing (1000)"));
+        assert_eq!(
+            log.update(lines("dc1: hosts: synced")),
+            "dc1: hosts: synced\n"
+        );
+    }
 
     #[test]
     fn durations_read_like_kubectl() {

@@ -87,6 +87,10 @@ pub enum Command {
         hosts: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Take the simulated Metal3 clusters (one per datacenter) down one at a time and back
+        /// (40 s up, 20 s down): the down cluster's hosts go stale, the others stay live.
+        #[arg(long)]
+        chaos: bool,
         #[command(flatten)]
         dash: dash::DashArgs,
     },
@@ -454,7 +458,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             yes,
             change,
         } => return apply(source, output, dry_run, yes, change).await,
-        Command::Demo { hosts, seed, dash } => dash::demo(hosts as usize, seed, &dash).await?,
+        Command::Demo {
+            hosts,
+            seed,
+            chaos,
+            dash,
+        } => dash::demo(hosts as usize, seed, chaos, &dash).await?,
         Command::Dash { source, dash } if source.from_file.is_empty() => {
             dash::live(&source.cluster, source.projects()?, &dash).await?
         }

@@ -110,6 +110,11 @@ pub fn summary_table(s: &Summary) -> String {
         );
     }
     out.push('\n');
+    // A fleet over several Metal3 clusters: each cluster's hosts first.
+    if s.clusters.len() > 1 {
+        out.push_str(&group_table("METAL3 CLUSTER", &s.clusters));
+        out.push('\n');
+    }
     for (title, groups) in [
         ("DATACENTER", &s.datacenters),
         ("RACK", &s.racks),

@@ -46,9 +46,11 @@ impl Fleet {
                 .as_ref()
                 .and_then(|c| c.namespace.clone())
                 .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
+            let cluster = provider.metal3_cluster();
             for (index, spec) in metal3.node_types.iter().enumerate() {
                 types.push(node_type_from_provider(
                     provider_name,
+                    cluster,
                     &namespace,
                     Some(index),
                     spec,
@@ -86,8 +88,16 @@ impl Fleet {
                 overhead: spec.overhead.clone(),
                 bare_metal_hosts: None,
             };
+            let cluster = self
+                .objects
+                .providers
+                .get(&provider)
+                .map(|p| p.metal3_cluster())
+                .unwrap_or_default()
+                .to_string();
             let mut info = node_type_from_provider(
                 &provider,
+                &cluster,
                 DEFAULT_BMH_NAMESPACE,
                 None,
                 &as_entry,
@@ -119,8 +129,8 @@ impl Fleet {
                     .or_default()
                     .push(id);
             }
-            self.types_by_namespace
-                .entry(t.namespace.clone())
+            self.types_by_scope
+                .entry((t.cluster.clone(), t.namespace.clone()))
                 .or_default()
                 .push(id);
         }
@@ -204,9 +214,10 @@ impl Fleet {
 
     fn build_hosts(&mut self) {
         self.has_machines = !self.objects.machines.is_empty();
-        // Which provider's BareMetalHosts live in each namespace: the provider → cluster
-        // link of `spec.metal3.clusterRef` (one Metal3 cluster per provider).
-        let mut provider_of_namespace: HashMap<String, String> = HashMap::new();
+        // Which provider's BareMetalHosts live in each cluster and namespace: the provider →
+        // cluster link of `spec.metal3.clusterRef` (one Metal3 cluster per provider;
+        // domain.md, correction 5).
+        let mut provider_of_scope: HashMap<(&str, String), String> = HashMap::new();
         for (name, provider) in &self.objects.providers {
             if let Some(metal3) = &provider.spec.metal3 {
                 let ns = metal3
@@ -214,20 +225,24 @@ impl Fleet {
                     .as_ref()
                     .and_then(|c| c.namespace.clone())
                     .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
-                provider_of_namespace
-                    .entry(ns)
+                provider_of_scope
+                    .entry((provider.metal3_cluster(), ns))
                     .or_insert_with(|| name.clone());
             }
         }
         self.hosts.reserve(self.objects.hosts.len());
-        for (i, ((namespace, name), object)) in self.objects.hosts.iter().enumerate() {
+        for (i, (key, object)) in self.objects.hosts.iter().enumerate() {
+            let HostKey {
+                cluster,
+                namespace,
+                name,
+            } = key;
             let (cpus, memory_bytes, source) = inspected_hardware(object, || {
-                self.objects
-                    .hardware_data
-                    .get(&(namespace.clone(), name.clone()))
-                    .map(Arc::as_ref)
+                self.objects.hardware_data.get(key).map(Arc::as_ref)
             });
-            let provider = provider_of_namespace.get(namespace).cloned();
+            let provider = provider_of_scope
+                .get(&(cluster.as_str(), namespace.clone()))
+                .cloned();
             let machine = provider
                 .as_deref()
                 .filter(|_| self.has_machines)
@@ -237,6 +252,7 @@ impl Fleet {
                 object: object.clone(),
                 name: name.clone(),
                 namespace: namespace.clone(),
+                cluster: cluster.clone(),
                 state: HostState::of(object),
                 cpus,
                 memory_bytes,
@@ -464,21 +480,25 @@ impl Fleet {
     fn derive_hosts(&mut self) {
         // Hosts with the same values for every key any selector reads match the same node
         // types, so each distinct combination is matched once.
-        let mut keys_by_namespace: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut keys_by_scope: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
         for t in &self.node_types {
-            let keys = keys_by_namespace.entry(t.namespace.as_str()).or_default();
+            let keys = keys_by_scope
+                .entry((t.cluster.as_str(), t.namespace.as_str()))
+                .or_default();
             for k in t.selector.iter().flat_map(|s| s.keys()) {
                 if !keys.contains(&k) {
                     keys.push(k);
                 }
             }
         }
-        let mut memo: HashMap<(&str, Vec<Option<&str>>), Vec<NodeTypeId>> = HashMap::new();
+        // By cluster, namespace and the values of the selectors' keys.
+        type Signature<'a> = (&'a str, &'a str, Vec<Option<&'a str>>);
+        let mut memo: HashMap<Signature, Vec<NodeTypeId>> = HashMap::new();
         let mut derived = Vec::with_capacity(self.hosts.len());
         for (i, host) in self.hosts.iter().enumerate() {
             let labels = host.labels();
-            let keys = keys_by_namespace
-                .get(host.namespace.as_str())
+            let keys = keys_by_scope
+                .get(&(host.cluster.as_str(), host.namespace.as_str()))
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
             let signature: Vec<Option<&str>> = keys
@@ -486,8 +506,8 @@ impl Fleet {
                 .map(|k| labels.get(*k).map(String::as_str))
                 .collect();
             let matches = memo
-                .entry((host.namespace.as_str(), signature))
-                .or_insert_with(|| self.matching_types(&host.namespace, labels))
+                .entry((host.cluster.as_str(), host.namespace.as_str(), signature))
+                .or_insert_with(|| self.matching_types(&host.cluster, &host.namespace, labels))
                 .clone();
             derived.push(self.derive_host(HostId(i as u32), labels, host.holder.as_ref(), matches));
         }
@@ -496,9 +516,15 @@ impl Fleet {
         }
     }
 
-    /// Node types whose selector matches these labels, for a host in `namespace`.
-    pub fn matching_types(&self, namespace: &str, labels: &Labels) -> Vec<NodeTypeId> {
-        self.types_in_namespace(namespace)
+    /// Node types whose selector matches these labels, for a host in `namespace` of
+    /// `cluster` (a node type sees only hosts of its provider's cluster and namespace).
+    pub fn matching_types(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        labels: &Labels,
+    ) -> Vec<NodeTypeId> {
+        self.types_in(cluster, namespace)
             .iter()
             .copied()
             .filter(|&t| {
@@ -678,6 +704,7 @@ fn claim_stage(claim: &Claim) -> ClaimStage {
 
 fn node_type_from_provider(
     provider_name: &str,
+    cluster: &str,
     namespace: &str,
     index: Option<usize>,
     spec: &crate::model::Metal3NodeType,
@@ -710,6 +737,7 @@ fn node_type_from_provider(
         short_name: spec.name.clone(),
         provider: provider_name.to_string(),
         display_name: spec.display_name.clone(),
+        cluster: cluster.to_string(),
         namespace: namespace.to_string(),
         selector,
         selector_error,

@@ -124,6 +124,9 @@ pub struct Lint {
     pub severity: Severity,
     pub subject_kind: SubjectKind,
     pub subject: String,
+    /// For a host: the Metal3 cluster it lives in (host names repeat across clusters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub message: String,
 }
 
@@ -139,13 +142,19 @@ impl Lint {
             severity: id.severity(),
             subject_kind,
             subject: subject.into(),
+            cluster: None,
             message,
         }
     }
 
+    /// Makes the lint one about a host of `cluster` (none when empty).
+    fn set_cluster(&mut self, cluster: &str) {
+        self.cluster = (!cluster.is_empty()).then(|| cluster.to_string());
+    }
+
     /// What makes two lints the same finding, whatever their message says.
-    pub fn key(&self) -> (LintId, &str) {
-        (self.id, &self.subject)
+    pub fn key(&self) -> (LintId, &str, Option<&str>) {
+        (self.id, &self.subject, self.cluster.as_deref())
     }
 }
 
@@ -164,12 +173,13 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
     let labels = view.labels(h);
     let derived = view.derived(h);
     let subject = host.name.as_str();
+    let first = out.len();
     match derived.matches.len() {
         0 => out.push(Lint::new(
             LintId::HostMatchesNoNodeType,
             SubjectKind::Host,
             subject,
-            no_type_reason(fleet, &host.namespace, labels.is_empty()),
+            no_type_reason(fleet, &host.cluster, &host.namespace, labels.is_empty()),
         )),
         1 => {}
         _ => out.push(Lint::new(
@@ -228,15 +238,18 @@ pub fn host_lints<V: FleetView + ?Sized>(view: &V, h: HostId, out: &mut Vec<Lint
             ));
         }
     }
+    for lint in &mut out[first..] {
+        lint.set_cluster(&host.cluster);
+    }
 }
 
-/// Why no node type matches a host: no namespace, a namespace no provider claims from, no
-/// labels, or labels no selector matches. Each has its own fix.
-fn no_type_reason(fleet: &Fleet, namespace: &str, unlabelled: bool) -> String {
-    let mut namespaces: Vec<&str> = fleet
+/// Why no node type matches a host: no namespace, a cluster and namespace no provider claims
+/// from, no labels, or labels no selector matches. Each has its own fix.
+fn no_type_reason(fleet: &Fleet, cluster: &str, namespace: &str, unlabelled: bool) -> String {
+    let mut namespaces: Vec<String> = fleet
         .node_types()
         .iter()
-        .map(|t| t.namespace.as_str())
+        .map(|t| scope_text(&t.cluster, &t.namespace))
         .collect();
     namespaces.sort_unstable();
     namespaces.dedup();
@@ -250,10 +263,11 @@ fn no_type_reason(fleet: &Fleet, namespace: &str, unlabelled: bool) -> String {
             "has no namespace, so no NodeProvider's node types see it ({where_types_look}); \
              its labels were not compared"
         )
-    } else if fleet.types_in_namespace(namespace).is_empty() {
+    } else if fleet.types_in(cluster, namespace).is_empty() {
         format!(
-            "is in namespace {namespace}, where no NodeProvider claims hosts \
-             ({where_types_look}); its labels were not compared"
+            "is in {}, where no NodeProvider claims hosts \
+             ({where_types_look}); its labels were not compared",
+            scope_text(cluster, namespace)
         )
     } else if unlabelled {
         "has no labels, so no node type can claim it".into()
@@ -442,7 +456,7 @@ pub fn link_lints(fleet: &Fleet, h: HostId, out: &mut Vec<Lint>) {
     if host.link.problems.is_empty() {
         return;
     }
-    out.push(Lint::new(
+    let mut lint = Lint::new(
         LintId::HostClaimLinkUnclear,
         SubjectKind::Host,
         host.name.as_str(),
@@ -452,7 +466,9 @@ pub fn link_lints(fleet: &Fleet, h: HostId, out: &mut Vec<Lint>) {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; "),
-    ));
+    );
+    lint.set_cluster(&host.cluster);
+    out.push(lint);
 }
 
 /// Lints about one claim: where the platform's drift verdict differs from gpufleet's.
@@ -489,4 +505,13 @@ pub fn all_lints<V: FleetView + ?Sized>(view: &V) -> Vec<Lint> {
     }
     out.sort();
     out
+}
+
+/// `namespace N` or `namespace N of cluster C`, as a lint names where hosts are.
+fn scope_text(cluster: &str, namespace: &str) -> String {
+    if cluster.is_empty() {
+        format!("namespace {namespace}")
+    } else {
+        format!("namespace {namespace} of cluster {cluster}")
+    }
 }

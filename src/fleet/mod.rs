@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod figures;
+pub mod key;
 pub mod links;
 pub mod lints;
 pub mod names;
@@ -14,6 +15,7 @@ pub mod summary;
 pub mod tenancy;
 pub mod view;
 
+pub use key::{HostKey, HostKeyError};
 pub use objects::{FleetObject, FleetObjects, ObjectKey};
 pub use state::{HostState, OperationalStatus, ProvisioningState};
 pub use view::FleetView;
@@ -141,6 +143,8 @@ pub struct Host {
     pub object: Arc<BareMetalHost>,
     pub name: String,
     pub namespace: String,
+    /// The Metal3 cluster the host lives in (see [`HostKey`]).
+    pub cluster: String,
     pub state: HostState,
     /// Inspected logical CPUs.
     pub cpus: Option<u32>,
@@ -160,6 +164,10 @@ pub struct Host {
 }
 
 impl Host {
+    /// The host's identity: cluster, namespace, name.
+    pub fn key(&self) -> HostKey {
+        HostKey::new(&self.cluster, &self.namespace, &self.name)
+    }
     pub fn labels(&self) -> &Labels {
         self.object.metadata.labels.as_ref().unwrap_or(&NO_LABELS)
     }
@@ -200,6 +208,9 @@ pub struct NodeTypeInfo {
     pub short_name: String,
     pub provider: String,
     pub display_name: Option<String>,
+    /// The Metal3 cluster whose BareMetalHosts this type may claim (the provider's
+    /// `spec.metal3.clusterRef.cluster`; empty when it names none).
+    pub cluster: String,
     /// Namespace of the BareMetalHosts this type may claim (the provider's `clusterRef`).
     pub namespace: String,
     pub selector: Option<LabelQuery>,
@@ -314,7 +325,8 @@ pub struct Fleet {
     claims_by_key: HashMap<ObjectKey, ClaimId>,
     /// Claims by name alone, for the host label, which may name a claim without its project.
     claims_by_name: HashMap<String, Vec<ClaimId>>,
-    types_by_namespace: HashMap<String, Vec<NodeTypeId>>,
+    /// Node types by the cluster and namespace whose hosts they see.
+    types_by_scope: HashMap<(String, String), Vec<NodeTypeId>>,
     /// Hosts whose labels match each node type.
     type_hosts: Vec<Vec<HostId>>,
     /// Eligible hosts per node type.
@@ -386,9 +398,12 @@ impl Fleet {
     pub fn held_count(&self, t: NodeTypeId) -> u32 {
         self.held[t.index()]
     }
-    pub fn types_in_namespace(&self, namespace: &str) -> &[NodeTypeId] {
-        self.types_by_namespace
-            .get(namespace)
+    /// Node types that see hosts in `namespace` of `cluster` (rule: a node type sees only
+    /// the hosts of its provider's Metal3 cluster and `clusterRef.namespace`; domain.md,
+    /// correction 5).
+    pub fn types_in(&self, cluster: &str, namespace: &str) -> &[NodeTypeId] {
+        self.types_by_scope
+            .get(&(cluster.to_string(), namespace.to_string()))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -396,6 +411,13 @@ impl Fleet {
         self.claims_by_key
             .get(&(namespace.to_string(), name.to_string()))
             .copied()
+    }
+    /// The host of this key, if the snapshot has it.
+    pub fn host_by_key(&self, key: &HostKey) -> Option<HostId> {
+        self.hosts_named(&key.name).iter().copied().find(|&h| {
+            let host = self.host(h);
+            host.namespace == key.namespace && host.cluster == key.cluster
+        })
     }
     pub fn hosts_named(&self, name: &str) -> &[HostId] {
         self.hosts_by_name

@@ -76,17 +76,26 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec
 }
 
 impl Fleet {
-    /// A host by `name` or `namespace/name`.
+    /// A host by `name`, `namespace/name` or `cluster/namespace/name` (its [`HostKey`]
+    /// spelling; names repeat across Metal3 clusters, so a shorter form may be ambiguous).
+    ///
+    /// [`HostKey`]: super::HostKey
     pub fn resolve_host(&self, name: &str) -> Result<HostId, NameError> {
-        let (ns, short) = match name.split_once('/') {
-            Some((ns, n)) => (Some(ns), n),
-            None => (None, name),
+        let parts: Vec<&str> = name.split('/').collect();
+        let (cluster, ns, short) = match parts.as_slice() {
+            [c, ns, n] => (Some(*c), Some(*ns), *n),
+            [ns, n] => (None, Some(*ns), *n),
+            _ => (None, None, name),
         };
         let found: Vec<HostId> = self
             .hosts_named(short)
             .iter()
             .copied()
-            .filter(|&h| ns.is_none_or(|ns| self.host(h).namespace == ns))
+            .filter(|&h| {
+                let host = self.host(h);
+                ns.is_none_or(|ns| host.namespace == ns)
+                    && cluster.is_none_or(|c| host.cluster == c)
+            })
             .collect();
         match found.as_slice() {
             [one] => Ok(*one),
@@ -100,7 +109,7 @@ impl Fleet {
                 name: name.to_string(),
                 candidates: many
                     .iter()
-                    .map(|&h| format!("{}/{}", self.host(h).namespace, self.host(h).name))
+                    .map(|&h| self.host(h).key().to_string())
                     .collect(),
             }),
         }

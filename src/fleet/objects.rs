@@ -1,6 +1,7 @@
 //! The raw objects a fleet is built from, as the sources deliver them. Objects are
 //! shared (`Arc`), so building a new fleet snapshot never copies them.
 
+use super::HostKey;
 use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
 };
@@ -12,15 +13,16 @@ pub type ObjectKey = (String, String);
 
 #[derive(Clone, Debug, Default)]
 pub struct FleetObjects {
-    pub hosts: BTreeMap<ObjectKey, Arc<BareMetalHost>>,
+    /// BareMetalHosts by cluster, namespace and name (each object's `cluster` is its key's).
+    pub hosts: BTreeMap<HostKey, Arc<BareMetalHost>>,
     pub providers: BTreeMap<String, Arc<NodeProvider>>,
     pub node_types: BTreeMap<String, Arc<NodeType>>,
     pub claims: BTreeMap<ObjectKey, Arc<NodeClaim>>,
     pub os_images: BTreeMap<String, Arc<OsImage>>,
     /// Inventory machines, by name (`<provider>.<host>`); none where the kind is not served.
     pub machines: BTreeMap<String, Arc<Machine>>,
-    /// Metal3 HardwareData, by the namespace and name of their BareMetalHost.
-    pub hardware_data: BTreeMap<ObjectKey, Arc<HardwareData>>,
+    /// Metal3 HardwareData, by the key of their BareMetalHost (same cluster, namespace, name).
+    pub hardware_data: BTreeMap<HostKey, Arc<HardwareData>>,
 }
 
 fn key_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> ObjectKey {
@@ -50,7 +52,7 @@ impl FleetObjects {
     pub fn insert(&mut self, object: FleetObject) {
         match object {
             FleetObject::Host(o) => {
-                self.hosts.insert(key_of(&o.metadata), o);
+                self.hosts.insert(HostKey::of(&o.cluster, &o.metadata), o);
             }
             FleetObject::Provider(o) => {
                 self.providers.insert(name_of(&o.metadata), o);
@@ -68,7 +70,8 @@ impl FleetObjects {
                 self.machines.insert(name_of(&o.metadata), o);
             }
             FleetObject::HardwareData(o) => {
-                self.hardware_data.insert(key_of(&o.metadata), o);
+                self.hardware_data
+                    .insert(HostKey::of(&o.cluster, &o.metadata), o);
             }
         }
     }
@@ -76,7 +79,7 @@ impl FleetObjects {
     pub fn remove(&mut self, object: &FleetObject) {
         match object {
             FleetObject::Host(o) => {
-                self.hosts.remove(&key_of(&o.metadata));
+                self.hosts.remove(&HostKey::of(&o.cluster, &o.metadata));
             }
             FleetObject::Provider(o) => {
                 self.providers.remove(&name_of(&o.metadata));
@@ -94,23 +97,35 @@ impl FleetObjects {
                 self.machines.remove(&name_of(&o.metadata));
             }
             FleetObject::HardwareData(o) => {
-                self.hardware_data.remove(&key_of(&o.metadata));
+                self.hardware_data
+                    .remove(&HostKey::of(&o.cluster, &o.metadata));
             }
         }
     }
 
     /// The resourceVersion of the object of `kind` (`BareMetalHost`, `NodeClaim`,
-    /// `NodeProvider`, `NodeType`, `OSImage`) named `name` (in `namespace` when namespaced):
-    /// `None` when there is no such object, `Some(None)` when it has no version.
+    /// `NodeProvider`, `NodeType`, `OSImage`) named `name` (in `namespace` when namespaced,
+    /// and for a host in `cluster`; a host named without a cluster, as audit records written
+    /// before fleets spanned clusters name them, is looked for in the only cluster when all
+    /// hosts are of one): `None` when there is no such object, `Some(None)` when it has no
+    /// version.
     pub fn resource_version(
         &self,
         kind: &str,
+        cluster: Option<&str>,
         namespace: Option<&str>,
         name: &str,
     ) -> Option<Option<&str>> {
         let key = || (namespace.unwrap_or_default().to_string(), name.to_string());
         let meta = match kind {
-            "BareMetalHost" => &self.hosts.get(&key())?.metadata,
+            "BareMetalHost" => {
+                let cluster = match cluster {
+                    Some(c) => c,
+                    None => self.only_cluster()?,
+                };
+                let key = HostKey::new(cluster, namespace.unwrap_or_default(), name);
+                &self.hosts.get(&key)?.metadata
+            }
             "NodeClaim" => &self.claims.get(&key())?.metadata,
             "NodeProvider" => &self.providers.get(name)?.metadata,
             "NodeType" => &self.node_types.get(name)?.metadata,
@@ -118,6 +133,13 @@ impl FleetObjects {
             _ => return None,
         };
         Some(meta.resource_version.as_deref())
+    }
+
+    /// The cluster of every host, when all hosts are of one (`None` without hosts).
+    pub fn only_cluster(&self) -> Option<&str> {
+        let first = self.hosts.keys().next()?;
+        let last = self.hosts.keys().next_back()?;
+        (first.cluster == last.cluster).then_some(first.cluster.as_str())
     }
 
     pub fn len(&self) -> usize {

@@ -387,7 +387,7 @@ impl fmt::Display for PinFailure {
             PinFailure::UnknownServer { server } => write!(f, "server {server} does not exist"),
             PinFailure::WrongProvider { server, node_type } => write!(
                 f,
-                "server {server} is not in the namespace node type {node_type} claims from"
+                "server {server} is not in the cluster and namespace node type {node_type} claims from"
             ),
             PinFailure::NotAvailable { server, state } => {
                 write!(f, "server {server} is {state}, not available")
@@ -437,7 +437,17 @@ pub fn choose_server<V: FleetView + ?Sized>(
     }
 }
 
-/// Checks that a pinned server can be claimed by node type `t`.
+/// Whether node type `info` sees `host` at all: a node type claims only BareMetalHosts of its
+/// provider's Metal3 cluster (`spec.metal3.clusterRef.cluster`) and namespace
+/// (`clusterRef.namespace`). Source: the public `loft-sh/api` NodeProvider type, whose
+/// `spec.metal3.clusterRef` names the one connected cluster and the namespace holding the
+/// provider's BareMetalHosts (domain.md, correction 5); host names repeat across clusters.
+pub fn sees(info: &NodeTypeInfo, host: &Host) -> bool {
+    host.cluster == info.cluster && host.namespace == info.namespace
+}
+
+/// Checks that a pinned server can be claimed by node type `t`. A server name is looked for
+/// in the type's cluster first, since names repeat across clusters.
 pub fn check_pin<V: FleetView + ?Sized>(
     view: &V,
     t: NodeTypeId,
@@ -449,13 +459,13 @@ pub fn check_pin<V: FleetView + ?Sized>(
     let candidates = fleet.hosts_named(server);
     let Some(&h) = candidates
         .iter()
-        .find(|&&h| fleet.host(h).namespace == info.namespace)
+        .find(|&&h| sees(info, fleet.host(h)))
         .or(candidates.first())
     else {
         return Err(PinFailure::UnknownServer { server: server_s });
     };
     let host = fleet.host(h);
-    if host.namespace != info.namespace {
+    if !sees(info, host) {
         return Err(PinFailure::WrongProvider {
             server: server_s,
             node_type: info.name.clone(),

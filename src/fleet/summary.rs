@@ -34,6 +34,9 @@ pub struct GroupCounts {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub fleet: GroupCounts,
+    /// Hosts by the Metal3 cluster they live in (a provider's `clusterRef.cluster`; `(none)`
+    /// for hosts of no named cluster).
+    pub clusters: Vec<GroupCounts>,
     pub datacenters: Vec<GroupCounts>,
     pub racks: Vec<GroupCounts>,
     pub nvlink_domains: Vec<GroupCounts>,
@@ -108,12 +111,28 @@ pub fn summarize(fleet: &Fleet) -> Summary {
             claims: Some(ClaimCounts::of(fleet, fleet.claim_ids())),
             ..count_hosts(fleet, "fleet", fleet.host_ids())
         },
+        clusters: by(&by_cluster(fleet)),
         datacenters: by(&groups.datacenters),
         racks: by(&groups.racks),
         nvlink_domains: by(&groups.nvlink_domains),
         tenants,
         node_types,
     }
+}
+
+/// Hosts by their Metal3 cluster.
+fn by_cluster(fleet: &Fleet) -> BTreeMap<String, Vec<HostId>> {
+    let mut out: BTreeMap<String, Vec<HostId>> = BTreeMap::new();
+    for h in fleet.host_ids() {
+        let cluster = &fleet.host(h).cluster;
+        let name = if cluster.is_empty() {
+            UNLABELLED.to_string()
+        } else {
+            cluster.clone()
+        };
+        out.entry(name).or_default().push(h);
+    }
+    out
 }
 
 /// Whether a group name stands for hosts without the grouping label.

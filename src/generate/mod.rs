@@ -393,7 +393,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                         .into(),
                     metal3: Some(Metal3Spec {
                         cluster_ref: Some(ClusterRef {
-                            cluster: Some(format!("{code}-infra")),
+                            cluster: Some(metal3_cluster(code)),
                             namespace: Some(namespace),
                         }),
                         node_types,
@@ -564,6 +564,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                 labels: Some(labels),
                 ..ObjectMeta::default()
             },
+            cluster: metal3_cluster(code),
             spec: BareMetalHostSpec {
                 online: Some(powered),
                 boot_mac_address: Some(mac(&mut rng)),
@@ -747,6 +748,12 @@ fn weighted_profile(rng: &mut Rng) -> usize {
         x -= p.weight;
     }
     0
+}
+
+/// The Metal3 cluster of a datacenter (`dc1-infra`): one per datacenter, named by its
+/// provider's `spec.metal3.clusterRef.cluster`.
+pub fn metal3_cluster(code: &str) -> String {
+    format!("{code}-infra")
 }
 
 fn rack_number(rack: &str) -> usize {

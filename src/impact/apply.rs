@@ -21,10 +21,7 @@ pub fn apply_label_edits(fleet: &Fleet, edits: &[LabelEdit]) -> Result<FleetObje
         let host = fleet.host(h);
         let mut object = (*host.object).clone();
         object.metadata.labels = Some(after);
-        objects.hosts.insert(
-            (host.namespace.clone(), host.name.clone()),
-            Arc::new(object),
-        );
+        objects.hosts.insert(host.key(), Arc::new(object));
     }
     Ok(objects)
 }

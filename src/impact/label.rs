@@ -17,6 +17,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edits: &[LabelEdit]) -> Result<Plan<'a>
             let host = fleet.host(h);
             plan.objects.push(ObjectVersion {
                 kind: "BareMetalHost",
+                cluster: (!host.cluster.is_empty()).then(|| host.cluster.clone()),
                 namespace: Some(host.namespace.clone()),
                 name: host.name.clone(),
                 resource_version: host.resource_version().map(str::to_string),
@@ -85,7 +86,7 @@ pub fn undo_labels(before: &Fleet, edits: &[LabelEdit]) -> Result<Change, Change
         groups
             .entry((set, remove))
             .or_default()
-            .push(format!("{}/{}", host.namespace, host.name));
+            .push(host.key().to_string());
     }
     let mut restores: Vec<LabelEdit> = groups
         .into_iter()

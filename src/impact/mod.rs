@@ -128,6 +128,10 @@ pub struct TenantImpact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectVersion {
     pub kind: &'static str,
+    /// The Metal3 cluster of a BareMetalHost (absent for the platform's kinds, and for a host
+    /// of no named cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,

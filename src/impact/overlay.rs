@@ -45,7 +45,7 @@ impl<'a> Overlay<'a> {
     pub fn set_host(&mut self, h: HostId, labels: Labels, holder: Option<Holder>) {
         let base = self.base;
         let before = self.derived(h).eligible.clone();
-        let matches = base.matching_types(&base.host(h).namespace, &labels);
+        let matches = base.matching_types(&base.host(h).cluster, &base.host(h).namespace, &labels);
         let derived = base.derive_host(h, &labels, holder.as_ref(), matches);
         for t in before {
             *self.available_delta.entry(t).or_default() -= 1;

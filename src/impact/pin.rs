@@ -98,6 +98,7 @@ fn not_pending(stage: ClaimStage) -> String {
 fn existing_object(fleet: &Fleet, c: ClaimId) -> ObjectVersion {
     let claim = fleet.claim(c);
     ObjectVersion {
+        cluster: None,
         kind: "NodeClaim",
         namespace: Some(claim.namespace.clone()),
         name: claim.name.clone(),
@@ -240,6 +241,7 @@ fn plan_new(
         )));
     }
     plan.objects.push(ObjectVersion {
+        cluster: None,
         kind: "NodeClaim",
         namespace: Some(namespace.clone()),
         name: name.clone(),

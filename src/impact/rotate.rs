@@ -102,6 +102,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
             lints::os_image_lints(&image, &mut plan.extra_lints_after);
             plan.overlay.add_image(image);
             plan.objects.push(ObjectVersion {
+                cluster: None,
                 kind: "OSImage",
                 namespace: None,
                 name: rotation.image.clone(),
@@ -128,6 +129,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
     }
     let provider = fleet.provider(&info.provider);
     plan.objects.push(ObjectVersion {
+        cluster: None,
         kind: "NodeProvider",
         namespace: None,
         name: info.provider.clone(),

@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct BareMetalHost {
+    /// Not part of the API object: the Metal3 cluster it was read from (the name a
+    /// NodeProvider's `spec.metal3.clusterRef.cluster` gives it), set by the source that read
+    /// it (a watch, a named dump, the generator); empty when the source does not know.
+    /// Never serialized.
+    #[serde(skip)]
+    pub cluster: String,
     #[serde(default)]
     pub metadata: ObjectMeta,
     #[serde(default)]

@@ -23,6 +23,20 @@ pub struct NodeProvider {
     pub status: Option<PhaseStatus>,
 }
 
+impl NodeProvider {
+    /// The Metal3 cluster holding this provider's BareMetalHosts:
+    /// `spec.metal3.clusterRef.cluster` (domain.md, correction 5: one Metal3 cluster per
+    /// provider), empty when the provider names none.
+    pub fn metal3_cluster(&self) -> &str {
+        self.spec
+            .metal3
+            .as_ref()
+            .and_then(|m| m.cluster_ref.as_ref())
+            .and_then(|c| c.cluster.as_deref())
+            .unwrap_or_default()
+    }
+}
+
 impl_resource!(
     NodeProvider,
     "management.loft.sh",

@@ -293,6 +293,7 @@ impl<K: FleetKind> Lenient<K> {
                 let Misfit { metadata, error } = *misfit;
                 let rejected = Rejected {
                     kind: K::FLEET_KIND,
+                    cluster: String::new(),
                     key: (
                         metadata.namespace.clone().unwrap_or_default(),
                         metadata.name.clone().unwrap_or_default(),
@@ -348,6 +349,10 @@ impl<K: FleetKind> kube::Resource for Lenient<K> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Rejected {
     pub kind: Kind,
+    /// The Metal3 cluster a BareMetalHost or HardwareData was read from (empty for the
+    /// platform's kinds, or when the source does not know).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
     /// Namespace (empty for a cluster-scoped kind) and name.
     pub key: ObjectKey,
     pub error: DecodeError,

@@ -3,7 +3,7 @@
 
 use super::decode::Rejected;
 use crate::fleet::objects::ObjectKey;
-use crate::fleet::{FleetObject, FleetObjects};
+use crate::fleet::{FleetObject, FleetObjects, HostKey};
 use serde::Serialize;
 use std::fmt;
 use std::time::SystemTime;
@@ -80,12 +80,23 @@ impl FleetObject {
         }
     }
 
-    /// The kind, then namespace (empty for a cluster-scoped kind) and name: what tells
-    /// objects apart.
-    pub fn key(&self) -> (Kind, ObjectKey) {
+    /// The Metal3 cluster a BareMetalHost or HardwareData was read from; empty for the
+    /// platform's kinds.
+    pub fn cluster(&self) -> &str {
+        match self {
+            FleetObject::Host(o) => &o.cluster,
+            FleetObject::HardwareData(o) => &o.cluster,
+            _ => "",
+        }
+    }
+
+    /// The kind, the cluster (see [`FleetObject::cluster`]), then namespace (empty for a
+    /// cluster-scoped kind) and name: what tells objects apart.
+    pub fn key(&self) -> (Kind, String, ObjectKey) {
         let meta = self.metadata();
         (
             self.kind(),
+            self.cluster().to_string(),
             (
                 meta.namespace.clone().unwrap_or_default(),
                 meta.name.clone().unwrap_or_default(),
@@ -140,6 +151,10 @@ pub enum FleetEvent {
     /// shown.
     Replaced {
         kind: Kind,
+        /// For a kind of the Metal3 clusters (BareMetalHost, HardwareData): the one cluster
+        /// whose objects the list replaces, the others left as they are. `None`: every
+        /// object of the kind.
+        cluster: Option<String>,
         objects: Vec<FleetObject>,
         /// The listed objects that do not fit their type, left out of `objects`.
         rejected: Vec<Rejected>,
@@ -152,8 +167,13 @@ pub enum FleetEvent {
     Notes(SourceNotes),
     Watch {
         kind: Kind,
+        /// The Metal3 cluster of a BareMetalHost or HardwareData watch (one per provider
+        /// cluster); `None` for the platform's kinds and sources of one place.
+        cluster: Option<String>,
         state: WatchState,
     },
+    /// A Metal3 cluster no provider names any more: its watches stopped and its objects left.
+    ClusterGone(String),
 }
 
 impl FleetObjects {
@@ -168,33 +188,55 @@ impl FleetObjects {
                 self.remove(o);
                 true
             }
-            FleetEvent::Replaced { kind, objects, .. } => {
-                self.clear_kind(*kind);
+            FleetEvent::Replaced {
+                kind,
+                cluster,
+                objects,
+                ..
+            } => {
+                self.clear_kind(*kind, cluster.as_deref());
                 for o in objects {
                     self.insert(o.clone());
                 }
                 true
             }
-            FleetEvent::Rejected(r) => self.remove_key(r.kind, &r.key),
+            FleetEvent::Rejected(r) => self.remove_key(r.kind, &r.cluster, &r.key),
+            FleetEvent::ClusterGone(cluster) => {
+                let before = self.hosts.len() + self.hardware_data.len();
+                self.clear_kind(Kind::BareMetalHost, Some(cluster));
+                self.clear_kind(Kind::HardwareData, Some(cluster));
+                before != self.hosts.len() + self.hardware_data.len()
+            }
             FleetEvent::Watch { .. } | FleetEvent::Notes(_) => false,
         }
     }
 
-    /// Removes the object of this kind and key, if there is one; returns whether there was.
-    /// A cluster-scoped kind's key has an empty namespace.
-    pub fn remove_key(&mut self, kind: Kind, key: &ObjectKey) -> bool {
+    /// Removes the object of this kind and key (for a host or its HardwareData, in
+    /// `cluster`), if there is one; returns whether there was. A cluster-scoped kind's key
+    /// has an empty namespace.
+    pub fn remove_key(&mut self, kind: Kind, cluster: &str, key: &ObjectKey) -> bool {
+        let host_key = || HostKey::new(cluster, &key.0, &key.1);
         match kind {
-            Kind::BareMetalHost => self.hosts.remove(key).is_some(),
+            Kind::BareMetalHost => self.hosts.remove(&host_key()).is_some(),
             Kind::NodeProvider => self.providers.remove(&key.1).is_some(),
             Kind::NodeType => self.node_types.remove(&key.1).is_some(),
             Kind::NodeClaim => self.claims.remove(key).is_some(),
             Kind::OsImage => self.os_images.remove(&key.1).is_some(),
             Kind::Machine => self.machines.remove(&key.1).is_some(),
-            Kind::HardwareData => self.hardware_data.remove(key).is_some(),
+            Kind::HardwareData => self.hardware_data.remove(&host_key()).is_some(),
         }
     }
 
-    pub fn clear_kind(&mut self, kind: Kind) {
+    /// Removes every object of `kind`; for a host kind with `cluster`, only that cluster's.
+    pub fn clear_kind(&mut self, kind: Kind, cluster: Option<&str>) {
+        match (kind, cluster) {
+            (Kind::BareMetalHost, Some(c)) => self.hosts.retain(|k, _| k.cluster != c),
+            (Kind::HardwareData, Some(c)) => self.hardware_data.retain(|k, _| k.cluster != c),
+            _ => self.clear_all(kind),
+        }
+    }
+
+    fn clear_all(&mut self, kind: Kind) {
         match kind {
             Kind::BareMetalHost => self.hosts.clear(),
             Kind::NodeProvider => self.providers.clear(),
@@ -215,6 +257,55 @@ impl FleetObjects {
             Kind::OsImage => self.os_images.len(),
             Kind::Machine => self.machines.len(),
             Kind::HardwareData => self.hardware_data.len(),
+        }
+    }
+}
+
+impl FleetEvent {
+    /// The event as read from Metal3 cluster `cluster`: its hosts and HardwareData carry
+    /// the cluster, a list replaces only that cluster's objects, and its watch states and
+    /// rejections name it.
+    pub fn in_cluster(self, cluster: &str) -> FleetEvent {
+        let stamp = |mut o: FleetObject| {
+            match &mut o {
+                FleetObject::Host(h) => std::sync::Arc::make_mut(h).cluster = cluster.to_string(),
+                FleetObject::HardwareData(h) => {
+                    std::sync::Arc::make_mut(h).cluster = cluster.to_string()
+                }
+                _ => {}
+            }
+            o
+        };
+        match self {
+            FleetEvent::Applied(o) => FleetEvent::Applied(stamp(o)),
+            FleetEvent::Deleted(o) => FleetEvent::Deleted(stamp(o)),
+            FleetEvent::Replaced {
+                kind,
+                objects,
+                rejected,
+                ..
+            } => FleetEvent::Replaced {
+                kind,
+                cluster: Some(cluster.to_string()),
+                objects: objects.into_iter().map(stamp).collect(),
+                rejected: rejected
+                    .into_iter()
+                    .map(|r| super::decode::Rejected {
+                        cluster: cluster.to_string(),
+                        ..r
+                    })
+                    .collect(),
+            },
+            FleetEvent::Rejected(r) => FleetEvent::Rejected(super::decode::Rejected {
+                cluster: cluster.to_string(),
+                ..r
+            }),
+            FleetEvent::Watch { kind, state, .. } => FleetEvent::Watch {
+                kind,
+                cluster: Some(cluster.to_string()),
+                state,
+            },
+            other => other,
         }
     }
 }

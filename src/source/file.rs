@@ -12,7 +12,7 @@
 use super::bounded::{Budget, Exceeded};
 use super::decode::{DecodeError, Decoded, decode};
 use super::event::{Kind, SourceNotes};
-use crate::fleet::{FleetObjects, ObjectKey};
+use crate::fleet::{FleetObject, FleetObjects, ObjectKey};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One object or document that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +112,14 @@ pub struct LoadReport {
     /// Objects read more than once, each later copy beside the one it replaced.
     pub duplicates: Vec<Duplicate>,
     /// Where each object kept was read.
-    origins: BTreeMap<(Kind, ObjectKey), Origin>,
+    origins: BTreeMap<(Kind, String, ObjectKey), Origin>,
+    /// Lines saying which dumps' hosts could not be given a Metal3 cluster, and how to name it.
+    pub unnamed_clusters: Vec<String>,
+    /// The cluster named for the path being read (`-f dc1-infra=dump/`).
+    naming: Option<String>,
+    /// Hosts and HardwareData of dumps that name no cluster, kept until every file is read
+    /// (the providers say which clusters there are): see [`LoadReport::finish`].
+    pending: Vec<(FleetObject, Origin)>,
 }
 
 impl LoadReport {
@@ -119,7 +127,12 @@ impl LoadReport {
     pub fn notes(&self) -> SourceNotes {
         SourceNotes {
             skipped: self.problems.iter().map(LoadProblem::to_string).collect(),
-            warnings: self.duplicates.iter().map(Duplicate::to_string).collect(),
+            warnings: self
+                .duplicates
+                .iter()
+                .map(Duplicate::to_string)
+                .chain(self.unnamed_clusters.iter().cloned())
+                .collect(),
         }
     }
 
@@ -246,25 +259,144 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// Loads every file named, and every YAML or JSON file below every directory named. A path
 /// named that does not exist is an error; a file that cannot be read, is too large or is not
 /// text costs only itself (a problem in the report).
+///
+/// A path may name the Metal3 cluster its BareMetalHosts and HardwareData were read from:
+/// `dc1-infra=dump1/` (when no file of that whole name exists). Hosts of a dump that names
+/// none belong to the cluster of the nearest directory above them named after a provider's
+/// `spec.metal3.clusterRef.cluster` (one directory per cluster), else to the only cluster
+/// the providers name; when the providers name several, the report says it cannot tell and
+/// how to name it ([`LoadReport::unnamed_clusters`]), and the hosts keep no cluster.
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<LoadReport, LoadError> {
-    let mut files = Vec::new();
     let mut report = LoadReport::default();
     let mut visited = BTreeSet::new();
     for p in paths {
-        collect_files(p.as_ref(), &mut files, &mut report, &mut visited)?;
+        let (cluster, path) = split_cluster(p.as_ref());
+        let mut files = Vec::new();
+        collect_files(&path, &mut files, &mut report, &mut visited)?;
+        report.naming = cluster;
+        for file in files {
+            match read_file(&file) {
+                Ok(bytes) => read_bytes(&file, &bytes, &mut report),
+                Err(error) => report.problems.push(LoadProblem {
+                    file,
+                    document: 0,
+                    item: None,
+                    error,
+                }),
+            }
+        }
+        report.naming = None;
     }
-    for file in files {
-        match read_file(&file) {
-            Ok(bytes) => load_bytes(&file, &bytes, &mut report),
-            Err(error) => report.problems.push(LoadProblem {
-                file,
-                document: 0,
-                item: None,
-                error,
-            }),
+    report.finish();
+    Ok(report)
+}
+
+/// `CLUSTER=PATH` as the cluster and the path, when no file is named by the whole text and
+/// `CLUSTER` could be a cluster name (non-empty, no `/`); else no cluster and the path as is.
+pub fn split_cluster(path: &Path) -> (Option<String>, PathBuf) {
+    if let Some(text) = path.to_str()
+        && !path.exists()
+        && let Some((cluster, rest)) = text.split_once('=')
+        && !cluster.is_empty()
+        && !cluster.contains('/')
+        && !rest.is_empty()
+    {
+        return (Some(cluster.to_string()), PathBuf::from(rest));
+    }
+    (None, path.to_path_buf())
+}
+
+impl LoadReport {
+    /// Gives the hosts (and HardwareData) of dumps that named no cluster their cluster, now
+    /// that every provider is read: the nearest directory above the file named after a
+    /// provider's cluster, else the one cluster whose providers keep hosts in the host's
+    /// namespace, else the only cluster the providers name, else (providers naming none) no
+    /// cluster. Where providers name several and nothing tells, the hosts keep no
+    /// cluster and [`LoadReport::unnamed_clusters`] says how to name it. Called by
+    /// [`load_paths`], [`load_text`] and [`load_bytes`]; does nothing twice.
+    pub fn finish(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let known: BTreeSet<String> = self
+            .objects
+            .providers
+            .values()
+            .map(|p| p.metal3_cluster().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        // The clusters whose providers keep hosts in each namespace.
+        let mut by_namespace: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (cluster, namespaces) in
+            crate::source::kube::metal3_scopes(self.objects.providers.values().map(|p| p.as_ref()))
+        {
+            for ns in namespaces {
+                by_namespace.entry(ns).or_default().insert(cluster.clone());
+            }
+        }
+        let mut unresolved: BTreeSet<PathBuf> = BTreeSet::new();
+        for (mut object, origin) in std::mem::take(&mut self.pending) {
+            let by_directory = origin
+                .file
+                .ancestors()
+                .skip(1)
+                .filter_map(|d| d.file_name()?.to_str())
+                .find(|name| known.contains(*name));
+            let namespace = object.metadata().namespace.clone().unwrap_or_default();
+            let by_namespace = by_namespace
+                .get(&namespace)
+                .filter(|cs| cs.len() == 1)
+                .and_then(|cs| cs.iter().next())
+                .filter(|c| !c.is_empty());
+            let cluster = match by_directory.or(by_namespace.map(String::as_str)) {
+                Some(c) => c.to_string(),
+                None if known.len() == 1 => known.iter().next().cloned().unwrap_or_default(),
+                None => {
+                    if !known.is_empty() {
+                        unresolved.insert(origin.file.clone());
+                    }
+                    String::new()
+                }
+            };
+            set_cluster(&mut object, &cluster);
+            self.keep(object, origin);
+        }
+        let clusters: Vec<&str> = known.iter().map(String::as_str).collect();
+        for file in unresolved {
+            self.unnamed_clusters.push(format!(
+                "cannot tell which Metal3 cluster the BareMetalHosts of {} belong to: the \
+                 providers name clusters {}; name it (-f {}={}) or put the dump in a \
+                 directory named after its cluster",
+                file.display(),
+                clusters.join(", "),
+                clusters.first().copied().unwrap_or("CLUSTER"),
+                file.display()
+            ));
         }
     }
-    Ok(report)
+
+    /// Keeps a decoded object, noting a second copy of one already kept.
+    fn keep(&mut self, object: FleetObject, origin: Origin) {
+        if let Some(first) = self.origins.insert(object.key(), origin.clone()) {
+            let (kind, _, key) = object.key();
+            self.duplicates.push(Duplicate {
+                kind,
+                key,
+                first,
+                second: origin,
+            });
+        }
+        self.objects.insert(object);
+    }
+}
+
+/// Stamps a host or HardwareData with the cluster it was read from.
+fn set_cluster(object: &mut FleetObject, cluster: &str) {
+    match object {
+        FleetObject::Host(o) => Arc::make_mut(o).cluster = cluster.to_string(),
+        FleetObject::HardwareData(o) => Arc::make_mut(o).cluster = cluster.to_string(),
+        _ => {}
+    }
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
@@ -418,11 +550,16 @@ fn not_text(bytes: &[u8], invalid: Option<(usize, usize)>) -> String {
 
 /// Loads one file's bytes into the report: decodes its text, then its documents.
 pub fn load_bytes(file: &Path, bytes: &[u8], report: &mut LoadReport) {
+    read_bytes(file, bytes, report);
+    report.finish();
+}
+
+fn read_bytes(file: &Path, bytes: &[u8], report: &mut LoadReport) {
     report.files += 1;
     match decode_text(bytes) {
         Ok((text, _)) => {
             let seen = report.seen();
-            load_text(file, &text, report);
+            read_text(file, &text, report);
             if report.seen() == seen {
                 report.empty_files.push(file.to_path_buf());
             }
@@ -438,6 +575,11 @@ pub fn load_bytes(file: &Path, bytes: &[u8], report: &mut LoadReport) {
 
 /// Loads one file's text into the report.
 pub fn load_text(file: &Path, text: &str, report: &mut LoadReport) {
+    read_text(file, text, report);
+    report.finish();
+}
+
+fn read_text(file: &Path, text: &str, report: &mut LoadReport) {
     // A byte-order mark left in the text (a file decoded elsewhere) is not content.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let is_json = file
@@ -562,23 +704,23 @@ fn load_one(
         return;
     }
     match decode(value) {
-        Ok(Decoded::Object(o)) => {
+        Ok(Decoded::Object(mut o)) => {
             let origin = Origin {
                 file: file.to_path_buf(),
                 document,
                 item,
             };
-            if let Some(first) = report.origins.insert(o.key(), origin.clone()) {
-                let (kind, key) = o.key();
-                report.duplicates.push(Duplicate {
-                    kind,
-                    key,
-                    first,
-                    second: origin,
-                });
-            }
-            report.objects.insert(o);
             report.loaded += 1;
+            let of_metal3 = matches!(o, FleetObject::Host(_) | FleetObject::HardwareData(_));
+            match (&report.naming, of_metal3) {
+                (Some(cluster), true) => {
+                    let cluster = cluster.clone();
+                    set_cluster(&mut o, &cluster);
+                    report.keep(o, origin);
+                }
+                (None, true) => report.pending.push((o, origin)),
+                (_, false) => report.keep(o, origin),
+            }
         }
         Ok(Decoded::Ignored(kind)) => *report.ignored.entry(kind).or_default() += 1,
         Err(e @ DecodeError { .. }) => report.problems.push(problem(e.to_string())),
@@ -735,7 +877,8 @@ items:
               from dc2.yaml document 1, items[0]: the second copy is used"
             ]
         );
-        let kept = &report.objects.hosts[&("metal3-system".into(), "gpu-01".into())];
+        let kept =
+            &report.objects.hosts[&crate::fleet::HostKey::new("", "metal3-system", "gpu-01")];
         assert_eq!(kept.metadata.labels.as_ref().unwrap()["datacenter"], "dc2");
         assert_eq!(report.objects.hosts.len(), 2);
         assert!(

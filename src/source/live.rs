@@ -10,13 +10,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+fn rejection_key(r: &Rejected) -> (Kind, String, ObjectKey) {
+    (r.kind, r.cluster.clone(), r.key.clone())
+}
+
 #[derive(Debug)]
 pub struct LiveFleet {
     objects: FleetObjects,
     fleet: Arc<Fleet>,
     watches: BTreeMap<Kind, WatchState>,
+    /// The watches of each Metal3 cluster (BareMetalHost, HardwareData), by cluster and kind.
+    cluster_watches: BTreeMap<(String, Kind), WatchState>,
     /// Objects that do not fit their type, by kind and key: left out of `objects`.
-    rejected: BTreeMap<(Kind, ObjectKey), Rejected>,
+    /// Objects that do not fit their type, by kind, cluster (for a host kind) and key.
+    rejected: BTreeMap<(Kind, String, ObjectKey), Rejected>,
     /// What a file source skipped and warns about.
     notes: SourceNotes,
     dirty: bool,
@@ -42,6 +49,7 @@ impl LiveFleet {
                 .into_iter()
                 .map(|k| (k, WatchState::Connecting))
                 .collect(),
+            cluster_watches: BTreeMap::new(),
             rejected: BTreeMap::new(),
             notes: SourceNotes::default(),
             dirty: false,
@@ -75,6 +83,7 @@ impl LiveFleet {
                 .into_iter()
                 .map(|k| (k, WatchState::Synced { since: now }))
                 .collect(),
+            cluster_watches: BTreeMap::new(),
             rejected: BTreeMap::new(),
             notes: SourceNotes::default(),
             dirty: false,
@@ -85,9 +94,31 @@ impl LiveFleet {
 
     pub fn apply(&mut self, event: FleetEvent) {
         match event {
-            FleetEvent::Watch { kind, state } => {
+            FleetEvent::Watch {
+                kind,
+                cluster: None,
+                state,
+            } => {
                 self.watches.insert(kind, state);
                 return;
+            }
+            FleetEvent::Watch {
+                kind,
+                cluster: Some(cluster),
+                state,
+            } => {
+                // Per-cluster watches of a kind stand in for its one watch.
+                self.watches.remove(&kind);
+                self.cluster_watches.insert((cluster, kind), state);
+                return;
+            }
+            FleetEvent::ClusterGone(ref cluster) => {
+                self.cluster_watches.retain(|(c, _), _| c != cluster);
+                if cluster.is_empty() {
+                    self.watches.remove(&Kind::BareMetalHost);
+                    self.watches.remove(&Kind::HardwareData);
+                }
+                self.rejected.retain(|(_, c, _), _| c != cluster);
             }
             FleetEvent::Notes(notes) => {
                 self.notes = notes;
@@ -97,15 +128,20 @@ impl LiveFleet {
                 self.rejected.remove(&o.key());
             }
             FleetEvent::Replaced {
-                kind, ref rejected, ..
+                kind,
+                ref cluster,
+                ref rejected,
+                ..
             } => {
-                self.rejected.retain(|(k, _), _| *k != kind);
+                self.rejected.retain(|(k, c, _), _| {
+                    *k != kind || cluster.as_ref().is_some_and(|only| c != only)
+                });
                 for r in rejected {
-                    self.rejected.insert((r.kind, r.key.clone()), r.clone());
+                    self.rejected.insert(rejection_key(r), r.clone());
                 }
             }
             FleetEvent::Rejected(ref r) => {
-                self.rejected.insert((r.kind, r.key.clone()), r.clone());
+                self.rejected.insert(rejection_key(r), r.clone());
             }
         }
         if self.objects.apply_event(&event) {
@@ -163,7 +199,7 @@ impl LiveFleet {
 
     /// Rejected objects of one kind.
     pub fn rejected_count(&self, kind: Kind) -> usize {
-        self.rejected.keys().filter(|(k, _)| *k == kind).count()
+        self.rejected.keys().filter(|(k, _, _)| *k == kind).count()
     }
 
     /// What a file source skipped and warns about.
@@ -189,15 +225,29 @@ impl LiveFleet {
             .collect()
     }
 
+    /// The watches of each Metal3 cluster, by cluster and kind (empty where one watch per
+    /// kind serves every host: files, the simulator, a fleet of one unnamed cluster).
+    pub fn cluster_watches(&self) -> &BTreeMap<(String, Kind), WatchState> {
+        &self.cluster_watches
+    }
+
+    /// Every watch's state: the platform's kinds, then each cluster's.
+    pub fn all_watches(&self) -> impl Iterator<Item = (Option<&str>, Kind, &WatchState)> {
+        self.watches.iter().map(|(k, s)| (None, *k, s)).chain(
+            self.cluster_watches
+                .iter()
+                .map(|((c, k), s)| (Some(c.as_str()), *k, s)),
+        )
+    }
+
     pub fn all_synced(&self) -> bool {
-        self.watches.values().all(WatchState::is_synced)
+        self.all_watches().all(|(_, _, s)| s.is_synced())
     }
 
     /// The oldest moment the data shown could be from: the earliest `Stale` since, if any.
     pub fn stale_since(&self) -> Option<SystemTime> {
-        self.watches
-            .values()
-            .filter_map(|s| match s {
+        self.all_watches()
+            .filter_map(|(_, _, s)| match s {
                 WatchState::Stale { since, .. } => Some(*since),
                 _ => None,
             })
@@ -231,6 +281,7 @@ mod tests {
         let mut live = LiveFleet::default();
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
+            cluster: None,
             objects: vec![host("a"), host("b")],
             rejected: Vec::new(),
         });
@@ -240,6 +291,7 @@ mod tests {
         assert_eq!(live.fleet().hosts().len(), 3);
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
+            cluster: None,
             objects: vec![host("b")],
             rejected: Vec::new(),
         });
@@ -250,6 +302,7 @@ mod tests {
         for k in Kind::ALL {
             live.apply(FleetEvent::Watch {
                 kind: k,
+                cluster: None,
                 state: WatchState::Synced {
                     since: SystemTime::now(),
                 },
@@ -261,6 +314,7 @@ mod tests {
     fn rejected(kind: Kind, name: &str) -> Rejected {
         Rejected {
             kind,
+            cluster: String::new(),
             key: ("m3".into(), name.into()),
             error: crate::source::decode::DecodeError {
                 kind: kind.to_string(),
@@ -277,6 +331,7 @@ mod tests {
         live.apply(FleetEvent::Rejected(rejected(Kind::NodeClaim, "c")));
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
+            cluster: None,
             objects: vec![host("a")],
             rejected: vec![rejected(Kind::BareMetalHost, "x")],
         });
@@ -290,6 +345,7 @@ mod tests {
         );
         live.apply(FleetEvent::Replaced {
             kind: Kind::BareMetalHost,
+            cluster: None,
             objects: vec![host("a"), host("x")],
             rejected: Vec::new(),
         });

@@ -56,12 +56,14 @@ pub async fn send_complete(
     for kind in Kind::ALL {
         tx.send(FleetEvent::Replaced {
             kind,
+            cluster: None,
             objects: objects_of(objects, kind),
             rejected: Vec::new(),
         })
         .await?;
         tx.send(FleetEvent::Watch {
             kind,
+            cluster: None,
             state: WatchState::Synced {
                 since: SystemTime::now(),
             },
@@ -83,6 +85,7 @@ pub fn spawn_objects(objects: FleetObjects, notes: SourceNotes) -> Receiver<Flee
         for kind in Kind::ALL {
             let listing = FleetEvent::Watch {
                 kind,
+                cluster: None,
                 state: WatchState::Syncing { received: 0 },
             };
             if tx.send(listing).await.is_err() {

@@ -12,6 +12,7 @@ use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
 use super::theme::Theme;
+use crate::fleet::HostKey;
 use crate::fleet::{Fleet, FleetObjects};
 use crate::impact::LabelEdit;
 use crate::model::ProjectNamespaces;
@@ -187,7 +188,7 @@ pub struct App {
     /// The prompt, popup or dialog open, if any.
     pub(in crate::ui) modal: Modal,
     /// Marked hosts (`namespace/name`): kept by name, so filters and new snapshots keep them.
-    pub marked: BTreeSet<String>,
+    pub marked: BTreeSet<HostKey>,
     pub(super) last_applied: Option<LastLabelEdit>,
     /// Background tasks (writes) answer here.
     inbox_tx: UnboundedSender<Message>,
@@ -471,6 +472,7 @@ impl App {
         for kind in Kind::ALL {
             self.apply(FleetEvent::Replaced {
                 kind,
+                cluster: None,
                 objects: objects_of(objects, kind),
                 rejected: Vec::new(),
             });
@@ -479,6 +481,7 @@ impl App {
         for kind in Kind::ALL {
             self.apply(FleetEvent::Watch {
                 kind,
+                cluster: None,
                 state: WatchState::Synced { since },
             });
         }

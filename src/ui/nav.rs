@@ -6,6 +6,7 @@ use super::action::PaneId;
 use super::data::FleetData;
 use super::filter::Filter;
 use super::panes;
+use crate::fleet::HostKey;
 
 /// What a drill-down narrows a table to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +34,7 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     Pane(PaneId),
-    HostDetail { namespace: String, name: String },
+    HostDetail(HostKey),
     ClaimDetail { namespace: String, name: String },
 }
 
@@ -161,7 +162,7 @@ impl Nav {
             out.push(match (&v.screen, &v.scope) {
                 (Screen::Pane(p), Some(scope)) => format!("{} of {}", p.title(), scope.describe()),
                 (Screen::Pane(p), None) => p.title().to_string(),
-                (Screen::HostDetail { name, .. }, _) => format!("host {name}"),
+                (Screen::HostDetail(key), _) => format!("host {}", key.name),
                 (Screen::ClaimDetail { namespace, name }, _) => {
                     format!("machine {namespace}/{name}")
                 }

@@ -139,6 +139,7 @@ mod tests {
         let report = WriteReport {
             mode: WriteMode::Commit,
             objects: vec![WrittenObject {
+                cluster: None,
                 kind: "BareMetalHost".into(),
                 namespace: Some("m3".into()),
                 name: "h1".into(),

@@ -231,15 +231,23 @@ impl KubeWriter {
         after: &Labels,
         dry_run: bool,
     ) -> Result<WrittenObject, WriteError> {
-        let client = &self.clusters.metal3;
         let host = fleet.host(h);
+        // The host's own cluster: names repeat across clusters, so only its client may
+        // write it.
+        let client = &self
+            .clusters
+            .metal3_client(&host.cluster)
+            .await
+            .map_err(|e| WriteError::Unreachable {
+                message: format!("Metal3 cluster {}: {e}", host.cluster),
+            })?;
         let api: Api<BareMetalHost> = Api::namespaced(client.client.clone(), &host.namespace);
         let patch = label_patch(host.labels(), after, host.resource_version());
         let target = Target {
             verb: "patch",
             resource: "baremetalhosts",
             kind: "BareMetalHost",
-            name: format!("{}/{}", host.namespace, host.name),
+            name: host.key().to_string(),
         };
         match timed(
             client,
@@ -250,6 +258,7 @@ impl KubeWriter {
         {
             Ok(written) => Ok(WrittenObject {
                 kind: "BareMetalHost".into(),
+                cluster: (!host.cluster.is_empty()).then(|| host.cluster.clone()),
                 namespace: Some(host.namespace.clone()),
                 name: host.name.clone(),
                 resource_version_before: host.resource_version().map(str::to_string),
@@ -316,6 +325,7 @@ impl KubeWriter {
                     )
                     .await?;
                     WrittenObject {
+                        cluster: None,
                         kind: "NodeClaim".into(),
                         namespace: Some(namespace.clone()),
                         name: name.clone(),
@@ -341,6 +351,7 @@ impl KubeWriter {
                     let done =
                         timed(client, &target, api.create(&post_params(dry_run), &claim)).await?;
                     WrittenObject {
+                        cluster: None,
                         kind: "NodeClaim".into(),
                         namespace: Some(namespace),
                         name,
@@ -408,6 +419,7 @@ impl KubeWriter {
                     other => other?,
                 };
                 objects.push(WrittenObject {
+                    cluster: None,
                     kind: "OSImage".into(),
                     namespace: None,
                     name: rotation.image.clone(),
@@ -453,6 +465,7 @@ impl KubeWriter {
                 other => other?,
             };
             objects.push(WrittenObject {
+                cluster: None,
                 kind: "NodeProvider".into(),
                 namespace: None,
                 name: info.provider.clone(),

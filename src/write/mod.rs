@@ -23,6 +23,10 @@ pub enum WriteMode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrittenObject {
     pub kind: String,
+    /// The Metal3 cluster of a BareMetalHost written (absent for the platform's kinds, and in
+    /// records written before fleets spanned clusters: those name hosts of the only cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,

@@ -5,7 +5,7 @@
 use crate::harness::TestCluster;
 use crate::support::{key, press, pump};
 use crossterm::event::KeyCode;
-use gpufleet::fleet::{FleetView, HostId};
+use gpufleet::fleet::FleetView;
 use gpufleet::impact::{Change, impact};
 use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, OsImage, keys};
 use gpufleet::source::kube::{connect, spawn_watches};
@@ -84,7 +84,9 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
         return;
     };
     cluster.load(&crate::small_fleet()).await;
-    let clusters = connect(&cluster.args().options(false)).await.unwrap();
+    let clusters = connect(&cluster.args().options(false).unwrap())
+        .await
+        .unwrap();
     let (mut events, _watches) = spawn_watches(&clusters, None);
     let audit = cluster.dir.join("gpufleet-audit/audit.jsonl");
     let settings = Settings {
@@ -101,10 +103,12 @@ async fn each_dialog_writes_exactly_what_it_previewed() {
     })
     .await;
 
-    // Labels: the first host of the table, one key set and one removed.
+    // Labels: the host under the cursor, one key set and one removed.
     let hosts_before = objects::<BareMetalHost>(&cluster).await;
     press(&mut app, "5");
-    let h = HostId(app.nav.view().rows[0]);
+    // The host under the cursor, which the dialog edits: not always the first row, since the
+    // cursor stays on its host when another cluster's hosts arrive and sort before it.
+    let h = app.selected_host().expect("a host under the cursor");
     let host = app.data.fleet.host(h).clone();
     let removed = host
         .labels()

@@ -26,13 +26,19 @@ async fn inventory_machines_link_live_and_hardware_data_is_not_served() {
         live.watches()[&Kind::Machine],
         WatchState::Synced { .. }
     ));
+    // One HardwareData watch per Metal3 cluster of the fleet, none served.
+    let hardware: Vec<&WatchState> = live
+        .all_watches()
+        .filter(|(_, kind, _)| *kind == Kind::HardwareData)
+        .map(|(_, _, state)| state)
+        .collect();
+    assert!(!hardware.is_empty());
     assert!(
-        matches!(
-            live.watches()[&Kind::HardwareData],
-            WatchState::NotServed { .. }
-        ),
+        hardware
+            .iter()
+            .all(|s| matches!(s, WatchState::NotServed { .. })),
         "{:?}",
-        live.watches()
+        live.cluster_watches()
     );
     let fleet = live.fleet().clone();
     assert!(!fleet.has_machines());

@@ -2,6 +2,7 @@
 //! `scripts/kube-apiserver`). Each test starts its own server, so tests cannot disturb each
 //! other. `scripts/test` builds the server first; run alone with `cargo test --test e2e`.
 
+mod clusters;
 mod dialogs;
 mod harness;
 mod inventory;
@@ -16,7 +17,7 @@ use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
 use gpufleet::fleet::lints::all_lints;
 use gpufleet::fleet::summary::summarize;
-use gpufleet::fleet::{ClaimStage, Fleet, FleetView};
+use gpufleet::fleet::{ClaimStage, Fleet, FleetView, HostKey};
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{
     Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
@@ -70,7 +71,9 @@ async fn synced_watches(
     Receiver<FleetEvent>,
     Vec<tokio::task::JoinHandle<()>>,
 ) {
-    let clusters = connect(&cluster.args().options(true)).await.unwrap();
+    let clusters = connect(&cluster.args().options(true).unwrap())
+        .await
+        .unwrap();
     let (mut rx, tasks) = spawn_watches(&clusters, None);
     let mut live = LiveFleet::default();
     pump_until(
@@ -90,13 +93,13 @@ async fn label_and_see_it(
     cluster: &TestCluster,
     live: &mut LiveFleet,
     rx: &mut Receiver<FleetEvent>,
-    key: (String, String),
+    key: HostKey,
     label: &str,
     value: &str,
 ) {
-    Api::<BareMetalHost>::namespaced(cluster.client.clone(), &key.0)
+    Api::<BareMetalHost>::namespaced(cluster.client.clone(), &key.namespace)
         .patch(
-            &key.1,
+            &key.name,
             &PatchParams::default(),
             &Patch::Merge(json!({"metadata": {"labels": {label: value}}})),
         )
@@ -199,17 +202,9 @@ async fn changes_made_behind_our_back_arrive_live() {
     assert_eq!(live.fleet().hosts().len(), 200);
 
     // As `kubectl label` would.
-    let (ns, name) = generated.objects.hosts.keys().next().unwrap().clone();
+    let key = generated.objects.hosts.keys().next().unwrap().clone();
     let started = Instant::now();
-    label_and_see_it(
-        &cluster,
-        &mut live,
-        &mut rx,
-        (ns, name),
-        "maintenance",
-        "true",
-    )
-    .await;
+    label_and_see_it(&cluster, &mut live, &mut rx, key, "maintenance", "true").await;
     eprintln!("a label change arrived after {:?}", started.elapsed());
 
     // As `kubectl delete nodeclaim` would.
@@ -590,6 +585,7 @@ async fn an_apiserver_restart_goes_stale_then_recovers() {
             if let FleetEvent::Watch {
                 state: WatchState::Stale { reason, .. },
                 kind,
+                ..
             } = e
             {
                 stale_reasons.push(format!("{kind}: {reason}"));
@@ -612,6 +608,7 @@ async fn an_apiserver_restart_goes_stale_then_recovers() {
             if let FleetEvent::Watch {
                 state: WatchState::Stale { reason, .. },
                 kind,
+                ..
             } = e
             {
                 stale_reasons.push(format!("{kind}: {reason}"));
@@ -624,16 +621,8 @@ async fn an_apiserver_restart_goes_stale_then_recovers() {
     assert_eq!(live.fleet().hosts().len(), 200);
 
     // And it is live again.
-    let (ns, name) = generated.objects.hosts.keys().nth(3).unwrap().clone();
-    label_and_see_it(
-        &cluster,
-        &mut live,
-        &mut rx,
-        (ns, name),
-        "after-restart",
-        "yes",
-    )
-    .await;
+    let key = generated.objects.hosts.keys().nth(3).unwrap().clone();
+    label_and_see_it(&cluster, &mut live, &mut rx, key, "after-restart", "yes").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -879,7 +868,11 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
     };
     let generated = small_fleet();
     cluster.load(&generated).await;
-    let (ns, name) = generated.objects.hosts.keys().nth(7).unwrap().clone();
+    let HostKey {
+        namespace: ns,
+        name,
+        ..
+    } = generated.objects.hosts.keys().nth(7).unwrap().clone();
     let kubeconfig = cluster.kubeconfig();
     let gpufleet = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_gpufleet"))
@@ -995,7 +988,8 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
         tmux.wait_until(what, label, limit, Duration::from_millis(200))
     };
     wait_for(
-        &|s| s.contains("200 hosts") && s.contains("hosts:ok"),
+        // Both generated datacenters' Metal3 clusters (use1-infra, usw2-infra) are watched.
+        &|s| s.contains("200 hosts") && s.contains("hosts:ok (2 clusters)"),
         "the synced fleet",
         Duration::from_secs(60),
     );
@@ -1013,7 +1007,7 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
     );
     restart.join().unwrap();
     let after = wait_for(
-        &|s| !s.contains("STALE DATA") && s.contains("hosts:ok"),
+        &|s| !s.contains("STALE DATA") && s.contains("hosts:ok (2 clusters)"),
         "recovery",
         Duration::from_secs(120),
     );

@@ -99,7 +99,7 @@ async fn store(cluster: &TestCluster, objects: &FleetObjects) {
         .claims
         .keys()
         .map(|(ns, _)| ns)
-        .chain(objects.hosts.keys().map(|(ns, _)| ns))
+        .chain(objects.hosts.keys().map(|k| &k.namespace))
         .collect();
     let api: Api<Namespace> = Api::all(client.clone());
     for ns in namespaces {

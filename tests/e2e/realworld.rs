@@ -400,8 +400,8 @@ async fn every_real_host_reads_the_same_live_as_from_its_file() {
             .objects()
             .hosts
             .iter()
-            .filter(|((ns, _), _)| *ns == namespace)
-            .map(|((_, name), h)| (name.clone(), without_server_fields(h)))
+            .filter(|(k, _)| k.namespace == namespace)
+            .map(|(k, h)| (k.name.clone(), without_server_fields(h)))
             .collect();
         assert_eq!(
             served.keys().collect::<Vec<_>>(),
@@ -489,8 +489,9 @@ async fn every_real_host_reads_the_same_live_as_from_its_file() {
     )
     .await
     .unwrap();
-    let key = ("metal3-system".to_string(), "misfit".to_string());
-    while !live.objects().hosts.contains_key(&key) {
+    let is_misfit =
+        |k: &gpufleet::fleet::HostKey| k.namespace == "metal3-system" && k.name == "misfit";
+    while !live.objects().hosts.keys().any(is_misfit) {
         let event = next(&mut rx).await;
         assert!(!matches!(event, FleetEvent::Watch { .. }), "{event:?}");
         live.apply(event);

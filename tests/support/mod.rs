@@ -135,6 +135,7 @@ impl Writer for Recorder {
                 .objects
                 .iter()
                 .map(|o| WrittenObject {
+                    cluster: o.cluster.clone(),
                     kind: o.kind.to_string(),
                     namespace: o.namespace.clone(),
                     name: o.name.clone(),

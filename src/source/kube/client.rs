@@ -12,6 +12,7 @@ use super::read_only::ReadOnlyLayer;
 use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,8 @@ pub struct ClusterOptions {
     pub kubeconfig: Option<PathBuf>,
     /// Context of the platform (management) cluster; default: the current context.
     pub context: Option<String>,
-    /// Context of the Metal3 cluster holding the BareMetalHosts; default: `context`.
-    pub bmh_context: Option<String>,
+    /// Which kube context reaches each Metal3 cluster holding BareMetalHosts.
+    pub bmh_contexts: ContextMap,
     /// Namespace of the BareMetalHosts; default: the providers' `clusterRef.namespace`.
     pub bmh_namespace: Option<String>,
     pub impersonate: Option<String>,
@@ -42,6 +43,67 @@ impl ClusterOptions {
     /// The timeout of connects and requests: `--request-timeout`, else the default.
     pub fn timeout(&self) -> Duration {
         self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+    }
+}
+
+/// Which kube context reaches each Metal3 cluster (a provider's
+/// `spec.metal3.clusterRef.cluster`): `--bmh-context CLUSTER=CONTEXT` (repeatable) and the
+/// settings file's `[clusters]` table name it per cluster; a bare `--bmh-context CONTEXT` is
+/// the context of every cluster not named. Otherwise a cluster is reached through a context
+/// named like it when the kubeconfig has one, else through the platform's context.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContextMap {
+    pub by_cluster: BTreeMap<String, String>,
+    /// A bare `--bmh-context CONTEXT`.
+    pub default: Option<String>,
+}
+
+impl ContextMap {
+    /// Reads `--bmh-context` values: `CLUSTER=CONTEXT`, or a bare `CONTEXT` (at most one).
+    pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut map = ContextMap::default();
+        for value in values {
+            match value.split_once('=') {
+                Some((cluster, context)) if !cluster.is_empty() && !context.is_empty() => {
+                    if let Some(before) = map
+                        .by_cluster
+                        .insert(cluster.to_string(), context.to_string())
+                        .filter(|b| b != context)
+                    {
+                        return Err(format!(
+                            "--bmh-context names two contexts for cluster {cluster}: {before} and {context}"
+                        ));
+                    }
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "--bmh-context {value:?}: write CLUSTER=CONTEXT, or a bare CONTEXT"
+                    ));
+                }
+                None if value.is_empty() => {}
+                None => {
+                    if let Some(before) = map.default.replace(value.to_string())
+                        && before != value
+                    {
+                        return Err(format!(
+                            "--bmh-context is given two bare contexts ({before} and {value}); \
+                             name the cluster of each: CLUSTER=CONTEXT"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// This map over `settings` (a cluster named here wins).
+    pub fn over(mut self, settings: &BTreeMap<String, String>) -> Self {
+        for (cluster, context) in settings {
+            self.by_cluster
+                .entry(cluster.clone())
+                .or_insert_with(|| context.clone());
+        }
+        self
     }
 }
 
@@ -365,22 +427,118 @@ fn chain<'a>(
     std::iter::successors(Some(e), |e| e.source())
 }
 
-/// The platform client and the Metal3 client (the same one unless `--bmh-context` differs).
+/// The platform client, the default Metal3 client (the platform's unless a bare
+/// `--bmh-context` names another), and what it takes to reach each Metal3 cluster: clients
+/// for other contexts are built when a provider first names their cluster, and shared by
+/// clusters of one context. Every client is built with the same options, so read-only holds
+/// for all of them.
 #[derive(Clone)]
 pub struct Clusters {
     pub platform: ClusterClient,
     pub metal3: ClusterClient,
+    kubeconfig: Option<Kubeconfig>,
+    options: ClusterOptions,
+    by_context: Arc<tokio::sync::Mutex<BTreeMap<String, ClusterClient>>>,
 }
 
-/// The plans for the platform and (if it differs) the Metal3 context, from the kubeconfig.
-pub fn plan(options: &ClusterOptions) -> Result<(ClientPlan, Option<ClientPlan>), ClientError> {
+impl Clusters {
+    /// Clusters of ready clients and no kubeconfig to build more from: every Metal3 cluster
+    /// is reached through the platform's context (for a test against a mock API server, or an
+    /// embedder with its own clients).
+    pub fn of(platform: ClusterClient, metal3: ClusterClient) -> Clusters {
+        Clusters {
+            platform,
+            metal3,
+            kubeconfig: None,
+            options: ClusterOptions::default(),
+            by_context: Arc::default(),
+        }
+    }
+
+    /// The context that reaches Metal3 cluster `cluster` (empty: a provider naming none),
+    /// and why: named for it, the bare `--bmh-context`, a context of its name, the
+    /// platform's. `Err` when the context named for it is not in the kubeconfig: the
+    /// cluster cannot be reached, and the message says so.
+    pub fn context_for(&self, cluster: &str) -> Result<(String, &'static str), String> {
+        let has = |name: &str| {
+            self.kubeconfig
+                .as_ref()
+                .is_some_and(|k| k.contexts.iter().any(|c| c.name == name))
+        };
+        let map = &self.options.bmh_contexts;
+        if let Some(context) = map.by_cluster.get(cluster) {
+            return if has(context) || context == &self.platform.context {
+                Ok((context.clone(), "named for it"))
+            } else {
+                Err(format!(
+                    "the context {context:?} named for it is not in the kubeconfig"
+                ))
+            };
+        }
+        if map.default.is_some() {
+            return Ok((self.metal3.context.clone(), "--bmh-context"));
+        }
+        if !cluster.is_empty() && has(cluster) {
+            return Ok((cluster.to_string(), "a context of its name"));
+        }
+        Ok((self.platform.context.clone(), "the platform's context"))
+    }
+
+    /// The client that reaches Metal3 cluster `cluster` (see [`Clusters::context_for`]),
+    /// built on first use within the request timeout.
+    pub async fn metal3_client(&self, cluster: &str) -> Result<ClusterClient, ClientError> {
+        let (context, _) = self.context_for(cluster).map_err(ClientError)?;
+        if context == self.metal3.context {
+            return Ok(self.metal3.clone());
+        }
+        if context == self.platform.context {
+            return Ok(self.platform.clone());
+        }
+        let mut built = self.by_context.lock().await;
+        if let Some(client) = built.get(&context) {
+            return Ok(client.clone());
+        }
+        let kubeconfig = self
+            .kubeconfig
+            .clone()
+            .ok_or_else(|| ClientError(format!("no kubeconfig to find context {context}")))?;
+        let options = self.options.clone();
+        let deadline = Instant::now() + options.timeout();
+        let name = context.clone();
+        // Built on the caller's runtime (the client's background tasks live there), on a
+        // thread of its own: an exec plugin that never answers costs the deadline only.
+        let runtime = tokio::runtime::Handle::current();
+        let client = off_thread(
+            deadline,
+            &format!("connecting to context {context}"),
+            move || {
+                let plan = ClientPlan::new(&kubeconfig, Some(&name))?;
+                runtime.block_on(plan.build(&options))
+            },
+        )
+        .await?;
+        built.insert(context, client.clone());
+        Ok(client)
+    }
+}
+
+/// The kubeconfig, and the plans for the platform and (if it differs) the default Metal3
+/// context.
+pub fn plan(
+    options: &ClusterOptions,
+) -> Result<(Kubeconfig, ClientPlan, Option<ClientPlan>), ClientError> {
     let kubeconfig = read_kubeconfig(options.kubeconfig.as_deref())?;
     let platform = ClientPlan::new(&kubeconfig, options.context.as_deref())?;
-    let metal3 = match options.bmh_context.as_deref().filter(|c| !c.is_empty()) {
+    let metal3 = match options
+        .bmh_contexts
+        .default
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
         Some(ctx) if ctx != platform.context => Some(ClientPlan::new(&kubeconfig, Some(ctx))?),
         _ => None,
     };
-    Ok((platform, metal3))
+    Ok((kubeconfig, platform, metal3))
 }
 
 /// One attempt at building the clients, on a thread of its own: reading the kubeconfig,
@@ -465,7 +623,7 @@ async fn build_clusters(
             *s = text;
         }
     };
-    let (platform_plan, metal3_plan) = plan(options)?;
+    let (kubeconfig, platform_plan, metal3_plan) = plan(options)?;
     set(platform_plan.step());
     let platform = platform_plan.build(options).await?;
     let metal3 = match metal3_plan {
@@ -475,7 +633,13 @@ async fn build_clusters(
         }
         None => platform.clone(),
     };
-    Ok(Clusters { platform, metal3 })
+    Ok(Clusters {
+        platform,
+        metal3,
+        kubeconfig: Some(kubeconfig),
+        options: options.clone(),
+        by_context: Arc::default(),
+    })
 }
 
 /// Builds the clients, giving up at `deadline` with what it was waiting for. `progress` is
@@ -533,6 +697,32 @@ pub async fn connect(options: &ClusterOptions) -> Result<Clusters, ClientError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bmh_contexts_name_clusters_or_one_bare_context_and_flags_win_over_settings() {
+        let map = ContextMap::parse(["dc1-infra=admin@dc1", "dc2-infra=admin@dc2"]).unwrap();
+        assert_eq!(map.by_cluster["dc2-infra"], "admin@dc2");
+        assert_eq!(map.default, None);
+        let bare = ContextMap::parse(["metal3"]).unwrap();
+        assert_eq!(bare.default.as_deref(), Some("metal3"));
+        let settings: BTreeMap<String, String> = [
+            ("dc1-infra".to_string(), "old@dc1".to_string()),
+            ("dc3-infra".to_string(), "admin@dc3".to_string()),
+        ]
+        .into();
+        let merged = map.over(&settings);
+        assert_eq!(merged.by_cluster["dc1-infra"], "admin@dc1");
+        assert_eq!(merged.by_cluster["dc3-infra"], "admin@dc3");
+        for bad in [
+            vec!["=ctx"],
+            vec!["dc1="],
+            vec!["a", "b"],
+            vec!["c=x", "c=y"],
+        ] {
+            let e = ContextMap::parse(bad.clone()).unwrap_err();
+            assert!(e.contains("--bmh-context"), "{bad:?}: {e}");
+        }
+    }
 
     fn dir(name: &str) -> PathBuf {
         let d =

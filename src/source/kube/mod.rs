@@ -1,11 +1,12 @@
-//! The live cluster: kube clients, one watch per kind, and the read-only guard.
+//! The live clusters: kube clients, one watch per kind of the platform, one BareMetalHost and
+//! HardwareData watch per Metal3 cluster, and the read-only guard.
 
 pub mod client;
 pub mod read_only;
 pub mod watch;
 
 pub use client::{
-    Attempt, ClientError, ClientPlan, ClusterClient, ClusterOptions, Clusters, connect,
+    Attempt, ClientError, ClientPlan, ClusterClient, ClusterOptions, Clusters, ContextMap, connect,
     connect_within,
 };
 
@@ -14,10 +15,12 @@ use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
 };
 use crate::source::decode::Lenient;
-use crate::source::event::FleetEvent;
+use crate::source::event::{FleetEvent, Kind, WatchState};
+use futures::StreamExt;
 use kube::Api;
-use kube::api::ListParams;
-use std::collections::BTreeSet;
+use kube::runtime::watcher::Event;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -51,23 +54,32 @@ pub fn host_scope(explicit: Option<&str>, provider_namespaces: &BTreeSet<String>
     }
 }
 
-/// The providers' BareMetalHost namespaces, by one list at start.
-async fn provider_namespaces(client: &ClusterClient) -> Result<BTreeSet<String>, kube::Error> {
-    let api: Api<NodeProvider> = Api::all(client.client.clone());
-    let list = api.list(&ListParams::default()).await?;
-    Ok(list
-        .items
-        .iter()
-        .filter_map(|p| {
-            p.spec
-                .metal3
-                .as_ref()?
-                .cluster_ref
-                .as_ref()?
-                .namespace
-                .clone()
-        })
-        .collect())
+/// Where each Metal3 cluster's BareMetalHosts are, from the providers: cluster (a
+/// provider's `spec.metal3.clusterRef.cluster`, empty when it names none) → the namespaces
+/// its providers' `clusterRef.namespace` name (default `metal3-system`). Without any
+/// provider, the one unnamed cluster in `metal3-system`, as before providers existed.
+pub fn metal3_scopes<'a>(
+    providers: impl IntoIterator<Item = &'a NodeProvider>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in providers {
+        let Some(metal3) = &p.spec.metal3 else {
+            continue;
+        };
+        let ns = metal3
+            .cluster_ref
+            .as_ref()
+            .and_then(|c| c.namespace.clone())
+            .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
+        scopes
+            .entry(p.metal3_cluster().to_string())
+            .or_default()
+            .insert(ns);
+    }
+    if scopes.is_empty() {
+        scopes.insert(String::new(), BTreeSet::new());
+    }
+    scopes
 }
 
 /// Starts every watch. They run until the receiver is dropped.
@@ -87,7 +99,7 @@ pub fn spawn_watches_into(
     tx: mpsc::Sender<FleetEvent>,
 ) -> Vec<JoinHandle<()>> {
     let platform = clusters.platform.client.clone();
-    let mut tasks = vec![
+    vec![
         tokio::spawn(watch::run(
             Api::<Lenient<NodeProvider>>::all(platform.clone()),
             tx.clone(),
@@ -109,40 +121,179 @@ pub fn spawn_watches_into(
             Api::<Lenient<Machine>>::all(platform),
             tx.clone(),
         )),
-    ];
-    let metal3 = clusters.metal3.clone();
-    let platform = clusters.platform.clone();
-    tasks.push(tokio::spawn(async move {
-        let scope = match bmh_namespace {
-            Some(ns) => HostScope::Namespace(ns),
-            None => {
-                // The providers say where their hosts are; until they answer, keep asking.
-                let mut backoff = watch::Backoff::new();
-                loop {
-                    match provider_namespaces(&platform).await {
-                        Ok(namespaces) => break host_scope(None, &namespaces),
-                        Err(_) => tokio::time::sleep(backoff.next_delay()).await,
+        tokio::spawn(supervise_metal3(clusters.clone(), bmh_namespace, tx)),
+    ]
+}
+
+/// One BareMetalHost and one HardwareData watch per Metal3 cluster the providers name,
+/// started and stopped as providers come and go: the providers are watched here too (their
+/// own watch feeds the fleet), and each change of the clusters and their namespaces
+/// restarts only the clusters it changes. A cluster no provider names any more is stopped
+/// and its objects leave ([`FleetEvent::ClusterGone`]). Runs until `tx` closes.
+async fn supervise_metal3(
+    clusters: Clusters,
+    bmh_namespace: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+) {
+    let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
+    let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
+    let mut running: BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)> = BTreeMap::new();
+    let mut backoff = watch::Backoff::new();
+    let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
+    loop {
+        let config = kube::runtime::watcher::Config::default().timeout(watch::WATCH_TIMEOUT_SECS);
+        let mut stream = kube::runtime::watcher::watcher(api.clone(), config).boxed();
+        let mut listing: Option<BTreeMap<String, NodeProvider>> = None;
+        loop {
+            let event = tokio::select! {
+                event = stream.next() => event,
+                () = tx.closed() => {
+                    for (_, (_, task)) in running {
+                        task.abort();
                     }
-                    if tx.is_closed() {
+                    return;
+                }
+            };
+            let changed = match event {
+                Some(Ok(Event::Init)) => {
+                    listing = Some(BTreeMap::new());
+                    false
+                }
+                Some(Ok(Event::InitApply(p))) => {
+                    if let (Some(l), Ok(p)) = (listing.as_mut(), p.split()) {
+                        l.insert(name_of(&p), p);
+                    }
+                    false
+                }
+                Some(Ok(Event::InitDone)) => {
+                    providers = listing.take().unwrap_or_default();
+                    true
+                }
+                Some(Ok(Event::Apply(p))) => match p.split() {
+                    Ok(p) => {
+                        providers.insert(name_of(&p), p);
+                        true
+                    }
+                    Err(misfit) => providers.remove(&name_of(&misfit.1)).is_some(),
+                },
+                Some(Ok(Event::Delete(p))) => {
+                    let p = match p.split() {
+                        Ok(p) => p,
+                        Err(misfit) => misfit.1,
+                    };
+                    providers.remove(&name_of(&p)).is_some()
+                }
+                // The providers cannot be read: the clusters' watches go on as they are
+                // (the providers' own watch shows the failure); list again after a pause.
+                Some(Err(_)) | None => break,
+            };
+            if changed {
+                backoff.reset();
+                let scopes = metal3_scopes(providers.values());
+                reconcile(&clusters, &bmh_namespace, &tx, &mut running, scopes).await;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff.next_delay()) => {}
+            () = tx.closed() => {
+                for (_, (_, task)) in running {
+                    task.abort();
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Starts the watches of clusters new or changed, stops those of clusters gone.
+async fn reconcile(
+    clusters: &Clusters,
+    bmh_namespace: &Option<String>,
+    tx: &mpsc::Sender<FleetEvent>,
+    running: &mut BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)>,
+    scopes: BTreeMap<String, BTreeSet<String>>,
+) {
+    let gone: Vec<String> = running
+        .keys()
+        .filter(|c| !scopes.contains_key(*c))
+        .cloned()
+        .collect();
+    for cluster in gone {
+        if let Some((_, task)) = running.remove(&cluster) {
+            task.abort();
+        }
+        let _ = tx.send(FleetEvent::ClusterGone(cluster)).await;
+    }
+    for (cluster, namespaces) in scopes {
+        if running
+            .get(&cluster)
+            .is_some_and(|(ns, _)| *ns == namespaces)
+        {
+            continue;
+        }
+        if let Some((_, task)) = running.remove(&cluster) {
+            task.abort();
+        }
+        let scope = match bmh_namespace {
+            Some(ns) => HostScope::Namespace(ns.clone()),
+            None => host_scope(None, &namespaces),
+        };
+        let task = tokio::spawn(watch_metal3(
+            clusters.clone(),
+            cluster.clone(),
+            scope,
+            tx.clone(),
+        ));
+        running.insert(cluster, (namespaces, task));
+    }
+}
+
+/// The watches of one Metal3 cluster: its client first (a cluster no context reaches, or
+/// whose client cannot be built, is shown stale with why, and tried again after a pause),
+/// then BareMetalHosts and HardwareData in its namespace(s).
+async fn watch_metal3(
+    clusters: Clusters,
+    cluster: String,
+    scope: HostScope,
+    tx: mpsc::Sender<FleetEvent>,
+) {
+    // The unnamed cluster (providers naming none) is watched as one watch per kind was.
+    let named = (!cluster.is_empty()).then(|| cluster.clone());
+    let mut backoff = watch::Backoff::new();
+    let client = loop {
+        match clusters.metal3_client(&cluster).await {
+            Ok(client) => break client,
+            Err(e) => {
+                let state = WatchState::Stale {
+                    since: SystemTime::now(),
+                    reason: format!("no way to reach it: {e}"),
+                };
+                for kind in [Kind::BareMetalHost, Kind::HardwareData] {
+                    let event = FleetEvent::Watch {
+                        kind,
+                        cluster: named.clone(),
+                        state: state.clone(),
+                    };
+                    if tx.send(event).await.is_err() {
                         return;
                     }
                 }
+                tokio::time::sleep(backoff.next_delay()).await;
             }
-        };
-        let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) =
-            match scope {
-                HostScope::Namespace(ns) => (
-                    Api::namespaced(metal3.client.clone(), &ns),
-                    Api::namespaced(metal3.client, &ns),
-                ),
-                HostScope::AllNamespaces => {
-                    (Api::all(metal3.client.clone()), Api::all(metal3.client))
-                }
-            };
-        // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
-        tokio::join!(watch::run(hosts, tx.clone()), watch::run(hardware, tx));
-    }));
-    tasks
+        }
+    };
+    let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) = match scope {
+        HostScope::Namespace(ns) => (
+            Api::namespaced(client.client.clone(), &ns),
+            Api::namespaced(client.client, &ns),
+        ),
+        HostScope::AllNamespaces => (Api::all(client.client.clone()), Api::all(client.client)),
+    };
+    // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
+    tokio::join!(
+        watch::run_in(hosts, named.clone(), tx.clone()),
+        watch::run_in(hardware, named, tx)
+    );
 }
 
 #[cfg(test)]

@@ -143,15 +143,31 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// Watches one kind forever, sending events until the receiver is gone.
 pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent>) {
+    run_in(api, None, tx).await
+}
+
+/// Watches one kind forever; with `cluster`, as the watch of that Metal3 cluster
+/// ([`FleetEvent::in_cluster`]: its objects carry the cluster, its lists replace only that
+/// cluster's objects, its states name it).
+pub async fn run_in<K: FleetKind>(
+    api: Api<Lenient<K>>,
+    cluster: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+) {
     let kind = K::FLEET_KIND;
     let mut backoff = Backoff::new();
     let mut stale_since: Option<SystemTime> = None;
-    let send = |event| {
+    let send = |event: FleetEvent| {
         let tx = tx.clone();
+        let event = match &cluster {
+            Some(c) => event.in_cluster(c),
+            None => event,
+        };
         async move { tx.send(event).await.is_ok() }
     };
     if !send(FleetEvent::Watch {
         kind,
+        cluster: None,
         state: WatchState::Connecting,
     })
     .await
@@ -172,6 +188,7 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
                     rejected.clear();
                     FleetEvent::Watch {
                         kind,
+                        cluster: None,
                         state: WatchState::Syncing { received: 0 },
                     }
                 }
@@ -186,6 +203,7 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
                     }
                     FleetEvent::Watch {
                         kind,
+                        cluster: None,
                         state: WatchState::Syncing { received },
                     }
                 }
@@ -194,6 +212,7 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
                     let rejected = std::mem::take(&mut rejected);
                     let replaced = FleetEvent::Replaced {
                         kind,
+                        cluster: None,
                         objects,
                         rejected,
                     };
@@ -204,6 +223,7 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
                     backoff.reset();
                     FleetEvent::Watch {
                         kind,
+                        cluster: None,
                         state: WatchState::Synced {
                             since: SystemTime::now(),
                         },
@@ -215,11 +235,13 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
                     // Not served: complete and empty, not stale. Look again later.
                     let cleared = FleetEvent::Replaced {
                         kind,
+                        cluster: None,
                         objects: Vec::new(),
                         rejected: Vec::new(),
                     };
                     let absent = FleetEvent::Watch {
                         kind,
+                        cluster: None,
                         state: WatchState::NotServed {
                             since: SystemTime::now(),
                         },
@@ -242,6 +264,7 @@ pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent
         let since = *stale_since.get_or_insert_with(SystemTime::now);
         if !send(FleetEvent::Watch {
             kind,
+            cluster: None,
             state: WatchState::Stale {
                 since,
                 reason: failure,

@@ -8,7 +8,7 @@ use super::Simulator;
 use super::hosts::is_free;
 use super::random::{exponential, scale};
 use super::schedule::Task;
-use crate::fleet::{Fleet, ObjectKey};
+use crate::fleet::{Fleet, HostKey, ObjectKey};
 use crate::generate::Rng;
 use crate::model::claim::{Condition, NodeClaimStatus};
 use crate::model::{
@@ -35,7 +35,7 @@ struct TypeEntry {
     model: Option<String>,
     gpus: u32,
     /// Hosts whose labels match the type: candidates for pins.
-    hosts: Vec<ObjectKey>,
+    hosts: Vec<HostKey>,
 }
 
 /// What tenants can ask for, read from the generated fleet once.
@@ -62,10 +62,7 @@ impl Catalog {
                     hosts: fleet
                         .type_hosts(t)
                         .iter()
-                        .map(|&h| {
-                            let host = fleet.host(h);
-                            (host.namespace.clone(), host.name.clone())
-                        })
+                        .map(|&h| fleet.host(h).key())
                         .collect(),
                 }
             })
@@ -104,7 +101,7 @@ impl Catalog {
         rng: &mut Rng,
         created: Option<Time>,
         exists: impl Fn(&ObjectKey) -> bool,
-        free: impl Fn(&ObjectKey) -> bool,
+        free: impl Fn(&HostKey) -> bool,
     ) -> Option<NodeClaim> {
         let t = self.pick_type(rng)?;
         let tenant = match &t.tenant {
@@ -158,7 +155,7 @@ impl Catalog {
                 .find(|h| free(h))
                 .unwrap_or_else(|| rng.pick(&t.hosts).clone());
             spec.properties
-                .insert(keys::SERVER_NAME.into(), server.1.clone());
+                .insert(keys::SERVER_NAME.into(), server.name.clone());
         }
         Some(NodeClaim {
             metadata: ObjectMeta {
@@ -283,13 +280,14 @@ impl Simulator {
             .annotations
             .as_ref()
             .and_then(|a| a.get(keys::CLAIM_CLAIMED_NODE))
-            .and_then(|name| self.hosts.named(name))
-            .filter(|h| {
-                self.store
-                    .host(h)
-                    .and_then(|h| super::hosts::holder(h))
-                    .as_ref()
-                    == Some(&key)
+            .and_then(|name| {
+                self.hosts.named(name).iter().find(|h| {
+                    self.store
+                        .host(h)
+                        .and_then(|h| super::hosts::holder(h))
+                        .as_ref()
+                        == Some(&key)
+                })
             })
             .cloned();
         self.controller.forget(&key);
@@ -305,7 +303,8 @@ impl Simulator {
 
     pub(super) fn delete_claim(&mut self, key: &ObjectKey) {
         self.controller.forget(key);
-        self.store.delete(&(Kind::NodeClaim, key.clone()));
+        self.store
+            .delete(&(Kind::NodeClaim, HostKey::new("", &key.0, &key.1)));
     }
 
     /// The claim's server is provisioned: the Machine is available (joined, as the

@@ -33,6 +33,26 @@ pub struct SimConfig {
     pub reconcile_interval: Duration,
     /// The moment simulated time zero stands for, for timestamps written into objects.
     pub started_at: SystemTime,
+    /// `demo --chaos`: take the Metal3 clusters down one at a time and back (wall time up,
+    /// then down), to show a cluster going stale while the others stay live.
+    pub chaos: Option<Chaos>,
+}
+
+/// How long each Metal3 cluster stays up, then down, in turn (wall time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chaos {
+    pub up: Duration,
+    pub down: Duration,
+}
+
+impl Default for Chaos {
+    /// 40 s up, 20 s down: long enough to read the stale banner and see the relist.
+    fn default() -> Self {
+        Chaos {
+            up: Duration::from_secs(40),
+            down: Duration::from_secs(20),
+        }
+    }
 }
 
 impl SimConfig {
@@ -50,6 +70,7 @@ impl SimConfig {
             host_faults: true,
             reconcile_interval: Duration::from_secs((hosts / 2_500).clamp(2, 10) as u64),
             started_at: SystemTime::now(),
+            chaos: None,
         }
     }
 

@@ -2,13 +2,15 @@
 //! not polling), and writes are served between steps. Events go out in one burst per step
 //! so the app can coalesce them into one redraw.
 
+use super::config::Chaos;
 use super::write::{WritePlan, plan_write};
 use super::{SimConfig, Simulator};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, FleetObject, FleetObjects};
 use crate::impact::Change;
-use crate::source::event::FleetEvent;
+use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use futures::future::BoxFuture;
+use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -83,19 +85,174 @@ async fn send_all(events: &mpsc::Sender<FleetEvent>, batch: Vec<FleetEvent>) -> 
     true
 }
 
+/// The Metal3 clusters of the simulated hosts, when every host has one.
+fn clusters_of(objects: &FleetObjects) -> Vec<String> {
+    let clusters: BTreeSet<&str> = objects.hosts.keys().map(|k| k.cluster.as_str()).collect();
+    if clusters.contains("") {
+        return Vec::new();
+    }
+    clusters.into_iter().map(str::to_string).collect()
+}
+
+fn is_metal3_kind(kind: Kind) -> bool {
+    matches!(kind, Kind::BareMetalHost | Kind::HardwareData)
+}
+
+/// Events as the watches of each Metal3 cluster send them: one list and one state per
+/// cluster for hosts and HardwareData (the simulated platform's kinds stay as they are).
+fn per_cluster(batch: Vec<FleetEvent>, clusters: &[String]) -> Vec<FleetEvent> {
+    if clusters.is_empty() {
+        return batch;
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    for event in batch {
+        match event {
+            FleetEvent::Replaced {
+                kind,
+                cluster: None,
+                objects,
+                ..
+            } if is_metal3_kind(kind) => {
+                for c in clusters {
+                    out.push(FleetEvent::Replaced {
+                        kind,
+                        cluster: Some(c.clone()),
+                        objects: objects
+                            .iter()
+                            .filter(|o| o.cluster() == c)
+                            .cloned()
+                            .collect(),
+                        rejected: Vec::new(),
+                    });
+                }
+            }
+            FleetEvent::Watch {
+                kind,
+                cluster: None,
+                state,
+            } if is_metal3_kind(kind) => {
+                for c in clusters {
+                    out.push(FleetEvent::Watch {
+                        kind,
+                        cluster: Some(c.clone()),
+                        state: state.clone(),
+                    });
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `demo --chaos`: which cluster is down, and when the next one goes down or comes back.
+struct Outages {
+    chaos: Chaos,
+    clusters: Vec<String>,
+    next: usize,
+    down: Option<String>,
+    change_at: Instant,
+}
+
+/// The reason a simulated outage shows, as a refused connection would read.
+pub const OUTAGE_REASON: &str = "simulated outage (demo --chaos): connection refused";
+
+impl Outages {
+    fn new(chaos: Chaos, clusters: Vec<String>) -> Option<Self> {
+        (!clusters.is_empty()).then(|| Outages {
+            chaos,
+            clusters,
+            next: 0,
+            down: None,
+            change_at: Instant::now() + chaos.up,
+        })
+    }
+
+    /// Takes the next cluster down, or brings the down one back with a relist of what it has
+    /// now: the events a real watch sends for either.
+    fn toggle(&mut self, objects: &FleetObjects) -> Vec<FleetEvent> {
+        let watch = |c: &str, state: WatchState| {
+            [Kind::BareMetalHost, Kind::HardwareData].map(|kind| FleetEvent::Watch {
+                kind,
+                cluster: Some(c.to_string()),
+                state: state.clone(),
+            })
+        };
+        match self.down.take() {
+            None => {
+                let c = self.clusters[self.next % self.clusters.len()].clone();
+                self.next += 1;
+                self.change_at = Instant::now() + self.chaos.down;
+                let stale = WatchState::Stale {
+                    since: SystemTime::now(),
+                    reason: OUTAGE_REASON.into(),
+                };
+                let events = watch(&c, stale).to_vec();
+                self.down = Some(c);
+                events
+            }
+            Some(c) => {
+                self.change_at = Instant::now() + self.chaos.up;
+                let lists = crate::source::replay::objects_of;
+                let mut events: Vec<FleetEvent> = [Kind::BareMetalHost, Kind::HardwareData]
+                    .into_iter()
+                    .map(|kind| FleetEvent::Replaced {
+                        kind,
+                        cluster: Some(c.clone()),
+                        objects: lists(objects, kind)
+                            .into_iter()
+                            .filter(|o| o.cluster() == c)
+                            .collect(),
+                        rejected: Vec::new(),
+                    })
+                    .collect();
+                events.extend(watch(
+                    &c,
+                    WatchState::Synced {
+                        since: SystemTime::now(),
+                    },
+                ));
+                events
+            }
+        }
+    }
+
+    /// Leaves out what the down cluster's watches would not see.
+    fn filter(&self, batch: Vec<FleetEvent>) -> Vec<FleetEvent> {
+        let Some(down) = &self.down else {
+            return batch;
+        };
+        batch
+            .into_iter()
+            .filter(|e| match e {
+                FleetEvent::Applied(o) | FleetEvent::Deleted(o) => {
+                    !matches!(o, FleetObject::Host(_) | FleetObject::HardwareData(_))
+                        || o.cluster() != down
+                }
+                _ => true,
+            })
+            .collect()
+    }
+}
+
 async fn run(
     config: SimConfig,
     events: mpsc::Sender<FleetEvent>,
     mut incoming: mpsc::Receiver<WriteRequest>,
 ) {
+    let chaos = config.chaos;
     let tick = config.tick.clamp(TICKS.0, TICKS.1);
     // Generating and stepping 25,000 hosts is CPU work: keep it off the async workers.
     let Ok(mut sim) = tokio::task::spawn_blocking(move || Simulator::new(config)).await else {
         return;
     };
-    if !send_all(&events, sim.initial_events(SystemTime::now())).await {
+    let clusters = clusters_of(sim.objects());
+    let initial = per_cluster(sim.initial_events(SystemTime::now()), &clusters);
+    if !send_all(&events, initial).await {
         return;
     }
+    let mut outages = chaos.and_then(|c| Outages::new(c, clusters));
+    let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let mut timer = tokio::time::interval_at(Instant::now() + tick, tick);
     timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_step = Instant::now();
@@ -115,14 +272,31 @@ async fn run(
                     return;
                 };
                 sim = moved;
+                let batch = match &outages {
+                    Some(o) => o.filter(batch),
+                    None => batch,
+                };
                 if !send_all(&events, batch).await {
+                    return;
+                }
+            }
+            () = tokio::time::sleep_until(outages.as_ref().map_or(far, |o| o.change_at)),
+                if outages.is_some() => {
+                if let Some(o) = outages.as_mut()
+                    && !send_all(&events, o.toggle(sim.objects())).await
+                {
                     return;
                 }
             }
             request = incoming.recv(), if writers_open => match request {
                 Some(request) => {
                     let result = sim.apply_plan(&request.plan, request.mode);
-                    let delivered = send_all(&events, sim.take_events()).await;
+                    let batch = sim.take_events();
+                    let batch = match &outages {
+                        Some(o) => o.filter(batch),
+                        None => batch,
+                    };
+                    let delivered = send_all(&events, batch).await;
                     // The caller may have given up waiting; the write stands either way.
                     let _ = request.reply.send(result);
                     if !delivered {

@@ -7,7 +7,7 @@
 use super::Simulator;
 use super::random::between;
 use super::schedule::Task;
-use crate::fleet::{HostState, ObjectKey, ProvisioningState};
+use crate::fleet::{HostKey, HostState, ObjectKey, ProvisioningState};
 use crate::model::host::{BareMetalHostStatus, Hardware, Provisioning};
 use crate::model::{BareMetalHost, HostImage, ProjectNamespaces, keys};
 use std::collections::HashMap;
@@ -151,16 +151,20 @@ pub(super) enum AfterCleaning {
 #[derive(Debug, Default)]
 pub(super) struct HostBook {
     /// Every host, for random picks.
-    pub(super) keys: Vec<ObjectKey>,
-    by_name: HashMap<String, ObjectKey>,
+    pub(super) keys: Vec<HostKey>,
+    /// Hosts by name; names repeat across clusters.
+    by_name: HashMap<String, Vec<HostKey>>,
     /// Bumped whenever a host's timer is set or cancelled; an older timer is stale.
-    generation: HashMap<ObjectKey, u64>,
-    pub(super) after_cleaning: HashMap<ObjectKey, AfterCleaning>,
+    generation: HashMap<HostKey, u64>,
+    pub(super) after_cleaning: HashMap<HostKey, AfterCleaning>,
 }
 
 impl HostBook {
-    pub(super) fn new(keys: Vec<ObjectKey>) -> Self {
-        let by_name = keys.iter().map(|k| (k.1.clone(), k.clone())).collect();
+    pub(super) fn new(keys: Vec<HostKey>) -> Self {
+        let mut by_name: HashMap<String, Vec<HostKey>> = HashMap::new();
+        for k in &keys {
+            by_name.entry(k.name.clone()).or_default().push(k.clone());
+        }
         HostBook {
             keys,
             by_name,
@@ -168,9 +172,10 @@ impl HostBook {
         }
     }
 
-    /// A host by the name a claim's `claimed-node` annotation gives.
-    pub(super) fn named(&self, name: &str) -> Option<&ObjectKey> {
-        self.by_name.get(name)
+    /// Hosts of the name a claim's `claimed-node` annotation gives: one per cluster that
+    /// has a host of that name.
+    pub(super) fn named(&self, name: &str) -> &[HostKey] {
+        self.by_name.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 
@@ -233,7 +238,7 @@ fn clear_error(host: &mut BareMetalHost) {
 
 impl Simulator {
     /// Changes a host object, if it exists, and stores the new version.
-    pub(super) fn update_host(&mut self, key: &ObjectKey, change: impl FnOnce(&mut BareMetalHost)) {
+    pub(super) fn update_host(&mut self, key: &HostKey, change: impl FnOnce(&mut BareMetalHost)) {
         let Some(host) = self.store.host(key) else {
             return;
         };
@@ -242,7 +247,7 @@ impl Simulator {
         self.store.put_host(host);
     }
 
-    pub(super) fn set_host_timer(&mut self, key: &ObjectKey, after: Duration) {
+    pub(super) fn set_host_timer(&mut self, key: &HostKey, after: Duration) {
         let generation = self.hosts.generation.entry(key.clone()).or_default();
         *generation += 1;
         let task = Task::Host {
@@ -252,11 +257,11 @@ impl Simulator {
         self.schedule.at(self.now.saturating_add(after), task);
     }
 
-    fn cancel_host_timer(&mut self, key: &ObjectKey) {
+    fn cancel_host_timer(&mut self, key: &HostKey) {
         *self.hosts.generation.entry(key.clone()).or_default() += 1;
     }
 
-    fn set_phase_timer(&mut self, key: &ObjectKey, phase: &Phase) {
+    fn set_phase_timer(&mut self, key: &HostKey, phase: &Phase) {
         let (low, high) = secs(phase.lasts);
         let after = between(&mut self.rng, low, high);
         self.set_host_timer(key, after);
@@ -286,7 +291,7 @@ impl Simulator {
     }
 
     /// A host's timer fired: recover from an error, or end the current state.
-    pub(super) fn host_due(&mut self, key: ObjectKey, generation: u64) {
+    pub(super) fn host_due(&mut self, key: HostKey, generation: u64) {
         if self.hosts.generation.get(&key) != Some(&generation) {
             return;
         }
@@ -334,29 +339,32 @@ impl Simulator {
 
     /// What inspection finds on a host that has no hardware on record: what its rack
     /// neighbours have (the generator fills racks with one server model), under its own name.
-    fn inspected_hardware(&mut self, key: &ObjectKey) -> Option<Hardware> {
+    fn inspected_hardware(&mut self, key: &HostKey) -> Option<Hardware> {
         let host = self.store.host(key)?;
         if host.status.as_ref().is_some_and(|s| s.hardware.is_some()) {
             return None;
         }
-        let (rack, _) = key.1.rsplit_once('-')?;
+        let (rack, _) = key.name.rsplit_once('-')?;
         let mut hardware = self
             .hosts
             .keys
             .iter()
             .filter(|k| {
-                k.0 == key.0 && k != &key && k.1.rsplit_once('-').map(|(r, _)| r) == Some(rack)
+                k.cluster == key.cluster
+                    && k.namespace == key.namespace
+                    && k != &key
+                    && k.name.rsplit_once('-').map(|(r, _)| r) == Some(rack)
             })
             .filter_map(|k| self.store.host(k)?.status.as_ref()?.hardware.clone())
             .next()?;
-        hardware.hostname = Some(key.1.clone());
+        hardware.hostname = Some(key.name.clone());
         if let Some(vendor) = hardware.system_vendor.as_mut() {
             vendor.serial_number = Some(self.rng.hex(10).to_uppercase());
         }
         Some(hardware)
     }
 
-    fn fail(&mut self, key: &ObjectKey, state: &ProvisioningState, error: (&str, &str)) {
+    fn fail(&mut self, key: &HostKey, state: &ProvisioningState, error: (&str, &str)) {
         self.update_host(key, |h| set_error(h, error));
         let claim = self.store.host(key).and_then(|h| holder(h));
         if *state == ProvisioningState::Provisioning
@@ -372,7 +380,7 @@ impl Simulator {
         self.set_host_timer(key, after);
     }
 
-    fn recover(&mut self, key: &ObjectKey, state: &ProvisioningState) {
+    fn recover(&mut self, key: &HostKey, state: &ProvisioningState) {
         self.update_host(key, clear_error);
         match phase(state) {
             Some(phase) => self.set_phase_timer(key, phase),
@@ -381,7 +389,7 @@ impl Simulator {
     }
 
     /// The platform claimed the host (or re-provisions it): set the image and power it on.
-    pub(super) fn begin_provisioning(&mut self, key: &ObjectKey, image: HostImage) {
+    pub(super) fn begin_provisioning(&mut self, key: &HostKey, image: HostImage) {
         self.update_host(key, |h| {
             h.spec.image = Some(image);
             h.spec.online = Some(true);
@@ -391,7 +399,7 @@ impl Simulator {
         self.set_phase_timer(key, &PROVISIONING);
     }
 
-    fn finish_provisioning(&mut self, key: &ObjectKey) {
+    fn finish_provisioning(&mut self, key: &HostKey) {
         self.update_host(key, |h| {
             let image = h.spec.image.clone();
             provisioning_mut(h).image = image;
@@ -404,7 +412,7 @@ impl Simulator {
     }
 
     /// The claim is deleted or rolled over: remove the image, power off, clean the disks.
-    pub(super) fn begin_deprovisioning(&mut self, key: &ObjectKey, then: AfterCleaning) {
+    pub(super) fn begin_deprovisioning(&mut self, key: &HostKey, then: AfterCleaning) {
         self.update_host(key, |h| {
             h.spec.image = None;
             h.spec.online = Some(false);
@@ -415,7 +423,7 @@ impl Simulator {
         self.set_phase_timer(key, &DEPROVISIONING);
     }
 
-    fn finish_deprovisioning(&mut self, key: &ObjectKey) {
+    fn finish_deprovisioning(&mut self, key: &HostKey) {
         self.update_host(key, |h| {
             provisioning_mut(h).image = None;
             set_state(h, "available");
@@ -432,7 +440,7 @@ impl Simulator {
     }
 
     /// A rolled-over host is clean: provision it again for its claim with the new image.
-    fn reprovision(&mut self, key: &ObjectKey) {
+    fn reprovision(&mut self, key: &HostKey) {
         if let Some(AfterCleaning::Reprovision { image, .. }) =
             self.hosts.after_cleaning.remove(key)
         {
@@ -442,7 +450,7 @@ impl Simulator {
 
     /// Hands a clean host back: the platform's labels go, the claim is deleted, and the
     /// host is free for the next claim.
-    pub(super) fn release(&mut self, key: &ObjectKey) {
+    pub(super) fn release(&mut self, key: &HostKey) {
         self.cancel_host_timer(key);
         let claim = match self.hosts.after_cleaning.remove(key) {
             Some(AfterCleaning::Release { claim } | AfterCleaning::Reprovision { claim, .. }) => {
@@ -467,7 +475,7 @@ impl Simulator {
 
     /// The claim holding this host is deleted: release the host, cleaning it first unless
     /// it is clean already.
-    pub(super) fn release_after_cleaning(&mut self, key: &ObjectKey, claim: ObjectKey) {
+    pub(super) fn release_after_cleaning(&mut self, key: &HostKey, claim: ObjectKey) {
         let Some(host) = self.store.host(key) else {
             self.delete_claim(&claim);
             return;
@@ -488,7 +496,7 @@ impl Simulator {
         }
     }
 
-    fn random_host(&mut self) -> Option<ObjectKey> {
+    fn random_host(&mut self) -> Option<HostKey> {
         if self.hosts.keys.is_empty() {
             return None;
         }

@@ -22,12 +22,12 @@ mod schedule;
 mod store;
 mod write;
 
-pub use config::{MAX_HOSTS, SimConfig};
+pub use config::{Chaos, MAX_HOSTS, SimConfig};
 pub use driver::{SimWriter, spawn};
 pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 pub use write::{WritePlan, plan_write};
 
-use crate::fleet::{ClaimStage, Fleet, FleetObjects, ObjectKey};
+use crate::fleet::{ClaimStage, Fleet, FleetObjects, HostKey, ObjectKey};
 use crate::generate::{GenerateConfig, Rng, generate};
 use crate::source::event::{FleetEvent, Kind, WatchState};
 use claims::Catalog;
@@ -72,7 +72,7 @@ impl Simulator {
     /// [`Simulator::new`] does. `config.hosts` is not used.
     pub fn from_objects(config: SimConfig, objects: FleetObjects) -> Self {
         let fleet = Fleet::build(objects.clone());
-        let host_keys: Vec<ObjectKey> = objects.hosts.keys().cloned().collect();
+        let host_keys: Vec<HostKey> = objects.hosts.keys().cloned().collect();
         let mut sim = Simulator {
             rng: Rng::new(config.seed ^ SIMULATION_STREAM),
             now: Duration::ZERO,
@@ -122,6 +122,7 @@ impl Simulator {
         let mut events = self.store.lists();
         events.extend(Kind::ALL.into_iter().map(|kind| FleetEvent::Watch {
             kind,
+            cluster: None,
             state: WatchState::Synced { since },
         }));
         events

@@ -160,7 +160,7 @@ impl Simulator {
         let image = host_image(&*overlay, &desired);
         let claim = fleet.claim(c);
         let host = fleet.host(h);
-        let host_key = (host.namespace.clone(), host.name.clone());
+        let host_key = host.key();
         let mut labels = overlay.labels(h).clone();
         labels.insert(keys::HOST_NODE_CLAIM.into(), claim.name.clone());
         labels.insert(keys::HOST_PROJECT.into(), claim.tenant.clone());
@@ -219,7 +219,7 @@ impl Simulator {
                 continue;
             };
             let host = fleet.host(h);
-            let host_key = (host.namespace.clone(), host.name.clone());
+            let host_key = host.key();
             let wanted = desired
                 .os_image
                 .clone()

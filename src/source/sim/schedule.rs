@@ -1,7 +1,7 @@
 //! What is due when, in simulated time: timers ordered by due time, then by the order they
 //! were set, so timers due at the same moment always fire in the same order.
 
-use crate::fleet::ObjectKey;
+use crate::fleet::{HostKey, ObjectKey};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use std::time::Duration;
 pub(super) enum Task {
     /// A host's current state or error has run its course. Stale when the host's timer was
     /// set again since (its generation moved on).
-    Host { host: ObjectKey, generation: u64 },
+    Host { host: HostKey, generation: u64 },
     /// A tenant deletes a claim.
     ClaimExpires(ObjectKey),
     /// A tenant asks for a new claim.

@@ -3,7 +3,7 @@
 //! of one step are coalesced per object, so an object changed twice in a step is sent once,
 //! in its final version.
 
-use crate::fleet::{FleetObject, FleetObjects, ObjectKey};
+use crate::fleet::{FleetObject, FleetObjects, HostKey, ObjectKey};
 use crate::model::{BareMetalHost, NodeClaim};
 use crate::source::event::{FleetEvent, Kind};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Kind, namespace (empty when cluster-scoped) and name: one object.
-pub(super) type Identity = (Kind, ObjectKey);
+/// An object's kind and identity: for a host (or its HardwareData) its [`HostKey`]; for
+/// the platform's kinds the same shape with no cluster.
+pub(super) type Identity = (Kind, HostKey);
 
 #[derive(Debug)]
 pub(super) struct Store {
@@ -42,13 +44,12 @@ fn meta_mut(object: &mut FleetObject) -> &mut ObjectMeta {
 
 pub(super) fn identity(object: &FleetObject) -> Identity {
     let m = meta(object);
-    (
-        object.kind(),
-        (
-            m.namespace.clone().unwrap_or_default(),
-            m.name.clone().unwrap_or_default(),
-        ),
-    )
+    let cluster = match object {
+        FleetObject::Host(o) => o.cluster.as_str(),
+        FleetObject::HardwareData(o) => o.cluster.as_str(),
+        _ => "",
+    };
+    (object.kind(), HostKey::of(cluster, m))
 }
 
 fn all_objects(objects: &FleetObjects) -> Vec<FleetObject> {
@@ -108,7 +109,7 @@ impl Store {
         &self.objects
     }
 
-    pub(super) fn host(&self, key: &ObjectKey) -> Option<&Arc<BareMetalHost>> {
+    pub(super) fn host(&self, key: &HostKey) -> Option<&Arc<BareMetalHost>> {
         self.objects.hosts.get(key)
     }
 
@@ -116,8 +117,9 @@ impl Store {
         self.objects.claims.get(key)
     }
 
-    pub(super) fn get(&self, (kind, (namespace, name)): &Identity) -> Option<FleetObject> {
-        let key = (namespace.clone(), name.clone());
+    pub(super) fn get(&self, (kind, id): &Identity) -> Option<FleetObject> {
+        let name = &id.name;
+        let key = (id.namespace.clone(), id.name.clone());
         match kind {
             Kind::Machine => self
                 .objects
@@ -128,10 +130,10 @@ impl Store {
             Kind::HardwareData => self
                 .objects
                 .hardware_data
-                .get(&key)
+                .get(id)
                 .cloned()
                 .map(FleetObject::HardwareData),
-            Kind::BareMetalHost => self.objects.hosts.get(&key).cloned().map(FleetObject::Host),
+            Kind::BareMetalHost => self.objects.hosts.get(id).cloned().map(FleetObject::Host),
             Kind::NodeClaim => self
                 .objects
                 .claims
@@ -165,6 +167,7 @@ impl Store {
             .into_iter()
             .map(|kind| FleetEvent::Replaced {
                 kind,
+                cluster: None,
                 objects: crate::source::replay::objects_of(&self.objects, kind),
                 rejected: Vec::new(),
             })
@@ -259,7 +262,7 @@ mod tests {
         let mut generated = FleetObjects::default();
         generated.insert(host("a").into());
         let mut store = Store::new(generated);
-        let key = ("m3".to_string(), "a".to_string());
+        let key = crate::fleet::HostKey::new("", "m3", "a");
         assert_eq!(
             store
                 .host(&key)

@@ -6,7 +6,7 @@
 use super::Simulator;
 use super::diff::changed_fields;
 use super::store::{identity, meta};
-use crate::fleet::{Fleet, FleetObject, FleetView};
+use crate::fleet::{Fleet, FleetObject, FleetView, HostKey};
 use crate::impact::pin::new_pinned_claim;
 use crate::impact::{Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_os_image};
 use crate::model::claim::NodeClaimStatus;
@@ -191,7 +191,14 @@ impl Simulator {
         }
         let mut objects = Vec::new();
         for write in &plan.writes {
-            let (kind, (namespace, name)) = identity(&write.after);
+            let (
+                kind,
+                HostKey {
+                    cluster,
+                    namespace,
+                    name,
+                },
+            ) = identity(&write.after);
             let before = write.seen.as_ref().and_then(version);
             let after = match mode {
                 WriteMode::DryRun => before.clone(),
@@ -199,6 +206,7 @@ impl Simulator {
             };
             objects.push(WrittenObject {
                 kind: kind.to_string(),
+                cluster: (!cluster.is_empty()).then_some(cluster),
                 namespace: (!namespace.is_empty()).then_some(namespace),
                 name,
                 resource_version_before: before,
@@ -212,11 +220,11 @@ impl Simulator {
     /// resourceVersion the preview saw.
     fn check(&self, write: &PlannedWrite) -> Result<(), WriteError> {
         let id = identity(&write.after);
-        let (kind, (namespace, name)) = &id;
-        let shown = if namespace.is_empty() {
-            name.clone()
+        let (kind, key) = &id;
+        let shown = if key.namespace.is_empty() {
+            key.name.clone()
         } else {
-            format!("{namespace}/{name}")
+            key.to_string()
         };
         let current = self.store.get(&id);
         match (&write.seen, current) {
@@ -269,7 +277,7 @@ impl Simulator {
                 let phase = claim.status.as_ref().and_then(|s| s.phase.as_deref());
                 if !placed && phase == Some("Pending") {
                     let (_, key) = identity(&object);
-                    self.controller.enqueue(key);
+                    self.controller.enqueue((key.namespace, key.name));
                 }
             }
             FleetObject::Provider(provider) => {

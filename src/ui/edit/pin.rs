@@ -126,7 +126,7 @@ fn server_choices(fleet: &Fleet, c: ClaimId) -> Vec<PinChoice> {
         .map(|h| {
             let host = fleet.host(h);
             PinChoice {
-                key: format!("{}/{}", host.namespace, host.name),
+                key: host.key().to_string(),
                 verdict: pin_verdict(fleet, c, &host.name).map(|t| fleet.node_type(t).name.clone()),
             }
         })
@@ -241,14 +241,14 @@ impl PinDialog {
         // The first type that could claim it now comes first: the default.
         ids.sort_by_key(|t| !derived.eligible.contains(t));
         if ids.is_empty() {
-            ids = fleet.types_in_namespace(&host.namespace).to_vec();
+            ids = fleet.types_in(&host.cluster, &host.namespace).to_vec();
         }
         let types: Vec<String> = ids
             .iter()
             .map(|&t| fleet.node_type(t).name.clone())
             .collect();
         let from = PinFrom::Server {
-            key: format!("{}/{}", host.namespace, host.name),
+            key: host.key().to_string(),
             name: host.name.clone(),
         };
         let mut dialog = PinDialog::new(fleet.clone(), from, types, styles);

@@ -10,7 +10,7 @@ use super::rotate::RotateDialog;
 use super::targets::{TargetOption, options};
 use super::writes::{AuditTarget, WriteJob};
 use crate::clipboard;
-use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId, NodeTypeId};
+use crate::fleet::{ClaimId, ClaimStage, Fleet, HostId, HostKey, NodeTypeId};
 use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
@@ -18,7 +18,6 @@ use crate::ui::app::{App, LastLabelEdit, Mode, Popup, Severity};
 use crate::ui::edit::EditError;
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
-use crate::ui::panes;
 use crate::write::{WriteMode, audit};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -35,18 +34,14 @@ impl App {
         let view = self.nav.view();
         match &view.screen {
             Screen::Pane(PaneId::Hosts) => view.selected_row().map(HostId),
-            Screen::HostDetail { namespace, name } => self
-                .data
-                .fleet
-                .resolve_host(&format!("{namespace}/{name}"))
-                .ok(),
+            Screen::HostDetail(key) => self.data.fleet.host_by_key(key),
             _ => None,
         }
     }
 
+    /// A host as an edit names it: its [`HostKey`] spelling, which resolves back to it.
     fn host_key(&self, h: HostId) -> String {
-        let host = self.data.fleet.host(h);
-        format!("{}/{}", host.namespace, host.name)
+        self.data.fleet.host(h).key().to_string()
     }
 
     /// The machine (claim) under the cursor in the machines pane, or the one whose details
@@ -82,8 +77,8 @@ impl App {
         let marked: Vec<String> = self
             .marked
             .iter()
-            .filter(|k| fleet.resolve_host(k).is_ok())
-            .cloned()
+            .filter(|k| fleet.host_by_key(k).is_some())
+            .map(HostKey::to_string)
             .collect();
         let view = self.nav.view();
         let narrowed = view.scope.is_some() || !view.filter.is_none();
@@ -229,11 +224,17 @@ impl App {
         // Every object it wrote must be as the write left it.
         let objects = fleet.objects();
         for o in last.report.iter().flat_map(|r| r.objects.iter()) {
-            let name = match &o.namespace {
-                Some(ns) => format!("{ns}/{}", o.name),
-                None => o.name.clone(),
+            let name = match (&o.cluster, &o.namespace) {
+                (Some(c), Some(ns)) => format!("{c}/{ns}/{}", o.name),
+                (None, Some(ns)) => format!("{ns}/{}", o.name),
+                _ => o.name.clone(),
             };
-            let now = objects.resource_version(&o.kind, o.namespace.as_deref(), &o.name);
+            let now = objects.resource_version(
+                &o.kind,
+                o.cluster.as_deref(),
+                o.namespace.as_deref(),
+                &o.name,
+            );
             let after = o.resource_version_after.as_deref();
             match now {
                 Some(now) if now == after => {}
@@ -566,7 +567,9 @@ impl App {
             );
             return;
         };
-        let key = panes::pane(PaneId::Hosts).key(&self.data, row);
+        let Some(key) = self.data.fleet.hosts().get(row as usize).map(|h| h.key()) else {
+            return;
+        };
         if !self.marked.remove(&key) {
             self.marked.insert(key);
         }

@@ -3,6 +3,7 @@
 //! name of the Secret holding them never are.
 
 use super::DrawCtx;
+use crate::fleet::HostKey;
 use crate::fleet::rules::{
     Drift, Placement, claim_drift, drift_disagreement, named_node_types, not_free, place_claim,
 };
@@ -402,21 +403,15 @@ fn claim_lines<'a>(ctx: &DrawCtx<'a>, c: ClaimId) -> Vec<Line<'a>> {
 }
 
 /// The host a detail screen names, if it still exists.
-pub fn host_of(fleet: &Fleet, namespace: &str, name: &str) -> Option<HostId> {
-    fleet
-        .hosts_named(name)
-        .iter()
-        .copied()
-        .find(|&h| fleet.host(h).namespace == namespace)
+pub fn host_of(fleet: &Fleet, key: &HostKey) -> Option<HostId> {
+    fleet.host_by_key(key)
 }
 
 /// The lines of a detail screen; `None` when its object is gone.
 pub fn lines<'a>(ctx: &DrawCtx<'a>, screen: &Screen) -> Option<Vec<Line<'a>>> {
     let fleet = ctx.data.fleet.as_ref();
     match screen {
-        Screen::HostDetail { namespace, name } => {
-            host_of(fleet, namespace, name).map(|h| host_lines(ctx, h))
-        }
+        Screen::HostDetail(key) => host_of(fleet, key).map(|h| host_lines(ctx, h)),
         Screen::ClaimDetail { namespace, name } => fleet
             .claim_by_key(namespace, name)
             .map(|c| claim_lines(ctx, c)),
@@ -428,8 +423,8 @@ pub fn lines<'a>(ctx: &DrawCtx<'a>, screen: &Screen) -> Option<Vec<Line<'a>>> {
 pub fn drill(data: &FleetData, screen: &Screen) -> Option<View> {
     let fleet = data.fleet.as_ref();
     let next = match screen {
-        Screen::HostDetail { namespace, name } => {
-            let h = host_of(fleet, namespace, name)?;
+        Screen::HostDetail(key) => {
+            let h = host_of(fleet, key)?;
             let Some(Holder::Claim(c)) = &fleet.host(h).holder else {
                 return None;
             };
@@ -443,10 +438,7 @@ pub fn drill(data: &FleetData, screen: &Screen) -> Option<View> {
             let c = fleet.claim_by_key(namespace, name)?;
             let h = fleet.claim(c).host?;
             let host = fleet.host(h);
-            Screen::HostDetail {
-                namespace: host.namespace.clone(),
-                name: host.name.clone(),
-            }
+            Screen::HostDetail(host.key())
         }
         Screen::Pane(_) => return None,
     };

@@ -63,10 +63,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         cell: |ctx, h| {
             let host = ctx.data.fleet.host(h);
             // Marked hosts lead with a dot; the name column has room for it.
-            if ctx
-                .marked
-                .contains(&format!("{}/{}", host.namespace, host.name))
-            {
+            if ctx.marked.contains(&host.key()) {
                 Line::from(vec![
                     Span::styled("● ", ctx.theme.ui.key),
                     Span::raw(host.name.as_str()),
@@ -204,19 +201,13 @@ impl Table for Hosts {
         data.fleet
             .hosts()
             .get(h.0 as usize)
-            .map(|h| format!("{}/{}", h.namespace, h.name))
+            .map(|h| h.key().to_string())
             .unwrap_or_default()
     }
 
     fn drill(data: &FleetData, h: HostId) -> Option<View> {
         let host = data.fleet.hosts().get(h.0 as usize)?;
-        Some(View::new(
-            Screen::HostDetail {
-                namespace: host.namespace.clone(),
-                name: host.name.clone(),
-            },
-            None,
-        ))
+        Some(View::new(Screen::HostDetail(host.key()), None))
     }
 
     fn empty(data: &FleetData) -> &'static str {

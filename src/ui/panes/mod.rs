@@ -36,8 +36,8 @@ pub struct DrawCtx<'a> {
     pub data: &'a FleetData,
     /// The styles to draw with.
     pub theme: &'a crate::ui::theme::Theme,
-    /// Marked hosts (`namespace/name`).
-    pub marked: &'a BTreeSet<String>,
+    /// Marked hosts, by host key.
+    pub marked: &'a BTreeSet<crate::fleet::HostKey>,
     /// What the rack grid's letters stand for.
     pub marks: MarkBy,
     /// Whether the selected row is highlighted (not on a wall display, where nobody moves it).

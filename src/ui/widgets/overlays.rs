@@ -1,7 +1,7 @@
 //! Overlays: the help, generated from the keymap, and the context (`:ctx`): where the data
 //! comes from, where writes would go, and how each watch is doing.
 
-use crate::source::event::WatchState;
+use crate::source::event::{Kind, WatchState};
 use crate::ui::app::{App, Mode};
 use crate::ui::clock;
 use crate::ui::data::thousands;
@@ -240,6 +240,28 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
         Line::styled("Watches", theme.ui.header),
     ];
     let objects = app.live().objects();
+    for ((cluster, kind), state) in app.live().cluster_watches() {
+        let count = match kind {
+            Kind::BareMetalHost => objects
+                .hosts
+                .keys()
+                .filter(|k| &k.cluster == cluster)
+                .count(),
+            _ => objects
+                .hardware_data
+                .keys()
+                .filter(|k| &k.cluster == cluster)
+                .count(),
+        };
+        lines.push(field(
+            &format!("  {} {}", kind.short(), cluster),
+            format!(
+                "{} objects · {}",
+                thousands(count as u64),
+                watch_detail(app, state)
+            ),
+        ));
+    }
     for (kind, state) in app.live().watches() {
         let rejected = app.live().rejected_count(*kind);
         let skipped = if rejected == 0 {

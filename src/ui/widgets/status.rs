@@ -2,7 +2,7 @@
 //! the first sync, and the stale banner.
 
 use super::big_number;
-use crate::source::event::WatchState;
+use crate::source::event::{Kind, WatchState};
 use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
 use crate::ui::data::thousands;
@@ -52,6 +52,31 @@ pub fn status_line(app: &App) -> Line<'_> {
         let (text, style) = watch_text(app, state);
         spans.push(Span::styled(format!("{}:", kind.short()), base));
         spans.push(Span::styled(text, app.theme.on_bar(style)));
+    }
+    // Each Metal3 cluster's hosts: `hosts: dc1-infra ok · dc2-infra stale 2m`; while every
+    // cluster reads the same, one word for all (`hosts:ok (2 clusters)`), so a wall display's
+    // line keeps its counts in view.
+    let clusters: Vec<(&str, (String, Style))> = cluster_states(app)
+        .into_iter()
+        .map(|(c, s)| (c, watch_text(app, s)))
+        .collect();
+    match clusters.as_slice() {
+        [] => {}
+        [(_, first), rest @ ..] if rest.iter().all(|(_, t)| t.0 == first.0) => {
+            spans.push(Span::styled(" hosts:", base));
+            spans.push(Span::styled(first.0.clone(), app.theme.on_bar(first.1)));
+            spans.push(Span::styled(
+                format!(" ({} clusters)", clusters.len()),
+                base,
+            ));
+        }
+        several => {
+            for (i, (cluster, (text, style))) in several.iter().enumerate() {
+                spans.push(Span::styled(if i == 0 { " hosts: " } else { " · " }, base));
+                spans.push(Span::styled(format!("{cluster} "), base));
+                spans.push(Span::styled(text.clone(), app.theme.on_bar(*style)));
+            }
+        }
     }
     spans.push(sep());
     spans.push(Span::styled(
@@ -144,20 +169,45 @@ fn skipped_text(app: &App) -> Option<String> {
 pub fn progress_line(app: &App) -> Line<'_> {
     let ui = &app.theme.ui;
     let mut spans = vec![Span::styled("first sync: ", ui.warn)];
-    let watches = app.live().watches();
-    let done = watches.values().filter(|s| s.is_synced()).count();
+    let watches: Vec<_> = app.live().all_watches().collect();
+    let done = watches.iter().filter(|(_, _, s)| s.is_synced()).count();
     spans.push(Span::styled(
         format!("{done} of {} watches synced", watches.len()),
         ui.text,
     ));
-    for (kind, state) in watches {
+    for (cluster, kind, state) in watches {
         if !state.is_synced() {
             let (text, style) = watch_text(app, state);
-            spans.push(Span::styled(format!(" · {kind}: "), ui.muted));
+            let name = match cluster {
+                Some(c) => format!(" · {kind} of {c}: "),
+                None => format!(" · {kind}: "),
+            };
+            spans.push(Span::styled(name, ui.muted));
             spans.push(Span::styled(text, style));
         }
     }
     Line::from(spans)
+}
+
+/// Each Metal3 cluster's watch, as one state: its BareMetalHosts' watch, or its
+/// HardwareData's when that one fails. Empty where one watch serves every host.
+pub fn cluster_states(app: &App) -> Vec<(&str, &WatchState)> {
+    let mut out: Vec<(&str, &WatchState)> = Vec::new();
+    for ((cluster, kind), state) in app.live().cluster_watches() {
+        let failing = matches!(state, WatchState::Stale { .. });
+        let same = out.last().is_some_and(|(c, _)| *c == cluster.as_str());
+        if !same {
+            if *kind == Kind::BareMetalHost || failing {
+                out.push((cluster, state));
+            }
+        } else if let Some((_, shown)) = out.last_mut()
+            && failing
+            && !matches!(shown, WatchState::Stale { .. })
+        {
+            *shown = state;
+        }
+    }
+    out
 }
 
 /// The stale banner's text, when a watch has failed for longer than the threshold.
@@ -165,10 +215,10 @@ pub fn stale_text(app: &App) -> Option<String> {
     let failing = app.stale_for()?;
     let reasons: Vec<String> = app
         .live()
-        .watches()
-        .iter()
-        .filter_map(|(kind, s)| match s {
-            WatchState::Stale { reason, .. } => Some(format!("{kind}: {reason}")),
+        .all_watches()
+        .filter_map(|(cluster, kind, s)| match (s, cluster) {
+            (WatchState::Stale { reason, .. }, None) => Some(format!("{kind}: {reason}")),
+            (WatchState::Stale { reason, .. }, Some(c)) => Some(format!("{kind} of {c}: {reason}")),
             _ => None,
         })
         .collect();

@@ -1,0 +1,150 @@
+//! [`HostKey`]: what tells one BareMetalHost from every other in a fleet that spans Metal3
+//! clusters. In vMetal a NodeProvider targets one Metal3 cluster
+//! (`spec.metal3.clusterRef.cluster`), so a fleet over several datacenters has several such
+//! clusters, usually each with its hosts in `metal3-system`, and host names repeat across
+//! them: namespace and name alone do not name a host.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// A BareMetalHost's identity: the Metal3 cluster it lives in (the name a NodeProvider's
+/// `spec.metal3.clusterRef.cluster` gives it), its namespace and its name.
+///
+/// Ordered by cluster, then namespace, then name. Written `cluster/namespace/name`; a host
+/// whose cluster is not known (`cluster` empty: a fleet read without naming its cluster,
+/// whose providers name none) is written `namespace/name`. Kubernetes names hold no `/`,
+/// so both spellings read back ([`FromStr`]) to the same key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostKey {
+    pub cluster: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl HostKey {
+    pub fn new(
+        cluster: impl Into<String>,
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        HostKey {
+            cluster: cluster.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The key of a host read from `cluster`, from its metadata (missing fields empty).
+    pub fn of(
+        cluster: &str,
+        meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    ) -> Self {
+        HostKey::new(
+            cluster,
+            meta.namespace.clone().unwrap_or_default(),
+            meta.name.clone().unwrap_or_default(),
+        )
+    }
+}
+
+impl fmt::Display for HostKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.cluster.is_empty() {
+            write!(f, "{}/", self.cluster)?;
+        }
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// Why text is not a host key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostKeyError {
+    pub text: String,
+}
+
+impl fmt::Display for HostKeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is not a host key: write cluster/namespace/name (or namespace/name for a \
+             host of no named cluster), each part non-empty",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for HostKeyError {}
+
+impl FromStr for HostKey {
+    type Err = HostKeyError;
+
+    /// `cluster/namespace/name` or `namespace/name` (no cluster), every part non-empty.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = text.split('/').collect();
+        let err = || HostKeyError {
+            text: text.to_string(),
+        };
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(err());
+        }
+        match parts.as_slice() {
+            [ns, name] => Ok(HostKey::new("", *ns, *name)),
+            [cluster, ns, name] => Ok(HostKey::new(*cluster, *ns, *name)),
+            _ => Err(err()),
+        }
+    }
+}
+
+impl Serialize for HostKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HostKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn spells_and_reads_both_forms() {
+        let k = HostKey::new("dc1-infra", "metal3-system", "gpu-01");
+        assert_eq!(k.to_string(), "dc1-infra/metal3-system/gpu-01");
+        assert_eq!("dc1-infra/metal3-system/gpu-01".parse::<HostKey>(), Ok(k));
+        let bare = HostKey::new("", "metal3-system", "gpu-01");
+        assert_eq!(bare.to_string(), "metal3-system/gpu-01");
+        assert_eq!("metal3-system/gpu-01".parse::<HostKey>(), Ok(bare));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_key() {
+        for text in ["", "gpu-01", "a//b", "/a/b", "a/b/", "a/b/c/d"] {
+            let e = text.parse::<HostKey>().unwrap_err();
+            assert!(e.to_string().contains("cluster/namespace/name"), "{e}");
+        }
+    }
+
+    #[test]
+    fn orders_by_cluster_first() {
+        let a = HostKey::new("dc1", "z", "z");
+        let b = HostKey::new("dc2", "a", "a");
+        assert!(a < b);
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips(c in "[a-z0-9-]{0,8}", ns in "[a-z0-9-]{1,8}", n in "[a-z0-9.-]{1,12}") {
+            let k = HostKey::new(c, ns, n);
+            prop_assert_eq!(k.to_string().parse::<HostKey>(), Ok(k));
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! A fleet over two Metal3 clusters (tests/fixtures/two-sites): two NodeProviders, each
+//! targeting its own cluster (`spec.metal3.clusterRef.cluster`), both with BareMetalHosts in
+//! `metal3-system` and the same host names. Expected values come from the fixture: dc1 has
+//! two H100 hosts, dc2 one H100 and one A100, each provider one type selecting `gpu-model:
+//! h100`.
+
+use gpufleet::fleet::lints::LintId;
+use gpufleet::fleet::summary::summarize;
+use gpufleet::fleet::{Fleet, HostKey};
+use gpufleet::impact::{Change, HostTargets, LabelEdit, impact};
+use gpufleet::source::event::{FleetEvent, Kind};
+use gpufleet::source::file::load_paths;
+use gpufleet::source::live::LiveFleet;
+use std::path::{Path, PathBuf};
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/two-sites")
+        .join(path)
+}
+
+fn two_sites() -> Fleet {
+    let report = load_paths(&[fixture("")]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.duplicates.is_empty(), "{:?}", report.duplicates);
+    assert!(report.unnamed_clusters.is_empty());
+    Fleet::build(report.objects)
+}
+
+fn keys_of(fleet: &Fleet, type_name: &str) -> Vec<String> {
+    let t = fleet.resolve_node_type(type_name).unwrap();
+    fleet
+        .type_hosts(t)
+        .iter()
+        .map(|&h| fleet.host(h).key().to_string())
+        .collect()
+}
+
+#[test]
+fn a_node_type_sees_only_the_hosts_of_its_providers_cluster() {
+    let fleet = two_sites();
+    assert_eq!(
+        fleet.hosts().len(),
+        4,
+        "same names, two clusters: four hosts"
+    );
+    assert_eq!(
+        keys_of(&fleet, "dc1.h100-8x"),
+        [
+            "dc1-infra/metal3-system/gpu-01",
+            "dc1-infra/metal3-system/gpu-02"
+        ]
+    );
+    assert_eq!(
+        keys_of(&fleet, "dc2.h100-8x"),
+        ["dc2-infra/metal3-system/gpu-01"]
+    );
+    let summary = summarize(&fleet);
+    let clusters: Vec<(&str, u32)> = summary
+        .clusters
+        .iter()
+        .map(|g| (g.name.as_str(), g.hosts))
+        .collect();
+    assert_eq!(clusters, [("dc1-infra", 2), ("dc2-infra", 2)]);
+    // The A100 host of dc2 matches no type; its lint names its cluster.
+    let lints = gpufleet::fleet::lints::all_lints(&fleet);
+    let unmatched: Vec<(&str, Option<&str>)> = lints
+        .iter()
+        .filter(|l| l.id == LintId::HostMatchesNoNodeType)
+        .map(|l| (l.subject.as_str(), l.cluster.as_deref()))
+        .collect();
+    assert_eq!(unmatched, [("gpu-02", Some("dc2-infra"))]);
+}
+
+#[test]
+fn host_names_resolve_by_cluster_and_an_edit_touches_only_its_clusters_host() {
+    let fleet = two_sites();
+    let ambiguous = fleet.resolve_host("gpu-01").unwrap_err().to_string();
+    assert!(
+        ambiguous.contains("dc1-infra/metal3-system/gpu-01")
+            && ambiguous.contains("dc2-infra/metal3-system/gpu-01"),
+        "{ambiguous}"
+    );
+    let h = fleet
+        .resolve_host("dc2-infra/metal3-system/gpu-01")
+        .unwrap();
+    assert_eq!(
+        fleet.host(h).key(),
+        HostKey::new("dc2-infra", "metal3-system", "gpu-01")
+    );
+    let edit = Change::Label(
+        LabelEdit::parse_args(
+            HostTargets::Names(vec!["dc2-infra/metal3-system/gpu-01".into()]),
+            &["maintenance=true"],
+        )
+        .unwrap(),
+    );
+    let preview = impact(&fleet, &edit).unwrap();
+    let written: Vec<(Option<&str>, &str, Option<&str>)> = preview
+        .objects
+        .iter()
+        .map(|o| {
+            (
+                o.cluster.as_deref(),
+                o.name.as_str(),
+                o.resource_version.as_deref(),
+            )
+        })
+        .collect();
+    // resourceVersion 30 is dc2's gpu-01 in the fixture (dc1's is 20).
+    assert_eq!(written, [(Some("dc2-infra"), "gpu-01", Some("30"))]);
+}
+
+#[test]
+fn a_dump_names_its_cluster_on_the_command_line() {
+    let named = |cluster: &str| {
+        PathBuf::from(format!(
+            "{cluster}={}",
+            fixture(&format!("{cluster}/hosts.yaml")).display()
+        ))
+    };
+    let report = load_paths(&[
+        fixture("platform.yaml"),
+        named("dc1-infra"),
+        named("dc2-infra"),
+    ])
+    .unwrap();
+    assert!(report.duplicates.is_empty(), "{:?}", report.duplicates);
+    let fleet = Fleet::build(report.objects);
+    assert_eq!(keys_of(&fleet, "dc2.h100-8x").len(), 1);
+    assert_eq!(keys_of(&fleet, "dc1.h100-8x").len(), 2);
+}
+
+#[test]
+fn an_unnamed_dump_of_several_clusters_says_it_cannot_tell_and_how_to_name_it() {
+    let report = load_paths(&[fixture("platform.yaml"), fixture("dc1-infra/hosts.yaml")]).unwrap();
+    // The file's directory is named after its cluster: that tells.
+    assert!(report.unnamed_clusters.is_empty());
+    let dir = std::env::temp_dir().join(format!("gpufleet-two-sites-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let flat = dir.join("hosts.yaml");
+    std::fs::copy(fixture("dc1-infra/hosts.yaml"), &flat).unwrap();
+    let report = load_paths(&[fixture("platform.yaml"), flat.clone()]).unwrap();
+    let [warning] = report.unnamed_clusters.as_slice() else {
+        panic!("{:?}", report.unnamed_clusters)
+    };
+    assert!(
+        warning.contains("cannot tell which Metal3 cluster")
+            && warning.contains("dc1-infra, dc2-infra")
+            && warning.contains(&format!("-f dc1-infra={}", flat.display())),
+        "{warning}"
+    );
+    assert!(report.notes().warnings.contains(warning));
+    // Nothing is lost: the hosts are read, as of no cluster, and no type claims them.
+    let fleet = Fleet::build(report.objects);
+    assert_eq!(fleet.hosts().len(), 2);
+    assert!(fleet.hosts().iter().all(|h| h.derived.matches.is_empty()));
+    // With one provider, its cluster is the only one: the same dump needs no name.
+    let one = dir.join("one-provider.yaml");
+    let text = std::fs::read_to_string(fixture("platform.yaml")).unwrap();
+    std::fs::write(&one, text.split("\n---\n").next().unwrap()).unwrap();
+    let report = load_paths(&[one, flat]).unwrap();
+    assert!(report.unnamed_clusters.is_empty());
+    assert!(
+        report
+            .objects
+            .hosts
+            .keys()
+            .all(|k| k.cluster == "dc1-infra")
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_relist_of_one_cluster_replaces_only_that_clusters_hosts() {
+    let report = load_paths(&[fixture("")]).unwrap();
+    let mut live = LiveFleet::from_objects(report.objects);
+    live.apply(FleetEvent::Replaced {
+        kind: Kind::BareMetalHost,
+        cluster: Some("dc1-infra".into()),
+        objects: Vec::new(),
+        rejected: Vec::new(),
+    });
+    live.refresh();
+    let left: Vec<String> = live
+        .fleet()
+        .hosts()
+        .iter()
+        .map(|h| h.key().to_string())
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "dc2-infra/metal3-system/gpu-01",
+            "dc2-infra/metal3-system/gpu-02"
+        ]
+    );
+    live.apply(FleetEvent::ClusterGone("dc2-infra".into()));
+    live.refresh();
+    assert!(live.fleet().hosts().is_empty());
+}
