@@ -106,6 +106,39 @@ fn new_claim(app: &mut App, vcluster: &str, project: &str) {
 }
 
 /// Waits for the write's answer and hands it to the app.
+/// Label `key` of the host named `name` in the app's fleet, if it has one.
+fn label_of(app: &App, name: &str, key: &str) -> Option<String> {
+    let f = &app.data.fleet;
+    f.resolve_host(name)
+        .ok()
+        .and_then(|h| f.host(h).label(key).map(str::to_string))
+}
+
+/// Sets `maintenance=planned` on the first host of the hosts table through the label dialog
+/// (dry run, then commit) and waits until the fleet shows it: the host's name and its labels
+/// before the edit.
+async fn write_maintenance_planned(
+    app: &mut App,
+    inbox: &mut UnboundedReceiver<gpufleet::ui::message::Message>,
+    events: &mut tokio::sync::mpsc::Receiver<gpufleet::source::event::FleetEvent>,
+) -> (String, gpufleet::model::Labels) {
+    press(app, "5");
+    let h = HostId(app.nav.view().rows[0]);
+    let name = app.data.fleet.host(h).name.clone();
+    let before = app.data.fleet.host(h).labels().clone();
+    press(app, "e");
+    press(app, "maintenance=planned");
+    key(app, KeyCode::Enter);
+    answer(app, inbox).await;
+    key(app, KeyCode::Enter);
+    answer(app, inbox).await;
+    pump(app, events, |a| {
+        label_of(a, &name, "maintenance").as_deref() == Some("planned")
+    })
+    .await;
+    (name, before)
+}
+
 async fn answer(app: &mut App, inbox: &mut UnboundedReceiver<gpufleet::ui::message::Message>) {
     let message = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
         .await
@@ -787,26 +820,8 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
         a.first_sync_done && a.data.totals.hosts == 200
     })
     .await;
-    press(&mut app, "5");
-    let h = HostId(app.nav.view().rows[0]);
-    let name = app.data.fleet.host(h).name.clone();
-    let before = app.data.fleet.host(h).labels().clone();
-    let label_of = |a: &App, key: &str| {
-        let f = &a.data.fleet;
-        f.resolve_host(&name)
-            .ok()
-            .and_then(|h| f.host(h).label(key).map(str::to_string))
-    };
-    press(&mut app, "e");
-    press(&mut app, "maintenance=planned");
-    key(&mut app, KeyCode::Enter);
-    answer(&mut app, &mut inbox).await;
-    key(&mut app, KeyCode::Enter);
-    answer(&mut app, &mut inbox).await;
-    pump(&mut app, &mut events, |a| {
-        label_of(a, "maintenance").as_deref() == Some("planned")
-    })
-    .await;
+    let (name, before) = write_maintenance_planned(&mut app, &mut inbox, &mut events).await;
+    let label_of = |a: &App, key: &str| label_of(a, &name, key);
 
     // A restart: a new dashboard on the same fleet and audit log, nothing in memory.
     let objects = app.live().objects().clone();
@@ -893,25 +908,8 @@ async fn a_change_made_while_the_undo_dialog_is_open_refuses_the_undo() {
         a.first_sync_done && a.data.totals.hosts == 200
     })
     .await;
-    press(&mut app, "5");
-    let h = HostId(app.nav.view().rows[0]);
-    let name = app.data.fleet.host(h).name.clone();
-    let label_of = |a: &App, key: &str| {
-        let f = &a.data.fleet;
-        f.resolve_host(&name)
-            .ok()
-            .and_then(|h| f.host(h).label(key).map(str::to_string))
-    };
-    press(&mut app, "e");
-    press(&mut app, "maintenance=planned");
-    key(&mut app, KeyCode::Enter);
-    answer(&mut app, &mut inbox).await;
-    key(&mut app, KeyCode::Enter);
-    answer(&mut app, &mut inbox).await;
-    pump(&mut app, &mut events, |a| {
-        label_of(a, "maintenance").as_deref() == Some("planned")
-    })
-    .await;
+    let (name, _) = write_maintenance_planned(&mut app, &mut inbox, &mut events).await;
+    let label_of = |a: &App, key: &str| label_of(a, &name, key);
 
     press(&mut app, "u");
     assert!(app.dialog().is_some(), "{:?}", app.notice);
