@@ -285,11 +285,7 @@ pub fn load_dump(paths: &[PathBuf]) -> Result<LoadReport> {
         std::time::Duration::from_secs(1),
         format_args!(
             "reading {}… (the dashboard opens when it is read)",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::describe_paths(paths)
         ),
     );
     let report = load_paths(paths)?;
@@ -300,11 +296,7 @@ pub fn load_dump(paths: &[PathBuf]) -> Result<LoadReport> {
     if let Some(why) = report.nothing_loaded() {
         color_eyre::eyre::bail!(
             "nothing was loaded from {}: {why}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::describe_paths(paths)
         );
     }
     Ok(report)

@@ -261,6 +261,7 @@ fn load_file_fleet(paths: &[PathBuf], projects: ProjectNamespaces) -> Result<Loa
     })
 }
 
+/// The paths as named on the command line, `a.yaml, dump/`.
 fn describe_paths(paths: &[PathBuf]) -> String {
     paths
         .iter()
@@ -523,16 +524,10 @@ async fn apply(
     let preview = impact(&fleet, &change)?;
     // A pin the preview says fails would leave a claim the platform never retries: refused
     // before anything reaches the cluster.
-    if let Some(failing) = preview
-        .claims_with(crate::impact::ClaimEffect::PinFails)
-        .next()
-    {
+    if let Some(failing) = preview.failing_pin() {
         print(output, &preview, || output::impact_table(&preview))?;
         bail!(
-            "not written: the pin of {}/{} fails ({}); the platform would mark the claim failed and never retry it",
-            failing.namespace,
-            failing.name,
-            failing.reason.as_deref().unwrap_or("see the preview")
+            "not written: {failing}; the platform would mark the claim failed and never retry it"
         );
     }
     let writer = KubeWriter::new(clusters.clone())?;

@@ -197,6 +197,19 @@ impl Impact {
     pub fn claims_with(&self, effect: ClaimEffect) -> impl Iterator<Item = &ClaimImpact> {
         self.claims.iter().filter(move |c| c.effect == effect)
     }
+
+    /// `the pin of NAMESPACE/NAME fails (why)` when the change pins a claim the platform would
+    /// not give the server: such a pin is never written (the claim would fail and never be
+    /// retried).
+    pub fn failing_pin(&self) -> Option<String> {
+        let c = self.claims_with(ClaimEffect::PinFails).next()?;
+        Some(format!(
+            "the pin of {}/{} fails ({})",
+            c.namespace,
+            c.name,
+            c.reason.as_deref().unwrap_or("see the preview")
+        ))
+    }
 }
 
 /// The change that puts back what `change` changes, as `fleet` (the snapshot its preview

@@ -64,14 +64,9 @@ impl Proposal {
                 let (before, after) = extra(&fleet, c, &i);
                 // A pin the preview says fails leaves a claim the platform never retries:
                 // not written (as `apply` refuses it).
-                let failing = i.claims_with(crate::impact::ClaimEffect::PinFails).next();
-                let mut lines = match failing {
-                    Some(f) => refused_lines(&format!(
-                        "not writable: the pin of {}/{} fails ({})",
-                        f.namespace,
-                        f.name,
-                        f.reason.as_deref().unwrap_or("see below")
-                    )),
+                let failing = i.failing_pin();
+                let mut lines = match &failing {
+                    Some(why) => refused_lines(&format!("not writable: {why}")),
                     None => Vec::new(),
                 };
                 lines.extend(before);
