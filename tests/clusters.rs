@@ -7,7 +7,7 @@
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, HostKey};
-use gpufleet::impact::{Change, HostTargets, LabelEdit, impact};
+use gpufleet::impact::{Change, HostTargets, LabelEdit, PinChange, PinTarget, impact};
 use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::file::load_paths;
 use gpufleet::source::live::LiveFleet;
@@ -198,4 +198,100 @@ fn a_relist_of_one_cluster_replaces_only_that_clusters_hosts() {
     live.apply(FleetEvent::ClusterGone("dc2-infra".into()));
     live.refresh();
     assert!(live.fleet().hosts().is_empty());
+}
+
+/// tests/fixtures/shared-labels: two clusters whose hosts carry the same datacenter, rack
+/// and NVLink domain labels (and names). A rack is (cluster, datacenter, rack) and a domain
+/// (cluster, label): two of each, never one of four hosts.
+#[test]
+fn racks_and_nvlink_domains_of_two_clusters_never_merge_on_equal_labels() {
+    let report =
+        load_paths(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels")])
+            .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.unnamed_clusters.is_empty());
+    let fleet = Fleet::build(report.objects);
+    assert_eq!(fleet.hosts().len(), 4);
+    let groups = fleet.groups();
+    let racks: Vec<(String, usize)> = groups
+        .racks
+        .iter()
+        .map(|(k, hosts)| (k.to_string(), hosts.len()))
+        .collect();
+    assert_eq!(
+        racks,
+        [
+            ("dc1-infra/campus/r01".to_string(), 2),
+            ("dc2-infra/campus/r01".to_string(), 2)
+        ]
+    );
+    let domains: Vec<(String, usize)> = groups
+        .nvlink_domains
+        .iter()
+        .map(|(k, hosts)| (k.to_string(), hosts.len()))
+        .collect();
+    assert_eq!(
+        domains,
+        [
+            ("dc1-infra/nvl-01".to_string(), 2),
+            ("dc2-infra/nvl-01".to_string(), 2)
+        ]
+    );
+    // acme holds dc1's gpu-01 and bluefin dc2's: each fabric has one tenant, so no split.
+    let lints = gpufleet::fleet::lints::all_lints(&fleet);
+    assert!(
+        lints
+            .iter()
+            .all(|l| l.id != LintId::NvlinkDomainSplitTenants),
+        "{lints:?}"
+    );
+    // The summary keeps the labels as names and says whose they are.
+    let summary = summarize(&fleet);
+    let named = |groups: &[gpufleet::fleet::summary::GroupCounts]| -> Vec<(String, Option<String>, u32, u32)> {
+        groups
+            .iter()
+            .map(|g| (g.name.clone(), g.cluster.clone(), g.hosts, g.gpus_claimed))
+            .collect()
+    };
+    let site = |name: &str, cluster: &str| (name.to_string(), Some(cluster.to_string()), 2, 4);
+    assert_eq!(
+        named(&summary.racks),
+        [
+            site("campus/r01", "dc1-infra"),
+            site("campus/r01", "dc2-infra")
+        ]
+    );
+    assert_eq!(
+        named(&summary.nvlink_domains),
+        [site("nvl-01", "dc1-infra"), site("nvl-01", "dc2-infra")]
+    );
+    // One datacenter label is one place, whichever clusters run it.
+    assert_eq!(summary.datacenters.len(), 1);
+    assert_eq!(summary.datacenters[0].hosts, 4);
+}
+
+/// A pin that puts acme on dc2's free gpu-02 splits dc2's nvl-01 (bluefin holds its
+/// gpu-01); the lint names dc2's domain, not dc1's of the same label, where acme already is.
+#[test]
+fn a_pin_splits_only_the_nvlink_domain_of_its_own_cluster() {
+    let report =
+        load_paths(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels")])
+            .unwrap();
+    let fleet = Fleet::build(report.objects);
+    let pin = Change::Pin(PinChange {
+        server: "dc2-infra/metal3-system/gpu-02".into(),
+        node_type: Some("dc2.gb200-4x".into()),
+        target: PinTarget::New {
+            vcluster: "train".into(),
+            project: "acme".into(),
+        },
+    });
+    let preview = impact(&fleet, &pin).unwrap();
+    let splits: Vec<(&str, Option<&str>)> = preview
+        .lints_introduced
+        .iter()
+        .filter(|l| l.id == LintId::NvlinkDomainSplitTenants)
+        .map(|l| (l.subject.as_str(), l.cluster.as_deref()))
+        .collect();
+    assert_eq!(splits, [("nvl-01", Some("dc2-infra"))]);
 }

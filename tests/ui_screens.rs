@@ -1027,3 +1027,38 @@ fn the_sort_arrow_is_on_the_sorted_column_of_every_table() {
         );
     }
 }
+
+/// Two Metal3 clusters whose racks and NVLink domains carry the same labels
+/// (tests/fixtures/shared-labels): the racks pane shows one site per cluster, each under
+/// its own heading, and the NVLink pane two domains, neither split across tenants.
+#[test]
+fn racks_of_two_clusters_with_equal_labels_stand_under_their_own_sites() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
+    let report = gpufleet::source::file::load_paths(&[dir]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.load_complete(&report.objects);
+    app.now += Duration::from_secs(5);
+    app.update(Action::ShowPane(PaneId::Racks));
+    let racks = text(&draw(&mut app, 100, 12));
+    assert_eq!(
+        racks.matches("campus in dc").count(),
+        2,
+        "a heading per site:\n{racks}"
+    );
+    insta::assert_snapshot!("racks_two_sites_equal_labels", racks);
+    app.update(Action::ShowPane(PaneId::Nvlink));
+    let domains = text(&draw(&mut app, 100, 12));
+    assert_eq!(domains.matches("nvl-01").count(), 2, "{domains}");
+    assert!(!domains.contains("split"), "{domains}");
+    // The cursor moves from dc1's r01 to dc2's: two racks, told apart by their site.
+    app.update(Action::ShowPane(PaneId::Racks));
+    app.update(Action::Down);
+    app.update(Action::Drill);
+    let hosts = text(&draw(&mut app, 100, 12));
+    assert!(hosts.contains("rack dc2-infra/campus/r01"), "{hosts}");
+}

@@ -15,11 +15,18 @@ fn states(g: &GroupCounts) -> String {
         .join(", ")
 }
 
+/// Groups with a cluster (racks, NVLink domains) are written `cluster/name` when they come
+/// from more than one cluster, whose labels may repeat.
 fn group_table(title: &str, groups: &[GroupCounts]) -> String {
     let mut t = Table::new([title, "HOSTS", "GPUS", "FREE", "CLAIMED", "ERROR", "STATES"]);
+    let clusters: std::collections::BTreeSet<&str> =
+        groups.iter().filter_map(|g| g.cluster.as_deref()).collect();
     for g in groups {
         t.row([
-            g.name.clone(),
+            match &g.cluster {
+                Some(c) if clusters.len() > 1 => format!("{c}/{}", g.name),
+                _ => g.name.clone(),
+            },
             g.hosts.to_string(),
             g.gpus_total.to_string(),
             g.gpus_free.to_string(),

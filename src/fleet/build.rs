@@ -594,7 +594,11 @@ impl Fleet {
             let label = |k| host.label(k).unwrap_or(UNLABELLED).to_string();
             groups
                 .racks
-                .entry(format!("{}/{}", label(keys::DATACENTER), label(keys::RACK)))
+                .entry(RackKey {
+                    cluster: host.cluster.clone(),
+                    datacenter: label(keys::DATACENTER),
+                    rack: label(keys::RACK),
+                })
                 .or_default()
                 .push(id);
             groups
@@ -605,7 +609,10 @@ impl Fleet {
             if let Some(domain) = host.label(keys::NVLINK_DOMAIN) {
                 groups
                     .nvlink_domains
-                    .entry(domain.to_string())
+                    .entry(DomainKey {
+                        cluster: host.cluster.clone(),
+                        domain: domain.to_string(),
+                    })
                     .or_default()
                     .push(id);
             }

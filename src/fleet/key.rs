@@ -110,6 +110,57 @@ impl<'de> Deserialize<'de> for HostKey {
     }
 }
 
+/// A rack: the Metal3 cluster of its hosts, their `datacenter` label and their `rack` label.
+/// Rack labels repeat across sites (`r01` in every datacenter), so the label alone does not
+/// name a rack. Missing labels are [`super::UNLABELLED`].
+///
+/// Ordered by cluster, datacenter, rack (lexically). Written `cluster/datacenter/rack`, or
+/// `datacenter/rack` for hosts of no named cluster, as [`HostKey`] is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RackKey {
+    pub cluster: String,
+    pub datacenter: String,
+    pub rack: String,
+}
+
+impl RackKey {
+    /// The site the rack stands in: `cluster/datacenter`, or `datacenter` without a cluster.
+    pub fn site(&self) -> String {
+        with_cluster(&self.cluster, &self.datacenter)
+    }
+}
+
+impl fmt::Display for RackKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.site(), self.rack)
+    }
+}
+
+/// An NVLink domain: the Metal3 cluster of its hosts and their `nvlink-domain` label. One
+/// fabric never spans sites, so the same label in two clusters is two domains.
+///
+/// Ordered by cluster, then label. Written `cluster/label`, or `label` without a cluster.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainKey {
+    pub cluster: String,
+    pub domain: String,
+}
+
+impl fmt::Display for DomainKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&with_cluster(&self.cluster, &self.domain))
+    }
+}
+
+/// `cluster/rest`, or `rest` when the cluster is not known.
+fn with_cluster(cluster: &str, rest: &str) -> String {
+    if cluster.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{cluster}/{rest}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +189,27 @@ mod tests {
         let a = HostKey::new("dc1", "z", "z");
         let b = HostKey::new("dc2", "a", "a");
         assert!(a < b);
+    }
+
+    #[test]
+    fn racks_and_domains_are_spelled_with_their_cluster() {
+        let r = RackKey {
+            cluster: "dc1-infra".into(),
+            datacenter: "dc1".into(),
+            rack: "r01".into(),
+        };
+        assert_eq!(r.to_string(), "dc1-infra/dc1/r01");
+        assert_eq!(r.site(), "dc1-infra/dc1");
+        let bare = RackKey {
+            cluster: String::new(),
+            ..r
+        };
+        assert_eq!(bare.to_string(), "dc1/r01");
+        let d = DomainKey {
+            cluster: "dc2-infra".into(),
+            domain: "nvl-01".into(),
+        };
+        assert_eq!(d.to_string(), "dc2-infra/nvl-01");
     }
 
     proptest! {

@@ -3,7 +3,7 @@
 //! only what a change touches.
 
 use super::rules::{NotFree, drift_disagreement, has_enough_hardware, not_free, type_os_image};
-use super::{ClaimId, Fleet, FleetView, HostId, NodeTypeId};
+use super::{ClaimId, DomainKey, Fleet, FleetView, HostId, NodeTypeId};
 use crate::model::os_image::ImageProvider;
 use crate::model::{OsImage, keys};
 use serde::Serialize;
@@ -124,7 +124,8 @@ pub struct Lint {
     pub severity: Severity,
     pub subject_kind: SubjectKind,
     pub subject: String,
-    /// For a host: the Metal3 cluster it lives in (host names repeat across clusters).
+    /// For a host or an NVLink domain: the Metal3 cluster it lives in (host names and
+    /// domain labels repeat across clusters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub message: String,
@@ -431,22 +432,24 @@ pub fn domain_tenants<'a, V: FleetView + ?Sized>(
 /// Lints about one NVLink domain.
 pub fn nvlink_domain_lints<V: FleetView + ?Sized>(
     view: &V,
-    domain: &str,
+    domain: &DomainKey,
     hosts: &[HostId],
     out: &mut Vec<Lint>,
 ) {
     let tenants = domain_tenants(view, hosts);
     if tenants.len() > 1 {
-        out.push(Lint::new(
+        let mut lint = Lint::new(
             LintId::NvlinkDomainSplitTenants,
             SubjectKind::NvlinkDomain,
-            domain,
+            domain.domain.as_str(),
             format!(
                 "hosts are held by {} tenants ({}), who share one NVLink fabric",
                 tenants.len(),
                 tenants.into_iter().collect::<Vec<_>>().join(", ")
             ),
-        ));
+        );
+        lint.set_cluster(&domain.cluster);
+        out.push(lint);
     }
 }
 

@@ -15,7 +15,7 @@ pub mod summary;
 pub mod tenancy;
 pub mod view;
 
-pub use key::{HostKey, HostKeyError};
+pub use key::{DomainKey, HostKey, HostKeyError, RackKey};
 pub use objects::{FleetObject, FleetObjects, ObjectKey};
 pub use state::{HostState, OperationalStatus, ProvisioningState};
 pub use view::FleetView;
@@ -305,9 +305,12 @@ pub struct TenantIndex {
 
 #[derive(Clone, Debug, Default)]
 pub struct Groups {
-    pub racks: BTreeMap<String, Vec<HostId>>,
+    /// Hosts by rack: (cluster, datacenter label, rack label).
+    pub racks: BTreeMap<RackKey, Vec<HostId>>,
+    /// Hosts by `datacenter` label (a datacenter is a place, whichever cluster runs it).
     pub datacenters: BTreeMap<String, Vec<HostId>>,
-    pub nvlink_domains: BTreeMap<String, Vec<HostId>>,
+    /// Hosts by NVLink domain: (cluster, `nvlink-domain` label).
+    pub nvlink_domains: BTreeMap<DomainKey, Vec<HostId>>,
     pub tenants: BTreeMap<String, TenantIndex>,
 }
 

@@ -10,6 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupCounts {
     pub name: String,
+    /// Racks and NVLink domains: the Metal3 cluster of their hosts, when they have one (rack
+    /// and domain labels repeat across clusters; the name alone may not tell two apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub hosts: u32,
     /// Hosts by state as the dashboard shows it ("available", "provisioned (error)").
     pub states: BTreeMap<String, u32>,
@@ -78,6 +82,21 @@ pub fn summarize(fleet: &Fleet) -> Summary {
             .map(|(name, hosts)| count_hosts(fleet, name, hosts.iter().copied()))
             .collect()
     };
+    // A rack is named `datacenter/rack` and a domain by its label, each with its cluster.
+    let in_cluster = |cluster: &str, name: String, hosts: &[HostId]| GroupCounts {
+        cluster: (!cluster.is_empty()).then(|| cluster.to_string()),
+        ..count_hosts(fleet, &name, hosts.iter().copied())
+    };
+    let racks = groups
+        .racks
+        .iter()
+        .map(|(k, hosts)| in_cluster(&k.cluster, format!("{}/{}", k.datacenter, k.rack), hosts))
+        .collect();
+    let nvlink_domains = groups
+        .nvlink_domains
+        .iter()
+        .map(|(k, hosts)| in_cluster(&k.cluster, k.domain.clone(), hosts))
+        .collect();
     let tenants = groups
         .tenants
         .iter()
@@ -113,8 +132,8 @@ pub fn summarize(fleet: &Fleet) -> Summary {
         },
         clusters: by(&by_cluster(fleet)),
         datacenters: by(&groups.datacenters),
-        racks: by(&groups.racks),
-        nvlink_domains: by(&groups.nvlink_domains),
+        racks,
+        nvlink_domains,
         tenants,
         node_types,
     }

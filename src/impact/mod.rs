@@ -19,7 +19,7 @@ pub use rotate::new_os_image;
 use crate::fleet::lints::{self, Lint};
 use crate::fleet::rules::{claim_candidates, type_os_image};
 use crate::fleet::tenancy::{TenantGpus, host_share};
-use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
+use crate::fleet::{ClaimId, ClaimStage, DomainKey, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use crate::model::{Labels, keys};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -656,20 +656,25 @@ impl LintScope<'_> {
             lints::node_type_lints(view, t, &mut out);
         }
         // Domains the touched hosts were in or move to, with their members as the view has them.
-        let mut touched_by_domain: BTreeMap<&str, Vec<HostId>> = BTreeMap::new();
+        // A domain is its label within the host's cluster: the same label elsewhere is another.
+        let mut touched_by_domain: BTreeMap<DomainKey, Vec<HostId>> = BTreeMap::new();
         for &h in self.hosts {
+            let key = |d: &String| DomainKey {
+                cluster: fleet.host(h).cluster.clone(),
+                domain: d.clone(),
+            };
             if let Some(d) = fleet.labels(h).get(keys::NVLINK_DOMAIN) {
-                touched_by_domain.entry(d).or_default();
+                touched_by_domain.entry(key(d)).or_default();
             }
             if let Some(d) = view.labels(h).get(keys::NVLINK_DOMAIN) {
-                touched_by_domain.entry(d).or_default().push(h);
+                touched_by_domain.entry(key(d)).or_default().push(h);
             }
         }
         for (domain, touched_members) in &touched_by_domain {
             let mut members: Vec<HostId> = fleet
                 .groups()
                 .nvlink_domains
-                .get(*domain)
+                .get(domain)
                 .into_iter()
                 .flatten()
                 .copied()

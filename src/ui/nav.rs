@@ -6,14 +6,13 @@ use super::action::PaneId;
 use super::data::FleetData;
 use super::filter::Filter;
 use super::panes;
-use crate::fleet::HostKey;
+use crate::fleet::{DomainKey, HostKey, RackKey};
 
 /// What a drill-down narrows a table to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
-    /// `<datacenter>/<rack>`.
-    Rack(String),
-    NvlinkDomain(String),
+    Rack(RackKey),
+    NvlinkDomain(DomainKey),
     /// Hosts a node type could claim now.
     EligibleFor(String),
     /// Machines (claims) of a tenant.

@@ -2,9 +2,9 @@
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
 use super::{Column, DrawCtx, SortBy, SortKey, Table};
-use crate::fleet::HostId;
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
+use crate::fleet::{DomainKey, HostId};
 use crate::model::LabelQuery;
 use crate::model::keys;
 use crate::ui::action::PaneId;
@@ -20,6 +20,8 @@ pub struct Nvlink;
 
 /// One NVLink domain (its hosts share one fabric), as the pane shows it.
 pub struct DomainRow {
+    /// The domain: its hosts' Metal3 cluster and label.
+    pub key: DomainKey,
     /// The domain's `nvlink-domain` label value.
     pub name: String,
     /// The datacenter of its first host.
@@ -43,18 +45,18 @@ impl DomainRow {
     }
 }
 
-/// One row per labelled NVLink domain, in domain name order.
+/// One row per labelled NVLink domain, by cluster then domain name.
 pub fn build(data: &FleetData) -> Vec<DomainRow> {
     let fleet = &data.fleet;
     fleet
         .groups()
         .nvlink_domains
         .iter()
-        .filter(|(name, _)| !is_unlabelled(name))
-        .map(|(name, hosts)| {
+        .filter(|(key, _)| !is_unlabelled(&key.domain))
+        .map(|(key, hosts)| {
             let mut hosts = hosts.clone();
             hosts.sort_by_cached_key(|h| natural_key(&fleet.host(*h).name));
-            let counts = count_hosts(fleet.as_ref(), name, hosts.iter().copied());
+            let counts = count_hosts(fleet.as_ref(), &key.domain, hosts.iter().copied());
             let datacenter = hosts
                 .first()
                 .and_then(|&h| fleet.host(h).label(keys::DATACENTER))
@@ -65,7 +67,8 @@ pub fn build(data: &FleetData) -> Vec<DomainRow> {
                 .map(str::to_string)
                 .collect();
             DomainRow {
-                name: name.clone(),
+                key: key.clone(),
+                name: key.domain.clone(),
                 datacenter,
                 hosts,
                 gpus_total: counts.gpus_total,
@@ -180,9 +183,13 @@ impl Table for Nvlink {
         (0..data.domains.len() as u32).collect()
     }
 
-    /// `/` matches each tenant holding hosts of the domain.
+    /// `/` matches each tenant holding hosts of the domain, and its Metal3 cluster.
     fn hidden_text<'d>(_: &'d FleetData, d: &'d DomainRow) -> Vec<&'d str> {
-        d.tenants.iter().map(String::as_str).collect()
+        d.tenants
+            .iter()
+            .map(String::as_str)
+            .chain(Some(d.key.cluster.as_str()).filter(|c| !c.is_empty()))
+            .collect()
     }
 
     /// A selector matches a domain when it matches any of its hosts.
@@ -193,13 +200,13 @@ impl Table for Nvlink {
     }
 
     fn key(_: &FleetData, d: &DomainRow) -> String {
-        d.name.clone()
+        d.key.to_string()
     }
 
     fn drill(_: &FleetData, d: &DomainRow) -> Option<View> {
         Some(View::new(
             Screen::Pane(PaneId::Hosts),
-            Some(Scope::NvlinkDomain(d.name.clone())),
+            Some(Scope::NvlinkDomain(d.key.clone())),
         ))
     }
 

@@ -1,9 +1,10 @@
-//! Racks: per datacenter a grid of racks, each host one cell coloured by state and marked by
-//! tenant or GPU model, with free/total GPUs per rack.
+//! Racks: per site (a Metal3 cluster's datacenter) a grid of racks under one heading, each
+//! host one cell coloured by state and marked by tenant or GPU model, with free/total GPUs
+//! per rack. Rack labels repeat across sites (`r01` everywhere), so the heading says whose.
 
 use super::{DrawCtx, Pane};
 use crate::fleet::summary::{count_hosts, is_unlabelled};
-use crate::fleet::{Fleet, HostId};
+use crate::fleet::{Fleet, HostId, RackKey};
 use crate::model::keys;
 use crate::ui::action::PaneId;
 use crate::ui::data::{FleetData, thousands};
@@ -19,17 +20,16 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// The rack grid pane: racks in datacenter and rack order, not a sortable table.
+/// The rack grid pane: racks in site (cluster, datacenter) and rack order, not a sortable
+/// table.
 pub struct Racks;
 
 /// One rack of the grid.
 pub struct RackRow {
-    /// `<datacenter>/<rack>`, as the fleet groups racks.
-    pub key: String,
-    /// The `datacenter` label value.
-    pub datacenter: String,
-    /// The `rack` label value.
-    pub rack: String,
+    /// The rack: its hosts' Metal3 cluster, `datacenter` label and `rack` label.
+    pub key: RackKey,
+    /// The key as written (`cluster/datacenter/rack`): what `/` matches and the selection keeps.
+    pub name: String,
     /// Its hosts, in natural name order.
     pub hosts: Vec<HostId>,
     /// GPUs on its hosts.
@@ -42,7 +42,8 @@ pub struct RackRow {
     pub hosts_in_error: u32,
 }
 
-/// One row per rack, by datacenter then natural rack order; unlabelled racks last.
+/// One row per rack, by site (cluster, then datacenter) then natural rack order; within a
+/// cluster, unlabelled datacenters and racks last.
 pub fn build(data: &FleetData) -> Vec<RackRow> {
     let fleet: &Fleet = &data.fleet;
     let mut racks: Vec<RackRow> = fleet
@@ -52,12 +53,11 @@ pub fn build(data: &FleetData) -> Vec<RackRow> {
         .map(|(key, hosts)| {
             let mut hosts = hosts.clone();
             hosts.sort_by_cached_key(|h| natural_key(&fleet.host(*h).name));
-            let counts = count_hosts(fleet, key, hosts.iter().copied());
-            let (datacenter, rack) = key.split_once('/').unwrap_or(("", key.as_str()));
+            let name = key.to_string();
+            let counts = count_hosts(fleet, &name, hosts.iter().copied());
             RackRow {
                 key: key.clone(),
-                datacenter: datacenter.to_string(),
-                rack: rack.to_string(),
+                name,
                 hosts,
                 gpus_total: counts.gpus_total,
                 gpus_free: counts.gpus_free,
@@ -69,10 +69,11 @@ pub fn build(data: &FleetData) -> Vec<RackRow> {
     // Hosts without datacenter or rack labels come last: the racks are what people look for.
     racks.sort_by_cached_key(|r| {
         (
-            is_unlabelled(&r.datacenter),
-            r.datacenter.clone(),
-            is_unlabelled(&r.rack),
-            natural_key(&r.rack),
+            r.key.cluster.clone(),
+            is_unlabelled(&r.key.datacenter),
+            r.key.datacenter.clone(),
+            is_unlabelled(&r.key.rack),
+            natural_key(&r.key.rack),
         )
     });
     racks
@@ -81,7 +82,7 @@ pub fn build(data: &FleetData) -> Vec<RackRow> {
 /// Most hosts drawn per rack; a taller rack ends in `+`.
 const MAX_CELLS: usize = 40;
 
-/// One line of the grid: a datacenter heading, or racks `rows[from..to]` side by side.
+/// One line of the grid: a site's heading, or racks `rows[from..to]` side by side.
 enum GridLine {
     Heading(usize),
     Racks(usize, usize),
@@ -99,7 +100,7 @@ impl Geometry {
         let racks = rows.iter().filter_map(|&r| data.racks.get(r as usize));
         let (mut name_w, mut cells_w, mut total) = (1, 1, 0);
         for r in racks {
-            name_w = name_w.max(r.rack.chars().count());
+            name_w = name_w.max(r.key.rack.chars().count());
             cells_w = cells_w.max(r.hosts.len().min(MAX_CELLS));
             total = total.max(r.gpus_total);
         }
@@ -118,11 +119,11 @@ fn grid_lines(data: &FleetData, rows: &[u32], per_line: usize) -> Vec<GridLine> 
     let mut lines = Vec::new();
     let mut i = 0;
     while i < rows.len() {
-        let dc = &data.racks[rows[i] as usize].datacenter;
+        let site = same_site(&data.racks[rows[i] as usize].key);
         lines.push(GridLine::Heading(i));
         let end = rows[i..]
             .iter()
-            .position(|&r| &data.racks[r as usize].datacenter != dc)
+            .position(|&r| !site(&data.racks[r as usize].key))
             .map_or(rows.len(), |n| i + n);
         let mut from = i;
         while from < end {
@@ -135,12 +136,19 @@ fn grid_lines(data: &FleetData, rows: &[u32], per_line: usize) -> Vec<GridLine> 
     lines
 }
 
-fn heading<'a>(ctx: &DrawCtx<'a>, dc: &str) -> Line<'a> {
+/// Whether a rack stands in the same site (cluster and datacenter) as `key`.
+fn same_site(key: &RackKey) -> impl Fn(&RackKey) -> bool + '_ {
+    move |other| other.cluster == key.cluster && other.datacenter == key.datacenter
+}
+
+/// A site's heading: its datacenter, its Metal3 cluster when it has one, and its figures.
+fn heading<'a>(ctx: &DrawCtx<'a>, site: &RackKey) -> Line<'a> {
     let data = &ctx.data;
     let ui = &ctx.theme.ui;
     let mut racks = 0u32;
     let (mut hosts, mut total, mut free, mut claimed, mut errors) = (0usize, 0, 0, 0, 0);
-    for r in data.racks.iter().filter(|r| r.datacenter == dc) {
+    let in_site = same_site(site);
+    for r in data.racks.iter().filter(|r| in_site(&r.key)) {
         racks += 1;
         hosts += r.hosts.len();
         total += r.gpus_total;
@@ -148,11 +156,15 @@ fn heading<'a>(ctx: &DrawCtx<'a>, dc: &str) -> Line<'a> {
         claimed += r.gpus_claimed;
         errors += r.hosts_in_error;
     }
-    let mut spans = vec![
-        Span::styled(format!("{dc} "), ui.title),
+    let mut spans = vec![Span::styled(format!("{} ", site.datacenter), ui.title)];
+    if !site.cluster.is_empty() {
+        spans.push(Span::styled("in ", ui.muted));
+        spans.push(Span::styled(format!("{} ", site.cluster), ui.text));
+    }
+    spans.extend([
         Span::styled(
             format!(
-                "{} racks · {} hosts · GPUs {} · ",
+                "· {} racks · {} hosts · GPUs {} · ",
                 thousands(racks),
                 thousands(hosts as u64),
                 thousands(total)
@@ -161,7 +173,7 @@ fn heading<'a>(ctx: &DrawCtx<'a>, dc: &str) -> Line<'a> {
         ),
         Span::styled(format!("{} free", thousands(free)), ctx.theme.host.free),
         Span::styled(format!(" · {} claimed", thousands(claimed)), ui.muted),
-    ];
+    ]);
     if errors > 0 {
         spans.push(Span::styled(
             format!(" · {errors} in error"),
@@ -201,7 +213,7 @@ fn rack_spans<'a>(
     let ui = &ctx.theme.ui;
     let name_style = if selected { ui.selected } else { ui.text };
     let mut spans = vec![Span::styled(
-        format!("{:<w$}", r.rack, w = g.name_w),
+        format!("{:<w$}", r.key.rack, w = g.name_w),
         name_style,
     )];
     spans.push(Span::raw(" "));
@@ -292,7 +304,7 @@ impl Pane for Racks {
                 match filter {
                     Filter::Labels(q) => r.hosts.iter().any(|&h| q.matches(fleet.host(h).labels())),
                     _ => filter.accepts(
-                        std::iter::once(r.key.as_str())
+                        std::iter::once(r.name.as_str())
                             .chain(r.hosts.iter().filter_map(|&h| data.host_tenant(h))),
                         None,
                     ),
@@ -304,7 +316,7 @@ impl Pane for Racks {
     fn key(&self, data: &FleetData, row: u32) -> String {
         data.racks
             .get(row as usize)
-            .map(|r| r.key.clone())
+            .map(|r| r.name.clone())
             .unwrap_or_default()
     }
 
@@ -353,7 +365,7 @@ impl Pane for Racks {
         }
         for line in lines.iter().skip(start).take(grid_h) {
             text.push(match *line {
-                GridLine::Heading(i) => heading(ctx, &data.racks[view.rows[i] as usize].datacenter),
+                GridLine::Heading(i) => heading(ctx, &data.racks[view.rows[i] as usize].key),
                 GridLine::Racks(from, to) => Line::from(
                     (from..to)
                         .flat_map(|i| {
