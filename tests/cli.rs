@@ -258,6 +258,83 @@ fn generated_yaml_loads_back_identically() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// `generate --dir`: one directory per Metal3 cluster, read back by `-f DIR` with every host
+/// in its cluster; its summary is the in-process fleet's and the single file's. The host
+/// names repeat across the clusters, as in per-datacenter Metal3 clusters.
+#[test]
+fn a_generated_directory_per_cluster_loads_back_identically() {
+    let dir = temp_dir("generate-dir").join("fleet");
+    let o = gpufleet(&[
+        "generate",
+        "--hosts",
+        "300",
+        "--seed",
+        "5",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("platform.yaml").is_file());
+    let report = gpufleet::source::file::load_paths(&[&dir]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.duplicates.is_empty(), "{:?}", report.duplicates);
+    assert!(
+        report.unnamed_clusters.is_empty(),
+        "{:?}",
+        report.unnamed_clusters
+    );
+    let direct = gpufleet::generate::generate(&gpufleet::generate::GenerateConfig::new(300, 5));
+    let from_dir = gpufleet::fleet::Fleet::build(report.objects);
+    let built = gpufleet::fleet::Fleet::build(direct.objects);
+    let clusters: std::collections::BTreeSet<&str> =
+        built.hosts().iter().map(|h| h.cluster.as_str()).collect();
+    assert_eq!(clusters.len(), 2, "300 hosts make two datacenters");
+    for cluster in &clusters {
+        assert!(dir.join(cluster).join("hosts.yaml").is_file(), "{cluster}");
+    }
+    let names = |c: &str| -> std::collections::BTreeSet<String> {
+        built
+            .hosts()
+            .iter()
+            .filter(|h| h.cluster == c)
+            .map(|h| h.name.clone())
+            .collect()
+    };
+    let [a, b] = clusters.iter().copied().collect::<Vec<_>>()[..] else {
+        unreachable!()
+    };
+    assert!(names(a).contains("r01-u01") && names(b).contains("r01-u01"));
+    assert_eq!(
+        gpufleet::fleet::summary::summarize(&from_dir),
+        gpufleet::fleet::summary::summarize(&built)
+    );
+    assert_eq!(from_dir.objects().hosts, built.objects().hosts);
+    assert_eq!(from_dir.objects().claims, built.objects().claims);
+    // The binary says the same from the directory as from one file of the same fleet.
+    let file = dir.with_file_name("fleet.yaml");
+    let o = gpufleet(&[
+        "generate",
+        "--hosts",
+        "300",
+        "--seed",
+        "5",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = |path: &std::path::Path| {
+        let o = gpufleet(&["summary", "-f", path.to_str().unwrap(), "-o", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(summary(&dir), summary(&file));
+    // A directory that holds anything is refused: its files would be read with the new ones.
+    let o = gpufleet(&["generate", "--hosts", "10", "--dir", dir.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    std::fs::remove_dir_all(dir.parent().unwrap()).ok();
+}
+
 /// A host read from a dump without a resourceVersion is patched, not created: the preview says
 /// its patch would carry no precondition. One with a resourceVersion is patched at it.
 #[test]

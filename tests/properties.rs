@@ -56,7 +56,7 @@ fn make_edit(fleet: &Fleet, hosts: &[usize], ops: &[(usize, Option<usize>)]) -> 
     }
     let names = hosts
         .iter()
-        .map(|&i| fleet.hosts()[i].name.clone())
+        .map(|&i| fleet.hosts()[i].key().to_string())
         .collect();
     LabelEdit {
         targets: HostTargets::Names(names),
@@ -142,7 +142,7 @@ proptest! {
         targets.dedup();
         for i in targets {
             let host = &fleet.hosts()[i];
-            let inverse = edit.inverse_for(&host.name, host.labels());
+            let inverse = edit.inverse_for(&host.key().to_string(), host.labels());
             if inverse.set.is_empty() && inverse.remove.is_empty() {
                 continue;
             }

@@ -2,7 +2,7 @@
 //! speaks the same events and takes the same writes as the live cluster.
 
 use gpufleet::fleet::rules::{Placement, claim_drift, place_claim};
-use gpufleet::fleet::{ClaimStage, Fleet, FleetObject, FleetObjects, FleetView, Holder};
+use gpufleet::fleet::{ClaimStage, Fleet, FleetObject, FleetObjects, FleetView, Holder, HostKey};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation};
 use gpufleet::model::{ProjectNamespaces, keys};
 use gpufleet::source::event::{FleetEvent, Kind};
@@ -252,10 +252,14 @@ fn claims_get_servers_by_the_engines_rules() {
             let (Some(server), ClaimStage::Pending) = (server, was.stage) else {
                 continue;
             };
-            // Placed in this step's controller pass, from what the last step left.
-            let h = before.resolve_host(server).unwrap();
+            // Placed in this step's controller pass, from what the last step left. The server
+            // is named within the type's Metal3 cluster (names repeat across clusters).
             let t = before
                 .resolve_node_type(claim.spec.type_ref.as_deref().unwrap())
+                .unwrap();
+            let scope = before.node_type(t);
+            let h = before
+                .host_by_key(&HostKey::new(&scope.cluster, &scope.namespace, server))
                 .unwrap();
             assert!(
                 before.host(h).derived.eligible.contains(&t),
@@ -301,7 +305,7 @@ fn busy_host(fleet: &Fleet) -> (String, String, String) {
         .find(|c| c.stage == ClaimStage::Available)
         .and_then(|c| {
             Some((
-                fleet.host(c.host?).name.clone(),
+                fleet.host(c.host?).key().to_string(),
                 fleet.node_type(c.node_type?).name.clone(),
                 c.tenant.clone(),
             ))
@@ -380,7 +384,7 @@ fn a_pin_to_a_busy_server_fails_without_falling_back() {
         .node_type_ids()
         .find_map(|t| Some((t, *fleet.eligible_hosts(t).last()?)))
         .unwrap();
-    let free = fleet.host(h).name.clone();
+    let free = fleet.host(h).key().to_string();
     let report = sim
         .write(
             &fleet,
@@ -484,7 +488,7 @@ fn a_dry_run_validates_as_a_commit_would_and_changes_nothing() {
     let mut sim = Simulator::new(quiet(120, 4));
     let fleet = snapshot(&sim);
     let before = describe(sim.objects());
-    let name = fleet.hosts()[0].name.clone();
+    let name = fleet.hosts()[0].key().to_string();
     let change = label_edit(&name, &["maintenance=true"]);
 
     let report = sim.write(&fleet, &change, WriteMode::DryRun).unwrap();
@@ -689,7 +693,7 @@ fn a_live_fleet_fed_by_the_events_holds_the_simulators_objects() {
         if i == 300 {
             live.refresh();
             let fleet = live.fleet().clone();
-            let name = fleet.hosts()[3].name.clone();
+            let name = fleet.hosts()[3].key().to_string();
             sim.write(
                 &fleet,
                 &label_edit(&name, &["maintenance=true"]),
@@ -762,7 +766,7 @@ async fn spawn_lists_every_kind_then_streams_changes_and_serves_writes() {
     live.refresh();
     let fleet = live.fleet().clone();
     let host = fleet.hosts()[0].clone();
-    let change = label_edit(&host.name, &["maintenance=true"]);
+    let change = label_edit(&host.key().to_string(), &["maintenance=true"]);
 
     let dry = writer
         .write(&fleet, &change, WriteMode::DryRun)
@@ -794,7 +798,7 @@ async fn spawn_lists_every_kind_then_streams_changes_and_serves_writes() {
     let stale = writer
         .write(
             &fleet,
-            &label_edit(&host.name, &["maintenance=false"]),
+            &label_edit(&host.key().to_string(), &["maintenance=false"]),
             WriteMode::Commit,
         )
         .await;

@@ -67,12 +67,26 @@ fn preview_text(app: &App) -> String {
         .unwrap_or_default()
 }
 
-/// Selects a host in the hosts table by typing its name as the filter.
-fn select_host(app: &mut App, name: &str) {
+/// Selects a host in the hosts table by typing its name as the filter, then moving to the
+/// row of its cluster (host names repeat across clusters).
+fn select_host(app: &mut App, host: HostId) {
+    let wanted = app.data.fleet.host(host).key();
     press(app, "5/");
-    press(app, name);
+    press(app, &wanted.name);
     key(app, KeyCode::Enter);
-    assert_eq!(app.nav.view().rows.len(), 1, "{name} is unique");
+    let rows = app.nav.view().rows.clone();
+    let at = rows
+        .iter()
+        .position(|&r| app.data.fleet.host(HostId(r)).key() == wanted)
+        .unwrap_or_else(|| panic!("{wanted} is not among the filtered hosts"));
+    for _ in 0..at {
+        key(app, KeyCode::Down);
+    }
+    assert_eq!(
+        app.nav.view().selected_key,
+        Some(wanted.to_string()),
+        "{wanted} is selected"
+    );
 }
 
 /// The first host a new claim could get, and one of the types that could claim it.
@@ -115,7 +129,7 @@ fn label_of(app: &App, name: &str, key: &str) -> Option<String> {
 }
 
 /// Sets `maintenance=planned` on the first host of the hosts table through the label dialog
-/// (dry run, then commit) and waits until the fleet shows it: the host's name and its labels
+/// (dry run, then commit) and waits until the fleet shows it: the host's key and its labels
 /// before the edit.
 async fn write_maintenance_planned(
     app: &mut App,
@@ -124,7 +138,7 @@ async fn write_maintenance_planned(
 ) -> (String, gpufleet::model::Labels) {
     press(app, "5");
     let h = HostId(app.nav.view().rows[0]);
-    let name = app.data.fleet.host(h).name.clone();
+    let name = app.data.fleet.host(h).key().to_string();
     let before = app.data.fleet.host(h).labels().clone();
     press(app, "e");
     press(app, "maintenance=planned");
@@ -215,7 +229,8 @@ fn the_label_editor_offers_the_hosts_then_previews_as_you_type() {
 #[test]
 fn pasted_tabs_and_newlines_separate_words() {
     let (mut app, _) = recorded();
-    select_host(&mut app, "use1-r01-u01");
+    let first = app.data.racks[0].hosts[0];
+    select_host(&mut app, first);
     press(&mut app, "e");
     // The selected host, not every host the filter shows.
     key(&mut app, KeyCode::Enter);
@@ -285,7 +300,7 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
     let (mut app, _) = recorded();
     let h = free_host(&app);
     let name = app.data.fleet.host(h).name.clone();
-    select_host(&mut app, &name);
+    select_host(&mut app, h);
     press(&mut app, "p");
     assert_eq!(app.key_mode(), KeyMode::Pin);
     // A new claim for a vCluster in a project.
@@ -352,7 +367,7 @@ fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
         .host_ids()
         .find(|&h| fleet.holder(h).is_some())
         .unwrap();
-    select_host(&mut app, &fleet.host(held).name.clone());
+    select_host(&mut app, held);
     press(&mut app, "p");
     new_claim(&mut app, "v", "p");
     let preview = preview_text(&app);
@@ -380,8 +395,7 @@ fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() 
             Some((h, other.clone()))
         })
         .expect("a free server and a waiting claim of another type");
-    let server = fleet.host(h).name.clone();
-    select_host(&mut app, &server);
+    select_host(&mut app, h);
     press(&mut app, "p");
     let d = pin_dialog(&app);
     let pending: Vec<String> = fleet
@@ -766,7 +780,7 @@ async fn in_the_demo_a_written_edit_reaches_the_fleet_and_undo_restores_it() {
     .await;
     press(&mut app, "5");
     let h = HostId(app.nav.view().rows[0]);
-    let name = app.data.fleet.host(h).name.clone();
+    let name = app.data.fleet.host(h).key().to_string();
     let before = app.data.fleet.host(h).labels().clone();
     press(&mut app, "e");
     press(&mut app, "maintenance=planned");

@@ -8,7 +8,7 @@ pub mod table;
 
 use crate::fleet::lints::{Severity, all_lints};
 use crate::fleet::{Fleet, summary};
-use crate::generate::{GenerateConfig, generate, to_yaml};
+use crate::generate::{GenerateConfig, generate, to_dir, to_yaml};
 use crate::impact::{
     Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
@@ -115,8 +115,13 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(0..=MAX_GENERATED as u64))]
         claims: Option<u64>,
         /// Write to this file instead of standard output.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dir")]
         file: Option<PathBuf>,
+        /// Write one directory per Metal3 cluster instead: DIR/platform.yaml and
+        /// DIR/<cluster>/hosts.yaml, which `-f DIR` reads back with each host in its
+        /// cluster. DIR must be new or empty.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -479,6 +484,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             tenants,
             claims,
             file,
+            dir,
         } => {
             // Ranged by clap, so every count fits.
             let count = |n: u64| usize::try_from(n).unwrap_or(MAX_GENERATED);
@@ -488,15 +494,38 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 tenants: tenants.map(count),
                 claims: claims.map(count),
             });
-            let yaml = to_yaml(&generated);
-            match file {
-                Some(path) => std::fs::write(&path, yaml)
+            match (file, dir) {
+                (_, Some(dir)) => write_dir(&dir, &to_dir(&generated))?,
+                (Some(path), None) => std::fs::write(&path, to_yaml(&generated))
                     .wrap_err_with(|| format!("cannot write {}", path.display()))?,
-                None => print(Output::Table, &(), || yaml)?,
+                (None, None) => print(Output::Table, &(), || to_yaml(&generated))?,
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `generate --dir`'s files below `dir`, which must be new or empty: files left from
+/// another fleet would be read back with this one.
+fn write_dir(dir: &std::path::Path, files: &[(PathBuf, String)]) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(dir)
+        && entries.next().is_some()
+    {
+        bail!(
+            "{} is not empty: generate --dir writes a new directory, so that no file of \
+             another fleet is read back with this one",
+            dir.display()
+        );
+    }
+    for (path, text) in files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .wrap_err_with(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -240,7 +240,7 @@ pub fn generate(config: &GenerateConfig) -> Generated {
     // Racks of one hardware profile each, filled unit by unit.
     let mut planned: Vec<PlannedHost> = Vec::with_capacity(config.hosts);
     let mut racks: Vec<(usize, String, usize)> = Vec::new(); // (dc, rack, profile)
-    for (dc, (code, _)) in DATACENTERS.iter().enumerate().take(dc_count) {
+    for (dc, _) in DATACENTERS.iter().enumerate().take(dc_count) {
         let share = config.hosts / dc_count + usize::from(dc < config.hosts % dc_count);
         let mut placed = 0;
         let mut rack_no = 0;
@@ -254,7 +254,8 @@ pub fn generate(config: &GenerateConfig) -> Generated {
                     break;
                 }
                 planned.push(PlannedHost {
-                    name: format!("{code}-{rack}-u{unit:02}"),
+                    // Names repeat across datacenters, as in per-site Metal3 clusters.
+                    name: format!("{rack}-u{unit:02}"),
                     dc,
                     rack: rack.clone(),
                     profile,
@@ -914,18 +915,79 @@ fn claim(
 /// The fleet as multi-document YAML: namespaces, OSImages, NodeProviders, NodeTypes,
 /// BareMetalHosts, NodeClaims.
 pub fn to_yaml(generated: &Generated) -> String {
-    let mut docs: Vec<serde_json::Value> = Vec::new();
-    for ns in &generated.namespaces {
-        docs.push(
-            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
-        );
-    }
     let o = &generated.objects;
-    docs.extend(o.os_images.values().map(|x| x.to_manifest()));
-    docs.extend(o.providers.values().map(|x| x.to_manifest()));
-    docs.extend(o.node_types.values().map(|x| x.to_manifest()));
+    let mut docs: Vec<serde_json::Value> = generated.namespaces.iter().map(namespace).collect();
+    docs.extend(platform_docs(o));
     docs.extend(o.hosts.values().map(|x| x.to_manifest()));
     docs.extend(o.claims.values().map(|x| x.to_manifest()));
+    yaml_stream(docs)
+}
+
+/// The file of the platform's objects in [`to_dir`]'s layout.
+pub const PLATFORM_FILE: &str = "platform.yaml";
+/// The file of a cluster's BareMetalHosts in [`to_dir`]'s layout, below its directory.
+pub const HOSTS_FILE: &str = "hosts.yaml";
+
+/// The fleet as one directory per Metal3 cluster, the layout `-f DIR` reads back with each
+/// host in its cluster (the directory's name): `platform.yaml` (the namespaces no host lives
+/// in, OSImages, NodeProviders, NodeTypes, NodeClaims) and `<cluster>/hosts.yaml` (the
+/// cluster's host namespaces and BareMetalHosts), as (path relative to the directory, text),
+/// platform first, then clusters by name. Hosts of no cluster stay in `platform.yaml`.
+pub fn to_dir(generated: &Generated) -> Vec<(std::path::PathBuf, String)> {
+    let o = &generated.objects;
+    let mut by_cluster: BTreeMap<&str, Vec<&BareMetalHost>> = BTreeMap::new();
+    for (key, host) in &o.hosts {
+        by_cluster
+            .entry(key.cluster.as_str())
+            .or_default()
+            .push(host);
+    }
+    let loose = by_cluster.remove("").unwrap_or_default();
+    let host_namespaces: BTreeSet<&str> = o
+        .hosts
+        .keys()
+        .filter(|k| !k.cluster.is_empty())
+        .map(|k| k.namespace.as_str())
+        .collect();
+    let mut platform: Vec<serde_json::Value> = generated
+        .namespaces
+        .iter()
+        .filter(|ns| !host_namespaces.contains(ns.as_str()))
+        .map(namespace)
+        .collect();
+    platform.extend(platform_docs(o));
+    platform.extend(loose.iter().map(|h| h.to_manifest()));
+    platform.extend(o.claims.values().map(|x| x.to_manifest()));
+    let mut files = vec![(PLATFORM_FILE.into(), yaml_stream(platform))];
+    for (cluster, hosts) in by_cluster {
+        let namespaces: BTreeSet<&str> = hosts
+            .iter()
+            .filter_map(|h| h.metadata.namespace.as_deref())
+            .collect();
+        let mut docs: Vec<serde_json::Value> = namespaces.into_iter().map(namespace).collect();
+        docs.extend(hosts.iter().map(|h| h.to_manifest()));
+        files.push((
+            std::path::Path::new(cluster).join(HOSTS_FILE),
+            yaml_stream(docs),
+        ));
+    }
+    files
+}
+
+fn namespace(name: impl AsRef<str>) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name.as_ref()}})
+}
+
+/// OSImages, NodeProviders and NodeTypes.
+fn platform_docs(o: &FleetObjects) -> impl Iterator<Item = serde_json::Value> + '_ {
+    o.os_images
+        .values()
+        .map(|x| x.to_manifest())
+        .chain(o.providers.values().map(|x| x.to_manifest()))
+        .chain(o.node_types.values().map(|x| x.to_manifest()))
+}
+
+fn yaml_stream(docs: Vec<serde_json::Value>) -> String {
     let mut out = String::new();
     for doc in docs {
         out.push_str("---\n");

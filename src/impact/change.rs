@@ -258,7 +258,8 @@ impl LabelEdit {
         out
     }
 
-    /// The edit that restores one host's labels (`before`) after this edit.
+    /// The edit that restores one host's labels (`before`) after this edit; `host` names it as
+    /// [`HostTargets::Names`] does (host names repeat across clusters: pass its key to be sure).
     pub fn inverse_for(&self, host: &str, before: &Labels) -> LabelEdit {
         let mut set = Labels::new();
         let mut remove = BTreeSet::new();

@@ -114,10 +114,8 @@ impl LabelDialog {
             LabelStep::Choose { .. } => "Edit labels: on which hosts?".into(),
             LabelStep::Edit(e) => {
                 let n = e.targets.hosts.len();
-                let names = list_names(
-                    e.targets.hosts.iter().map(|k| super::targets::host_name(k)),
-                    3,
-                );
+                let names = super::targets::display_names(&e.targets.hosts);
+                let names = list_names(names.iter().map(String::as_str), 3);
                 match n {
                     1 => format!("Edit labels of {names}"),
                     _ => format!("Edit labels of {n} hosts: {names}"),

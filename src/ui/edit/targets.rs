@@ -2,6 +2,7 @@
 //! current view shows (its filter or drill-down). When more than one applies, the editor
 //! asks first.
 
+use crate::fleet::HostKey;
 /// Where a set of target hosts comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetKind {
@@ -13,15 +14,29 @@ pub enum TargetKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetOption {
     pub kind: TargetKind,
-    /// Host keys, `namespace/name`.
+    /// Host keys, `cluster/namespace/name` (`namespace/name` without a cluster).
     pub hosts: Vec<String>,
     /// As the choice reads: `the 12 marked hosts`.
     pub describe: String,
 }
 
-/// The host a key (`namespace/name`) names, for display.
+/// The host a key (`cluster/namespace/name`) names, for display.
 pub fn host_name(key: &str) -> &str {
     key.rsplit_once('/').map_or(key, |(_, n)| n)
+}
+
+/// Hosts as a title names them: by name, or `cluster/name` when they span clusters, whose
+/// host names repeat.
+pub fn display_names(keys: &[String]) -> Vec<String> {
+    let cluster = |k: &str| k.parse::<HostKey>().map(|k| k.cluster).unwrap_or_default();
+    let first = keys.first().map(|k| cluster(k)).unwrap_or_default();
+    let spans = keys.iter().any(|k| cluster(k) != first);
+    keys.iter()
+        .map(|k| match cluster(k) {
+            c if spans && !c.is_empty() => format!("{c}/{}", host_name(k)),
+            _ => host_name(k).to_string(),
+        })
+        .collect()
 }
 
 /// `a, b, c and 9 more`.
@@ -100,5 +115,19 @@ mod tests {
             list_names(["a", "b", "c"].into_iter(), 2),
             "a, b and 1 more"
         );
+    }
+
+    #[test]
+    fn hosts_of_several_clusters_are_named_with_their_cluster() {
+        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            display_names(&keys(&["dc1/ns/r01-u01", "dc1/ns/r01-u02"])),
+            ["r01-u01", "r01-u02"]
+        );
+        assert_eq!(
+            display_names(&keys(&["dc1/ns/r01-u01", "dc2/ns/r01-u01"])),
+            ["dc1/r01-u01", "dc2/r01-u01"]
+        );
+        assert_eq!(display_names(&keys(&["ns/a", "ns/b"])), ["a", "b"]);
     }
 }

@@ -193,6 +193,11 @@ impl Table for Hosts {
             .collect()
     }
 
+    /// `/` also matches the host's Metal3 cluster: host names repeat across clusters.
+    fn hidden_text(data: &FleetData, h: HostId) -> Vec<&str> {
+        vec![data.fleet.host(h).cluster.as_str()]
+    }
+
     fn selects(data: &FleetData, h: HostId, query: &LabelQuery) -> bool {
         query.matches(data.fleet.host(h).labels())
     }
