@@ -856,3 +856,62 @@ async fn chaos_takes_one_cluster_down_and_back_while_the_other_stays_live() {
     assert_eq!(live.fleet().hosts().len(), 300);
     assert!(live.all_synced());
 }
+
+/// A Metal3 cluster that is down (`demo --chaos`, the chaos key) refuses writes to its hosts
+/// as an API server that does not answer: unreachable, dry run included, nothing written.
+/// The other cluster's hosts and the platform's objects (a pin's new claim) still take
+/// writes, and once it is back the same edit goes through.
+#[test]
+fn writes_to_a_cluster_that_is_down_fail_as_unreachable_and_the_others_still_write() {
+    let mut sim = Simulator::new(quiet(300, 5));
+    let fleet = snapshot(&sim);
+    let clusters: BTreeSet<&str> = fleet.hosts().iter().map(|h| h.cluster.as_str()).collect();
+    let [down, up] = clusters.iter().copied().collect::<Vec<_>>()[..] else {
+        panic!("300 hosts make two clusters: {clusters:?}")
+    };
+    let host_of = |cluster: &str| {
+        fleet
+            .hosts()
+            .iter()
+            .find(|h| h.cluster == cluster)
+            .unwrap()
+            .key()
+            .to_string()
+    };
+    sim.set_outage(Some((down.to_string(), "connection refused".into())));
+    let before = describe(sim.objects());
+    let edit = label_edit(&host_of(down), &["maintenance=true"]);
+    for mode in [WriteMode::DryRun, WriteMode::Commit] {
+        match sim.write(&fleet, &edit, mode) {
+            Err(WriteError::Unreachable { message }) => assert!(
+                message.contains(down) && message.contains("connection refused"),
+                "{message}"
+            ),
+            other => panic!("{mode:?} to a cluster that is down: {other:?}"),
+        }
+    }
+    assert_eq!(describe(sim.objects()), before, "nothing was written");
+    assert!(sim.take_events().is_empty());
+    // The other cluster's host, and a pin (the platform's NodeClaim), still write.
+    let report = sim
+        .write(
+            &fleet,
+            &label_edit(&host_of(up), &["maintenance=true"]),
+            WriteMode::Commit,
+        )
+        .unwrap();
+    assert_eq!(report.objects[0].cluster.as_deref(), Some(up));
+    let (server, node_type, project) = busy_host(&fleet);
+    assert!(
+        sim.write(
+            &fleet,
+            &pin_new(&server, &node_type, &project),
+            WriteMode::DryRun
+        )
+        .is_ok()
+    );
+    // Back up: the same edit goes through.
+    sim.set_outage(None);
+    let fleet = snapshot(&sim);
+    assert!(sim.write(&fleet, &edit, WriteMode::Commit).is_ok());
+}

@@ -1096,3 +1096,106 @@ fn esc_and_a_key_read_together_close_a_dialog_then_act() {
     );
     assert!(recorder.modes().is_empty());
 }
+
+/// The demo's chaos key (`C`): one simulated Metal3 cluster goes down. The status line says
+/// so with the reason, its hosts keep their last state marked stale, a label edit of one of
+/// them fails in the dialog as unreachable and keeps what was typed, a host of the other
+/// cluster still takes the edit, and `C` again brings the cluster back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chaos_key_takes_a_cluster_down_and_brings_it_back() {
+    let (mut events, writer) = sim::spawn(SimConfig::quiet(300, 3));
+    let switch = writer.outage_switch();
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        Some(Arc::new(writer)),
+    )
+    .with_outage_switch(Some(switch));
+    let mut inbox = app.take_inbox().unwrap();
+    pump(&mut app, &mut events, |a| {
+        a.first_sync_done && a.data.totals.hosts == 300
+    })
+    .await;
+    press(&mut app, "C");
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("taking a Metal3 cluster down"), "{notice}");
+    pump(&mut app, &mut events, |a| !a.stale_clusters().is_empty()).await;
+    let down = app.stale_clusters().into_iter().next().unwrap();
+    let screen = text(&draw(&mut app, 200, 30));
+    assert!(
+        screen.contains(&format!("{down} stale 0s: connection refused")),
+        "{screen}"
+    );
+    assert!(screen.contains("STALE: cluster unreachable"), "{screen}");
+    // Its hosts keep their last known state, marked stale; the others are live.
+    assert_eq!(app.data.totals.hosts, 300);
+    press(&mut app, "5");
+    let hosts = text(&draw(&mut app, 200, 30));
+    assert!(hosts.contains("(stale)"), "{hosts}");
+    // An edit of a host of the down cluster fails as unreachable and loses nothing.
+    let fleet = app.data.fleet.clone();
+    let of = |down_cluster: bool| {
+        fleet
+            .host_ids()
+            .find(|&h| (fleet.host(h).cluster == down) == down_cluster)
+            .unwrap()
+    };
+    select_host(&mut app, of(true));
+    press(&mut app, "e");
+    key(&mut app, KeyCode::Enter); // the selected host, not every host the filter shows
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    assert_eq!(stage(&app), Some(&Stage::Editing));
+    let problem = app
+        .dialog()
+        .and_then(|d| d.flow().problem.as_ref())
+        .map(|p| p.text.clone())
+        .unwrap_or_default();
+    assert!(
+        problem.contains("unreachable") && problem.contains(&down),
+        "{problem}"
+    );
+    let Some(Dialog::Labels(d)) = app.dialog() else {
+        panic!("the label dialog stays open");
+    };
+    let Ok(Change::Label(edit)) = d.change() else {
+        panic!("the input is kept")
+    };
+    assert_eq!(edit.args(), ["maintenance=planned"]);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    // A host of the other cluster takes the same edit.
+    select_host(&mut app, of(false));
+    let name = fleet.host(of(false)).key().to_string();
+    press(&mut app, "e");
+    key(&mut app, KeyCode::Enter); // the selected host, not every host the filter shows
+    press(&mut app, "maintenance=planned");
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    key(&mut app, KeyCode::Enter);
+    answer(&mut app, &mut inbox).await;
+    pump(&mut app, &mut events, |a| {
+        label_of(a, &name, "maintenance").as_deref() == Some("planned")
+    })
+    .await;
+    // C again: the cluster comes back and relists.
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "C");
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.contains(&format!("bringing Metal3 cluster {down} back")),
+        "{notice}"
+    );
+    pump(&mut app, &mut events, |a| a.stale_clusters().is_empty()).await;
+    let screen = text(&draw(&mut app, 200, 30));
+    assert!(!screen.contains("(stale)"), "{screen}");
+}

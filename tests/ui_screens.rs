@@ -1062,3 +1062,77 @@ fn racks_of_two_clusters_with_equal_labels_stand_under_their_own_sites() {
     let hosts = text(&draw(&mut app, 100, 12));
     assert!(hosts.contains("rack dc2-infra/campus/r01"), "{hosts}");
 }
+
+/// The chaos key acts only in the demo: on a dump or a cluster it says so and changes nothing.
+#[test]
+fn the_chaos_key_is_inert_outside_the_demo() {
+    let mut app = app();
+    let before = text(&draw(&mut app, 160, 40));
+    press(&mut app, "C");
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("only in gpufleet demo"), "{notice}");
+    assert!(app.stale_clusters().is_empty());
+    let after = text(&draw(&mut app, 160, 40));
+    assert!(after.contains("only in gpufleet demo"), "{after}");
+    let strip_footer = |s: &str| s.lines().take(38).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip_footer(&before), strip_footer(&after));
+}
+
+/// Metal3 clusters sync in any order. While nobody has moved the cursor, it stays on the
+/// first row when hosts that sort first arrive later; once moved, it stays on its host.
+#[test]
+fn the_hosts_cursor_starts_at_the_first_row_whichever_cluster_arrives_first() {
+    use gpufleet::source::replay::objects_of;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
+    let objects = gpufleet::source::file::load_paths(&[dir]).unwrap().objects;
+    let mut app = App::new(
+        Settings::demo(Mode::Interactive),
+        Theme::default_truecolor(),
+        None,
+    );
+    app.update(Action::ShowPane(PaneId::Hosts));
+    let hosts_of = |cluster: &str| FleetEvent::Replaced {
+        kind: Kind::BareMetalHost,
+        cluster: Some(cluster.into()),
+        objects: objects_of(&objects, Kind::BareMetalHost)
+            .into_iter()
+            .filter(|o| o.cluster() == cluster)
+            .collect(),
+        rejected: Vec::new(),
+    };
+    for kind in Kind::ALL.into_iter().filter(|&k| k != Kind::BareMetalHost) {
+        app.apply(FleetEvent::Replaced {
+            kind,
+            cluster: None,
+            objects: objects_of(&objects, kind),
+            rejected: Vec::new(),
+        });
+    }
+    // dc2's hosts first, then dc1's, which sort before them.
+    app.apply(hosts_of("dc2-infra"));
+    app.rebuild();
+    assert_eq!(app.nav.view().rows.len(), 2);
+    app.apply(hosts_of("dc1-infra"));
+    app.rebuild();
+    let view = app.nav.view();
+    assert_eq!(view.rows.len(), 4);
+    assert_eq!(view.selected, 0, "the cursor is on the first row");
+    let first = app.data.fleet.host(HostId(view.rows[0])).key().to_string();
+    assert_eq!(view.selected_key.as_deref(), Some(first.as_str()));
+    // Moved, it stays on its host when the rows above it change.
+    press(&mut app, "j");
+    let chosen = app.nav.view().selected_key.clone();
+    app.apply(hosts_of("dc1-infra"));
+    app.apply(FleetEvent::Replaced {
+        kind: Kind::BareMetalHost,
+        cluster: Some("dc1-infra".into()),
+        objects: Vec::new(),
+        rejected: Vec::new(),
+    });
+    app.rebuild();
+    assert_eq!(app.nav.view().selected_key, chosen);
+}

@@ -110,9 +110,10 @@ async fn run_dashboard(
     settings: Settings,
     fleet: Receiver<FleetEvent>,
     writer: Option<Arc<dyn Writer>>,
+    outage: Option<sim::OutageSwitch>,
 ) -> Result<()> {
     let theme = Theme::load(&args.theme, args.color.depth())?;
-    let mut app = App::new(settings, theme, writer);
+    let mut app = App::new(settings, theme, writer).with_outage_switch(outage);
     run_in_terminal(&mut app, fleet, args.mouse).await?;
     Ok(())
 }
@@ -130,7 +131,8 @@ pub async fn demo(hosts: usize, seed: u64, chaos: bool, args: &DashArgs) -> Resu
         ..SimConfig::new(hosts, seed)
     };
     let (fleet, writer) = sim::spawn(config);
-    run_dashboard(args, settings, fleet, Some(Arc::new(writer))).await
+    let outage = Some(writer.outage_switch());
+    run_dashboard(args, settings, fleet, Some(Arc::new(writer)), outage).await
 }
 
 /// The dashboard on a dump: the objects, and what loading skipped and warns about, which the
@@ -149,7 +151,14 @@ pub async fn dash(
         projects,
     );
     let notes = report.notes();
-    run_dashboard(args, settings, spawn_objects(report.objects, notes), None).await
+    run_dashboard(
+        args,
+        settings,
+        spawn_objects(report.objects, notes),
+        None,
+        None,
+    )
+    .await
 }
 
 /// The dashboard on a live cluster. In watch mode the kube client itself is read-only and no
@@ -192,7 +201,7 @@ pub async fn live(
         user,
         projects,
     );
-    run_dashboard(args, settings, fleet, writer).await
+    run_dashboard(args, settings, fleet, writer, None).await
 }
 
 /// Connects in the background, then starts the watches. Until then every watch says what the

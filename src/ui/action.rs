@@ -108,6 +108,8 @@ pub enum Action {
     Redraw,
     /// Watch mode: stop or resume cycling panes.
     TogglePause,
+    /// The demo's chaos key: take a simulated Metal3 cluster down, or bring it back.
+    ToggleOutage,
     Edit(EditKind),
     /// Hosts table: mark or unmark the selected host (marks survive filters).
     ToggleMark,

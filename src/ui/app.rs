@@ -19,6 +19,7 @@ use crate::model::ProjectNamespaces;
 use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::source::live::LiveFleet;
 use crate::source::replay::objects_of;
+use crate::source::sim::{OUTAGE_REASON, OutageSwitch};
 use crate::write::Writer;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeSet;
@@ -184,6 +185,8 @@ pub struct App {
     live: LiveFleet,
     pub data: FleetData,
     pub(super) writer: Option<Arc<dyn Writer>>,
+    /// The demo's chaos key (`C`): only the simulator has one.
+    outage: Option<OutageSwitch>,
     pub nav: Nav,
     /// The prompt, popup or dialog open, if any.
     pub(in crate::ui) modal: Modal,
@@ -225,6 +228,7 @@ impl App {
             theme,
             data: FleetData::empty(),
             writer,
+            outage: None,
             nav: Nav::default(),
             modal: Modal::None,
             marked: BTreeSet::new(),
@@ -243,6 +247,13 @@ impl App {
             quit: false,
             repaint: false,
         }
+    }
+
+    /// The demo's chaos key acts through `switch` (the simulator's); without one the key
+    /// says it works only in the demo.
+    pub fn with_outage_switch(mut self, switch: Option<OutageSwitch>) -> App {
+        self.outage = switch;
+        self
     }
 
     pub fn live(&self) -> &LiveFleet {
@@ -267,7 +278,19 @@ impl App {
             marks: self.marks,
             highlight: self.shows_selection(),
             crumbs: self.nav.breadcrumbs(),
+            stale_clusters: self.stale_clusters(),
         }
+    }
+
+    /// The Metal3 clusters with a stale host or HardwareData watch (one down leaves the others
+    /// live; its hosts keep their last known state).
+    pub fn stale_clusters(&self) -> BTreeSet<String> {
+        self.live
+            .cluster_watches()
+            .iter()
+            .filter(|(_, state)| matches!(state, WatchState::Stale { .. }))
+            .map(|((cluster, _), _)| cluster.clone())
+            .collect()
     }
 
     /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
@@ -552,6 +575,42 @@ impl App {
         }
     }
 
+    /// The chaos key: asks the simulator to take its next Metal3 cluster down or bring the
+    /// down one back; the watch states that follow show which. Elsewhere it says why not.
+    fn toggle_outage(&mut self) {
+        let Some(switch) = &self.outage else {
+            self.notify(
+                "C (chaos) takes a simulated Metal3 cluster down: only in gpufleet demo",
+                Severity::Info,
+            );
+            return;
+        };
+        let down = self
+            .live
+            .cluster_watches()
+            .iter()
+            .find(|(_, state)| {
+                matches!(state, WatchState::Stale { reason, .. } if reason == OUTAGE_REASON)
+            })
+            .map(|((cluster, _), _)| cluster.clone());
+        let asked = switch.toggle();
+        match (asked, down) {
+            (false, _) => self.notify(
+                "the simulator is not taking requests: try again",
+                Severity::Error,
+            ),
+            (true, Some(c)) => self.notify(
+                format!("chaos: bringing Metal3 cluster {c} back (it relists)"),
+                Severity::Info,
+            ),
+            (true, None) => self.notify(
+                "chaos: taking a Metal3 cluster down; its hosts keep their last state, marked \
+                 stale (C brings it back)",
+                Severity::Info,
+            ),
+        }
+    }
+
     pub(super) fn notify(&mut self, text: impl Into<String>, severity: Severity) {
         self.notice = Some(Notice {
             text: text.into(),
@@ -631,6 +690,7 @@ impl App {
             }
             Action::Redraw => self.repaint = true,
             Action::TogglePause => self.paused = !self.paused,
+            Action::ToggleOutage => self.toggle_outage(),
             Action::Edit(kind) => self.open_edit(kind),
             Action::ToggleMark => self.toggle_mark(),
             Action::ClearMarks => self.clear_marks(),
@@ -765,6 +825,7 @@ impl App {
         view.filter = filter;
         view.selected = 0;
         view.selected_key = None;
+        view.moved = false;
         view.refresh(&self.data);
     }
 

@@ -210,6 +210,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Browse, Overlay], &[key('?')], Action::ToggleHelp, Section::General, "help", Some("help")),
     bind(&[Watch], &[key(' ')], Action::TogglePause, Section::General, "watch mode: pause or resume cycling", Some("pause")),
     bind(&[Browse], &[ctrl('l')], Action::Redraw, Section::General, "repaint the screen", None),
+    bind(&[Browse], &[key('C')], Action::ToggleOutage, Section::General, "demo (chaos): take a Metal3 cluster down or bring it back", None),
     bind(&[Browse, Overlay], &[key('q')], Action::Leave, Section::General, "leave a drill-down or details like Esc; quit from the top", Some("quit")),
     bind(&[Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
     bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('c')], Action::Quit, Section::General, "quit", None),

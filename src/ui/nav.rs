@@ -57,6 +57,10 @@ pub struct View {
     pub selected: usize,
     /// The key of the selected row, to find it again in the next snapshot.
     pub selected_key: Option<String>,
+    /// Whether the user moved the selection. Until then it is the first row whatever
+    /// arrives, so rows that sort first and arrive later (another Metal3 cluster's hosts)
+    /// do not leave the cursor mid-table; after, it stays on the row it is on.
+    pub moved: bool,
 }
 
 impl View {
@@ -69,6 +73,7 @@ impl View {
             rows: Vec::new(),
             selected: 0,
             selected_key: None,
+            moved: false,
         }
     }
 
@@ -83,13 +88,19 @@ impl View {
         self.rows.get(self.selected).copied()
     }
 
-    /// Recomputes rows for a snapshot, keeping the selection on the same key when it exists.
+    /// Recomputes rows for a snapshot, keeping the selection on the same key when it exists
+    /// (and the user put it there; otherwise on the first row).
     pub fn refresh(&mut self, data: &FleetData) {
         let Some(pane) = self.pane() else {
             return;
         };
         let pane = panes::pane(pane);
         self.rows = pane.rows(data, self);
+        if !self.moved {
+            self.selected = 0;
+            self.remember(data);
+            return;
+        }
         let found = self
             .selected_key
             .as_deref()
@@ -102,6 +113,7 @@ impl View {
     pub fn move_by(&mut self, delta: isize, len: usize, data: &FleetData) {
         let last = len.saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+        self.moved = true;
         self.remember(data);
     }
 

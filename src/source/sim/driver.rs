@@ -30,10 +30,42 @@ struct WriteRequest {
     reply: oneshot::Sender<Result<WriteReport, WriteError>>,
 }
 
+/// What the simulator's task is asked between steps.
+enum Request {
+    Write(WriteRequest),
+    /// The chaos key: take the next Metal3 cluster down, or bring the down one back.
+    ToggleOutage,
+}
+
 /// Writes to the simulator: the [`Writer`] of `gpufleet demo`. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SimWriter {
-    requests: mpsc::Sender<WriteRequest>,
+    requests: mpsc::Sender<Request>,
+}
+
+impl SimWriter {
+    /// The switch of the demo's chaos key, for this simulator.
+    pub fn outage_switch(&self) -> OutageSwitch {
+        OutageSwitch {
+            requests: self.requests.clone(),
+        }
+    }
+}
+
+/// The demo's chaos key: asks the simulator to take its next Metal3 cluster down, or to
+/// bring the down one back. The watch states that follow say which (the status line shows
+/// `dc2 stale …: connection refused`). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct OutageSwitch {
+    requests: mpsc::Sender<Request>,
+}
+
+impl OutageSwitch {
+    /// Asks for the toggle without waiting; false when the simulator has stopped or has
+    /// [`WRITE_BUFFER`] requests waiting already.
+    pub fn toggle(&self) -> bool {
+        self.requests.try_send(Request::ToggleOutage).is_ok()
+    }
 }
 
 fn stopped() -> WriteError {
@@ -54,7 +86,7 @@ impl Writer for SimWriter {
             let plan = plan_write(fleet, change)?;
             let (reply, answer) = oneshot::channel();
             self.requests
-                .send(WriteRequest { plan, mode, reply })
+                .send(Request::Write(WriteRequest { plan, mode, reply }))
                 .await
                 .map_err(|_| stopped())?;
             answer.await.map_err(|_| stopped())?
@@ -145,32 +177,36 @@ fn per_cluster(batch: Vec<FleetEvent>, clusters: &[String]) -> Vec<FleetEvent> {
     out
 }
 
-/// `demo --chaos`: which cluster is down, and when the next one goes down or comes back.
+/// Simulated outages of the Metal3 clusters: which one is down, and (`demo --chaos`) when
+/// the next one goes down or the down one comes back. The chaos key toggles them too.
 struct Outages {
-    chaos: Chaos,
+    /// `demo --chaos`: outages in turn on a timer; without it only the key toggles.
+    chaos: Option<Chaos>,
     clusters: Vec<String>,
     next: usize,
     down: Option<String>,
-    change_at: Instant,
+    change_at: Option<Instant>,
 }
 
 /// The reason a simulated outage shows, as a refused connection would read.
-pub const OUTAGE_REASON: &str = "simulated outage (demo --chaos): connection refused";
+pub const OUTAGE_REASON: &str = "simulated outage (demo): connection refused";
 
 impl Outages {
-    fn new(chaos: Chaos, clusters: Vec<String>) -> Option<Self> {
+    fn new(chaos: Option<Chaos>, clusters: Vec<String>) -> Option<Self> {
         (!clusters.is_empty()).then(|| Outages {
             chaos,
             clusters,
             next: 0,
             down: None,
-            change_at: Instant::now() + chaos.up,
+            change_at: chaos.map(|c| Instant::now() + c.up),
         })
     }
 
     /// Takes the next cluster down, or brings the down one back with a relist of what it has
-    /// now: the events a real watch sends for either.
-    fn toggle(&mut self, objects: &FleetObjects) -> Vec<FleetEvent> {
+    /// now: the events a real watch sends for either. The simulator refuses writes to the
+    /// down cluster's hosts as its API server would.
+    fn toggle(&mut self, sim: &mut Simulator) -> Vec<FleetEvent> {
+        let objects = sim.objects();
         let watch = |c: &str, state: WatchState| {
             [Kind::BareMetalHost, Kind::HardwareData].map(|kind| FleetEvent::Watch {
                 kind,
@@ -182,17 +218,18 @@ impl Outages {
             None => {
                 let c = self.clusters[self.next % self.clusters.len()].clone();
                 self.next += 1;
-                self.change_at = Instant::now() + self.chaos.down;
+                self.change_at = self.chaos.map(|chaos| Instant::now() + chaos.down);
                 let stale = WatchState::Stale {
                     since: SystemTime::now(),
                     reason: OUTAGE_REASON.into(),
                 };
                 let events = watch(&c, stale).to_vec();
+                sim.set_outage(Some((c.clone(), OUTAGE_REASON.into())));
                 self.down = Some(c);
                 events
             }
             Some(c) => {
-                self.change_at = Instant::now() + self.chaos.up;
+                self.change_at = self.chaos.map(|chaos| Instant::now() + chaos.up);
                 let lists = crate::source::replay::objects_of;
                 let mut events: Vec<FleetEvent> = [Kind::BareMetalHost, Kind::HardwareData]
                     .into_iter()
@@ -212,6 +249,7 @@ impl Outages {
                         since: SystemTime::now(),
                     },
                 ));
+                sim.set_outage(None);
                 events
             }
         }
@@ -238,7 +276,7 @@ impl Outages {
 async fn run(
     config: SimConfig,
     events: mpsc::Sender<FleetEvent>,
-    mut incoming: mpsc::Receiver<WriteRequest>,
+    mut incoming: mpsc::Receiver<Request>,
 ) {
     let chaos = config.chaos;
     let tick = config.tick.clamp(TICKS.0, TICKS.1);
@@ -251,7 +289,7 @@ async fn run(
     if !send_all(&events, initial).await {
         return;
     }
-    let mut outages = chaos.and_then(|c| Outages::new(c, clusters));
+    let mut outages = Outages::new(chaos, clusters);
     let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let mut timer = tokio::time::interval_at(Instant::now() + tick, tick);
     timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -280,16 +318,24 @@ async fn run(
                     return;
                 }
             }
-            () = tokio::time::sleep_until(outages.as_ref().map_or(far, |o| o.change_at)),
-                if outages.is_some() => {
+            () = tokio::time::sleep_until(outages.as_ref().and_then(|o| o.change_at).unwrap_or(far)),
+                if outages.as_ref().is_some_and(|o| o.change_at.is_some()) => {
                 if let Some(o) = outages.as_mut()
-                    && !send_all(&events, o.toggle(sim.objects())).await
+                    && !send_all(&events, o.toggle(&mut sim)).await
                 {
                     return;
                 }
             }
             request = incoming.recv(), if writers_open => match request {
-                Some(request) => {
+                // A fleet of no named cluster has none to take down: the key does nothing.
+                Some(Request::ToggleOutage) => {
+                    if let Some(o) = outages.as_mut()
+                        && !send_all(&events, o.toggle(&mut sim)).await
+                    {
+                        return;
+                    }
+                }
+                Some(Request::Write(request)) => {
                     let result = sim.apply_plan(&request.plan, request.mode);
                     let batch = sim.take_events();
                     let batch = match &outages {

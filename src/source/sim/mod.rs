@@ -23,7 +23,7 @@ mod store;
 mod write;
 
 pub use config::{Chaos, MAX_HOSTS, SimConfig};
-pub use driver::{SimWriter, spawn};
+pub use driver::{OUTAGE_REASON, OutageSwitch, SimWriter, spawn};
 pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 pub use write::{WritePlan, plan_write};
 
@@ -56,6 +56,9 @@ pub struct Simulator {
     controller: Controller,
     /// Claims in the generated fleet: the level claim arrivals keep on average.
     initial_claims: usize,
+    /// The Metal3 cluster whose API server is down (`demo --chaos`, the chaos key), with
+    /// the reason its writes fail.
+    outage: Option<(String, String)>,
 }
 
 impl Simulator {
@@ -82,6 +85,7 @@ impl Simulator {
             catalog: Catalog::of(&fleet),
             controller: Controller::default(),
             initial_claims: fleet.claims().len(),
+            outage: None,
             config,
         };
         sim.start(&fleet);

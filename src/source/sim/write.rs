@@ -13,6 +13,7 @@ use crate::model::claim::NodeClaimStatus;
 use crate::model::{Manifest, NodeType, keys};
 use crate::write::{WriteError, WriteMode, WriteReport, WrittenObject};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// A change as the objects it writes, computed from the snapshot its preview saw.
@@ -27,6 +28,18 @@ struct PlannedWrite {
     /// when the write creates it.
     seen: Option<FleetObject>,
     after: FleetObject,
+}
+
+impl WritePlan {
+    /// The Metal3 clusters the plan writes to: its hosts'. A pin or a rotation writes only
+    /// the platform's objects and names none.
+    pub fn metal3_clusters(&self) -> BTreeSet<&str> {
+        self.writes
+            .iter()
+            .map(|w| w.after.cluster())
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
 }
 
 fn invalid(e: impl std::fmt::Display) -> WriteError {
@@ -179,13 +192,29 @@ impl Simulator {
         self.apply_plan(&plan, mode)
     }
 
+    /// Takes a Metal3 cluster's API server down (`Some((cluster, reason))`): every write to
+    /// its hosts fails as unreachable with `reason`, while the other clusters and the
+    /// platform's objects still take writes; `None` brings it back.
+    pub fn set_outage(&mut self, outage: Option<(String, String)>) {
+        self.outage = outage;
+    }
+
     /// Checks a planned write's preconditions, then commits it or, in a dry run, changes
-    /// nothing. The events of a commit come with the next [`Simulator::take_events`].
+    /// nothing. The events of a commit come with the next [`Simulator::take_events`]. A
+    /// write to the hosts of a cluster that is down fails as unreachable.
     pub fn apply_plan(
         &mut self,
         plan: &WritePlan,
         mode: WriteMode,
     ) -> Result<WriteReport, WriteError> {
+        if let Some((down, reason)) = &self.outage
+            && plan.metal3_clusters().contains(down.as_str())
+        {
+            // The cluster's API server does not answer: nothing is written, a dry run included.
+            return Err(WriteError::Unreachable {
+                message: format!("Metal3 cluster {down}: {reason}"),
+            });
+        }
         for write in &plan.writes {
             self.check(write)?;
         }

@@ -105,10 +105,14 @@ static COLUMNS: &[Column<Hosts>] = &[
         }),
         cell: |ctx, h| {
             let style = ctx.data.class(h).style(ctx.theme);
-            Line::from(Span::styled(
-                ctx.data.fleet.host(h).state.to_string(),
-                style,
-            ))
+            let host = ctx.data.fleet.host(h);
+            let state = Span::styled(host.state.to_string(), style);
+            // Its cluster's watch is down: this is the last state known.
+            if ctx.stale_clusters.contains(&host.cluster) {
+                Line::from(vec![state, Span::styled(" (stale)", ctx.theme.ui.error)])
+            } else {
+                Line::from(state)
+            }
         },
     },
     Column {

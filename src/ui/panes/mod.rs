@@ -44,6 +44,9 @@ pub struct DrawCtx<'a> {
     pub highlight: bool,
     /// The drill-down path, for the title: `Racks`, `Hosts of rack dc1/r07`, `host …`.
     pub crumbs: Vec<String>,
+    /// Metal3 clusters whose host watch is stale: their hosts show their last known state,
+    /// marked stale.
+    pub stale_clusters: BTreeSet<String>,
 }
 
 /// A pane: what the list of panes dispatches to. Table panes get it from [`Table`].

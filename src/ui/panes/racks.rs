@@ -180,6 +180,12 @@ fn heading<'a>(ctx: &DrawCtx<'a>, site: &RackKey) -> Line<'a> {
             ctx.theme.ui.error,
         ));
     }
+    if ctx.stale_clusters.contains(&site.cluster) {
+        spans.push(Span::styled(
+            " · STALE: cluster unreachable, last known state",
+            ctx.theme.ui.error,
+        ));
+    }
     Line::from(spans)
 }
 

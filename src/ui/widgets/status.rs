@@ -71,10 +71,14 @@ pub fn status_line(app: &App) -> Line<'_> {
             ));
         }
         several => {
+            let states = cluster_states(app);
             for (i, (cluster, (text, style))) in several.iter().enumerate() {
                 spans.push(Span::styled(if i == 0 { " hosts: " } else { " · " }, base));
                 spans.push(Span::styled(format!("{cluster} "), base));
                 spans.push(Span::styled(text.clone(), app.theme.on_bar(*style)));
+                if let Some((_, WatchState::Stale { reason, .. })) = states.get(i) {
+                    spans.push(Span::styled(format!(": {}", short_reason(reason)), base));
+                }
             }
         }
     }
@@ -187,6 +191,12 @@ pub fn progress_line(app: &App) -> Line<'_> {
         }
     }
     Line::from(spans)
+}
+
+/// The end of a watch error, what a status line has room for: `connection refused` of
+/// `…: tcp connect error: connection refused`.
+fn short_reason(reason: &str) -> &str {
+    reason.rsplit(": ").next().unwrap_or(reason).trim()
 }
 
 /// Each Metal3 cluster's watch, as one state: its BareMetalHosts' watch, or its
