@@ -69,7 +69,7 @@ async fn inventory_machines_link_live_and_hardware_data_is_not_served() {
         .create(&PostParams::default(), &machine)
         .await
         .expect("the Machine is created");
-    let host_name = host.name.clone();
+    let host_key = host.key().to_string();
     pump_until(
         &mut live,
         &mut rx,
@@ -79,7 +79,7 @@ async fn inventory_machines_link_live_and_hardware_data_is_not_served() {
     )
     .await;
     let fleet = live.fleet().clone();
-    let h = fleet.resolve_host(&host_name).unwrap();
+    let h = fleet.resolve_host(&host_key).unwrap();
     // The Machine is followed; the host label's claim is told, not silently kept.
     assert_eq!(fleet.holder(h), Some(&Holder::Claim(other)));
     assert_eq!(fleet.host(h).link.source, Some(LinkSource::Machine));

@@ -243,7 +243,7 @@ async fn a_label_edit_changes_exactly_the_named_keys() {
     let host = fleet.host(h).clone();
     let change = Change::Label(
         LabelEdit::parse_args(
-            HostTargets::Names(vec![host.name.clone()]),
+            HostTargets::Names(vec![host.key().to_string()]),
             &["tenant=acme-research", "pool=burst", "rack-"],
         )
         .unwrap(),
@@ -302,7 +302,7 @@ async fn a_change_after_the_preview_is_refused_and_nothing_is_lost() {
     let host = fleet.host(h).clone();
     let change = Change::Label(
         LabelEdit::parse_args(
-            HostTargets::Names(vec![host.name.clone()]),
+            HostTargets::Names(vec![host.key().to_string()]),
             &["tenant=acme-research"],
         )
         .unwrap(),
@@ -364,9 +364,10 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
         .find(|&h| !fleet.derived(h).eligible.is_empty())
         .unwrap();
     let t = fleet.derived(h).eligible[0];
+    // Named by its key (host names repeat across clusters); the claim gets its name.
     let server = fleet.host(h).name.clone();
     let pin = Change::Pin(PinChange {
-        server: server.clone(),
+        server: fleet.host(h).key().to_string(),
         node_type: Some(fleet.node_type(t).name.clone()),
         target: PinTarget::New {
             vcluster: "train".into(),
@@ -403,7 +404,7 @@ async fn pins_and_rotations_land_exactly_as_previewed() {
     let target = fleet.type_hosts(waiting.node_type.unwrap())[0];
     let before = raw::<NodeClaim>(&client, Some(&waiting.namespace), &waiting.name).await;
     let pin_existing = Change::Pin(PinChange {
-        server: fleet.host(target).name.clone(),
+        server: fleet.host(target).key().to_string(),
         node_type: Some(fleet.node_type(waiting.node_type.unwrap()).name.clone()),
         target: PinTarget::Existing {
             namespace: waiting.namespace.clone(),
@@ -726,7 +727,7 @@ async fn a_forbidden_write_says_which_verb_on_which_resource() {
     let h = fleet.host_ids().next().unwrap();
     let change = Change::Label(
         LabelEdit::parse_args(
-            HostTargets::Names(vec![fleet.host(h).name.clone()]),
+            HostTargets::Names(vec![fleet.host(h).key().to_string()]),
             &["a=b"],
         )
         .unwrap(),
@@ -892,7 +893,9 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
             .unwrap_or_default()
     };
 
-    let out = gpufleet(&["apply", "label", &name, "pool=burst", "--dry-run=server"]);
+    // Host names repeat across the generated fleet's clusters: name it with its namespace.
+    let host = format!("{ns}/{name}");
+    let out = gpufleet(&["apply", "label", &host, "pool=burst", "--dry-run=server"]);
     assert!(
         out.status.success(),
         "{}",
@@ -907,7 +910,7 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
         "a dry run writes nothing"
     );
 
-    let out = gpufleet(&["apply", "label", &name, "pool=burst"]);
+    let out = gpufleet(&["apply", "label", &host, "pool=burst"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("pass --yes"),
@@ -916,7 +919,7 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
     );
     assert!(!labels().await.contains_key("pool"), "no answer, no write");
 
-    let out = gpufleet(&["apply", "label", &name, "pool=burst", "--yes", "-o", "json"]);
+    let out = gpufleet(&["apply", "label", &host, "pool=burst", "--yes", "-o", "json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -936,7 +939,7 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
         .host_ids()
         .find(|&h| fleet.holder(h).is_some())
         .expect("the generated fleet has claimed hosts");
-    let server = fleet.host(held).name.clone();
+    let server = fleet.host(held).key().to_string();
     let node_type = fleet.node_types()[0].name.clone();
     let claims_before = Api::<NodeClaim>::all(cluster.client.clone())
         .list(&Default::default())
