@@ -46,7 +46,7 @@ fn engine(c: &mut Criterion) {
     // One free host reserved for a tenant: eligibility, tenants and lints all move.
     let free = fleet.host_ids().find(|&h| fleet.is_free(h)).unwrap();
     let one = label(
-        vec![fleet.host(free).name.clone()],
+        vec![fleet.host(free).key().to_string()],
         &["tenant=acme-research"],
     );
     group.bench_function("impact_label_1_host", |b| {
@@ -59,7 +59,7 @@ fn engine(c: &mut Criterion) {
         .iter()
         .skip(5_000)
         .take(1_000)
-        .map(|h| h.name.clone())
+        .map(|h| h.key().to_string())
         .collect();
     let many = label(thousand, &["tenant=acme-research", "maintenance-"]);
     group.bench_function("impact_label_1000_hosts", |b| {
