@@ -4,10 +4,11 @@
 use gpufleet::fleet::rules::{Placement, claim_drift, place_claim};
 use gpufleet::fleet::{ClaimStage, Fleet, FleetObject, FleetObjects, FleetView, Holder};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation};
+use gpufleet::model::claim::{PIN_FAILED, ROLLING_OVER};
 use gpufleet::model::{ProjectNamespaces, keys};
 use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::live::LiveFleet;
-use gpufleet::source::sim::{PIN_FAILED, ROLLING_OVER, SimConfig, SimWriter, Simulator, spawn};
+use gpufleet::source::sim::{SimConfig, SimWriter, Simulator, spawn};
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -135,6 +135,15 @@ pub const JOINED: &str = "Joined";
 /// drift verdict; its setter for Metal3 is not documented).
 pub const NOT_DRIFTED: &str = "NotDrifted";
 
+/// Claim status reason while the platform rolls a drifted claim over (set by the simulator,
+/// read by the node types pane).
+pub const ROLLING_OVER: &str = "RollingOver";
+/// Claim status reason when its pinned server cannot be claimed. The docs say only that
+/// "provisioning fails" [UNCERTAIN, domain.md §3 item 3]; this is gpufleet's reading.
+pub const PIN_FAILED: &str = "PinnedServerUnavailable";
+/// Claim status reason when the image of its node type cannot be resolved.
+pub const IMAGE_UNAVAILABLE: &str = "OSImageUnavailable";
+
 impl NodeClaimStatus {
     /// A condition's status (`True`, `False`, `Unknown`), when the claim has it.
     pub fn condition(&self, type_: &str) -> Option<&Condition> {

@@ -10,8 +10,8 @@ use crate::fleet::lints::{Lint, all_lints};
 use crate::fleet::rules::{claim_drift, platform_drifted, verdicts_differ};
 use crate::fleet::summary::count_hosts;
 use crate::fleet::{Claim, ClaimId, Fleet, HostId};
+use crate::model::claim::ROLLING_OVER;
 use crate::model::keys;
-use crate::source::sim::ROLLING_OVER;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -24,7 +24,6 @@ mod write;
 
 pub use config::{Chaos, MAX_HOSTS, SimConfig};
 pub use driver::{SimWriter, spawn};
-pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 pub use write::{WritePlan, plan_write};
 
 use crate::fleet::{ClaimStage, Fleet, FleetObjects, HostKey, ObjectKey};
