@@ -3,6 +3,9 @@
 //! sends to the terminal, and the CPU an idle dashboard uses (the real binary in tmux).
 //! `cargo bench --bench ui`; figures go in BENCHMARKS.md.
 
+#[path = "../tests/support/load.rs"]
+mod load;
+use load::LoadComplete;
 #[path = "../tests/support/bytes.rs"]
 mod bytes;
 #[path = "../tests/support/tmux.rs"]

@@ -4,6 +4,8 @@
 //! two H100 hosts, dc2 one H100 and one A100, each provider one type selecting `gpu-model:
 //! h100`.
 
+#[path = "support/load.rs"]
+mod load;
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, HostKey};
@@ -11,6 +13,7 @@ use gpufleet::impact::{Change, HostTargets, LabelEdit, impact};
 use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::file::load_paths;
 use gpufleet::source::live::LiveFleet;
+use load::FromObjects;
 use std::path::{Path, PathBuf};
 
 fn fixture(path: &str) -> PathBuf {

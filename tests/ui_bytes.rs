@@ -2,6 +2,9 @@
 //! terminal only the cells that changed. Over a slow SSH link that is the difference between
 //! a dashboard and a slideshow.
 
+#[path = "support/load.rs"]
+mod load;
+use load::LoadComplete;
 #[path = "support/bytes.rs"]
 mod bytes;
 use bytes::Counter;

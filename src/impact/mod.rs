@@ -2,7 +2,6 @@
 //! every host, node type, claim and tenant, and which lints it introduces or resolves.
 //! The CLI's `preview`, the dashboard's live preview and the writer all use [`impact`].
 
-pub mod apply;
 pub mod change;
 pub mod label;
 pub mod overlay;

@@ -73,25 +73,6 @@ impl LiveFleet {
         &self.projects
     }
 
-    /// A fleet from objects already complete (a file, a generated fleet).
-    pub fn from_objects(objects: FleetObjects) -> Self {
-        let now = SystemTime::now();
-        LiveFleet {
-            fleet: Arc::new(Fleet::build(objects.clone())),
-            objects,
-            watches: Kind::ALL
-                .into_iter()
-                .map(|k| (k, WatchState::Synced { since: now }))
-                .collect(),
-            cluster_watches: BTreeMap::new(),
-            rejected: BTreeMap::new(),
-            notes: SourceNotes::default(),
-            dirty: false,
-            newest_data: Some(now),
-            projects: ProjectNamespaces::default(),
-        }
-    }
-
     pub fn apply(&mut self, event: FleetEvent) {
         match event {
             FleetEvent::Watch {

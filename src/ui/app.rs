@@ -13,12 +13,11 @@ use super::nav::{Nav, Screen, Sort};
 use super::panes;
 use super::theme::Theme;
 use crate::fleet::HostKey;
-use crate::fleet::{Fleet, FleetObjects};
+use crate::fleet::Fleet;
 use crate::impact::LabelEdit;
 use crate::model::ProjectNamespaces;
-use crate::source::event::{FleetEvent, Kind, WatchState};
+use crate::source::event::FleetEvent;
 use crate::source::live::LiveFleet;
-use crate::source::replay::objects_of;
 use crate::write::Writer;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeSet;
@@ -463,30 +462,6 @@ impl App {
             self.first_sync_done = true;
         }
         true
-    }
-
-    /// Takes a complete set of objects at once, as [`crate::source::replay`] would deliver
-    /// them, and builds the snapshot: for tests, benchmarks and callers that hold the objects.
-    /// Every watch is synced as of the data's arrival.
-    pub fn load_complete(&mut self, objects: &FleetObjects) {
-        for kind in Kind::ALL {
-            self.apply(FleetEvent::Replaced {
-                kind,
-                cluster: None,
-                objects: objects_of(objects, kind),
-                rejected: Vec::new(),
-            });
-        }
-        let since = self.live.newest_data().unwrap_or(self.now);
-        for kind in Kind::ALL {
-            self.apply(FleetEvent::Watch {
-                kind,
-                cluster: None,
-                state: WatchState::Synced { since },
-            });
-        }
-        self.rebuild();
-        self.now = since;
     }
 
     pub fn needs_rebuild(&self) -> bool {

@@ -1,9 +1,9 @@
-//! Applying a change to a set of objects, as the API server would once the write lands.
-//! The simulator uses it as its "server"; tests use it to check previews against a rebuild.
+//! Applying a change to a set of objects, as the API server would once the write lands:
+//! tests use it to check previews against a rebuild.
 
-use super::label::relabel;
-use super::{ChangeError, LabelEdit};
-use crate::fleet::{Fleet, FleetObjects, FleetView};
+use gpufleet::fleet::{Fleet, FleetObjects, FleetView};
+use gpufleet::impact::label::relabel;
+use gpufleet::impact::{ChangeError, LabelEdit};
 use std::sync::Arc;
 
 /// The objects after a label edit: only the edited hosts are new objects.
