@@ -9,6 +9,7 @@ pub mod escape;
 pub mod fleet;
 pub mod generate;
 pub mod impact;
+pub mod kube;
 pub mod model;
 pub mod settings;
 pub mod source;

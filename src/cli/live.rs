@@ -2,9 +2,9 @@
 //! and `apply`, which previews, dry-runs on the server, asks, and writes.
 
 use crate::fleet::Fleet;
+use crate::kube::{ClusterOptions, Clusters, ContextMap, connect_within, spawn_watches};
 use crate::model::ProjectNamespaces;
 use crate::source::event::WatchState;
-use crate::source::kube::{ClusterOptions, Clusters, ContextMap, connect_within, spawn_watches};
 use crate::source::live::LiveFleet;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};

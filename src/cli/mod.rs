@@ -12,10 +12,10 @@ use crate::generate::{GenerateConfig, generate, to_yaml};
 use crate::impact::{
     Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
+use crate::kube::writer::KubeWriter;
 use crate::model::{LabelQuery, ProjectNamespaces};
 use crate::source::file::load_paths;
 use crate::stdio;
-use crate::write::kube::KubeWriter;
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};

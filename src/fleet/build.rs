@@ -4,11 +4,40 @@
 use super::links::{HostLink, LinkProblem, LinkSource, Named};
 use super::rules::{self, effective_cost, has_enough_hardware, selection_properties};
 use super::*;
+use crate::model::NodeProvider;
 use crate::model::host::{HARDWARE_DETAILS, Hardware};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where BareMetalHosts live when a provider's `clusterRef` names no namespace.
 pub const DEFAULT_BMH_NAMESPACE: &str = "metal3-system";
+
+/// Where each Metal3 cluster's BareMetalHosts are, from the providers: cluster (a
+/// provider's `spec.metal3.clusterRef.cluster`, empty when it names none) → the namespaces
+/// its providers' `clusterRef.namespace` name (default `metal3-system`). Without any
+/// provider, the one unnamed cluster in `metal3-system`, as before providers existed.
+pub fn metal3_scopes<'a>(
+    providers: impl IntoIterator<Item = &'a NodeProvider>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in providers {
+        let Some(metal3) = &p.spec.metal3 else {
+            continue;
+        };
+        let ns = metal3
+            .cluster_ref
+            .as_ref()
+            .and_then(|c| c.namespace.clone())
+            .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
+        scopes
+            .entry(p.metal3_cluster().to_string())
+            .or_default()
+            .insert(ns);
+    }
+    if scopes.is_empty() {
+        scopes.insert(String::new(), BTreeSet::new());
+    }
+    scopes
+}
 
 impl Fleet {
     /// Builds the snapshot with the default project namespace prefix (`p-`; `loft-p-` is

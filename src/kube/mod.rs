@@ -1,16 +1,18 @@
-//! The live clusters: kube clients, one watch per kind of the platform, one BareMetalHost and
-//! HardwareData watch per Metal3 cluster, and the read-only guard.
+//! The live clusters, both halves of the kube backend: kube clients, one watch per kind of
+//! the platform, one BareMetalHost and HardwareData watch per Metal3 cluster, the read-only
+//! guard, and the guarded writer ([`writer::KubeWriter`]).
 
 pub mod client;
 pub mod read_only;
 pub mod watch;
+pub mod writer;
 
 pub use client::{
     Attempt, ClientError, ClientPlan, ClusterClient, ClusterOptions, Clusters, ContextMap, connect,
     connect_within,
 };
 
-use crate::fleet::build::DEFAULT_BMH_NAMESPACE;
+use crate::fleet::build::{DEFAULT_BMH_NAMESPACE, metal3_scopes};
 use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
 };
@@ -52,34 +54,6 @@ pub fn host_scope(explicit: Option<&str>, provider_namespaces: &BTreeSet<String>
         ),
         _ => HostScope::AllNamespaces,
     }
-}
-
-/// Where each Metal3 cluster's BareMetalHosts are, from the providers: cluster (a
-/// provider's `spec.metal3.clusterRef.cluster`, empty when it names none) → the namespaces
-/// its providers' `clusterRef.namespace` name (default `metal3-system`). Without any
-/// provider, the one unnamed cluster in `metal3-system`, as before providers existed.
-pub fn metal3_scopes<'a>(
-    providers: impl IntoIterator<Item = &'a NodeProvider>,
-) -> BTreeMap<String, BTreeSet<String>> {
-    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for p in providers {
-        let Some(metal3) = &p.spec.metal3 else {
-            continue;
-        };
-        let ns = metal3
-            .cluster_ref
-            .as_ref()
-            .and_then(|c| c.namespace.clone())
-            .unwrap_or_else(|| DEFAULT_BMH_NAMESPACE.to_string());
-        scopes
-            .entry(p.metal3_cluster().to_string())
-            .or_default()
-            .insert(ns);
-    }
-    if scopes.is_empty() {
-        scopes.insert(String::new(), BTreeSet::new());
-    }
-    scopes
 }
 
 /// Starts every watch. They run until the receiver is dropped.

@@ -2,13 +2,13 @@
 //! JSON patch `test` of the value it replaces), a server-side dry run of every object comes
 //! before any commit, and a conflict is reported, never overwritten.
 
-use super::{WriteError, WriteMode, WriteReport, Writer, WrittenObject};
+use super::{ClusterClient, Clusters, read_only::is_refusal};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::impact::pin::new_pinned_claim;
 use crate::impact::rotate::new_os_image;
 use crate::impact::{Change, LabelEdit, PinChange, PinTarget, Rotation, impact};
 use crate::model::{BareMetalHost, Labels, NodeClaim, NodeProvider, OsImage, keys};
-use crate::source::kube::{ClusterClient, Clusters, read_only::is_refusal};
+use crate::write::{WriteError, WriteMode, WriteReport, Writer, WrittenObject};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt, stream};
 use kube::api::{Patch, PatchParams, PostParams};

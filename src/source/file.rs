@@ -328,7 +328,7 @@ impl LoadReport {
         // The clusters whose providers keep hosts in each namespace.
         let mut by_namespace: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (cluster, namespaces) in
-            crate::source::kube::metal3_scopes(self.objects.providers.values().map(|p| p.as_ref()))
+            crate::fleet::build::metal3_scopes(self.objects.providers.values().map(|p| p.as_ref()))
         {
             for ns in namespaces {
                 by_namespace.entry(ns).or_default().insert(cluster.clone());

@@ -5,7 +5,6 @@ pub mod bounded;
 pub mod decode;
 pub mod event;
 pub mod file;
-pub mod kube;
 pub mod live;
 pub mod replay;
 pub mod sim;

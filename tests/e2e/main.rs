@@ -22,12 +22,12 @@ use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{
     Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
+use gpufleet::kube::read_only::is_refusal;
+use gpufleet::kube::writer::KubeWriter;
+use gpufleet::kube::{connect, spawn_watches};
 use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, OsImage, keys};
 use gpufleet::source::event::{FleetEvent, WatchState};
-use gpufleet::source::kube::read_only::is_refusal;
-use gpufleet::source::kube::{connect, spawn_watches};
 use gpufleet::source::live::LiveFleet;
-use gpufleet::write::kube::KubeWriter;
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use harness::TestCluster;
 use kube::Api;
@@ -538,7 +538,7 @@ async fn a_frozen_apiserver_goes_stale_within_the_read_timeout_then_recovers() {
     pump_until(
         &mut live,
         &mut rx,
-        gpufleet::source::kube::watch::READ_TIMEOUT + Duration::from_secs(40),
+        gpufleet::kube::watch::READ_TIMEOUT + Duration::from_secs(40),
         |l| l.stale_since().is_some(),
         |_| {},
     )
@@ -692,10 +692,7 @@ async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
     assert!(
         log.lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .any(
-                |e| e["userAgent"] == gpufleet::source::kube::client::USER_AGENT
-                    && e["verb"] == "watch"
-            ),
+            .any(|e| e["userAgent"] == gpufleet::kube::client::USER_AGENT && e["verb"] == "watch"),
         "gpufleet's watches name it in the audit log"
     );
     let mutating: Vec<&String> = verbs
