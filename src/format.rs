@@ -1,4 +1,5 @@
-//! Text from a cluster object or a dump, made safe for a terminal.
+//! Formatting helpers every layer may call: text from a cluster object or a dump made safe
+//! for a terminal ([`escape`]), and counts as people read them ([`thousands`]).
 //!
 //! Any string gpufleet did not write itself — a name, a label, an annotation, a URL, an
 //! error message from Metal3 or the API server, a kubeconfig context — may hold control
@@ -18,7 +19,7 @@
 //! dashboard, where ratatui would otherwise drop control characters silently. JSON output
 //! needs nothing: serde already escapes control characters there.
 //!
-//! This module depends on nothing else in gpufleet, so any layer may call it.
+//! This module depends on nothing else in gpufleet (a leaf), so any layer may call it.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
@@ -83,9 +84,31 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// `12,345`: counts as people read them.
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0u32), "0");
+        assert_eq!(thousands(999u32), "999");
+        assert_eq!(thousands(1000u32), "1,000");
+        assert_eq!(thousands(25_000u32), "25,000");
+        assert_eq!(thousands(1_234_567u32), "1,234,567");
+    }
 
     #[test]
     fn control_characters_become_visible_escapes() {

@@ -5,8 +5,8 @@
 
 pub mod cli;
 pub mod clipboard;
-pub mod escape;
 pub mod fleet;
+pub mod format;
 pub mod generate;
 pub mod impact;
 pub mod kube;

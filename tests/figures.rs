@@ -8,9 +8,9 @@ mod load;
 use load::LoadComplete;
 mod support;
 
+use gpufleet::format::thousands;
 use gpufleet::source::file::load_paths;
 use gpufleet::ui::app::{App, Mode, Settings};
-use gpufleet::ui::data::thousands;
 use gpufleet::ui::theme::Theme;
 use serde_json::Value;
 use std::collections::BTreeMap;

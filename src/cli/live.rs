@@ -176,12 +176,12 @@ impl Progress {
                 out.push_str(&format!("\x1b[{}A", self.shown.len()));
             }
             for line in &lines {
-                out.push_str(&format!("\x1b[2K{}\n", crate::escape::escape(line)));
+                out.push_str(&format!("\x1b[2K{}\n", crate::format::escape(line)));
             }
         } else {
             for (i, line) in lines.iter().enumerate() {
                 if self.shown.get(i) != Some(line) {
-                    out.push_str(&format!("{}\n", crate::escape::escape(line)));
+                    out.push_str(&format!("{}\n", crate::format::escape(line)));
                 }
             }
         }
@@ -254,7 +254,7 @@ pub fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("standard input is not a terminal: pass --yes to write without asking");
     }
-    crate::stdio::err(&format!("{} [y/N] ", crate::escape::escape(question)));
+    crate::stdio::err(&format!("{} [y/N] ", crate::format::escape(question)));
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))

@@ -564,7 +564,7 @@ async fn apply(
                         o.resource_version_before.as_deref().unwrap_or("(new)"),
                         o.resource_version_after.as_deref().unwrap_or("?")
                     );
-                    text += &crate::escape::escape(&line);
+                    text += &crate::format::escape(&line);
                     text.push('\n');
                 }
             }

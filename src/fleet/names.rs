@@ -27,7 +27,7 @@ impl fmt::Display for NameError {
                 name,
                 closest,
             } => {
-                write!(f, "unknown {kind} \"{}\"", crate::escape::escape(name))?;
+                write!(f, "unknown {kind} \"{}\"", crate::format::escape(name))?;
                 if closest.is_empty() {
                     write!(f, " (no {kind} has a similar name)")
                 } else {
@@ -41,7 +41,7 @@ impl fmt::Display for NameError {
             } => write!(
                 f,
                 "{kind} name \"{}\" is ambiguous; say one of: {}",
-                crate::escape::escape(name),
+                crate::format::escape(name),
                 candidates.join(", ")
             ),
         }
