@@ -13,9 +13,9 @@ mod tmux;
 use bytes::Counter;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use gpufleet::event::FleetEvent;
 use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::FleetEvent;
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::data::FleetData;

@@ -5,7 +5,7 @@
 //! A kind plugs in with an `impl` of [`FleetKind`] and one row in [`DECODERS`]; files, watches
 //! and the problems they report then handle it like every other kind.
 
-use super::event::Kind;
+use crate::event::Kind;
 use crate::fleet::FleetObject;
 use crate::fleet::objects::ObjectKey;
 use crate::model::{

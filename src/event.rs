@@ -1,7 +1,7 @@
 //! What every source (kube watches, the simulator, a file) tells the app: objects applied
 //! or deleted, a kind relisted as a whole, and how each watch is doing.
 
-use super::decode::Rejected;
+use crate::decode::Rejected;
 use crate::fleet::objects::ObjectKey;
 use crate::fleet::{FleetObject, FleetObjects, HostKey};
 use serde::Serialize;
@@ -290,13 +290,13 @@ impl FleetEvent {
                 objects: objects.into_iter().map(stamp).collect(),
                 rejected: rejected
                     .into_iter()
-                    .map(|r| super::decode::Rejected {
+                    .map(|r| crate::decode::Rejected {
                         cluster: cluster.to_string(),
                         ..r
                     })
                     .collect(),
             },
-            FleetEvent::Rejected(r) => FleetEvent::Rejected(super::decode::Rejected {
+            FleetEvent::Rejected(r) => FleetEvent::Rejected(crate::decode::Rejected {
                 cluster: cluster.to_string(),
                 ..r
             }),

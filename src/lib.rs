@@ -5,11 +5,14 @@
 
 pub mod cli;
 pub mod clipboard;
+pub mod decode;
+pub mod event;
 pub mod fleet;
 pub mod format;
 pub mod generate;
 pub mod impact;
 pub mod kube;
+pub mod live;
 pub mod model;
 pub mod settings;
 pub mod source;

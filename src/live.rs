@@ -2,8 +2,8 @@
 //! and each watch's state. Events are applied as they come; the snapshot is rebuilt only when
 //! asked and something changed, so a burst of events costs one rebuild.
 
-use super::decode::Rejected;
-use super::event::{FleetEvent, Kind, SourceNotes, WatchState};
+use crate::decode::Rejected;
+use crate::event::{FleetEvent, Kind, SourceNotes, WatchState};
 use crate::fleet::{Fleet, FleetObjects, ObjectKey};
 use crate::model::ProjectNamespaces;
 use std::collections::BTreeMap;
@@ -297,7 +297,7 @@ mod tests {
             kind,
             cluster: String::new(),
             key: ("m3".into(), name.into()),
-            error: crate::source::decode::DecodeError {
+            error: crate::decode::DecodeError {
                 kind: kind.to_string(),
                 name: format!("m3/{name}"),
                 field: Some("spec.online".into()),

@@ -6,13 +6,13 @@
 
 #[path = "support/load.rs"]
 mod load;
+use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, HostKey};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, impact};
-use gpufleet::source::event::{FleetEvent, Kind};
+use gpufleet::live::LiveFleet;
 use gpufleet::source::file::load_paths;
-use gpufleet::source::live::LiveFleet;
 use load::FromObjects;
 use std::path::{Path, PathBuf};
 

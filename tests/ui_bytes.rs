@@ -9,9 +9,9 @@ use load::LoadComplete;
 mod bytes;
 use bytes::Counter;
 
+use gpufleet::event::FleetEvent;
 use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::FleetEvent;
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::screen;

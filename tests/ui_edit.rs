@@ -123,7 +123,7 @@ fn label_of(app: &App, name: &str, key: &str) -> Option<String> {
 async fn write_maintenance_planned(
     app: &mut App,
     inbox: &mut UnboundedReceiver<gpufleet::ui::message::Message>,
-    events: &mut tokio::sync::mpsc::Receiver<gpufleet::source::event::FleetEvent>,
+    events: &mut tokio::sync::mpsc::Receiver<gpufleet::event::FleetEvent>,
 ) -> (String, gpufleet::model::Labels) {
     press(app, "5");
     let h = HostId(app.nav.view().rows[0]);

@@ -5,9 +5,9 @@
 mod load;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::Stream;
+use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::{FleetObject, FleetObjects};
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::replay::send_complete;
 use gpufleet::ui::action::PaneId;
 use gpufleet::ui::app::{App, Mode, Settings};

@@ -3,6 +3,8 @@
 //! are possible, a `Writer`.
 
 use crate::cli::live::ClusterArgs;
+use crate::event::FleetEvent;
+use crate::event::{Kind, WatchState};
 use crate::fleet::Fleet;
 use crate::impact::Change;
 use crate::kube::client::{Attempt, off_thread, plan};
@@ -10,8 +12,6 @@ use crate::kube::watch::Backoff;
 use crate::kube::writer::KubeWriter;
 use crate::kube::{CHANNEL_CAPACITY, ClusterOptions, spawn_watches_into};
 use crate::model::ProjectNamespaces;
-use crate::source::event::FleetEvent;
-use crate::source::event::{Kind, WatchState};
 use crate::source::file::{LoadReport, load_paths};
 use crate::source::replay::spawn_objects;
 use crate::source::sim::{self, SimConfig};

@@ -12,12 +12,12 @@ pub use client::{
     connect_within,
 };
 
+use crate::decode::Lenient;
+use crate::event::{FleetEvent, Kind, WatchState};
 use crate::fleet::build::{DEFAULT_BMH_NAMESPACE, metal3_scopes};
 use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
 };
-use crate::source::decode::Lenient;
-use crate::source::event::{FleetEvent, Kind, WatchState};
 use futures::StreamExt;
 use kube::Api;
 use kube::runtime::watcher::Event;

@@ -6,9 +6,9 @@
 //! Each listed or watched object is decoded on its own ([`Lenient`]): one that does not fit
 //! its type is sent as a rejection, named, and costs neither the list nor the watch.
 
+use crate::decode::{FleetKind, Lenient, Rejected};
+use crate::event::{FleetEvent, WatchState};
 use crate::fleet::FleetObject;
-use crate::source::decode::{FleetKind, Lenient, Rejected};
-use crate::source::event::{FleetEvent, WatchState};
 use futures::StreamExt;
 use kube::Api;
 use kube::runtime::watcher::{self, Event};
@@ -474,8 +474,7 @@ mod tests {
                 "deleted c",
             ]
         );
-        let mut live =
-            crate::source::live::LiveFleet::new([crate::source::event::Kind::BareMetalHost]);
+        let mut live = crate::live::LiveFleet::new([crate::event::Kind::BareMetalHost]);
         let mut rejected_after = Vec::new();
         for event in events {
             live.apply(event);

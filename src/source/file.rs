@@ -10,8 +10,8 @@
 //! that reads nothing says why ([`LoadReport::nothing_loaded`]).
 
 use super::bounded::{Budget, Exceeded};
-use super::decode::{DecodeError, Decoded, decode};
-use super::event::{Kind, SourceNotes};
+use crate::decode::{DecodeError, Decoded, decode};
+use crate::event::{Kind, SourceNotes};
 use crate::fleet::{FleetObject, FleetObjects, ObjectKey};
 use serde::de::DeserializeSeed;
 use serde_json::Value;

@@ -5,13 +5,13 @@
 
 use crate::harness::{TestCluster, restart_apiserver};
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
+use gpufleet::event::{Kind, WatchState};
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, FleetObjects};
 use gpufleet::kube::{connect, spawn_watches};
+use gpufleet::live::LiveFleet;
 use gpufleet::model::BareMetalHost;
-use gpufleet::source::event::{Kind, WatchState};
 use gpufleet::source::file::load_paths;
-use gpufleet::source::live::LiveFleet;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::PostParams;

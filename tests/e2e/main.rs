@@ -15,6 +15,7 @@ mod tmux;
 
 use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
+use gpufleet::event::{FleetEvent, WatchState};
 use gpufleet::fleet::lints::all_lints;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{ClaimStage, Fleet, FleetView, HostKey};
@@ -25,9 +26,8 @@ use gpufleet::impact::{
 use gpufleet::kube::read_only::is_refusal;
 use gpufleet::kube::writer::KubeWriter;
 use gpufleet::kube::{connect, spawn_watches};
+use gpufleet::live::LiveFleet;
 use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, OsImage, keys};
-use gpufleet::source::event::{FleetEvent, WatchState};
-use gpufleet::source::live::LiveFleet;
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use harness::TestCluster;
 use kube::Api;

@@ -3,9 +3,9 @@
 //! here, out of `App` and `LiveFleet`, which production code feeds only through events.
 #![allow(dead_code)]
 
+use gpufleet::event::{FleetEvent, Kind, WatchState};
 use gpufleet::fleet::FleetObjects;
-use gpufleet::source::event::{FleetEvent, Kind, WatchState};
-use gpufleet::source::live::LiveFleet;
+use gpufleet::live::LiveFleet;
 use gpufleet::source::replay::objects_of;
 use gpufleet::ui::app::App;
 use std::time::SystemTime;

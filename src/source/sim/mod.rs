@@ -26,9 +26,9 @@ pub use config::{Chaos, MAX_HOSTS, SimConfig};
 pub use driver::{SimWriter, spawn};
 pub use write::{WritePlan, plan_write};
 
+use crate::event::{FleetEvent, Kind, WatchState};
 use crate::fleet::{ClaimStage, Fleet, FleetObjects, HostKey, ObjectKey};
 use crate::generate::{GenerateConfig, Rng, generate};
-use crate::source::event::{FleetEvent, Kind, WatchState};
 use claims::Catalog;
 use hosts::HostBook;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;

@@ -2,8 +2,8 @@
 //! the first sync, and the stale banner.
 
 use super::big_number;
+use crate::event::{Kind, WatchState};
 use crate::format::thousands;
-use crate::source::event::{Kind, WatchState};
 use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
 use ratatui::Frame;
