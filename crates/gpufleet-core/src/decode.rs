@@ -49,7 +49,7 @@ impl std::error::Error for DecodeError {}
 /// A kind gpufleet reads: its typed object (which kube's watches use as it is), the [`Kind`]
 /// it is filed under, and the API groups whose objects of that kind are read.
 pub trait FleetKind:
-    kube::Resource<DynamicType = ()>
+    kube_core::Resource<DynamicType = ()>
     + Manifest
     + DeserializeOwned
     + Default
@@ -182,7 +182,7 @@ fn identity(value: &Value) -> ObjectMeta {
 
 /// Drops what the fleet never reads before an object is kept: managed fields and kubectl's
 /// last-applied copy.
-fn lean<K: kube::Resource>(object: &mut K) {
+fn lean<K: kube_core::Resource>(object: &mut K) {
     let meta = object.meta_mut();
     meta.managed_fields = None;
     if let Some(annotations) = meta.annotations.as_mut() {
@@ -314,7 +314,7 @@ impl<'de, K: FleetKind> Deserialize<'de> for Lenient<K> {
     }
 }
 
-impl<K: FleetKind> kube::Resource for Lenient<K> {
+impl<K: FleetKind> kube_core::Resource for Lenient<K> {
     type DynamicType = ();
     type Scope = K::Scope;
 
@@ -401,7 +401,9 @@ mod tests {
             "spec": {"online": "yes"}});
         let lenient: Lenient<BareMetalHost> = serde_json::from_value(host).unwrap();
         assert_eq!(
-            kube::Resource::meta(&lenient).resource_version.as_deref(),
+            kube_core::Resource::meta(&lenient)
+                .resource_version
+                .as_deref(),
             Some("7")
         );
         let (rejected, stub) = *lenient.split().unwrap_err();

@@ -34,7 +34,7 @@ macro_rules! impl_resource {
                 map.end()
             }
         }
-        impl kube::Resource for $ty {
+        impl kube_core::Resource for $ty {
             type DynamicType = ();
             type Scope = $scope;
             fn kind(_: &()) -> std::borrow::Cow<'_, str> {

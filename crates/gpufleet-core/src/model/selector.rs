@@ -5,7 +5,7 @@
 use super::Labels;
 use super::label_rules::{validate_key, validate_value};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kube::core::{Expression, SelectorExt};
+use kube_core::{Expression, SelectorExt};
 use std::collections::BTreeSet;
 use std::fmt;
 
