@@ -31,9 +31,14 @@ use std::sync::Arc;
 
 macro_rules! id_type {
     ($name:ident) => {
+        #[doc = concat!(
+                    "`", stringify!($name), "`: a position in one [`Fleet`] snapshot's table; ",
+                    "valid only for the snapshot that issued it."
+                )]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         pub struct $name(pub u32);
         impl $name {
+            /// The position as a `usize`, for indexing the snapshot's table.
             pub fn index(self) -> usize {
                 self.0 as usize
             }
@@ -53,6 +58,7 @@ static NO_LABELS: Labels = Labels::new();
 /// Who holds a host (see [`links`] for where that comes from).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Holder {
+    /// Held by this claim of the snapshot.
     Claim(ClaimId),
     /// A link names a claim this snapshot does not contain: `<namespace>/<name>`, or a bare
     /// name when the host label gives only that.
@@ -118,6 +124,7 @@ pub enum HardwareSource {
 }
 
 impl HardwareSource {
+    /// For people: `status.hardware`, `HardwareData`, the annotation's key, or `hardware not inspected`.
     pub fn describe(self) -> &'static str {
         match self {
             HardwareSource::Status => "status.hardware",
@@ -135,16 +142,24 @@ pub struct HostDerived {
     pub matches: Vec<NodeTypeId>,
     /// Node types that could claim the host now.
     pub eligible: Vec<NodeTypeId>,
+    /// GPUs in the host, by [`rules::host_gpus`]: the `gpu-count` label, the inventory Machine, else
+    /// the node types' `nvidia.com/gpu`; 0 when none tells.
     pub gpus: u32,
 }
 
+/// A Metal3 BareMetalHost as the snapshot sees it: the object, its state, holder and what its
+/// labels imply. Indexed by [`HostId`].
 #[derive(Clone, Debug)]
 pub struct Host {
+    /// The BareMetalHost as the source delivered it.
     pub object: Arc<BareMetalHost>,
+    /// `metadata.name`.
     pub name: String,
+    /// `metadata.namespace`.
     pub namespace: String,
     /// The Metal3 cluster the host lives in (see [`HostKey`]).
     pub cluster: String,
+    /// Metal3 `status.provisioning.state` and `status.operationalStatus`, read together.
     pub state: HostState,
     /// Inspected logical CPUs.
     pub cpus: Option<u32>,
@@ -157,9 +172,11 @@ pub struct Host {
     pub provider: Option<String>,
     /// The inventory Machine mirroring the host (`<provider>.<host>`), where one exists.
     pub machine: Option<Arc<Machine>>,
+    /// The claim holding the host, when one does (see [`links`]).
     pub holder: Option<Holder>,
     /// How the holder was found, and what did not fit.
     pub link: links::HostLink,
+    /// What the labels imply now (matching and eligible node types, GPUs).
     pub derived: HostDerived,
 }
 
@@ -168,9 +185,11 @@ impl Host {
     pub fn key(&self) -> HostKey {
         HostKey::new(&self.cluster, &self.namespace, &self.name)
     }
+    /// All of `metadata.labels` (empty when the object has none).
     pub fn labels(&self) -> &Labels {
         self.object.metadata.labels.as_ref().unwrap_or(&NO_LABELS)
     }
+    /// The value of one label, if set.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.labels().get(key).map(String::as_str)
     }
@@ -185,9 +204,11 @@ impl Host {
             .or(self.object.spec.image.as_ref())
             .filter(|i| !i.url.is_empty())
     }
+    /// `spec.bmc.address` (the BMC URL; never its credentials).
     pub fn bmc_address(&self) -> Option<&str> {
         self.object.spec.bmc.as_ref()?.address.as_deref()
     }
+    /// `metadata.resourceVersion`, the precondition of a write.
     pub fn resource_version(&self) -> Option<&str> {
         self.object.metadata.resource_version.as_deref()
     }
@@ -197,32 +218,47 @@ impl Host {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostSource {
+    /// The node type sets `cost`.
     Explicit,
+    /// No `cost`: derived from the resources by [`rules::default_cost`].
     Default,
 }
 
+/// A node type as gpufleet reads it from its NodeProvider's `spec.metal3.nodeTypes[]` (and the
+/// generated NodeType, when there is one). Indexed by [`NodeTypeId`].
 #[derive(Clone, Debug)]
 pub struct NodeTypeInfo {
     /// The NodeType resource name, `<provider>.<type>`.
     pub name: String,
+    /// The entry's `name` in the provider, unique only within that provider.
     pub short_name: String,
+    /// The NodeProvider the type belongs to.
     pub provider: String,
+    /// `displayName`, when set.
     pub display_name: Option<String>,
     /// The Metal3 cluster whose BareMetalHosts this type may claim (the provider's
     /// `spec.metal3.clusterRef.cluster`; empty when it names none).
     pub cluster: String,
     /// Namespace of the BareMetalHosts this type may claim (the provider's `clusterRef`).
     pub namespace: String,
+    /// `bareMetalHosts.selector`, read as a label query; `None` when absent or unreadable (it then
+    /// matches no host).
     pub selector: Option<LabelQuery>,
     /// Why the selector could not be read, if it could not.
     pub selector_error: Option<String>,
+    /// `resources` as written (Kubernetes quantities by resource name).
     pub resources: ResourceList,
+    /// `resources.cpu` in cores, when it parses.
     pub cpus: Option<f64>,
+    /// `resources.memory` in bytes, when it parses.
     pub memory_bytes: Option<f64>,
+    /// `resources["nvidia.com/gpu"]`; 0 when absent or above [`rules::MAX_GPUS_PER_HOST`].
     pub gpus: u32,
     /// Resource names besides cpu and memory (e.g. `nvidia.com/gpu`).
     pub extended_resources: Vec<String>,
+    /// The cost the platform compares (lower is chosen first), by [`rules::effective_cost`].
     pub cost: i64,
+    /// Whether `cost` was set or derived.
     pub cost_source: CostSource,
     /// The type's own properties, as written in the provider.
     pub properties: Labels,
@@ -244,12 +280,16 @@ pub enum ClaimStage {
     Pending,
     /// Holds a server that is not yet provisioned and joined.
     Provisioning,
+    /// The platform reports it ready (`status.phase` `Available`).
     Available,
+    /// `status.phase` is `Failed`.
     Failed,
+    /// `metadata.deletionTimestamp` is set.
     Deleting,
 }
 
 impl ClaimStage {
+    /// The stage as written in JSON output and filters (`pending`, `provisioning`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             ClaimStage::Pending => "pending",
@@ -261,31 +301,42 @@ impl ClaimStage {
     }
 }
 
+/// A vCluster Platform NodeClaim as the snapshot sees it: its tenant, node type, host and stage.
+/// Indexed by [`ClaimId`].
 #[derive(Clone, Debug)]
 pub struct Claim {
+    /// The NodeClaim as the source delivered it.
     pub object: Arc<NodeClaim>,
+    /// `metadata.name`.
     pub name: String,
+    /// `metadata.namespace` (a project namespace).
     pub namespace: String,
     /// The project the claim lives in (namespace `p-<project>` or `loft-p-<project>`), which
     /// gpufleet reads as its tenant; the namespace itself when it fits no project prefix.
     pub tenant: String,
+    /// `spec.vClusterRef`: the virtual cluster the node joins, when set.
     pub vcluster: Option<String>,
+    /// `spec.typeRef`: the NodeType asked for, when set.
     pub type_ref: Option<String>,
+    /// That node type in this snapshot, when it exists.
     pub node_type: Option<NodeTypeId>,
     /// The host the claim holds, by the links of [`links`].
     pub host: Option<HostId>,
     /// The host named by the claim's `metal3.vcluster.com/claimed-node` annotation
     /// ([UNCERTAIN]: read only to cross-check the link).
     pub annotated_host: Option<String>,
+    /// Derived from `status.phase`, the deletion timestamp and the link to a host.
     pub stage: ClaimStage,
     /// `metal3.vcluster.com/server-name`, when the claim is pinned.
     pub pin: Option<String>,
 }
 
 impl Claim {
+    /// `<namespace>/<name>`.
     pub fn key(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
     }
+    /// `spec.properties`: what the claim asks of its node type.
     pub fn properties(&self) -> &Labels {
         &self.object.spec.properties
     }
@@ -298,16 +349,23 @@ pub struct TenantIndex {
     pub reserved_hosts: Vec<HostId>,
     /// Hosts held by the tenant's claims.
     pub held_hosts: Vec<HostId>,
+    /// The tenant's claims.
     pub claims: Vec<ClaimId>,
     /// Node types reserved for the tenant by their selector.
     pub node_types: Vec<NodeTypeId>,
 }
 
+/// Hosts grouped by the guide's topology labels (guide, "Recommended labels"); a host lacking the
+/// label is grouped under [`UNLABELLED`]. Each list is in host order.
 #[derive(Clone, Debug, Default)]
 pub struct Groups {
+    /// By the `rack` label.
     pub racks: BTreeMap<String, Vec<HostId>>,
+    /// By the `datacenter` label.
     pub datacenters: BTreeMap<String, Vec<HostId>>,
+    /// By the `nvlink-domain` label.
     pub nvlink_domains: BTreeMap<String, Vec<HostId>>,
+    /// Tenants by name: reserved and held hosts, claims, node types.
     pub tenants: BTreeMap<String, TenantIndex>,
 }
 
@@ -342,6 +400,7 @@ pub struct Fleet {
 }
 
 impl Fleet {
+    /// Every object the snapshot was built from.
     pub fn objects(&self) -> &FleetObjects {
         &self.objects
     }
@@ -349,33 +408,43 @@ impl Fleet {
     pub fn projects(&self) -> &ProjectNamespaces {
         &self.projects
     }
+    /// Every host, in [`HostId`] order.
     pub fn hosts(&self) -> &[Host] {
         &self.hosts
     }
+    /// One host. Panics on an id beyond this snapshot.
     pub fn host(&self, id: HostId) -> &Host {
         &self.hosts[id.index()]
     }
+    /// Every host id, in order.
     pub fn host_ids(&self) -> impl Iterator<Item = HostId> + '_ {
         (0..self.hosts.len() as u32).map(HostId)
     }
+    /// Every node type, in [`NodeTypeId`] order.
     pub fn node_types(&self) -> &[NodeTypeInfo] {
         &self.node_types
     }
+    /// One node type. Panics on an id beyond this snapshot.
     pub fn node_type(&self, id: NodeTypeId) -> &NodeTypeInfo {
         &self.node_types[id.index()]
     }
+    /// Every node type id, in order.
     pub fn node_type_ids(&self) -> impl Iterator<Item = NodeTypeId> + '_ {
         (0..self.node_types.len() as u32).map(NodeTypeId)
     }
+    /// Every claim, in [`ClaimId`] order.
     pub fn claims(&self) -> &[Claim] {
         &self.claims
     }
+    /// One claim. Panics on an id beyond this snapshot.
     pub fn claim(&self, id: ClaimId) -> &Claim {
         &self.claims[id.index()]
     }
+    /// Every claim id, in order.
     pub fn claim_ids(&self) -> impl Iterator<Item = ClaimId> + '_ {
         (0..self.claims.len() as u32).map(ClaimId)
     }
+    /// Hosts by rack, datacenter, NVLink domain and tenant.
     pub fn groups(&self) -> &Groups {
         &self.groups
     }
@@ -383,6 +452,7 @@ impl Fleet {
     pub fn tenant_gpus(&self) -> &tenancy::TenantGpus {
         &self.tenant_gpus
     }
+    /// Problems found while building, for people (a selector that cannot be read, a dangling link).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -407,6 +477,7 @@ impl Fleet {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+    /// The claim of this namespace and name, if the snapshot has it.
     pub fn claim_by_key(&self, namespace: &str, name: &str) -> Option<ClaimId> {
         self.claims_by_key
             .get(&(namespace.to_string(), name.to_string()))
@@ -419,6 +490,7 @@ impl Fleet {
             host.namespace == key.namespace && host.cluster == key.cluster
         })
     }
+    /// Hosts of this `metadata.name`, in any cluster or namespace.
     pub fn hosts_named(&self, name: &str) -> &[HostId] {
         self.hosts_by_name
             .get(name)
@@ -432,6 +504,7 @@ impl Fleet {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+    /// The NodeProvider of this name, if the snapshot has it.
     pub fn provider(&self, name: &str) -> Option<&crate::model::NodeProvider> {
         self.objects.providers.get(name).map(Arc::as_ref)
     }
