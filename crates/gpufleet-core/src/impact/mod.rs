@@ -43,36 +43,55 @@ pub enum HostEffect {
     ReprovisionedByRollover,
 }
 
+/// What a change does to one host: its labels, node types and eligibility before and after.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HostImpact {
+    /// `metadata.name`.
     pub name: String,
+    /// `metadata.namespace`.
     pub namespace: String,
+    /// The claim holding the host after the change (`<namespace>/<name>`), if any.
     pub claimed_by: Option<String>,
+    /// The host's state for people: the provisioning state, with ` (error)` and the like
+    /// for the operational status (see [`HostState`](crate::fleet::HostState)).
     pub state: String,
+    /// What happens to the host.
     pub effect: HostEffect,
     /// Label keys whose value changes, with the new value.
     #[serde(skip_serializing_if = "Labels::is_empty")]
     pub labels_set: Labels,
+    /// Label keys the change removes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels_removed: Vec<String>,
+    /// Node types whose selector matches the host before the change (full names).
     pub node_types_before: Vec<String>,
+    /// Node types whose selector matches the host after the change.
     pub node_types_after: Vec<String>,
+    /// Node types that could claim the host before the change.
     pub eligible_before: Vec<String>,
+    /// Node types that could claim the host after the change.
     pub eligible_after: Vec<String>,
+    /// GPUs in the host after the change (see [`rules::host_gpus`](crate::fleet::rules::host_gpus)).
     pub gpus: u32,
 }
 
+/// What a change does to one node type's pool of free hosts and its OS image.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NodeTypeImpact {
+    /// The node type's full name, `<provider>.<type>`.
     pub name: String,
+    /// Hosts the type could claim before the change.
     pub available_before: u32,
+    /// Hosts the type could claim after the change.
     pub available_after: u32,
     /// Hosts that become eligible.
     pub gained: Vec<String>,
     /// Hosts that stop being eligible.
     pub lost: Vec<String>,
+    /// The OSImage the type points at before, when the change moves it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image_before: Option<String>,
+    /// The OSImage the type points at after, when the change moves it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image_after: Option<String>,
 }
@@ -93,46 +112,68 @@ pub enum ClaimEffect {
     LosesACandidate,
     /// The pin cannot be honoured; provisioning fails, never falling back (guide, "Server pinning").
     PinFails,
+    /// The pin can be honoured: the claim gets the server.
     PinSucceeds,
 }
 
+/// What a change does to one NodeClaim, with where it runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClaimImpact {
+    /// `metadata.namespace`.
     pub namespace: String,
+    /// `metadata.name`.
     pub name: String,
+    /// The claim's tenant (its project).
     pub tenant: String,
+    /// The claim's node type (full name), when it resolves.
     pub node_type: Option<String>,
+    /// The host the claim holds, if any.
     pub host: Option<String>,
+    /// That host's `rack` label.
     pub rack: Option<String>,
+    /// GPUs the claim holds, or its node type offers while it waits.
     pub gpus: u32,
+    /// What happens to the claim.
     pub effect: ClaimEffect,
+    /// Why, for people, where the effect needs saying (a failing pin, a rollover's image).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Candidate servers of a waiting claim before the change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates_before: Option<u32>,
+    /// Candidate servers of a waiting claim after the change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates_after: Option<u32>,
 }
 
+/// What a change does to one tenant's GPUs (see [`TenantGpus`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TenantImpact {
+    /// The tenant (project) name.
     pub name: String,
+    /// GPUs on hosts labelled `tenant=<name>` before the change.
     pub reserved_gpus_before: u32,
+    /// GPUs on hosts labelled `tenant=<name>` after the change.
     pub reserved_gpus_after: u32,
+    /// GPUs the tenant's node types could claim before the change.
     pub eligible_gpus_before: u32,
+    /// GPUs the tenant's node types could claim after the change.
     pub eligible_gpus_after: u32,
 }
 
 /// An object a write would touch, with the version the preview saw (the write's precondition).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectVersion {
+    /// The object's kind: `BareMetalHost`, `NodeProvider`, `OSImage` or `NodeClaim`.
     pub kind: &'static str,
     /// The Metal3 cluster of a BareMetalHost (absent for the platform's kinds, and for a host
     /// of no named cluster).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// `metadata.namespace`; absent for cluster-scoped kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// `metadata.name`.
     pub name: String,
     /// The version the preview saw; `None` for an object the write creates, and for one read
     /// without a resourceVersion (a dump may have none).
@@ -154,6 +195,7 @@ pub enum Precondition<'a> {
 }
 
 impl ObjectVersion {
+    /// What guards the write of this object: create, this resourceVersion, or none.
     pub fn precondition(&self) -> Precondition<'_> {
         match (self.creates, &self.resource_version) {
             (true, _) => Precondition::Create,
@@ -175,24 +217,37 @@ impl fmt::Display for Precondition<'_> {
     }
 }
 
+/// What a change would do, as the preview shows it and the writer checks it: every list in a
+/// fixed order; serializes to the preview's JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Impact {
+    /// The change, as people read it.
     pub change: String,
+    /// Objects the write would touch, with the versions the preview saw.
     pub objects: Vec<ObjectVersion>,
+    /// Hosts the change touches or targets.
     pub hosts: Vec<HostImpact>,
+    /// Node types whose free hosts or OS image change.
     pub node_types: Vec<NodeTypeImpact>,
+    /// Claims the change affects.
     pub claims: Vec<ClaimImpact>,
+    /// Tenants whose reserved or eligible GPUs change.
     pub tenants: Vec<TenantImpact>,
+    /// Lints the change would add.
     pub lints_introduced: Vec<Lint>,
+    /// Lints the change would clear.
     pub lints_resolved: Vec<Lint>,
     /// Lints already in the fleet on what the change puts to use: the OSImage a rotation
     /// points at, the server, node type and image of a pin, the node types a label edit gives
     /// hosts to. They were there before; after this change they matter.
     pub lints_that_matter: Vec<Lint>,
+    /// What else people must know before writing, in sentences (claimed hosts whose labels wait
+    /// for their Machines' deletion, a pin that would fail, an image without a checksum).
     pub warnings: Vec<String>,
 }
 
 impl Impact {
+    /// The claims with this effect, in the impact's order.
     pub fn claims_with(&self, effect: ClaimEffect) -> impl Iterator<Item = &ClaimImpact> {
         self.claims.iter().filter(move |c| c.effect == effect)
     }
