@@ -81,17 +81,29 @@ pub fn selection_properties(
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum NotFree {
     /// A claim holds it (or the links say one does).
-    Held { by: String },
+    Held {
+        /// The claim, `<namespace>/<name>` (or what the links name).
+        by: String,
+    },
     /// `spec.consumerRef`: another controller (Cluster API, OpenShift) consumes it.
-    Consumed { by: String },
+    Consumed {
+        /// The consumer, `<kind> <namespace>/<name>`.
+        by: String,
+    },
     /// `baremetalhost.metal3.io/paused`: the operator will not act on it.
     Paused,
     /// `baremetalhost.metal3.io/detached`, or operational status `detached`.
     Detached,
     /// Operational status `error`.
-    InError { error: String },
+    InError {
+        /// `status.errorMessage`.
+        error: String,
+    },
     /// Not `available` (nor its alias `ready`).
-    NotAvailable { state: String },
+    NotAvailable {
+        /// The provisioning state it is in.
+        state: String,
+    },
     /// No inspected CPUs and memory to compare with any node type's.
     HardwareNotInspected,
 }
@@ -195,13 +207,17 @@ pub fn is_eligible(fleet: &Fleet, host: HostId, free: bool, matches: bool, t: No
 /// A request for a node type: the requirements of a claim or pool, and the resources it asks for.
 #[derive(Clone, Debug, Default)]
 pub struct TypeRequest<'a> {
+    /// `spec.providerRef`: only node types of this NodeProvider, when set.
     pub provider: Option<&'a str>,
+    /// `spec.requirements`: what the node type's properties must satisfy.
     pub requirements: &'a [PropertyRequirement],
     /// Resource names the request asks for (e.g. `nvidia.com/gpu`).
     pub requested_resources: Vec<&'a str>,
 }
 
 impl<'a> TypeRequest<'a> {
+    /// The request of a NodeClaim: its `providerRef`, `requirements` and the resource names of its
+    /// `desiredCapacity`.
     pub fn of_claim(fleet: &'a Fleet, c: ClaimId) -> Self {
         let spec = &fleet.claim(c).object.spec;
         TypeRequest {
@@ -342,41 +358,66 @@ pub fn pinned_claim_type<V: FleetView + ?Sized>(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum PinFailure {
+    /// No BareMetalHost of that name.
     UnknownServer {
+        /// The server named by `metal3.vcluster.com/server-name`.
         server: String,
     },
+    /// The server is outside the Metal3 cluster and namespace the node type claims from.
     WrongProvider {
+        /// The pinned server.
         server: String,
+        /// The node type (full name).
         node_type: String,
     },
+    /// The server's provisioning state is not `available`.
     NotAvailable {
+        /// The pinned server.
         server: String,
+        /// Its provisioning state.
         state: String,
     },
+    /// Another claim holds the server.
     AlreadyClaimed {
+        /// The pinned server.
         server: String,
+        /// The holder, `<namespace>/<name>`.
         by: String,
     },
+    /// The server's operational status is not `OK`.
     NotOperational {
+        /// The pinned server.
         server: String,
+        /// Its operational status.
         status: String,
     },
+    /// The server's labels do not match the node type's `bareMetalHosts.selector` (checked while
+    /// [`PIN_CHECKS_SELECTOR`]).
     SelectorMismatch {
+        /// The pinned server.
         server: String,
+        /// The node type (full name).
         node_type: String,
     },
+    /// The server has less inspected CPU or memory than the node type's `resources`.
     NotEnoughHardware {
+        /// The pinned server.
         server: String,
+        /// The node type (full name).
         node_type: String,
     },
     /// Paused, consumed by another controller, or never inspected.
     NotFree {
+        /// The pinned server.
         server: String,
+        /// Why, for people (`paused`, `consumed by ...`, `not inspected`).
         why: String,
     },
     /// The claim names no type and no type its request can get matches the server.
     NoNodeTypeMatches {
+        /// The pinned server.
         server: String,
+        /// The claim, `<namespace>/<name>`.
         claim: String,
     },
 }
@@ -540,20 +581,33 @@ pub fn claim_candidates<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> u32 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Placement {
     /// The claim gets this server.
-    Server { node_type: NodeTypeId, host: HostId },
+    Server {
+        /// The node type that serves the claim.
+        node_type: NodeTypeId,
+        /// The server it gets.
+        host: HostId,
+    },
     /// No node type serves the claim, or its type has no eligible server: it waits.
-    Waiting { node_type: Option<NodeTypeId> },
+    Waiting {
+        /// The claim's node type, when one serves it.
+        node_type: Option<NodeTypeId>,
+    },
     /// The pinned server cannot be claimed; provisioning fails. `node_type` is `None` when
     /// no type the claim's request can get matches the server.
     PinFailed {
+        /// The node type the claim would get, when one serves it.
         node_type: Option<NodeTypeId>,
+        /// Why the pin fails.
         failure: PinFailure,
     },
     /// The claim would get this server, but the image it would be provisioned with cannot
     /// be resolved: the platform fails the claim ("failed to get OSImage", domain.md §2.9).
     ImageUnavailable {
+        /// The node type.
         node_type: NodeTypeId,
+        /// The server.
         host: HostId,
+        /// Why the image cannot be resolved.
         problem: ImageProblem,
     },
 }
@@ -607,7 +661,9 @@ pub struct DesiredImage {
     /// The OSImage named by `vcluster.com/os-image`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image: Option<String>,
+    /// The image URL the server should be provisioned with.
     pub url: String,
+    /// The checksum (URL or digest), when the image gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
 }
@@ -616,9 +672,19 @@ pub struct DesiredImage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum ImageProblem {
+    /// Neither the node type nor its provider names an OSImage or image.
     NoImageConfigured,
-    MissingOsImage { name: String },
-    OsImageWithoutUrl { name: String },
+    /// The OSImage named by `vcluster.com/os-image` does not exist.
+    MissingOsImage {
+        /// The OSImage's name.
+        name: String,
+    },
+    /// The OSImage has no `spec.image.url`.
+    OsImageWithoutUrl {
+        /// The OSImage's name.
+        name: String,
+    },
+    /// The claim names no node type of the snapshot.
     UnknownNodeType,
 }
 
@@ -745,19 +811,24 @@ pub fn image_of_properties<V: FleetView + ?Sized>(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "drift", rename_all = "snake_case")]
 pub enum Drift {
+    /// The held server runs the desired image URL.
     InSync,
     /// The platform will roll the claim over (guide, "Rotating OS images").
     Drifted {
+        /// What the claim should run.
         desired: DesiredImage,
+        /// The URL the server was provisioned with (`status.provisioning.image.url`, else `spec.image.url`).
         actual_url: String,
     },
     /// No held server, or nothing to compare.
     Unknown {
+        /// Why there is nothing to compare, for people.
         why: String,
     },
 }
 
 impl Drift {
+    /// Whether the claim will be rolled over.
     pub fn is_drifted(&self) -> bool {
         matches!(self, Drift::Drifted { .. })
     }
