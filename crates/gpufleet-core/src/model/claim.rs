@@ -1,5 +1,5 @@
 //! `NodeClaim` (management.loft.sh/v1, namespaced `p-<project>`): the "Machine" of the
-//! docs, one claim on one server (domain.md §0, §1.4). Field for field as the public
+//! docs, one claim on one server. Field for field as the public
 //! `loft-sh/api` storage/v1 `NodeClaimSpec` and `NodeClaimStatus`.
 
 use super::resource::impl_resource;
@@ -9,12 +9,17 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A vCluster Platform NodeClaim: a tenant's claim on one server of a node type. gpufleet reads
+/// its type, requirements, pin annotation and phase, and creates one to pin a server.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct NodeClaim {
+    /// `metadata`: name, namespace (a project namespace), annotations, resourceVersion.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// `spec`: what is claimed and for which virtual cluster.
     #[serde(default)]
     pub spec: NodeClaimSpec,
+    /// `status`: phase and conditions, written by the platform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<NodeClaimStatus>,
 }
@@ -34,29 +39,38 @@ impl_resource!(
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeClaimSpec {
+    /// `taints` the node gets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taints: Vec<Taint>,
+    /// `startupTaints` the node gets until it is ready.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub startup_taints: Vec<Taint>,
+    /// `kubeletArgs`: extra kubelet flags by name.
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub kubelet_args: Labels,
+    /// `providerRef`: only node types of this NodeProvider, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_ref: Option<String>,
     /// Full NodeType name `<provider>.<type>`; empty = the platform picks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_ref: Option<String>,
+    /// `vClusterRef`: the virtual cluster the node joins.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         rename = "vClusterRef"
     )]
     pub vcluster_ref: Option<String>,
+    /// `controlPlane`: whether the node runs the virtual cluster's control plane.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_plane: Option<bool>,
+    /// `properties` the node should carry.
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub properties: Labels,
+    /// `requirements` on the node type's properties (node selector requirements).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<PropertyRequirement>,
+    /// `desiredCapacity`: resources the claim asks for, Kubernetes quantities by resource name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub desired_capacity: BTreeMap<String, Quantity>,
     /// The user or team owning the claim.
@@ -74,8 +88,10 @@ pub struct NodeClaimSpec {
 /// `owner` of a platform object: a user or a team (storage/v1 `UserOrTeam`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserOrTeam {
+    /// `user` name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// `team` name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
 }
@@ -83,26 +99,36 @@ pub struct UserOrTeam {
 /// One `access` rule of a platform object (storage/v1 `Access`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
+    /// `name` of the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `verbs` allowed (`get`, `update`, `*`).
     #[serde(default)]
     pub verbs: Vec<String>,
+    /// `subresources` the verbs apply to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subresources: Vec<String>,
+    /// `users` the rule grants to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<String>,
+    /// `teams` the rule grants to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<String>,
 }
 
+/// `status` of a NodeClaim.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeClaimStatus {
+    /// `phase`: `Pending`, `Available` or `Failed` (read as [`ClaimStage`](crate::fleet::ClaimStage)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
+    /// `reason`: a machine-readable word for the phase ([`PIN_FAILED`], [`ROLLING_OVER`], ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `message`: why, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `conditions`: [`SCHEDULED`], [`PROVISIONED`], [`JOINED`], [`NOT_DRIFTED`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
 }
@@ -111,16 +137,22 @@ pub struct NodeClaimStatus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
+    /// `type` of the condition.
     #[serde(rename = "type")]
     pub type_: String,
+    /// `status`: `True`, `False` or `Unknown`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status: String,
+    /// `severity`: `Error`, `Warning` or `Info`, when the condition is false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
+    /// `reason`: a machine-readable word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `message`, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `lastTransitionTime` (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! The inventory `Machine` (management.loft.sh/v1, cluster-scoped): a read-only mirror of one
 //! physical machine in a provider's inventory, written only by the platform's inventory sync.
 //! Named `<provider>.<provider-side id>`: for Metal3, `<provider>.<BareMetalHost name>`. Not a
-//! claim: the customer-facing "Machine" is a NodeClaim (domain.md §0). Field for field as the
+//! claim: the customer-facing "Machine" is a NodeClaim. Field for field as the
 //! public `loft-sh/api` storage/v1 `Machine`.
 
 use super::Quantity;
@@ -14,12 +14,18 @@ use serde::{Deserialize, Serialize};
 /// when it is free or consumed outside the platform (storage/v1 `MachineNodeClaimAnnotation`).
 pub const NODE_CLAIM_ANNOTATION: &str = "machines.vcluster.com/node-claim";
 
+/// An inventory Machine: what the platform's inventory sync found on one physical machine.
+/// gpufleet reads its node-claim annotation (who holds the host), its GPU capabilities, phase
+/// and power state.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Machine {
+    /// `metadata`: name `<provider>.<id>`, annotations.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// `spec`: display name and provider.
     #[serde(default)]
     pub spec: MachineSpec,
+    /// `status`: the provider-side state and inventory; absent before the first sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<MachineStatus>,
 }
@@ -58,17 +64,22 @@ pub struct MachineStatus {
     /// The provider's own word behind the phase (a Metal3 provisioning state or errorType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `message`: the provider's words, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `conditions`, shown as they are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// `hardware`: the normalized inventory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardware: Option<MachineHardware>,
+    /// `system`: addressing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<MachineSystem>,
     /// On, Off or Unknown; absent when the provider reports no power state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_state: Option<String>,
+    /// `lastSyncTime`: when the inventory sync last wrote the status (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sync_time: Option<String>,
 }
@@ -77,19 +88,25 @@ pub struct MachineStatus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MachineHardware {
+    /// `cpu`: CPU topology.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<CpuResource>,
+    /// `memory`: total memory, a Kubernetes quantity (`768Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<Quantity>,
+    /// `storage`: total storage, a Kubernetes quantity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<Quantity>,
     /// One entry per device model.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capabilities: Vec<MachineCapability>,
+    /// `vendor` of the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// `product` name of the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
+    /// `serial` number of the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial: Option<String>,
 }
@@ -97,12 +114,16 @@ pub struct MachineHardware {
 /// CPU topology; zero or absent means "not reported".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuResource {
+    /// `architecture` (`x86_64`, `arm64`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
+    /// `sockets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sockets: Option<i64>,
+    /// `cores` in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cores: Option<i64>,
+    /// `threads` (logical CPUs) in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<i64>,
 }
@@ -111,14 +132,19 @@ pub struct CpuResource {
 /// InfiniBand, with how many of it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MachineCapability {
+    /// `type`: `CPU`, `Memory`, `GPU`, `DPU`, `Network`, `Storage` or `InfiniBand`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// `name` of the device model (`H100`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `vendor` of the device (`NVIDIA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// `count` of devices; absent counts as one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    /// `resources` each device provides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<CapabilityResources>,
 }
@@ -126,8 +152,10 @@ pub struct MachineCapability {
 /// What one capability provides: a per-device capacity, or CPU topology (inlined).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CapabilityResources {
+    /// `capacity` of one device (GPU memory, say), a Kubernetes quantity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Quantity>,
+    /// The CPU topology, for a CPU capability (the fields inlined).
     #[serde(flatten)]
     pub cpu: CpuResource,
 }
@@ -135,24 +163,32 @@ pub struct CapabilityResources {
 /// `status.system`: runtime state (addressing).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MachineSystem {
+    /// `network`: the machine's interfaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<MachineNetwork>,
 }
 
+/// `status.system.network` of a Machine.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MachineNetwork {
+    /// `interfaces`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<MachineNetworkInterface>,
 }
 
+/// One network interface of a Machine.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MachineNetworkInterface {
+    /// `name` of the interface (`eno1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `mac` address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
+    /// `primary`: whether this is the machine's primary interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
+    /// `ips`: its addresses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ips: Vec<String>,
 }
@@ -161,6 +197,7 @@ pub struct MachineNetworkInterface {
 pub const GPU_CAPABILITY: &str = "GPU";
 
 impl Machine {
+    /// `metadata.name`; empty when absent.
     pub fn name(&self) -> &str {
         self.metadata.name.as_deref().unwrap_or_default()
     }
@@ -195,10 +232,12 @@ impl Machine {
         Some(u32::try_from(total).unwrap_or(u32::MAX))
     }
 
+    /// `status.phase`, when the status has one.
     pub fn phase(&self) -> Option<&str> {
         self.status.as_ref()?.phase.as_deref()
     }
 
+    /// `status.powerState` (`On`, `Off`, `Unknown`), when reported.
     pub fn power_state(&self) -> Option<&str> {
         self.status.as_ref()?.power_state.as_deref()
     }
