@@ -13,11 +13,14 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// Set and remove labels on some BareMetalHosts.
     Label(LabelEdit),
     /// Several label edits as one change, applied in order (an undo restores labels this way).
     /// In JSON: `{"kind": "labels", "edits": [...]}`.
     Labels(#[serde(with = "edits_field")] Vec<LabelEdit>),
+    /// Pin a NodeClaim to one server.
     Pin(PinChange),
+    /// Point a node type at another OSImage.
     Rotate(Rotation),
 }
 
@@ -66,8 +69,11 @@ fn parse_query<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LabelQuery, D::
 /// Set and remove label keys on some hosts (kubectl label syntax: `key=value`, `key-`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabelEdit {
+    /// The hosts to edit.
     pub targets: HostTargets,
+    /// Labels to set, key to value.
     pub set: Labels,
+    /// Label keys to remove.
     pub remove: BTreeSet<String>,
 }
 
@@ -80,60 +86,92 @@ pub struct LabelEdit {
 /// operator expects; the preview says which type the claim gets and warns when it differs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PinChange {
+    /// The BareMetalHost to pin, by name.
     pub server: String,
+    /// The node type (full or short name) the operator expects; required for a new claim.
     pub node_type: Option<String>,
+    /// The claim to pin: an existing one or a new one.
     pub target: PinTarget,
 }
 
+/// Which NodeClaim a pin sets `metal3.vcluster.com/server-name` on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PinTarget {
     /// An existing claim, by namespace and name.
-    Existing { namespace: String, name: String },
+    Existing {
+        /// The claim's namespace (a project namespace).
+        namespace: String,
+        /// The claim's name.
+        name: String,
+    },
     /// A new claim for a vCluster in a project.
-    New { vcluster: String, project: String },
+    New {
+        /// The virtual cluster the node joins (`spec.vClusterRef`).
+        vcluster: String,
+        /// The project whose namespace the claim is created in.
+        project: String,
+    },
 }
 
 /// Point a node type at another OSImage, existing or new.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rotation {
+    /// The node type, by full (`<provider>.<type>`) or short name.
     pub node_type: String,
+    /// The OSImage's name.
     pub image: String,
+    /// The OSImage to create first, when `image` does not exist yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_image: Option<NewImage>,
 }
 
+/// An OSImage to create for a rotation: an image URL and its checksum, as the
+/// `metal3.vcluster.com/image-*` properties.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewImage {
+    /// `metal3.vcluster.com/image-url`: where Ironic downloads the image.
     pub url: String,
+    /// `metal3.vcluster.com/image-checksum`: the checksum, or a URL to a file of checksums.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// `metal3.vcluster.com/image-checksum-type`: one of [`CHECKSUM_TYPES`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_type: Option<String>,
 }
 
-/// Checksum types Ironic accepts (domain.md §1.6).
+/// Checksum types Ironic accepts (Metal3 docs, BareMetalHost API, `spec.image.checksumType`).
 pub const CHECKSUM_TYPES: &[&str] = &["md5", "sha256", "sha512", "auto"];
 
 /// Why a change cannot be previewed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChangeError {
+    /// A host name that cannot be read as one.
     Name(NameError),
+    /// Several host names that cannot be read, all reported together.
     Names(Vec<NameError>),
+    /// A label key or value the Kubernetes rules refuse.
     Label(LabelError),
+    /// A label selector that cannot be read.
     Selector(SelectorError),
     /// Free-form reason for malformed arguments.
     Syntax(String),
+    /// The key of a label the platform sets on a claimed host; gpufleet never edits it.
     PlatformOwnedLabel(String),
+    /// A key both set and removed by one edit.
     SetAndRemoved(String),
+    /// An edit that sets and removes nothing.
     Empty,
+    /// A selector that selects no host (the selector as written).
     NoHostSelected(String),
     /// A selector with no requirement: it would select every host.
     EmptySelector,
     /// The guide says never to edit an OSImage in place.
     EditsExistingImage {
+        /// The OSImage's name.
         name: String,
     },
+    /// A pin the fleet cannot take (a new claim whose name is taken), for people.
     PinConflict(String),
 }
 
@@ -228,6 +266,12 @@ impl LabelEdit {
         Ok(edit)
     }
 
+    /// Checks an edit built by hand: it changes something, every key and value passes the
+    /// Kubernetes label rules, no key is both set and removed and no platform-owned key is touched.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ChangeError`] found.
     pub fn validate(&self) -> Result<(), ChangeError> {
         if self.set.is_empty() && self.remove.is_empty() {
             return Err(ChangeError::Empty);
