@@ -9,6 +9,7 @@
 pub mod decode;
 pub mod event;
 pub mod fleet;
+#[warn(missing_docs)]
 pub mod format;
 pub mod generate;
 pub mod impact;

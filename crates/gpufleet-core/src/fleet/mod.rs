@@ -2,6 +2,7 @@
 //! NVLink domain, tenant and node type, with each host's state, holder, matching and
 //! eligible node types. Built by [`Fleet::build`]; read through [`FleetView`].
 
+#[warn(missing_docs)]
 pub mod build;
 pub mod figures;
 pub mod key;
@@ -9,7 +10,9 @@ pub mod links;
 pub mod lints;
 pub mod names;
 pub mod objects;
+#[warn(missing_docs)]
 pub mod rules;
+#[warn(missing_docs)]
 pub mod state;
 pub mod summary;
 pub mod tenancy;

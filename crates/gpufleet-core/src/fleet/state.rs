@@ -1,5 +1,6 @@
 //! A host's state: Metal3's provisioning state together with its operational status
-//! (domain.md §2.9: `error` is an operational status, not a provisioning state).
+//! (`error` is an operational status, not a provisioning state: Metal3 docs, "BareMetalHost
+//! API", <https://book.metal3.io/bmo/api>).
 
 use crate::model::BareMetalHost;
 use crate::model::host::{DETACHED, PAUSED};
@@ -12,26 +13,39 @@ use std::fmt;
 pub enum ProvisioningState {
     /// Just created, no state yet.
     None,
+    /// `unmanaged`: no BMC details yet.
     Unmanaged,
+    /// `registering`: checking the BMC details.
     Registering,
+    /// `inspecting`: inspecting the hardware.
     Inspecting,
+    /// `match profile`: matching a hardware profile (older baremetal-operator).
     MatchProfile,
+    /// `preparing`: applying RAID and firmware settings.
     Preparing,
     /// Free for claims.
     Available,
     /// Metal3's deprecated name for `available`, shown as the API calls it and read the same.
     Ready,
+    /// `provisioning`: writing the image.
     Provisioning,
+    /// `provisioned`: running the image.
     Provisioned,
+    /// `externally provisioned`: provisioned outside Metal3.
     ExternallyProvisioned,
+    /// `deprovisioning`: cleaning the disks after use.
     Deprovisioning,
+    /// `powering off before delete`.
     PoweringOffBeforeDelete,
+    /// `deleting`: being removed.
     Deleting,
     /// A state this version of gpufleet does not know; shown verbatim.
     Other(String),
 }
 
 impl ProvisioningState {
+    /// Reads Metal3's spelling (`match profile`, `externally provisioned`); empty is
+    /// [`ProvisioningState::None`], an unknown word is kept in [`ProvisioningState::Other`].
     pub fn parse(s: &str) -> Self {
         use ProvisioningState::*;
         match s {
@@ -89,18 +103,27 @@ impl ProvisioningState {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OperationalStatus {
+    /// `OK`.
     Ok,
+    /// `discovered`: found but not fully registered (BMC details missing or wrong).
     Discovered,
+    /// `error`: see `status.errorType` and `status.errorMessage`.
     Error,
+    /// `delayed`: waiting for a free provisioning slot.
     Delayed,
+    /// `detached`: detached from Ironic.
     Detached,
+    /// `servicing`: under maintenance (firmware, BIOS settings) while provisioned.
     Servicing,
     /// Not reported yet.
     Unknown,
+    /// A status this version of gpufleet does not know; shown verbatim.
     Other(String),
 }
 
 impl OperationalStatus {
+    /// Reads Metal3's spelling (`OK`, `discovered`, ...); absent or empty is
+    /// [`OperationalStatus::Unknown`], an unknown word is kept in [`OperationalStatus::Other`].
     pub fn parse(s: Option<&str>) -> Self {
         match s {
             None | Some("") => OperationalStatus::Unknown,
@@ -114,7 +137,7 @@ impl OperationalStatus {
         }
     }
 
-    /// Whether the platform can hand the host to a claim (domain.md §2.1, "free server").
+    /// Whether the platform can hand the host to a claim: not `error` nor `detached`.
     pub fn is_usable(&self) -> bool {
         !matches!(self, OperationalStatus::Error | OperationalStatus::Detached)
     }
@@ -124,10 +147,14 @@ impl OperationalStatus {
 /// "available (paused)", "provisioned (consumed)".
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct HostState {
+    /// From `status.provisioning.state`.
     pub provisioning: ProvisioningState,
+    /// From `status.operationalStatus`.
     pub operational: OperationalStatus,
+    /// `status.errorType`, when not empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
+    /// `status.errorMessage`, when not empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// `baremetalhost.metal3.io/paused`: the operator does not act on the host.
@@ -142,6 +169,7 @@ pub struct HostState {
 }
 
 impl HostState {
+    /// Reads the state of a BareMetalHost from its status, annotations and `spec.consumerRef`.
     pub fn of(host: &BareMetalHost) -> Self {
         let status = host.status.as_ref();
         let text = |f: Option<&String>| f.filter(|s| !s.is_empty()).cloned();
@@ -168,6 +196,7 @@ impl HostState {
         self.detached || self.operational == OperationalStatus::Detached
     }
 
+    /// Whether the operational status is `error`.
     pub fn is_error(&self) -> bool {
         self.operational == OperationalStatus::Error
     }

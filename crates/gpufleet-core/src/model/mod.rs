@@ -2,15 +2,20 @@
 //!
 //! Everything here is plain data plus parsing and validation: no I/O, no fleet logic.
 
+#[warn(missing_docs)]
 pub mod claim;
 pub mod hardware_data;
+#[warn(missing_docs)]
 pub mod host;
+#[warn(missing_docs)]
 pub mod keys;
 pub mod label_rules;
+#[warn(missing_docs)]
 pub mod machine;
 pub mod os_image;
 pub mod project;
 pub mod properties;
+#[warn(missing_docs)]
 pub mod provider;
 pub mod quantity;
 mod resource;
