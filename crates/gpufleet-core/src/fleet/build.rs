@@ -309,7 +309,7 @@ impl Fleet {
 
     /// The claim the host label names. Its value is read as a claim name (or
     /// `<namespace>/<name>`); when several claims have that name, the host's project label
-    /// ([UNCERTAIN], [`keys::HOST_PROJECT`]) picks among them, and nothing else does.
+    /// (`[UNCERTAIN]`, [`keys::HOST_PROJECT`]) picks among them, and nothing else does.
     fn label_link(&self, labels: &Labels) -> Option<Named> {
         let value = labels
             .get(keys::HOST_NODE_CLAIM)
@@ -446,7 +446,7 @@ impl Fleet {
         }
     }
 
-    /// Cross-checks each claim's `claimed-node` annotation ([UNCERTAIN], never a link by
+    /// Cross-checks each claim's `claimed-node` annotation (`[UNCERTAIN]`, never a link by
     /// itself) against the links: a different host, or a host no confirmed key links.
     fn check_claim_annotations(&mut self) {
         for c in 0..self.claims.len() {

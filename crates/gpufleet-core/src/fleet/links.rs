@@ -15,7 +15,7 @@ use crate::model::keys;
 use serde::Serialize;
 use std::fmt;
 
-/// Keys gpufleet reads that no public material confirms, each marked [UNCERTAIN] where it
+/// Keys gpufleet reads that no public material confirms, each marked `[UNCERTAIN]` where it
 /// is defined: the host label naming the claim's project (used only to tell claims of the
 /// same name apart), the claim annotation naming its host (used only to cross-check), and the
 /// reading of the host label's value as a claim name (its format is not documented).
@@ -126,7 +126,7 @@ pub(super) enum Named {
 }
 
 /// The host label's value read as a claim: `<namespace>/<name>` if it has a slash, else a
-/// claim name. [UNCERTAIN] the label's value format is not documented; gpufleet's simulator
+/// claim name. `[UNCERTAIN]` the label's value format is not documented; gpufleet's simulator
 /// writes the claim's name.
 pub(super) fn label_claim_name(value: &str) -> (Option<&str>, &str) {
     match value.split_once('/') {

@@ -326,7 +326,7 @@ pub struct Claim {
     /// The host the claim holds, by the links of [`links`].
     pub host: Option<HostId>,
     /// The host named by the claim's `metal3.vcluster.com/claimed-node` annotation
-    /// ([UNCERTAIN]: read only to cross-check the link).
+    /// (`[UNCERTAIN]`: read only to cross-check the link).
     pub annotated_host: Option<String>,
     /// Derived from `status.phase`, the deletion timestamp and the link to a host.
     pub stage: ClaimStage,

@@ -48,7 +48,7 @@ pub fn effective_cost(resources: &ResourceList, explicit: Option<i64>) -> (i64, 
     }
 }
 
-/// The zone every node type offers as `topology.kubernetes.io/zone`. [UNCERTAIN] NodeType
+/// The zone every node type offers as `topology.kubernetes.io/zone`. `[UNCERTAIN]` NodeType
 /// `GetAllProperties` offered its `zone`, default `global`, until `zone` left the spec in
 /// 4.4; whether the built-in stays, and with which value, is not public.
 pub const DEFAULT_ZONE: &str = "global";
@@ -228,7 +228,7 @@ impl<'a> TypeRequest<'a> {
     }
 
     /// Naming a type through `vcluster.com/node-type` counts as asking for its resources
-    /// (domain.md §2.2, [INFERRED]).
+    /// (domain.md §2.2, `[INFERRED]`).
     fn names_a_type(&self) -> bool {
         self.requirements.iter().any(|r| {
             r.operator == PropertyOperator::In

@@ -79,7 +79,7 @@ pub struct NodeClaimSpec {
     /// Access rights of users and teams.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access: Vec<Access>,
-    /// The claim's power request. Kept as written and never interpreted: [UNCERTAIN] its
+    /// The claim's power request. Kept as written and never interpreted: `[UNCERTAIN]` its
     /// shape is not in the public material gpufleet was checked against, only its name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power: Option<serde_json::Value>,

@@ -16,10 +16,10 @@ pub const TENANT: &str = "tenant";
 /// Host label the platform sets while a claim holds the server (confirmed by a label selector
 /// in a public vMetal demo; its value format is not documented, see `fleet::links`).
 pub const HOST_NODE_CLAIM: &str = "metal3.vcluster.com/node-claim";
-/// Host label naming the project of the claim holding the server. [UNCERTAIN] found in no
+/// Host label naming the project of the claim holding the server. `[UNCERTAIN]` found in no
 /// public material: read only to tell apart claims of the same name (`fleet::links`).
 pub const HOST_PROJECT: &str = "vcluster.com/project";
-/// Claim annotation naming the held BareMetalHost. [UNCERTAIN] found in no public material:
+/// Claim annotation naming the held BareMetalHost. `[UNCERTAIN]` found in no public material:
 /// read only to cross-check a link, never to make one (`fleet::links`).
 pub const CLAIM_CLAIMED_NODE: &str = "metal3.vcluster.com/claimed-node";
 
@@ -37,7 +37,7 @@ pub const IMAGE_CHECKSUM_TYPE: &str = "metal3.vcluster.com/image-checksum-type";
 pub const METAL3_PROPERTY_PREFIX: &str = "metal3.vcluster.com/";
 /// OSImage property: which provider's UI lists the image (`kubevirt` in the docs).
 pub const OS_IMAGE_TYPE: &str = "machines.vcluster.com/os-image-type";
-/// The `os-image-type` value read as Metal3. [UNCERTAIN] only `kubevirt` is documented.
+/// The `os-image-type` value read as Metal3. `[UNCERTAIN]` only `kubevirt` is documented.
 pub const METAL3_IMAGE_TYPE: &str = "metal3";
 
 /// Built-in node type property: the node type's name.

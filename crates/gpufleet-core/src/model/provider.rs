@@ -258,7 +258,7 @@ pub struct Capacity {
 impl NodeTypeStatus {
     /// The status the simulated platform keeps on a generated NodeType: phase `Available`
     /// while a host is free for it, the effective cost, and capacity: `total` matching hosts
-    /// and `claimed` held by its claims. [INFERRED] what `total` counts is not documented.
+    /// and `claimed` held by its claims. `[INFERRED]` what `total` counts is not documented.
     pub fn current(cost: i64, total: usize, free: u32, claimed: u32) -> Self {
         NodeTypeStatus {
             phase: Some(if free > 0 { "Available" } else { "Pending" }.into()),
