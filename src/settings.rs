@@ -33,6 +33,7 @@ use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The file's name inside the configuration directory.
 pub const FILE: &str = "gpufleet/config.toml";
@@ -109,7 +110,7 @@ pub struct PlatformSettings {
 }
 
 /// A settings file that could not be used: which file, which line, why.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SettingsError {
     pub path: PathBuf,
     /// 1-based line, when the problem has one.
@@ -143,12 +144,16 @@ pub fn path() -> Option<PathBuf> {
         .map(|dir| dir.join(FILE))
 }
 
-/// Reads the settings file at [`path`]; a missing file is every default.
+/// Reads the settings file at [`path`]; a missing file is every default. The file is read
+/// once per process: the project prefix, the cluster map and the dashboard's defaults all
+/// come from that one reading, so they never disagree.
 pub fn load() -> Result<Settings, SettingsError> {
-    match path() {
+    static READ: OnceLock<Result<Settings, SettingsError>> = OnceLock::new();
+    READ.get_or_init(|| match path() {
         Some(p) => load_from(&p),
         None => Ok(Settings::default()),
-    }
+    })
+    .clone()
 }
 
 /// Reads one settings file; a missing file is every default.

@@ -322,6 +322,17 @@ mod tests {
             .dash
     }
 
+    /// The watch-mode timings the dashboard would run with: (cycle, stale-after) in seconds.
+    fn timings(args: &DashArgs) -> (u64, u64) {
+        let s = args.settings(
+            String::new(),
+            String::new(),
+            String::new(),
+            ProjectNamespaces::default(),
+        );
+        (s.cycle.as_secs(), s.stale_after.as_secs())
+    }
+
     #[test]
     fn a_flag_wins_over_the_settings_file_which_wins_over_the_default() {
         let file = DashboardSettings {
@@ -333,13 +344,7 @@ mod tests {
         let from_file = flags(&[]).over(&file);
         assert_eq!(from_file.theme.as_deref(), Some("light"));
         assert_eq!(from_file.color, Some(ColorChoice::Ansi16));
-        let s = from_file.settings(
-            String::new(),
-            String::new(),
-            String::new(),
-            ProjectNamespaces::default(),
-        );
-        assert_eq!((s.cycle.as_secs(), s.stale_after.as_secs()), (60, 120));
+        assert_eq!(timings(&from_file), (60, 120));
 
         let flagged = flags(&[
             "--theme",
@@ -354,23 +359,11 @@ mod tests {
         .over(&file);
         assert_eq!(flagged.theme.as_deref(), Some("monochrome"));
         assert_eq!(flagged.color, Some(ColorChoice::None));
-        let s = flagged.settings(
-            String::new(),
-            String::new(),
-            String::new(),
-            ProjectNamespaces::default(),
-        );
-        assert_eq!((s.cycle.as_secs(), s.stale_after.as_secs()), (5, 7));
+        assert_eq!(timings(&flagged), (5, 7));
 
         let neither = flags(&[]).over(&DashboardSettings::default());
-        let s = neither.settings(
-            String::new(),
-            String::new(),
-            String::new(),
-            ProjectNamespaces::default(),
-        );
         // The defaults `--help` states.
-        assert_eq!((s.cycle.as_secs(), s.stale_after.as_secs()), (20, 30));
+        assert_eq!(timings(&neither), (20, 30));
         assert_eq!((neither.theme, neither.color), (None, None));
     }
 
