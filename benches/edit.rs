@@ -2,6 +2,8 @@
 //! for 1,000 selected hosts (parse, impact, preview lines), and a frame of the dialog at
 //! 200x60. `cargo bench --bench edit`; figures go in BENCHMARKS.md.
 
+#[path = "../tests/support/load.rs"]
+mod load;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use gpufleet::generate::{GenerateConfig, generate};
@@ -10,6 +12,7 @@ use gpufleet::ui::edit::labels::{FieldStyles, LabelDialog};
 use gpufleet::ui::edit::targets::{TargetKind, TargetOption};
 use gpufleet::ui::screen;
 use gpufleet::ui::theme::Theme;
+use load::LoadComplete;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

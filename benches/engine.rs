@@ -4,13 +4,13 @@
 //! BENCHMARKS.md.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use gpufleet::decode::Lenient;
 use gpufleet::fleet::lints::all_lints;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, FleetView};
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, Rotation, impact};
 use gpufleet::model::BareMetalHost;
-use gpufleet::source::decode::Lenient;
 use gpufleet::source::file::{LoadReport, load_bytes};
 use kube::core::ObjectList;
 use std::hint::black_box;

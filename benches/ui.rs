@@ -3,6 +3,9 @@
 //! sends to the terminal, and the CPU an idle dashboard uses (the real binary in tmux).
 //! `cargo bench --bench ui`; figures go in BENCHMARKS.md.
 
+#[path = "../tests/support/load.rs"]
+mod load;
+use load::LoadComplete;
 #[path = "../tests/support/bytes.rs"]
 mod bytes;
 #[path = "../tests/support/tmux.rs"]
@@ -10,9 +13,9 @@ mod tmux;
 use bytes::Counter;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use gpufleet::event::FleetEvent;
 use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::FleetEvent;
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::data::FleetData;

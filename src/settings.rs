@@ -11,15 +11,29 @@
 //! [clusters]
 //! # The kube context of each Metal3 cluster (a provider's clusterRef.cluster).
 //! dc1-infra = "admin@dc1"
+//!
+//! [dashboard]
+//! # --theme: a built-in theme, or a TOML file (relative to this file's directory).
+//! theme = "high-contrast"
+//! # --color: auto, truecolor, 256, 16 or none.
+//! color = "256"
+//! # --cycle: watch mode, seconds each pane shows (1 to 3600; default 20).
+//! cycle = 60
+//! # --stale-after: seconds a watch may fail before the stale banner shows
+//! # (1 to 604800, a week; default 30).
+//! stale-after = 120
 //! ```
 //!
-//! Each section is its own struct, so later settings (clusters, the dashboard) add a section
-//! without touching the ones here.
+//! Values are checked as the flags check theirs; a bad one is named with the file and its
+//! line. Each section is its own struct, so a later section does not touch the ones here.
 
 use crate::model::project::{InvalidPrefix, ProjectNamespaces};
-use serde::Deserialize;
+use crate::ui::theme::{self, ColorChoice};
+use serde::{Deserialize, Deserializer};
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The file's name inside the configuration directory.
 pub const FILE: &str = "gpufleet/config.toml";
@@ -35,6 +49,56 @@ pub struct Settings {
     /// `--bmh-context CLUSTER=CONTEXT` wins for the clusters it names.
     #[serde(default)]
     pub clusters: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub dashboard: DashboardSettings,
+}
+
+/// Seconds each pane shows in watch mode (`--cycle`, `cycle`).
+pub const CYCLE_SECS: RangeInclusive<u64> = 1..=3600;
+/// Seconds a watch may fail before the stale banner shows (`--stale-after`, `stale-after`):
+/// up to a week.
+pub const STALE_AFTER_SECS: RangeInclusive<u64> = 1..=7 * 24 * 3600;
+
+/// `[dashboard]`: the dashboard's defaults; `--theme`, `--color`, `--cycle` and
+/// `--stale-after` win over them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DashboardSettings {
+    /// A built-in theme's name, or the path of a theme file; a relative path is made
+    /// absolute against the settings file's directory when the file is read.
+    pub theme: Option<String>,
+    pub color: Option<ColorChoice>,
+    /// Seconds, within [`CYCLE_SECS`].
+    #[serde(default, deserialize_with = "cycle_secs")]
+    pub cycle: Option<u64>,
+    /// Seconds, within [`STALE_AFTER_SECS`].
+    #[serde(default, deserialize_with = "stale_after_secs")]
+    pub stale_after: Option<u64>,
+}
+
+fn cycle_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    secs_within(d, CYCLE_SECS)
+}
+
+fn stale_after_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    secs_within(d, STALE_AFTER_SECS)
+}
+
+/// A count of seconds, refused outside `range` as the flags refuse it.
+fn secs_within<'de, D: Deserializer<'de>>(
+    d: D,
+    range: RangeInclusive<u64>,
+) -> Result<Option<u64>, D::Error> {
+    let secs = u64::deserialize(d)?;
+    if range.contains(&secs) {
+        Ok(Some(secs))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{secs} is not in {}..={} (seconds)",
+            range.start(),
+            range.end()
+        )))
+    }
 }
 
 /// `[platform]`: how the vCluster Platform install names things.
@@ -46,7 +110,7 @@ pub struct PlatformSettings {
 }
 
 /// A settings file that could not be used: which file, which line, why.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SettingsError {
     pub path: PathBuf,
     /// 1-based line, when the problem has one.
@@ -80,12 +144,16 @@ pub fn path() -> Option<PathBuf> {
         .map(|dir| dir.join(FILE))
 }
 
-/// Reads the settings file at [`path`]; a missing file is every default.
+/// Reads the settings file at [`path`]; a missing file is every default. The file is read
+/// once per process: the project prefix, the cluster map and the dashboard's defaults all
+/// come from that one reading, so they never disagree.
 pub fn load() -> Result<Settings, SettingsError> {
-    match path() {
+    static READ: OnceLock<Result<Settings, SettingsError>> = OnceLock::new();
+    READ.get_or_init(|| match path() {
         Some(p) => load_from(&p),
         None => Ok(Settings::default()),
-    }
+    })
+    .clone()
 }
 
 /// Reads one settings file; a missing file is every default.
@@ -103,7 +171,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
 
 /// Parses the text of a settings file and checks every value.
 pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
-    let settings: Settings = toml::from_str(text).map_err(|e| SettingsError {
+    let mut settings: Settings = toml::from_str(text).map_err(|e| SettingsError {
         path: path.to_path_buf(),
         line: e
             .span()
@@ -116,6 +184,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
             line: line_of(text, "project-namespace-prefix"),
             message: e.to_string(),
         })?;
+    }
+    if let Some(name) = &mut settings.dashboard.theme
+        && !theme::is_built_in(name)
+    {
+        let file = path.parent().unwrap_or(Path::new("")).join(&*name);
+        if !file.is_file() {
+            return Err(SettingsError {
+                path: path.to_path_buf(),
+                line: line_of(text, "theme"),
+                message: theme::unknown(name),
+            });
+        }
+        *name = file.display().to_string();
     }
     Ok(settings)
 }
@@ -175,6 +256,68 @@ mod tests {
         assert_eq!(s.clusters["dc1-infra"], "admin@dc1");
         let bad = parse(p, "[clusters]\ndc1-infra = 3\n").unwrap_err();
         assert_eq!(bad.line, Some(2), "{bad}");
+    }
+
+    #[test]
+    fn the_dashboard_section_is_checked_as_the_flags_are() {
+        let p = Path::new("/home/op/.config/gpufleet/config.toml");
+        let s = parse(
+            p,
+            "[dashboard]\ntheme = \"light\"\ncolor = \"256\"\ncycle = 3600\nstale-after = 604800\n",
+        )
+        .unwrap();
+        let expected = DashboardSettings {
+            theme: Some("light".into()),
+            color: Some(ColorChoice::Ansi256),
+            cycle: Some(3600),
+            stale_after: Some(604_800),
+        };
+        assert_eq!(s.dashboard, expected);
+        for (text, line, says) in [
+            ("[dashboard]\ncycle = 0\n", 2, "0 is not in 1..=3600"),
+            (
+                "[dashboard]\n\ncycle = 3601\n",
+                3,
+                "3601 is not in 1..=3600",
+            ),
+            (
+                "[dashboard]\nstale-after = 604801\n",
+                2,
+                "604801 is not in 1..=604800",
+            ),
+            ("[dashboard]\nstale-after = -1\n", 2, "-1"),
+            (
+                "[dashboard]\ncolor = \"256color\"\n",
+                2,
+                "\"auto\", \"truecolor\", \"256\"",
+            ),
+            ("[dashboard]\ncolor = 256\n", 2, "string"),
+            (
+                "[dashboard]\ntheme = \"dark\"\n",
+                2,
+                "no theme \"dark\": use one of default",
+            ),
+            ("[dashboard]\ncycles = 20\n", 2, "cycles"),
+        ] {
+            let e = parse(p, text).unwrap_err();
+            assert_eq!(e.line, Some(line), "{text:?}: {e}");
+            assert!(e.message.contains(says), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_theme_file_is_found_beside_the_settings_file() {
+        let dir = std::env::temp_dir().join(format!("gpufleet-settings-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("themes")).unwrap();
+        std::fs::write(dir.join("themes/wall.toml"), "base = \"light\"\n").unwrap();
+        let s = parse(
+            &dir.join("config.toml"),
+            "[dashboard]\ntheme = \"themes/wall.toml\"\n",
+        )
+        .unwrap();
+        let theme = s.dashboard.theme.unwrap();
+        assert_eq!(Path::new(&theme), dir.join("themes/wall.toml"));
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! written to a closed pipe ends the same way instead of aborting.
 //!
 //! Messages about objects ([`warn`], [`error`], [`note`]) are escaped with
-//! [`crate::escape::escape`], so a control character in an object never reaches the
+//! [`crate::format::escape`], so a control character in an object never reaches the
 //! terminal raw.
 
-use crate::escape::escape;
+use crate::format::escape;
 use std::fmt::Display;
 use std::io::{self, IsTerminal, Write};
 

@@ -482,6 +482,53 @@ fn a_bad_settings_file_is_named_with_its_line() {
     assert!(err.contains("project-namespace-prefx"), "{err}");
 }
 
+/// Writes `text` as the settings file under a fresh `$XDG_CONFIG_HOME`, returned with the
+/// file's path.
+fn settings_file(name: &str, text: &str) -> (PathBuf, PathBuf) {
+    let config_home = temp_dir(name);
+    std::fs::create_dir_all(config_home.join("gpufleet")).unwrap();
+    let file = config_home.join("gpufleet/config.toml");
+    std::fs::write(&file, text).unwrap();
+    (config_home, file)
+}
+
+#[test]
+fn the_dashboards_theme_follows_the_flag_then_the_settings_file() {
+    // A theme file that exists (so the settings file is accepted) but is not TOML: the
+    // dashboard reads it, before it looks for a terminal, only if it is the theme in force.
+    let (config_home, _) = settings_file("settings-theme", "[dashboard]\ntheme = \"wall.toml\"\n");
+    let wall = config_home.join("gpufleet/wall.toml");
+    std::fs::write(&wall, "[styles\n").unwrap();
+    let o = gpufleet_with_config(&config_home, &["demo", "--hosts", "10"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("theme {} is not valid TOML", wall.display())),
+        "the file's theme, found beside it: {err}"
+    );
+    let o = gpufleet_with_config(&config_home, &["demo", "--hosts", "10", "--theme", "light"]);
+    let err = stderr(&o);
+    assert!(!err.contains("theme"), "the flag wins over the file: {err}");
+    assert!(err.contains("the dashboard needs a terminal"), "{err}");
+}
+
+#[test]
+fn a_bad_dashboard_setting_is_named_with_its_line_even_under_a_flag() {
+    let (config_home, file) = settings_file(
+        "settings-dashboard",
+        "[dashboard]\ntheme = \"light\"\n# a typo: 3600 is the most\ncycle = 36000\n",
+    );
+    // A value the flag would refuse is refused in the file too, whatever the flags say.
+    let o = gpufleet_with_config(&config_home, &["demo", "--cycle", "20"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("settings file {}, line 4: ", file.display())),
+        "{err}"
+    );
+    assert!(err.contains("36000 is not in 1..=3600"), "{err}");
+}
+
 #[test]
 fn an_argument_with_a_space_is_one_kubectl_word_and_names_the_rule_it_breaks() {
     let o = gpufleet(&[

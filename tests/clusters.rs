@@ -4,13 +4,16 @@
 //! two H100 hosts, dc2 one H100 and one A100, each provider one type selecting `gpu-model:
 //! h100`.
 
+#[path = "support/load.rs"]
+mod load;
+use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, HostKey};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, PinChange, PinTarget, impact};
-use gpufleet::source::event::{FleetEvent, Kind};
+use gpufleet::live::LiveFleet;
 use gpufleet::source::file::load_paths;
-use gpufleet::source::live::LiveFleet;
+use load::FromObjects;
 use std::path::{Path, PathBuf};
 
 fn fixture(path: &str) -> PathBuf {

@@ -3,11 +3,14 @@
 //! column headers) and what `gpufleet summary -o json` prints (the real binary) are the same
 //! numbers, and the figures add up as their definitions say.
 
+#[path = "support/load.rs"]
+mod load;
+use load::LoadComplete;
 mod support;
 
+use gpufleet::format::thousands;
 use gpufleet::source::file::load_paths;
 use gpufleet::ui::app::{App, Mode, Settings};
-use gpufleet::ui::data::thousands;
 use gpufleet::ui::theme::Theme;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -311,4 +314,100 @@ fn a_type_s_figures_add_up_with_a_claim_linked_twice_and_huge_gpu_counts() {
         "{lints}"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The figures' definitions on a small fleet written out by hand (moved here from the
+/// core's unit tests, which cannot read a dump).
+mod definitions {
+    use gpufleet::fleet::Fleet;
+    use gpufleet::fleet::figures::*;
+    use gpufleet::source::file::{LoadReport, load_text};
+
+    /// Two node types whose selectors overlap: `any-8x` (gpu-count=8) also matches the hosts
+    /// of `h100-8x` (gpu-model=h100, gpu-count=8).
+    const FLEET: &str = r#"
+apiVersion: management.loft.sh/v1
+kind: NodeProvider
+metadata: {name: p}
+spec:
+  metal3:
+    clusterRef: {namespace: m3}
+    nodeTypes:
+      - name: h100-8x
+        resources: {cpu: "8", memory: 8Gi, nvidia.com/gpu: "8"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-model: h100, gpu-count: "8"}}}
+      - name: any-8x
+        resources: {cpu: "8", memory: 8Gi, nvidia.com/gpu: "8"}
+        bareMetalHosts: {selector: {matchLabels: {gpu-count: "8"}}}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: free, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: available}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: mine, namespace: m3, labels: {gpu-model: h100, gpu-count: "8", metal3.vcluster.com/node-claim: a}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: theirs, namespace: m3, labels: {gpu-model: h100, gpu-count: "8", metal3.vcluster.com/node-claim: b}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: inspecting, namespace: m3, labels: {gpu-model: h100, gpu-count: "8"}}, status: {operationalStatus: OK, provisioning: {state: inspecting}}}
+- {apiVersion: metal3.io/v1alpha1, kind: BareMetalHost, metadata: {name: relabelled, namespace: m3, labels: {gpu-model: a100, gpu-count: "8", metal3.vcluster.com/node-claim: c}}, status: {operationalStatus: OK, provisioning: {state: provisioned}, hardware: {cpu: {count: 64}, ramMebibytes: 65536}}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: a, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: mine}}, spec: {typeRef: p.h100-8x}, status: {phase: Available}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: b, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: theirs}}, spec: {typeRef: p.any-8x}, status: {phase: Available}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: c, namespace: loft-p-t, annotations: {metal3.vcluster.com/claimed-node: relabelled}}, spec: {typeRef: p.h100-8x}, status: {phase: Available}}
+- {apiVersion: management.loft.sh/v1, kind: NodeClaim, metadata: {name: d, namespace: loft-p-t, deletionTimestamp: "2026-01-01T00:00:00Z"}, spec: {typeRef: p.h100-8x}, status: {phase: Pending}}
+"#;
+
+    fn fleet() -> Fleet {
+        let mut report = LoadReport::default();
+        load_text(std::path::Path::new("figures.yaml"), FLEET, &mut report);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        Fleet::build(report.objects)
+    }
+
+    fn hosts(n: u32) -> Figure {
+        Figure {
+            hosts: n,
+            gpus: 8 * n,
+        }
+    }
+
+    #[test]
+    fn a_type_counts_its_own_claims_apart_from_those_through_other_types() {
+        let fleet = fleet();
+        let t = fleet.resolve_node_type("p.h100-8x").unwrap();
+        assert_eq!(
+            type_figures(&fleet, t),
+            TypeFigures {
+                // free, mine, theirs, inspecting
+                matched: hosts(4),
+                available: hosts(1),
+                // mine, and relabelled (its labels no longer match)
+                claimed: hosts(2),
+                claimed_off_selector: hosts(1),
+                // theirs, held by a claim of any-8x
+                claimed_through_other_types: hosts(1),
+                unavailable: hosts(1),
+            }
+        );
+        let any = fleet.resolve_node_type("p.any-8x").unwrap();
+        let f = type_figures(&fleet, any);
+        assert_eq!(
+            (f.matched, f.claimed, f.claimed_through_other_types),
+            (hosts(5), hosts(1), hosts(2))
+        );
+    }
+
+    #[test]
+    fn every_claim_phase_is_counted_deleting_included() {
+        let fleet = fleet();
+        let f = tenant_figures(&fleet, "t");
+        assert_eq!(
+            f.claims,
+            ClaimCounts {
+                total: 4,
+                available: 3,
+                deleting: 1,
+                ..ClaimCounts::default()
+            }
+        );
+        assert_eq!(f.in_use, hosts(3));
+        assert_eq!(f.reserved, Figure::default());
+    }
 }

@@ -729,10 +729,10 @@ mod exec_plugins {
 mod fuzz {
     use gpufleet::cli::live::{parse_duration, parse_timeout};
     use gpufleet::impact::{HostTargets, LabelEdit};
+    use gpufleet::kube::client::{ClientPlan, parse_kubeconfig};
     use gpufleet::model::quantity::parse_quantity;
     use gpufleet::model::{LabelQuery, Measure, Quantity};
     use gpufleet::source::file::{LoadReport, decode_text, load_bytes};
-    use gpufleet::source::kube::client::{ClientPlan, parse_kubeconfig};
     use gpufleet::ui::edit::field::clean_paste;
     use gpufleet::ui::edit::label_text;
     use gpufleet::ui::filter::Filter;

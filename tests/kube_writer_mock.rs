@@ -9,9 +9,9 @@
 use gpufleet::fleet::{Fleet, HostId};
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{Change, HostTargets, LabelEdit};
+use gpufleet::kube::writer::KubeWriter;
+use gpufleet::kube::{ClusterClient, Clusters};
 use gpufleet::model::BareMetalHost;
-use gpufleet::source::kube::{ClusterClient, Clusters};
-use gpufleet::write::kube::KubeWriter;
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use http::{Method, Request, Response, StatusCode};
 use kube::client::Body;

@@ -2,10 +2,13 @@
 //! serving inventory Machines, and one linking by the host label only. Expected values are
 //! written from the fixtures' objects (see the comments in each file).
 
+#[path = "support/load.rs"]
+mod load;
 use gpufleet::fleet::links::{LinkProblem, LinkSource};
 use gpufleet::fleet::lints::{LintId, all_lints};
 use gpufleet::fleet::{Fleet, FleetView, Holder, HostId};
 use gpufleet::source::file::load_paths;
+use load::LoadComplete;
 use std::path::Path;
 
 fn fleet(file: &str) -> Fleet {

@@ -1,12 +1,14 @@
 //! Properties of the engine that must hold for every fleet and every edit.
 
+#[path = "support/apply.rs"]
+mod apply;
+use apply::{apply_label_edit, apply_label_edits};
 use gpufleet::fleet::lints::all_lints;
 use gpufleet::fleet::rules::{
     TypeRequest, choose_node_type, claim_candidates, type_serves_request,
 };
 use gpufleet::fleet::{ClaimStage, Fleet, FleetView, Holder};
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::impact::apply::{apply_label_edit, apply_label_edits};
 use gpufleet::impact::label::undo_labels;
 use gpufleet::impact::{Change, ClaimEffect, HostTargets, LabelEdit, impact};
 use gpufleet::model::{PropertyRequirement, keys};

@@ -1,13 +1,14 @@
 //! The embedded simulator: deterministic, behaves as the guide says the platform does, and
 //! speaks the same events and takes the same writes as the live cluster.
 
+use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::rules::{Placement, claim_drift, place_claim};
 use gpufleet::fleet::{ClaimStage, Fleet, FleetObject, FleetObjects, FleetView, Holder, HostKey};
 use gpufleet::impact::{Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation};
+use gpufleet::live::LiveFleet;
+use gpufleet::model::claim::{PIN_FAILED, ROLLING_OVER};
 use gpufleet::model::{ProjectNamespaces, keys};
-use gpufleet::source::event::{FleetEvent, Kind};
-use gpufleet::source::live::LiveFleet;
-use gpufleet::source::sim::{PIN_FAILED, ROLLING_OVER, SimConfig, SimWriter, Simulator, spawn};
+use gpufleet::source::sim::{SimConfig, SimWriter, Simulator, spawn};
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -813,7 +814,7 @@ async fn spawn_lists_every_kind_then_streams_changes_and_serves_writes() {
 /// while the other stays live.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_takes_one_cluster_down_and_back_while_the_other_stays_live() {
-    use gpufleet::source::event::WatchState;
+    use gpufleet::event::WatchState;
     use gpufleet::source::sim::Chaos;
     let (mut rx, _writer) = spawn(SimConfig {
         chaos: Some(Chaos {

@@ -107,9 +107,21 @@ fn a_label_edit_in_the_demo_is_previewed_confirmed_and_lands() {
 
 #[test]
 fn watch_mode_shows_the_wall_display_and_acts_only_on_quit() {
-    let t = start("watch", "demo --hosts 300 --seed 1 --watch --cycle 600");
+    // The pane rotation comes from the settings file (long enough not to rotate here).
+    let config = std::env::temp_dir().join(format!("gpufleet-tmux-watch-{}", std::process::id()));
+    std::fs::create_dir_all(config.join("gpufleet")).unwrap();
+    std::fs::write(
+        config.join("gpufleet/config.toml"),
+        "[dashboard]\ncycle = 600\n",
+    )
+    .unwrap();
+    let t = gpufleet_in_tmux(
+        "watch",
+        &format!("XDG_CONFIG_HOME={}", config.display()),
+        "demo --hosts 300 --seed 1 --watch",
+    );
     t.wait_for("GPUs total");
-    t.wait_for("WATCH");
+    t.wait_for("cycles panes every 600s");
     t.send(&["Tab", "j", "/", "e"]);
     t.wait_for("read-only: watch mode cannot edit labels");
     assert!(t.screen().contains("cells: "), "still the racks pane");
@@ -117,6 +129,7 @@ fn watch_mode_shows_the_wall_display_and_acts_only_on_quit() {
     t.wait_for("EXITED 0");
     assert_eq!(t.format("#{alternate_on}"), "0");
     assert_eq!(t.format("#{cursor_flag}"), "1");
+    std::fs::remove_dir_all(&config).ok();
 }
 
 #[test]

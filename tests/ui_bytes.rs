@@ -2,13 +2,16 @@
 //! terminal only the cells that changed. Over a slow SSH link that is the difference between
 //! a dashboard and a slideshow.
 
+#[path = "support/load.rs"]
+mod load;
+use load::LoadComplete;
 #[path = "support/bytes.rs"]
 mod bytes;
 use bytes::Counter;
 
+use gpufleet::event::FleetEvent;
 use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::FleetEvent;
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::screen;

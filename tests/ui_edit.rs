@@ -3,6 +3,9 @@
 //! writer and with the simulator, a conflict, read-only modes, and random keys (proptest):
 //! no panic, and no write without its confirmation keys.
 
+#[path = "support/load.rs"]
+mod load;
+use load::LoadComplete;
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,7 +14,7 @@ use gpufleet::fleet::{ClaimStage, FleetView, HostId};
 use gpufleet::impact::{Change, ClaimEffect};
 use gpufleet::source::sim::{self, SimConfig};
 use gpufleet::ui::action::PaneId;
-use gpufleet::ui::app::{App, Mode, Settings};
+use gpufleet::ui::app::{App, ChaosKey, Mode, Settings};
 use gpufleet::ui::edit::Dialog;
 use gpufleet::ui::edit::flow::Stage;
 use gpufleet::ui::keymap::KeyMode;
@@ -134,7 +137,7 @@ fn label_of(app: &App, name: &str, key: &str) -> Option<String> {
 async fn write_maintenance_planned(
     app: &mut App,
     inbox: &mut UnboundedReceiver<gpufleet::ui::message::Message>,
-    events: &mut tokio::sync::mpsc::Receiver<gpufleet::source::event::FleetEvent>,
+    events: &mut tokio::sync::mpsc::Receiver<gpufleet::event::FleetEvent>,
 ) -> (String, gpufleet::model::Labels) {
     press(app, "5");
     let h = HostId(app.nav.view().rows[0]);
@@ -1110,7 +1113,10 @@ async fn the_chaos_key_takes_a_cluster_down_and_brings_it_back() {
         Theme::default_truecolor(),
         Some(Arc::new(writer)),
     )
-    .with_outage_switch(Some(switch));
+    .with_chaos_key(Some(ChaosKey {
+        toggle: Box::new(move || switch.toggle()),
+        reason: sim::OUTAGE_REASON,
+    }));
     let mut inbox = app.take_inbox().unwrap();
     pump(&mut app, &mut events, |a| {
         a.first_sync_done && a.data.totals.hosts == 300

@@ -1,16 +1,19 @@
 //! The event loop, driven with TestBackend: bursts of fleet events coalesce into few
 //! rebuilds, keys act, and the loop ends on quit, on shutdown and when input ends.
 
+#[path = "support/load.rs"]
+mod load;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::Stream;
+use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::{FleetObject, FleetObjects};
 use gpufleet::generate::{GenerateConfig, generate};
-use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::replay::send_complete;
 use gpufleet::ui::action::PaneId;
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::run::{LoopStats, REBUILD_GAP, run};
 use gpufleet::ui::theme::Theme;
+use load::LoadComplete;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::Duration;

@@ -2,13 +2,16 @@
 //! (300 hosts, seed 1) and compared with snapshots; and the colours of cells that carry
 //! meaning.
 
+#[path = "support/load.rs"]
+mod load;
+use load::LoadComplete;
 mod support;
 
 use support::{draw, fleet, key, press, text};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gpufleet::event::{FleetEvent, Kind, WatchState};
 use gpufleet::fleet::HostId;
-use gpufleet::source::event::{FleetEvent, Kind, WatchState};
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::host_class::HostClass;
@@ -821,9 +824,9 @@ status:
 /// not fit, so it leaves the fleet and is named, with the field, until it is fixed.
 #[test]
 fn what_was_skipped_is_named_in_the_status_line_and_ctx() {
+    use gpufleet::decode::Lenient;
+    use gpufleet::event::SourceNotes;
     use gpufleet::model::NodeClaim;
-    use gpufleet::source::decode::Lenient;
-    use gpufleet::source::event::SourceNotes;
     let mut app = app();
     let (namespace, name) = fleet().claims.keys().next().unwrap().clone();
     let claims_before = fleet().claims.len();
@@ -897,8 +900,8 @@ fn what_was_skipped_is_named_in_the_status_line_and_ctx() {
 /// the status line and in `:ctx`.
 #[test]
 fn a_skipped_object_with_control_characters_is_named_escaped() {
+    use gpufleet::decode::Lenient;
     use gpufleet::model::NodeClaim;
-    use gpufleet::source::decode::Lenient;
     let mut app = app();
     let bad = serde_json::json!({"apiVersion": "management.loft.sh/v1", "kind": "NodeClaim",
         "metadata": {"name": "evil\u{1b}]0;pwned\u{7}", "namespace": "p-x", "resourceVersion": "9"},

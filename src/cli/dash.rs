@@ -3,23 +3,24 @@
 //! are possible, a `Writer`.
 
 use crate::cli::live::ClusterArgs;
+use crate::event::FleetEvent;
+use crate::event::{Kind, WatchState};
 use crate::fleet::Fleet;
 use crate::impact::Change;
+use crate::kube::client::{Attempt, off_thread, plan};
+use crate::kube::watch::Backoff;
+use crate::kube::writer::KubeWriter;
+use crate::kube::{CHANNEL_CAPACITY, ClusterOptions, spawn_watches_into};
 use crate::model::ProjectNamespaces;
-use crate::source::event::FleetEvent;
-use crate::source::event::{Kind, WatchState};
+use crate::settings::{CYCLE_SECS, DashboardSettings, STALE_AFTER_SECS};
 use crate::source::file::{LoadReport, load_paths};
-use crate::source::kube::client::{Attempt, off_thread, plan};
-use crate::source::kube::watch::Backoff;
-use crate::source::kube::{CHANNEL_CAPACITY, ClusterOptions, spawn_watches_into};
 use crate::source::replay::spawn_objects;
 use crate::source::sim::{self, SimConfig};
-use crate::ui::app::{App, Mode, Settings};
+use crate::ui::app::{App, ChaosKey, Mode, Settings};
 use crate::ui::terminal::run_in_terminal;
-use crate::ui::theme::{ColorDepth, Theme};
-use crate::write::kube::KubeWriter;
+use crate::ui::theme::{ColorChoice, Theme};
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use color_eyre::eyre::Result;
 use futures::future::BoxFuture;
 use std::path::PathBuf;
@@ -29,57 +30,56 @@ use tokio::sync::mpsc::{self, Receiver, Sender};
 
 /// Largest generated demo fleet.
 pub const MAX_DEMO_HOSTS: usize = 25_000;
-/// Longest `--stale-after`, in seconds: a week.
-pub const MAX_STALE_AFTER: u64 = 7 * 24 * 3600;
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColorChoice {
-    /// From NO_COLOR, COLORTERM and TERM (GNU screen and tmux are capped at what they show).
-    Auto,
-    Truecolor,
-    #[value(name = "256")]
-    Ansi256,
-    #[value(name = "16")]
-    Ansi16,
-    None,
-}
-
-impl ColorChoice {
-    pub fn depth(self) -> ColorDepth {
-        match self {
-            ColorChoice::Auto => ColorDepth::from_env(),
-            ColorChoice::Truecolor => ColorDepth::TrueColor,
-            ColorChoice::Ansi256 => ColorDepth::Ansi256,
-            ColorChoice::Ansi16 => ColorDepth::Ansi16,
-            ColorChoice::None => ColorDepth::None,
-        }
-    }
-}
-
 /// How the dashboard looks and behaves, whatever feeds it.
 #[derive(Args, Debug, Clone)]
 pub struct DashArgs {
     /// Read-only wall display: big figures, panes cycling, no writes possible.
     #[arg(long)]
     pub watch: bool,
-    /// Watch mode: seconds each pane shows.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub cycle: u64,
+    /// Watch mode: seconds each pane shows (1 to 3600). Default: the settings file's
+    /// `cycle`, else 20.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(CYCLE_SECS))]
+    pub cycle: Option<u64>,
     /// Seconds a watch may fail before the stale banner shows (1 to 604800, a week).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_STALE_AFTER))]
-    pub stale_after: u64,
+    /// Default: the settings file's `stale-after`, else 30.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(STALE_AFTER_SECS))]
+    pub stale_after: Option<u64>,
     /// A built-in theme (default, light, high-contrast, monochrome) or a TOML file.
-    #[arg(long, default_value = "default")]
-    pub theme: String,
+    /// Default: the settings file's `theme`, else default.
+    #[arg(long)]
+    pub theme: Option<String>,
     /// Colours to use; auto honours NO_COLOR and detects tmux, GNU screen and SSH terminals.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Default: the settings file's `color`, else auto.
+    #[arg(long, value_enum)]
+    pub color: Option<ColorChoice>,
     /// Let the mouse wheel scroll tables.
     #[arg(long)]
     pub mouse: bool,
 }
 
+/// Watch mode's seconds per pane when neither a flag nor the settings file gives them.
+pub const DEFAULT_CYCLE_SECS: u64 = 20;
+/// Seconds before the stale banner when neither a flag nor the settings file gives them.
+pub const DEFAULT_STALE_AFTER_SECS: u64 = 30;
+
 impl DashArgs {
+    /// These flags over the settings file's `[dashboard]`: a flag given wins, a key the file
+    /// sets fills in a flag not given.
+    pub fn over(self, file: &DashboardSettings) -> DashArgs {
+        DashArgs {
+            cycle: self.cycle.or(file.cycle),
+            stale_after: self.stale_after.or(file.stale_after),
+            theme: self.theme.or_else(|| file.theme.clone()),
+            color: self.color.or(file.color),
+            ..self
+        }
+    }
+
+    /// These flags over the user's settings file ([`crate::settings::load`]).
+    pub fn over_settings_file(self) -> Result<DashArgs, crate::settings::SettingsError> {
+        Ok(self.over(&crate::settings::load()?.dashboard))
+    }
+
     fn settings(
         &self,
         context: String,
@@ -98,8 +98,8 @@ impl DashArgs {
             } else {
                 Mode::Interactive
             },
-            cycle: Duration::from_secs(self.cycle),
-            stale_after: Duration::from_secs(self.stale_after),
+            cycle: Duration::from_secs(self.cycle.unwrap_or(DEFAULT_CYCLE_SECS)),
+            stale_after: Duration::from_secs(self.stale_after.unwrap_or(DEFAULT_STALE_AFTER_SECS)),
             clipboard: None,
         }
     }
@@ -110,10 +110,13 @@ async fn run_dashboard(
     settings: Settings,
     fleet: Receiver<FleetEvent>,
     writer: Option<Arc<dyn Writer>>,
-    outage: Option<sim::OutageSwitch>,
+    chaos: Option<ChaosKey>,
 ) -> Result<()> {
-    let theme = Theme::load(&args.theme, args.color.depth())?;
-    let mut app = App::new(settings, theme, writer).with_outage_switch(outage);
+    let theme = Theme::load(
+        args.theme.as_deref().unwrap_or("default"),
+        args.color.unwrap_or(ColorChoice::Auto).depth(),
+    )?;
+    let mut app = App::new(settings, theme, writer).with_chaos_key(chaos);
     run_in_terminal(&mut app, fleet, args.mouse).await?;
     Ok(())
 }
@@ -131,8 +134,12 @@ pub async fn demo(hosts: usize, seed: u64, chaos: bool, args: &DashArgs) -> Resu
         ..SimConfig::new(hosts, seed)
     };
     let (fleet, writer) = sim::spawn(config);
-    let outage = Some(writer.outage_switch());
-    run_dashboard(args, settings, fleet, Some(Arc::new(writer)), outage).await
+    let switch = writer.outage_switch();
+    let chaos = ChaosKey {
+        toggle: Box::new(move || switch.toggle()),
+        reason: sim::OUTAGE_REASON,
+    };
+    run_dashboard(args, settings, fleet, Some(Arc::new(writer)), Some(chaos)).await
 }
 
 /// The dashboard on a dump: the objects, and what loading skipped and warns about, which the
@@ -309,4 +316,80 @@ pub fn load_dump(paths: &[PathBuf]) -> Result<LoadReport> {
         );
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        dash: DashArgs,
+    }
+
+    fn flags(args: &[&str]) -> DashArgs {
+        Flags::try_parse_from(std::iter::once("gpufleet").chain(args.iter().copied()))
+            .unwrap()
+            .dash
+    }
+
+    /// The watch-mode timings the dashboard would run with: (cycle, stale-after) in seconds.
+    fn timings(args: &DashArgs) -> (u64, u64) {
+        let s = args.settings(
+            String::new(),
+            String::new(),
+            String::new(),
+            ProjectNamespaces::default(),
+        );
+        (s.cycle.as_secs(), s.stale_after.as_secs())
+    }
+
+    #[test]
+    fn a_flag_wins_over_the_settings_file_which_wins_over_the_default() {
+        let file = DashboardSettings {
+            theme: Some("light".into()),
+            color: Some(ColorChoice::Ansi16),
+            cycle: Some(60),
+            stale_after: Some(120),
+        };
+        let from_file = flags(&[]).over(&file);
+        assert_eq!(from_file.theme.as_deref(), Some("light"));
+        assert_eq!(from_file.color, Some(ColorChoice::Ansi16));
+        assert_eq!(timings(&from_file), (60, 120));
+
+        let flagged = flags(&[
+            "--theme",
+            "monochrome",
+            "--color",
+            "none",
+            "--cycle",
+            "5",
+            "--stale-after",
+            "7",
+        ])
+        .over(&file);
+        assert_eq!(flagged.theme.as_deref(), Some("monochrome"));
+        assert_eq!(flagged.color, Some(ColorChoice::None));
+        assert_eq!(timings(&flagged), (5, 7));
+
+        let neither = flags(&[]).over(&DashboardSettings::default());
+        // The defaults `--help` states.
+        assert_eq!(timings(&neither), (20, 30));
+        assert_eq!((neither.theme, neither.color), (None, None));
+    }
+
+    #[test]
+    fn the_flags_keep_their_ranges() {
+        for bad in [
+            &["--cycle", "0"][..],
+            &["--cycle", "3601"],
+            &["--stale-after", "604801"],
+            &["--color", "256color"],
+        ] {
+            let args = std::iter::once("gpufleet").chain(bad.iter().copied());
+            assert!(Flags::try_parse_from(args).is_err(), "{bad:?}");
+        }
+    }
 }

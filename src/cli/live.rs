@@ -1,11 +1,11 @@
 //! The CLI against a live cluster: sync every watch once, then answer from that snapshot;
 //! and `apply`, which previews, dry-runs on the server, asks, and writes.
 
+use crate::event::WatchState;
 use crate::fleet::Fleet;
+use crate::kube::{ClusterOptions, Clusters, ContextMap, connect_within, spawn_watches};
+use crate::live::LiveFleet;
 use crate::model::ProjectNamespaces;
-use crate::source::event::WatchState;
-use crate::source::kube::{ClusterOptions, Clusters, ContextMap, connect_within, spawn_watches};
-use crate::source::live::LiveFleet;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::PathBuf;
@@ -128,7 +128,7 @@ fn describe_watches(live: &LiveFleet) -> String {
 /// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
 /// `platform: providers: synced, ...` and `dc1-infra: hosts: syncing (12000), hardware: ...`.
 pub fn progress_lines(live: &LiveFleet) -> Vec<String> {
-    let kinds = |states: Vec<(crate::source::event::Kind, &WatchState)>| {
+    let kinds = |states: Vec<(crate::event::Kind, &WatchState)>| {
         states
             .into_iter()
             .map(|(kind, s)| format!("{}: {}", kind.short(), state_text(s)))
@@ -176,12 +176,12 @@ impl Progress {
                 out.push_str(&format!("\x1b[{}A", self.shown.len()));
             }
             for line in &lines {
-                out.push_str(&format!("\x1b[2K{}\n", crate::escape::escape(line)));
+                out.push_str(&format!("\x1b[2K{}\n", crate::format::escape(line)));
             }
         } else {
             for (i, line) in lines.iter().enumerate() {
                 if self.shown.get(i) != Some(line) {
-                    out.push_str(&format!("{}\n", crate::escape::escape(line)));
+                    out.push_str(&format!("{}\n", crate::format::escape(line)));
                 }
             }
         }
@@ -254,7 +254,7 @@ pub fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("standard input is not a terminal: pass --yes to write without asking");
     }
-    crate::stdio::err(&format!("{} [y/N] ", crate::escape::escape(question)));
+    crate::stdio::err(&format!("{} [y/N] ", crate::format::escape(question)));
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))

@@ -12,10 +12,10 @@ use crate::generate::{GenerateConfig, generate, to_dir, to_yaml};
 use crate::impact::{
     Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
+use crate::kube::writer::KubeWriter;
 use crate::model::{LabelQuery, ProjectNamespaces};
 use crate::source::file::load_paths;
 use crate::stdio;
-use crate::write::kube::KubeWriter;
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
@@ -469,11 +469,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             chaos,
             dash,
-        } => dash::demo(hosts as usize, seed, chaos, &dash).await?,
+        } => {
+            let dash = dash.over_settings_file()?;
+            dash::demo(hosts as usize, seed, chaos, &dash).await?
+        }
         Command::Dash { source, dash } if source.from_file.is_empty() => {
+            let dash = dash.over_settings_file()?;
             dash::live(&source.cluster, source.projects()?, &dash).await?
         }
         Command::Dash { source, dash } => {
+            let dash = dash.over_settings_file()?;
             let projects = source.projects()?;
             let report = dash::load_dump(&source.from_file)?;
             dash::dash(&source.from_file, report, projects, &dash).await?;
@@ -593,7 +598,7 @@ async fn apply(
                         o.resource_version_before.as_deref().unwrap_or("(new)"),
                         o.resource_version_after.as_deref().unwrap_or("?")
                     );
-                    text += &crate::escape::escape(&line);
+                    text += &crate::format::escape(&line);
                     text.push('\n');
                 }
             }

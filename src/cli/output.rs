@@ -1,9 +1,9 @@
 //! Rendering summaries, lints and impacts for people (tables) and scripts (JSON).
 
 use super::table::{Table, list};
-use crate::escape::Escaped;
 use crate::fleet::lints::Lint;
 use crate::fleet::summary::{GroupCounts, Summary};
+use crate::format::Escaped;
 use crate::impact::Impact;
 use std::fmt::Write;
 

@@ -15,14 +15,14 @@ impl Table {
     }
 
     /// Adds a row. Cells hold text from objects, so each is escaped for the terminal
-    /// ([`crate::escape::escape`]).
+    /// ([`crate::format::escape`]).
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
         self.rows.push(
             cells
                 .into_iter()
                 .map(|c| {
                     let c: String = c.into();
-                    crate::escape::escape(&c).into_owned()
+                    crate::format::escape(&c).into_owned()
                 })
                 .collect(),
         );

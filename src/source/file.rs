@@ -10,8 +10,8 @@
 //! that reads nothing says why ([`LoadReport::nothing_loaded`]).
 
 use super::bounded::{Budget, Exceeded};
-use super::decode::{DecodeError, Decoded, decode};
-use super::event::{Kind, SourceNotes};
+use crate::decode::{DecodeError, Decoded, decode};
+use crate::event::{Kind, SourceNotes};
 use crate::fleet::{FleetObject, FleetObjects, ObjectKey};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
@@ -328,7 +328,7 @@ impl LoadReport {
         // The clusters whose providers keep hosts in each namespace.
         let mut by_namespace: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (cluster, namespaces) in
-            crate::source::kube::metal3_scopes(self.objects.providers.values().map(|p| p.as_ref()))
+            crate::fleet::build::metal3_scopes(self.objects.providers.values().map(|p| p.as_ref()))
         {
             for ns in namespaces {
                 by_namespace.entry(ns).or_default().insert(cluster.clone());

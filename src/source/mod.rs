@@ -2,10 +2,6 @@
 //! cluster and the simulator (`sim`) feed the same [`crate::fleet::FleetObjects`].
 
 pub mod bounded;
-pub mod decode;
-pub mod event;
 pub mod file;
-pub mod kube;
-pub mod live;
 pub mod replay;
 pub mod sim;

@@ -2,7 +2,7 @@
 //! kind connecting, its full list, then synced. The dashboard treats it like any other
 //! source, beside the embedded simulator and the kube watches.
 
-use super::event::{FleetEvent, Kind, SourceNotes, WatchState};
+use crate::event::{FleetEvent, Kind, SourceNotes, WatchState};
 use crate::fleet::{FleetObject, FleetObjects};
 use std::time::SystemTime;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
@@ -103,7 +103,7 @@ pub fn spawn_objects(objects: FleetObjects, notes: SourceNotes) -> Receiver<Flee
 mod tests {
     use super::*;
     use crate::generate::{GenerateConfig, generate};
-    use crate::source::live::LiveFleet;
+    use crate::live::LiveFleet;
 
     #[tokio::test]
     async fn a_generated_fleet_arrives_complete_and_synced() {

@@ -12,14 +12,12 @@ use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
 use super::panes;
 use super::theme::Theme;
+use crate::event::{FleetEvent, WatchState};
+use crate::fleet::Fleet;
 use crate::fleet::HostKey;
-use crate::fleet::{Fleet, FleetObjects};
 use crate::impact::LabelEdit;
+use crate::live::LiveFleet;
 use crate::model::ProjectNamespaces;
-use crate::source::event::{FleetEvent, Kind, WatchState};
-use crate::source::live::LiveFleet;
-use crate::source::replay::objects_of;
-use crate::source::sim::{OUTAGE_REASON, OutageSwitch};
 use crate::write::Writer;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeSet;
@@ -179,6 +177,16 @@ pub enum Freshness {
     Current,
 }
 
+/// The demo's chaos key (`C`) as the dashboard sees it: a request to take the next simulated
+/// Metal3 cluster down or to bring the down one back, and the stale reason such a cluster's watch
+/// shows. `cli/dash.rs` makes one from the simulator's switch; a live cluster has none.
+pub struct ChaosKey {
+    /// Asks for the toggle without waiting; false when the backend is not taking requests.
+    pub toggle: Box<dyn Fn() -> bool + Send + Sync>,
+    /// The reason a cluster taken down by this key shows in its watch state.
+    pub reason: &'static str,
+}
+
 pub struct App {
     pub settings: Settings,
     pub theme: Theme,
@@ -186,7 +194,7 @@ pub struct App {
     pub data: FleetData,
     pub(super) writer: Option<Arc<dyn Writer>>,
     /// The demo's chaos key (`C`): only the simulator has one.
-    outage: Option<OutageSwitch>,
+    outage: Option<ChaosKey>,
     pub nav: Nav,
     /// The prompt, popup or dialog open, if any.
     pub(in crate::ui) modal: Modal,
@@ -251,7 +259,7 @@ impl App {
 
     /// The demo's chaos key acts through `switch` (the simulator's); without one the key
     /// says it works only in the demo.
-    pub fn with_outage_switch(mut self, switch: Option<OutageSwitch>) -> App {
+    pub fn with_chaos_key(mut self, switch: Option<ChaosKey>) -> App {
         self.outage = switch;
         self
     }
@@ -488,30 +496,6 @@ impl App {
         true
     }
 
-    /// Takes a complete set of objects at once, as [`crate::source::replay`] would deliver
-    /// them, and builds the snapshot: for tests, benchmarks and callers that hold the objects.
-    /// Every watch is synced as of the data's arrival.
-    pub fn load_complete(&mut self, objects: &FleetObjects) {
-        for kind in Kind::ALL {
-            self.apply(FleetEvent::Replaced {
-                kind,
-                cluster: None,
-                objects: objects_of(objects, kind),
-                rejected: Vec::new(),
-            });
-        }
-        let since = self.live.newest_data().unwrap_or(self.now);
-        for kind in Kind::ALL {
-            self.apply(FleetEvent::Watch {
-                kind,
-                cluster: None,
-                state: WatchState::Synced { since },
-            });
-        }
-        self.rebuild();
-        self.now = since;
-    }
-
     pub fn needs_rebuild(&self) -> bool {
         self.live.is_dirty()
     }
@@ -590,10 +574,10 @@ impl App {
             .cluster_watches()
             .iter()
             .find(|(_, state)| {
-                matches!(state, WatchState::Stale { reason, .. } if reason == OUTAGE_REASON)
+                matches!(state, WatchState::Stale { reason, .. } if reason == switch.reason)
             })
             .map(|((cluster, _), _)| cluster.clone());
-        let asked = switch.toggle();
+        let asked = (switch.toggle)();
         match (asked, down) {
             (false, _) => self.notify(
                 "the simulator is not taking requests: try again",

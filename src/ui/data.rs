@@ -10,8 +10,8 @@ use crate::fleet::lints::{Lint, all_lints};
 use crate::fleet::rules::{claim_drift, platform_drifted, verdicts_differ};
 use crate::fleet::summary::count_hosts;
 use crate::fleet::{Claim, ClaimId, Fleet, HostId};
+use crate::model::claim::ROLLING_OVER;
 use crate::model::keys;
-use crate::source::sim::ROLLING_OVER;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -202,31 +202,9 @@ pub fn is_rolling_over(claim: &Claim) -> bool {
         == Some(ROLLING_OVER)
 }
 
-/// `12,345`: counts as people read them.
-pub fn thousands(n: impl Into<u64>) -> String {
-    let digits = n.into().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0u32), "0");
-        assert_eq!(thousands(999u32), "999");
-        assert_eq!(thousands(1000u32), "1,000");
-        assert_eq!(thousands(25_000u32), "25,000");
-        assert_eq!(thousands(1_234_567u32), "1,234,567");
-    }
 
     #[test]
     fn an_empty_fleet_derives_nothing_and_does_not_panic() {

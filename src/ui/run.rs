@@ -7,7 +7,7 @@
 use super::action::Action;
 use super::app::{App, Mode};
 use super::screen;
-use crate::source::event::FleetEvent;
+use crate::event::FleetEvent;
 use color_eyre::eyre::{Report, Result};
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures::{Stream, StreamExt};

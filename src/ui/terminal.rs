@@ -3,7 +3,7 @@
 
 use super::app::App;
 use super::run::{LoopStats, run};
-use crate::source::event::FleetEvent;
+use crate::event::FleetEvent;
 use color_eyre::eyre::{Result, WrapErr, bail};
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,

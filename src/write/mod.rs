@@ -3,7 +3,6 @@
 //! all, and the kube client itself refuses every verb but get, list and watch.
 
 pub mod audit;
-pub mod kube;
 
 use crate::fleet::Fleet;
 use crate::impact::Change;

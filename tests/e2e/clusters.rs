@@ -5,19 +5,19 @@
 
 use crate::harness::{TestCluster, restart_apiserver};
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
-use gpufleet::fleet::summary::summarize;
-use gpufleet::fleet::{Fleet, FleetObjects};
+use gpufleet::event::{Kind, WatchState};
+use gpufleet::fleet::summary::{Summary, summarize};
+use gpufleet::fleet::{Fleet, FleetObjects, HostKey};
+use gpufleet::kube::{connect, spawn_watches};
+use gpufleet::live::LiveFleet;
 use gpufleet::model::BareMetalHost;
-use gpufleet::source::event::{Kind, WatchState};
 use gpufleet::source::file::load_paths;
-use gpufleet::source::kube::{connect, spawn_watches};
-use gpufleet::source::live::LiveFleet;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::PostParams;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The sites: Metal3 cluster name (as the providers' `clusterRef.cluster` gives it), which is
 /// also the kube context that reaches it (the default: a context named like the cluster).
@@ -62,6 +62,15 @@ fn merged_kubeconfig(dir: &Path, servers: &[(&str, &TestCluster)], reader: bool)
     path
 }
 
+/// Three fresh API servers, or `None` (said on stderr) where the real CRD is absent.
+async fn three_servers(test: &str) -> Option<(TestCluster, TestCluster, TestCluster)> {
+    Some((
+        TestCluster::start(test).await?,
+        TestCluster::start(test).await?,
+        TestCluster::start(test).await?,
+    ))
+}
+
 async fn create_namespace(server: &TestCluster, name: &str) {
     let api: Api<Namespace> = Api::all(server.client.clone());
     let ns = Namespace {
@@ -87,13 +96,7 @@ async fn labels_on(server: &TestCluster, name: &str) -> std::collections::BTreeM
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_cluster() {
     let test = "a_fleet_over_three_api_servers";
-    let Some(platform) = TestCluster::start(test).await else {
-        return;
-    };
-    let (Some(dc1), Some(dc2)) = (
-        TestCluster::start(test).await,
-        TestCluster::start(test).await,
-    ) else {
+    let Some((platform, dc1, dc2)) = three_servers(test).await else {
         return;
     };
     let mut report = load_paths(&[fixture()]).unwrap();
@@ -233,5 +236,237 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
     assert_eq!(live.fleet().hosts().len(), 4);
     for task in tasks {
         task.abort();
+    }
+}
+
+/// The generated fleet's objects as Metal3 sites: its providers, in name order, shared out
+/// evenly over `sites`. Each provider keeps a namespace of its own, as in the generated fleet
+/// (so every node type sees the same hosts however the sites are cut): a site's first
+/// provider `metal3-system`, its second `metal3-system-2`, and so on. Every host moves to its
+/// provider's site and namespace and is named `gpu-NNNNN` by its place there, so with two
+/// sites the same namespaces and names repeat in both. Each claim's `claimed-node`
+/// annotation follows its host.
+fn as_sites(generated: &FleetObjects, sites: &[&str]) -> FleetObjects {
+    use gpufleet::model::keys::CLAIM_CLAIMED_NODE;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    let mut objects = generated.clone();
+    // (old cluster, old namespace) of each provider, to its new (site, namespace).
+    let mut moved: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    let mut provider_cluster: BTreeMap<String, String> = BTreeMap::new();
+    let count = objects.providers.len();
+    let mut providers_in: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, (name, provider)) in objects.providers.iter_mut().enumerate() {
+        let site = sites[i * sites.len() / count];
+        let place = providers_in.entry(site).or_default();
+        *place += 1;
+        let namespace = match *place {
+            1 => "metal3-system".to_string(),
+            n => format!("metal3-system-{n}"),
+        };
+        let metal3 = Arc::make_mut(provider).spec.metal3.as_mut().unwrap();
+        let cluster_ref = metal3.cluster_ref.as_mut().unwrap();
+        let old = (
+            cluster_ref.cluster.clone().unwrap(),
+            cluster_ref.namespace.clone().unwrap(),
+        );
+        provider_cluster.insert(name.clone(), old.0.clone());
+        moved.insert(old, (site.to_string(), namespace.clone()));
+        cluster_ref.cluster = Some(site.to_string());
+        cluster_ref.namespace = Some(namespace);
+    }
+    // (old cluster, old name) to the new name.
+    let mut renamed: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut placed: BTreeMap<(String, String), usize> = BTreeMap::new();
+    objects.hosts = std::mem::take(&mut objects.hosts)
+        .into_iter()
+        .map(|(key, mut host)| {
+            let (site, namespace) = moved[&(key.cluster.clone(), key.namespace.clone())].clone();
+            let n = placed.entry((site.clone(), namespace.clone())).or_default();
+            let name = format!("gpu-{n:05}");
+            *n += 1;
+            renamed.insert((key.cluster.clone(), key.name.clone()), name.clone());
+            let h = Arc::make_mut(&mut host);
+            h.cluster = site.clone();
+            h.metadata.name = Some(name.clone());
+            h.metadata.namespace = Some(namespace.clone());
+            (HostKey::new(site, namespace, name), host)
+        })
+        .collect();
+    for claim in objects.claims.values_mut() {
+        let cluster = claim
+            .spec
+            .provider_ref
+            .as_ref()
+            .and_then(|p| provider_cluster.get(p))
+            .cloned();
+        let claim = Arc::make_mut(claim);
+        let annotations = claim.metadata.annotations.get_or_insert_default();
+        if let (Some(cluster), Some(host)) = (cluster, annotations.get_mut(CLAIM_CLAIMED_NODE))
+            && let Some(name) = renamed.get(&(cluster, host.clone()))
+        {
+            *host = name.clone();
+        }
+    }
+    objects
+}
+
+/// Loads one server: the platform's kinds of `objects` (in `namespaces`) when `platform`
+/// is given, and the hosts of `site` (in the namespaces they name).
+async fn load_site(
+    server: &TestCluster,
+    namespaces: &std::collections::BTreeSet<String>,
+    objects: &FleetObjects,
+    site: &str,
+    platform: bool,
+) {
+    let site_namespaces = objects
+        .hosts
+        .keys()
+        .filter(|k| k.cluster == site)
+        .map(|k| k.namespace.clone());
+    let mut create: std::collections::BTreeSet<String> = site_namespaces.collect();
+    if platform {
+        create.extend(namespaces.iter().cloned());
+    }
+    for ns in &create {
+        create_namespace(server, ns).await;
+    }
+    let mut load = FleetObjects::default();
+    if platform {
+        load = FleetObjects {
+            hosts: Default::default(),
+            ..objects.clone()
+        };
+    }
+    for (key, host) in &objects.hosts {
+        if key.cluster == site {
+            load.hosts.insert(key.clone(), host.clone());
+        }
+    }
+    server.load_objects(&load).await;
+}
+
+/// The figure: two Metal3 sites of 12,500 hosts each sync in at most 1.2x the time
+/// of one site of 25,000, in no more resident memory. The generated 25,000-host fleet
+/// (20,000 claims) is loaded twice: (a) on one server, every provider targeting its one
+/// Metal3 cluster; (b) the platform's kinds and the first site's hosts on one server, the
+/// second site's hosts on another, the same host names in both. The real `gpufleet summary`
+/// is timed against each, alternately, three times (wall time from start to the printed
+/// summary, peak resident memory: GNU time's `%e` and `%M`). Not part of the normal run (it
+/// loads 95,000 objects); run with
+/// `cargo test --release --test e2e -- --ignored scale_two_sites --nocapture`. Figures go in
+/// BENCHMARKS.md; only correctness is asserted here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn scale_two_sites_of_12500_against_one_site_of_25000() {
+    let test = "scale_two_sites_of_12500_against_one_site_of_25000";
+    let generated =
+        gpufleet::generate::generate(&gpufleet::generate::GenerateConfig::new(25_000, 1));
+    let single = as_sites(&generated.objects, &["site-a"]);
+    let split = as_sites(&generated.objects, &["site-1", "site-2"]);
+    let per_site =
+        |o: &FleetObjects, site: &str| o.hosts.keys().filter(|k| k.cluster == site).count();
+    assert_eq!(per_site(&single, "site-a"), 25_000);
+    assert_eq!(
+        (per_site(&split, "site-1"), per_site(&split, "site-2")),
+        (12_500, 12_500)
+    );
+    for site in ["site-1", "site-2"] {
+        let key = HostKey::new(site, "metal3-system", "gpu-00000");
+        assert!(
+            split.hosts.contains_key(&key),
+            "{key}: names repeat across sites"
+        );
+    }
+    // The two layouts are one fleet: only the cluster grouping tells them apart.
+    let without_clusters = |mut s: Summary| {
+        s.clusters.clear();
+        s
+    };
+    assert_eq!(
+        without_clusters(summarize(&Fleet::build(single.clone()))),
+        without_clusters(summarize(&Fleet::build(split.clone())))
+    );
+
+    let Some((one, first, second)) = three_servers(test).await else {
+        return;
+    };
+    let namespaces = &generated.namespaces;
+    let started = Instant::now();
+    tokio::join!(
+        load_site(&one, namespaces, &single, "site-a", true),
+        load_site(&first, namespaces, &split, "site-1", true),
+        load_site(&second, namespaces, &split, "site-2", false),
+    );
+    eprintln!(
+        "loaded {} + {} objects on three servers in {:?}",
+        single.len(),
+        split.len(),
+        started.elapsed()
+    );
+
+    let servers = [("one", &one), ("first", &first), ("second", &second)];
+    let kubeconfig = merged_kubeconfig(&one.dir, &servers, false);
+    let kubeconfig = kubeconfig.to_str().unwrap();
+    let one_site = ["--context", "one", "--bmh-context", "site-a=one"];
+    let two_sites = [
+        "--context",
+        "first",
+        "--bmh-context",
+        "site-1=first",
+        "--bmh-context",
+        "site-2=second",
+    ];
+    // The summary (JSON) and GNU time's last line.
+    let summary = |flags: &[&str]| {
+        let out = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "%e s, max RSS %M KiB"])
+            .arg(env!("CARGO_BIN_EXE_gpufleet"))
+            .args(["summary", "-o", "json", "--kubeconfig", kubeconfig])
+            .args(flags)
+            .env("XDG_CONFIG_HOME", one.dir.join("config"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("GNU time runs");
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "gpufleet summary failed: {err}");
+        let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+        (summary, err.lines().last().unwrap_or_default().to_string())
+    };
+    let hosts_by_cluster = |s: &Value| -> Vec<(String, u64)> {
+        s["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_string(),
+                    c["hosts"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    for run in 1..=3 {
+        let (a, figure) = summary(&one_site);
+        eprintln!("one site of 25,000, run {run}: {figure}");
+        let (b, figure) = summary(&two_sites);
+        eprintln!("two sites of 12,500, run {run}: {figure}");
+        assert_eq!(a["fleet"]["hosts"], 25_000);
+        assert_eq!(hosts_by_cluster(&a), [("site-a".to_string(), 25_000)]);
+        assert_eq!(
+            hosts_by_cluster(&b),
+            [
+                ("site-1".to_string(), 12_500),
+                ("site-2".to_string(), 12_500)
+            ]
+        );
+        // Each node type sees its own site's hosts: everything but the cluster grouping is
+        // the same fleet.
+        let without_clusters = |mut s: Value| {
+            s.as_object_mut().unwrap().remove("clusters");
+            s
+        };
+        assert_eq!(without_clusters(a), without_clusters(b));
     }
 }

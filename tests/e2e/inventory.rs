@@ -3,10 +3,10 @@
 
 use crate::harness::TestCluster;
 use crate::{pump_until, small_fleet, synced_watches};
+use gpufleet::event::{Kind, WatchState};
 use gpufleet::fleet::links::{LinkProblem, LinkSource};
 use gpufleet::fleet::{FleetView, Holder};
 use gpufleet::model::machine::{Machine, NODE_CLAIM_ANNOTATION};
-use gpufleet::source::event::{Kind, WatchState};
 use kube::Api;
 use kube::api::PostParams;
 use std::time::Duration;

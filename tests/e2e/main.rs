@@ -15,6 +15,7 @@ mod tmux;
 
 use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
+use gpufleet::event::{FleetEvent, WatchState};
 use gpufleet::fleet::lints::all_lints;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{ClaimStage, Fleet, FleetView, HostKey};
@@ -22,12 +23,11 @@ use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{
     Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
+use gpufleet::kube::read_only::is_refusal;
+use gpufleet::kube::writer::KubeWriter;
+use gpufleet::kube::{connect, spawn_watches};
+use gpufleet::live::LiveFleet;
 use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, OsImage, keys};
-use gpufleet::source::event::{FleetEvent, WatchState};
-use gpufleet::source::kube::read_only::is_refusal;
-use gpufleet::source::kube::{connect, spawn_watches};
-use gpufleet::source::live::LiveFleet;
-use gpufleet::write::kube::KubeWriter;
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use harness::TestCluster;
 use kube::Api;
@@ -539,7 +539,7 @@ async fn a_frozen_apiserver_goes_stale_within_the_read_timeout_then_recovers() {
     pump_until(
         &mut live,
         &mut rx,
-        gpufleet::source::kube::watch::READ_TIMEOUT + Duration::from_secs(40),
+        gpufleet::kube::watch::READ_TIMEOUT + Duration::from_secs(40),
         |l| l.stale_since().is_some(),
         |_| {},
     )
@@ -693,10 +693,7 @@ async fn a_read_only_user_sees_everything_and_no_write_reaches_the_server() {
     assert!(
         log.lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .any(
-                |e| e["userAgent"] == gpufleet::source::kube::client::USER_AGENT
-                    && e["verb"] == "watch"
-            ),
+            .any(|e| e["userAgent"] == gpufleet::kube::client::USER_AGENT && e["verb"] == "watch"),
         "gpufleet's watches name it in the audit log"
     );
     let mutating: Vec<&String> = verbs

@@ -12,8 +12,8 @@ use gpufleet::fleet::{ClaimStage, Fleet, FleetObjects, FleetView};
 use gpufleet::impact::{
     Change, ClaimEffect, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
+use gpufleet::kube::writer::KubeWriter;
 use gpufleet::model::{BareMetalHost, NodeClaim, NodeProvider, NodeType, OsImage, keys};
-use gpufleet::write::kube::KubeWriter;
 use gpufleet::write::{WriteMode, Writer};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{ApiResource, DynamicObject, ListParams, PostParams};

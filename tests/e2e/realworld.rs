@@ -8,14 +8,14 @@
 //! CRD's plain `integer` allows): the watch stays synced, names it, and `summary` answers.
 
 use crate::harness::{BMH_CRD, TestCluster};
+use gpufleet::decode::Lenient;
+use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::Fleet;
 use gpufleet::fleet::summary::summarize;
+use gpufleet::kube::watch;
+use gpufleet::live::LiveFleet;
 use gpufleet::model::BareMetalHost;
-use gpufleet::source::decode::Lenient;
-use gpufleet::source::event::{FleetEvent, Kind};
 use gpufleet::source::file::{load_paths, split_documents};
-use gpufleet::source::kube::watch;
-use gpufleet::source::live::LiveFleet;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};

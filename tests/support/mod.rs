@@ -81,7 +81,7 @@ pub fn ctrl(app: &mut App, c: char) {
 /// Applies fleet events (and rebuilds) until `done` holds; fails after a minute.
 pub async fn pump(
     app: &mut App,
-    events: &mut tokio::sync::mpsc::Receiver<gpufleet::source::event::FleetEvent>,
+    events: &mut tokio::sync::mpsc::Receiver<gpufleet::event::FleetEvent>,
     done: impl Fn(&App) -> bool,
 ) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);

@@ -8,13 +8,13 @@ use super::Simulator;
 use super::hosts::is_free;
 use super::random::{exponential, scale};
 use super::schedule::Task;
+use crate::event::Kind;
 use crate::fleet::{Fleet, HostKey, ObjectKey};
 use crate::generate::Rng;
 use crate::model::claim::{Condition, NodeClaimStatus};
 use crate::model::{
     NodeClaim, NodeClaimSpec, ProjectNamespaces, PropertyRequirement, Quantity, keys,
 };
-use crate::source::event::Kind;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use std::collections::BTreeSet;
 

@@ -5,9 +5,9 @@
 use super::config::Chaos;
 use super::write::{WritePlan, plan_write};
 use super::{SimConfig, Simulator};
+use crate::event::{FleetEvent, Kind, WatchState};
 use crate::fleet::{Fleet, FleetObject, FleetObjects};
 use crate::impact::Change;
-use crate::source::event::{FleetEvent, Kind, WatchState};
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use futures::future::BoxFuture;
 use std::collections::BTreeSet;

@@ -24,12 +24,11 @@ mod write;
 
 pub use config::{Chaos, MAX_HOSTS, SimConfig};
 pub use driver::{OUTAGE_REASON, OutageSwitch, SimWriter, spawn};
-pub use placement::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 pub use write::{WritePlan, plan_write};
 
+use crate::event::{FleetEvent, Kind, WatchState};
 use crate::fleet::{ClaimStage, Fleet, FleetObjects, HostKey, ObjectKey};
 use crate::generate::{GenerateConfig, Rng, generate};
-use crate::source::event::{FleetEvent, Kind, WatchState};
 use claims::Catalog;
 use hosts::HostBook;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;

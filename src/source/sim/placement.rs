@@ -9,18 +9,12 @@ use crate::fleet::rules::{
 };
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId, ObjectKey};
 use crate::impact::Overlay;
+use crate::model::claim::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
 use crate::model::provider::NodeTypeStatus;
 use crate::model::{HostImage, NodeType, keys};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
-/// Claim status reason while the platform rolls a drifted claim over.
-pub const ROLLING_OVER: &str = "RollingOver";
-/// Claim status reason when its pinned server cannot be claimed. The docs say only that
-/// "provisioning fails" [UNCERTAIN, domain.md §3 item 3]; this is gpufleet's reading.
-pub const PIN_FAILED: &str = "PinnedServerUnavailable";
-/// Claim status reason when the image of its node type cannot be resolved.
-pub const IMAGE_UNAVAILABLE: &str = "OSImageUnavailable";
 /// When no drift is queued, the controller looks again this often, as a controller's resync.
 const DRIFT_RESYNC: Duration = Duration::from_secs(60);
 

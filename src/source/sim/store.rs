@@ -3,9 +3,9 @@
 //! of one step are coalesced per object, so an object changed twice in a step is sent once,
 //! in its final version.
 
+use crate::event::{FleetEvent, Kind};
 use crate::fleet::{FleetObject, FleetObjects, HostKey, ObjectKey};
 use crate::model::{BareMetalHost, NodeClaim};
-use crate::source::event::{FleetEvent, Kind};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::HashMap;
 use std::sync::Arc;

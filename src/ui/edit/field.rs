@@ -16,7 +16,7 @@ pub fn clean_paste(text: &str, multi_line: bool) -> String {
         .filter_map(|c| match c {
             '\n' if multi_line => Some('\n'),
             c if c.is_whitespace() => Some(' '),
-            c if crate::escape::needs_escape(c) => None,
+            c if crate::format::needs_escape(c) => None,
             c => Some(c),
         })
         .collect()

@@ -5,8 +5,8 @@
 
 use super::preview::{PLine, Tone, impact_lines, refused_lines};
 use crate::fleet::Fleet;
+use crate::format::thousands;
 use crate::impact::{Change, Impact, impact};
-use crate::ui::data::thousands;
 use crate::ui::edit::EditError;
 use crate::write::{WriteError, WriteReport};
 use std::sync::Arc;

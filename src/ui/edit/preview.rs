@@ -3,8 +3,8 @@
 //! style, so this file decides what to say and the drawing only how it looks.
 
 use crate::fleet::lints::{Lint, Severity};
+use crate::format::thousands;
 use crate::impact::{ClaimEffect, ClaimImpact, HostEffect, Impact, Precondition};
-use crate::ui::data::thousands;
 use crate::ui::edit::targets::list_names;
 use std::collections::BTreeMap;
 

@@ -5,9 +5,10 @@
 use super::{DrawCtx, Pane};
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{Fleet, HostId, RackKey};
+use crate::format::thousands;
 use crate::model::keys;
 use crate::ui::action::PaneId;
-use crate::ui::data::{FleetData, thousands};
+use crate::ui::data::FleetData;
 use crate::ui::filter::Filter;
 use crate::ui::host_class::HostClass;
 use crate::ui::marks::MarkBy;

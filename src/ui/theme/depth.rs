@@ -5,6 +5,52 @@
 
 use ratatui::style::{Color, Style};
 
+/// The colours asked for (`--color`, or `color` in the settings file's `[dashboard]`): one
+/// depth, or `auto` to detect it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// From NO_COLOR, COLORTERM and TERM (GNU screen and tmux are capped at what they show).
+    Auto,
+    Truecolor,
+    #[value(name = "256")]
+    Ansi256,
+    #[value(name = "16")]
+    Ansi16,
+    None,
+}
+
+impl ColorChoice {
+    pub fn depth(self) -> ColorDepth {
+        match self {
+            ColorChoice::Auto => ColorDepth::from_env(),
+            ColorChoice::Truecolor => ColorDepth::TrueColor,
+            ColorChoice::Ansi256 => ColorDepth::Ansi256,
+            ColorChoice::Ansi16 => ColorDepth::Ansi16,
+            ColorChoice::None => ColorDepth::None,
+        }
+    }
+}
+
+/// The flag's words (`auto`, `truecolor`, `256`, `16`, `none`), as strings; anything else is
+/// refused with the words it could have been.
+impl<'de> serde::Deserialize<'de> for ColorChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use clap::ValueEnum;
+        let word = String::deserialize(deserializer)?;
+        ColorChoice::from_str(&word, false).map_err(|_| {
+            let words: Vec<String> = ColorChoice::value_variants()
+                .iter()
+                .filter_map(|c| c.to_possible_value())
+                .map(|v| format!("\"{}\"", v.get_name()))
+                .collect();
+            serde::de::Error::custom(format!(
+                "no colour choice {word:?}: use one of {}",
+                words.join(", ")
+            ))
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColorDepth {
     /// No colour at all (`NO_COLOR`, `--color none`): only bold, reverse and the like.

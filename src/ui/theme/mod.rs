@@ -6,7 +6,7 @@
 mod depth;
 mod style_spec;
 
-pub use depth::{ColorDepth, contrast, rgb_of};
+pub use depth::{ColorChoice, ColorDepth, contrast, rgb_of};
 pub use style_spec::{parse_color, parse_style};
 
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
@@ -132,6 +132,20 @@ fn built_in(name: &str) -> Option<&'static str> {
     BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// Whether `name` is one of [`BUILT_IN`].
+pub fn is_built_in(name: &str) -> bool {
+    built_in(name).is_some()
+}
+
+/// What to say of a theme that is neither built in nor a file.
+pub fn unknown(name_or_path: &str) -> String {
+    let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+    format!(
+        "no theme {name_or_path:?}: use one of {} or the path of a TOML file",
+        names.join(", ")
+    )
+}
+
 /// Merges `over` into `base`, table by table: a key `over` names replaces the base's.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
@@ -156,11 +170,7 @@ impl Theme {
         }
         let path = Path::new(name_or_path);
         if !path.exists() {
-            let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-            bail!(
-                "no theme {name_or_path:?}: use one of {} or the path of a TOML file",
-                names.join(", ")
-            );
+            bail!(unknown(name_or_path));
         }
         let text = std::fs::read_to_string(path)
             .wrap_err_with(|| format!("cannot read theme {}", path.display()))?;

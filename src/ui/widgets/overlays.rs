@@ -1,10 +1,10 @@
 //! Overlays: the help, generated from the keymap, and the context (`:ctx`): where the data
 //! comes from, where writes would go, and how each watch is doing.
 
-use crate::source::event::{Kind, WatchState};
+use crate::event::{Kind, WatchState};
+use crate::format::thousands;
 use crate::ui::app::{App, Mode};
 use crate::ui::clock;
-use crate::ui::data::thousands;
 use crate::ui::keymap::{KeyMode, Section, bindings, keys_label};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -1,10 +1,10 @@
 //! Text for the screen, escaped: ratatui drops control characters silently, which hides
 //! that an object holds them and can make two names read alike. Every span drawn from an
 //! object goes through here, so `ESC`, `BEL`, `CR` and bidirectional overrides show as
-//! `\x1b`, `\x07`, `\r`, `\u{202e}` ([`crate::escape`]). Tables do it for every cell
+//! `\x1b`, `\x07`, `\r`, `\u{202e}` ([`crate::format`]). Tables do it for every cell
 //! ([`super::table`]); paragraphs, titles and lines of other widgets call it.
 
-use crate::escape::escape;
+use crate::format::escape;
 use ratatui::text::{Line, Span, Text};
 use std::borrow::Cow;
 

@@ -2,10 +2,10 @@
 //! the first sync, and the stale banner.
 
 use super::big_number;
-use crate::source::event::{Kind, WatchState};
+use crate::event::{Kind, WatchState};
+use crate::format::thousands;
 use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
-use crate::ui::data::thousands;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -5,10 +5,10 @@
 //! Columns take their width from the data and the space ([`layout`]): each [`Column`] says
 //! how it may be sized ([`Width`]) and where a cell too long for it is cut ([`Cut`], marked
 //! with `…`). The widths come from the cells of the page on screen, so they stay put while
-//! the selection moves within a page. Every cell is escaped ([`crate::escape`]) before it is
+//! the selection moves within a page. Every cell is escaped ([`crate::format`]) before it is
 //! measured: text from an object shows its control characters instead of losing them.
 
-use crate::ui::data::thousands;
+use crate::format::thousands;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

@@ -4,9 +4,9 @@
 //! stale they are dimmed and say how old they are.
 
 use super::big_number;
+use crate::format::thousands;
 use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
-use crate::ui::data::thousands;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;

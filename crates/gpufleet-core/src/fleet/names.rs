@@ -1,0 +1,176 @@
+//! Resolving names the operator types (hosts, node types, claims), with the closest
+//! names offered when one is unknown.
+
+use super::{ClaimId, Fleet, HostId, NodeTypeId};
+use std::fmt;
+
+/// A name that does not resolve to exactly one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NameError {
+    Unknown {
+        kind: &'static str,
+        name: String,
+        closest: Vec<String>,
+    },
+    Ambiguous {
+        kind: &'static str,
+        name: String,
+        candidates: Vec<String>,
+    },
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Unknown {
+                kind,
+                name,
+                closest,
+            } => {
+                write!(f, "unknown {kind} \"{}\"", crate::format::escape(name))?;
+                if closest.is_empty() {
+                    write!(f, " (no {kind} has a similar name)")
+                } else {
+                    write!(f, "; closest: {}", closest.join(", "))
+                }
+            }
+            NameError::Ambiguous {
+                kind,
+                name,
+                candidates,
+            } => write!(
+                f,
+                "{kind} name \"{}\" is ambiguous; say one of: {}",
+                crate::format::escape(name),
+                candidates.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// How many suggestions an unknown name gets.
+pub const SUGGESTIONS: usize = 3;
+
+/// The candidates most like `name`, best first: shared prefixes and substrings count
+/// for more than edit distance alone, since operators mistype the tail of `gpu-r07-u12`.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .map(|c| {
+            let mut score = strsim::normalized_levenshtein(name, c);
+            if c.contains(name) || name.contains(c) {
+                score += 0.5;
+            }
+            (score, c)
+        })
+        .filter(|(score, _)| *score >= 0.4)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|(_, c)| c.to_string())
+        .collect()
+}
+
+impl Fleet {
+    /// A host by `name`, `namespace/name` or `cluster/namespace/name` (its [`HostKey`]
+    /// spelling; names repeat across Metal3 clusters, so a shorter form may be ambiguous).
+    ///
+    /// [`HostKey`]: super::HostKey
+    pub fn resolve_host(&self, name: &str) -> Result<HostId, NameError> {
+        let parts: Vec<&str> = name.split('/').collect();
+        let (cluster, ns, short) = match parts.as_slice() {
+            [c, ns, n] => (Some(*c), Some(*ns), *n),
+            [ns, n] => (None, Some(*ns), *n),
+            _ => (None, None, name),
+        };
+        let found: Vec<HostId> = self
+            .hosts_named(short)
+            .iter()
+            .copied()
+            .filter(|&h| {
+                let host = self.host(h);
+                ns.is_none_or(|ns| host.namespace == ns)
+                    && cluster.is_none_or(|c| host.cluster == c)
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(NameError::Unknown {
+                kind: "host",
+                name: name.to_string(),
+                closest: closest(short, self.hosts().iter().map(|h| h.name.as_str())),
+            }),
+            many => Err(NameError::Ambiguous {
+                kind: "host",
+                name: name.to_string(),
+                candidates: many
+                    .iter()
+                    .map(|&h| self.host(h).key().to_string())
+                    .collect(),
+            }),
+        }
+    }
+
+    /// A node type by its resource name (`<provider>.<type>`) or its short name.
+    pub fn resolve_node_type(&self, name: &str) -> Result<NodeTypeId, NameError> {
+        match self.types_named(name) {
+            [one] => Ok(*one),
+            [] => Err(NameError::Unknown {
+                kind: "node type",
+                name: name.to_string(),
+                closest: closest(
+                    name,
+                    self.node_types()
+                        .iter()
+                        .flat_map(|t| [t.name.as_str(), t.short_name.as_str()]),
+                ),
+            }),
+            many => Err(NameError::Ambiguous {
+                kind: "node type",
+                name: name.to_string(),
+                candidates: many
+                    .iter()
+                    .map(|&t| self.node_type(t).name.clone())
+                    .collect(),
+            }),
+        }
+    }
+
+    /// A claim by `namespace/name`.
+    pub fn resolve_claim(&self, key: &str) -> Result<ClaimId, NameError> {
+        let found = key
+            .split_once('/')
+            .and_then(|(ns, n)| self.claim_by_key(ns, n));
+        found.ok_or_else(|| NameError::Unknown {
+            kind: "claim",
+            name: key.to_string(),
+            closest: closest(
+                key,
+                self.claims()
+                    .iter()
+                    .map(|c| c.key())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str),
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_names_first() {
+        let names = ["gpu-r07-u12", "gpu-r07-u13", "gpu-r17-u12", "cpu-a"];
+        let got = closest("gpu-r07-u1", names.into_iter());
+        assert_eq!(got[0], "gpu-r07-u12");
+        assert_eq!(got.len(), 3);
+        assert!(closest("zzzzzz", names.into_iter()).is_empty());
+    }
+}

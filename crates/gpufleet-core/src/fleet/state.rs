@@ -1,0 +1,258 @@
+//! A host's state: Metal3's provisioning state together with its operational status
+//! (`error` is an operational status, not a provisioning state: Metal3 docs, "BareMetalHost
+//! API", <https://book.metal3.io/bmo/api>).
+
+use crate::model::BareMetalHost;
+use crate::model::host::{DETACHED, PAUSED};
+use serde::Serialize;
+use std::fmt;
+
+/// `status.provisioning.state` of a BareMetalHost.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProvisioningState {
+    /// Just created, no state yet.
+    None,
+    /// `unmanaged`: no BMC details yet.
+    Unmanaged,
+    /// `registering`: checking the BMC details.
+    Registering,
+    /// `inspecting`: inspecting the hardware.
+    Inspecting,
+    /// `match profile`: matching a hardware profile (older baremetal-operator).
+    MatchProfile,
+    /// `preparing`: applying RAID and firmware settings.
+    Preparing,
+    /// Free for claims.
+    Available,
+    /// Metal3's deprecated name for `available`, shown as the API calls it and read the same.
+    Ready,
+    /// `provisioning`: writing the image.
+    Provisioning,
+    /// `provisioned`: running the image.
+    Provisioned,
+    /// `externally provisioned`: provisioned outside Metal3.
+    ExternallyProvisioned,
+    /// `deprovisioning`: cleaning the disks after use.
+    Deprovisioning,
+    /// `powering off before delete`.
+    PoweringOffBeforeDelete,
+    /// `deleting`: being removed.
+    Deleting,
+    /// A state this version of gpufleet does not know; shown verbatim.
+    Other(String),
+}
+
+impl ProvisioningState {
+    /// Reads Metal3's spelling (`match profile`, `externally provisioned`); empty is
+    /// [`ProvisioningState::None`], an unknown word is kept in [`ProvisioningState::Other`].
+    pub fn parse(s: &str) -> Self {
+        use ProvisioningState::*;
+        match s {
+            "" => None,
+            "unmanaged" => Unmanaged,
+            "registering" => Registering,
+            "inspecting" => Inspecting,
+            "match profile" => MatchProfile,
+            "preparing" => Preparing,
+            "available" => Available,
+            "ready" => Ready,
+            "provisioning" => Provisioning,
+            "provisioned" => Provisioned,
+            "externally provisioned" => ExternallyProvisioned,
+            "deprovisioning" => Deprovisioning,
+            "powering off before delete" => PoweringOffBeforeDelete,
+            "deleting" => Deleting,
+            other => Other(other.to_string()),
+        }
+    }
+
+    /// The spelling Metal3 uses.
+    pub fn as_str(&self) -> &str {
+        use ProvisioningState::*;
+        match self {
+            None => "none",
+            Unmanaged => "unmanaged",
+            Registering => "registering",
+            Inspecting => "inspecting",
+            MatchProfile => "match profile",
+            Preparing => "preparing",
+            Available => "available",
+            Ready => "ready",
+            Provisioning => "provisioning",
+            Provisioned => "provisioned",
+            ExternallyProvisioned => "externally provisioned",
+            Deprovisioning => "deprovisioning",
+            PoweringOffBeforeDelete => "powering off before delete",
+            Deleting => "deleting",
+            Other(s) => s,
+        }
+    }
+
+    /// Free for claims: `available`, or its deprecated alias `ready` (baremetal-operator,
+    /// "BareMetalHost states": ready is the old name of available).
+    pub fn is_available(&self) -> bool {
+        matches!(
+            self,
+            ProvisioningState::Available | ProvisioningState::Ready
+        )
+    }
+}
+
+/// `status.operationalStatus` of a BareMetalHost.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperationalStatus {
+    /// `OK`.
+    Ok,
+    /// `discovered`: found but not fully registered (BMC details missing or wrong).
+    Discovered,
+    /// `error`: see `status.errorType` and `status.errorMessage`.
+    Error,
+    /// `delayed`: waiting for a free provisioning slot.
+    Delayed,
+    /// `detached`: detached from Ironic.
+    Detached,
+    /// `servicing`: under maintenance (firmware, BIOS settings) while provisioned.
+    Servicing,
+    /// Not reported yet.
+    Unknown,
+    /// A status this version of gpufleet does not know; shown verbatim.
+    Other(String),
+}
+
+impl OperationalStatus {
+    /// Reads Metal3's spelling (`OK`, `discovered`, ...); absent or empty is
+    /// [`OperationalStatus::Unknown`], an unknown word is kept in [`OperationalStatus::Other`].
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            None | Some("") => OperationalStatus::Unknown,
+            Some("OK") => OperationalStatus::Ok,
+            Some("discovered") => OperationalStatus::Discovered,
+            Some("error") => OperationalStatus::Error,
+            Some("delayed") => OperationalStatus::Delayed,
+            Some("detached") => OperationalStatus::Detached,
+            Some("servicing") => OperationalStatus::Servicing,
+            Some(other) => OperationalStatus::Other(other.to_string()),
+        }
+    }
+
+    /// Whether the platform can hand the host to a claim: not `error` nor `detached`.
+    pub fn is_usable(&self) -> bool {
+        !matches!(self, OperationalStatus::Error | OperationalStatus::Detached)
+    }
+}
+
+/// What the dashboard shows as a host's state: "provisioned", "provisioned (error)",
+/// "available (paused)", "provisioned (consumed)".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct HostState {
+    /// From `status.provisioning.state`.
+    pub provisioning: ProvisioningState,
+    /// From `status.operationalStatus`.
+    pub operational: OperationalStatus,
+    /// `status.errorType`, when not empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    /// `status.errorMessage`, when not empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// `baremetalhost.metal3.io/paused`: the operator does not act on the host.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
+    /// `baremetalhost.metal3.io/detached`: detached from Ironic, whatever the status says yet.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
+    /// `spec.consumerRef`: what consumes the host (`Machine openshift-machine-api/worker-0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<String>,
+}
+
+impl HostState {
+    /// Reads the state of a BareMetalHost from its status, annotations and `spec.consumerRef`.
+    pub fn of(host: &BareMetalHost) -> Self {
+        let status = host.status.as_ref();
+        let text = |f: Option<&String>| f.filter(|s| !s.is_empty()).cloned();
+        HostState {
+            provisioning: ProvisioningState::parse(
+                status
+                    .and_then(|s| s.provisioning.as_ref())
+                    .map(|p| p.state.as_str())
+                    .unwrap_or(""),
+            ),
+            operational: OperationalStatus::parse(
+                status.and_then(|s| s.operational_status.as_deref()),
+            ),
+            error_type: text(status.and_then(|s| s.error_type.as_ref())),
+            error_message: text(status.and_then(|s| s.error_message.as_ref())),
+            paused: host.annotation(PAUSED).is_some(),
+            detached: host.annotation(DETACHED).is_some(),
+            consumer: host.spec.consumer_ref.as_ref().map(|c| c.to_string()),
+        }
+    }
+
+    /// Detached by annotation or by operational status.
+    pub fn is_detached(&self) -> bool {
+        self.detached || self.operational == OperationalStatus::Detached
+    }
+
+    /// Whether the operational status is `error`.
+    pub fn is_error(&self) -> bool {
+        self.operational == OperationalStatus::Error
+    }
+
+    /// Key used to count hosts by state: the label the dashboard shows.
+    pub fn label(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for HostState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.provisioning.as_str())?;
+        match &self.operational {
+            OperationalStatus::Error => f.write_str(" (error)"),
+            OperationalStatus::Detached => f.write_str(" (detached)"),
+            OperationalStatus::Servicing => f.write_str(" (servicing)"),
+            OperationalStatus::Delayed => f.write_str(" (delayed)"),
+            _ if self.detached => f.write_str(" (detached)"),
+            _ => Ok(()),
+        }?;
+        if self.paused {
+            f.write_str(" (paused)")?;
+        }
+        if self.consumer.is_some() {
+            f.write_str(" (consumed)")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::host::{BareMetalHostStatus, Provisioning};
+
+    #[test]
+    fn error_is_shown_beside_the_provisioning_state() {
+        let host = BareMetalHost {
+            status: Some(BareMetalHostStatus {
+                operational_status: Some("error".into()),
+                error_type: Some("provisioning error".into()),
+                provisioning: Some(Provisioning {
+                    state: "provisioned".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let s = HostState::of(&host);
+        assert_eq!(s.to_string(), "provisioned (error)");
+        assert!(s.is_error());
+        assert_eq!(HostState::of(&BareMetalHost::default()).to_string(), "none");
+        let ready = ProvisioningState::parse("ready");
+        assert_eq!(ready.as_str(), "ready", "shown as the API calls it");
+        assert!(ready.is_available());
+    }
+}

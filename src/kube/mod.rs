@@ -1,0 +1,293 @@
+//! The live clusters, both halves of the kube backend: kube clients, one watch per kind of
+//! the platform, one BareMetalHost and HardwareData watch per Metal3 cluster, the read-only
+//! guard, and the guarded writer ([`writer::KubeWriter`]).
+
+pub mod client;
+pub mod read_only;
+pub mod watch;
+pub mod writer;
+
+pub use client::{
+    Attempt, ClientError, ClientPlan, ClusterClient, ClusterOptions, Clusters, ContextMap, connect,
+    connect_within,
+};
+
+use crate::decode::Lenient;
+use crate::event::{FleetEvent, Kind, WatchState};
+use crate::fleet::build::{DEFAULT_BMH_NAMESPACE, metal3_scopes};
+use crate::model::{
+    BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
+};
+use futures::StreamExt;
+use kube::Api;
+use kube::runtime::watcher::Event;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Events buffered between the watches and the app.
+pub const CHANNEL_CAPACITY: usize = 4096;
+
+/// Where to watch BareMetalHosts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostScope {
+    Namespace(String),
+    AllNamespaces,
+}
+
+/// The BareMetalHost namespace: `--bmh-namespace`, else the one namespace the providers'
+/// `clusterRef` names, else `metal3-system`. Providers naming several namespaces are watched
+/// across all namespaces.
+pub fn host_scope(explicit: Option<&str>, provider_namespaces: &BTreeSet<String>) -> HostScope {
+    if let Some(ns) = explicit {
+        return HostScope::Namespace(ns.to_string());
+    }
+    match provider_namespaces.len() {
+        0 => HostScope::Namespace(DEFAULT_BMH_NAMESPACE.to_string()),
+        1 => HostScope::Namespace(
+            provider_namespaces
+                .iter()
+                .next()
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => HostScope::AllNamespaces,
+    }
+}
+
+/// Starts every watch. They run until the receiver is dropped.
+pub fn spawn_watches(
+    clusters: &Clusters,
+    bmh_namespace: Option<String>,
+) -> (mpsc::Receiver<FleetEvent>, Vec<JoinHandle<()>>) {
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let tasks = spawn_watches_into(clusters, bmh_namespace, tx);
+    (rx, tasks)
+}
+
+/// Starts every watch, sending into `tx`. They run until its receiver is dropped.
+pub fn spawn_watches_into(
+    clusters: &Clusters,
+    bmh_namespace: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+) -> Vec<JoinHandle<()>> {
+    let platform = clusters.platform.client.clone();
+    vec![
+        tokio::spawn(watch::run(
+            Api::<Lenient<NodeProvider>>::all(platform.clone()),
+            tx.clone(),
+        )),
+        tokio::spawn(watch::run(
+            Api::<Lenient<NodeType>>::all(platform.clone()),
+            tx.clone(),
+        )),
+        tokio::spawn(watch::run(
+            Api::<Lenient<NodeClaim>>::all(platform.clone()),
+            tx.clone(),
+        )),
+        tokio::spawn(watch::run(
+            Api::<Lenient<OsImage>>::all(platform.clone()),
+            tx.clone(),
+        )),
+        // The inventory mirror: platforms before 4.13 do not serve it (not served, not stale).
+        tokio::spawn(watch::run(
+            Api::<Lenient<Machine>>::all(platform),
+            tx.clone(),
+        )),
+        tokio::spawn(supervise_metal3(clusters.clone(), bmh_namespace, tx)),
+    ]
+}
+
+/// One BareMetalHost and one HardwareData watch per Metal3 cluster the providers name,
+/// started and stopped as providers come and go: the providers are watched here too (their
+/// own watch feeds the fleet), and each change of the clusters and their namespaces
+/// restarts only the clusters it changes. A cluster no provider names any more is stopped
+/// and its objects leave ([`FleetEvent::ClusterGone`]). Runs until `tx` closes.
+async fn supervise_metal3(
+    clusters: Clusters,
+    bmh_namespace: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+) {
+    let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
+    let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
+    let mut running: BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)> = BTreeMap::new();
+    let mut backoff = watch::Backoff::new();
+    let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
+    loop {
+        let config = kube::runtime::watcher::Config::default().timeout(watch::WATCH_TIMEOUT_SECS);
+        let mut stream = kube::runtime::watcher::watcher(api.clone(), config).boxed();
+        let mut listing: Option<BTreeMap<String, NodeProvider>> = None;
+        loop {
+            let event = tokio::select! {
+                event = stream.next() => event,
+                () = tx.closed() => {
+                    for (_, (_, task)) in running {
+                        task.abort();
+                    }
+                    return;
+                }
+            };
+            let changed = match event {
+                Some(Ok(Event::Init)) => {
+                    listing = Some(BTreeMap::new());
+                    false
+                }
+                Some(Ok(Event::InitApply(p))) => {
+                    if let (Some(l), Ok(p)) = (listing.as_mut(), p.split()) {
+                        l.insert(name_of(&p), p);
+                    }
+                    false
+                }
+                Some(Ok(Event::InitDone)) => {
+                    providers = listing.take().unwrap_or_default();
+                    true
+                }
+                Some(Ok(Event::Apply(p))) => match p.split() {
+                    Ok(p) => {
+                        providers.insert(name_of(&p), p);
+                        true
+                    }
+                    Err(misfit) => providers.remove(&name_of(&misfit.1)).is_some(),
+                },
+                Some(Ok(Event::Delete(p))) => {
+                    let p = match p.split() {
+                        Ok(p) => p,
+                        Err(misfit) => misfit.1,
+                    };
+                    providers.remove(&name_of(&p)).is_some()
+                }
+                // The providers cannot be read: the clusters' watches go on as they are
+                // (the providers' own watch shows the failure); list again after a pause.
+                Some(Err(_)) | None => break,
+            };
+            if changed {
+                backoff.reset();
+                let scopes = metal3_scopes(providers.values());
+                reconcile(&clusters, &bmh_namespace, &tx, &mut running, scopes).await;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff.next_delay()) => {}
+            () = tx.closed() => {
+                for (_, (_, task)) in running {
+                    task.abort();
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Starts the watches of clusters new or changed, stops those of clusters gone.
+async fn reconcile(
+    clusters: &Clusters,
+    bmh_namespace: &Option<String>,
+    tx: &mpsc::Sender<FleetEvent>,
+    running: &mut BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)>,
+    scopes: BTreeMap<String, BTreeSet<String>>,
+) {
+    let gone: Vec<String> = running
+        .keys()
+        .filter(|c| !scopes.contains_key(*c))
+        .cloned()
+        .collect();
+    for cluster in gone {
+        if let Some((_, task)) = running.remove(&cluster) {
+            task.abort();
+        }
+        let _ = tx.send(FleetEvent::ClusterGone(cluster)).await;
+    }
+    for (cluster, namespaces) in scopes {
+        if running
+            .get(&cluster)
+            .is_some_and(|(ns, _)| *ns == namespaces)
+        {
+            continue;
+        }
+        if let Some((_, task)) = running.remove(&cluster) {
+            task.abort();
+        }
+        let scope = match bmh_namespace {
+            Some(ns) => HostScope::Namespace(ns.clone()),
+            None => host_scope(None, &namespaces),
+        };
+        let task = tokio::spawn(watch_metal3(
+            clusters.clone(),
+            cluster.clone(),
+            scope,
+            tx.clone(),
+        ));
+        running.insert(cluster, (namespaces, task));
+    }
+}
+
+/// The watches of one Metal3 cluster: its client first (a cluster no context reaches, or
+/// whose client cannot be built, is shown stale with why, and tried again after a pause),
+/// then BareMetalHosts and HardwareData in its namespace(s).
+async fn watch_metal3(
+    clusters: Clusters,
+    cluster: String,
+    scope: HostScope,
+    tx: mpsc::Sender<FleetEvent>,
+) {
+    // The unnamed cluster (providers naming none) is watched as one watch per kind was.
+    let named = (!cluster.is_empty()).then(|| cluster.clone());
+    let mut backoff = watch::Backoff::new();
+    let client = loop {
+        match clusters.metal3_client(&cluster).await {
+            Ok(client) => break client,
+            Err(e) => {
+                let state = WatchState::Stale {
+                    since: SystemTime::now(),
+                    reason: format!("no way to reach it: {e}"),
+                };
+                for kind in [Kind::BareMetalHost, Kind::HardwareData] {
+                    let event = FleetEvent::Watch {
+                        kind,
+                        cluster: named.clone(),
+                        state: state.clone(),
+                    };
+                    if tx.send(event).await.is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(backoff.next_delay()).await;
+            }
+        }
+    };
+    let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) = match scope {
+        HostScope::Namespace(ns) => (
+            Api::namespaced(client.client.clone(), &ns),
+            Api::namespaced(client.client, &ns),
+        ),
+        HostScope::AllNamespaces => (Api::all(client.client.clone()), Api::all(client.client)),
+    };
+    // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
+    tokio::join!(
+        watch::run_in(hosts, named.clone(), tx.clone()),
+        watch::run_in(hardware, named, tx)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_namespace_follows_the_providers() {
+        let none = BTreeSet::new();
+        assert_eq!(
+            host_scope(None, &none),
+            HostScope::Namespace("metal3-system".into())
+        );
+        let one: BTreeSet<String> = ["m3".to_string()].into();
+        assert_eq!(host_scope(None, &one), HostScope::Namespace("m3".into()));
+        assert_eq!(
+            host_scope(Some("x"), &one),
+            HostScope::Namespace("x".into())
+        );
+        let two: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
+        assert_eq!(host_scope(None, &two), HostScope::AllNamespaces);
+    }
+}

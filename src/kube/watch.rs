@@ -1,0 +1,572 @@
+//! One kube watch per kind, turned into [`FleetEvent`]s. The initial list (and every relist)
+//! is buffered and sent as one `Replaced`, so the app never shows a half-listed kind. After
+//! any error — `410 Gone`, a dropped connection, an API server restart — the watch reports
+//! itself stale, backs off, and starts over with a fresh list; it never gives up.
+//!
+//! Each listed or watched object is decoded on its own ([`Lenient`]): one that does not fit
+//! its type is sent as a rejection, named, and costs neither the list nor the watch.
+
+use crate::decode::{FleetKind, Lenient, Rejected};
+use crate::event::{FleetEvent, WatchState};
+use crate::fleet::FleetObject;
+use futures::StreamExt;
+use kube::Api;
+use kube::runtime::watcher::{self, Event};
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+
+/// Objects per page of the initial list.
+pub const PAGE_SIZE: u32 = 500;
+/// How often the syncing count is reported during a list.
+pub const PROGRESS_EVERY: usize = 1000;
+/// How often a kind the cluster does not serve is looked for again (a platform or
+/// baremetal-operator upgrade may add it).
+pub const NOT_SERVED_RECHECK: Duration = Duration::from_secs(300);
+
+/// Exponential backoff with jitter: 0.5 s doubling to 30 s.
+#[derive(Debug)]
+pub struct Backoff {
+    attempt: u32,
+    seed: u64,
+}
+
+/// How long the API server keeps one watch request open (`timeoutSeconds`) before the
+/// watcher starts the next from the last resourceVersion (no relist). Short, so that a
+/// healthy idle watch still hears from its server well within [`READ_TIMEOUT`].
+pub const WATCH_TIMEOUT_SECS: u32 = 30;
+
+/// The longest silence on a connection before gpufleet takes the server for gone: a server
+/// that stops answering without closing its connections (frozen, or a network partition with
+/// no reset) turns the watches stale after this, not after kube's default of 295 s.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(45);
+
+pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new()
+    }
+}
+
+impl Backoff {
+    pub fn new() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() as u64)
+            .unwrap_or(7);
+        Backoff { attempt: 0, seed }
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    pub fn next_delay(&mut self) -> Duration {
+        let base = BACKOFF_MIN
+            .saturating_mul(1u32 << self.attempt.min(6))
+            .min(BACKOFF_MAX);
+        self.attempt = self.attempt.saturating_add(1);
+        // Up to 25% jitter so many watches do not reconnect in lockstep.
+        self.seed = self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let jitter = (self.seed >> 33) % 250;
+        base + base * jitter as u32 / 1000
+    }
+}
+
+/// A watched object as the event to send: applied, or rejected when it does not fit.
+fn applied<K: FleetKind>(object: Lenient<K>) -> FleetEvent {
+    match object.split() {
+        Ok(object) => FleetEvent::Applied(object.into()),
+        Err(misfit) => FleetEvent::Rejected(misfit.0),
+    }
+}
+
+/// A deleted object as the event to send: what identifies it is enough, fit or not.
+fn deleted<K: FleetKind>(object: Lenient<K>) -> FleetEvent {
+    match object.split() {
+        Ok(object) => FleetEvent::Deleted(object.into()),
+        Err(misfit) => FleetEvent::Deleted(misfit.1.into()),
+    }
+}
+
+/// Whether the error says the cluster does not serve the kind at all: `404 Not Found` for
+/// its resource on the list (no such CRD or API group), as opposed to a failing watch.
+pub fn is_not_served(error: &watcher::Error) -> bool {
+    matches!(
+        error,
+        watcher::Error::InitialListFailed(kube::Error::Api(status)) if status.code == 404
+    )
+}
+
+/// A short reason for a watch error, for the status line.
+pub fn describe(error: &watcher::Error) -> String {
+    let inner: Option<&kube::Error> = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => Some(e),
+        _ => None,
+    };
+    match (error, inner) {
+        (watcher::Error::WatchError(status), _) if status.code == 410 => {
+            "410 Gone: the watch fell too far behind; relisting".into()
+        }
+        (watcher::Error::WatchError(status), _) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        (_, Some(kube::Error::Api(status))) if status.code == 403 => {
+            format!("forbidden: {}", status.message)
+        }
+        (_, Some(kube::Error::Api(status))) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        (_, Some(e)) => chain(e),
+        _ => error.to_string(),
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Watches one kind forever, sending events until the receiver is gone.
+pub async fn run<K: FleetKind>(api: Api<Lenient<K>>, tx: mpsc::Sender<FleetEvent>) {
+    run_in(api, None, tx).await
+}
+
+/// Watches one kind forever; with `cluster`, as the watch of that Metal3 cluster
+/// ([`FleetEvent::in_cluster`]: its objects carry the cluster, its lists replace only that
+/// cluster's objects, its states name it).
+pub async fn run_in<K: FleetKind>(
+    api: Api<Lenient<K>>,
+    cluster: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+) {
+    let kind = K::FLEET_KIND;
+    let mut backoff = Backoff::new();
+    let mut stale_since: Option<SystemTime> = None;
+    let send = |event: FleetEvent| {
+        let tx = tx.clone();
+        let event = match &cluster {
+            Some(c) => event.in_cluster(c),
+            None => event,
+        };
+        async move { tx.send(event).await.is_ok() }
+    };
+    if !send(FleetEvent::Watch {
+        kind,
+        cluster: None,
+        state: WatchState::Connecting,
+    })
+    .await
+    {
+        return;
+    }
+    'watch: loop {
+        let config = watcher::Config::default()
+            .page_size(PAGE_SIZE)
+            .timeout(WATCH_TIMEOUT_SECS);
+        let mut stream = watcher::watcher(api.clone(), config).boxed();
+        let mut buffer: Vec<FleetObject> = Vec::new();
+        let mut rejected: Vec<Rejected> = Vec::new();
+        let failure = loop {
+            let event = match stream.next().await {
+                Some(Ok(Event::Init)) => {
+                    buffer.clear();
+                    rejected.clear();
+                    FleetEvent::Watch {
+                        kind,
+                        cluster: None,
+                        state: WatchState::Syncing { received: 0 },
+                    }
+                }
+                Some(Ok(Event::InitApply(o))) => {
+                    match o.split() {
+                        Ok(o) => buffer.push(o.into()),
+                        Err(misfit) => rejected.push(misfit.0),
+                    }
+                    let received = buffer.len() + rejected.len();
+                    if !received.is_multiple_of(PROGRESS_EVERY) {
+                        continue;
+                    }
+                    FleetEvent::Watch {
+                        kind,
+                        cluster: None,
+                        state: WatchState::Syncing { received },
+                    }
+                }
+                Some(Ok(Event::InitDone)) => {
+                    let objects = std::mem::take(&mut buffer);
+                    let rejected = std::mem::take(&mut rejected);
+                    let replaced = FleetEvent::Replaced {
+                        kind,
+                        cluster: None,
+                        objects,
+                        rejected,
+                    };
+                    if !send(replaced).await {
+                        return;
+                    }
+                    stale_since = None;
+                    backoff.reset();
+                    FleetEvent::Watch {
+                        kind,
+                        cluster: None,
+                        state: WatchState::Synced {
+                            since: SystemTime::now(),
+                        },
+                    }
+                }
+                Some(Ok(Event::Apply(o))) => applied(o),
+                Some(Ok(Event::Delete(o))) => deleted(o),
+                Some(Err(e)) if kind.is_optional() && is_not_served(&e) => {
+                    // Not served: complete and empty, not stale. Look again later.
+                    let cleared = FleetEvent::Replaced {
+                        kind,
+                        cluster: None,
+                        objects: Vec::new(),
+                        rejected: Vec::new(),
+                    };
+                    let absent = FleetEvent::Watch {
+                        kind,
+                        cluster: None,
+                        state: WatchState::NotServed {
+                            since: SystemTime::now(),
+                        },
+                    };
+                    if !send(cleared).await || !send(absent).await {
+                        return;
+                    }
+                    stale_since = None;
+                    backoff.reset();
+                    tokio::time::sleep(NOT_SERVED_RECHECK).await;
+                    continue 'watch;
+                }
+                Some(Err(e)) => break describe(&e),
+                None => break "the watch stream ended".to_string(),
+            };
+            if !send(event).await {
+                return;
+            }
+        };
+        let since = *stale_since.get_or_insert_with(SystemTime::now);
+        if !send(FleetEvent::Watch {
+            kind,
+            cluster: None,
+            state: WatchState::Stale {
+                since,
+                reason: failure,
+            },
+        })
+        .await
+        {
+            return;
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BareMetalHost;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn backoff_grows_to_a_ceiling_and_resets() {
+        let mut b = Backoff::new();
+        let first = b.next_delay();
+        assert!(first >= BACKOFF_MIN && first < BACKOFF_MIN * 2);
+        for _ in 0..20 {
+            assert!(b.next_delay() <= BACKOFF_MAX + BACKOFF_MAX / 4);
+        }
+        b.reset();
+        assert!(b.next_delay() < BACKOFF_MIN * 2);
+    }
+
+    /// An API server that answers requests in order from a script of (is a watch, body);
+    /// past the script, or on a request of the other sort, it never answers.
+    #[derive(Clone)]
+    struct Scripted {
+        calls: Arc<Mutex<usize>>,
+        script: Arc<Vec<(bool, String)>>,
+    }
+
+    impl Scripted {
+        fn client(script: Vec<(bool, serde_json::Value)>) -> kube::Client {
+            let script = script
+                .into_iter()
+                .map(|(watch, body)| match body {
+                    // A watch answers one event per line.
+                    serde_json::Value::Array(events) if watch => {
+                        (watch, events.iter().map(|e| e.to_string() + "\n").collect())
+                    }
+                    body => (watch, body.to_string()),
+                })
+                .collect();
+            let server = Scripted {
+                calls: Arc::default(),
+                script: Arc::new(script),
+            };
+            kube::Client::new(server, "m3")
+        }
+    }
+
+    fn host_json(name: &str) -> serde_json::Value {
+        serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+            "metadata": {"name": name, "namespace": "m3", "resourceVersion": "5"}})
+    }
+
+    /// A host that does not fit: `spec.online` is a boolean.
+    fn bad_host_json(name: &str) -> serde_json::Value {
+        let mut host = host_json(name);
+        host["spec"] = serde_json::json!({"online": "yes"});
+        host
+    }
+
+    fn host_list(resource_version: &str, items: Vec<serde_json::Value>) -> serde_json::Value {
+        serde_json::json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHostList",
+            "metadata": {"resourceVersion": resource_version}, "items": items})
+    }
+
+    impl tower::Service<http::Request<kube::client::Body>> for Scripted {
+        type Response = http::Response<kube::client::Body>;
+        type Error = std::convert::Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<kube::client::Body>) -> Self::Future {
+            let call = {
+                let mut calls = self.calls.lock().unwrap();
+                *calls += 1;
+                *calls
+            };
+            let watch = request
+                .uri()
+                .query()
+                .unwrap_or_default()
+                .contains("watch=true");
+            let body = match self.script.get(call - 1) {
+                Some((w, body)) if *w == watch => body.clone(),
+                _ => return Box::pin(std::future::pending()),
+            };
+            Box::pin(async move {
+                Ok(http::Response::new(kube::client::Body::from(
+                    body.into_bytes(),
+                )))
+            })
+        }
+    }
+
+    /// Runs a host watch on a scripted server and names its events until `last` is seen.
+    async fn events_until(client: kube::Client, last: &str) -> (Vec<String>, Vec<FleetEvent>) {
+        let api: Api<Lenient<BareMetalHost>> = Api::namespaced(client, "m3");
+        let (tx, mut rx) = mpsc::channel(64);
+        let task = tokio::spawn(run(api, tx));
+        let mut seen = Vec::new();
+        let mut events = Vec::new();
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while let Some(event) = rx.recv().await {
+                let name = |o: &FleetObject| o.metadata().name.clone().unwrap_or_default();
+                let line = match &event {
+                    FleetEvent::Watch { state, .. } => match state {
+                        WatchState::Connecting => "connecting".to_string(),
+                        WatchState::Syncing { .. } => "syncing".to_string(),
+                        WatchState::Synced { .. } => "synced".to_string(),
+                        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                        WatchState::NotServed { .. } => "not served".to_string(),
+                    },
+                    FleetEvent::Replaced {
+                        objects, rejected, ..
+                    } if rejected.is_empty() => format!("replaced {}", objects.len()),
+                    FleetEvent::Replaced {
+                        objects, rejected, ..
+                    } => format!("replaced {}, rejected {}", objects.len(), rejected.len()),
+                    FleetEvent::Applied(o) => format!("applied {}", name(o)),
+                    FleetEvent::Deleted(o) => format!("deleted {}", name(o)),
+                    FleetEvent::Rejected(r) => format!("rejected {}", r.key.1),
+                    other => format!("{other:?}"),
+                };
+                let done = line == last;
+                seen.push(line);
+                events.push(event);
+                if done {
+                    break;
+                }
+            }
+        })
+        .await;
+        task.abort();
+        assert!(outcome.is_ok(), "events: {seen:?}");
+        (seen, events)
+    }
+
+    #[tokio::test]
+    async fn gone_relists_without_a_half_empty_fleet() {
+        let gone = serde_json::json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
+            "status": "Failure", "message": "too old resource version", "reason": "Expired", "code": 410}});
+        let client = Scripted::client(vec![
+            (false, host_list("10", vec![host_json("a")])),
+            (true, serde_json::json!([gone])),
+            (false, host_list("20", vec![host_json("a"), host_json("b")])),
+        ]);
+        let (seen, _) = events_until(client, "replaced 2").await;
+        assert_eq!(
+            seen[..4],
+            ["connecting", "syncing", "replaced 1", "synced"],
+            "{seen:?}"
+        );
+        assert!(seen[4].starts_with("stale: 410 Gone"), "{seen:?}");
+        // After the relist the kind is replaced whole: never a partial list.
+        assert_eq!(seen[5..], ["syncing", "replaced 2"], "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn an_object_that_does_not_fit_costs_only_itself() {
+        let event = |kind: &str, object| serde_json::json!({"type": kind, "object": object});
+        let client = Scripted::client(vec![
+            (
+                false,
+                host_list("10", vec![host_json("a"), bad_host_json("b")]),
+            ),
+            (
+                true,
+                serde_json::json!([
+                    event("MODIFIED", bad_host_json("a")),
+                    event("MODIFIED", host_json("b")),
+                    event("ADDED", bad_host_json("c")),
+                    event("DELETED", bad_host_json("c")),
+                ]),
+            ),
+        ]);
+        let (seen, events) = events_until(client, "deleted c").await;
+        // The list arrives whole, with its misfit named beside it, and the watch is synced.
+        assert_eq!(
+            seen,
+            [
+                "connecting",
+                "syncing",
+                "replaced 1, rejected 1",
+                "synced",
+                "rejected a",
+                "applied b",
+                "rejected c",
+                "deleted c",
+            ]
+        );
+        let mut live = crate::live::LiveFleet::new([crate::event::Kind::BareMetalHost]);
+        let mut rejected_after = Vec::new();
+        for event in events {
+            live.apply(event);
+            rejected_after.push(live.skipped_count());
+        }
+        // After the list b is rejected; then a turns bad, b is fixed, c comes and goes.
+        assert_eq!(rejected_after, [0, 0, 1, 1, 2, 1, 2, 1]);
+        let named: Vec<String> = live.rejected().map(|r| r.to_string()).collect();
+        assert_eq!(
+            named,
+            [
+                "BareMetalHost m3/a: field spec.online: invalid type: string \"yes\", expected a boolean"
+            ]
+        );
+        live.refresh();
+        let hosts: Vec<&str> = live
+            .fleet()
+            .hosts()
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
+        assert_eq!(hosts, ["b"], "a left the fleet when it stopped fitting");
+        assert!(live.all_synced());
+    }
+
+    /// An API server that does not serve the kind: every request is `404 Not Found`.
+    #[derive(Clone, Default)]
+    struct NotFound {
+        calls: Arc<Mutex<usize>>,
+    }
+
+    impl tower::Service<http::Request<kube::client::Body>> for NotFound {
+        type Response = http::Response<kube::client::Body>;
+        type Error = std::convert::Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<kube::client::Body>) -> Self::Future {
+            *self.calls.lock().unwrap() += 1;
+            let body = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                "status": "Failure", "message": "the server could not find the requested resource",
+                "reason": "NotFound", "details": {}, "code": 404})
+            .to_string();
+            Box::pin(async move {
+                let mut response = http::Response::new(kube::client::Body::from(body.into_bytes()));
+                *response.status_mut() = http::StatusCode::NOT_FOUND;
+                Ok(response)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_kind_the_cluster_does_not_serve_is_not_served_not_stale() {
+        let service = NotFound::default();
+        let calls = service.calls.clone();
+        let client = kube::Client::new(service, "default");
+        let api: Api<Lenient<crate::model::Machine>> = Api::all(client);
+        let (tx, mut rx) = mpsc::channel(64);
+        let task = tokio::spawn(run(api, tx));
+        let mut seen = Vec::new();
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while let Some(event) = rx.recv().await {
+                let line = match &event {
+                    FleetEvent::Watch { state, .. } => match state {
+                        WatchState::NotServed { .. } => "not served".to_string(),
+                        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                        other => format!("{other:?}"),
+                    },
+                    FleetEvent::Replaced { objects, .. } => format!("replaced {}", objects.len()),
+                    other => format!("{other:?}"),
+                };
+                let done = line == "not served";
+                seen.push(line);
+                if done {
+                    break;
+                }
+            }
+        })
+        .await;
+        task.abort();
+        assert!(outcome.is_ok(), "events: {seen:?}");
+        assert_eq!(seen[2..], ["replaced 0", "not served"], "{seen:?}");
+        assert_eq!(
+            *calls.lock().unwrap(),
+            1,
+            "no retry before {NOT_SERVED_RECHECK:?}"
+        );
+    }
+}
