@@ -31,6 +31,7 @@ pub struct DecodeError {
     pub name: String,
     /// Dotted path of the offending field, e.g. `spec.metal3.nodeTypes[2].resources.cpu`.
     pub field: Option<String>,
+    /// What is wrong, as the JSON reader says it (`invalid type: string "x", expected i64`).
     pub message: String,
 }
 
@@ -60,6 +61,7 @@ pub trait FleetKind:
     + Into<FleetObject>
     + 'static
 {
+    /// The [`Kind`] objects of this type are filed, watched and counted under.
     const FLEET_KIND: Kind;
     /// API groups serving this kind (any version). A file object of the same kind name in
     /// another group (an OpenShift `Machine`, say) is not this kind.
@@ -103,14 +105,18 @@ impl FleetKind for HardwareData {
 
 /// How objects of one kind are recognised and decoded in a file.
 pub struct Decoder {
+    /// The [`Kind`] it decodes to.
     pub kind: Kind,
     /// The kind's name in `kind:` (`OSImage`).
     pub api_kind: &'static str,
+    /// The API groups (the part of `apiVersion` before `/`) whose objects it reads; see
+    /// [`FleetKind::GROUPS`].
     pub groups: &'static [&'static str],
     decode: fn(Value) -> Result<FleetObject, DecodeError>,
 }
 
 impl Decoder {
+    /// The decoder of kind `K`: its [`Kind`], `kind:` name and groups come from the type.
     pub const fn of<K: FleetKind>() -> Decoder {
         Decoder {
             kind: K::FLEET_KIND,
@@ -138,6 +144,7 @@ pub const DECODERS: &[Decoder] = &[
 
 /// What one JSON value turned out to be.
 pub enum Decoded {
+    /// An object of a kind gpufleet reads, typed.
     Object(FleetObject),
     /// A kind gpufleet does not read (Secrets among them: never looked into).
     Ignored(String),
@@ -261,7 +268,9 @@ pub fn decode(value: Value) -> Result<Decoded, DecodeError> {
 /// over and one that does not fit costs only itself, never the list or the watch it came in.
 #[derive(Clone, Debug)]
 pub enum Lenient<K> {
+    /// The object, typed.
     Fits(K),
+    /// The object does not fit `K`: its identity and the error (boxed to keep the enum small).
     DoesNotFit(Box<Misfit>),
 }
 
@@ -270,10 +279,13 @@ pub enum Lenient<K> {
 pub struct Misfit {
     /// Namespace, name, resourceVersion and uid, as far as they could be read.
     pub metadata: ObjectMeta,
+    /// Why it does not fit.
     pub error: DecodeError,
 }
 
 impl<K: FleetKind> Lenient<K> {
+    /// Decodes `value` as `K` with [`decode_typed`]; never fails: an object that does not fit
+    /// keeps its namespace, name, resourceVersion and uid, read as far as they are strings.
     pub fn from_value(value: Value) -> Self {
         match decode_typed::<K>(&value) {
             Ok(object) => Lenient::Fits(object),
@@ -348,6 +360,7 @@ impl<K: FleetKind> kube_core::Resource for Lenient<K> {
 /// counted and named until it is fixed, deleted or relisted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Rejected {
+    /// The kind it was read as.
     pub kind: Kind,
     /// The Metal3 cluster a BareMetalHost or HardwareData was read from (empty for the
     /// platform's kinds, or when the source does not know).
@@ -355,6 +368,7 @@ pub struct Rejected {
     pub cluster: String,
     /// Namespace (empty for a cluster-scoped kind) and name.
     pub key: ObjectKey,
+    /// Why it does not fit.
     pub error: DecodeError,
 }
 

@@ -12,10 +12,17 @@ use std::time::SystemTime;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    /// Metal3's `metal3.io/v1alpha1` BareMetalHost, namespaced, in each provider's Metal3
+    /// cluster.
     BareMetalHost,
+    /// vCluster Platform's `management.loft.sh/v1` NodeProvider, cluster-scoped.
     NodeProvider,
+    /// `management.loft.sh/v1` NodeType, cluster-scoped, one per provider node type.
     NodeType,
+    /// `management.loft.sh/v1` NodeClaim, namespaced in a project namespace: the "Machine"
+    /// tenants see.
     NodeClaim,
+    /// `management.loft.sh/v1` OSImage, cluster-scoped.
     OsImage,
     /// The platform's inventory mirror (4.13+); not served by older platforms.
     Machine,
@@ -24,6 +31,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order the status line lists them.
     pub const ALL: [Kind; 7] = [
         Kind::BareMetalHost,
         Kind::NodeProvider,
@@ -68,6 +76,7 @@ impl fmt::Display for Kind {
 }
 
 impl FleetObject {
+    /// The object's kind.
     pub fn kind(&self) -> Kind {
         match self {
             FleetObject::Host(_) => Kind::BareMetalHost,
@@ -112,14 +121,28 @@ pub enum WatchState {
     /// Not connected yet.
     Connecting,
     /// The initial list (or a relist after `410 Gone`) is arriving.
-    Syncing { received: usize },
+    Syncing {
+        /// Objects of the list received so far.
+        received: usize,
+    },
     /// Up to date and streaming changes.
-    Synced { since: SystemTime },
+    Synced {
+        /// When the list completed.
+        since: SystemTime,
+    },
     /// The watch failed; what is shown is as of `since`.
-    Stale { since: SystemTime, reason: String },
+    Stale {
+        /// When the watch last failed; what is shown was read before.
+        since: SystemTime,
+        /// The failure, one line, as the client reported it.
+        reason: String,
+    },
     /// The cluster does not serve this kind (404 for its resource): an optional kind that
     /// is absent, checked again now and then. Complete, with no objects.
-    NotServed { since: SystemTime },
+    NotServed {
+        /// When the cluster answered 404.
+        since: SystemTime,
+    },
 }
 
 impl WatchState {
@@ -144,17 +167,22 @@ pub struct SourceNotes {
 /// One message from a source.
 #[derive(Clone, Debug)]
 pub enum FleetEvent {
+    /// An object was added or changed: it replaces any object of the same key
+    /// ([`FleetObject::key`]).
     Applied(FleetObject),
+    /// An object was deleted; its last state, as the watch reports it.
     Deleted(FleetObject),
     /// A complete list of one kind: replaces every object of that kind, and every rejection
     /// of it. Sent after the initial list and after a relist, so a half-listed kind is never
     /// shown.
     Replaced {
+        /// The kind listed.
         kind: Kind,
         /// For a kind of the Metal3 clusters (BareMetalHost, HardwareData): the one cluster
         /// whose objects the list replaces, the others left as they are. `None`: every
         /// object of the kind.
         cluster: Option<String>,
+        /// Every object of the list that fits its type.
         objects: Vec<FleetObject>,
         /// The listed objects that do not fit their type, left out of `objects`.
         rejected: Vec<Rejected>,
@@ -165,11 +193,14 @@ pub enum FleetEvent {
     /// What a source that reads everything at once (files) skipped and warns about; replaces
     /// any earlier report.
     Notes(SourceNotes),
+    /// A watch changed state.
     Watch {
+        /// The kind watched.
         kind: Kind,
         /// The Metal3 cluster of a BareMetalHost or HardwareData watch (one per provider
         /// cluster); `None` for the platform's kinds and sources of one place.
         cluster: Option<String>,
+        /// The watch's new state.
         state: WatchState,
     },
     /// A Metal3 cluster no provider names any more: its watches stopped and its objects left.
@@ -248,6 +279,7 @@ impl FleetObjects {
         }
     }
 
+    /// How many objects of `kind` are held, over every cluster.
     pub fn count(&self, kind: Kind) -> usize {
         match kind {
             Kind::BareMetalHost => self.hosts.len(),

@@ -14,6 +14,9 @@ fn rejection_key(r: &Rejected) -> (Kind, String, ObjectKey) {
     (r.kind, r.cluster.clone(), r.key.clone())
 }
 
+/// The objects every source reported, the snapshot [`Fleet`] built from them, every watch's
+/// state, and what was left out (rejected objects, a file source's notes). Feed it with
+/// [`LiveFleet::apply`]; read it through [`LiveFleet::fleet`] after [`LiveFleet::refresh`].
 #[derive(Debug)]
 pub struct LiveFleet {
     objects: FleetObjects,
@@ -21,8 +24,8 @@ pub struct LiveFleet {
     watches: BTreeMap<Kind, WatchState>,
     /// The watches of each Metal3 cluster (BareMetalHost, HardwareData), by cluster and kind.
     cluster_watches: BTreeMap<(String, Kind), WatchState>,
-    /// Objects that do not fit their type, by kind and key: left out of `objects`.
-    /// Objects that do not fit their type, by kind, cluster (for a host kind) and key.
+    /// Objects that do not fit their type, by kind, cluster (for a host kind) and key: left
+    /// out of `objects`.
     rejected: BTreeMap<(Kind, String, ObjectKey), Rejected>,
     /// What a file source skipped and warns about.
     notes: SourceNotes,
@@ -73,6 +76,10 @@ impl LiveFleet {
         &self.projects
     }
 
+    /// Applies one event: objects and rejections change at once, the snapshot only at the
+    /// next [`LiveFleet::refresh`]. A watch event with a cluster replaces the kind's
+    /// one-watch entry with per-cluster entries; [`FleetEvent::ClusterGone`] drops that
+    /// cluster's watches, objects and rejections.
     pub fn apply(&mut self, event: FleetEvent) {
         match event {
             FleetEvent::Watch {
@@ -165,10 +172,13 @@ impl LiveFleet {
         &self.fleet
     }
 
+    /// The objects as they are now, including changes not yet in the snapshot.
     pub fn objects(&self) -> &FleetObjects {
         &self.objects
     }
 
+    /// The state of each kind's one watch (a kind watched per Metal3 cluster is in
+    /// [`LiveFleet::cluster_watches`] instead).
     pub fn watches(&self) -> &BTreeMap<Kind, WatchState> {
         &self.watches
     }
@@ -221,6 +231,8 @@ impl LiveFleet {
         )
     }
 
+    /// Whether every watch, platform and per cluster, is complete ([`WatchState::is_synced`]);
+    /// true when there is no watch at all.
     pub fn all_synced(&self) -> bool {
         self.all_watches().all(|(_, _, s)| s.is_synced())
     }
@@ -235,10 +247,12 @@ impl LiveFleet {
             .min()
     }
 
+    /// When an event last changed the objects (wall clock); `None` before the first.
     pub fn newest_data(&self) -> Option<SystemTime> {
         self.newest_data
     }
 
+    /// Whether events changed the objects since the last snapshot was built or taken.
     pub fn is_dirty(&self) -> bool {
         self.dirty
     }

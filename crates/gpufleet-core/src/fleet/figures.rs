@@ -10,13 +10,17 @@
 //! `claimed`); gpufleet's figures are computed from the hosts and claims, so the two can be
 //! shown side by side.
 
+#![warn(missing_docs)]
+
 use super::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use serde::Serialize;
 
 /// Hosts and the GPUs on them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Figure {
+    /// How many hosts.
     pub hosts: u32,
+    /// GPUs on them, each host's by [`HostDerived::gpus`](super::HostDerived::gpus).
     pub gpus: u32,
 }
 
@@ -44,7 +48,8 @@ pub struct TypeFigures {
     /// Hosts whose labels match the type's selector (in its provider's namespace).
     pub matched: Figure,
     /// Matched hosts it could claim now: free (available, unclaimed, not in error or
-    /// detached) with enough inspected CPU and memory (domain.md §2.1).
+    /// detached) with enough inspected CPU and memory (vCluster docs, Metal3 node provider,
+    /// <https://www.vcluster.com/docs/platform/next/administer/node-providers/metal3>).
     pub available: Figure,
     /// Hosts held by claims of this type, whether or not their labels still match.
     pub claimed: Figure,
@@ -109,15 +114,20 @@ pub fn every_type_figures(fleet: &Fleet) -> Vec<TypeFigures> {
     out
 }
 
-/// Claims by phase (domain.md §2.8), every claim in exactly one: `total` is their sum.
+/// Claims by [`ClaimStage`], every claim in exactly one: `total` is their sum (vCluster
+/// docs, "Machine and Server Concepts",
+/// <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/concepts/machine-lifecycle.mdx>).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ClaimCounts {
+    /// Every claim counted.
     pub total: u32,
     /// Waiting for a server (not an error).
     pub pending: u32,
     /// Holding a server not yet provisioned and joined.
     pub provisioning: u32,
+    /// Ready: `status.phase` `Available`.
     pub available: u32,
+    /// `status.phase` `Failed`; not replaced by the platform.
     pub failed: u32,
     /// Being deleted (the platform drains and deprovisions first).
     pub deleting: u32,
@@ -156,8 +166,8 @@ impl ClaimCounts {
     }
 }
 
-/// A tenant's figures (domain.md §2.10: the `tenant` label convention and the claims'
-/// projects).
+/// A tenant's figures: hosts by the `tenant` label convention (guide, "Per-tenant node
+/// types"), and claims by their project, which gpufleet reads as the tenant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TenantFigures {
     /// Hosts labelled `tenant=<name>` (guide, "Per-tenant node types").
@@ -167,6 +177,7 @@ pub struct TenantFigures {
     /// GPUs on free hosts a node type the tenant may use (its own, or a shared one) could
     /// claim now.
     pub eligible_gpus: u32,
+    /// Its claims, by stage.
     pub claims: ClaimCounts,
 }
 

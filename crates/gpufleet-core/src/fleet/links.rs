@@ -10,6 +10,8 @@
 //! A link that is ambiguous, dangling or contradicted is kept as a [`LinkProblem`] on the host,
 //! shown in its detail, the machines pane and a lint, instead of being guessed.
 
+#![warn(missing_docs)]
+
 use super::{ClaimId, HostId};
 use crate::model::keys;
 use serde::Serialize;
@@ -32,6 +34,7 @@ pub enum LinkSource {
 }
 
 impl LinkSource {
+    /// The key, named for a message: "host label metal3.vcluster.com/node-claim".
     pub fn describe(self) -> &'static str {
         match self {
             LinkSource::Machine => "inventory Machine annotation machines.vcluster.com/node-claim",
@@ -47,23 +50,46 @@ pub enum LinkProblem {
     /// The host label names a claim by a name several claims have, and the project label
     /// does not tell them apart.
     Ambiguous {
+        /// The host label's value, as written.
         named: String,
+        /// Each claim it could be, as `namespace/name`.
         candidates: Vec<String>,
     },
     /// A link names a claim the fleet does not contain.
-    Dangling { source: LinkSource, named: String },
+    Dangling {
+        /// The key that names it.
+        source: LinkSource,
+        /// The claim named: `namespace/name`, or a bare name from the host label.
+        named: String,
+    },
     /// The Machine's annotation is not `<namespace>/<name>`.
-    Malformed { value: String },
+    Malformed {
+        /// The annotation's value, as written.
+        value: String,
+    },
     /// The Machine and the host label say different things.
     Disagree {
+        /// The claim the Machine names (`namespace/name`), or `None` when it names none.
         machine: Option<String>,
+        /// The claim the host label names (`namespace/name`, or several joined by " or "),
+        /// or `None` when it names none.
         label: Option<String>,
     },
     /// Another host links to the same claim already.
-    ClaimHeldTwice { claim: String, other_host: String },
+    ClaimHeldTwice {
+        /// The claim, `namespace/name`.
+        claim: String,
+        /// The name (only) of the host linked to it first.
+        other_host: String,
+    },
     /// The claim's own annotation (an unconfirmed key) names another host, or this host
     /// while no confirmed key links them.
-    ClaimAnnotation { claim: String, names: String },
+    ClaimAnnotation {
+        /// The claim, `namespace/name`.
+        claim: String,
+        /// What the annotation names, as a phrase ("h7, not this host").
+        names: String,
+    },
 }
 
 impl fmt::Display for LinkProblem {
@@ -109,8 +135,10 @@ impl fmt::Display for LinkProblem {
 /// How a host's holder was found, and what did not fit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct HostLink {
+    /// The key the holder was read from; `None` when no key names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<LinkSource>,
+    /// What does not fit, in the order found; empty when the link is clean.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<LinkProblem>,
 }

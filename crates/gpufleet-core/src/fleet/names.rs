@@ -1,20 +1,31 @@
 //! Resolving names the operator types (hosts, node types, claims), with the closest
 //! names offered when one is unknown.
 
+#![warn(missing_docs)]
+
 use super::{ClaimId, Fleet, HostId, NodeTypeId};
 use std::fmt;
 
 /// A name that does not resolve to exactly one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NameError {
+    /// No object has the name.
     Unknown {
+        /// What was looked for: `host`, `node type` or `claim`.
         kind: &'static str,
+        /// The name as typed.
         name: String,
+        /// Up to [`SUGGESTIONS`] names most like it, best first ([`closest`]).
         closest: Vec<String>,
     },
+    /// Several objects have the name.
     Ambiguous {
+        /// What was looked for: `host` or `node type`.
         kind: &'static str,
+        /// The name as typed.
         name: String,
+        /// The full name of each (a host's `cluster/namespace/name`, a node type's
+        /// `<provider>.<type>`), in fleet order.
         candidates: Vec<String>,
     },
 }
@@ -55,6 +66,9 @@ pub const SUGGESTIONS: usize = 3;
 
 /// The candidates most like `name`, best first: shared prefixes and substrings count
 /// for more than edit distance alone, since operators mistype the tail of `gpu-r07-u12`.
+///
+/// Score: normalized Levenshtein similarity (0 to 1), plus 0.5 when one contains the other;
+/// candidates under 0.4 are dropped, ties go by name, and at most [`SUGGESTIONS`] are kept.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut scored: Vec<(f64, &str)> = candidates
         .map(|c| {
@@ -78,6 +92,9 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec
 impl Fleet {
     /// A host by `name`, `namespace/name` or `cluster/namespace/name` (its [`HostKey`]
     /// spelling; names repeat across Metal3 clusters, so a shorter form may be ambiguous).
+    ///
+    /// Errors: [`NameError::Unknown`] with the closest host names, or
+    /// [`NameError::Ambiguous`] with every match's full key.
     ///
     /// [`HostKey`]: super::HostKey
     pub fn resolve_host(&self, name: &str) -> Result<HostId, NameError> {
@@ -115,7 +132,9 @@ impl Fleet {
         }
     }
 
-    /// A node type by its resource name (`<provider>.<type>`) or its short name.
+    /// A node type by its resource name (`<provider>.<type>`) or its short name. Errors:
+    /// [`NameError::Unknown`] with the closest names (full or short), or
+    /// [`NameError::Ambiguous`] when a short name is several providers' type.
     pub fn resolve_node_type(&self, name: &str) -> Result<NodeTypeId, NameError> {
         match self.types_named(name) {
             [one] => Ok(*one),
@@ -140,7 +159,8 @@ impl Fleet {
         }
     }
 
-    /// A claim by `namespace/name`.
+    /// A claim by `namespace/name`. Errors: [`NameError::Unknown`] for any other spelling
+    /// (a bare name too), with the closest `namespace/name` keys.
     pub fn resolve_claim(&self, key: &str) -> Result<ClaimId, NameError> {
         let found = key
             .split_once('/')

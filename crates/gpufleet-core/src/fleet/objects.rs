@@ -1,6 +1,8 @@
 //! The raw objects a fleet is built from, as the sources deliver them. Objects are
 //! shared (`Arc`), so building a new fleet snapshot never copies them.
 
+#![warn(missing_docs)]
+
 use super::HostKey;
 use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,
@@ -11,13 +13,20 @@ use std::sync::Arc;
 /// Namespace and name of a namespaced object.
 pub type ObjectKey = (String, String);
 
+/// Every object a fleet is built from, one map per kind, keyed as the API tells objects
+/// apart: cluster-scoped kinds by name, namespaced kinds by namespace and name, and the
+/// Metal3 kinds also by their cluster. One object per key: a later one replaces it.
 #[derive(Clone, Debug, Default)]
 pub struct FleetObjects {
     /// BareMetalHosts by cluster, namespace and name (each object's `cluster` is its key's).
     pub hosts: BTreeMap<HostKey, Arc<BareMetalHost>>,
+    /// NodeProviders (cluster-scoped), by name.
     pub providers: BTreeMap<String, Arc<NodeProvider>>,
+    /// NodeTypes (cluster-scoped), by name (`<provider>.<type>`).
     pub node_types: BTreeMap<String, Arc<NodeType>>,
+    /// NodeClaims, by project namespace and name.
     pub claims: BTreeMap<ObjectKey, Arc<NodeClaim>>,
+    /// OSImages (cluster-scoped), by name: what `vcluster.com/os-image` names.
     pub os_images: BTreeMap<String, Arc<OsImage>>,
     /// Inventory machines, by name (`<provider>.<host>`); none where the kind is not served.
     pub machines: BTreeMap<String, Arc<Machine>>,
@@ -39,16 +48,25 @@ fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) ->
 /// One object of any kind gpufleet reads.
 #[derive(Clone, Debug)]
 pub enum FleetObject {
+    /// A Metal3 BareMetalHost.
     Host(Arc<BareMetalHost>),
+    /// A vCluster Platform NodeProvider.
     Provider(Arc<NodeProvider>),
+    /// A vCluster Platform NodeType.
     NodeType(Arc<NodeType>),
+    /// A vCluster Platform NodeClaim.
     Claim(Arc<NodeClaim>),
+    /// A vCluster Platform OSImage.
     OsImage(Arc<OsImage>),
+    /// A vCluster Platform inventory Machine (4.13+).
     Machine(Arc<Machine>),
+    /// A Metal3 HardwareData.
     HardwareData(Arc<HardwareData>),
 }
 
 impl FleetObjects {
+    /// Adds the object, replacing the one of the same key (a missing name or namespace
+    /// counts as empty).
     pub fn insert(&mut self, object: FleetObject) {
         match object {
             FleetObject::Host(o) => {
@@ -76,6 +94,7 @@ impl FleetObjects {
         }
     }
 
+    /// Removes the object of the same key as `object`, if there is one.
     pub fn remove(&mut self, object: &FleetObject) {
         match object {
             FleetObject::Host(o) => {
@@ -142,6 +161,7 @@ impl FleetObjects {
         (first.cluster == last.cluster).then_some(first.cluster.as_str())
     }
 
+    /// How many objects, of every kind.
     pub fn len(&self) -> usize {
         self.hosts.len()
             + self.providers.len()
@@ -152,6 +172,7 @@ impl FleetObjects {
             + self.hardware_data.len()
     }
 
+    /// Whether there is no object of any kind.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

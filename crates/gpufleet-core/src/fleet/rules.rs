@@ -1,6 +1,16 @@
 //! The rules of the operators' guide, each one named function. Everything here is pure:
 //! a [`FleetView`] in, plain data out. The impact preview, the CLI, the dashboard and the
 //! simulator all decide with these same functions.
+//!
+//! Sources cited below by title, besides the operators' guide (by section):
+//! - vCluster docs, "Node providers" overview (node types: properties, resources, cost):
+//!   <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/concepts/machine-types-and-nodetypes.mdx>
+//! - vCluster docs, "Metal3" provider overview (host selection, property merging):
+//!   <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/drivers/bare-metal/metal3/overview.mdx>
+//! - vCluster docs, "GPU fleet operations" (Metal3; server pinning):
+//!   <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/drivers/bare-metal/metal3/gpu-fleet-operations.mdx>
+//! - vCluster docs, Metal3 "Troubleshooting" (claim events):
+//!   <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/drivers/bare-metal/metal3/troubleshooting.mdx>
 
 use super::{
     ClaimId, CostSource, Fleet, FleetView, HardwareSource, Holder, Host, HostId, NodeTypeId,
@@ -13,7 +23,8 @@ use std::fmt;
 
 /// Cost per CPU when a node type sets no explicit cost (guide, "Cost configuration").
 pub const COST_PER_CPU: f64 = 10.0;
-/// Cost per GB of memory; GB read as 10^9 bytes [UNCERTAIN in domain.md §2.2].
+/// Cost per GB of memory (vCluster docs, "Node providers" overview, "Cost"). `[UNCERTAIN]`
+/// GB read as 10^9 bytes: the docs do not say GB or GiB.
 pub const COST_PER_GB_MEMORY: f64 = 2.0;
 /// Cost per unit of any other resource, so 10000 per GPU (guide, "Cost configuration").
 pub const COST_PER_OTHER_UNIT: f64 = 10000.0;
@@ -22,7 +33,8 @@ pub const COST_PER_OTHER_UNIT: f64 = 10000.0;
 /// 10000 per unit of any other resource.
 ///
 /// Source: guide, "Cost configuration" ("the default cost contribution is 10000 per GPU
-/// resource unit"); domain.md §2.2 for the CPU and memory terms.
+/// resource unit"); vCluster docs, "Node providers" overview, "Cost" (each `cpu` 10, each
+/// GB of `memory` 2, each other resource 10000).
 pub fn default_cost(resources: &ResourceList) -> i64 {
     let total: f64 = resources
         .iter()
@@ -58,7 +70,9 @@ pub const DEFAULT_ZONE: &str = "global";
 ///
 /// Source: NodeType `GetAllProperties` in the public `loft-sh/api` types (instance type, OS,
 /// zone, capacity type, provider, node type). The node type name is offered in its full and
-/// short form (`a,b` means either), since docs use both (domain.md §3, item 5).
+/// short form (`a,b` means either), since docs use both: the "Node providers" overview says
+/// the property is the node type's name (`<provider>.<type>`), while "GPU fleet operations"
+/// selects `value: h100-8x`.
 pub fn selection_properties(
     provider_properties: &Labels,
     node_type: &NodeTypeInfo,
@@ -131,8 +145,9 @@ impl fmt::Display for NotFree {
 
 /// Every reason a host cannot be handed to a new claim; empty when it is free.
 ///
-/// Source: domain.md §2.1 ("free server" test: `available`, no claim label, operational
-/// status not error or detached) and §2.1 step 2 (inspected cpu and memory are compared);
+/// Source: vCluster docs, "Metal3" provider overview (the platform claims an `available`
+/// BareMetalHost; inspected cpu and memory are compared), with gpufleet's reading of
+/// "free": no claim label, operational status not error or detached;
 /// baremetal-operator API docs (paused annotation: no reconciliation; `consumerRef`: the
 /// host is consumed); guide, "Server pinning".
 pub fn not_free(fleet: &Fleet, host: &Host, holder: Option<&Holder>) -> Vec<NotFree> {
@@ -183,7 +198,8 @@ pub fn is_free(host: &Host, holder: Option<&Holder>) -> bool {
 /// not checked: the platform selects GPU hardware by labels only. A host never inspected
 /// has nothing to compare, so it never has enough.
 ///
-/// Source: domain.md §2.1 step 2.
+/// Source: vCluster docs, "Node providers" overview ("Resources": `nvidia.com/gpu` is for
+/// scheduling inside the tenant cluster) and "Metal3" provider overview.
 pub fn has_enough_hardware(host: &Host, node_type: &NodeTypeInfo) -> bool {
     if host.hardware == HardwareSource::NotInspected {
         return false;
@@ -199,7 +215,7 @@ pub fn has_enough_hardware(host: &Host, node_type: &NodeTypeInfo) -> bool {
 
 /// Whether a node type may claim a host now: free, selector matches, enough hardware.
 ///
-/// Source: domain.md §2.1 step 2; guide, "Label strategy".
+/// Source: vCluster docs, "Metal3" provider overview; guide, "Label strategy".
 pub fn is_eligible(fleet: &Fleet, host: HostId, free: bool, matches: bool, t: NodeTypeId) -> bool {
     free && matches && has_enough_hardware(fleet.host(host), fleet.node_type(t))
 }
@@ -228,7 +244,8 @@ impl<'a> TypeRequest<'a> {
     }
 
     /// Naming a type through `vcluster.com/node-type` counts as asking for its resources
-    /// (domain.md §2.2, `[INFERRED]`).
+    /// (`[INFERRED]` from "GPU fleet operations", whose requests name GPU node types by
+    /// `vcluster.com/node-type` without asking for `nvidia.com/gpu`).
     fn names_a_type(&self) -> bool {
         self.requirements.iter().any(|r| {
             r.operator == PropertyOperator::In
@@ -268,8 +285,9 @@ pub fn named_node_types(requirements: &[PropertyRequirement]) -> Vec<&str> {
 /// Whether a node type can serve a request, leaving capacity aside: every requirement
 /// holds, and a type with extended resources (GPUs) only serves requests that ask for them.
 ///
-/// Source: guide, "Heterogeneous GPU fleets"; domain.md §2.2 ("a cluster that does not request
-/// a GPU never gets a GPU node type").
+/// Source: guide, "Heterogeneous GPU fleets"; vCluster docs, "Node providers" overview,
+/// "Resources" ("A tenant cluster that does not request a GPU is never assigned a GPU node
+/// type").
 pub fn type_serves_request<V: FleetView + ?Sized>(
     view: &V,
     t: NodeTypeId,
@@ -335,7 +353,8 @@ pub fn claim_node_type<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Option<No
 /// such type exists: the pin cannot be honoured.
 ///
 /// [UNCERTAIN: the docs do not say how the platform picks the type of an unbound pinned
-/// claim (domain.md §3 item 3); this reading never gives a claim a type its request does not
+/// claim ("GPU fleet operations", "Server pinning", says only that the platform claims the
+/// named server); this reading never gives a claim a type its request does not
 /// allow, and never lets the pin fall back to another server.]
 pub fn pinned_claim_type<V: FleetView + ?Sized>(
     view: &V,
@@ -457,7 +476,8 @@ impl fmt::Display for PinFailure {
 }
 
 /// Whether a pin also requires the server to match the node type's selector and hardware.
-/// The docs do not say whether `server-name` bypasses them [UNCERTAIN, domain.md §3 item 3];
+/// The docs do not say whether `server-name` bypasses them (`[UNCERTAIN]`: "GPU fleet
+/// operations", "Server pinning", is silent on it);
 /// gpufleet checks them, so a preview never promises a server the type would not take.
 pub const PIN_CHECKS_SELECTOR: bool = true;
 
@@ -482,7 +502,9 @@ pub fn choose_server<V: FleetView + ?Sized>(
 /// provider's Metal3 cluster (`spec.metal3.clusterRef.cluster`) and namespace
 /// (`clusterRef.namespace`). Source: the public `loft-sh/api` NodeProvider type, whose
 /// `spec.metal3.clusterRef` names the one connected cluster and the namespace holding the
-/// provider's BareMetalHosts (domain.md, correction 5); host names repeat across clusters.
+/// provider's BareMetalHosts
+/// (<https://github.com/loft-sh/api/blob/main/pkg/apis/storage/v1/nodeprovider_types.go>);
+/// host names repeat across clusters.
 pub fn sees(info: &NodeTypeInfo, host: &Host) -> bool {
     host.cluster == info.cluster && host.namespace == info.namespace
 }
@@ -601,7 +623,8 @@ pub enum Placement {
         failure: PinFailure,
     },
     /// The claim would get this server, but the image it would be provisioned with cannot
-    /// be resolved: the platform fails the claim ("failed to get OSImage", domain.md §2.9).
+    /// be resolved: the platform fails the claim with an image resolution error in its
+    /// events (vCluster docs, Metal3 "Troubleshooting").
     ImageUnavailable {
         /// The node type.
         node_type: NodeTypeId,
@@ -617,7 +640,9 @@ pub enum Placement {
 /// with ([`desired_image_for`]). The simulated platform places claims with this function and
 /// the pin preview predicts with it, so the two cannot disagree.
 ///
-/// Source: domain.md §2.1 and §2.9; guide, "Server pinning".
+/// Source: vCluster docs, "Metal3" provider overview and "GPU fleet operations"
+/// ("If that server is unavailable, provisioning fails rather than selecting a different
+/// server"); guide, "Server pinning".
 pub fn place_claim<V: FleetView + ?Sized>(view: &V, c: ClaimId) -> Placement {
     let pin = view.claim_properties(c).get(keys::SERVER_NAME).cloned();
     let Some(node_type) = claim_node_type(view, c) else {
@@ -701,7 +726,8 @@ impl fmt::Display for ImageProblem {
 
 /// The OSImage a node type points at: its own `vcluster.com/os-image`, else its provider's.
 ///
-/// Source: domain.md §2.4 (type properties over provider properties).
+/// Source: vCluster docs, "Metal3" provider overview ("Machine-level properties override
+/// node type properties, which override NodeProvider properties").
 pub fn type_os_image<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> Option<String> {
     let fleet = view.fleet();
     view.type_properties(t)
@@ -717,7 +743,7 @@ pub fn type_os_image<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> Option<S
 /// A claim's properties merged as the platform merges them: provider, then node type, then
 /// claim; the most specific wins.
 ///
-/// Source: domain.md §2.4 ("NodeClaim properties > NodeType properties > NodeProvider").
+/// Source: vCluster docs, "Metal3" provider overview ("The most specific level wins").
 pub fn merged_properties<V: FleetView + ?Sized>(view: &V, c: ClaimId, t: NodeTypeId) -> Labels {
     merged_with_claim_properties(view, t, view.claim_properties(c))
 }
@@ -745,9 +771,10 @@ pub fn merged_with_claim_properties<V: FleetView + ?Sized>(
 
 /// The image a claim should run: `vcluster.com/os-image` resolved to its OSImage's URL and
 /// checksum. Direct `metal3.vcluster.com/image-*` properties override the OSImage's
-/// [UNCERTAIN: precedence undocumented, domain.md §2.4].
+/// [UNCERTAIN: precedence undocumented; the "Metal3" provider overview names "the
+/// configured OSImage or direct image properties" without an order].
 ///
-/// Source: guide, "Rotating OS images"; domain.md §2.7.
+/// Source: guide, "Rotating OS images".
 pub fn desired_image<V: FleetView + ?Sized>(
     view: &V,
     c: ClaimId,

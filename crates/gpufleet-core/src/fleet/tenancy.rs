@@ -5,6 +5,8 @@
 //! selector says nothing about `tenant` is shared by every tenant (guide, "Per-tenant node
 //! types"). Host GPUs count once per tenant, however many types could claim them.
 
+#![warn(missing_docs)]
+
 use super::{Fleet, FleetView, HostId};
 use crate::model::keys;
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,20 +14,29 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Who could claim a host now, by tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EligibleFor<'a> {
+    /// No node type could claim it now (it is not free, or no type matches it).
     Nobody,
     /// A shared node type could claim it.
     Everyone,
+    /// Only node types reserved for these tenants (by their selectors' `tenant` values)
+    /// could claim it.
     Tenants(BTreeSet<&'a str>),
 }
 
 /// One host's part in the tenants' GPU counts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostShare<'a> {
+    /// The host's `tenant` label value, if any.
     pub reserved_for: Option<&'a str>,
+    /// GPUs in the host ([`HostDerived::gpus`](super::HostDerived::gpus)).
     pub gpus: u32,
+    /// Who could claim it now.
     pub eligible_for: EligibleFor<'a>,
 }
 
+/// Host `h`'s share as `view` sees it: reserved by its `tenant` label; eligible by the
+/// node types that could claim it now, each the tenants' whose selector requires
+/// `tenant` in a finite set of values (`tenant=a`, `tenant in (a,b)`), else shared.
 pub fn host_share<'a, V: FleetView + ?Sized>(view: &'a V, h: HostId) -> HostShare<'a> {
     let fleet = view.fleet();
     let derived = view.derived(h);
@@ -65,6 +76,7 @@ pub struct TenantGpus {
 }
 
 impl TenantGpus {
+    /// The sums over every host of `view`.
     pub fn of<V: FleetView + ?Sized>(view: &V) -> Self {
         let mut sums = TenantGpus::default();
         for h in view.fleet().host_ids() {
@@ -90,10 +102,13 @@ impl TenantGpus {
         }
     }
 
+    /// GPUs in hosts labelled `tenant=<tenant>`, claimed or not; 0 for an unknown tenant.
     pub fn reserved(&self, tenant: &str) -> u32 {
         self.reserved.get(tenant).copied().unwrap_or(0).max(0) as u32
     }
 
+    /// GPUs on free hosts that a node type open to `tenant` (its own or a shared one) could
+    /// claim now.
     pub fn eligible(&self, tenant: &str) -> u32 {
         (self.shared_eligible + self.own_eligible.get(tenant).copied().unwrap_or(0)).max(0) as u32
     }

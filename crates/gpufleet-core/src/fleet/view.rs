@@ -2,20 +2,30 @@
 //! directly; an impact overlay implements it with a change applied on top, so every rule
 //! answers "before" and "after" with the same code.
 
+#![warn(missing_docs)]
+
 use super::{ClaimId, Fleet, Holder, HostDerived, HostId, NodeTypeId, rules};
 use crate::model::{Labels, OsImage};
 use std::borrow::Cow;
 use std::sync::Arc;
 
+/// What the rules read of a fleet, by id: a host's labels, what follows from them and its
+/// holder; a node type's capacity, hosts and properties; OSImages by name; a claim's
+/// properties. Implemented by [`Fleet`] (as it is) and by the impact overlay (as a change
+/// would leave it).
 pub trait FleetView {
     /// The snapshot underneath: everything a change does not touch.
     fn fleet(&self) -> &Fleet;
+    /// Host `h`'s `metadata.labels`.
     fn labels(&self, h: HostId) -> &Labels;
+    /// What follows from host `h`'s labels and holder: matching and eligible node types,
+    /// GPUs.
     fn derived(&self, h: HostId) -> &HostDerived;
+    /// The claim holding host `h`, if any.
     fn holder(&self, h: HostId) -> Option<&Holder>;
     /// Eligible hosts of a node type (its `available` capacity).
     fn available(&self, t: NodeTypeId) -> u32;
-    /// Eligible hosts of a node type, by name.
+    /// Eligible hosts of a node type, in fleet order.
     fn eligible_hosts(&self, t: NodeTypeId) -> Vec<HostId>;
     /// Hosts whose labels match a node type's selector, in fleet order.
     fn matching_hosts(&self, t: NodeTypeId) -> Vec<HostId>;
@@ -23,9 +33,12 @@ pub trait FleetView {
     fn type_properties(&self, t: NodeTypeId) -> &Labels;
     /// What a `nodeTypeSelector` sees of the type.
     fn selection_properties(&self, t: NodeTypeId) -> Cow<'_, Labels>;
+    /// The OSImage named `name`, if there is one.
     fn os_image(&self, name: &str) -> Option<&OsImage>;
+    /// Claim `c`'s `spec.properties`.
     fn claim_properties(&self, c: ClaimId) -> &Labels;
 
+    /// Whether host `h` is free for a new claim ([`rules::is_free`]).
     fn is_free(&self, h: HostId) -> bool {
         rules::is_free(self.fleet().host(h), self.holder(h))
     }

@@ -1,14 +1,20 @@
 //! A small seeded PRNG (SplitMix64). Written here rather than taken from a crate so that a
 //! seed produces the same fleet on every version of gpufleet: tests and screenshots depend on it.
+//! Not for anything secret.
 
+#![warn(missing_docs)]
+
+/// SplitMix64 state: one 64-bit word, advanced by a fixed odd constant per draw.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator for `seed`; equal seeds give equal sequences on every platform.
     pub fn new(seed: u64) -> Self {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -17,16 +23,22 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    /// Uniform in `0..n` (n > 0).
+    /// In `0..n`, uniform up to the modulo bias (under `n / 2^64`); `n` = 0 gives 0.
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n.max(1) as u64) as usize
     }
 
-    /// True with probability `p`.
+    /// True with probability `p` (0 to 1), from 53 random bits: `u <= p` for `u` in
+    /// `[0, 1)`, so `p` = 0 is true once in 2^53 draws.
     pub fn chance(&mut self, p: f64) -> bool {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 
+    /// One of `items`, each as likely as [`Rng::below`] makes it.
+    ///
+    /// # Panics
+    ///
+    /// When `items` is empty.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
@@ -39,6 +51,7 @@ impl Rng {
             .collect()
     }
 
+    /// `len` lowercase hexadecimal digits (a fake checksum, say).
     pub fn hex(&mut self, len: usize) -> String {
         (0..len)
             .map(|_| char::from_digit(self.below(16) as u32, 16).unwrap_or('0'))

@@ -1,6 +1,8 @@
 //! A fleet with a change laid over it: the "after" side of every preview. Only what the
 //! change touches is stored; everything else reads through to the snapshot.
 
+#![warn(missing_docs)]
+
 use crate::fleet::rules::selection_properties;
 use crate::fleet::{ClaimId, Fleet, FleetView, Holder, HostDerived, HostId, NodeTypeId};
 use crate::model::{Labels, OsImage};
@@ -20,6 +22,9 @@ struct TypePatch {
     selection: Labels,
 }
 
+/// A [`FleetView`] of `base` with a change applied: patched hosts (labels, holder, and what
+/// follows), node type properties, added OSImages and claim properties, plus each node
+/// type's change in `available` capacity.
 pub struct Overlay<'a> {
     base: &'a Fleet,
     hosts: BTreeMap<HostId, HostPatch>,
@@ -30,6 +35,7 @@ pub struct Overlay<'a> {
 }
 
 impl<'a> Overlay<'a> {
+    /// An overlay that changes nothing yet.
     pub fn new(base: &'a Fleet) -> Self {
         Overlay {
             base,
@@ -63,6 +69,8 @@ impl<'a> Overlay<'a> {
         );
     }
 
+    /// Gives node type `t` new own properties (`spec.properties`), and recomputes what a
+    /// `nodeTypeSelector` sees of it ([`selection_properties`]).
     pub fn set_type_properties(&mut self, t: NodeTypeId, properties: Labels) {
         let info = self.base.node_type(t);
         let provider_props = self
@@ -80,10 +88,12 @@ impl<'a> Overlay<'a> {
         );
     }
 
+    /// Adds an OSImage, hiding one of the same name in `base`.
     pub fn add_image(&mut self, image: OsImage) {
         self.images.insert(image.name().to_string(), image);
     }
 
+    /// Gives claim `c` new `spec.properties`.
     pub fn set_claim_properties(&mut self, c: ClaimId, properties: Labels) {
         self.claims.insert(c, properties);
     }

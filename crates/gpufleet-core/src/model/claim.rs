@@ -171,7 +171,9 @@ pub const NOT_DRIFTED: &str = "NotDrifted";
 /// read by the node types pane).
 pub const ROLLING_OVER: &str = "RollingOver";
 /// Claim status reason when its pinned server cannot be claimed. The docs say only that
-/// "provisioning fails" [UNCERTAIN, domain.md §3 item 3]; this is gpufleet's reading.
+/// "provisioning fails" (vCluster docs, "GPU fleet operations", "Server pinning",
+/// <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/drivers/bare-metal/metal3/gpu-fleet-operations.mdx>);
+/// the reason is `[UNCERTAIN]`, gpufleet's reading.
 pub const PIN_FAILED: &str = "PinnedServerUnavailable";
 /// Claim status reason when the image of its node type cannot be resolved.
 pub const IMAGE_UNAVAILABLE: &str = "OSImageUnavailable";

@@ -7,6 +7,9 @@ use super::resource::impl_resource;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
+/// A HardwareData as gpufleet reads it (baremetal-operator's
+/// `apis/metal3.io/v1alpha1/hardwaredata_types.go`,
+/// <https://github.com/metal3-io/baremetal-operator/blob/main/apis/metal3.io/v1alpha1/hardwaredata_types.go>).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct HardwareData {
     /// Not part of the API object: the Metal3 cluster it was read from (the name a
@@ -15,8 +18,10 @@ pub struct HardwareData {
     /// Never serialized.
     #[serde(skip)]
     pub cluster: String,
+    /// Kubernetes object metadata: namespace and name are its BareMetalHost's.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// What was inspected; absent reads as empty.
     #[serde(default)]
     pub spec: HardwareDataSpec,
 }
@@ -35,6 +40,7 @@ impl_resource!(
 /// `spec`: the hardware found when the host was inspected.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HardwareDataSpec {
+    /// `hardware`: the same shape as a BareMetalHost's `status.hardware`; `None` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardware: Option<Hardware>,
 }

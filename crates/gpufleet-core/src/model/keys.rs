@@ -1,4 +1,10 @@
-//! Well-known label, annotation and property keys (domain.md §1.11).
+//! Well-known label, annotation and property keys. Sources, where a key does not name its
+//! own: the operators' guide by section, the vCluster docs (node types and their built-in
+//! properties:
+
+//! <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/concepts/machine-types-and-nodetypes.mdx>;
+//! OS images: <https://www.vcluster.com/docs/platform/next/use-platform/machines/os-images>),
+//! or the public `loft-sh/api` types; `[UNCERTAIN]` where no public material has it.
 
 /// Host label: GPU model (guide, "Recommended labels").
 pub const GPU_MODEL: &str = "gpu-model";

@@ -8,7 +8,9 @@ use std::fmt;
 pub struct LabelError {
     /// `key` or `value`.
     pub what: &'static str,
+    /// The key or value as given.
     pub input: String,
+    /// The rule broken, in kubectl's words ("name part must be no more than 63 characters").
     pub rule: String,
 }
 

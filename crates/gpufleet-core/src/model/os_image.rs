@@ -1,6 +1,10 @@
 //! `OSImage` (management.loft.sh/v1, cluster-scoped): a named image whose URL and checksum
-//! are properties (domain.md §1.6). Images are provider-generic: a KubeVirt image carries
-//! `kubevirt.vcluster.com/*` properties and no Metal3 key, by design.
+//! are properties, not typed fields (vCluster docs, "OS images",
+//! <https://www.vcluster.com/docs/platform/next/use-platform/machines/os-images>; the type is
+//! `OSImageSpec` in
+//! <https://github.com/loft-sh/api/blob/main/pkg/apis/storage/v1/osimage_types.go>). Images
+//! are provider-generic: a KubeVirt image carries `kubevirt.vcluster.com/*` properties and no
+//! Metal3 key, by design.
 
 use super::Labels;
 use super::claim::{Access, UserOrTeam};
@@ -9,10 +13,13 @@ use super::resource::impl_resource;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
+/// An OSImage as gpufleet reads it; its status is empty in the API and not read.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OsImage {
+    /// Kubernetes object metadata; the name is what `vcluster.com/os-image` refers to.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// What the image is; absent reads as empty.
     #[serde(default)]
     pub spec: OsImageSpec,
 }
@@ -28,17 +35,24 @@ impl_resource!(
     optional: []
 );
 
+/// `spec` of an OSImage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OsImageSpec {
+    /// `displayName`: the name the platform UI shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// `description`: free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `owner`: the user or team owning the image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<UserOrTeam>,
+    /// `access`: who may do what with the image (`users: ["*"], verbs: [get]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access: Vec<Access>,
+    /// `properties`: the image's configuration; for Metal3 `metal3.vcluster.com/image-url`,
+    /// `-image-checksum` and `-image-checksum-type` ([`keys`]).
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub properties: Labels,
     /// The image store connector holding the image's blob; empty for a properties-only image.
@@ -50,15 +64,20 @@ pub struct OsImageSpec {
 }
 
 impl OsImage {
+    /// `metadata.name`; empty when missing.
     pub fn name(&self) -> &str {
         self.metadata.name.as_deref().unwrap_or_default()
     }
+    /// The `metal3.vcluster.com/image-url` property, when set and not empty.
     pub fn url(&self) -> Option<&str> {
         non_empty(self.spec.properties.get(keys::IMAGE_URL))
     }
+    /// The `metal3.vcluster.com/image-checksum` property, when set and not empty.
     pub fn checksum(&self) -> Option<&str> {
         non_empty(self.spec.properties.get(keys::IMAGE_CHECKSUM))
     }
+    /// The `metal3.vcluster.com/image-checksum-type` property as written (`md5`, `sha256`,
+    /// `sha512`, `auto`), when set and not empty; not checked here.
     pub fn checksum_type(&self) -> Option<&str> {
         non_empty(self.spec.properties.get(keys::IMAGE_CHECKSUM_TYPE))
     }
@@ -97,6 +116,7 @@ impl OsImage {
 /// The provider an OSImage is for (see [`OsImage::provider`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageProvider {
+    /// An image for Metal3 providers.
     Metal3,
     /// Another provider's image (`kubevirt`): not a Metal3 image, complete or not.
     Other(String),

@@ -34,7 +34,9 @@ impl Default for ProjectNamespaces {
 /// Why a prefix cannot start namespace names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidPrefix {
+    /// The prefix as given.
     pub prefix: String,
+    /// Which rule it breaks, as a sentence.
     pub reason: String,
 }
 
@@ -87,6 +89,7 @@ impl ProjectNamespaces {
         })
     }
 
+    /// The prefix new project namespaces get (`p-` by default).
     pub fn prefix(&self) -> &str {
         &self.prefix
     }

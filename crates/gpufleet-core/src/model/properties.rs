@@ -1,6 +1,8 @@
 //! Property requirements: a claim's `requirements` (a `[]corev1.NodeSelectorRequirement` in the
 //! public NodeClaim type) or a pool's `nodeTypeSelector`, evaluated against a node type's
-//! properties.
+//! properties. Source for the requirement: Kubernetes API reference,
+//! `NodeSelectorRequirement`,
+//! <https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/node-selector-requirement/>.
 
 use super::Labels;
 use serde::{Deserialize, Serialize};
@@ -10,9 +12,12 @@ use std::fmt;
 /// Gt, Lt), which a NodeClaim's `requirements` are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum PropertyOperator {
+    /// The property offers one of the values; the default when `operator` is absent.
     #[default]
     In,
+    /// The property is absent, or offers a value not among them.
     NotIn,
+    /// The property is set, whatever its value.
     Exists,
     /// The vCluster docs' `nodeTypeSelector` spells it `NotExists`; both are read.
     #[serde(alias = "NotExists")]
@@ -27,10 +32,13 @@ pub enum PropertyOperator {
 /// (`property`, `value` | `values`) and the NodeClaim shape (`key`, `values`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PropertyRequirement {
+    /// The property key (`key`, or `property` in vcluster.yaml).
     #[serde(alias = "property")]
     pub key: String,
+    /// How the values apply; `In` when absent.
     #[serde(default)]
     pub operator: PropertyOperator,
+    /// `values`: for In and NotIn the set, for Gt and Lt one integer, else none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
     /// Single-value form; folded into `values` by [`PropertyRequirement::all_values`].
@@ -38,10 +46,15 @@ pub struct PropertyRequirement {
     pub value: Option<String>,
 }
 
-/// A node type property value `a,b` means "In [a, b]"; `*` means every value (domain.md §1.3).
+/// A node type property value `a,b` means "In [a, b]" and `*` every value (vCluster docs,
+/// "Node providers" overview, "Custom properties",
+/// <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/concepts/machine-types-and-nodetypes.mdx>;
+/// NodeType `GetAllProperties` splits each custom property on `,`,
+/// <https://github.com/loft-sh/api/blob/main/pkg/apis/storage/v1/nodetype_types.go>).
 pub const ANY_VALUE: &str = "*";
 
 impl PropertyRequirement {
+    /// `key In values`, in the NodeClaim shape.
     pub fn is_in(key: &str, values: &[&str]) -> Self {
         PropertyRequirement {
             key: key.to_string(),
@@ -51,6 +64,7 @@ impl PropertyRequirement {
         }
     }
 
+    /// `values`, then `value` if set: every value the requirement names.
     pub fn all_values(&self) -> impl Iterator<Item = &str> {
         self.values
             .iter()

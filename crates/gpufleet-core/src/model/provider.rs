@@ -1,6 +1,8 @@
 //! `NodeProvider` with its Metal3 `nodeTypes[]`, and the generated `NodeType`
-//! (management.loft.sh/v1, cluster-scoped; domain.md §1.2, §1.3), as the public
-//! `loft-sh/api` storage/v1 types have them since 4.4: no `zone` or `region`, and NodeType
+//! (management.loft.sh/v1, cluster-scoped), as the public `loft-sh/api` storage/v1 types
+//! have them since 4.4
+//! (<https://github.com/loft-sh/api/blob/main/pkg/apis/storage/v1/nodeprovider_types.go>,
+//! `nodetype_types.go` beside it): no `zone` or `region`, and NodeType
 //! `status.capacity {total, claimed}` with `status.requirements`.
 
 use super::claim::Condition;
@@ -30,8 +32,10 @@ pub struct NodeProvider {
 
 impl NodeProvider {
     /// The Metal3 cluster holding this provider's BareMetalHosts:
-    /// `spec.metal3.clusterRef.cluster` (domain.md, correction 5: one Metal3 cluster per
-    /// provider), empty when the provider names none.
+    /// `spec.metal3.clusterRef.cluster` (one connected cluster per provider: vCluster docs,
+    /// Metal3 node provider,
+    /// <https://www.vcluster.com/docs/platform/next/administer/node-providers/metal3>), empty
+    /// when the provider names none.
     pub fn metal3_cluster(&self) -> &str {
         self.spec
             .metal3

@@ -11,7 +11,9 @@ pub struct Quantity(pub String);
 /// Why a quantity string is not a Kubernetes quantity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuantityError {
+    /// The text as given.
     pub input: String,
+    /// What is wrong with it ("it is empty").
     pub reason: &'static str,
 }
 
@@ -28,6 +30,7 @@ impl fmt::Display for QuantityError {
 impl std::error::Error for QuantityError {}
 
 impl Quantity {
+    /// A quantity of this text, kept as written; not checked until [`Quantity::value`].
     pub fn new(text: impl Into<String>) -> Self {
         Quantity(text.into())
     }

@@ -5,10 +5,13 @@ use serde::Serialize;
 
 /// A resource that can be written out as a manifest (`kubectl apply`-able).
 pub trait Manifest: Serialize {
+    /// `apiVersion`: group and version (`metal3.io/v1alpha1`).
     const API_VERSION: &'static str;
+    /// `kind`, as the API spells it (`OSImage`).
     const KIND: &'static str;
 
-    /// The object as JSON, with `apiVersion` and `kind`.
+    /// The object as JSON, with `apiVersion` and `kind`; JSON `null` in the unexpected case
+    /// that it cannot be serialized.
     fn to_manifest(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }

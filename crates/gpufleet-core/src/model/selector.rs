@@ -1,6 +1,10 @@
 //! Label selectors: from `metav1.LabelSelector` and from kubectl's string syntax
 //! (`a=b,c!=d,e in (x,y),f notin (z),g,!h`). Matching is kube-core's
-//! [`Expression::matches`], so gpufleet and the API server agree on what matches.
+//! [`Expression::matches`], so gpufleet and the API server agree on what matches. Source:
+//! Kubernetes docs, "Labels and Selectors",
+//! <https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors>,
+//! and the API reference's `LabelSelector`,
+//! <https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/>.
 
 use super::Labels;
 use super::label_rules::{validate_key, validate_value};
@@ -18,7 +22,9 @@ pub struct LabelQuery {
 /// Why a selector could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SelectorError {
+    /// The selector as given: the text, or a `LabelSelector` in Rust debug form.
     pub input: String,
+    /// What is wrong; for text, with the 1-based character position where reading stopped.
     pub reason: String,
 }
 
@@ -35,6 +41,8 @@ impl fmt::Display for SelectorError {
 impl std::error::Error for SelectorError {}
 
 impl LabelQuery {
+    /// A query of these expressions, all of which must hold; none selects everything.
+    /// Keys and values are not validated here.
     pub fn new(expressions: Vec<Expression>) -> Self {
         LabelQuery { expressions }
     }
@@ -44,14 +52,19 @@ impl LabelQuery {
         LabelQuery::default()
     }
 
+    /// The expressions, in the order given.
     pub fn expressions(&self) -> &[Expression] {
         &self.expressions
     }
 
+    /// Whether the query has no expression, so matches every object. Callers that act on
+    /// what a selector matches refuse such a query: an empty selector never means
+    /// "everything" to gpufleet.
     pub fn selects_all(&self) -> bool {
         self.expressions.is_empty()
     }
 
+    /// Whether `labels` satisfy every expression (true for an empty query).
     pub fn matches(&self, labels: &Labels) -> bool {
         self.expressions.iter().all(|e| e.matches(labels))
     }
@@ -81,6 +94,9 @@ impl LabelQuery {
 
     /// Converts a Kubernetes `LabelSelector` (matchLabels and matchExpressions with
     /// In, NotIn, Exists, DoesNotExist).
+    ///
+    /// Errors: a key or value that is not a valid label key or value, In or NotIn without
+    /// values, or another operator. Values given to Exists or DoesNotExist are ignored.
     pub fn from_label_selector(selector: &LabelSelector) -> Result<Self, SelectorError> {
         let err = |reason: String| SelectorError {
             input: format!("{selector:?}"),
@@ -127,7 +143,13 @@ impl LabelQuery {
         Ok(LabelQuery { expressions })
     }
 
-    /// Parses kubectl's selector syntax.
+    /// Parses kubectl's selector syntax: requirements separated by `,`, each `k=v`, `k==v`,
+    /// `k!=v`, `k in (v,..)`, `k notin (v,..)`, `k` (exists) or `!k` (does not exist);
+    /// whitespace between tokens is ignored. Empty input is the empty query
+    /// ([`LabelQuery::selects_all`]).
+    ///
+    /// Errors: an invalid key or value, a missing `,` or `)`, or the numeric `<` and `>`
+    /// (not supported); the message gives the position.
     pub fn parse(input: &str) -> Result<Self, SelectorError> {
         Parser { input, rest: input }.parse_all()
     }
