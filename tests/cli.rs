@@ -1,20 +1,15 @@
 //! The real binary, as a script would run it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/run.rs"]
+mod run;
 
-/// Runs the binary with no settings file, so a developer's own never changes a result.
-fn gpufleet(args: &[&str]) -> Output {
-    gpufleet_with_config(&temp_dir("no-settings"), args)
-}
+use run::{gpufleet, output, run, stderr, stdout, temp_dir};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 /// Runs the binary with `$XDG_CONFIG_HOME` at `config_home`.
 fn gpufleet_with_config(config_home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gpufleet"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", config_home)
-        .output()
-        .expect("the binary runs")
+    output(gpufleet().args(args).env("XDG_CONFIG_HOME", config_home))
 }
 
 fn small_fleet() -> String {
@@ -24,23 +19,9 @@ fn small_fleet() -> String {
         .to_string()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gpufleet-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn summary_json_counts_the_fleet() {
-    let o = gpufleet(&["summary", "--from-file", &small_fleet(), "-o", "json"]);
+    let o = run(&["summary", "--from-file", &small_fleet(), "-o", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["fleet"]["hosts"], 11);
@@ -59,7 +40,7 @@ fn summary_json_counts_the_fleet() {
 
 #[test]
 fn summary_table_is_for_people() {
-    let o = gpufleet(&["summary", "--from-file", &small_fleet()]);
+    let o = run(&["summary", "--from-file", &small_fleet()]);
     assert!(o.status.success());
     let text = stdout(&o);
     assert!(text.starts_with("FLEET  11 hosts"), "{text}");
@@ -69,7 +50,7 @@ fn summary_table_is_for_people() {
 
 #[test]
 fn lint_fails_on_request_and_lists_ids() {
-    let o = gpufleet(&[
+    let o = run(&[
         "lint",
         "--from-file",
         &small_fleet(),
@@ -87,13 +68,13 @@ fn lint_fails_on_request_and_lists_ids() {
         .map(|l| l["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"host-matches-no-node-type"), "{ids:?}");
-    let o = gpufleet(&["lint", "--from-file", &small_fleet()]);
+    let o = run(&["lint", "--from-file", &small_fleet()]);
     assert_eq!(o.status.code(), Some(0));
 }
 
 #[test]
 fn preview_json_has_the_documented_fields() {
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "--from-file",
         &small_fleet(),
@@ -131,7 +112,7 @@ fn preview_json_has_the_documented_fields() {
 
 #[test]
 fn preview_by_selector_and_table() {
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "-f",
         &small_fleet(),
@@ -151,7 +132,7 @@ fn preview_by_selector_and_table() {
 
 #[test]
 fn unknown_names_fail_with_suggestions() {
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "-f",
         &small_fleet(),
@@ -166,7 +147,7 @@ fn unknown_names_fail_with_suggestions() {
         "{}",
         stderr(&o)
     );
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "-f",
         &small_fleet(),
@@ -193,7 +174,7 @@ fn malformed_objects_are_named_and_the_rest_loads() {
     .unwrap();
     std::fs::copy(small_fleet(), dir.join("good.yaml")).unwrap();
     std::fs::write(dir.join("notes.txt"), "not read").unwrap();
-    let o = gpufleet(&[
+    let o = run(&[
         "summary",
         "--from-file",
         dir.to_str().unwrap(),
@@ -214,7 +195,7 @@ fn malformed_objects_are_named_and_the_rest_loads() {
 
 #[test]
 fn missing_files_are_clear_errors() {
-    let o = gpufleet(&["summary", "--from-file", "/nonexistent/fleet.yaml"]);
+    let o = run(&["summary", "--from-file", "/nonexistent/fleet.yaml"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("cannot read /nonexistent/fleet.yaml"),
@@ -227,7 +208,7 @@ fn missing_files_are_clear_errors() {
 fn generated_yaml_loads_back_identically() {
     let dir = temp_dir("generate");
     let file = dir.join("fleet.yaml");
-    let o = gpufleet(&[
+    let o = run(&[
         "generate",
         "--hosts",
         "300",
@@ -237,7 +218,7 @@ fn generated_yaml_loads_back_identically() {
         file.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let again = gpufleet(&["generate", "--hosts", "300", "--seed", "5"]);
+    let again = run(&["generate", "--hosts", "300", "--seed", "5"]);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         stdout(&again),
@@ -348,7 +329,7 @@ fn a_label_edit_says_which_precondition_each_patch_carries() {
     )
     .unwrap();
     let files = format!("{},{}", small_fleet(), dir.join("bare.yaml").display());
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "-f",
         &files,
@@ -369,7 +350,7 @@ fn a_label_edit_says_which_precondition_each_patch_carries() {
         "{text}"
     );
     assert!(!text.contains("(created)"), "{text}");
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "-f",
         &files,
@@ -391,7 +372,7 @@ fn the_same_object_in_two_dumps_is_named_with_both() {
     let dir = temp_dir("duplicates");
     let second = dir.join("dc1-again.yaml");
     std::fs::copy(small_fleet(), &second).unwrap();
-    let o = gpufleet(&[
+    let o = run(&[
         "summary",
         "-f",
         &format!("{},{}", small_fleet(), second.display()),
@@ -445,7 +426,7 @@ fn project_namespaces_follow_the_flag_then_the_settings_file_then_p() {
         "acme",
     ];
     // vCluster Platform 4.x: projectNamespacePrefix defaults to "p-".
-    assert_eq!(new_claim_namespace(&gpufleet(&pin)), "p-acme");
+    assert_eq!(new_claim_namespace(&run(&pin)), "p-acme");
     let config_home = temp_dir("settings-upgraded");
     std::fs::create_dir_all(config_home.join("gpufleet")).unwrap();
     std::fs::write(
@@ -531,7 +512,7 @@ fn a_bad_dashboard_setting_is_named_with_its_line_even_under_a_flag() {
 
 #[test]
 fn an_argument_with_a_space_is_one_kubectl_word_and_names_the_rule_it_breaks() {
-    let o = gpufleet(&[
+    let o = run(&[
         "preview",
         "--from-file",
         &small_fleet(),
@@ -551,4 +532,50 @@ fn an_argument_with_a_space_is_one_kubectl_word_and_names_the_rule_it_breaks() {
         "{err}"
     );
     assert!(!err.contains("neither key=value"), "{err}");
+}
+
+/// The runner every test of the binary goes through: a child that hangs fails its test
+/// (killed at the deadline, with what it printed), reads no terminal, and sees no kubeconfig,
+/// settings or home of the machine running the tests.
+mod runner {
+    use super::run::{isolated, output, output_within, stdout};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_child_that_hangs_is_killed_at_the_deadline_and_fails_the_test() {
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(|| {
+            output_within(
+                isolated("sh").args(["-c", "echo waiting; exec sleep 30"]),
+                Duration::from_secs(1),
+            )
+        });
+        let message = *outcome
+            .expect_err("a run past its deadline fails")
+            .downcast::<String>()
+            .unwrap();
+        assert!(
+            message.contains("did not end after 1s and was killed"),
+            "{message}"
+        );
+        assert!(message.contains("stdout so far:\nwaiting"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn standard_input_is_closed_and_the_environment_is_the_tests_own() {
+        // `cat` would wait for a terminal's input; a closed stdin ends it at once.
+        let o = output_within(&mut isolated("cat"), Duration::from_secs(10));
+        assert!(o.status.success());
+        assert_eq!(stdout(&o), "");
+        let o = output(isolated("sh").args([
+            "-c",
+            "echo \"${KUBECONFIG-unset}\"; echo \"$HOME\"; echo \"$XDG_CONFIG_HOME\"",
+        ]));
+        let lines: Vec<String> = stdout(&o).lines().map(String::from).collect();
+        assert_eq!(lines[0], "unset");
+        let home = std::env::temp_dir().join(format!("gpufleet-test-home-{}", std::process::id()));
+        assert_eq!(lines[1], home.display().to_string());
+        assert_eq!(lines[2], home.join(".config").display().to_string());
+    }
 }

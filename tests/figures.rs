@@ -14,17 +14,15 @@ use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::theme::Theme;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
+use support::run::{run, stderr, stdout, temp_dir};
 use support::{draw, press};
 
+/// What `gpufleet args` prints, once it succeeded.
 fn gpufleet(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_gpufleet"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    let o = run(args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
 }
 
 /// The table rows of the screen whose header line holds every one of `headers` (in order),
@@ -84,8 +82,7 @@ fn n(v: &Value) -> u64 {
 
 #[test]
 fn the_panes_and_summary_json_agree_on_a_generated_fleet() {
-    let dir = std::env::temp_dir().join(format!("gpufleet-figures-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("figures");
     let file = dir.join("fleet.yaml");
     let path = file.to_str().unwrap();
     gpufleet(&["generate", "--hosts", "500", "--seed", "1", "--file", path]);
@@ -281,8 +278,7 @@ fn a_type_s_figures_add_up_with_a_claim_linked_twice_and_huge_gpu_counts() {
         host("h-two-b", "4294967295"),
         r#"{"apiVersion": "management.loft.sh/v1", "kind": "NodeClaim", "metadata": {"name": "c-two", "namespace": "p-acme", "resourceVersion": "1"}, "spec": {"providerRef": "p", "typeRef": "p.h100", "vClusterRef": "v"}, "status": {"phase": "Available"}}"#.to_string(),
     ];
-    let dir = std::env::temp_dir().join(format!("gpufleet-figures-twice-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("figures-twice");
     let file = dir.join("fleet.json");
     std::fs::write(
         &file,

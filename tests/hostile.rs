@@ -1,19 +1,12 @@
 //! Hostile and broken input, run through the real binary: nothing crashes, hangs, lies or
 //! writes what the operator did not mean. One module per kind of input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+#[path = "support/run.rs"]
+mod run;
 
-fn gpufleet() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gpufleet"));
-    // No kubeconfig of the machine running the tests leaks in.
-    c.env_remove("KUBECONFIG").env("HOME", temp_dir("home"));
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    gpufleet().args(args).output().expect("the binary runs")
-}
+use run::{gpufleet, output, run, stderr, stdout, temp_dir};
+use std::path::Path;
+use std::process::{Output, Stdio};
 
 fn small_fleet() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,24 +15,10 @@ fn small_fleet() -> String {
         .to_string()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gpufleet-hostile-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path.display().to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Kind 1, broken pipes: every write to standard output and standard error ends quietly when
@@ -64,7 +43,7 @@ mod broken_pipes {
         } else {
             Stdio::piped()
         });
-        c.output().unwrap()
+        output(&mut c)
     }
 
     /// A fleet with a warning for stderr: one malformed host.
@@ -613,22 +592,23 @@ mod kubeconfig_loading {
         let second = write(&dir, "second", kubeconfig("gone", "gone", "{token: t}"));
         let missing = dir.join("missing").display().to_string();
         let list = format!("{missing}:{first}:{second}");
-        let o = gpufleet()
-            .env("KUBECONFIG", &list)
-            .args(["summary", "--sync-timeout", "2s"])
-            .output()
-            .unwrap();
+        let o =
+            output(
+                gpufleet()
+                    .env("KUBECONFIG", &list)
+                    .args(["summary", "--sync-timeout", "2s"]),
+            );
         // The merged kubeconfig's current context is the second file's: the first's "" is
         // none. It was reached (and found unreachable), not refused.
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{err}");
         assert!(err.contains("no complete view of context gone"), "{err}");
         // The first file alone has no current context, and says so.
-        let o = gpufleet()
-            .env("KUBECONFIG", format!("{missing}:{first}"))
-            .args(["summary", "--sync-timeout", "2s"])
-            .output()
-            .unwrap();
+        let o = output(
+            gpufleet()
+                .env("KUBECONFIG", format!("{missing}:{first}"))
+                .args(["summary", "--sync-timeout", "2s"]),
+        );
         assert!(
             stderr(&o)
                 .contains("the kubeconfig sets no current context; pass --context (it has: dev)"),
@@ -642,11 +622,12 @@ mod kubeconfig_loading {
             "{}",
             stderr(&o)
         );
-        let o = gpufleet()
-            .env("KUBECONFIG", &missing)
-            .args(["lint", "--sync-timeout", "2s"])
-            .output()
-            .unwrap();
+        let o =
+            output(
+                gpufleet()
+                    .env("KUBECONFIG", &missing)
+                    .args(["lint", "--sync-timeout", "2s"]),
+            );
         assert!(
             stderr(&o).contains("none of the kubeconfig files KUBECONFIG lists exists"),
             "{}",

@@ -8,7 +8,7 @@ use crate::event::{Kind, WatchState};
 use crate::fleet::Fleet;
 use crate::impact::Change;
 use crate::kube::client::{Attempt, off_thread, plan};
-use crate::kube::watch::Backoff;
+use crate::kube::watch::next_pause;
 use crate::kube::writer::KubeWriter;
 use crate::kube::{CHANNEL_CAPACITY, ClusterOptions, spawn_watches_into};
 use crate::model::ProjectNamespaces;
@@ -23,6 +23,7 @@ use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::Args;
 use color_eyre::eyre::Result;
 use futures::future::BoxFuture;
+use kube::runtime::watcher::DefaultBackoff;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -220,7 +221,7 @@ async fn connect_and_watch(
     tx: Sender<FleetEvent>,
     writer: Option<Arc<OnceLock<KubeWriter>>>,
 ) {
-    let mut backoff = Backoff::new();
+    let mut backoff = DefaultBackoff::default();
     let mut failing_since: Option<SystemTime> = None;
     let mut attempt = Attempt::start(&options);
     loop {
@@ -257,7 +258,7 @@ async fn connect_and_watch(
         }
         if answered {
             tokio::select! {
-                () = tokio::time::sleep(backoff.next_delay()) => {}
+                () = tokio::time::sleep(next_pause(&mut backoff)) => {}
                 () = tx.closed() => return,
             }
             attempt = Attempt::start(&options);

@@ -20,7 +20,8 @@ use crate::model::{
 };
 use futures::StreamExt;
 use kube::Api;
-use kube::runtime::watcher::Event;
+use kube::runtime::utils::Backoff as _;
+use kube::runtime::watcher::{DefaultBackoff, Event};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 use tokio::sync::mpsc;
@@ -112,7 +113,7 @@ async fn supervise_metal3(
     let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
     let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
     let mut running: BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)> = BTreeMap::new();
-    let mut backoff = watch::Backoff::new();
+    let mut backoff = DefaultBackoff::default();
     let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
     loop {
         let config = kube::runtime::watcher::Config::default().timeout(watch::WATCH_TIMEOUT_SECS);
@@ -168,7 +169,7 @@ async fn supervise_metal3(
             }
         }
         tokio::select! {
-            () = tokio::time::sleep(backoff.next_delay()) => {}
+            () = tokio::time::sleep(watch::next_pause(&mut backoff)) => {}
             () = tx.closed() => {
                 for (_, (_, task)) in running {
                     task.abort();
@@ -233,7 +234,7 @@ async fn watch_metal3(
 ) {
     // The unnamed cluster (providers naming none) is watched as one watch per kind was.
     let named = (!cluster.is_empty()).then(|| cluster.clone());
-    let mut backoff = watch::Backoff::new();
+    let mut backoff = DefaultBackoff::default();
     let client = loop {
         match clusters.metal3_client(&cluster).await {
             Ok(client) => break client,
@@ -252,7 +253,7 @@ async fn watch_metal3(
                         return;
                     }
                 }
-                tokio::time::sleep(backoff.next_delay()).await;
+                tokio::time::sleep(watch::next_pause(&mut backoff)).await;
             }
         }
     };

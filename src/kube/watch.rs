@@ -11,6 +11,8 @@ use crate::event::{FleetEvent, WatchState};
 use crate::fleet::FleetObject;
 use futures::StreamExt;
 use kube::Api;
+use kube::runtime::utils::Backoff;
+use kube::runtime::watcher::DefaultBackoff;
 use kube::runtime::watcher::{self, Event};
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
@@ -23,13 +25,6 @@ pub const PROGRESS_EVERY: usize = 1000;
 /// baremetal-operator upgrade may add it).
 pub const NOT_SERVED_RECHECK: Duration = Duration::from_secs(300);
 
-/// Exponential backoff with jitter: 0.5 s doubling to 30 s.
-#[derive(Debug)]
-pub struct Backoff {
-    attempt: u32,
-    seed: u64,
-}
-
 /// How long the API server keeps one watch request open (`timeoutSeconds`) before the
 /// watcher starts the next from the last resourceVersion (no relist). Short, so that a
 /// healthy idle watch still hears from its server well within [`READ_TIMEOUT`].
@@ -40,41 +35,17 @@ pub const WATCH_TIMEOUT_SECS: u32 = 30;
 /// no reset) turns the watches stale after this, not after kube's default of 295 s.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(45);
 
-pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
-pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The longest pause between two attempts before jitter, as kube-runtime's
+/// [`DefaultBackoff`] sets it; also the pause should that backoff ever run out (it does not).
+pub const LONGEST_PAUSE: Duration = Duration::from_secs(30);
 
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff::new()
-    }
-}
-
-impl Backoff {
-    pub fn new() -> Self {
-        let seed = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() as u64)
-            .unwrap_or(7);
-        Backoff { attempt: 0, seed }
-    }
-
-    pub fn reset(&mut self) {
-        self.attempt = 0;
-    }
-
-    pub fn next_delay(&mut self) -> Duration {
-        let base = BACKOFF_MIN
-            .saturating_mul(1u32 << self.attempt.min(6))
-            .min(BACKOFF_MAX);
-        self.attempt = self.attempt.saturating_add(1);
-        // Up to 25% jitter so many watches do not reconnect in lockstep.
-        self.seed = self
-            .seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let jitter = (self.seed >> 33) % 250;
-        base + base * jitter as u32 / 1000
-    }
+/// The pause before the next attempt to watch or connect, from kube-runtime's watcher
+/// backoff ([`DefaultBackoff`], client-go's reflector backoff): 0.8 s doubling up to
+/// [`LONGEST_PAUSE`], each pause plus a random jitter of up to as much again, so many
+/// watches do not retry in lockstep; it starts over on [`Backoff::reset`] (after a success)
+/// and after 120 s without a pause. gpufleet retries forever: this never gives up.
+pub fn next_pause(backoff: &mut DefaultBackoff) -> Duration {
+    backoff.next().unwrap_or(LONGEST_PAUSE)
 }
 
 /// A watched object as the event to send: applied, or rejected when it does not fit.
@@ -155,7 +126,7 @@ pub async fn run_in<K: FleetKind>(
     tx: mpsc::Sender<FleetEvent>,
 ) {
     let kind = K::FLEET_KIND;
-    let mut backoff = Backoff::new();
+    let mut backoff = DefaultBackoff::default();
     let mut stale_since: Option<SystemTime> = None;
     let send = |event: FleetEvent| {
         let tx = tx.clone();
@@ -274,7 +245,7 @@ pub async fn run_in<K: FleetKind>(
         {
             return;
         }
-        tokio::time::sleep(backoff.next_delay()).await;
+        tokio::time::sleep(next_pause(&mut backoff)).await;
     }
 }
 
@@ -287,15 +258,21 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     #[test]
-    fn backoff_grows_to_a_ceiling_and_resets() {
-        let mut b = Backoff::new();
-        let first = b.next_delay();
-        assert!(first >= BACKOFF_MIN && first < BACKOFF_MIN * 2);
-        for _ in 0..20 {
-            assert!(b.next_delay() <= BACKOFF_MAX + BACKOFF_MAX / 4);
-        }
-        b.reset();
-        assert!(b.next_delay() < BACKOFF_MIN * 2);
+    fn retry_pauses_grow_to_a_ceiling_never_end_and_start_over() {
+        let first_floor = Duration::from_millis(800);
+        let mut backoff = DefaultBackoff::default();
+        let first = next_pause(&mut backoff);
+        assert!(first >= first_floor && first < first_floor * 2, "{first:?}");
+        let pauses: Vec<Duration> = (0..40).map(|_| next_pause(&mut backoff)).collect();
+        // Jitter adds up to as much again as the pause.
+        assert!(pauses.iter().all(|p| *p <= LONGEST_PAUSE * 2), "{pauses:?}");
+        assert!(
+            pauses[30..].iter().all(|p| *p >= LONGEST_PAUSE),
+            "{pauses:?}"
+        );
+        backoff.reset();
+        let again = next_pause(&mut backoff);
+        assert!(again >= first_floor && again < first_floor * 2, "{again:?}");
     }
 
     /// An API server that answers requests in order from a script of (is a watch, body);

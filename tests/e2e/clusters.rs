@@ -4,6 +4,7 @@
 //! assertion, since each start costs seconds.
 
 use crate::harness::{TestCluster, restart_apiserver};
+use crate::support::run;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
 use gpufleet::event::{Kind, WatchState};
 use gpufleet::fleet::summary::{Summary, summarize};
@@ -142,14 +143,13 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
 
     // A label edit lands on the right cluster only.
     let gpufleet = |config: &Path, args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_gpufleet"))
-            .args(args)
-            .args(["--kubeconfig", config.to_str().unwrap()])
-            .env("XDG_STATE_HOME", platform.dir.join("state"))
-            .env("XDG_CONFIG_HOME", platform.dir.join("config"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+        run::output(
+            run::gpufleet()
+                .args(args)
+                .args(["--kubeconfig", config.to_str().unwrap()])
+                .env("XDG_STATE_HOME", platform.dir.join("state"))
+                .env("XDG_CONFIG_HOME", platform.dir.join("config")),
+        )
     };
     let out = gpufleet(
         &kubeconfig,
@@ -420,19 +420,16 @@ async fn scale_two_sites_of_12500_against_one_site_of_25000() {
     ];
     // The summary (JSON) and GNU time's last line.
     let summary = |flags: &[&str]| {
-        let out = std::process::Command::new("/usr/bin/time")
-            .args(["-f", "%e s, max RSS %M KiB"])
-            .arg(env!("CARGO_BIN_EXE_gpufleet"))
-            .args(["summary", "-o", "json", "--kubeconfig", kubeconfig])
-            .args(flags)
-            .env("XDG_CONFIG_HOME", one.dir.join("config"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("GNU time runs");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        let out = run::output(
+            run::timed(run::BIN)
+                .args(["summary", "-o", "json", "--kubeconfig", kubeconfig])
+                .args(flags)
+                .env("XDG_CONFIG_HOME", one.dir.join("config")),
+        );
+        let err = run::stderr(&out);
         assert!(out.status.success(), "gpufleet summary failed: {err}");
         let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
-        (summary, err.lines().last().unwrap_or_default().to_string())
+        (summary, run::figure(&out))
     };
     let hosts_by_cluster = |s: &Value| -> Vec<(String, u64)> {
         s["clusters"]

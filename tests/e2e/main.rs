@@ -35,6 +35,7 @@ use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+use support::run;
 use tmux::Tmux;
 use tokio::sync::mpsc::Receiver;
 
@@ -815,20 +816,18 @@ async fn scale_sync_of_25000_hosts_and_20000_claims() {
 
     let kubeconfig = cluster.kubeconfig();
     let timed = |program: &str, args: &[&str]| {
-        let out = std::process::Command::new("/usr/bin/time")
-            .args(["-f", "%e s, max RSS %M KiB"])
-            .arg(program)
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .output()
-            .expect("GNU time runs");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        let out = run::output(
+            run::timed(program)
+                .args(args)
+                .stdout(std::process::Stdio::null()),
+        );
+        let err = run::stderr(&out);
         assert!(out.status.success(), "{program} failed: {err}");
-        err.lines().last().unwrap_or_default().to_string()
+        run::figure(&out)
     };
     for run in 1..=3 {
         let figure = timed(
-            env!("CARGO_BIN_EXE_gpufleet"),
+            run::BIN,
             &[
                 "summary",
                 "-o",
@@ -873,12 +872,11 @@ async fn the_apply_command_dry_runs_asks_and_writes() {
     } = generated.objects.hosts.keys().nth(7).unwrap().clone();
     let kubeconfig = cluster.kubeconfig();
     let gpufleet = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_gpufleet"))
-            .args(args)
-            .args(["--kubeconfig", kubeconfig.to_str().unwrap()])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+        run::output(
+            run::gpufleet()
+                .args(args)
+                .args(["--kubeconfig", kubeconfig.to_str().unwrap()]),
+        )
     };
     let labels = || async {
         Api::<BareMetalHost>::namespaced(cluster.client.clone(), &ns)
@@ -980,7 +978,7 @@ async fn the_wall_display_rides_out_an_api_server_restart() {
     cluster.load(&small_fleet()).await;
     let command = format!(
         "{} dash --watch --stale-after 1 --kubeconfig {}",
-        env!("CARGO_BIN_EXE_gpufleet"),
+        run::BIN,
         cluster.kubeconfig().display()
     );
     let tmux = Tmux::start("wall", &command, (160, 45));

@@ -8,6 +8,7 @@
 //! CRD's plain `integer` allows): the watch stays synced, names it, and `summary` answers.
 
 use crate::harness::{BMH_CRD, TestCluster};
+use crate::support::run;
 use gpufleet::decode::Lenient;
 use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::Fleet;
@@ -459,11 +460,11 @@ async fn every_real_host_reads_the_same_live_as_from_its_file() {
     assert_eq!(served["status"]["provisioning"]["image"]["url"], json!(""));
 
     // `summary` answers from the synced watches, and names the host it skipped.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpufleet"))
-        .args(["summary", "-o", "json", "--kubeconfig"])
-        .arg(cluster.kubeconfig())
-        .output()
-        .unwrap();
+    let out = run::output(
+        run::gpufleet()
+            .args(["summary", "-o", "json", "--kubeconfig"])
+            .arg(cluster.kubeconfig()),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod promise;
+pub mod run;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::future::BoxFuture;
