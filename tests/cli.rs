@@ -245,7 +245,7 @@ fn generated_yaml_loads_back_identically() {
 #[test]
 fn a_generated_directory_per_cluster_loads_back_identically() {
     let dir = temp_dir("generate-dir").join("fleet");
-    let o = gpufleet(&[
+    let o = run(&[
         "generate",
         "--hosts",
         "300",
@@ -293,7 +293,7 @@ fn a_generated_directory_per_cluster_loads_back_identically() {
     assert_eq!(from_dir.objects().claims, built.objects().claims);
     // The binary says the same from the directory as from one file of the same fleet.
     let file = dir.with_file_name("fleet.yaml");
-    let o = gpufleet(&[
+    let o = run(&[
         "generate",
         "--hosts",
         "300",
@@ -304,13 +304,13 @@ fn a_generated_directory_per_cluster_loads_back_identically() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let summary = |path: &std::path::Path| {
-        let o = gpufleet(&["summary", "-f", path.to_str().unwrap(), "-o", "json"]);
+        let o = run(&["summary", "-f", path.to_str().unwrap(), "-o", "json"]);
         assert!(o.status.success(), "{}", stderr(&o));
         stdout(&o)
     };
     assert_eq!(summary(&dir), summary(&file));
     // A directory that holds anything is refused: its files would be read with the new ones.
-    let o = gpufleet(&["generate", "--hosts", "10", "--dir", dir.to_str().unwrap()]);
+    let o = run(&["generate", "--hosts", "10", "--dir", dir.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
     std::fs::remove_dir_all(dir.parent().unwrap()).ok();
