@@ -800,3 +800,61 @@ fn a_metal3_node_type_pointing_at_the_kubevirt_image_is_told_so() {
     );
     assert!(lints_of(&fleet, "ubuntu-container-disk").is_empty());
 }
+
+/// Every `enum:` list under a property named `name` in a CRD, wherever it is.
+fn crd_enums(crd: &serde_json::Value, name: &str, out: &mut Vec<Vec<String>>) {
+    match crd {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                if key == name
+                    && let Some(list) = value.get("enum").and_then(|e| e.as_array())
+                {
+                    out.push(
+                        list.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect(),
+                    );
+                }
+                crd_enums(value, name, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| crd_enums(v, name, out)),
+        _ => {}
+    }
+}
+
+/// The real BareMetalHost CRDs' enums of `operationalStatus` and `checksumType` read as
+/// statuses and types gpufleet knows, spelled back exactly as the CRD spells them.
+#[test]
+fn crd_enum_values_read_as_known_and_spell_back_the_same() {
+    use gpufleet::fleet::OperationalStatus;
+    use gpufleet::model::ChecksumType;
+    let Some(dir) = realworld() else {
+        return;
+    };
+    for file in [
+        "crds/metal3.io_baremetalhosts.main.yaml",
+        "crds/metal3.io_baremetalhosts.v0.12.0.yaml",
+    ] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let crd: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let mut statuses = Vec::new();
+        crd_enums(&crd, "operationalStatus", &mut statuses);
+        assert!(!statuses.is_empty(), "{file}: no operationalStatus enum");
+        for word in statuses.iter().flatten() {
+            let status = OperationalStatus::parse(Some(word));
+            assert!(
+                !matches!(status, OperationalStatus::Other(_)),
+                "{file}: {word:?} unknown"
+            );
+            assert_eq!(status.as_str(), word, "{file}");
+        }
+        let mut checksums = Vec::new();
+        crd_enums(&crd, "checksumType", &mut checksums);
+        assert!(!checksums.is_empty(), "{file}: no checksumType enum");
+        for list in &checksums {
+            let read: Vec<ChecksumType> = list.iter().map(|w| ChecksumType::parse(w)).collect();
+            assert_eq!(read, ChecksumType::KNOWN, "{file}");
+        }
+    }
+}

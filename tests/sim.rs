@@ -547,6 +547,40 @@ fn drifted(fleet: &Fleet) -> Vec<String> {
         .collect()
 }
 
+/// A checksum type outside the CRD's enum (`md5`, `sha256`, `sha512`, `auto`) is refused
+/// with the allowed words, and no OSImage is created.
+#[test]
+fn a_rotation_with_an_unknown_checksum_type_is_refused_and_writes_nothing() {
+    let mut sim = Simulator::new(quiet(40, 3));
+    let fleet = snapshot(&sim);
+    let t = fleet
+        .node_type_ids()
+        .find(|&t| fleet.node_type(t).provider_index.is_some())
+        .unwrap();
+    let rotation = Change::Rotate(Rotation {
+        node_type: fleet.node_type(t).name.clone(),
+        image: "ubuntu-noble-gpu-2027-01".into(),
+        new_image: Some(NewImage {
+            url: "http://images.fleet.internal/ubuntu-noble-gpu-2027-01.qcow2".into(),
+            checksum: Some("ab".repeat(32)),
+            checksum_type: Some("SHA-256".into()),
+        }),
+    });
+    let refused = sim.write(&fleet, &rotation, WriteMode::Commit);
+    let Err(WriteError::Invalid { message }) = &refused else {
+        panic!("expected the rotation to be refused, got {refused:?}");
+    };
+    assert!(
+        message.contains(r#"checksum type "SHA-256" is not one of md5, sha256, sha512, auto"#),
+        "{message}"
+    );
+    assert!(
+        !sim.objects()
+            .os_images
+            .contains_key("ubuntu-noble-gpu-2027-01")
+    );
+}
+
 #[test]
 fn a_rotation_creates_the_image_repoints_the_type_and_rolls_drifted_claims_over_one_by_one() {
     let mut sim = Simulator::new(quiet(160, 6));

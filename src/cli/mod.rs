@@ -13,7 +13,7 @@ use crate::impact::{
     Change, HostTargets, LabelEdit, NewImage, PinChange, PinTarget, Rotation, impact,
 };
 use crate::kube::writer::KubeWriter;
-use crate::model::{LabelQuery, ProjectNamespaces};
+use crate::model::{ChecksumType, LabelQuery, ProjectNamespaces};
 use crate::source::file::load_paths;
 use crate::stdio;
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
@@ -394,7 +394,7 @@ pub fn change_from_args(args: &ChangeArgs) -> Result<Change> {
             new_image: url.as_ref().map(|u| NewImage {
                 url: u.clone(),
                 checksum: checksum.clone(),
-                checksum_type: checksum_type.clone(),
+                checksum_type: checksum_type.as_deref().map(ChecksumType::from),
             }),
         }),
     })

@@ -10,6 +10,7 @@ use super::preview::{PLine, Tone};
 use crate::fleet::rules::type_os_image;
 use crate::fleet::{Fleet, NodeTypeId};
 use crate::impact::{Change, NewImage, Rotation};
+use crate::model::ChecksumType;
 use crate::ui::edit::EditError;
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
@@ -60,7 +61,11 @@ impl RotateDialog {
             name: field("name", "", "a new name, e.g. ubuntu-noble-gpu-2026-06"),
             url: field("URL", "", "http://images.example/noble-2026-06.qcow2"),
             checksum: field("checksum", "", "the image's checksum (Ironic verifies it)"),
-            checksum_type: field("checksum type", "sha256", "md5, sha256, sha512 or auto"),
+            checksum_type: field(
+                "checksum type",
+                ChecksumType::Sha256.as_str(),
+                "md5, sha256, sha512 or auto",
+            ),
             focus: RotateFocus::Image,
             flow: Flow::new(Proposal::empty(fleet.clone(), "")),
         };
@@ -98,7 +103,7 @@ impl RotateDialog {
         let new_image = self.is_new().then(|| NewImage {
             url: self.url.text().trim().to_string(),
             checksum: non_empty(&self.checksum),
-            checksum_type: non_empty(&self.checksum_type),
+            checksum_type: non_empty(&self.checksum_type).map(ChecksumType::from),
         });
         Ok(Change::Rotate(Rotation {
             node_type: self.node_type.clone(),

@@ -4,8 +4,8 @@
 use super::links::{HostLink, LinkProblem, LinkSource, Named};
 use super::rules::{self, effective_cost, has_enough_hardware, selection_properties};
 use super::*;
-use crate::model::NodeProvider;
 use crate::model::host::{HARDWARE_DETAILS, Hardware};
+use crate::model::{ClaimPhase, NodeProvider};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where BareMetalHosts live when a provider's `clusterRef` names no namespace.
@@ -724,15 +724,9 @@ fn claim_stage(claim: &Claim) -> ClaimStage {
     if claim.object.metadata.deletion_timestamp.is_some() {
         return ClaimStage::Deleting;
     }
-    let phase = claim
-        .object
-        .status
-        .as_ref()
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("");
-    match phase {
-        "Failed" => ClaimStage::Failed,
-        "Available" => ClaimStage::Available,
+    match claim.object.status.as_ref().and_then(|s| s.phase()) {
+        Some(ClaimPhase::Failed) => ClaimStage::Failed,
+        Some(ClaimPhase::Available) => ClaimStage::Available,
         _ if claim.host.is_some() => ClaimStage::Provisioning,
         _ => ClaimStage::Pending,
     }

@@ -14,7 +14,7 @@
 
 use super::{
     ClaimId, CostSource, Fleet, FleetView, HardwareSource, Holder, Host, HostId, NodeTypeId,
-    NodeTypeInfo,
+    NodeTypeInfo, OperationalStatus, ProvisioningState,
 };
 use crate::model::provider::ResourceList;
 use crate::model::{Labels, PropertyOperator, PropertyRequirement, keys};
@@ -116,7 +116,7 @@ pub enum NotFree {
     /// Not `available` (nor its alias `ready`).
     NotAvailable {
         /// The provisioning state it is in.
-        state: String,
+        state: ProvisioningState,
     },
     /// No inspected CPUs and memory to compare with any node type's.
     HardwareNotInspected,
@@ -174,7 +174,7 @@ pub fn not_free(fleet: &Fleet, host: &Host, holder: Option<&Holder>) -> Vec<NotF
     }
     if !state.provisioning.is_available() {
         why.push(NotFree::NotAvailable {
-            state: state.provisioning.as_str().to_string(),
+            state: state.provisioning.clone(),
         });
     }
     if host.hardware == HardwareSource::NotInspected {
@@ -394,7 +394,7 @@ pub enum PinFailure {
         /// The pinned server.
         server: String,
         /// Its provisioning state.
-        state: String,
+        state: ProvisioningState,
     },
     /// Another claim holds the server.
     AlreadyClaimed {
@@ -407,8 +407,8 @@ pub enum PinFailure {
     NotOperational {
         /// The pinned server.
         server: String,
-        /// Its operational status.
-        status: String,
+        /// Its operational status (`detached` also when only the annotation detaches it).
+        status: OperationalStatus,
     },
     /// The server's labels do not match the node type's `bareMetalHosts.selector` (checked while
     /// [`PIN_CHECKS_SELECTOR`]).
@@ -550,9 +550,9 @@ pub fn check_pin<V: FleetView + ?Sized>(
             return Err(PinFailure::NotOperational {
                 server: server_s,
                 status: if host.state.is_detached() {
-                    "detached".into()
+                    OperationalStatus::Detached
                 } else {
-                    "error".into()
+                    OperationalStatus::Error
                 },
             });
         }

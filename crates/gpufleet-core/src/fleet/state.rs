@@ -4,12 +4,15 @@
 
 use crate::model::BareMetalHost;
 use crate::model::host::{DETACHED, PAUSED};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
-/// `status.provisioning.state` of a BareMetalHost.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// `status.provisioning.state` of a BareMetalHost, spelled as baremetal-operator spells it
+/// (`match profile`, `externally provisioned`: Metal3 docs, "BareMetalHost states",
+/// <https://book.metal3.io/bmo/state_machine.html>). Serialized and displayed as
+/// [`as_str`](ProvisioningState::as_str) gives it; a state gpufleet does not know is kept in
+/// [`Other`](ProvisioningState::Other), never an error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProvisioningState {
     /// Just created, no state yet.
     None,
@@ -45,11 +48,12 @@ pub enum ProvisioningState {
 
 impl ProvisioningState {
     /// Reads Metal3's spelling (`match profile`, `externally provisioned`); empty is
-    /// [`ProvisioningState::None`], an unknown word is kept in [`ProvisioningState::Other`].
+    /// [`ProvisioningState::None`] (and so is `none`, how gpufleet shows it), an unknown word
+    /// is kept in [`ProvisioningState::Other`].
     pub fn parse(s: &str) -> Self {
         use ProvisioningState::*;
         match s {
-            "" => None,
+            "" | "none" => None,
             "unmanaged" => Unmanaged,
             "registering" => Registering,
             "inspecting" => Inspecting,
@@ -67,7 +71,9 @@ impl ProvisioningState {
         }
     }
 
-    /// The spelling Metal3 uses.
+    /// The spelling Metal3 uses, and `none` for [`ProvisioningState::None`] (which Metal3
+    /// leaves empty; see [`api_value`](ProvisioningState::api_value)). An unknown state is
+    /// given back as it was read.
     pub fn as_str(&self) -> &str {
         use ProvisioningState::*;
         match self {
@@ -89,6 +95,15 @@ impl ProvisioningState {
         }
     }
 
+    /// The value of `status.provisioning.state` as the API holds it: [`as_str`]
+    /// (ProvisioningState::as_str), except that [`ProvisioningState::None`] is empty.
+    pub fn api_value(&self) -> &str {
+        match self {
+            ProvisioningState::None => "",
+            other => other.as_str(),
+        }
+    }
+
     /// Free for claims: `available`, or its deprecated alias `ready` (baremetal-operator,
     /// "BareMetalHost states": ready is the old name of available).
     pub fn is_available(&self) -> bool {
@@ -99,9 +114,31 @@ impl ProvisioningState {
     }
 }
 
-/// `status.operationalStatus` of a BareMetalHost.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+impl From<&str> for ProvisioningState {
+    fn from(s: &str) -> Self {
+        ProvisioningState::parse(s)
+    }
+}
+
+impl fmt::Display for ProvisioningState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ProvisioningState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// `status.operationalStatus` of a BareMetalHost, spelled as the CRD's enum spells it (`OK`,
+/// `discovered`, `error`, `delayed`, `detached`, `servicing`, or empty: baremetal-operator,
+/// `metal3.io_baremetalhosts.yaml`,
+/// <https://github.com/metal3-io/baremetal-operator/blob/main/config/base/crds/bases/metal3.io_baremetalhosts.yaml>).
+/// Serialized and displayed as [`as_str`](OperationalStatus::as_str) gives it; a status
+/// gpufleet does not know is kept in [`Other`](OperationalStatus::Other), never an error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OperationalStatus {
     /// `OK`.
     Ok,
@@ -137,9 +174,36 @@ impl OperationalStatus {
         }
     }
 
+    /// The spelling Metal3 uses (`OK`, `error`, ...); [`OperationalStatus::Unknown`] is empty,
+    /// as the CRD allows, and an unknown status is given back as it was read.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OperationalStatus::Ok => "OK",
+            OperationalStatus::Discovered => "discovered",
+            OperationalStatus::Error => "error",
+            OperationalStatus::Delayed => "delayed",
+            OperationalStatus::Detached => "detached",
+            OperationalStatus::Servicing => "servicing",
+            OperationalStatus::Unknown => "",
+            OperationalStatus::Other(s) => s,
+        }
+    }
+
     /// Whether the platform can hand the host to a claim: not `error` nor `detached`.
     pub fn is_usable(&self) -> bool {
         !matches!(self, OperationalStatus::Error | OperationalStatus::Detached)
+    }
+}
+
+impl fmt::Display for OperationalStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for OperationalStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -254,5 +318,97 @@ mod tests {
         let ready = ProvisioningState::parse("ready");
         assert_eq!(ready.as_str(), "ready", "shown as the API calls it");
         assert!(ready.is_available());
+    }
+
+    /// baremetal-operator's `ProvisioningState` constants (Metal3 docs, "BareMetalHost
+    /// states", <https://book.metal3.io/bmo/state_machine.html>), spelled as the API holds
+    /// them: each reads as its own variant and is written back the same.
+    #[test]
+    fn provisioning_states_are_spelled_as_metal3_spells_them() {
+        use ProvisioningState as P;
+        let metal3 = [
+            ("", P::None),
+            ("unmanaged", P::Unmanaged),
+            ("registering", P::Registering),
+            ("inspecting", P::Inspecting),
+            ("match profile", P::MatchProfile),
+            ("preparing", P::Preparing),
+            ("available", P::Available),
+            ("ready", P::Ready),
+            ("provisioning", P::Provisioning),
+            ("provisioned", P::Provisioned),
+            ("externally provisioned", P::ExternallyProvisioned),
+            ("deprovisioning", P::Deprovisioning),
+            ("powering off before delete", P::PoweringOffBeforeDelete),
+            ("deleting", P::Deleting),
+        ];
+        for (api, state) in metal3 {
+            assert_eq!(ProvisioningState::parse(api), state, "{api:?}");
+            assert_eq!(state.api_value(), api);
+            let shown = if api.is_empty() { "none" } else { api };
+            assert_eq!(state.to_string(), shown);
+            assert_eq!(serde_json::to_value(&state).unwrap(), shown);
+        }
+        assert_eq!(
+            ProvisioningState::parse("none"),
+            P::None,
+            "as gpufleet shows it"
+        );
+    }
+
+    /// A state or status from a newer baremetal-operator loads and is shown as written.
+    #[test]
+    fn unknown_states_and_statuses_are_kept_as_written() {
+        let state = ProvisioningState::parse("servicing firmware");
+        assert_eq!(state, ProvisioningState::Other("servicing firmware".into()));
+        assert_eq!(state.as_str(), "servicing firmware");
+        assert_eq!(state.api_value(), "servicing firmware");
+        assert!(!state.is_available());
+        let status = OperationalStatus::parse(Some("quarantined"));
+        assert_eq!(status, OperationalStatus::Other("quarantined".into()));
+        assert_eq!(status.to_string(), "quarantined");
+        assert!(
+            status.is_usable(),
+            "only error and detached keep a host from claims"
+        );
+        let host = BareMetalHost {
+            status: Some(BareMetalHostStatus {
+                operational_status: Some("quarantined".into()),
+                provisioning: Some(Provisioning {
+                    state: "servicing firmware".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(HostState::of(&host).to_string(), "servicing firmware");
+    }
+
+    /// The CRD's `status.operationalStatus` enum: `''`, `OK`, `discovered`, `error`,
+    /// `delayed`, `detached`, `servicing` (baremetal-operator `metal3.io_baremetalhosts.yaml`).
+    #[test]
+    fn operational_statuses_are_spelled_as_the_crd_spells_them() {
+        use OperationalStatus as O;
+        let crd = [
+            ("", O::Unknown),
+            ("OK", O::Ok),
+            ("discovered", O::Discovered),
+            ("error", O::Error),
+            ("delayed", O::Delayed),
+            ("detached", O::Detached),
+            ("servicing", O::Servicing),
+        ];
+        for (api, status) in crd {
+            assert_eq!(OperationalStatus::parse(Some(api)), status, "{api:?}");
+            assert_eq!(status.as_str(), api);
+            assert_eq!(serde_json::to_value(&status).unwrap(), api);
+        }
+        assert_eq!(OperationalStatus::parse(None), O::Unknown);
+        assert_eq!(
+            OperationalStatus::parse(Some("ok")),
+            O::Other("ok".into()),
+            "case counts"
+        );
     }
 }

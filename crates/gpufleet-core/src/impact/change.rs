@@ -3,7 +3,7 @@
 use crate::fleet::names::NameError;
 use crate::model::label_rules::{LabelError, validate_key, validate_value};
 use crate::model::selector::SelectorError;
-use crate::model::{LabelQuery, Labels, keys};
+use crate::model::{ChecksumType, LabelQuery, Labels, keys};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -135,13 +135,11 @@ pub struct NewImage {
     /// `metal3.vcluster.com/image-checksum`: the checksum, or a URL to a file of checksums.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
-    /// `metal3.vcluster.com/image-checksum-type`: one of [`CHECKSUM_TYPES`].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub checksum_type: Option<String>,
+    /// `metal3.vcluster.com/image-checksum-type`: one of [`ChecksumType::KNOWN`] (a
+    /// [`ChecksumType::Other`] is refused by the preview).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<ChecksumType>,
 }
-
-/// Checksum types Ironic accepts (Metal3 docs, BareMetalHost API, `spec.image.checksumType`).
-pub const CHECKSUM_TYPES: &[&str] = &["md5", "sha256", "sha512", "auto"];
 
 /// Why a change cannot be previewed.
 #[derive(Clone, Debug, PartialEq)]
@@ -450,6 +448,26 @@ mod tests {
             let json = serde_json::to_string(&change).unwrap();
             let back: Change = serde_json::from_str(&json).unwrap();
             assert_eq!(back, change, "{json}");
+        }
+    }
+
+    /// An audit record keeps the checksum type as the CRD spells it, and reads back a word it
+    /// does not know as written (the preview refuses it; the record still loads).
+    #[test]
+    fn a_new_image_keeps_its_checksum_type_spelled_as_the_crd() {
+        for (word, kind) in [
+            ("sha256", ChecksumType::Sha256),
+            ("SHA-256", ChecksumType::Other("SHA-256".into())),
+        ] {
+            let image = NewImage {
+                url: "http://x".into(),
+                checksum: Some("ab".into()),
+                checksum_type: Some(kind.clone()),
+            };
+            let json = serde_json::to_value(&image).unwrap();
+            assert_eq!(json["checksum_type"], word);
+            let back: NewImage = serde_json::from_value(json).unwrap();
+            assert_eq!(back.checksum_type, Some(kind));
         }
     }
 

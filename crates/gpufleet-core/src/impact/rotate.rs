@@ -1,7 +1,6 @@
 //! Planning an OS image rotation: create a new OSImage (never edit one in place), point the
 //! node type at it, and every drifted claim is rolled over (guide, "Rotating OS images").
 
-use super::change::CHECKSUM_TYPES;
 use super::{
     ChangeError, ClaimEffect, HostEffect, NewImage, ObjectVersion, Overlay, Plan, Rotation,
 };
@@ -10,7 +9,7 @@ use crate::fleet::names::{NameError, closest};
 use crate::fleet::rules::{Drift, claim_drift};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::model::os_image::OsImageSpec;
-use crate::model::{Labels, OsImage, keys};
+use crate::model::{ChecksumType, Labels, OsImage, keys};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The OSImage a rotation creates.
@@ -21,7 +20,7 @@ pub fn new_os_image(name: &str, image: &NewImage) -> OsImage {
         properties.insert(keys::IMAGE_CHECKSUM.into(), sum.clone());
     }
     if let Some(kind) = &image.checksum_type {
-        properties.insert(keys::IMAGE_CHECKSUM_TYPE.into(), kind.clone());
+        properties.insert(keys::IMAGE_CHECKSUM_TYPE.into(), kind.to_string());
     }
     OsImage {
         metadata: ObjectMeta {
@@ -88,11 +87,12 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, rotation: &Rotation) -> Result<Plan<'a>
                 return Err(ChangeError::Syntax("a new OSImage needs a URL".into()));
             }
             if let Some(kind) = &new.checksum_type
-                && !CHECKSUM_TYPES.contains(&kind.as_str())
+                && !kind.is_known()
             {
                 return Err(ChangeError::Syntax(format!(
-                    "checksum type {kind:?} is not one of {}",
-                    CHECKSUM_TYPES.join(", ")
+                    "checksum type {:?} is not one of {}",
+                    kind.as_str(),
+                    ChecksumType::known_list()
                 )));
             }
             if new.checksum.as_deref().is_none_or(str::is_empty) {

@@ -116,10 +116,55 @@ pub struct Access {
     pub teams: Vec<String>,
 }
 
+/// `status.phase` of a NodeClaim, spelled as the platform writes it: `Pending`, `Available`,
+/// `Failed` (loft-sh/api storage/v1 `NodeClaimPhase`,
+/// <https://github.com/loft-sh/api/blob/main/pkg/apis/storage/v1/nodeclaim_types.go>). A phase
+/// gpufleet does not know is kept in [`ClaimPhase::Other`] and shown as it is, never an error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ClaimPhase {
+    /// `Pending`: the initial phase, waiting for a server.
+    Pending,
+    /// `Available`: the node is provisioned.
+    Available,
+    /// `Failed`: provisioning failed; the platform does not replace the claim.
+    Failed,
+    /// A phase this version of gpufleet does not know, as written.
+    Other(String),
+}
+
+impl ClaimPhase {
+    /// Reads the platform's spelling; an unknown word is kept in [`ClaimPhase::Other`].
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "Pending" => ClaimPhase::Pending,
+            "Available" => ClaimPhase::Available,
+            "Failed" => ClaimPhase::Failed,
+            other => ClaimPhase::Other(other.to_string()),
+        }
+    }
+
+    /// The platform's spelling (`Pending`, `Available`, `Failed`), or the unknown phase as read.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ClaimPhase::Pending => "Pending",
+            ClaimPhase::Available => "Available",
+            ClaimPhase::Failed => "Failed",
+            ClaimPhase::Other(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ClaimPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `status` of a NodeClaim.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeClaimStatus {
-    /// `phase`: `Pending`, `Available` or `Failed` (read as [`ClaimStage`](crate::fleet::ClaimStage)).
+    /// `phase`: `Pending`, `Available` or `Failed`, as written (read as [`ClaimPhase`] with
+    /// [`NodeClaimStatus::phase`], and into [`ClaimStage`](crate::fleet::ClaimStage)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     /// `reason`: a machine-readable word for the phase ([`PIN_FAILED`], [`ROLLING_OVER`], ...).
@@ -179,6 +224,19 @@ pub const PIN_FAILED: &str = "PinnedServerUnavailable";
 pub const IMAGE_UNAVAILABLE: &str = "OSImageUnavailable";
 
 impl NodeClaimStatus {
+    /// `phase` read as a [`ClaimPhase`]; `None` when absent or empty.
+    pub fn phase(&self) -> Option<ClaimPhase> {
+        self.phase
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(ClaimPhase::parse)
+    }
+
+    /// Sets `phase` to the platform's spelling of `phase`.
+    pub fn set_phase(&mut self, phase: ClaimPhase) {
+        self.phase = Some(phase.as_str().to_string());
+    }
+
     /// A condition's status (`True`, `False`, `Unknown`), when the claim has it.
     pub fn condition(&self, type_: &str) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.type_ == type_)
@@ -187,13 +245,62 @@ impl NodeClaimStatus {
     /// A claim the platform has not scheduled yet: phase Pending, `Scheduled` False.
     pub fn waiting() -> Self {
         NodeClaimStatus {
-            phase: Some("Pending".into()),
+            phase: Some(ClaimPhase::Pending.as_str().into()),
             conditions: vec![Condition {
-                type_: "Scheduled".into(),
+                type_: SCHEDULED.into(),
                 status: "False".into(),
                 ..Condition::default()
             }],
             ..NodeClaimStatus::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// loft-sh/api storage/v1 `NodeClaimPhase`: `Pending`, `Available`, `Failed`.
+    #[test]
+    fn phases_are_spelled_as_loft_api_spells_them() {
+        for (api, phase) in [
+            ("Pending", ClaimPhase::Pending),
+            ("Available", ClaimPhase::Available),
+            ("Failed", ClaimPhase::Failed),
+        ] {
+            assert_eq!(ClaimPhase::parse(api), phase);
+            assert_eq!(phase.as_str(), api);
+            let mut status = NodeClaimStatus::default();
+            status.set_phase(phase.clone());
+            assert_eq!(status.phase.as_deref(), Some(api));
+            assert_eq!(status.phase(), Some(phase));
+        }
+        assert_eq!(
+            NodeClaimStatus::waiting().phase(),
+            Some(ClaimPhase::Pending)
+        );
+    }
+
+    /// A phase from a newer platform loads, is kept as written and shown as it is.
+    #[test]
+    fn an_unknown_phase_is_kept_as_written() {
+        let claim: NodeClaim = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "c", "namespace": "p-default"},
+            "spec": {"vClusterRef": "v"},
+            "status": {"phase": "Draining"}
+        }))
+        .unwrap();
+        let status = claim.status.unwrap();
+        assert_eq!(status.phase(), Some(ClaimPhase::Other("Draining".into())));
+        assert_eq!(status.phase().unwrap().to_string(), "Draining");
+        assert_eq!(
+            ClaimPhase::parse("pending"),
+            ClaimPhase::Other("pending".into())
+        );
+        let empty = NodeClaimStatus {
+            phase: Some(String::new()),
+            ..NodeClaimStatus::default()
+        };
+        assert_eq!(empty.phase(), None, "an empty phase is no phase");
     }
 }

@@ -133,12 +133,107 @@ pub struct HostImage {
     /// `checksum`: the checksum itself, or a URL to a file of checksums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
-    /// `checksumType`: `md5`, `sha256`, `sha512` or `auto`.
+    /// `checksumType`: `md5`, `sha256`, `sha512` or `auto` (read as [`ChecksumType`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_type: Option<String>,
     /// `format`: the disk format (`raw`, `qcow2`, `live-iso`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+}
+
+/// The algorithm of an image's checksum: `checksumType` of a BareMetalHost's image, and the
+/// `metal3.vcluster.com/image-checksum-type` property of an OSImage. The CRD allows `md5`,
+/// `sha256`, `sha512` and `auto` (baremetal-operator, `metal3.io_baremetalhosts.yaml`,
+/// <https://github.com/metal3-io/baremetal-operator/blob/main/config/base/crds/bases/metal3.io_baremetalhosts.yaml>);
+/// vCluster docs, "OS Images" (<https://vcluster.com/docs/platform/next/use-platform/machines/os-images>):
+/// optional, detected when omitted. Serialized as [`as_str`](ChecksumType::as_str) spells it;
+/// a word outside the CRD's list is kept in [`ChecksumType::Other`] (a change refuses it, an
+/// object read with it still loads).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ChecksumType {
+    /// `md5`.
+    Md5,
+    /// `sha256`.
+    Sha256,
+    /// `sha512`.
+    Sha512,
+    /// `auto`: Ironic detects the algorithm from the checksum.
+    Auto,
+    /// A word the CRD does not list, as written.
+    Other(String),
+}
+
+impl ChecksumType {
+    /// The types the CRD allows, in its order.
+    pub const KNOWN: [ChecksumType; 4] = [
+        ChecksumType::Md5,
+        ChecksumType::Sha256,
+        ChecksumType::Sha512,
+        ChecksumType::Auto,
+    ];
+
+    /// Reads the CRD's spelling; anything else is kept in [`ChecksumType::Other`].
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "md5" => ChecksumType::Md5,
+            "sha256" => ChecksumType::Sha256,
+            "sha512" => ChecksumType::Sha512,
+            "auto" => ChecksumType::Auto,
+            other => ChecksumType::Other(other.to_string()),
+        }
+    }
+
+    /// The CRD's spelling (`md5`, `sha256`, `sha512`, `auto`), or the unknown word as read.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ChecksumType::Md5 => "md5",
+            ChecksumType::Sha256 => "sha256",
+            ChecksumType::Sha512 => "sha512",
+            ChecksumType::Auto => "auto",
+            ChecksumType::Other(s) => s,
+        }
+    }
+
+    /// Whether the CRD allows it (not [`ChecksumType::Other`]).
+    pub fn is_known(&self) -> bool {
+        !matches!(self, ChecksumType::Other(_))
+    }
+
+    /// The allowed spellings for a message: `md5, sha256, sha512, auto`.
+    pub fn known_list() -> String {
+        let words: Vec<&str> = Self::KNOWN.iter().map(ChecksumType::as_str).collect();
+        words.join(", ")
+    }
+}
+
+impl From<&str> for ChecksumType {
+    fn from(s: &str) -> Self {
+        ChecksumType::parse(s)
+    }
+}
+
+impl From<String> for ChecksumType {
+    fn from(s: String) -> Self {
+        ChecksumType::parse(&s)
+    }
+}
+
+impl std::fmt::Display for ChecksumType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ChecksumType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ChecksumType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(ChecksumType::from)
+    }
 }
 
 /// `status` of a BareMetalHost, written by baremetal-operator.
@@ -290,5 +385,35 @@ impl BareMetalHost {
                     .as_ref()
             })
             .map(|c| c.method.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CRD's `checksumType` enum (`md5`, `sha256`, `sha512`, `auto`) reads as the known
+    /// types, in its order, and is written back the same.
+    #[test]
+    fn checksum_types_are_spelled_as_the_crd_spells_them() {
+        let crd = ["md5", "sha256", "sha512", "auto"];
+        let read: Vec<ChecksumType> = crd.iter().map(|w| ChecksumType::parse(w)).collect();
+        assert_eq!(read, ChecksumType::KNOWN);
+        for (word, kind) in crd.iter().zip(&read) {
+            assert!(kind.is_known());
+            assert_eq!(kind.as_str(), *word);
+            assert_eq!(serde_json::to_value(kind).unwrap(), *word);
+        }
+        assert_eq!(ChecksumType::known_list(), "md5, sha256, sha512, auto");
+    }
+
+    #[test]
+    fn an_unknown_checksum_type_is_kept_as_written() {
+        let kind = ChecksumType::parse("SHA256");
+        assert_eq!(kind, ChecksumType::Other("SHA256".into()), "case counts");
+        assert!(!kind.is_known());
+        assert_eq!(kind.to_string(), "SHA256");
+        let back: ChecksumType = serde_json::from_value(serde_json::json!("blake3")).unwrap();
+        assert_eq!(back, ChecksumType::Other("blake3".into()));
     }
 }

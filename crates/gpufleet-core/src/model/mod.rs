@@ -29,9 +29,9 @@ mod resource;
 #[warn(missing_docs)]
 pub mod selector;
 
-pub use claim::{NodeClaim, NodeClaimSpec, NodeClaimStatus};
+pub use claim::{ClaimPhase, NodeClaim, NodeClaimSpec, NodeClaimStatus};
 pub use hardware_data::HardwareData;
-pub use host::{BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, HostImage};
+pub use host::{BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, ChecksumType, HostImage};
 pub use machine::Machine;
 pub use os_image::{OsImage, OsImageSpec};
 pub use project::ProjectNamespaces;
