@@ -11,7 +11,9 @@ use super::schedule::Task;
 use crate::event::Kind;
 use crate::fleet::{Fleet, HostKey, ObjectKey};
 use crate::generate::Rng;
-use crate::model::claim::{Condition, NodeClaimStatus};
+use crate::model::claim::{
+    ClaimPhase, Condition, JOINED, NOT_DRIFTED, NodeClaimStatus, PROVISIONED, SCHEDULED,
+};
 use crate::model::{
     NodeClaim, NodeClaimSpec, ProjectNamespaces, PropertyRequirement, Quantity, keys,
 };
@@ -314,14 +316,14 @@ impl Simulator {
         let at = self.timestamp_text();
         self.update_claim(key, |c| {
             let status = status_mut(c);
-            status.phase = Some("Available".into());
+            status.set_phase(ClaimPhase::Available);
             status.reason = None;
             status.message = None;
-            for t in ["Scheduled", "Provisioned", "Joined"] {
+            for t in [SCHEDULED, PROVISIONED, JOINED] {
                 set_condition(&mut status.conditions, t, true, None, at.clone());
             }
             if rolled_over {
-                set_condition(&mut status.conditions, "NotDrifted", true, None, at);
+                set_condition(&mut status.conditions, NOT_DRIFTED, true, None, at);
             }
         });
     }
@@ -332,16 +334,10 @@ impl Simulator {
         let at = self.timestamp_text();
         self.update_claim(key, |c| {
             let status = status_mut(c);
-            status.phase = Some("Failed".into());
+            status.set_phase(ClaimPhase::Failed);
             status.reason = Some(reason.to_string());
             status.message = Some(message.to_string());
-            set_condition(
-                &mut status.conditions,
-                "Provisioned",
-                false,
-                Some(reason),
-                at,
-            );
+            set_condition(&mut status.conditions, PROVISIONED, false, Some(reason), at);
         });
     }
 }

@@ -7,27 +7,23 @@
 use super::Simulator;
 use super::random::between;
 use super::schedule::Task;
-use crate::fleet::{HostKey, HostState, ObjectKey, ProvisioningState};
+use crate::fleet::{HostKey, HostState, ObjectKey, OperationalStatus, ProvisioningState};
 use crate::model::host::{BareMetalHostStatus, Hardware, Provisioning};
 use crate::model::{BareMetalHost, HostImage, ProjectNamespaces, keys};
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Metal3's `operationalStatus` values the simulator writes.
-const OK: &str = "OK";
-const ERROR: &str = "error";
-
 /// How a transient state ends: the state after it, how long it lasts (simulated seconds),
 /// and how often it ends in one of its errors instead.
 struct Phase {
-    next: &'static str,
+    next: ProvisioningState,
     lasts: (u64, u64),
     fails: f64,
     errors: &'static [(&'static str, &'static str)],
 }
 
 const REGISTERING: Phase = Phase {
-    next: "inspecting",
+    next: ProvisioningState::Inspecting,
     lasts: (5, 15),
     fails: 0.04,
     errors: &[
@@ -42,7 +38,7 @@ const REGISTERING: Phase = Phase {
     ],
 };
 const INSPECTING: Phase = Phase {
-    next: "preparing",
+    next: ProvisioningState::Preparing,
     lasts: (20, 60),
     fails: 0.04,
     errors: &[
@@ -57,7 +53,7 @@ const INSPECTING: Phase = Phase {
     ],
 };
 const PREPARING: Phase = Phase {
-    next: "available",
+    next: ProvisioningState::Available,
     lasts: (10, 30),
     fails: 0.02,
     errors: &[
@@ -69,7 +65,7 @@ const PREPARING: Phase = Phase {
     ],
 };
 const PROVISIONING: Phase = Phase {
-    next: "provisioned",
+    next: ProvisioningState::Provisioned,
     lasts: (30, 90),
     fails: 0.03,
     errors: &[
@@ -88,7 +84,7 @@ const PROVISIONING: Phase = Phase {
     ],
 };
 const DEPROVISIONING: Phase = Phase {
-    next: "available",
+    next: ProvisioningState::Available,
     lasts: (20, 60),
     fails: 0.02,
     errors: &[
@@ -211,19 +207,20 @@ fn provisioning_mut(host: &mut BareMetalHost) -> &mut Provisioning {
         .get_or_insert_with(Provisioning::default)
 }
 
-fn set_state(host: &mut BareMetalHost, state: &str) {
-    provisioning_mut(host).state = state.to_string();
+fn set_state(host: &mut BareMetalHost, state: &ProvisioningState) {
+    use ProvisioningState as P;
+    provisioning_mut(host).state = state.api_value().to_string();
     // Powered while the IPA ramdisk or the image runs; off when free.
     let powered = matches!(
         state,
-        "inspecting" | "preparing" | "provisioning" | "provisioned" | "deprovisioning"
+        P::Inspecting | P::Preparing | P::Provisioning | P::Provisioned | P::Deprovisioning
     );
     status_mut(host).powered_on = Some(powered);
 }
 
 fn set_error(host: &mut BareMetalHost, (error_type, message): (&str, &str)) {
     let status = status_mut(host);
-    status.operational_status = Some(ERROR.into());
+    status.operational_status = Some(OperationalStatus::Error.as_str().into());
     status.error_type = Some(error_type.into());
     status.error_message = Some(message.into());
     status.error_count = Some(status.error_count.unwrap_or(0) + 1);
@@ -231,7 +228,7 @@ fn set_error(host: &mut BareMetalHost, (error_type, message): (&str, &str)) {
 
 fn clear_error(host: &mut BareMetalHost) {
     let status = status_mut(host);
-    status.operational_status = Some(OK.into());
+    status.operational_status = Some(OperationalStatus::Ok.as_str().into());
     status.error_type = None;
     status.error_message = None;
 }
@@ -328,9 +325,9 @@ impl Simulator {
                     if let Some(hardware) = hardware {
                         status_mut(h).hardware = Some(hardware);
                     }
-                    set_state(h, phase.next);
+                    set_state(h, &phase.next);
                 });
-                if let Some(next) = phase_of_name(phase.next) {
+                if let Some(next) = self::phase(&phase.next) {
                     self.set_phase_timer(&key, next);
                 }
             }
@@ -394,7 +391,7 @@ impl Simulator {
             h.spec.image = Some(image);
             h.spec.online = Some(true);
             provisioning_mut(h).image = None;
-            set_state(h, "provisioning");
+            set_state(h, &ProvisioningState::Provisioning);
         });
         self.set_phase_timer(key, &PROVISIONING);
     }
@@ -403,7 +400,7 @@ impl Simulator {
         self.update_host(key, |h| {
             let image = h.spec.image.clone();
             provisioning_mut(h).image = image;
-            set_state(h, "provisioned");
+            set_state(h, &ProvisioningState::Provisioned);
         });
         self.cancel_host_timer(key);
         if let Some(claim) = self.store.host(key).and_then(|h| holder(h)) {
@@ -417,7 +414,7 @@ impl Simulator {
             h.spec.image = None;
             h.spec.online = Some(false);
             clear_error(h);
-            set_state(h, "deprovisioning");
+            set_state(h, &ProvisioningState::Deprovisioning);
         });
         self.hosts.after_cleaning.insert(key.clone(), then);
         self.set_phase_timer(key, &DEPROVISIONING);
@@ -426,7 +423,7 @@ impl Simulator {
     fn finish_deprovisioning(&mut self, key: &HostKey) {
         self.update_host(key, |h| {
             provisioning_mut(h).image = None;
-            set_state(h, "available");
+            set_state(h, &ProvisioningState::Available);
         });
         match self.hosts.after_cleaning.get(key) {
             Some(AfterCleaning::Release { .. }) => self.release(key),
@@ -466,7 +463,7 @@ impl Simulator {
             }
             h.spec.image = None;
             h.spec.online = Some(false);
-            set_state(h, "available");
+            set_state(h, &ProvisioningState::Available);
         });
         if let Some(claim) = claim {
             self.delete_claim(&claim);
@@ -540,15 +537,11 @@ impl Simulator {
             return;
         }
         let (state, phase) = if self.rng.chance(0.6) {
-            ("inspecting", &INSPECTING)
+            (ProvisioningState::Inspecting, &INSPECTING)
         } else {
-            ("preparing", &PREPARING)
+            (ProvisioningState::Preparing, &PREPARING)
         };
-        self.update_host(&key, |h| set_state(h, state));
+        self.update_host(&key, |h| set_state(h, &state));
         self.set_phase_timer(&key, phase);
     }
-}
-
-fn phase_of_name(state: &str) -> Option<&'static Phase> {
-    phase(&ProvisioningState::parse(state))
 }

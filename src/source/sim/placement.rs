@@ -9,7 +9,9 @@ use crate::fleet::rules::{
 };
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId, ObjectKey};
 use crate::impact::Overlay;
-use crate::model::claim::{IMAGE_UNAVAILABLE, PIN_FAILED, ROLLING_OVER};
+use crate::model::claim::{
+    ClaimPhase, IMAGE_UNAVAILABLE, NOT_DRIFTED, PIN_FAILED, ROLLING_OVER, SCHEDULED,
+};
 use crate::model::provider::NodeTypeStatus;
 use crate::model::{HostImage, NodeType, keys};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -171,7 +173,7 @@ impl Simulator {
                 .get_or_insert_with(Default::default)
                 .insert(keys::CLAIM_CLAIMED_NODE.into(), host_name);
             let status = object.status.get_or_insert_with(Default::default);
-            super::claims::set_condition(&mut status.conditions, "Scheduled", true, None, at);
+            super::claims::set_condition(&mut status.conditions, SCHEDULED, true, None, at);
         });
         self.update_host(&host_key, |object| object.metadata.labels = Some(labels));
         self.begin_provisioning(&host_key, image);
@@ -226,12 +228,12 @@ impl Simulator {
             let at = self.timestamp_text();
             self.update_claim(&key, |object| {
                 let status = object.status.get_or_insert_with(Default::default);
-                status.phase = Some("Pending".into());
+                status.set_phase(ClaimPhase::Pending);
                 status.reason = Some(ROLLING_OVER.into());
                 status.message = Some(message);
                 super::claims::set_condition(
                     &mut status.conditions,
-                    "NotDrifted",
+                    NOT_DRIFTED,
                     false,
                     Some(ROLLING_OVER),
                     at,

@@ -9,7 +9,7 @@ use super::store::{identity, meta};
 use crate::fleet::{Fleet, FleetObject, FleetView, HostKey};
 use crate::impact::pin::new_pinned_claim;
 use crate::impact::{Change, LabelEdit, PinChange, PinTarget, Rotation, impact, new_os_image};
-use crate::model::claim::NodeClaimStatus;
+use crate::model::claim::{ClaimPhase, NodeClaimStatus};
 use crate::model::{Manifest, NodeType, keys};
 use crate::write::{WriteError, WriteMode, WriteReport, WrittenObject};
 use serde_json::Value;
@@ -303,8 +303,8 @@ impl Simulator {
                     .annotations
                     .as_ref()
                     .is_some_and(|a| a.contains_key(keys::CLAIM_CLAIMED_NODE));
-                let phase = claim.status.as_ref().and_then(|s| s.phase.as_deref());
-                if !placed && phase == Some("Pending") {
+                let phase = claim.status.as_ref().and_then(NodeClaimStatus::phase);
+                if !placed && phase == Some(ClaimPhase::Pending) {
                     let (_, key) = identity(&object);
                     self.controller.enqueue((key.namespace, key.name));
                 }
