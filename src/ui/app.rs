@@ -129,10 +129,14 @@ impl Modal {
     }
 }
 
-/// How a notice reads: information, or an error (drawn in the error style).
+/// How a notice reads: information, or an error (drawn in the error style). gpufleet's own
+/// distinction for its footer line, not an API value; a fleet lint's severity is
+/// [`lints::Severity`](crate::fleet::lints::Severity).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
+    /// Something done or worth knowing (`3 marks cleared`).
     Info,
+    /// Something refused or failed (`cannot undo: ...`).
     Error,
 }
 

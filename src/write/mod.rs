@@ -116,6 +116,14 @@ impl fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
+impl WriteError {
+    /// Whether the objects changed since the preview (a `resourceVersion` or `test`
+    /// precondition failed), as opposed to a refusal: the one error a fresh preview can cure.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, WriteError::Conflict { .. })
+    }
+}
+
 /// Performs previewed changes. `fleet` is the snapshot the preview was computed from: its
 /// resourceVersions are the preconditions of the write.
 pub trait Writer: Send + Sync {

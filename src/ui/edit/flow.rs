@@ -85,11 +85,18 @@ impl Proposal {
     }
 }
 
-/// Why a write did not happen: the objects changed since the preview (`409 Conflict`, a
-/// failed precondition), or the write was refused (invalid, forbidden, unreachable).
+/// Why a write did not happen: the objects changed since the preview, or the write was
+/// refused. A conflict is the API server's optimistic concurrency at work: a write whose
+/// `resourceVersion` precondition (or JSON patch `test`) no longer holds is answered `409
+/// Conflict` (Kubernetes docs, "API Concepts", "Resource versions",
+/// <https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions>), and the
+/// dialog previews again on the newest data; anything else is a refusal, shown as it is.
+/// Read from a [`WriteError`] with [`WriteError::is_conflict`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProblemKind {
+    /// The objects changed since the preview ([`WriteError::Conflict`]); preview again.
     Conflict,
+    /// Invalid, forbidden, rejected, read-only or unreachable: the write cannot land as it is.
     Refused,
 }
 
@@ -102,12 +109,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn of(error: &WriteError) -> Problem {
-        match error {
-            WriteError::Conflict { .. } => Problem {
+        if error.is_conflict() {
+            Problem {
                 text: format!("{error}. The preview below is recomputed on the newest data."),
                 kind: ProblemKind::Conflict,
-            },
-            _ => Problem::refused(error.to_string()),
+            }
+        } else {
+            Problem::refused(error.to_string())
         }
     }
 

@@ -274,6 +274,20 @@ fn pin_section(impact: &Impact, lines: &mut Vec<PLine>) {
     }
 }
 
+/// Claims a rotation rolls over in one tenant's rack (or all its racks), and their GPUs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Rolling {
+    claims: u32,
+    gpus: u32,
+}
+
+impl Rolling {
+    fn add(&mut self, claims: u32, gpus: u32) {
+        self.claims += claims;
+        self.gpus += gpus;
+    }
+}
+
 /// Rolled-over claims by tenant, then rack, with GPU counts (guide, "Rotating OS images").
 fn rollover_section(impact: &Impact, lines: &mut Vec<PLine>) {
     let rolling: Vec<&ClaimImpact> = impact.claims_with(ClaimEffect::RollsOver).collect();
@@ -289,22 +303,25 @@ fn rollover_section(impact: &Impact, lines: &mut Vec<PLine>) {
             thousands(gpus)
         ),
     ));
-    let mut by_tenant: BTreeMap<&str, BTreeMap<&str, (u32, u32)>> = BTreeMap::new();
+    let mut by_tenant: BTreeMap<&str, BTreeMap<&str, Rolling>> = BTreeMap::new();
     for c in &rolling {
-        let rack = by_tenant
+        by_tenant
             .entry(c.tenant.as_str())
             .or_default()
             .entry(c.rack.as_deref().unwrap_or("(no rack)"))
-            .or_default();
-        rack.0 += 1;
-        rack.1 += c.gpus;
+            .or_default()
+            .add(1, c.gpus);
     }
     for (tenant, racks) in by_tenant.iter().take(ROWS) {
-        let (n, g) = racks.values().fold((0, 0), |(n, g), (a, b)| (n + a, g + b));
+        let Rolling { claims: n, gpus: g } =
+            racks.values().fold(Rolling::default(), |mut sum, r| {
+                sum.add(r.claims, r.gpus);
+                sum
+            });
         let racks_text: Vec<String> = racks
             .iter()
             .take(NAMES)
-            .map(|(r, (n, g))| format!("{r} ×{n} ({g})"))
+            .map(|(r, c)| format!("{r} ×{} ({})", c.claims, c.gpus))
             .collect();
         let rest = racks.len().saturating_sub(NAMES);
         lines.push(
