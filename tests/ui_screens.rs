@@ -142,7 +142,7 @@ fn help_is_generated_from_the_keymap() {
     press(&mut app, "?");
     let t = draw(&mut app, 160, 48);
     insta::assert_snapshot!("help", text(&t));
-    for binding in gpufleet::ui::keymap::KEYMAP {
+    for binding in gpufleet::ui::keymap::KEYMAP.iter() {
         if binding
             .modes
             .contains(&gpufleet::ui::keymap::KeyMode::Browse)
