@@ -4,8 +4,7 @@
 //! two H100 hosts, dc2 one H100 and one A100, each provider one type selecting `gpu-model:
 //! h100`.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support::load;
 use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
