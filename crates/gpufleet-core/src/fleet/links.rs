@@ -77,7 +77,8 @@ pub enum LinkProblem {
     ClaimHeldTwice {
         /// The claim, `namespace/name`.
         claim: String,
-        /// The name (only) of the host linked to it first.
+        /// The host linked to it first, as its key (`cluster/namespace/name`), since names
+        /// repeat across clusters.
         other_host: String,
     },
     /// The claim's own annotation (an unconfirmed key) names another host, or this host

@@ -2,10 +2,9 @@
 //! (300 hosts, seed 1) and compared with snapshots; and the colours of cells that carry
 //! meaning.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support;
+use crate::support::load;
 use load::LoadComplete;
-mod support;
 
 use support::{draw, fleet, key, press, text};
 

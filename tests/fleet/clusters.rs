@@ -4,8 +4,7 @@
 //! two H100 hosts, dc2 one H100 and one A100, each provider one type selecting `gpu-model:
 //! h100`.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support::load;
 use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
@@ -297,4 +296,47 @@ fn a_pin_splits_only_the_nvlink_domain_of_its_own_cluster() {
         .map(|l| (l.subject.as_str(), l.cluster.as_deref()))
         .collect();
     assert_eq!(splits, [("nvl-01", Some("dc2-infra"))]);
+}
+
+/// Links by the host label only, across two clusters with the same host names
+/// (tests/fixtures/links-two-sites): a problem names the other host with its cluster, and a
+/// claim's annotation, which gives a bare name, is read as the host its node type can see.
+#[test]
+fn link_problems_name_hosts_by_cluster_where_host_names_repeat() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/links-two-sites");
+    let report = load_paths(&[dir]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let fleet = Fleet::build(report.objects);
+    let problems = |key: &str| -> Vec<String> {
+        let h = fleet.resolve_host(key).unwrap();
+        fleet
+            .host(h)
+            .link
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let train = fleet.resolve_claim("p-acme/train-1").unwrap();
+    let held = fleet
+        .claim(train)
+        .host
+        .map(|h| fleet.host(h).key().to_string());
+    assert_eq!(held.as_deref(), Some("dc1-infra/metal3-system/gpu-01"));
+    assert_eq!(
+        problems("dc2-infra/metal3-system/gpu-01"),
+        [
+            "claim p-acme/train-1 is linked to dc1-infra/metal3-system/gpu-01 too; a claim holds \
+          one server"
+        ]
+    );
+    // infer-1 is of dc2's type: its annotation's gpu-02 is dc2's, never dc1's.
+    assert_eq!(
+        problems("dc2-infra/metal3-system/gpu-02"),
+        [
+            "claim p-acme/infer-1's annotation metal3.vcluster.com/claimed-node (unconfirmed) \
+          names this host, but no confirmed key links them"
+        ]
+    );
+    assert!(problems("dc1-infra/metal3-system/gpu-02").is_empty());
 }
