@@ -113,6 +113,35 @@ fn host_names_resolve_by_cluster_and_an_edit_touches_only_its_clusters_host() {
     assert_eq!(written, [(Some("dc2-infra"), "gpu-01", Some("30"))]);
 }
 
+/// A preview of an edit on same-named hosts of two clusters names each host's cluster: in
+/// the JSON (`hosts[].cluster`) and, for people, as `cluster/name`; a preview within one
+/// cluster keeps bare names.
+#[test]
+fn a_preview_across_clusters_names_each_hosts_cluster() {
+    let fleet = two_sites();
+    let edit = |keys: &[&str]| {
+        let names = keys.iter().map(ToString::to_string).collect();
+        let edit = LabelEdit::parse_args(HostTargets::Names(names), &["maintenance=true"]);
+        impact(&fleet, &Change::Label(edit.unwrap())).unwrap()
+    };
+    let both = edit(&[
+        "dc1-infra/metal3-system/gpu-01",
+        "dc2-infra/metal3-system/gpu-01",
+    ]);
+    let json = serde_json::to_value(&both).unwrap();
+    let clusters: Vec<(&str, &str)> = json["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["cluster"].as_str().unwrap(), h["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(clusters, [("dc1-infra", "gpu-01"), ("dc2-infra", "gpu-01")]);
+    let shown: Vec<String> = both.hosts.iter().map(|h| both.host_name(h)).collect();
+    assert_eq!(shown, ["dc1-infra/gpu-01", "dc2-infra/gpu-01"]);
+    let one = edit(&["dc2-infra/metal3-system/gpu-01"]);
+    assert_eq!(one.host_name(&one.hosts[0]), "gpu-01");
+}
+
 #[test]
 fn a_dump_names_its_cluster_on_the_command_line() {
     let named = |cluster: &str| {
