@@ -244,8 +244,8 @@ impl Fleet {
     fn build_hosts(&mut self) {
         self.has_machines = !self.objects.machines.is_empty();
         // Which provider's BareMetalHosts live in each cluster and namespace: the provider →
-        // cluster link of `spec.metal3.clusterRef` (one Metal3 cluster per provider;
-        // domain.md, correction 5).
+        // cluster link of `spec.metal3.clusterRef` (one Metal3 cluster per provider; loft-sh/api
+        // `NodeProviderClusterRef`).
         let mut provider_of_scope: HashMap<(&str, String), String> = HashMap::new();
         for (name, provider) in &self.objects.providers {
             if let Some(metal3) = &provider.spec.metal3 {

@@ -10,8 +10,6 @@
 //! A link that is ambiguous, dangling or contradicted is kept as a [`LinkProblem`] on the host,
 //! shown in its detail, the machines pane and a lint, instead of being guessed.
 
-#![warn(missing_docs)]
-
 use super::{ClaimId, HostId};
 use crate::model::keys;
 use serde::Serialize;

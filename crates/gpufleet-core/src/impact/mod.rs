@@ -2,14 +2,10 @@
 //! every host, node type, claim and tenant, and which lints it introduces or resolves.
 //! The CLI's `preview`, the dashboard's live preview and the writer all use [`impact`].
 
-#[warn(missing_docs)]
 pub mod change;
-#[warn(missing_docs)]
 pub mod label;
 pub mod overlay;
-#[warn(missing_docs)]
 pub mod pin;
-#[warn(missing_docs)]
 pub mod rotate;
 
 pub use change::{
