@@ -216,7 +216,7 @@ pub fn impact_table(i: &Impact) -> String {
                 .collect();
             labels.extend(h.labels_removed.iter().map(|k| format!("{k}-")));
             t.row([
-                h.name.clone(),
+                i.host_name(h),
                 h.state.clone(),
                 h.claimed_by.clone().unwrap_or_else(|| "-".into()),
                 snake(&h.effect),

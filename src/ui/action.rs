@@ -1,60 +1,7 @@
 //! Everything a user can ask of the dashboard. Keys become actions only through the keymap
 //! (`keymap.rs`); the help overlay and the footer are generated from that same keymap.
 
-/// The dashboard's panes, in Tab order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PaneId {
-    Racks,
-    Nvlink,
-    Tenants,
-    Types,
-    Hosts,
-    Machines,
-}
-
-impl PaneId {
-    pub const ALL: [PaneId; 6] = [
-        PaneId::Racks,
-        PaneId::Nvlink,
-        PaneId::Tenants,
-        PaneId::Types,
-        PaneId::Hosts,
-        PaneId::Machines,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            PaneId::Racks => "Racks",
-            PaneId::Nvlink => "NVLink",
-            PaneId::Tenants => "Tenants",
-            PaneId::Types => "Node types",
-            PaneId::Hosts => "Hosts",
-            PaneId::Machines => "Machines",
-        }
-    }
-
-    /// The `:` command that shows the pane.
-    pub fn command(self) -> &'static str {
-        match self {
-            PaneId::Racks => "racks",
-            PaneId::Nvlink => "nvlink",
-            PaneId::Tenants => "tenants",
-            PaneId::Types => "types",
-            PaneId::Hosts => "hosts",
-            PaneId::Machines => "machines",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        PaneId::ALL.iter().position(|&p| p == self).unwrap_or(0)
-    }
-
-    /// The pane `step` places after this one in Tab order, wrapping around.
-    pub fn step(self, step: isize) -> PaneId {
-        let n = PaneId::ALL.len() as isize;
-        PaneId::ALL[(self.index() as isize + step).rem_euclid(n) as usize]
-    }
-}
+pub use super::panes::PaneId;
 
 /// What an edit action would change. Each opens a dialog with a live preview; read-only
 /// mode refuses them by name.

@@ -10,7 +10,7 @@ use super::keymap::{self, KeyMode};
 pub use super::marks::MarkBy;
 use super::message::Message;
 use super::nav::{Nav, Screen, Sort};
-use super::panes;
+use super::panes::{self, PANES};
 use super::theme::Theme;
 use crate::event::{FleetEvent, WatchState};
 use crate::fleet::Fleet;
@@ -158,14 +158,6 @@ pub const EXTRA_COMMANDS: &[(&str, &str)] = &[
     ("ctx", "the context: source, writer, each watch's state"),
     ("help", "keys"),
     ("quit", "quit"),
-];
-
-/// Panes a wall display cycles through: the overviews, not the long tables.
-pub const WATCH_PANES: [PaneId; 4] = [
-    PaneId::Racks,
-    PaneId::Nvlink,
-    PaneId::Tenants,
-    PaneId::Types,
 ];
 
 /// Whether the figures on screen are current (see [`App::freshness`]).
@@ -541,11 +533,14 @@ impl App {
         if self.paused || self.settings.mode != Mode::Watch {
             return false;
         }
-        let at = WATCH_PANES
+        let wall: Vec<PaneId> = PANES.iter().copied().filter(|p| p.on_wall()).collect();
+        let at = wall
             .iter()
             .position(|&p| p == self.nav.current_pane())
-            .map_or(0, |i| (i + 1) % WATCH_PANES.len());
-        self.nav.show(WATCH_PANES[at]);
+            .map_or(0, |i| (i + 1) % wall.len());
+        if let Some(&next) = wall.get(at) {
+            self.nav.show(next);
+        }
         true
     }
 
@@ -726,7 +721,7 @@ impl App {
     fn drill(&mut self) {
         let view = self.nav.view();
         let next = match (&view.screen, view.selected_row()) {
-            (Screen::Pane(p), Some(row)) => panes::pane(*p).drill(&self.data, row),
+            (Screen::Pane(p), Some(row)) => p.pane().drill(&self.data, row),
             (Screen::Pane(_), None) => None,
             (screen, _) => panes::detail::drill(&self.data, screen),
         };
@@ -750,7 +745,7 @@ impl App {
         let Some(pane) = self.nav.view().pane() else {
             return;
         };
-        let columns = panes::pane(pane).sort_names().len();
+        let columns = pane.pane().sort_names().len();
         if columns == 0 {
             self.notify(
                 "the rack grid keeps rack order; sort the hosts table instead",
@@ -819,7 +814,7 @@ impl App {
 
     /// Every `:` command: the panes', then the others.
     pub fn commands() -> impl Iterator<Item = (&'static str, &'static str)> {
-        PaneId::ALL
+        PANES
             .iter()
             .map(|p| (p.command(), p.title()))
             .chain(EXTRA_COMMANDS.iter().copied())
@@ -870,7 +865,7 @@ impl App {
                         .nav
                         .view()
                         .pane()
-                        .is_some_and(|p| panes::pane(p).takes_label_filter()) =>
+                        .is_some_and(|p| p.pane().takes_label_filter()) =>
                 {
                     self.set_filter(p.before);
                     self.notify(
@@ -891,7 +886,7 @@ impl App {
     fn run_command(&mut self, line: &str) {
         let line = line.trim();
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
-        if let Some(&pane) = PaneId::ALL.iter().find(|p| p.command() == word) {
+        if let Some(pane) = PaneId::from_command(word) {
             self.nav.show(pane);
             if !rest.trim().is_empty() {
                 match Filter::parse(rest) {

@@ -1,8 +1,11 @@
 //! The one keymap: which key does what in which mode. Key handling, the help overlay and
-//! the footer hints all read this table, so they cannot disagree.
+//! the footer hints all read this table, so they cannot disagree. The panes' number keys and
+//! the `:` command list are made from the list of panes ([`PANES`]).
 
-use super::action::{Action, EditKind, PaneId};
+use super::action::{Action, EditKind};
+use super::panes::PANES;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::sync::LazyLock;
 
 /// Which set of bindings applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +133,7 @@ impl Section {
     }
 }
 
+#[derive(Clone, Copy)]
 pub struct Binding {
     pub modes: &'static [KeyMode],
     pub keys: &'static [Key],
@@ -142,6 +146,13 @@ pub struct Binding {
 
 use KeyMode::{Browse, Choose, Input, Labels, Overlay, Pin, Review, Rotate, Watch};
 
+/// A row of the keymap as written: a binding, or where the panes' number keys go.
+enum Row {
+    Bind(Binding),
+    /// `1` to `9`: the panes in [`PANES`] order, each with its help line.
+    PaneKeys,
+}
+
 const fn bind(
     modes: &'static [KeyMode],
     keys: &'static [Key],
@@ -149,29 +160,25 @@ const fn bind(
     section: Section,
     help: &'static str,
     footer: Option<&'static str>,
-) -> Binding {
-    Binding {
+) -> Row {
+    Row::Bind(Binding {
         modes,
         keys,
         action,
         section,
         help,
         footer,
-    }
+    })
 }
 
-/// Every binding. Order is the order of help and footer.
+/// The keymap as written. Order is the order of help and footer; `{panes}` in a help line
+/// stands for the panes' `:` commands.
 #[rustfmt::skip]
-pub const KEYMAP: &[Binding] = &[
-    bind(&[Browse], &[key(':')], Action::OpenPalette, Section::Panes, "commands: racks nvlink tenants types hosts machines ctx", Some("command")),
+const TABLE: &[Row] = &[
+    bind(&[Browse], &[key(':')], Action::OpenPalette, Section::Panes, "commands: {panes} ctx", Some("command")),
     bind(&[Browse], &[code(KeyCode::Tab)], Action::NextPane, Section::Panes, "next pane", Some("pane")),
     bind(&[Browse], &[code(KeyCode::BackTab)], Action::PrevPane, Section::Panes, "previous pane", None),
-    bind(&[Browse], &[key('1')], Action::ShowPane(PaneId::Racks), Section::Panes, "racks", None),
-    bind(&[Browse], &[key('2')], Action::ShowPane(PaneId::Nvlink), Section::Panes, "NVLink domains", None),
-    bind(&[Browse], &[key('3')], Action::ShowPane(PaneId::Tenants), Section::Panes, "tenants", None),
-    bind(&[Browse], &[key('4')], Action::ShowPane(PaneId::Types), Section::Panes, "node types", None),
-    bind(&[Browse], &[key('5')], Action::ShowPane(PaneId::Hosts), Section::Panes, "hosts", None),
-    bind(&[Browse], &[key('6')], Action::ShowPane(PaneId::Machines), Section::Panes, "machines (NodeClaims)", None),
+    Row::PaneKeys,
     bind(&[Browse], &[code(KeyCode::Enter)], Action::Drill, Section::Panes, "drill down: rack → hosts, type → eligible hosts, row → details", Some("open")),
     bind(&[Browse, Overlay], &[code(KeyCode::Esc)], Action::Back, Section::Panes, "back: close, clear the filter, or leave the drill-down", Some("back")),
     bind(&[Browse, Overlay], &[key('j'), code(KeyCode::Down)], Action::Down, Section::Move, "down", None),
@@ -215,6 +222,46 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
     bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
 ];
+
+/// The number keys, `1` to `9`.
+static DIGITS: [Key; 9] = [
+    key('1'),
+    key('2'),
+    key('3'),
+    key('4'),
+    key('5'),
+    key('6'),
+    key('7'),
+    key('8'),
+    key('9'),
+];
+
+/// Every binding, in the order of help and footer: [`TABLE`] with the panes' number keys and
+/// `:` commands filled in from [`PANES`].
+pub static KEYMAP: LazyLock<Vec<Binding>> = LazyLock::new(|| {
+    let commands: Vec<&str> = PANES.iter().map(|p| p.command()).collect();
+    let commands = commands.join(" ");
+    let mut out = Vec::new();
+    for row in TABLE {
+        match row {
+            // Made once for the life of the process, as the rest of the table is.
+            Row::Bind(b) if b.help.contains("{panes}") => out.push(Binding {
+                help: b.help.replace("{panes}", &commands).leak(),
+                ..*b
+            }),
+            Row::Bind(b) => out.push(*b),
+            Row::PaneKeys => out.extend(PANES.iter().zip(&DIGITS).map(|(&p, k)| Binding {
+                modes: &[Browse],
+                keys: std::slice::from_ref(k),
+                action: Action::ShowPane(p),
+                section: Section::Panes,
+                help: p.help(),
+                footer: None,
+            })),
+        }
+    }
+    out
+});
 
 /// The action a key asks for in a mode, if any. While typing, an unbound printable
 /// character is typed.
@@ -357,6 +404,27 @@ mod tests {
         }
         let tab = press(KeyCode::Tab, KeyModifiers::NONE);
         assert_eq!(action_for(KeyMode::Labels, &tab), Some(Action::DialogNext));
+    }
+
+    #[test]
+    fn number_keys_and_commands_come_from_the_list_of_panes() {
+        for (i, &pane) in PANES.iter().enumerate().take(9) {
+            let digit = char::from_digit(i as u32 + 1, 10).unwrap();
+            let e = press(KeyCode::Char(digit), KeyModifiers::NONE);
+            assert_eq!(
+                action_for(KeyMode::Browse, &e),
+                Some(Action::ShowPane(pane))
+            );
+            assert_eq!(pane.key(), Some(digit));
+            assert!(bindings(KeyMode::Browse).any(|b| b.help == pane.help()));
+        }
+        let palette = bindings(KeyMode::Browse)
+            .find(|b| b.action == Action::OpenPalette)
+            .unwrap();
+        assert_eq!(
+            palette.help,
+            "commands: racks nvlink tenants types hosts machines ctx"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::action::PaneId;
 use super::data::FleetData;
 use super::filter::Filter;
-use super::panes;
+use super::panes::PANES;
 use crate::fleet::{DomainKey, HostKey, RackKey};
 
 /// What a drill-down narrows a table to.
@@ -94,7 +94,7 @@ impl View {
         let Some(pane) = self.pane() else {
             return;
         };
-        let pane = panes::pane(pane);
+        let pane = pane.pane();
         self.rows = pane.rows(data, self);
         if !self.moved {
             self.selected = 0;
@@ -119,7 +119,7 @@ impl View {
 
     fn remember(&mut self, data: &FleetData) {
         self.selected_key = match (self.pane(), self.selected_row()) {
-            (Some(pane), Some(row)) => Some(panes::pane(pane).key(data, row)),
+            (Some(pane), Some(row)) => Some(pane.pane().key(data, row)),
             _ => None,
         };
     }
@@ -129,7 +129,7 @@ impl View {
 const MAX_DEPTH: usize = 16;
 
 pub struct Nav {
-    /// One view per pane, in [`PaneId::ALL`] order.
+    /// One view per pane, in [`PANES`] order.
     panes: Vec<View>,
     current: PaneId,
     stack: Vec<View>,
@@ -138,11 +138,11 @@ pub struct Nav {
 impl Default for Nav {
     fn default() -> Self {
         Nav {
-            panes: PaneId::ALL
+            panes: PANES
                 .iter()
                 .map(|&p| View::new(Screen::Pane(p), None))
                 .collect(),
-            current: PaneId::Racks,
+            current: PANES[0],
             stack: Vec::new(),
         }
     }

@@ -1,10 +1,9 @@
 //! The whole frame: tabs, banners, the current pane, status line and footer, overlays on
 //! top. A pure function of `&App`.
 
-use super::action::PaneId;
 use super::app::{App, Mode, Popup};
 use super::edit;
-use super::panes;
+use super::panes::{self, PANES};
 use super::widgets::safe;
 use super::widgets::{footer, overlays, status, watch_header};
 use ratatui::Frame;
@@ -20,13 +19,17 @@ pub const MIN_WATCH: (u16, u16) = (60, 18);
 fn tabs(app: &App) -> Line<'_> {
     let ui = &app.theme.ui;
     let mut spans = vec![Span::styled(" gpufleet ", ui.title)];
-    for (i, p) in PaneId::ALL.iter().enumerate() {
-        let style = if *p == app.nav.current_pane() {
+    for &p in PANES {
+        let style = if p == app.nav.current_pane() {
             ui.tab_active
         } else {
             ui.tab
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
+        let text = match p.key() {
+            Some(key) => format!(" {key} {} ", p.title()),
+            None => format!(" {} ", p.title()),
+        };
+        spans.push(Span::styled(text, style));
     }
     Line::from(spans)
 }

@@ -10,8 +10,6 @@ mod promises;
 mod realworld;
 #[path = "../support/mod.rs"]
 mod support;
-#[path = "../support/tmux.rs"]
-mod tmux;
 
 use futures::FutureExt;
 use gpufleet::cli::live::{ClusterArgs, live_snapshot};
@@ -36,7 +34,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::run;
-use tmux::Tmux;
+use support::tmux::Tmux;
 use tokio::sync::mpsc::Receiver;
 
 /// Feeds events into `live` until `done` holds; every event is shown to `seen`.

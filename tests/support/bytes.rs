@@ -1,4 +1,4 @@
-//! One byte counter for what the dashboard sends a terminal, shared by `tests/ui_bytes.rs`
+//! One byte counter for what the dashboard sends a terminal, shared by `tests/ui/bytes_sent.rs`
 //! and `benches/ui.rs` (included by path).
 #![allow(dead_code)]
 

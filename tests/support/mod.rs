@@ -2,8 +2,12 @@
 //! a writer that records what it is asked to write.
 #![allow(dead_code)]
 
+pub mod apply;
+pub mod bytes;
+pub mod load;
 pub mod promise;
 pub mod run;
+pub mod tmux;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::future::BoxFuture;

@@ -3,8 +3,8 @@
 //! or state leaking in, and a deadline, so a child that hangs fails its test (killed, with
 //! what it printed so far) instead of hanging the run.
 //!
-//! Included by path (`#[path = "support/run.rs"] mod run;`) by `tests/cli.rs` and
-//! `tests/hostile.rs`, and as `support::run` by `tests/figures.rs` and `tests/e2e`. (Runs in
+//! Used as `support::run` by the test binaries (`tests/cli/`, `tests/fleet/figures.rs`,
+//! `tests/e2e`). (Runs in
 //! a pseudo terminal go through the tmux driver, `support/tmux.rs`.)
 #![allow(dead_code)]
 

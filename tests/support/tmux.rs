@@ -2,8 +2,8 @@
 //! pseudo terminal: a private tmux server per session, keys in, the screen out, waits with
 //! a deadline that fail with the screen. The server is killed when the driver is dropped.
 //!
-//! Included by path (`#[path = ".../support/tmux.rs"] mod tmux;`) by `tests/tui_tmux.rs`,
-//! `tests/e2e/main.rs` and `benches/ui.rs`.
+//! Used as `support::tmux` by the test binaries (`tests/ui/in_tmux.rs`, `tests/e2e`) and
+//! included by path by `benches/ui.rs`.
 #![allow(dead_code)]
 
 use std::process::{Command, Output};

@@ -6,15 +6,13 @@
 //! [`live::LiveFleet`] → one immutable [`fleet::Fleet`] snapshot → pure rules, lints and
 //! [`impact`]. The `gpufleet` crate re-exports every module here under the same name.
 
-#[warn(missing_docs)]
+#![deny(missing_docs)]
+
 pub mod decode;
-#[warn(missing_docs)]
 pub mod event;
 pub mod fleet;
-#[warn(missing_docs)]
 pub mod format;
 pub mod generate;
 pub mod impact;
-#[warn(missing_docs)]
 pub mod live;
 pub mod model;

@@ -86,15 +86,8 @@ impl Catalog {
 
     /// A type picked in proportion to its hosts, so demand follows the fleet's shape.
     fn pick_type(&self, rng: &mut Rng) -> Option<&TypeEntry> {
-        let total: usize = self.types.iter().map(|t| t.hosts.len()).sum();
-        let mut x = rng.below(total.max(1));
-        for t in &self.types {
-            if x < t.hosts.len() {
-                return Some(t);
-            }
-            x -= t.hosts.len();
-        }
-        None
+        self.types
+            .get(rng.weighted(self.types.iter().map(|t| t.hosts.len()))?)
     }
 
     /// A new claim of a tenant, or `None` when the fleet offers nothing to claim.
@@ -109,11 +102,11 @@ impl Catalog {
         let tenant = match &t.tenant {
             Some(owner) => owner.clone(),
             None if self.tenants.is_empty() => return None,
-            None => rng.pick(&self.tenants).clone(),
+            None => rng.pick(&self.tenants)?.clone(),
         };
         let vcluster = match self.vclusters.as_slice() {
             [] => "workers".to_string(),
-            some => rng.pick(some).clone(),
+            some => rng.pick(some)?.clone(),
         };
         let namespace = ProjectNamespaces::default().namespace(&tenant);
         let model = t.model.clone().unwrap_or_else(|| "gpu".into());
@@ -153,9 +146,9 @@ impl Catalog {
             }
         } else if roll < UNBOUND_PERCENT + PINNED_PERCENT && !t.hosts.is_empty() {
             let server = (0..PIN_TRIES)
-                .map(|_| rng.pick(&t.hosts).clone())
+                .filter_map(|_| rng.pick(&t.hosts))
                 .find(|h| free(h))
-                .unwrap_or_else(|| rng.pick(&t.hosts).clone());
+                .or_else(|| rng.pick(&t.hosts))?;
             spec.properties
                 .insert(keys::SERVER_NAME.into(), server.name.clone());
         }

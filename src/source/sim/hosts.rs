@@ -307,7 +307,9 @@ impl Simulator {
             return;
         };
         if self.config.host_faults && self.rng.chance(phase.fails) {
-            let error = *self.rng.pick(phase.errors);
+            let Some(&error) = self.rng.pick(phase.errors) else {
+                return;
+            };
             self.fail(&key, &state.provisioning, error);
             return;
         }

@@ -4,11 +4,6 @@
 use crate::generate::Rng;
 use std::time::Duration;
 
-/// Uniform in `[0, 1)`.
-pub(super) fn unit(rng: &mut Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-}
-
 /// `d` times a non-negative factor, saturating instead of overflowing.
 pub(super) fn scale(d: Duration, factor: f64) -> Duration {
     Duration::try_from_secs_f64(d.as_secs_f64() * factor.max(0.0)).unwrap_or(if factor > 0.0 {
@@ -20,13 +15,13 @@ pub(super) fn scale(d: Duration, factor: f64) -> Duration {
 
 /// Uniform between two durations.
 pub(super) fn between(rng: &mut Rng, low: Duration, high: Duration) -> Duration {
-    low.saturating_add(scale(high.saturating_sub(low), unit(rng)))
+    low.saturating_add(scale(high.saturating_sub(low), rng.unit()))
 }
 
 /// Exponentially distributed with this mean (the gaps of a Poisson process), cut at 20 means
 /// so one unlucky draw cannot stop a process for good.
 pub(super) fn exponential(rng: &mut Rng, mean: Duration) -> Duration {
-    let draw = -(1.0 - unit(rng)).ln();
+    let draw = -(1.0 - rng.unit()).ln();
     scale(mean, draw.min(20.0))
 }
 

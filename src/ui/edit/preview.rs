@@ -141,7 +141,7 @@ fn hosts_section(impact: &Impact, lines: &mut Vec<PLine>) {
         .collect();
     for h in held.iter().take(ROWS) {
         lines.push(
-            PLine::one(Tone::Text, format!("  {}", h.name))
+            PLine::one(Tone::Text, format!("  {}", impact.host_name(h)))
                 .push(
                     Tone::Muted,
                     format!(" held by {}", h.claimed_by.as_deref().unwrap_or("?")),

@@ -33,7 +33,7 @@ impl App {
     pub fn selected_host(&self) -> Option<HostId> {
         let view = self.nav.view();
         match &view.screen {
-            Screen::Pane(PaneId::Hosts) => view.selected_row().map(HostId),
+            Screen::Pane(p) if *p == PaneId::Hosts => view.selected_row().map(HostId),
             Screen::HostDetail(key) => self.data.fleet.host_by_key(key),
             _ => None,
         }
@@ -49,7 +49,7 @@ impl App {
     pub fn selected_claim(&self) -> Option<ClaimId> {
         let view = self.nav.view();
         match &view.screen {
-            Screen::Pane(PaneId::Machines) => view.selected_row().map(ClaimId),
+            Screen::Pane(p) if *p == PaneId::Machines => view.selected_row().map(ClaimId),
             Screen::ClaimDetail { namespace, name } => {
                 self.data.fleet.claim_by_key(namespace, name)
             }
@@ -61,7 +61,7 @@ impl App {
     fn selected_type(&self) -> Option<NodeTypeId> {
         let view = self.nav.view();
         match view.screen {
-            Screen::Pane(PaneId::Types) => view
+            Screen::Pane(p) if p == PaneId::Types => view
                 .selected_row()
                 .and_then(|r| self.data.types.get(r as usize))
                 .map(|row| row.id),
@@ -560,11 +560,12 @@ impl App {
     /// Space in the hosts table: mark or unmark the host and move on.
     pub(in crate::ui) fn toggle_mark(&mut self) {
         let view = self.nav.view();
-        let (Screen::Pane(PaneId::Hosts), Some(row)) = (&view.screen, view.selected_row()) else {
-            self.notify(
-                "marks are for hosts: press 5 for the hosts table",
-                Severity::Error,
-            );
+        let (true, Some(row)) = (view.pane() == Some(PaneId::Hosts), view.selected_row()) else {
+            let how = match PaneId::Hosts.key() {
+                Some(key) => format!("press {key} for the hosts table"),
+                None => format!(":{} for the hosts table", PaneId::Hosts.command()),
+            };
+            self.notify(format!("marks are for hosts: {how}"), Severity::Error);
             return;
         };
         let Some(key) = self.data.fleet.hosts().get(row as usize).map(|h| h.key()) else {

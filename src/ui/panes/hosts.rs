@@ -1,11 +1,10 @@
 //! Hosts: every BareMetalHost (or those of a rack, NVLink domain or node type), filtered by
 //! text or label selector, sorted by a column. Enter opens a host's details.
 
-use super::{Column, DrawCtx, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::model::LabelQuery;
 use crate::model::keys;
-use crate::ui::action::PaneId;
 use crate::ui::data::FleetData;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
@@ -15,6 +14,18 @@ use std::borrow::Cow;
 
 /// The hosts pane.
 pub struct Hosts;
+
+#[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
+impl PaneId {
+    /// Every host, one per row.
+    pub const Hosts: PaneId = PaneId(&PaneSpec {
+        title: "Hosts",
+        command: "hosts",
+        help: "hosts",
+        wall: false,
+        pane: &Hosts,
+    });
+}
 
 /// The hosts a scope narrows to; every host without one.
 fn scoped(fleet: &Fleet, scope: Option<&Scope>) -> Vec<HostId> {
@@ -180,7 +191,6 @@ static COLUMNS: &[Column<Hosts>] = &[
 
 impl Table for Hosts {
     type Row<'d> = HostId;
-    const ID: PaneId = PaneId::Hosts;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS

@@ -1,10 +1,9 @@
 //! Machines (NodeClaims): every claim or a tenant's, with stage, held host, drift and pin.
 //! A label selector filter matches the labels of the host a claim holds.
 
-use super::{Column, SortBy, SortKey, Table};
+use super::{Column, PaneId, PaneSpec, SortBy, SortKey, Table};
 use crate::fleet::{ClaimId, ClaimStage, Fleet};
 use crate::model::LabelQuery;
-use crate::ui::action::PaneId;
 use crate::ui::data::{DriftMark, FleetData};
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::theme::Theme;
@@ -15,6 +14,18 @@ use std::borrow::Cow;
 
 /// The machines (NodeClaims) pane.
 pub struct Machines;
+
+#[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
+impl PaneId {
+    /// Every machine (NodeClaim), one per row.
+    pub const Machines: PaneId = PaneId(&PaneSpec {
+        title: "Machines",
+        command: "machines",
+        help: "machines (NodeClaims)",
+        wall: false,
+        pane: &Machines,
+    });
+}
 
 fn scoped(fleet: &Fleet, scope: Option<&Scope>) -> Vec<ClaimId> {
     match scope {
@@ -172,7 +183,6 @@ static COLUMNS: &[Column<Machines>] = &[
 
 impl Table for Machines {
     type Row<'d> = ClaimId;
-    const ID: PaneId = PaneId::Machines;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS

@@ -1,9 +1,12 @@
-//! The panes, one file each, and the one list of them ([`PANES`]). A table pane is a
-//! [`Table`]: one list of [`Column`]s, each holding its title and width rule, the text `/`
-//! matches, its sort key and its cell, so the header arrow, the title's `sorted by …`, the
-//! comparator and the filter come from the same row and cannot disagree. Panes derive their
-//! rows once per snapshot (or filter or sort change) and draw from a [`DrawCtx`]: drawing
-//! never changes state, and a pane sees only what it draws from.
+//! The panes, one file each, and the one list of them ([`PANES`]). Each pane file declares its
+//! [`PaneId`] (a [`PaneSpec`]: title, `:` command, help line, whether a wall display cycles
+//! it, and the pane itself); the tab bar, Tab order, the number keys, the `:` commands, the
+//! wall's cycle and the help all read [`PANES`], so adding a pane is its file plus one line
+//! there. A table pane is a [`Table`]: one list of [`Column`]s, each holding its title and
+//! width rule, the text `/` matches, its sort key and its cell, so the header arrow, the
+//! title's `sorted by …`, the comparator and the filter come from the same row and cannot
+//! disagree. Panes derive their rows once per snapshot (or filter or sort change) and draw
+//! from a [`DrawCtx`]: drawing never changes state, and a pane sees only what it draws from.
 
 pub mod detail;
 pub mod hosts;
@@ -13,7 +16,6 @@ pub mod racks;
 pub mod tenants;
 pub mod types;
 
-use super::action::PaneId;
 use super::data::FleetData;
 use super::filter::Filter;
 use super::marks::MarkBy;
@@ -28,6 +30,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
+use std::fmt;
+use std::hash::{Hash, Hasher};
 
 /// What a pane draws from: the snapshot's data, the theme, the marks, and whether the
 /// selection is shown. Built by the screen for each frame; a pane never sees the app.
@@ -51,8 +55,6 @@ pub struct DrawCtx<'a> {
 
 /// A pane: what the list of panes dispatches to. Table panes get it from [`Table`].
 pub trait Pane: Sync {
-    /// The pane's id (its tab, its `:` command).
-    fn id(&self) -> PaneId;
     /// The rows shown for a view (its scope, filter and sort), as ids the pane knows.
     fn rows(&self, data: &FleetData, view: &View) -> Vec<u32>;
     /// A row's stable key: a name that survives a new snapshot.
@@ -70,23 +72,117 @@ pub trait Pane: Sync {
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View);
 }
 
-/// Every pane, in [`PaneId::ALL`] order.
-pub static PANES: &[&dyn Pane] = &[
-    &racks::Racks,
-    &nvlink::Nvlink,
-    &tenants::Tenants,
-    &types::Types,
-    &hosts::Hosts,
-    &machines::Machines,
+/// Every pane, in Tab order: the tab bar, `Tab`, the number keys (`1` is the first; a pane
+/// past the ninth has none), the `:` commands and the wall's cycle follow this list. Adding a
+/// pane is its file (which declares its [`PaneId`]) and one line here.
+pub const PANES: &[PaneId] = &[
+    PaneId::Racks,
+    PaneId::Nvlink,
+    PaneId::Tenants,
+    PaneId::Types,
+    PaneId::Hosts,
+    PaneId::Machines,
 ];
 
-/// The pane of an id.
-pub fn pane(id: PaneId) -> &'static dyn Pane {
-    PANES
-        .iter()
-        .copied()
-        .find(|p| p.id() == id)
-        .unwrap_or(PANES[0])
+/// What a pane is to the rest of the dashboard. Each pane file declares one, as a [`PaneId`]
+/// constant.
+pub struct PaneSpec {
+    /// The tab's and the title's name: `Node types`.
+    pub title: &'static str,
+    /// The `:` command that shows the pane, unique among the panes: `types`. It is also the
+    /// pane's identity (what [`PaneId`] compares).
+    pub command: &'static str,
+    /// What the help says the pane's number key shows: `node types`.
+    pub help: &'static str,
+    /// Whether a wall display (`watch`) cycles through it: the overviews, not the long tables.
+    pub wall: bool,
+    /// The pane.
+    pub pane: &'static dyn Pane,
+}
+
+/// A pane: a handle on its [`PaneSpec`], compared by its `:` command. Each pane file declares
+/// its own (`PaneId::Hosts` in `hosts.rs`); [`PANES`] orders them.
+#[derive(Clone, Copy)]
+pub struct PaneId(&'static PaneSpec);
+
+impl PaneId {
+    /// Every pane, in Tab order: [`PANES`] as an array.
+    pub const ALL: [PaneId; PANES.len()] = {
+        let mut all = [PANES[0]; PANES.len()];
+        let mut i = 0;
+        while i < PANES.len() {
+            all[i] = PANES[i];
+            i += 1;
+        }
+        all
+    };
+
+    /// The tab's and the title's name.
+    pub fn title(self) -> &'static str {
+        self.0.title
+    }
+
+    /// The `:` command that shows the pane.
+    pub fn command(self) -> &'static str {
+        self.0.command
+    }
+
+    /// What the help says the pane's number key shows.
+    pub fn help(self) -> &'static str {
+        self.0.help
+    }
+
+    /// Whether a wall display cycles through the pane.
+    pub fn on_wall(self) -> bool {
+        self.0.wall
+    }
+
+    /// The pane.
+    pub fn pane(self) -> &'static dyn Pane {
+        self.0.pane
+    }
+
+    /// Where the pane is in [`PANES`] (0 for one missing from it).
+    pub fn index(self) -> usize {
+        PANES.iter().position(|&p| p == self).unwrap_or(0)
+    }
+
+    /// The pane's number key: `1` for the first of [`PANES`] to `9` for the ninth; none
+    /// after.
+    pub fn key(self) -> Option<char> {
+        char::from_digit(self.index() as u32 + 1, 10)
+    }
+
+    /// The pane `step` places after this one in Tab order, wrapping around.
+    pub fn step(self, step: isize) -> PaneId {
+        let n = PANES.len() as isize;
+        PANES[(self.index() as isize + step).rem_euclid(n) as usize]
+    }
+
+    /// The pane a `:` command names.
+    pub fn from_command(command: &str) -> Option<PaneId> {
+        PANES.iter().copied().find(|p| p.command() == command)
+    }
+}
+
+impl PartialEq for PaneId {
+    fn eq(&self, other: &PaneId) -> bool {
+        self.command() == other.command()
+    }
+}
+
+impl Eq for PaneId {}
+
+impl Hash for PaneId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.command().hash(state);
+    }
+}
+
+impl fmt::Debug for PaneId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PaneId").field(&self.command()).finish()
+    }
 }
 
 /// What a column sorts by. Each column's order is complete with the table's first column
@@ -139,8 +235,6 @@ pub struct Column<T: Table + ?Sized> {
 pub trait Table: Sync + 'static {
     /// What one row is drawn from (an id, or a row of [`FleetData`]).
     type Row<'d>: Copy;
-    /// The pane's id.
-    const ID: PaneId;
     /// The columns, left to right; the first sortable one is the pane's own order.
     fn columns() -> &'static [Column<Self>];
     /// The row an id names.
@@ -185,10 +279,6 @@ pub fn sorted_column<T: Table + ?Sized>(columns: &[Column<T>], sort: Sort) -> Op
 }
 
 impl<T: Table> Pane for T {
-    fn id(&self) -> PaneId {
-        T::ID
-    }
-
     fn rows(&self, data: &FleetData, view: &View) -> Vec<u32> {
         let columns = T::columns();
         let mut ids: Vec<u32> = T::ids(data, view.scope.as_ref())
@@ -326,7 +416,7 @@ pub fn frame_with<'a>(
 /// Draws what a view shows: its pane, or a host's or machine's details.
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {
     match &view.screen {
-        Screen::Pane(id) => pane(*id).draw(frame, area, ctx, view),
+        Screen::Pane(id) => id.pane().draw(frame, area, ctx, view),
         Screen::HostDetail { .. } | Screen::ClaimDetail { .. } => {
             detail::draw(frame, area, ctx, view)
         }
@@ -338,8 +428,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_list_of_panes_is_in_tab_order_and_complete() {
-        let ids: Vec<PaneId> = PANES.iter().map(|p| p.id()).collect();
-        assert_eq!(ids, PaneId::ALL);
+    fn panes_are_named_once_each() {
+        for (i, a) in PANES.iter().enumerate() {
+            for b in &PANES[i + 1..] {
+                assert_ne!(a.command(), b.command(), "two panes answer one `:` command");
+                assert_ne!(a.title(), b.title(), "two tabs read alike");
+            }
+        }
+        assert_eq!(PaneId::ALL.as_slice(), PANES);
+    }
+
+    #[test]
+    fn a_wall_display_cycles_the_overviews_not_the_long_tables() {
+        let wall: Vec<PaneId> = PANES.iter().copied().filter(|p| p.on_wall()).collect();
+        assert_eq!(
+            wall,
+            [
+                PaneId::Racks,
+                PaneId::Nvlink,
+                PaneId::Tenants,
+                PaneId::Types
+            ]
+        );
+    }
+
+    #[test]
+    fn tab_order_wraps_around_the_list() {
+        let last = PANES[PANES.len() - 1];
+        assert_eq!(last.step(1), PANES[0]);
+        assert_eq!(PANES[0].step(-1), last);
+        assert_eq!(PaneId::from_command("types"), Some(PaneId::Types));
+        assert_eq!(PaneId::from_command("ctx"), None);
     }
 }

@@ -1,14 +1,13 @@
 //! NVLink domains: per domain its hosts, GPUs free and claimed, and the tenants holding
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
-use super::{Column, DrawCtx, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{DomainKey, HostId};
 use crate::format::thousands;
 use crate::model::LabelQuery;
 use crate::model::keys;
-use crate::ui::action::PaneId;
 use crate::ui::data::FleetData;
 use crate::ui::natural::natural_key;
 use crate::ui::nav::{Scope, Screen, View};
@@ -18,6 +17,18 @@ use std::borrow::Cow;
 
 /// The NVLink domains pane.
 pub struct Nvlink;
+
+#[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
+impl PaneId {
+    /// The NVLink domains: hosts that share a GPU fabric.
+    pub const Nvlink: PaneId = PaneId(&PaneSpec {
+        title: "NVLink",
+        command: "nvlink",
+        help: "NVLink domains",
+        wall: true,
+        pane: &Nvlink,
+    });
+}
 
 /// One NVLink domain (its hosts share one fabric), as the pane shows it.
 pub struct DomainRow {
@@ -170,7 +181,6 @@ static COLUMNS: &[Column<Nvlink>] = &[
 
 impl Table for Nvlink {
     type Row<'d> = &'d DomainRow;
-    const ID: PaneId = PaneId::Nvlink;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS

@@ -2,12 +2,11 @@
 //! host one cell coloured by state and marked by tenant or GPU model, with free/total GPUs
 //! per rack. Rack labels repeat across sites (`r01` everywhere), so the heading says whose.
 
-use super::{DrawCtx, Pane};
+use super::{DrawCtx, Pane, PaneId, PaneSpec};
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{Fleet, HostId, RackKey};
 use crate::format::thousands;
 use crate::model::keys;
-use crate::ui::action::PaneId;
 use crate::ui::data::FleetData;
 use crate::ui::filter::Filter;
 use crate::ui::host_class::HostClass;
@@ -24,6 +23,18 @@ use ratatui::widgets::Paragraph;
 /// The rack grid pane: racks in site (cluster, datacenter) and rack order, not a sortable
 /// table.
 pub struct Racks;
+
+#[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
+impl PaneId {
+    /// The racks of every datacenter, each host a cell.
+    pub const Racks: PaneId = PaneId(&PaneSpec {
+        title: "Racks",
+        command: "racks",
+        help: "racks",
+        wall: true,
+        pane: &Racks,
+    });
+}
 
 /// One rack of the grid.
 pub struct RackRow {
@@ -298,10 +309,6 @@ fn marks_legend<'a>(ctx: &DrawCtx<'a>, width: u16) -> Line<'a> {
 }
 
 impl Pane for Racks {
-    fn id(&self) -> PaneId {
-        PaneId::Racks
-    }
-
     fn rows(&self, data: &FleetData, view: &View) -> Vec<u32> {
         let fleet = &data.fleet;
         let filter = &view.filter;

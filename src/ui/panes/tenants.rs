@@ -1,13 +1,12 @@
 //! Tenants: hosts reserved by the `tenant` label, the tenant's own node types, its claims by
 //! phase, GPUs in use against reserved, pending claims and reservation leaks.
 
-use super::{Column, DrawCtx, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
 use crate::fleet::NodeTypeId;
 use crate::fleet::figures::{TenantFigures, tenant_figures};
 use crate::fleet::lints::reserved_for;
 use crate::format::thousands;
 use crate::model::LabelQuery;
-use crate::ui::action::PaneId;
 use crate::ui::data::FleetData;
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::{count_cell, fill_col, name_col, whole_col};
@@ -17,6 +16,18 @@ use std::collections::BTreeSet;
 
 /// The tenants pane.
 pub struct Tenants;
+
+#[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
+impl PaneId {
+    /// The tenants: what each one claims and waits for.
+    pub const Tenants: PaneId = PaneId(&PaneSpec {
+        title: "Tenants",
+        command: "tenants",
+        help: "tenants",
+        wall: true,
+        pane: &Tenants,
+    });
+}
 
 /// One tenant, as the pane shows it.
 pub struct TenantRow {
@@ -227,7 +238,6 @@ static COLUMNS: &[Column<Tenants>] = &[
 
 impl Table for Tenants {
     type Row<'d> = &'d TenantRow;
-    const ID: PaneId = PaneId::Tenants;
     const DETAIL_HEIGHT: u16 = 4;
     /// Tenants have no labels of their own: `-l` is refused here rather than showing nothing.
     const TAKES_SELECTOR: bool = false;

@@ -2,7 +2,7 @@
 //! rule, hosts matched, available, claimed by the type, claimed through other types and
 //! unavailable (`fleet::figures`), OS image, drifted claims and lints.
 
-use super::{Column, DrawCtx, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
 use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
@@ -10,7 +10,6 @@ use crate::fleet::{CostSource, NodeTypeId, NodeTypeInfo};
 use crate::format::thousands;
 use crate::model::LabelQuery;
 use crate::model::{Measure, keys};
-use crate::ui::action::PaneId;
 use crate::ui::data::{DriftMark, FleetData};
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::widgets::table::{count_cell, fill_col, name_col, whole_col};
@@ -19,6 +18,18 @@ use std::borrow::Cow;
 
 /// The node types pane.
 pub struct Types;
+
+#[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
+impl PaneId {
+    /// The node types: what each could claim, holds and drifts.
+    pub const Types: PaneId = PaneId(&PaneSpec {
+        title: "Node types",
+        command: "types",
+        help: "node types",
+        wall: true,
+        pane: &Types,
+    });
+}
 
 /// One node type, as the pane shows it.
 pub struct TypeRow {
@@ -396,7 +407,6 @@ static COLUMNS: &[Column<Types>] = &[
 
 impl Table for Types {
     type Row<'d> = &'d TypeRow;
-    const ID: PaneId = PaneId::Types;
     const DETAIL_HEIGHT: u16 = 6;
 
     fn columns() -> &'static [Column<Self>] {

@@ -244,8 +244,8 @@ impl Fleet {
     fn build_hosts(&mut self) {
         self.has_machines = !self.objects.machines.is_empty();
         // Which provider's BareMetalHosts live in each cluster and namespace: the provider →
-        // cluster link of `spec.metal3.clusterRef` (one Metal3 cluster per provider;
-        // domain.md, correction 5).
+        // cluster link of `spec.metal3.clusterRef` (one Metal3 cluster per provider; loft-sh/api
+        // `NodeProviderClusterRef`).
         let mut provider_of_scope: HashMap<(&str, String), String> = HashMap::new();
         for (name, provider) in &self.objects.providers {
             if let Some(metal3) = &provider.spec.metal3 {
@@ -412,7 +412,7 @@ impl Fleet {
                     if let Some(first) = taken.take(c, HostId(h as u32)) {
                         link.problems.push(LinkProblem::ClaimHeldTwice {
                             claim: self.claims[c.index()].key(),
-                            other_host: self.hosts[first.index()].name.clone(),
+                            other_host: self.hosts[first.index()].key().to_string(),
                         });
                     } else {
                         self.claims[c.index()].host = Some(HostId(h as u32));
@@ -472,14 +472,19 @@ impl Fleet {
                         });
                 }
                 None => {
-                    let type_ns = self.claims[c]
+                    // The annotation gives a bare name and names repeat across clusters: the
+                    // host the claim's node type sees (its provider's cluster and namespace)
+                    // is the one meant, else the first of that name.
+                    let node_type = self.claims[c]
                         .node_type
-                        .map(|t| self.node_types[t.index()].namespace.clone());
+                        .map(|t| &self.node_types[t.index()]);
                     let candidates = self.hosts_named(&named).to_vec();
                     let target = candidates
                         .iter()
                         .copied()
-                        .find(|&h| Some(&self.hosts[h.index()].namespace) == type_ns.as_ref())
+                        .find(|&h| {
+                            node_type.is_some_and(|t| rules::sees(t, &self.hosts[h.index()]))
+                        })
                         .or_else(|| candidates.first().copied());
                     match target {
                         Some(h) => {

@@ -10,8 +10,6 @@
 //! `claimed`); gpufleet's figures are computed from the hosts and claims, so the two can be
 //! shown side by side.
 
-#![warn(missing_docs)]
-
 use super::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use serde::Serialize;
 

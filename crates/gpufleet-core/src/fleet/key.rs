@@ -17,12 +17,16 @@ use std::str::FromStr;
 /// so both spellings read back ([`FromStr`]) to the same key.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HostKey {
+    /// The Metal3 cluster; empty when not known.
     pub cluster: String,
+    /// `metadata.namespace`.
     pub namespace: String,
+    /// `metadata.name`.
     pub name: String,
 }
 
 impl HostKey {
+    /// The key of host `name` in `namespace` of `cluster` (empty for no known cluster).
     pub fn new(
         cluster: impl Into<String>,
         namespace: impl Into<String>,
@@ -60,6 +64,7 @@ impl fmt::Display for HostKey {
 /// Why text is not a host key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostKeyError {
+    /// The text as given.
     pub text: String,
 }
 
@@ -118,8 +123,11 @@ impl<'de> Deserialize<'de> for HostKey {
 /// `datacenter/rack` for hosts of no named cluster, as [`HostKey`] is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RackKey {
+    /// The Metal3 cluster of the rack's hosts; empty when not known.
     pub cluster: String,
+    /// The hosts' `datacenter` label.
     pub datacenter: String,
+    /// The hosts' `rack` label.
     pub rack: String,
 }
 
@@ -142,7 +150,9 @@ impl fmt::Display for RackKey {
 /// Ordered by cluster, then label. Written `cluster/label`, or `label` without a cluster.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DomainKey {
+    /// The Metal3 cluster of the domain's hosts; empty when not known.
     pub cluster: String,
+    /// The hosts' `nvlink-domain` label.
     pub domain: String,
 }
 

@@ -10,8 +10,6 @@
 //! A link that is ambiguous, dangling or contradicted is kept as a [`LinkProblem`] on the host,
 //! shown in its detail, the machines pane and a lint, instead of being guessed.
 
-#![warn(missing_docs)]
-
 use super::{ClaimId, HostId};
 use crate::model::keys;
 use serde::Serialize;
@@ -79,7 +77,8 @@ pub enum LinkProblem {
     ClaimHeldTwice {
         /// The claim, `namespace/name`.
         claim: String,
-        /// The name (only) of the host linked to it first.
+        /// The host linked to it first, as its key (`cluster/namespace/name`), since names
+        /// repeat across clusters.
         other_host: String,
     },
     /// The claim's own annotation (an unconfirmed key) names another host, or this host

@@ -10,6 +10,8 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// What a lint is about: one per configuration the guide warns about, each with a stable
+/// kebab-case id ([`LintId::as_str`]) that JSON output, `--lint` filters and scripts rely on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LintId {
@@ -17,19 +19,35 @@ pub enum LintId {
     HostMatchesNoNodeType,
     /// Legitimate for composable types, but worth knowing (guide, "Per-tenant node types").
     HostMatchesManyNodeTypes,
-    /// Reserved and shared selectors overlap (guide, "Per-tenant node types"; domain.md §2.10).
+    /// A node type open to every tenant matches a host labelled `tenant` for one: reserved
+    /// and shared selectors must exclude each other, or the shared type claims reserved hosts
+    /// (guide, "Per-tenant node types": only servers labelled for the tenant may match its
+    /// type).
     ReservationLeak,
+    /// No host is free for a new claim of the node type (none matches its selector, or every
+    /// match is held, paused, in error, not available, not inspected or too small): its claims
+    /// wait in `Pending` (guide, "Label strategy": the selector matches servers to node types).
     NodeTypeNoEligibleHost,
     /// One node type per hardware profile (guide, "Node type design").
     GpuNodeTypeUnpinnedModel,
     /// Labels changed under a claim: no effect until its Machine is deleted (guide,
     /// "Updating labels without re-provisioning").
     ClaimedHostLabelDrift,
-    /// URL and checksum are required (domain.md §1.6).
+    /// A Metal3 OSImage without the `metal3.vcluster.com/image-url` or
+    /// `metal3.vcluster.com/image-checksum` property, both required to provision from it
+    /// (vCluster docs, "OS images",
+    /// <https://vcluster.com/docs/platform/next/use-platform/machines/os-images>; guide,
+    /// "Rotating OS images": a new OSImage with the updated URL and checksum).
     OsImageIncomplete,
+    /// The `vcluster.com/os-image` a node type asks for (its own, else its provider's) names
+    /// an OSImage that does not exist: new Machines of the type fail (guide, "Rotating OS
+    /// images": the node type references the OSImage by name).
     NodeTypeMissingOsImage,
     /// A Metal3 node type pointing at another provider's image (a KubeVirt container disk).
     NodeTypeOsImageOtherProvider,
+    /// Claims of more than one tenant hold hosts of one NVLink domain, who then share one
+    /// NVLink fabric (guide, "Recommended labels": `nvlink-domain` groups the servers of one
+    /// fabric; "Server pinning" places a workload in a specific fabric).
     NvlinkDomainSplitTenants,
     /// The claim holding a host is ambiguous, dangling or contradicted (see `fleet::links`).
     HostClaimLinkUnclear,
@@ -41,6 +59,7 @@ pub enum LintId {
 }
 
 impl LintId {
+    /// Every lint, in the order of their ids' declaration (the order lints sort in).
     pub const ALL: [LintId; 13] = [
         LintId::HostMatchesNoNodeType,
         LintId::HostMatchesManyNodeTypes,
@@ -57,6 +76,7 @@ impl LintId {
         LintId::GpuCountLabelInvalid,
     ];
 
+    /// The stable id (`host-matches-no-node-type`), as JSON output writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             LintId::HostMatchesNoNodeType => "host-matches-no-node-type",
@@ -75,6 +95,9 @@ impl LintId {
         }
     }
 
+    /// How much the lint matters. Errors break provisioning (a leak, an image that cannot be
+    /// written), warnings leave capacity idle or tenants sharing hardware, infos are worth
+    /// knowing but often intended.
     pub fn severity(self) -> Severity {
         match self {
             LintId::HostMatchesManyNodeTypes
@@ -100,34 +123,53 @@ impl fmt::Display for LintId {
     }
 }
 
+/// A lint's severity, ordered from the least to the most serious; written lowercase
+/// (`info`, `warning`, `error`) in JSON output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; often intended.
     Info,
+    /// Capacity left idle, or a configuration that will surprise someone.
     Warning,
+    /// Claims will fail or take what they should not.
     Error,
 }
 
+/// The kind of object a lint is about; written kebab-case (`node-type`) in JSON output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubjectKind {
+    /// A BareMetalHost; [`Lint::subject`] is its name, [`Lint::cluster`] its Metal3 cluster.
     Host,
+    /// A NodeType; the subject is its full name (`<provider>.<type>`).
     NodeType,
+    /// An OSImage; the subject is its name.
     OsImage,
+    /// An NVLink domain; the subject is its `nvlink-domain` label, [`Lint::cluster`] the
+    /// Metal3 cluster of its hosts.
     NvlinkDomain,
+    /// A NodeClaim; the subject is `namespace/name`.
     Claim,
 }
 
+/// One finding: a lint about one object, with a message in the operator's terms. Sorted by
+/// id, then severity, subject kind, subject, cluster and message.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Lint {
+    /// What the finding is.
     pub id: LintId,
+    /// Always `id.severity()`.
     pub severity: Severity,
+    /// The kind of object it is about.
     pub subject_kind: SubjectKind,
+    /// The object it is about, named as [`SubjectKind`] says.
     pub subject: String,
     /// For a host or an NVLink domain: the Metal3 cluster it lives in (host names and
     /// domain labels repeat across clusters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// What is wrong and, where it helps, why: one line, without the subject's name.
     pub message: String,
 }
 

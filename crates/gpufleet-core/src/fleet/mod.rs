@@ -2,7 +2,6 @@
 //! NVLink domain, tenant and node type, with each host's state, holder, matching and
 //! eligible node types. Built by [`Fleet::build`]; read through [`FleetView`].
 
-#[warn(missing_docs)]
 pub mod build;
 pub mod figures;
 pub mod key;
@@ -10,9 +9,7 @@ pub mod links;
 pub mod lints;
 pub mod names;
 pub mod objects;
-#[warn(missing_docs)]
 pub mod rules;
-#[warn(missing_docs)]
 pub mod state;
 pub mod summary;
 pub mod tenancy;
@@ -275,11 +272,14 @@ pub struct NodeTypeInfo {
     pub provider_index: Option<usize>,
 }
 
-/// Where a claim is in its life (domain.md §2.8).
+/// Where a claim is in its life: its `status.phase` (loft-sh/api,
+/// `pkg/apis/storage/v1/nodeclaim_types.go`, `NodeClaimPhase`: `Pending`, `Available`,
+/// `Failed`), split by whether it holds a host yet, and whether it is being deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimStage {
-    /// Waiting for a server; not an error (domain.md §2.1 step 5).
+    /// Waiting for a server; not an error (`Pending` is "the initial state of a NodeClaim",
+    /// loft-sh/api `NodeClaimPhasePending`).
     Pending,
     /// Holds a server that is not yet provisioned and joined.
     Provisioning,
@@ -345,7 +345,8 @@ impl Claim {
     }
 }
 
-/// Hosts of one tenant (domain.md §2.10: the `tenant` label convention and the claims' projects).
+/// What belongs to one tenant: the hosts its `tenant` label reserves (guide, "Per-tenant
+/// node types"), the hosts its claims hold, its claims and the node types reserved for it.
 #[derive(Clone, Debug, Default)]
 pub struct TenantIndex {
     /// Hosts labelled `tenant=<name>`.
@@ -472,8 +473,9 @@ impl Fleet {
         self.held[t.index()]
     }
     /// Node types that see hosts in `namespace` of `cluster` (rule: a node type sees only
-    /// the hosts of its provider's Metal3 cluster and `clusterRef.namespace`; domain.md,
-    /// correction 5).
+    /// the hosts of its provider's Metal3 cluster and `clusterRef.namespace`; loft-sh/api,
+    /// `pkg/apis/storage/v1/nodeprovider_types.go`, `NodeProviderClusterRef`: the connected
+    /// cluster and the namespace in it).
     pub fn types_in(&self, cluster: &str, namespace: &str) -> &[NodeTypeId] {
         self.types_by_scope
             .get(&(cluster.to_string(), namespace.to_string()))

@@ -1,8 +1,6 @@
 //! Resolving names the operator types (hosts, node types, claims), with the closest
 //! names offered when one is unknown.
 
-#![warn(missing_docs)]
-
 use super::{ClaimId, Fleet, HostId, NodeTypeId};
 use std::fmt;
 

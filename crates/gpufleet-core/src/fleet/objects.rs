@@ -1,8 +1,6 @@
 //! The raw objects a fleet is built from, as the sources deliver them. Objects are
 //! shared (`Arc`), so building a new fleet snapshot never copies them.
 
-#![warn(missing_docs)]
-
 use super::HostKey;
 use crate::model::{
     BareMetalHost, HardwareData, Machine, NodeClaim, NodeProvider, NodeType, OsImage,

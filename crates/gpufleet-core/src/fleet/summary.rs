@@ -7,17 +7,26 @@ use super::{Fleet, FleetView, HostId, UNLABELLED};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Counts over one group of hosts (the fleet, a cluster, datacenter, rack, NVLink domain,
+/// tenant or node type). Every figure is a count: hosts, or GPUs from each host's derived GPU
+/// count.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupCounts {
+    /// The group: `fleet`, a cluster, a `datacenter` label, `datacenter/rack`, an
+    /// `nvlink-domain` label, a tenant or a node type's full name; `(none)` for hosts without
+    /// the label.
     pub name: String,
     /// Racks and NVLink domains: the Metal3 cluster of their hosts, when they have one (rack
     /// and domain labels repeat across clusters; the name alone may not tell two apart).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// Hosts in the group.
     pub hosts: u32,
     /// Hosts by state as the dashboard shows it ("available", "provisioned (error)").
     pub states: BTreeMap<String, u32>,
+    /// Hosts whose `status.operationalStatus` is `error`.
     pub hosts_in_error: u32,
+    /// GPUs on every host of the group.
     pub gpus_total: u32,
     /// GPUs on hosts free for a new claim.
     pub gpus_free: u32,
@@ -35,16 +44,24 @@ pub struct GroupCounts {
     pub claims: Option<ClaimCounts>,
 }
 
+/// The fleet counted every way the dashboard and `gpufleet summary` show it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Every host, with every claim by phase.
     pub fleet: GroupCounts,
     /// Hosts by the Metal3 cluster they live in (a provider's `clusterRef.cluster`; `(none)`
     /// for hosts of no named cluster).
     pub clusters: Vec<GroupCounts>,
+    /// Hosts by `datacenter` label.
     pub datacenters: Vec<GroupCounts>,
+    /// Hosts by rack ([`super::RackKey`]), named `datacenter/rack`, with their cluster.
     pub racks: Vec<GroupCounts>,
+    /// Hosts by NVLink domain ([`super::DomainKey`]), named by label, with their cluster.
     pub nvlink_domains: Vec<GroupCounts>,
+    /// Per tenant, the hosts reserved for it (`tenant` label) or held by its claims, with
+    /// its own figures.
     pub tenants: Vec<GroupCounts>,
+    /// Per node type, the hosts its selector matches, with its own figures.
     pub node_types: Vec<GroupCounts>,
 }
 
@@ -75,6 +92,7 @@ pub fn count_hosts<V: FleetView + ?Sized>(
     g
 }
 
+/// Counts the fleet by every grouping of [`Summary`].
 pub fn summarize(fleet: &Fleet) -> Summary {
     let groups = fleet.groups();
     let by = |map: &BTreeMap<String, Vec<HostId>>| -> Vec<GroupCounts> {

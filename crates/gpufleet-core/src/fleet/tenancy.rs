@@ -5,8 +5,6 @@
 //! selector says nothing about `tenant` is shared by every tenant (guide, "Per-tenant node
 //! types"). Host GPUs count once per tenant, however many types could claim them.
 
-#![warn(missing_docs)]
-
 use super::{Fleet, FleetView, HostId};
 use crate::model::keys;
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,8 +2,6 @@
 //! directly; an impact overlay implements it with a change applied on top, so every rule
 //! answers "before" and "after" with the same code.
 
-#![warn(missing_docs)]
-
 use super::{ClaimId, Fleet, Holder, HostDerived, HostId, NodeTypeId, rules};
 use crate::model::{Labels, OsImage};
 use std::borrow::Cow;

@@ -2,14 +2,10 @@
 //! every host, node type, claim and tenant, and which lints it introduces or resolves.
 //! The CLI's `preview`, the dashboard's live preview and the writer all use [`impact`].
 
-#[warn(missing_docs)]
 pub mod change;
-#[warn(missing_docs)]
 pub mod label;
 pub mod overlay;
-#[warn(missing_docs)]
 pub mod pin;
-#[warn(missing_docs)]
 pub mod rotate;
 
 pub use change::{
@@ -54,6 +50,10 @@ pub struct HostImpact {
     pub name: String,
     /// `metadata.namespace`.
     pub namespace: String,
+    /// The Metal3 cluster the host lives in (absent for a host of no named cluster): host
+    /// names repeat across clusters, so `name` alone may not tell two hosts apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// The claim holding the host after the change (`<namespace>/<name>`), if any.
     pub claimed_by: Option<String>,
     /// The host's state for people: the provisioning state, with ` (error)` and the like
@@ -251,6 +251,18 @@ pub struct Impact {
 }
 
 impl Impact {
+    /// How a host of this impact is named to people: `cluster/name` when the impact's hosts
+    /// live in more than one Metal3 cluster (names repeat across clusters), else the bare
+    /// `name`.
+    pub fn host_name(&self, host: &HostImpact) -> String {
+        let mut clusters = self.hosts.iter().map(|h| h.cluster.as_deref());
+        let first = clusters.next().flatten();
+        match &host.cluster {
+            Some(c) if clusters.any(|c| c != first) => format!("{c}/{}", host.name),
+            _ => host.name.clone(),
+        }
+    }
+
     /// The claims with this effect, in the impact's order.
     pub fn claims_with(&self, effect: ClaimEffect) -> impl Iterator<Item = &ClaimImpact> {
         self.claims.iter().filter(move |c| c.effect == effect)
@@ -516,6 +528,7 @@ fn host_impact(fleet: &Fleet, overlay: &Overlay, h: HostId, effect: HostEffect) 
     HostImpact {
         name: host.name.clone(),
         namespace: host.namespace.clone(),
+        cluster: (!host.cluster.is_empty()).then(|| host.cluster.clone()),
         claimed_by: holder_name(fleet, overlay.holder(h)),
         state: host.state.label(),
         effect,

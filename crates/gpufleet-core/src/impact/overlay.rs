@@ -1,8 +1,6 @@
 //! A fleet with a change laid over it: the "after" side of every preview. Only what the
 //! change touches is stored; everything else reads through to the snapshot.
 
-#![warn(missing_docs)]
-
 use crate::fleet::rules::selection_properties;
 use crate::fleet::{ClaimId, Fleet, FleetView, Holder, HostDerived, HostId, NodeTypeId};
 use crate::model::{Labels, OsImage};

@@ -2,31 +2,18 @@
 //!
 //! Everything here is plain data plus parsing and validation: no I/O, no fleet logic.
 
-#[warn(missing_docs)]
 pub mod claim;
-#[warn(missing_docs)]
 pub mod hardware_data;
-#[warn(missing_docs)]
 pub mod host;
-#[warn(missing_docs)]
 pub mod keys;
-#[warn(missing_docs)]
 pub mod label_rules;
-#[warn(missing_docs)]
 pub mod machine;
-#[warn(missing_docs)]
 pub mod os_image;
-#[warn(missing_docs)]
 pub mod project;
-#[warn(missing_docs)]
 pub mod properties;
-#[warn(missing_docs)]
 pub mod provider;
-#[warn(missing_docs)]
 pub mod quantity;
-#[warn(missing_docs)]
 mod resource;
-#[warn(missing_docs)]
 pub mod selector;
 
 pub use claim::{ClaimPhase, NodeClaim, NodeClaimSpec, NodeClaimStatus};

@@ -1,7 +1,6 @@
 //! Properties of the engine that must hold for every fleet and every edit.
 
-#[path = "support/apply.rs"]
-mod apply;
+use crate::support::apply;
 use apply::{apply_label_edit, apply_label_edits};
 use gpufleet::fleet::lints::all_lints;
 use gpufleet::fleet::rules::{

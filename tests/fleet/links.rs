@@ -2,8 +2,7 @@
 //! serving inventory Machines, and one linking by the host label only. Expected values are
 //! written from the fixtures' objects (see the comments in each file).
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support::load;
 use gpufleet::fleet::links::{LinkProblem, LinkSource};
 use gpufleet::fleet::lints::{LintId, all_lints};
 use gpufleet::fleet::{Fleet, FleetView, Holder, HostId};

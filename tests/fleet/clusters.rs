@@ -4,8 +4,7 @@
 //! two H100 hosts, dc2 one H100 and one A100, each provider one type selecting `gpu-model:
 //! h100`.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support::load;
 use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
@@ -112,6 +111,35 @@ fn host_names_resolve_by_cluster_and_an_edit_touches_only_its_clusters_host() {
         .collect();
     // resourceVersion 30 is dc2's gpu-01 in the fixture (dc1's is 20).
     assert_eq!(written, [(Some("dc2-infra"), "gpu-01", Some("30"))]);
+}
+
+/// A preview of an edit on same-named hosts of two clusters names each host's cluster: in
+/// the JSON (`hosts[].cluster`) and, for people, as `cluster/name`; a preview within one
+/// cluster keeps bare names.
+#[test]
+fn a_preview_across_clusters_names_each_hosts_cluster() {
+    let fleet = two_sites();
+    let edit = |keys: &[&str]| {
+        let names = keys.iter().map(ToString::to_string).collect();
+        let edit = LabelEdit::parse_args(HostTargets::Names(names), &["maintenance=true"]);
+        impact(&fleet, &Change::Label(edit.unwrap())).unwrap()
+    };
+    let both = edit(&[
+        "dc1-infra/metal3-system/gpu-01",
+        "dc2-infra/metal3-system/gpu-01",
+    ]);
+    let json = serde_json::to_value(&both).unwrap();
+    let clusters: Vec<(&str, &str)> = json["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["cluster"].as_str().unwrap(), h["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(clusters, [("dc1-infra", "gpu-01"), ("dc2-infra", "gpu-01")]);
+    let shown: Vec<String> = both.hosts.iter().map(|h| both.host_name(h)).collect();
+    assert_eq!(shown, ["dc1-infra/gpu-01", "dc2-infra/gpu-01"]);
+    let one = edit(&["dc2-infra/metal3-system/gpu-01"]);
+    assert_eq!(one.host_name(&one.hosts[0]), "gpu-01");
 }
 
 #[test]
@@ -297,4 +325,47 @@ fn a_pin_splits_only_the_nvlink_domain_of_its_own_cluster() {
         .map(|l| (l.subject.as_str(), l.cluster.as_deref()))
         .collect();
     assert_eq!(splits, [("nvl-01", Some("dc2-infra"))]);
+}
+
+/// Links by the host label only, across two clusters with the same host names
+/// (tests/fixtures/links-two-sites): a problem names the other host with its cluster, and a
+/// claim's annotation, which gives a bare name, is read as the host its node type can see.
+#[test]
+fn link_problems_name_hosts_by_cluster_where_host_names_repeat() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/links-two-sites");
+    let report = load_paths(&[dir]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let fleet = Fleet::build(report.objects);
+    let problems = |key: &str| -> Vec<String> {
+        let h = fleet.resolve_host(key).unwrap();
+        fleet
+            .host(h)
+            .link
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let train = fleet.resolve_claim("p-acme/train-1").unwrap();
+    let held = fleet
+        .claim(train)
+        .host
+        .map(|h| fleet.host(h).key().to_string());
+    assert_eq!(held.as_deref(), Some("dc1-infra/metal3-system/gpu-01"));
+    assert_eq!(
+        problems("dc2-infra/metal3-system/gpu-01"),
+        [
+            "claim p-acme/train-1 is linked to dc1-infra/metal3-system/gpu-01 too; a claim holds \
+          one server"
+        ]
+    );
+    // infer-1 is of dc2's type: its annotation's gpu-02 is dc2's, never dc1's.
+    assert_eq!(
+        problems("dc2-infra/metal3-system/gpu-02"),
+        [
+            "claim p-acme/infer-1's annotation metal3.vcluster.com/claimed-node (unconfirmed) \
+          names this host, but no confirmed key links them"
+        ]
+    );
+    assert!(problems("dc1-infra/metal3-system/gpu-02").is_empty());
 }

@@ -1,8 +1,7 @@
 //! Hostile and broken input, run through the real binary: nothing crashes, hangs, lies or
 //! writes what the operator did not mean. One module per kind of input.
 
-#[path = "support/run.rs"]
-mod run;
+use crate::support::run;
 
 use run::{gpufleet, output, run, stderr, stdout, temp_dir};
 use std::path::Path;
@@ -638,7 +637,7 @@ mod kubeconfig_loading {
 
 /// Kind 6, nothing before the first watch may hang: an exec credential plugin that never
 /// answers ends `summary` at its deadline, naming what it waited for; a missing one is
-/// named with the kubeconfig's install hint. (The dashboard: tests/tui_tmux.rs.)
+/// named with the kubeconfig's install hint. (The dashboard: tests/ui/in_tmux.rs.)
 mod exec_plugins {
     use super::*;
     use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! (or the expected error). The fleet is `fleet.yaml` beside them, else `small-fleet.yaml`.
 //!
 //! To write the expected files after a deliberate change: `GPUFLEET_BLESS=1 cargo test
-//! --test scenarios`, then read every diff before committing it.
+//! --test fleet scenarios`, then read every diff before committing it.
 
 use clap::Parser;
 use gpufleet::cli::{Cli, Command, change_from_args};

@@ -2,8 +2,7 @@
 //! filters, opens help, quits, and leaves the terminal as it found it. CI installs tmux
 //! (Debian package `tmux`); without it these tests fail rather than pass unseen.
 
-#[path = "support/tmux.rs"]
-mod tmux;
+use crate::support::tmux;
 
 use std::process::Command;
 use tmux::{Tmux, assert_is_gpufleet};

@@ -8,7 +8,7 @@
 //! the result to the preview. A new kind of edit joins by adding a variant to [`EditSeed`]
 //! that turns into a `Change` (node type edits, once they can be previewed).
 
-mod support;
+use crate::support;
 
 use gpufleet::fleet::{Claim, ClaimStage, Fleet, FleetObjects, FleetView, HostId};
 use gpufleet::impact::{

@@ -2,10 +2,9 @@
 //! (300 hosts, seed 1) and compared with snapshots; and the colours of cells that carry
 //! meaning.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support;
+use crate::support::load;
 use load::LoadComplete;
-mod support;
 
 use support::{draw, fleet, key, press, text};
 
@@ -142,7 +141,7 @@ fn help_is_generated_from_the_keymap() {
     press(&mut app, "?");
     let t = draw(&mut app, 160, 48);
     insta::assert_snapshot!("help", text(&t));
-    for binding in gpufleet::ui::keymap::KEYMAP {
+    for binding in gpufleet::ui::keymap::KEYMAP.iter() {
         if binding
             .modes
             .contains(&gpufleet::ui::keymap::KeyMode::Browse)

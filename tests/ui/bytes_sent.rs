@@ -2,12 +2,10 @@
 //! terminal only the cells that changed. Over a slow SSH link that is the difference between
 //! a dashboard and a slideshow.
 
-#[path = "support/load.rs"]
-mod load;
-use load::LoadComplete;
-#[path = "support/bytes.rs"]
-mod bytes;
+use crate::support::bytes;
+use crate::support::load;
 use bytes::Counter;
+use load::LoadComplete;
 
 use gpufleet::event::FleetEvent;
 use gpufleet::fleet::FleetObject;

@@ -3,10 +3,9 @@
 //! column headers) and what `gpufleet summary -o json` prints (the real binary) are the same
 //! numbers, and the figures add up as their definitions say.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support;
+use crate::support::load;
 use load::LoadComplete;
-mod support;
 
 use gpufleet::format::thousands;
 use gpufleet::source::file::load_paths;

@@ -1,8 +1,7 @@
 //! The event loop, driven with TestBackend: bursts of fleet events coalesce into few
 //! rebuilds, keys act, and the loop ends on quit, on shutdown and when input ends.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support::load;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::Stream;
 use gpufleet::event::{FleetEvent, Kind};

@@ -1,7 +1,6 @@
 //! The real binary, as a script would run it.
 
-#[path = "support/run.rs"]
-mod run;
+use crate::support::run;
 
 use run::{gpufleet, output, run, stderr, stdout, temp_dir};
 use std::path::{Path, PathBuf};

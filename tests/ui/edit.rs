@@ -3,10 +3,9 @@
 //! writer and with the simulator, a conflict, read-only modes, and random keys (proptest):
 //! no panic, and no write without its confirmation keys.
 
-#[path = "support/load.rs"]
-mod load;
+use crate::support;
+use crate::support::load;
 use load::LoadComplete;
-mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use gpufleet::clipboard::ClipboardRoute;
