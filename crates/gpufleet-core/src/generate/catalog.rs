@@ -4,7 +4,7 @@
 
 use super::{GenerateConfig, IMAGE_CURRENT, IMAGE_INCOMPLETE, IMAGE_NEW, IMAGE_OLD, Rng, named};
 use crate::model::os_image::OsImageSpec;
-use crate::model::{Labels, OsImage, keys};
+use crate::model::{ChecksumType, Labels, OsImage, keys};
 
 /// A hardware profile: one GPU server model.
 pub(super) struct Profile {
@@ -261,7 +261,10 @@ fn os_image(name: &str) -> OsImage {
     properties.insert(keys::IMAGE_URL.into(), image_url(name));
     if name != IMAGE_INCOMPLETE {
         properties.insert(keys::IMAGE_CHECKSUM.into(), image_checksum(name));
-        properties.insert(keys::IMAGE_CHECKSUM_TYPE.into(), "sha256".into());
+        properties.insert(
+            keys::IMAGE_CHECKSUM_TYPE.into(),
+            ChecksumType::Sha256.as_str().into(),
+        );
     }
     OsImage {
         metadata: named(name),

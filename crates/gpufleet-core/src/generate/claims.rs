@@ -6,33 +6,14 @@ use super::Rng;
 use super::catalog::any_vcluster;
 use super::hosts::Hosted;
 use crate::fleet::{Fleet, FleetObjects, FleetView};
-use crate::model::claim::{Condition, NodeClaimSpec, NodeClaimStatus};
-use crate::model::{Labels, NodeClaim, ProjectNamespaces, PropertyRequirement, Quantity, keys};
+use crate::model::claim::{
+    Condition, JOINED, NodeClaimSpec, NodeClaimStatus, PROVISIONED, SCHEDULED,
+};
+use crate::model::{
+    ClaimPhase, Labels, NodeClaim, ProjectNamespaces, PropertyRequirement, Quantity, keys,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeSet;
-
-/// The phases a generated claim is in (`status.phase` of a vCluster Platform NodeClaim,
-/// loft-sh/api `NodeClaimPhase`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum ClaimPhase {
-    /// Waiting for a host, or for its host to be provisioned.
-    Pending,
-    /// Its host runs and joined the vCluster.
-    Available,
-    /// Provisioning its host failed.
-    Failed,
-}
-
-impl ClaimPhase {
-    /// The phase as the API spells it: the one place the generator writes phase strings.
-    fn as_str(self) -> &'static str {
-        match self {
-            ClaimPhase::Pending => "Pending",
-            ClaimPhase::Available => "Available",
-            ClaimPhase::Failed => "Failed",
-        }
-    }
-}
 
 /// A claim that holds a host, as the hosts phase drew it.
 pub(super) struct Holding {
@@ -184,19 +165,25 @@ fn claim(
         status: if ok { "True" } else { "False" }.into(),
         ..Condition::default()
     };
-    let conditions = match (phase, held.is_some()) {
+    let conditions = match (&phase, held.is_some()) {
         (ClaimPhase::Available, _) => vec![
-            condition("Scheduled", true),
-            condition("Provisioned", true),
-            condition("Joined", true),
+            condition(SCHEDULED, true),
+            condition(PROVISIONED, true),
+            condition(JOINED, true),
         ],
-        (ClaimPhase::Failed, _) | (_, true) => vec![
-            condition("Scheduled", true),
-            condition("Provisioned", false),
-        ],
-        _ => vec![condition("Scheduled", false)],
+        (ClaimPhase::Failed, _) | (_, true) => {
+            vec![condition(SCHEDULED, true), condition(PROVISIONED, false)]
+        }
+        _ => vec![condition(SCHEDULED, false)],
     };
     let failed = phase == ClaimPhase::Failed;
+    let mut status = NodeClaimStatus {
+        reason: failed.then(|| "ProvisioningFailed".to_string()),
+        message: failed.then(|| "image checksum mismatch".to_string()),
+        conditions,
+        ..NodeClaimStatus::default()
+    };
+    status.set_phase(phase);
     NodeClaim {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
@@ -210,11 +197,6 @@ fn claim(
             vcluster_ref: Some(vcluster.to_string()),
             ..NodeClaimSpec::default()
         },
-        status: Some(NodeClaimStatus {
-            phase: Some(phase.as_str().into()),
-            reason: failed.then(|| "ProvisioningFailed".to_string()),
-            message: failed.then(|| "image checksum mismatch".to_string()),
-            conditions,
-        }),
+        status: Some(status),
     }
 }

@@ -5,13 +5,15 @@
 
 use super::Rng;
 use super::catalog::{Catalog, PROFILES, any_vcluster, image_checksum, image_url};
-use super::claims::{ClaimPhase, Holding};
+use super::claims::Holding;
 use super::layout::rack_number;
 use super::providers::{Platform, host_namespace, provider_name, type_name};
 use super::{IMAGE_CURRENT, IMAGE_NEW, IMAGE_OLD, metal3_cluster};
 use crate::fleet::{FleetObjects, OperationalStatus, ProvisioningState};
 use crate::model::host::{Bmc, Cpu, Hardware, HostImage, Provisioning, SystemVendor};
-use crate::model::{BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, Labels, keys};
+use crate::model::{
+    BareMetalHost, BareMetalHostSpec, BareMetalHostStatus, ChecksumType, ClaimPhase, Labels, keys,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeSet;
 
@@ -138,7 +140,7 @@ pub(super) fn plan(platform: Platform, rng: &mut Rng) -> Hosted {
             image = Some(HostImage {
                 url: image_url(running),
                 checksum: Some(image_checksum(running)),
-                checksum_type: Some("sha256".into()),
+                checksum_type: Some(ChecksumType::Sha256.as_str().into()),
                 format: Some("qcow2".into()),
             });
             let vcluster = any_vcluster(rng);
@@ -210,7 +212,7 @@ pub(super) fn plan(platform: Platform, rng: &mut Rng) -> Hosted {
                 ..BareMetalHostSpec::default()
             },
             status: Some(BareMetalHostStatus {
-                operational_status: Some(operational_status(&operational).into()),
+                operational_status: Some(operational.as_str().into()),
                 error_type: error.map(|e| e.0.to_string()),
                 error_message: error.map(|e| e.1.to_string()),
                 error_count: Some(i64::from(error.is_some()) * 3),
@@ -263,19 +265,4 @@ fn mac(rng: &mut Rng) -> String {
         .map(|i| if i == 0 { "aa".to_string() } else { rng.hex(2) })
         .collect();
     bytes.join(":")
-}
-
-/// `status.operationalStatus` as Metal3 spells it (`OK`, `error`, ...), the inverse of
-/// [`OperationalStatus::parse`] (Metal3, "BareMetalHost API": operationalStatus).
-fn operational_status(status: &OperationalStatus) -> &str {
-    match status {
-        OperationalStatus::Ok => "OK",
-        OperationalStatus::Discovered => "discovered",
-        OperationalStatus::Error => "error",
-        OperationalStatus::Delayed => "delayed",
-        OperationalStatus::Detached => "detached",
-        OperationalStatus::Servicing => "servicing",
-        OperationalStatus::Unknown => "",
-        OperationalStatus::Other(s) => s,
-    }
 }
