@@ -10,20 +10,17 @@ use load::LoadComplete;
 mod bytes;
 #[path = "../tests/support/tmux.rs"]
 mod tmux;
-use bytes::Counter;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gpufleet::event::FleetEvent;
-use gpufleet::fleet::FleetObject;
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::ui::action::{Action, PaneId};
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::data::FleetData;
 use gpufleet::ui::screen;
 use gpufleet::ui::theme::Theme;
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -77,27 +74,7 @@ fn frames(c: &mut Criterion) {
 fn bytes_after_one_change(pane: PaneId) -> (usize, usize) {
     let mut app = loaded_app(Mode::Interactive);
     app.update(Action::ShowPane(pane));
-    let counter = Counter::default();
-    let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(counter.clone()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)),
-        },
-    )
-    .unwrap();
-    let now = app.now;
-    terminal.draw(|f| screen::draw(f, &app)).unwrap();
-    let first = counter.take();
-    let h = app.data.racks[0].hosts[0];
-    let mut host = (*app.data.fleet.host(h).object).clone();
-    host.status
-        .get_or_insert_with(Default::default)
-        .operational_status = Some("error".into());
-    app.apply(FleetEvent::Applied(FleetObject::from(host)));
-    app.rebuild();
-    app.now = now;
-    terminal.draw(|f| screen::draw(f, &app)).unwrap();
-    (first, counter.get())
+    bytes::first_frame_and_one_change(&mut app, Rect::new(0, 0, WIDTH, HEIGHT))
 }
 
 fn bytes() {
