@@ -79,6 +79,14 @@ pub fn key(app: &mut App, code: KeyCode) {
     app.on_key(&KeyEvent::new(code, KeyModifiers::NONE));
 }
 
+/// The footer's notice text, empty when there is none.
+pub fn notice(app: &App) -> String {
+    app.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
 pub fn ctrl(app: &mut App, c: char) {
     app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
 }

@@ -1122,11 +1122,7 @@ async fn the_chaos_key_takes_a_cluster_down_and_brings_it_back() {
     })
     .await;
     press(&mut app, "C");
-    let notice = app
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
+    let notice = support::notice(&app);
     assert!(notice.contains("taking a Metal3 cluster down"), "{notice}");
     pump(&mut app, &mut events, |a| !a.stale_clusters().is_empty()).await;
     let down = app.stale_clusters().into_iter().next().unwrap();
@@ -1191,11 +1187,7 @@ async fn the_chaos_key_takes_a_cluster_down_and_brings_it_back() {
     // C again: the cluster comes back and relists.
     key(&mut app, KeyCode::Esc);
     press(&mut app, "C");
-    let notice = app
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
+    let notice = support::notice(&app);
     assert!(
         notice.contains(&format!("bringing Metal3 cluster {down} back")),
         "{notice}"

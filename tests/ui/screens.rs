@@ -1071,11 +1071,7 @@ fn the_chaos_key_is_inert_outside_the_demo() {
     let mut app = app();
     let before = text(&draw(&mut app, 160, 40));
     press(&mut app, "C");
-    let notice = app
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
+    let notice = support::notice(&app);
     assert!(notice.contains("only in gpufleet demo"), "{notice}");
     assert!(app.stale_clusters().is_empty());
     let after = text(&draw(&mut app, 160, 40));
