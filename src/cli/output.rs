@@ -208,6 +208,7 @@ pub fn impact_table(i: &Impact) -> String {
             "LABELS",
             "ELIGIBLE FOR",
         ]);
+        let with_cluster = i.hosts_span_clusters();
         for h in &i.hosts {
             let mut labels: Vec<String> = h
                 .labels_set
@@ -216,7 +217,7 @@ pub fn impact_table(i: &Impact) -> String {
                 .collect();
             labels.extend(h.labels_removed.iter().map(|k| format!("{k}-")));
             t.row([
-                i.host_name(h),
+                h.shown_name(with_cluster),
                 h.state.clone(),
                 h.claimed_by.clone().unwrap_or_else(|| "-".into()),
                 snake(&h.effect),

@@ -136,10 +136,11 @@ fn a_preview_across_clusters_names_each_hosts_cluster() {
         .map(|h| (h["cluster"].as_str().unwrap(), h["name"].as_str().unwrap()))
         .collect();
     assert_eq!(clusters, [("dc1-infra", "gpu-01"), ("dc2-infra", "gpu-01")]);
-    let shown: Vec<String> = both.hosts.iter().map(|h| both.host_name(h)).collect();
+    let spans = both.hosts_span_clusters();
+    let shown: Vec<String> = both.hosts.iter().map(|h| h.shown_name(spans)).collect();
     assert_eq!(shown, ["dc1-infra/gpu-01", "dc2-infra/gpu-01"]);
     let one = edit(&["dc2-infra/metal3-system/gpu-01"]);
-    assert_eq!(one.host_name(&one.hosts[0]), "gpu-01");
+    assert_eq!(one.hosts[0].shown_name(one.hosts_span_clusters()), "gpu-01");
 }
 
 #[test]

@@ -139,9 +139,10 @@ fn hosts_section(impact: &Impact, lines: &mut Vec<PLine>) {
         .iter()
         .filter(|h| h.effect == HostEffect::UnaffectedUntilDeleted)
         .collect();
+    let with_cluster = impact.hosts_span_clusters();
     for h in held.iter().take(ROWS) {
         lines.push(
-            PLine::one(Tone::Text, format!("  {}", impact.host_name(h)))
+            PLine::one(Tone::Text, format!("  {}", h.shown_name(with_cluster)))
                 .push(
                     Tone::Muted,
                     format!(" held by {}", h.claimed_by.as_deref().unwrap_or("?")),

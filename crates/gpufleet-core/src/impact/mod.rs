@@ -251,16 +251,12 @@ pub struct Impact {
 }
 
 impl Impact {
-    /// How a host of this impact is named to people: `cluster/name` when the impact's hosts
-    /// live in more than one Metal3 cluster (names repeat across clusters), else the bare
-    /// `name`.
-    pub fn host_name(&self, host: &HostImpact) -> String {
+    /// Whether the impact's hosts live in more than one Metal3 cluster, so that a bare host
+    /// name may not tell two of them apart (see [`HostImpact::shown_name`]).
+    pub fn hosts_span_clusters(&self) -> bool {
         let mut clusters = self.hosts.iter().map(|h| h.cluster.as_deref());
         let first = clusters.next().flatten();
-        match &host.cluster {
-            Some(c) if clusters.any(|c| c != first) => format!("{c}/{}", host.name),
-            _ => host.name.clone(),
-        }
+        clusters.any(|c| c != first)
     }
 
     /// The claims with this effect, in the impact's order.
@@ -509,6 +505,18 @@ fn lints_that_matter(fleet: &Fleet, plan: &Plan, node_types: &[NodeTypeImpact]) 
     out.sort();
     out.dedup();
     out
+}
+
+impl HostImpact {
+    /// The host as people read it: `cluster/name` when `with_cluster` (pass
+    /// [`Impact::hosts_span_clusters`]: names repeat across clusters) and the host has one,
+    /// else the bare `name`.
+    pub fn shown_name(&self, with_cluster: bool) -> String {
+        match &self.cluster {
+            Some(c) if with_cluster => format!("{c}/{}", self.name),
+            _ => self.name.clone(),
+        }
+    }
 }
 
 fn host_impact(fleet: &Fleet, overlay: &Overlay, h: HostId, effect: HostEffect) -> HostImpact {
