@@ -97,7 +97,8 @@ fn the_same_config_and_steps_give_the_same_events() {
     assert!(first.iter().filter(|s| s.as_str() != "[]").count() > 100);
 }
 
-/// Metal3's provisioning state machine (domain.md §2.9).
+/// Metal3's provisioning state machine
+/// (<https://github.com/metal3-io/baremetal-operator/blob/main/docs/baremetalhost-states.md>).
 fn metal3_allows(from: &str, to: &str) -> bool {
     matches!(
         (from, to),

@@ -369,7 +369,8 @@ impl Simulator {
         if *state == ProvisioningState::Provisioning
             && let Some(claim) = claim
         {
-            // The platform fails the claim and does not replace it (domain.md §2.8); the
+            // The platform fails the claim and does not replace it (vCluster docs, Metal3 node
+            // provider: <https://www.vcluster.com/docs/platform/next/administer/node-providers/metal3>); the
             // host keeps its error until the claim is deleted.
             self.claim_failed(&claim, "ProvisioningFailed", error.1);
             return;
