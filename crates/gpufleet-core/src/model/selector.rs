@@ -111,6 +111,23 @@ impl LabelQuery {
         for r in selector.match_expressions.iter().flatten() {
             validate_key(&r.key).map_err(|e| err(e.to_string()))?;
             let values: BTreeSet<String> = r.values.iter().flatten().cloned().collect();
+            for v in &values {
+                validate_value(v).map_err(|e| err(e.to_string()))?;
+            }
+            // apimachinery's `LabelSelectorAsSelector` refuses values on Exists and
+            // DoesNotExist ("values set must be empty for exists and does not exist"), so
+            // the platform reads such a selector as no selector at all; so does gpufleet.
+            let takes_no_values = |op: &str| {
+                if values.is_empty() {
+                    Ok(())
+                } else {
+                    Err(err(format!(
+                        "operator {op} on key {:?} takes no values, but {} given",
+                        r.key,
+                        values.len()
+                    )))
+                }
+            };
             let needs_values = |op: &str| {
                 if values.is_empty() {
                     Err(err(format!(
@@ -130,8 +147,14 @@ impl LabelQuery {
                     needs_values("NotIn")?;
                     Expression::NotIn(r.key.clone(), values)
                 }
-                "Exists" => Expression::Exists(r.key.clone()),
-                "DoesNotExist" => Expression::DoesNotExist(r.key.clone()),
+                "Exists" => {
+                    takes_no_values("Exists")?;
+                    Expression::Exists(r.key.clone())
+                }
+                "DoesNotExist" => {
+                    takes_no_values("DoesNotExist")?;
+                    Expression::DoesNotExist(r.key.clone())
+                }
                 other => {
                     return Err(err(format!(
                         "operator {other:?} is not one of In, NotIn, Exists, DoesNotExist"
@@ -392,5 +415,24 @@ mod tests {
             }]),
         };
         assert!(LabelQuery::from_label_selector(&bad).is_err());
+    }
+
+    #[test]
+    fn exists_with_values_is_refused_as_apimachinery_refuses_it() {
+        let with = |operator: &str, values: Vec<&str>| LabelSelector {
+            match_labels: None,
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "maintenance".into(),
+                operator: operator.into(),
+                values: Some(values.into_iter().map(String::from).collect()),
+            }]),
+        };
+        for op in ["Exists", "DoesNotExist"] {
+            let e = LabelQuery::from_label_selector(&with(op, vec!["yes"])).unwrap_err();
+            assert!(e.to_string().contains("takes no values"), "{e}");
+            assert!(LabelQuery::from_label_selector(&with(op, vec![])).is_ok());
+        }
+        // A value no label can carry is refused too, as labels.NewRequirement does.
+        assert!(LabelQuery::from_label_selector(&with("In", vec!["a b"])).is_err());
     }
 }
