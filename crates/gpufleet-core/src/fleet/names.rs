@@ -40,7 +40,7 @@ impl fmt::Display for NameError {
                 if closest.is_empty() {
                     write!(f, " (no {kind} has a similar name)")
                 } else {
-                    write!(f, "; closest: {}", closest.join(", "))
+                    write!(f, "; closest: {}", escaped_list(closest))
                 }
             }
             NameError::Ambiguous {
@@ -51,10 +51,20 @@ impl fmt::Display for NameError {
                 f,
                 "{kind} name \"{}\" is ambiguous; say one of: {}",
                 crate::format::escape(name),
-                candidates.join(", ")
+                escaped_list(candidates)
             ),
         }
     }
+}
+
+/// Names joined by `, `, each escaped: names come from objects (files as well as clusters)
+/// and reach a terminal.
+fn escaped_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| crate::format::escape(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl std::error::Error for NameError {}
@@ -67,7 +77,11 @@ pub const SUGGESTIONS: usize = 3;
 ///
 /// Score: normalized Levenshtein similarity (0 to 1), plus 0.5 when one contains the other;
 /// candidates under 0.4 are dropped, ties go by name, and at most [`SUGGESTIONS`] are kept.
+/// An empty `name` is like nothing, so it gets no suggestions.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    if name.is_empty() {
+        return Vec::new();
+    }
     let mut scored: Vec<(f64, &str)> = candidates
         .map(|c| {
             let mut score = strsim::normalized_levenshtein(name, c);
@@ -190,5 +204,27 @@ mod tests {
         assert_eq!(got[0], "gpu-r07-u12");
         assert_eq!(got.len(), 3);
         assert!(closest("zzzzzz", names.into_iter()).is_empty());
+        // Every name contains "": it must not make every name a suggestion.
+        assert!(closest("", names.into_iter()).is_empty());
+    }
+
+    #[test]
+    fn suggested_and_ambiguous_names_are_escaped() {
+        let unknown = NameError::Unknown {
+            kind: "host",
+            name: "x".into(),
+            closest: vec!["gpu\u{1b}[2J".into(), "b\u{7}".into()],
+        };
+        let ambiguous = NameError::Ambiguous {
+            kind: "host",
+            name: "n".into(),
+            candidates: vec!["dc1/ns/n\u{1b}]0;t\u{7}".into(), "dc2/ns/n".into()],
+        };
+        for text in [unknown.to_string(), ambiguous.to_string()] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
+        }
     }
 }
