@@ -151,10 +151,10 @@ pub async fn dash(
     projects: ProjectNamespaces,
     args: &DashArgs,
 ) -> Result<()> {
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let read_at = SystemTime::now();
     let settings = args.settings(
         "file".into(),
-        format!("offline dump: {}", names.join(", ")),
+        files_source(paths, read_at),
         String::new(),
         projects,
     );
@@ -162,11 +162,24 @@ pub async fn dash(
     run_dashboard(
         args,
         settings,
-        spawn_objects(report.objects, notes),
+        spawn_objects(report.objects, notes, read_at),
         None,
         None,
     )
     .await
+}
+
+/// What `:ctx` says of a dump: `files, read at 2026-12-01T04:12:03Z, not watched for
+/// changes: dump/` (the paths last, where a narrow box cuts). The files are read once;
+/// nothing watches them.
+fn files_source(paths: &[PathBuf], read_at: SystemTime) -> String {
+    let at = jiff::Timestamp::try_from(read_at)
+        .and_then(|t| t.round(jiff::Unit::Second))
+        .map_or_else(|_| "?".to_string(), |t| t.to_string());
+    format!(
+        "files, read at {at}, not watched for changes: {}",
+        super::describe_paths(paths)
+    )
 }
 
 /// The dashboard on a live cluster. In watch mode the kube client itself is read-only and no

@@ -116,6 +116,7 @@ fn state_text(state: &WatchState) -> String {
         WatchState::Connecting => "connecting".to_string(),
         WatchState::Syncing { received } => format!("syncing ({received})"),
         WatchState::Synced { .. } => "synced".to_string(),
+        WatchState::Loaded { .. } => "read from files".to_string(),
         WatchState::Stale { reason, .. } => format!("stale: {reason}"),
         WatchState::NotServed { .. } => "not served".to_string(),
     }

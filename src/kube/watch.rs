@@ -370,6 +370,7 @@ mod tests {
                         WatchState::Connecting => "connecting".to_string(),
                         WatchState::Syncing { .. } => "syncing".to_string(),
                         WatchState::Synced { .. } => "synced".to_string(),
+                        WatchState::Loaded { .. } => "loaded".to_string(),
                         WatchState::Stale { reason, .. } => format!("stale: {reason}"),
                         WatchState::NotServed { .. } => "not served".to_string(),
                     },

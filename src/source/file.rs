@@ -115,8 +115,13 @@ pub struct LoadReport {
     origins: BTreeMap<(Kind, String, ObjectKey), Origin>,
     /// Lines saying which dumps' hosts could not be given a Metal3 cluster, and how to name it.
     pub unnamed_clusters: Vec<String>,
+    /// Lines naming clusters given on the command line (`-f dc1-infra=dump/`) that no
+    /// provider read names, each with the closest cluster the providers do name.
+    pub unknown_clusters: Vec<String>,
     /// The cluster named for the path being read (`-f dc1-infra=dump/`).
     naming: Option<String>,
+    /// Every cluster named on the command line, with its path.
+    named: Vec<(String, PathBuf)>,
     /// Hosts and HardwareData of dumps that name no cluster, kept until every file is read
     /// (the providers say which clusters there are): see [`LoadReport::finish`].
     pending: Vec<(FleetObject, Origin)>,
@@ -132,6 +137,7 @@ impl LoadReport {
                 .iter()
                 .map(Duplicate::to_string)
                 .chain(self.unnamed_clusters.iter().cloned())
+                .chain(self.unknown_clusters.iter().cloned())
                 .collect(),
         }
     }
@@ -257,37 +263,41 @@ const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Loads every file named, and every YAML or JSON file below every directory named. A path
-/// named that does not exist is an error; a file that cannot be read, is too large or is not
-/// text costs only itself (a problem in the report).
+/// named that does not exist is an error naming the closest path that does; a file that
+/// cannot be read, is too large or is not text costs only itself (a problem in the report), as
+/// does anything in a directory that is not a regular file (a named pipe, socket or device, a
+/// symbolic link that leads nowhere), which is never opened. A named pipe named on the
+/// command line (`-f <(kubectl get ...)`) is read until its writer closes it; a device named
+/// there (`/dev/zero`) is refused unread.
 ///
 /// A path may name the Metal3 cluster its BareMetalHosts and HardwareData were read from:
 /// `dc1-infra=dump1/` (when no file of that whole name exists). Hosts of a dump that names
 /// none belong to the cluster of the nearest directory above them named after a provider's
 /// `spec.metal3.clusterRef.cluster` (one directory per cluster), else to the only cluster
 /// the providers name; when the providers name several, the report says it cannot tell and
-/// how to name it ([`LoadReport::unnamed_clusters`]), and the hosts keep no cluster.
+/// how to name it ([`LoadReport::unnamed_clusters`]), and the hosts keep no cluster. A
+/// cluster named that no provider names is warned of ([`LoadReport::unknown_clusters`]).
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<LoadReport, LoadError> {
     let mut report = LoadReport::default();
     let mut visited = BTreeSet::new();
     for p in paths {
         let (cluster, path) = split_cluster(p.as_ref());
         let mut files = Vec::new();
-        collect_files(&path, &mut files, &mut report, &mut visited)?;
+        collect_named(&path, &mut files, &mut report, &mut visited)?;
+        if let Some(c) = &cluster {
+            report.named.push((c.clone(), path.clone()));
+        }
         report.naming = cluster;
-        for file in files {
-            match read_file(&file) {
+        for (file, named) in files {
+            match read_file(&file, named) {
                 Ok(bytes) => read_bytes(&file, &bytes, &mut report),
-                Err(error) => report.problems.push(LoadProblem {
-                    file,
-                    document: 0,
-                    item: None,
-                    error,
-                }),
+                Err(error) => report.skip(file, error),
             }
         }
         report.naming = None;
     }
     report.finish();
+    report.check_named_clusters();
     Ok(report)
 }
 
@@ -318,13 +328,7 @@ impl LoadReport {
         if self.pending.is_empty() {
             return;
         }
-        let known: BTreeSet<String> = self
-            .objects
-            .providers
-            .values()
-            .map(|p| p.metal3_cluster().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
+        let known = self.provider_clusters();
         // The clusters whose providers keep hosts in each namespace.
         let mut by_namespace: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (cluster, namespaces) in
@@ -375,6 +379,58 @@ impl LoadReport {
         }
     }
 
+    /// Notes a file (or directory entry) that costs only itself: not read, and why.
+    fn skip(&mut self, file: PathBuf, error: String) {
+        self.problems.push(LoadProblem {
+            file,
+            document: 0,
+            item: None,
+            error,
+        });
+    }
+
+    /// The Metal3 clusters the providers read name (`spec.metal3.clusterRef.cluster`).
+    fn provider_clusters(&self) -> BTreeSet<String> {
+        self.objects
+            .providers
+            .values()
+            .map(|p| p.metal3_cluster().to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
+    /// Warns of each cluster named on the command line (`-f dc1-infra=dump/`) that no
+    /// provider read names: its hosts would be seen by no node type, most likely a typo. The
+    /// warning names the closest clusters the providers do name, or all of them.
+    fn check_named_clusters(&mut self) {
+        let known = self.provider_clusters();
+        for (cluster, path) in std::mem::take(&mut self.named) {
+            if known.contains(&cluster) {
+                continue;
+            }
+            let hint =
+                match crate::fleet::names::closest(&cluster, known.iter().map(String::as_str))
+                    .as_slice()
+                {
+                    _ if known.is_empty() => "no NodeProvider was read at all".to_string(),
+                    [] => format!(
+                        "the providers name {}",
+                        known.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                    [one] => format!("did you mean {one}?"),
+                    several => format!("did you mean one of {}?", several.join(", ")),
+                };
+            let line = format!(
+                "-f {cluster}={}: no NodeProvider names Metal3 cluster {cluster} \
+                 (spec.metal3.clusterRef.cluster), so no node type sees these hosts; {hint}",
+                path.display()
+            );
+            if !self.unknown_clusters.contains(&line) {
+                self.unknown_clusters.push(line);
+            }
+        }
+    }
+
     /// Keeps a decoded object, noting a second copy of one already kept.
     fn keep(&mut self, object: FleetObject, origin: Origin) {
         if let Some(first) = self.origins.insert(object.key(), origin.clone()) {
@@ -399,17 +455,112 @@ fn set_cluster(object: &mut FleetObject, cluster: &str) {
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+/// What a path is, as far as reading it goes, looked at without opening it.
+#[derive(Debug)]
+enum Found {
+    Directory,
+    /// A regular file.
+    File,
+    /// A named pipe (FIFO, or `<(kubectl get ...)`): read only when named on the command line,
+    /// since opening one waits for a writer.
+    Pipe,
+    /// Nothing gpufleet reads (a socket, a device such as `/dev/zero`), and why.
+    NotAFile(String),
+    /// A symbolic link that leads nowhere (dangling, or looping), and why.
+    BrokenLink(String),
+}
+
+/// Why a FIFO inside a directory is not read.
+const PIPE_IN_DIRECTORY: &str = "skipped: a named pipe (FIFO), not a regular file; gpufleet \
+    does not open one found in a directory (opening it would wait for a writer)";
+
+/// What is at `path`, following symbolic links; errs only when nothing is there at all.
+fn look_at(path: &Path) -> std::io::Result<Found> {
+    let link = std::fs::symlink_metadata(path)?;
+    if !link.file_type().is_symlink() {
+        return Ok(found(link.file_type()));
+    }
+    Ok(match std::fs::metadata(path) {
+        Ok(target) => found(target.file_type()),
+        Err(e) => Found::BrokenLink(broken_link(path, &e)),
+    })
+}
+
+fn found(t: std::fs::FileType) -> Found {
+    use std::os::unix::fs::FileTypeExt;
+    let not = |what: &str| Found::NotAFile(format!("{what}, not a file of kubectl output"));
+    if t.is_dir() {
+        Found::Directory
+    } else if t.is_file() {
+        Found::File
+    } else if t.is_fifo() {
+        Found::Pipe
+    } else if t.is_socket() {
+        not("a socket")
+    } else if t.is_char_device() {
+        not("a character device (such as /dev/zero or a terminal)")
+    } else if t.is_block_device() {
+        not("a block device")
+    } else {
+        not("not a regular file")
+    }
+}
+
+/// Why a symbolic link cannot be followed: `a symbolic link to gone.yaml, which does not exist`.
+fn broken_link(path: &Path, e: &std::io::Error) -> String {
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        format!("a symbolic link to {target} that loops back on itself")
+    } else if e.kind() == std::io::ErrorKind::NotFound {
+        format!("a symbolic link to {target}, which does not exist")
+    } else {
+        format!("a symbolic link to {target} that cannot be followed: {e}")
+    }
+}
+
+/// Reads a file up to [`MAX_FILE_BYTES`]. It is opened non-blocking and looked at once open,
+/// so nothing found in a directory can make gpufleet wait: a named pipe is read only when
+/// `named` on the command line (until its writer closes it), and anything else that is not a
+/// regular file is refused unread.
+fn read_file(path: &Path, named: bool) -> Result<Vec<u8>, String> {
+    use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| format!("cannot read it: {e}");
+    let too_large = || format!("refused: larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    let pipe = match found(meta.file_type()) {
+        Found::File if meta.len() > MAX_FILE_BYTES => return Err(too_large()),
+        Found::File => false,
+        Found::Pipe if named => {
+            // Opened without waiting; now read as a reader would, until the writer closes.
+            let flags = fcntl_getfl(&file).map_err(|e| cannot(e.into()))?;
+            fcntl_setfl(&file, flags - OFlags::NONBLOCK).map_err(|e| cannot(e.into()))?;
+            true
+        }
+        Found::Pipe => return Err(PIPE_IN_DIRECTORY.into()),
+        Found::Directory => return Err("refused: a directory, where a file was expected".into()),
+        Found::NotAFile(why) | Found::BrokenLink(why) => return Err(format!("refused: {why}")),
+    };
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read it: {e}"))?;
+        .map_err(cannot)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "refused: larger than {} MiB",
-            MAX_FILE_BYTES / 1024 / 1024
-        ));
+        return Err(too_large());
+    }
+    if pipe && bytes.is_empty() {
+        return Err(
+            "a named pipe (FIFO) that gave nothing: nothing was writing to it when \
+                    gpufleet opened it, or its writer wrote nothing"
+                .into(),
+        );
     }
     Ok(bytes)
 }
@@ -420,39 +571,124 @@ fn has_manifest_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-fn collect_files(
+/// A path named on the command line: a directory is walked, a file or a named pipe is read.
+/// Errs when it does not exist (naming the closest sibling that does), is a symbolic link
+/// that leads nowhere, or is a directory that cannot be listed; a socket or a device costs
+/// only itself (a problem).
+fn collect_named(
     path: &Path,
-    out: &mut Vec<PathBuf>,
+    out: &mut Vec<(PathBuf, bool)>,
     report: &mut LoadReport,
     visited: &mut BTreeSet<PathBuf>,
 ) -> Result<(), LoadError> {
-    let err = |e: std::io::Error| LoadError {
+    let err = |message: String| LoadError {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     };
-    let meta = std::fs::metadata(path).map_err(err)?;
-    if meta.is_dir() {
-        // A directory reached twice (a symbolic link back up the tree) is read once.
-        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if !visited.insert(real) {
-            return Ok(());
+    match look_at(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(err(missing(path))),
+        Err(e) => Err(err(e.to_string())),
+        Ok(Found::Directory) => walk(path, out, report, visited).map_err(|e| err(e.to_string())),
+        Ok(Found::File | Found::Pipe) => {
+            out.push((path.to_path_buf(), true));
+            Ok(())
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(err)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for entry in entries {
-            if entry.is_dir() || has_manifest_extension(&entry) {
-                collect_files(&entry, out, report, visited)?;
-            } else {
-                report.skipped_files.push(entry);
+        Ok(Found::NotAFile(why)) => {
+            report.skip(path.to_path_buf(), format!("refused: {why}"));
+            Ok(())
+        }
+        Ok(Found::BrokenLink(why)) => Err(err(why)),
+    }
+}
+
+/// Every manifest below a directory, in name order. Whatever inside is not a regular file or
+/// a directory costs only itself, never opened: a named pipe, socket, device or symbolic link
+/// leading nowhere is a problem naming it and why (when its name is one gpufleet reads, or
+/// it is a link that may have led to a directory), a subdirectory that cannot be listed too.
+/// Errs only when `dir` itself cannot be listed.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<(PathBuf, bool)>,
+    report: &mut LoadReport,
+    visited: &mut BTreeSet<PathBuf>,
+) -> std::io::Result<()> {
+    // A directory reached twice (a symbolic link back up the tree) is read once.
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !visited.insert(real) {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        match entry {
+            Ok(e) => entries.push(e.path()),
+            Err(e) => report.skip(
+                dir.to_path_buf(),
+                format!("an entry could not be listed: {e}"),
+            ),
+        }
+    }
+    entries.sort();
+    for entry in entries {
+        let manifest = has_manifest_extension(&entry);
+        match look_at(&entry) {
+            Err(e) => report.skip(entry, format!("cannot read it: {e}")),
+            Ok(Found::Directory) => {
+                if let Err(e) = walk(&entry, out, report, visited) {
+                    report.skip(entry, format!("cannot list this directory: {e}"));
+                }
             }
+            Ok(Found::File) if manifest => out.push((entry, false)),
+            Ok(Found::Pipe) if manifest => report.skip(entry, PIPE_IN_DIRECTORY.into()),
+            Ok(Found::NotAFile(why)) if manifest => report.skip(entry, format!("skipped: {why}")),
+            Ok(Found::BrokenLink(why)) => report.skip(entry, format!("skipped: {why}")),
+            Ok(Found::File | Found::Pipe | Found::NotAFile(_)) => report.skipped_files.push(entry),
         }
-    } else {
-        out.push(path.to_path_buf());
     }
     Ok(())
+}
+
+/// Why a path named does not exist, with the closest names beside the first part of it that
+/// does not: `it does not exist; did you mean dump/?`.
+fn missing(path: &Path) -> String {
+    // The first part of the path that does not exist, below the nearest one that does.
+    let mut gone = path;
+    for ancestor in path.ancestors().skip(1) {
+        if ancestor.as_os_str().is_empty() || std::fs::symlink_metadata(ancestor).is_ok() {
+            break;
+        }
+        gone = ancestor;
+    }
+    let what = if gone == path {
+        "it does not exist".to_string()
+    } else {
+        format!("{} does not exist", gone.display())
+    };
+    let Some(name) = gone.file_name().and_then(|n| n.to_str()) else {
+        return what;
+    };
+    let parent = gone.parent().filter(|p| !p.as_os_str().is_empty());
+    let Ok(entries) = std::fs::read_dir(parent.unwrap_or(Path::new("."))) else {
+        return what;
+    };
+    let siblings: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        // Hidden names only for a hidden name.
+        .filter(|s| !s.starts_with('.') || name.starts_with('.'))
+        .collect();
+    let shown: Vec<String> =
+        crate::fleet::names::closest(name, siblings.iter().map(String::as_str))
+            .into_iter()
+            .map(|s| {
+                let p = parent.map_or_else(|| PathBuf::from(&s), |p| p.join(&s));
+                let slash = if p.is_dir() { "/" } else { "" };
+                format!("{}{slash}", p.display())
+            })
+            .collect();
+    match shown.as_slice() {
+        [] => what,
+        [one] => format!("{what}; did you mean {one}?"),
+        several => format!("{what}; did you mean one of {}?", several.join(", ")),
+    }
 }
 
 /// How a file's bytes were read as text.

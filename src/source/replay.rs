@@ -53,6 +53,18 @@ pub async fn send_complete(
     objects: &FleetObjects,
     tx: &Sender<FleetEvent>,
 ) -> Result<(), tokio::sync::mpsc::error::SendError<FleetEvent>> {
+    send_complete_as(objects, tx, || WatchState::Synced {
+        since: SystemTime::now(),
+    })
+    .await
+}
+
+/// Sends each kind as one `Replaced`, then `state()`. Errs when the receiver is gone.
+async fn send_complete_as(
+    objects: &FleetObjects,
+    tx: &Sender<FleetEvent>,
+    state: impl Fn() -> WatchState,
+) -> Result<(), tokio::sync::mpsc::error::SendError<FleetEvent>> {
     for kind in Kind::ALL {
         tx.send(FleetEvent::Replaced {
             kind,
@@ -64,9 +76,7 @@ pub async fn send_complete(
         tx.send(FleetEvent::Watch {
             kind,
             cluster: None,
-            state: WatchState::Synced {
-                since: SystemTime::now(),
-            },
+            state: state(),
         })
         .await?;
     }
@@ -74,9 +84,14 @@ pub async fn send_complete(
 }
 
 /// Objects already loaded (a file dump) as a source: announces every watch as listing, reports
-/// what loading skipped and warns about, sends the objects, then stays connected (a complete
-/// source is current until the dashboard closes).
-pub fn spawn_objects(objects: FleetObjects, notes: SourceNotes) -> Receiver<FleetEvent> {
+/// what loading skipped and warns about, sends the objects, each kind [`WatchState::Loaded`]
+/// as of `read_at` (nothing watches the files), then stays connected until the dashboard
+/// closes.
+pub fn spawn_objects(
+    objects: FleetObjects,
+    notes: SourceNotes,
+    read_at: SystemTime,
+) -> Receiver<FleetEvent> {
     let (tx, rx) = channel(64);
     tokio::spawn(async move {
         if tx.send(FleetEvent::Notes(notes)).await.is_err() {
@@ -92,7 +107,8 @@ pub fn spawn_objects(objects: FleetObjects, notes: SourceNotes) -> Receiver<Flee
                 return;
             }
         }
-        if send_complete(&objects, &tx).await.is_ok() {
+        let loaded = || WatchState::Loaded { at: read_at };
+        if send_complete_as(&objects, &tx, loaded).await.is_ok() {
             tx.closed().await;
         }
     });
@@ -111,7 +127,12 @@ mod tests {
             skipped: vec!["fleet.yaml: document 4: not valid YAML".into()],
             warnings: Vec::new(),
         };
-        let mut rx = spawn_objects(generate(&GenerateConfig::new(40, 3)).objects, notes.clone());
+        let read_at = SystemTime::now();
+        let mut rx = spawn_objects(
+            generate(&GenerateConfig::new(40, 3)).objects,
+            notes.clone(),
+            read_at,
+        );
         let mut live = LiveFleet::default();
         while !live.all_synced() {
             live.apply(rx.recv().await.expect("the source stays open"));
@@ -123,6 +144,14 @@ mod tests {
             live.notes(),
             &notes,
             "what the load skipped arrives with the objects"
+        );
+        // Read once, as of the read: not a watch streaming changes.
+        assert!(
+            live.watches()
+                .values()
+                .all(|s| *s == WatchState::Loaded { at: read_at }),
+            "{:?}",
+            live.watches()
         );
     }
 }

@@ -703,6 +703,242 @@ mod exec_plugins {
     }
 }
 
+/// Kind 11, what is in a dump directory that is not a regular file: a named pipe, a socket, a
+/// symbolic link that leads nowhere or loops. Each costs only itself, is named with why, and is
+/// never opened if opening it could wait; a pipe or device named directly is read to its
+/// writer's end or refused, never waited on.
+mod special_files {
+    use super::*;
+    use run::output_within;
+    use std::time::Duration;
+
+    /// Longer than any of these loads takes on a busy machine, far shorter than forever.
+    const NO_HANG: Duration = Duration::from_secs(60);
+
+    fn mkfifo(path: &Path) {
+        let _ = std::fs::remove_file(path);
+        let made = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
+    }
+
+    fn symlink(target: impl AsRef<Path>, link: &Path) {
+        let _ = std::fs::remove_file(link);
+        std::os::unix::fs::symlink(target, link).unwrap();
+    }
+
+    /// `gpufleet args`, failing the test (instead of hanging it) after [`NO_HANG`].
+    fn run_bounded(args: &[&str]) -> Output {
+        output_within(gpufleet().args(args), NO_HANG)
+    }
+
+    /// A line of `err` naming `file` (as the end of a path) and saying `says`.
+    fn names(err: &str, file: &str, says: &str) -> bool {
+        err.lines()
+            .any(|l| l.contains(&format!("/{file}: ")) && l.contains(says))
+    }
+
+    #[test]
+    fn what_is_not_a_regular_file_in_a_dump_costs_only_itself() {
+        let dir = temp_dir("special");
+        std::fs::copy(small_fleet(), dir.join("fleet.yaml")).unwrap();
+        mkfifo(&dir.join("pipe.yaml"));
+        // A pipe not named like a manifest is not read either: one of the other files.
+        mkfifo(&dir.join("pipe-notes"));
+        symlink(dir.join("nowhere.yaml"), &dir.join("dangling.yaml"));
+        // A link that leads nowhere may have led to a cluster's directory: named, whatever
+        // its name.
+        symlink("/nonexistent/dc2-infra", &dir.join("dc2-infra"));
+        symlink("loop-b.yaml", &dir.join("loop-a.yaml"));
+        symlink("loop-a.yaml", &dir.join("loop-b.yaml"));
+        let _ = std::fs::remove_file(dir.join("socket.yaml"));
+        let _socket = std::os::unix::net::UnixListener::bind(dir.join("socket.yaml")).unwrap();
+        let d = dir.to_str().unwrap();
+        for args in [
+            vec!["summary", "-f", d, "-o", "json"],
+            vec!["lint", "-f", d, "-o", "json"],
+        ] {
+            let o = run_bounded(&args);
+            let err = stderr(&o);
+            assert!(o.status.success(), "{args:?}: {err}");
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            if args[0] == "summary" {
+                assert_eq!(v["fleet"]["hosts"], 11, "the rest loads");
+            }
+            for (file, says) in [
+                (
+                    "pipe.yaml",
+                    "skipped: a named pipe (FIFO), not a regular file",
+                ),
+                ("dangling.yaml", "skipped: a symbolic link to "),
+                ("dangling.yaml", "nowhere.yaml, which does not exist"),
+                ("dc2-infra", "/nonexistent/dc2-infra, which does not exist"),
+                ("loop-a.yaml", "that loops back on itself"),
+                ("loop-b.yaml", "that loops back on itself"),
+                ("socket.yaml", "skipped: a socket, not a file"),
+            ] {
+                assert!(names(&err, file, says), "{file}: {says}\n{err}");
+            }
+            assert!(!err.contains("pipe-notes"), "{err}");
+        }
+        // The load is incomplete, and lint says so by its exit.
+        let o = run_bounded(&["lint", "-f", d, "--fail-on", "error"]);
+        assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    }
+
+    #[test]
+    fn a_pipe_or_device_named_directly_is_read_or_refused_never_waited_on() {
+        let dir = temp_dir("named-pipe");
+        let fleet = small_fleet();
+        // Nothing writes to it: gpufleet does not wait for a writer.
+        let idle = dir.join("idle.yaml");
+        mkfifo(&idle);
+        let idle = idle.to_str().unwrap();
+        let o = run_bounded(&["summary", "-f", &format!("{idle},{fleet}"), "-o", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            names(
+                &stderr(&o),
+                "idle.yaml",
+                "a named pipe (FIFO) that gave nothing"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["fleet"]["hosts"], 11);
+
+        // A writer, as `-f <(kubectl get ...)` has: read to its end.
+        let fed = dir.join("fed.yaml");
+        mkfifo(&fed);
+        let writer = {
+            let (fed, text) = (fed.clone(), std::fs::read(&fleet).unwrap());
+            // Opening for writing waits for gpufleet to open it for reading.
+            std::thread::spawn(move || std::fs::write(fed, text))
+        };
+        let o = run_bounded(&["summary", "-f", fed.to_str().unwrap(), "-o", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["fleet"]["hosts"], 11);
+        writer.join().unwrap().unwrap();
+
+        // Devices are refused unread, whatever they would give.
+        for device in ["/dev/zero", "/dev/null"] {
+            let o = run_bounded(&["lint", "-f", device, "--fail-on", "error"]);
+            assert_eq!(o.status.code(), Some(5), "{device}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(&format!("{device}: refused: a character device")),
+                "{}",
+                stderr(&o)
+            );
+        }
+    }
+
+    #[test]
+    fn an_unreadable_file_or_directory_in_a_dump_costs_only_itself() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("unreadable");
+        std::fs::copy(small_fleet(), dir.join("fleet.yaml")).unwrap();
+        let secret = dir.join("locked.yaml");
+        std::fs::write(&secret, "kind: List\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let locked_dir = dir.join("locked-dir");
+        std::fs::create_dir_all(&locked_dir).unwrap();
+        std::fs::set_permissions(&locked_dir, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let o = run_bounded(&["summary", "-f", dir.to_str().unwrap(), "-o", "json"]);
+        std::fs::set_permissions(&locked_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["fleet"]["hosts"], 11);
+        if std::fs::read(&secret).is_ok() {
+            // Permissions do not bind this user (root): nothing was unreadable.
+            eprintln!("skipped the unreadable cases: permissions do not bind this user");
+            return;
+        }
+        let err = stderr(&o);
+        assert!(names(&err, "locked.yaml", "cannot read it"), "{err}");
+        assert!(
+            names(&err, "locked-dir", "cannot list this directory"),
+            "{err}"
+        );
+    }
+}
+
+/// Kind 12, mistyped names in `-f`: a path that does not exist names the closest one that
+/// does; a cluster no provider names (`-f dc1-infar=dump/`) is warned of with the closest
+/// cluster the providers name.
+mod mistyped_sources {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_path_names_the_closest_that_exists() {
+        let dir = temp_dir("typo");
+        let dump = dir.join("dump");
+        std::fs::create_dir_all(dump.join("dc1-infra")).unwrap();
+        std::fs::copy(small_fleet(), dump.join("dc1-infra/fleet.yaml")).unwrap();
+        let d = dir.display();
+        for (typed, says) in [
+            (
+                format!("{d}/dumpp/"),
+                format!("cannot read {d}/dumpp/: it does not exist; did you mean {d}/dump/?"),
+            ),
+            (
+                format!("{d}/dump/dc1-infr/fleet.yaml"),
+                format!("{d}/dump/dc1-infr does not exist; did you mean {d}/dump/dc1-infra/?"),
+            ),
+            (
+                format!("dc1-infra={d}/dumpp"),
+                format!("cannot read {d}/dumpp: it does not exist; did you mean {d}/dump/?"),
+            ),
+        ] {
+            let o = run(&["summary", "-f", &typed]);
+            assert_eq!(o.status.code(), Some(1), "{typed}");
+            assert!(stderr(&o).contains(&says), "{typed}: {}", stderr(&o));
+        }
+        // Nothing close: only that it does not exist.
+        let o = run(&["summary", "-f", &format!("{d}/zzzzzzzz")]);
+        assert!(
+            stderr(&o).contains(&format!("cannot read {d}/zzzzzzzz: it does not exist\n")),
+            "{}",
+            stderr(&o)
+        );
+    }
+
+    #[test]
+    fn a_cluster_no_provider_names_is_warned_of_with_the_closest() {
+        // The small fleet's provider names Metal3 cluster dc1-infra.
+        let fleet = small_fleet();
+        let o = run(&["summary", "-f", &format!("dc1-infar={fleet}")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "-f dc1-infar={fleet}: no NodeProvider names Metal3 cluster dc1-infar \
+                 (spec.metal3.clusterRef.cluster), so no node type sees these hosts; \
+                 did you mean dc1-infra?"
+            )),
+            "{}",
+            stderr(&o)
+        );
+        // Nothing close: the clusters the providers name.
+        let o = run(&["summary", "-f", &format!("zz={fleet}")]);
+        assert!(
+            stderr(&o).contains(
+                "cluster zz (spec.metal3.clusterRef.cluster), so no node type \
+                                 sees these hosts; the providers name dc1-infra"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        // The right name: no warning.
+        let o = run(&["summary", "-f", &format!("dc1-infra={fleet}")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("no NodeProvider names"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
 /// Fuzz-style properties: every parser an operator's input reaches (file loading, label
 /// words, selectors, quantities, durations, kubeconfig, the table's sizing) takes random
 /// and mutated input without panicking.

@@ -243,3 +243,51 @@ fn a_dump_shows_what_it_skipped_while_the_dashboard_runs() {
     t.wait_for("EXITED 0");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `dash -f` on a directory holding a named pipe: the dashboard opens (the pipe is never
+/// opened, so it cannot wait for a writer) and names it as skipped; `:ctx` says the files
+/// were read once and are not watched, never the live wording "streaming changes".
+#[test]
+fn a_dump_is_said_to_be_read_once_and_its_pipe_skipped() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-tmux-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fleet =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-fleet.yaml");
+    std::fs::copy(&fleet, dir.join("a.yaml")).unwrap();
+    let made = Command::new("mkfifo").arg(dir.join("pipe.yaml")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let t = start("files", &format!("dash -f {}", dir.display()));
+    t.wait_for("1 skipped");
+    assert!(
+        t.screen()
+            .contains("pipe.yaml: skipped: a named pipe (FIFO)"),
+        "{}",
+        t.screen()
+    );
+    t.send_text(":ctx");
+    t.send(&["Enter"]);
+    t.wait_for("not watched for changes");
+    let screen = t.screen();
+    // The moment of the read, in UTC: `files, read at 2026-12-01T04:12:03Z, not watched…`.
+    let source = screen
+        .lines()
+        .find_map(|l| l.split("files, read at ").nth(1))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        source
+            .get(19..)
+            .is_some_and(|rest| rest.starts_with("Z, not watched for changes: /"))
+            && source.as_bytes()[10] == b'T',
+        "{screen}"
+    );
+    assert!(
+        screen.contains("hosts       11 objects · read from files "),
+        "{screen}"
+    );
+    assert!(!screen.contains("streaming changes"), "{screen}");
+    t.send(&["Escape"]);
+    t.wait_gone("not watched for changes");
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -137,6 +137,12 @@ pub enum WatchState {
         /// The failure, one line, as the client reported it.
         reason: String,
     },
+    /// Read once from files (a dump), complete: nothing watches the files, so what is shown
+    /// is as of `at` until gpufleet is started again. Never "streaming changes".
+    Loaded {
+        /// When the files were read.
+        at: SystemTime,
+    },
     /// The cluster does not serve this kind (404 for its resource): an optional kind that
     /// is absent, checked again now and then. Complete, with no objects.
     NotServed {
@@ -146,11 +152,11 @@ pub enum WatchState {
 }
 
 impl WatchState {
-    /// Complete: synced, or a kind the cluster does not serve.
+    /// Complete: synced, read from files, or a kind the cluster does not serve.
     pub fn is_synced(&self) -> bool {
         matches!(
             self,
-            WatchState::Synced { .. } | WatchState::NotServed { .. }
+            WatchState::Synced { .. } | WatchState::Loaded { .. } | WatchState::NotServed { .. }
         )
     }
 }

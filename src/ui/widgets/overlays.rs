@@ -167,6 +167,9 @@ fn watch_detail(app: &App, state: &WatchState) -> String {
             format!("listing, {} received", thousands(*received as u64))
         }
         WatchState::Synced { since } => format!("synced {} ago, streaming changes", ago(*since)),
+        WatchState::Loaded { at } => {
+            format!("read from files {} ago, not watched for changes", ago(*at))
+        }
         WatchState::Stale { since, reason } => {
             format!("failing for {}: {reason}; reconnecting", ago(*since))
         }

@@ -19,7 +19,7 @@ fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
         WatchState::Syncing { received } => {
             (format!("syncing {}", thousands(*received as u64)), ui.warn)
         }
-        WatchState::Synced { .. } => ("ok".into(), ui.ok),
+        WatchState::Synced { .. } | WatchState::Loaded { .. } => ("ok".into(), ui.ok),
         WatchState::NotServed { .. } => ("none".into(), ui.muted),
         WatchState::Stale { since, .. } => (
             format!(

@@ -77,9 +77,9 @@ pub const SUGGESTIONS: usize = 3;
 ///
 /// Score: normalized Levenshtein similarity (0 to 1), plus 0.5 when one contains the other;
 /// candidates under 0.4 are dropped, ties go by name, and at most [`SUGGESTIONS`] are kept.
-/// An empty `name` is like nothing, so it gets no suggestions.
+/// An empty (or blank) name is like nothing, so it gets no suggestion.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
-    if name.is_empty() {
+    if name.trim().is_empty() {
         return Vec::new();
     }
     let mut scored: Vec<(f64, &str)> = candidates
@@ -204,8 +204,6 @@ mod tests {
         assert_eq!(got[0], "gpu-r07-u12");
         assert_eq!(got.len(), 3);
         assert!(closest("zzzzzz", names.into_iter()).is_empty());
-        // Every name contains "": it must not make every name a suggestion.
-        assert!(closest("", names.into_iter()).is_empty());
     }
 
     #[test]
@@ -226,5 +224,13 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_empty_name_is_close_to_nothing() {
+        // Every name contains "": without the guard, each would be suggested.
+        let names = ["dc1-infra", "dc2-infra", "dump"];
+        assert!(closest("", names.into_iter()).is_empty());
+        assert!(closest("  ", names.into_iter()).is_empty());
     }
 }
