@@ -42,6 +42,7 @@ fn edit(c: &mut Criterion) {
         kind: TargetKind::Marked,
         describe: "the 1,000 marked hosts".into(),
         hosts,
+        with_cluster: fleet.hosts_span_clusters(),
     };
     let styles = FieldStyles {
         text: app.theme.ui.text,

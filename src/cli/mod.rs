@@ -429,7 +429,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 warnings: count(Severity::Warning),
                 infos: count(Severity::Info),
             };
-            print(output, &report, || output::lints_table(&lints))?;
+            let with_cluster = fleet.hosts_span_clusters();
+            print(output, &report, || {
+                output::lints_table(&lints, with_cluster)
+            })?;
             let threshold = fail_on.map(|f| match f {
                 FailOn::Error => Severity::Error,
                 FailOn::Warning => Severity::Warning,

@@ -138,7 +138,10 @@ pub fn summary_table(s: &Summary) -> String {
     out
 }
 
-pub fn lints_table(lints: &[Lint]) -> String {
+/// The lints as a table. Hosts and NVLink domains are named `cluster/name` when
+/// `with_cluster` (the fleet's hosts span clusters, whose names repeat:
+/// [`crate::fleet::Fleet::hosts_span_clusters`]).
+pub fn lints_table(lints: &[Lint], with_cluster: bool) -> String {
     if lints.is_empty() {
         return "no lints\n".into();
     }
@@ -147,7 +150,7 @@ pub fn lints_table(lints: &[Lint]) -> String {
         t.row([
             format!("{:?}", l.severity).to_lowercase(),
             l.id.to_string(),
-            l.subject.clone(),
+            l.shown_subject(with_cluster),
             l.message.clone(),
         ]);
     }
@@ -300,7 +303,7 @@ pub fn impact_table(i: &Impact) -> String {
     ] {
         if !lints.is_empty() {
             let _ = writeln!(out, "{title}");
-            out.push_str(&lints_table(lints));
+            out.push_str(&lints_table(lints, i.hosts_span_clusters()));
             out.push('\n');
         }
     }

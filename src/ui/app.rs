@@ -281,7 +281,7 @@ impl App {
             marked: &self.marked,
             marks: self.marks,
             highlight: self.shows_selection(),
-            crumbs: self.nav.breadcrumbs(),
+            crumbs: self.nav.breadcrumbs(self.data.fleet.hosts_span_clusters()),
             stale_clusters: self.stale_clusters(),
         }
     }

@@ -60,8 +60,9 @@ pub struct FleetData {
     pub classes: Vec<HostClass>,
     pub drift: Vec<DriftMark>,
     pub lints: Vec<Lint>,
-    /// Lints by subject name (a host, node type, OSImage or NVLink domain).
-    pub lints_by_subject: HashMap<String, Vec<usize>>,
+    /// Lints by subject name (a host, node type, OSImage or NVLink domain) and Metal3 cluster
+    /// (a host's or domain's; none for the rest): host names repeat across clusters.
+    pub lints_by_subject: HashMap<(String, Option<String>), Vec<usize>>,
     pub tenant_marks: Marks,
     pub model_marks: Marks,
     pub racks: Vec<racks::RackRow>,
@@ -88,10 +89,10 @@ impl FleetData {
             })
             .collect();
         let lints = all_lints(f);
-        let mut lints_by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut lints_by_subject: HashMap<(String, Option<String>), Vec<usize>> = HashMap::new();
         for (i, l) in lints.iter().enumerate() {
             lints_by_subject
-                .entry(l.subject.clone())
+                .entry((l.subject.clone(), l.cluster.clone()))
                 .or_default()
                 .push(i);
         }
@@ -150,9 +151,16 @@ impl FleetData {
             .unwrap_or(DriftMark::Unknown)
     }
 
-    pub fn lints_of<'a>(&'a self, subject: &str) -> impl Iterator<Item = &'a Lint> + 'a {
+    /// The lints about `subject` of `cluster` (a host's or NVLink domain's cluster, empty for
+    /// none; empty for node types and OSImages).
+    pub fn lints_of<'a>(
+        &'a self,
+        subject: &str,
+        cluster: &str,
+    ) -> impl Iterator<Item = &'a Lint> + 'a {
+        let cluster = (!cluster.is_empty()).then(|| cluster.to_string());
         self.lints_by_subject
-            .get(subject)
+            .get(&(subject.to_string(), cluster))
             .into_iter()
             .flatten()
             .filter_map(|&i| self.lints.get(i))

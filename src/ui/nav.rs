@@ -166,14 +166,17 @@ impl Nav {
         }
     }
 
-    /// The drill-down path, for the title: `Racks › rack dc1/r07 › dc1-r07-u03`.
-    pub fn breadcrumbs(&self) -> Vec<String> {
+    /// The drill-down path, for the title: `Racks › rack dc1/r07 › dc1-r07-u03`. A host is
+    /// named `cluster/name` when `with_cluster` ([`crate::fleet::Fleet::hosts_span_clusters`]).
+    pub fn breadcrumbs(&self, with_cluster: bool) -> Vec<String> {
         let mut out = vec![self.current.title().to_string()];
         for v in &self.stack {
             out.push(match (&v.screen, &v.scope) {
                 (Screen::Pane(p), Some(scope)) => format!("{} of {}", p.title(), scope.describe()),
                 (Screen::Pane(p), None) => p.title().to_string(),
-                (Screen::HostDetail(key), _) => format!("host {}", key.name),
+                (Screen::HostDetail(key), _) => {
+                    format!("host {}", key.shown_name(with_cluster))
+                }
                 (Screen::ClaimDetail { namespace, name }, _) => {
                     format!("machine {namespace}/{name}")
                 }

@@ -578,3 +578,50 @@ mod runner {
         assert_eq!(lines[2], home.join(".config").display().to_string());
     }
 }
+
+/// Host names repeat across Metal3 clusters: in a fleet of several, the lint table names each
+/// host `cluster/name` (tests/fixtures/two-sites: `gpu-02` of dc2-infra matches no node
+/// type; dc1-infra has a `gpu-02` too). The JSON keeps `subject` and `cluster` apart; a fleet
+/// of one cluster keeps the bare name.
+#[test]
+fn the_lint_table_names_a_hosts_cluster_where_clusters_are_several() {
+    let fixture = |p: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p)
+            .display()
+            .to_string()
+    };
+    let o = run(&["lint", "--from-file", &fixture("two-sites")]);
+    let text = stdout(&o);
+    let row = text
+        .lines()
+        .find(|l| l.contains("host-matches-no-node-type"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[2], "dc2-infra/gpu-02", "{text}");
+    let o = run(&["lint", "--from-file", &fixture("two-sites"), "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lint = v["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "host-matches-no-node-type")
+        .unwrap();
+    assert_eq!(lint["subject"], "gpu-02");
+    assert_eq!(lint["cluster"], "dc2-infra");
+    // One cluster's hosts alone: the name says it.
+    let o = run(&[
+        "lint",
+        "--from-file",
+        &fixture("shared-labels/dc1-infra"),
+        "--from-file",
+        &fixture("shared-labels/platform.yaml"),
+    ]);
+    let text = stdout(&o);
+    let row = text
+        .lines()
+        .find(|l| l.contains("host-claim-link-unclear"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(row.split_whitespace().nth(2), Some("gpu-01"), "{text}");
+}

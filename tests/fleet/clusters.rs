@@ -139,8 +139,16 @@ fn a_preview_across_clusters_names_each_hosts_cluster() {
     let spans = both.hosts_span_clusters();
     let shown: Vec<String> = both.hosts.iter().map(|h| h.shown_name(spans)).collect();
     assert_eq!(shown, ["dc1-infra/gpu-01", "dc2-infra/gpu-01"]);
+    // One host of a fleet of two clusters: still named with its cluster, since its name
+    // alone is another cluster's host too.
     let one = edit(&["dc2-infra/metal3-system/gpu-01"]);
-    assert_eq!(one.hosts[0].shown_name(one.hosts_span_clusters()), "gpu-01");
+    assert!(fleet.hosts_span_clusters());
+    assert_eq!(
+        one.hosts[0].shown_name(one.hosts_span_clusters()),
+        "dc2-infra/gpu-01"
+    );
+    let dc2 = fleet.host_by_key(&"dc2-infra/metal3-system/gpu-01".parse().unwrap());
+    assert_eq!(fleet.shown_name(dc2.unwrap()), "dc2-infra/gpu-01");
 }
 
 #[test]

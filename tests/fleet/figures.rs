@@ -221,10 +221,13 @@ fn the_panes_and_summary_json_agree_on_a_generated_fleet() {
         );
     }
 
-    // NVLink domains: GPUs total, free and claimed as the summary's domain groups.
+    // NVLink domains: GPUs total, free and claimed as the summary's domain groups. The
+    // generated fleet spans two Metal3 clusters: the DC column is SITE.
     let domains = table(
         &screen(&mut app, "2"),
-        &["DOMAIN", "DC", "HOSTS", "GPUS", "FREE", "CLAIMED", "SPLIT"],
+        &[
+            "DOMAIN", "SITE", "HOSTS", "GPUS", "FREE", "CLAIMED", "SPLIT",
+        ],
     );
     let json_domains = summary["nvlink_domains"].as_array().unwrap();
     assert!(!json_domains.is_empty());

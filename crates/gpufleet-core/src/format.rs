@@ -97,9 +97,22 @@ pub fn thousands(n: impl Into<u64>) -> String {
     out
 }
 
+/// `1 host`, `12,345 hosts`: a count and its noun, singular for one.
+pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(counted(1u32, "host", "hosts"), "1 host");
+        assert_eq!(counted(0u32, "host", "hosts"), "0 hosts");
+        assert_eq!(counted(12_345u32, "cluster", "clusters"), "12,345 clusters");
+    }
 
     #[test]
     fn thousands_are_separated() {

@@ -114,7 +114,7 @@ impl LabelDialog {
             LabelStep::Choose { .. } => "Edit labels: on which hosts?".into(),
             LabelStep::Edit(e) => {
                 let n = e.targets.hosts.len();
-                let names = super::targets::display_names(&e.targets.hosts);
+                let names = super::targets::display_names(&e.targets.hosts, e.targets.with_cluster);
                 let names = list_names(names.iter().map(String::as_str), 3);
                 match n {
                     1 => format!("Edit labels of {names}"),

@@ -347,7 +347,7 @@ fn rollover_section(impact: &Impact, lines: &mut Vec<PLine>) {
 
 /// A lint with its severity: `+` introduced, `!` already there and now relied on, `−`
 /// resolved.
-fn lint_line(l: &Lint, mark: char) -> PLine {
+fn lint_line(l: &Lint, mark: char, with_cluster: bool) -> PLine {
     let tone = match (mark, l.severity) {
         ('−', _) => Tone::Good,
         (_, Severity::Error) => Tone::Bad,
@@ -359,8 +359,10 @@ fn lint_line(l: &Lint, mark: char) -> PLine {
         Severity::Warning => "warning",
         Severity::Info => "info",
     };
-    PLine::one(tone, format!("  {mark} {severity} {} ", l.id))
-        .push(Tone::Muted, format!("{}: {}", l.subject, l.message))
+    PLine::one(tone, format!("  {mark} {severity} {} ", l.id)).push(
+        Tone::Muted,
+        format!("{}: {}", l.shown_subject(with_cluster), l.message),
+    )
 }
 
 fn lints_section(impact: &Impact, lines: &mut Vec<PLine>) {
@@ -377,7 +379,12 @@ fn lints_section(impact: &Impact, lines: &mut Vec<PLine>) {
             continue;
         }
         lines.push(PLine::one(Tone::Header, title));
-        lines.extend(list.iter().take(ROWS).map(|l| lint_line(l, mark)));
+        let with_cluster = impact.hosts_span_clusters();
+        lines.extend(
+            list.iter()
+                .take(ROWS)
+                .map(|l| lint_line(l, mark, with_cluster)),
+        );
         more(lines, list.len());
     }
 }

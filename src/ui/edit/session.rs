@@ -96,7 +96,7 @@ impl App {
                 .collect();
             (hosts, why.join(" "))
         });
-        options(selected, marked, shown)
+        options(selected, marked, shown, fleet.hosts_span_clusters())
     }
 
     pub(in crate::ui) fn open_edit(&mut self, kind: EditKind) {
@@ -126,7 +126,7 @@ impl App {
                         let text = format!(
                             "pin: machine {} holds {} already; a pin applies only when its Machine is re-created",
                             claim.key(),
-                            fleet.host(h).name
+                            fleet.shown_name(h)
                         );
                         self.notify(text, Severity::Error);
                         return;

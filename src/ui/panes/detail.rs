@@ -74,7 +74,7 @@ fn host_lines<'a>(ctx: &DrawCtx<'a>, h: HostId) -> Vec<Line<'a>> {
     let status = host.object.status.as_ref();
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!("Host {}", host.name), theme.ui.title),
+            Span::styled(format!("Host {}", fleet.shown_name(h)), theme.ui.title),
             Span::styled(format!("  namespace {}", host.namespace), theme.ui.muted),
         ]),
         field(
@@ -241,7 +241,7 @@ fn host_lines<'a>(ctx: &DrawCtx<'a>, h: HostId) -> Vec<Line<'a>> {
             ));
         }
     }
-    for l in ctx.data.lints_of(&host.name) {
+    for l in ctx.data.lints_of(&host.name, &host.cluster) {
         lines.push(field(
             theme,
             "Lint",
@@ -322,7 +322,7 @@ fn claim_lines<'a>(ctx: &DrawCtx<'a>, c: ClaimId) -> Vec<Line<'a>> {
         match (claim.host, &claim.annotated_host) {
             (Some(h), _) => format!(
                 "{} ({}) — Enter opens it",
-                fleet.host(h).name,
+                fleet.shown_name(h),
                 fleet.host(h).state
             ),
             (None, Some(n)) => format!(
@@ -348,7 +348,7 @@ fn claim_lines<'a>(ctx: &DrawCtx<'a>, c: ClaimId) -> Vec<Line<'a>> {
         let placement = match place_claim(fleet, c) {
             Placement::Server { host, node_type } => format!(
                 "would get {} as node type {} now",
-                fleet.host(host).name,
+                fleet.shown_name(host),
                 fleet.node_type(node_type).name
             ),
             Placement::Waiting { node_type: Some(t) } => format!(

@@ -1,7 +1,7 @@
 //! Hosts: every BareMetalHost (or those of a rack, NVLink domain or node type), filtered by
 //! text or label selector, sorted by a column. Enter opens a host's details.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DC, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table, site_head, site_text};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::model::LabelQuery;
 use crate::model::keys;
@@ -85,12 +85,14 @@ static COLUMNS: &[Column<Hosts>] = &[
         },
     },
     Column {
-        head: col("DC", 4, 16),
+        // SITE (`cluster/datacenter`) in a fleet of several clusters: see `site_head`.
+        head: DC,
         text: None,
         sort: None,
         cell: |ctx, h| {
-            let dc = ctx.data.fleet.host(h).label(keys::DATACENTER);
-            Line::from(Span::styled(dc.unwrap_or("-"), ctx.theme.ui.muted))
+            let host = ctx.data.fleet.host(h);
+            let site = site_text(ctx.data, &host.cluster, host.label(keys::DATACENTER));
+            Line::from(Span::styled(site, ctx.theme.ui.muted))
         },
     },
     Column {
@@ -100,6 +102,7 @@ static COLUMNS: &[Column<Hosts>] = &[
             name: "rack",
             key: |d, h| {
                 SortKey::Texts(vec![
+                    d.fleet.host(h).cluster.clone(),
                     label(d, h, keys::DATACENTER).into_owned(),
                     natural_key(&label(d, h, keys::RACK)),
                 ])
@@ -205,6 +208,13 @@ impl Table for Hosts {
             .into_iter()
             .map(|h| h.0)
             .collect()
+    }
+
+    fn head(
+        data: &FleetData,
+        head: crate::ui::widgets::table::Column,
+    ) -> crate::ui::widgets::table::Column {
+        site_head(data, head)
     }
 
     /// `/` also matches the host's Metal3 cluster: host names repeat across clusters.

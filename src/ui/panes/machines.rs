@@ -47,10 +47,11 @@ fn type_name(fleet: &Fleet, c: ClaimId) -> &str {
     }
 }
 
-fn host_name(fleet: &Fleet, c: ClaimId) -> &str {
+/// The claim's host as people read it ([`Fleet::shown_name`]), empty when it has none.
+fn host_name(fleet: &Fleet, c: ClaimId) -> String {
     match fleet.claim(c).host {
-        Some(h) => &fleet.host(h).name,
-        None => "",
+        Some(h) => fleet.shown_name(h),
+        None => String::new(),
     }
 }
 
@@ -60,9 +61,9 @@ fn host_cell(data: &FleetData, c: ClaimId) -> String {
     let fleet = data.fleet.as_ref();
     match fleet.claim(c).host {
         Some(h) if !fleet.host(h).link.problems.is_empty() => {
-            format!("{} !", fleet.host(h).name)
+            format!("{} !", fleet.shown_name(h))
         }
-        Some(h) => fleet.host(h).name.clone(),
+        Some(h) => fleet.shown_name(h),
         None => data.unconfirmed_hosts.get(&c).cloned().unwrap_or_default(),
     }
 }
@@ -136,10 +137,10 @@ static COLUMNS: &[Column<Machines>] = &[
     },
     Column {
         head: name_col("HOST", 10, 48),
-        text: Some(|d, c| Cow::Borrowed(host_name(&d.fleet, c))),
+        text: Some(|d, c| Cow::Owned(host_name(&d.fleet, c))),
         sort: Some(SortBy {
             name: "host",
-            key: |d, c| SortKey::Text(host_name(&d.fleet, c).to_string()),
+            key: |d, c| SortKey::Text(host_name(&d.fleet, c)),
         }),
         cell: |ctx, c| Line::from(host_cell(ctx.data, c)),
     },

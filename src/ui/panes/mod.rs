@@ -261,10 +261,45 @@ pub trait Table: Sync + 'static {
     fn details<'d>(_ctx: &DrawCtx<'d>, _row: Self::Row<'d>) -> Vec<Line<'d>> {
         Vec::new()
     }
+    /// The title and width rule a column is drawn with in this fleet: its own
+    /// ([`Column::head`]) unless the pane says otherwise (the DC column that becomes SITE in a
+    /// fleet of several Metal3 clusters: [`site_head`]).
+    fn head(_data: &FleetData, head: table::Column) -> table::Column {
+        head
+    }
     /// Text matched by `/` that no column shows (a claim's namespace, a tenant's node type
     /// names in full).
     fn hidden_text<'d>(_data: &'d FleetData, _row: Self::Row<'d>) -> Vec<&'d str> {
         Vec::new()
+    }
+}
+
+/// The DC column of the hosts and NVLink panes: a host's `datacenter` label.
+pub const DC: table::Column = table::col("DC", 4, 16);
+/// What the DC column becomes where the fleet's hosts span several Metal3 clusters: the site
+/// (`cluster/datacenter`, as the racks pane groups), since host names, rack and domain labels,
+/// even datacenter labels, repeat across clusters. It gives way before the names do (the first
+/// column shrinks last) and, cut at its end, keeps the cluster, which tells rows apart.
+pub const SITE: table::Column = table::col("SITE", 4, 32);
+
+/// [`SITE`] for [`DC`] in a fleet whose hosts span clusters; any other head unchanged.
+pub fn site_head(data: &FleetData, head: table::Column) -> table::Column {
+    if head == DC && data.fleet.hosts_span_clusters() {
+        SITE
+    } else {
+        head
+    }
+}
+
+/// The DC (or SITE) cell's text: `datacenter` in a fleet of one cluster, `cluster/datacenter`
+/// in one of several ([`crate::fleet::key::shown_name`], the one rule); `-` for no label.
+pub fn site_text<'d>(data: &FleetData, cluster: &str, datacenter: Option<&'d str>) -> Cow<'d, str> {
+    let dc = datacenter.unwrap_or("-");
+    if data.fleet.hosts_span_clusters() {
+        let dc = if dc.is_empty() { "-" } else { dc };
+        Cow::Owned(crate::fleet::key::shown_name(cluster, dc, true))
+    } else {
+        Cow::Borrowed(dc)
     }
 }
 
@@ -341,7 +376,7 @@ impl<T: Table> Pane for T {
         let [table_area, detail_area] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(T::DETAIL_HEIGHT)])
                 .areas(inner);
-        let heads: Vec<table::Column> = columns.iter().map(|c| c.head).collect();
+        let heads: Vec<table::Column> = columns.iter().map(|c| T::head(ctx.data, c.head)).collect();
         let table = PagedTable {
             columns: &heads,
             len: view.rows.len(),

@@ -1,7 +1,7 @@
 //! NVLink domains: per domain its hosts, GPUs free and claimed, and the tenants holding
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DC, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table, site_head, site_text};
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{DomainKey, HostId};
@@ -103,10 +103,14 @@ static COLUMNS: &[Column<Nvlink>] = &[
         cell: |_, d| Line::from(d.name.as_str()),
     },
     Column {
-        head: col("DC", 4, 16),
+        // SITE (`cluster/datacenter`) in a fleet of several clusters: see `site_head`.
+        head: DC,
         text: Some(|_, d| Cow::Borrowed(d.datacenter.as_str())),
         sort: None,
-        cell: |ctx, d| Line::from(Span::styled(d.datacenter.as_str(), ctx.theme.ui.muted)),
+        cell: |ctx, d| {
+            let site = site_text(ctx.data, &d.key.cluster, Some(&d.datacenter));
+            Line::from(Span::styled(site, ctx.theme.ui.muted))
+        },
     },
     Column {
         head: col("HOSTS", 5, 40),
@@ -192,6 +196,13 @@ impl Table for Nvlink {
 
     fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
         (0..data.domains.len() as u32).collect()
+    }
+
+    fn head(
+        data: &FleetData,
+        head: crate::ui::widgets::table::Column,
+    ) -> crate::ui::widgets::table::Column {
+        site_head(data, head)
     }
 
     /// `/` matches each tenant holding hosts of the domain, and its Metal3 cluster.

@@ -5,7 +5,7 @@
 use super::{DrawCtx, Pane, PaneId, PaneSpec};
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{Fleet, HostId, RackKey};
-use crate::format::thousands;
+use crate::format::{counted, thousands};
 use crate::model::keys;
 use crate::ui::data::FleetData;
 use crate::ui::filter::Filter;
@@ -176,9 +176,9 @@ fn heading<'a>(ctx: &DrawCtx<'a>, site: &RackKey) -> Line<'a> {
     spans.extend([
         Span::styled(
             format!(
-                "· {} racks · {} hosts · GPUs {} · ",
-                thousands(racks),
-                thousands(hosts as u64),
+                "· {} · {} · GPUs {} · ",
+                counted(racks, "rack", "racks"),
+                counted(hosts as u64, "host", "hosts"),
                 thousands(total)
             ),
             ui.muted,

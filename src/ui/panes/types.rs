@@ -76,7 +76,7 @@ pub fn build(data: &FleetData) -> Vec<TypeRow> {
         .map(|t| {
             let info = fleet.node_type(t);
             let severity = |s| {
-                data.lints_of(&info.name)
+                data.lints_of(&info.name, "")
                     .filter(|l| l.severity == s)
                     .count() as u32
             };
@@ -188,7 +188,7 @@ fn details<'a>(ctx: &DrawCtx<'a>, row: &'a TypeRow) -> Vec<Line<'a>> {
         ]),
     ];
     lines.push(figures_line(ui, &row.figures));
-    for l in ctx.data.lints_of(&info.name) {
+    for l in ctx.data.lints_of(&info.name, "") {
         let style = match l.severity {
             Severity::Error => ui.error,
             Severity::Warning => ui.warn,

@@ -2,7 +2,7 @@
 //! comes from, where writes would go, and how each watch is doing.
 
 use crate::event::{Kind, WatchState};
-use crate::format::thousands;
+use crate::format::{counted, thousands};
 use crate::ui::app::{App, Mode};
 use crate::ui::clock;
 use crate::ui::keymap::{KeyMode, Section, bindings, keys_label};
@@ -242,44 +242,74 @@ pub fn context_lines(app: &App) -> Vec<Line<'_>> {
         ),
         Line::styled("Watches", theme.ui.header),
     ];
+    // One column for the watches' names, as wide as the longest (`hosts of dc1-infra`), so a
+    // cluster's name never runs into its count.
     let objects = app.live().objects();
-    for ((cluster, kind), state) in app.live().cluster_watches() {
-        let count = match kind {
-            Kind::BareMetalHost => objects
-                .hosts
-                .keys()
-                .filter(|k| &k.cluster == cluster)
-                .count(),
-            _ => objects
-                .hardware_data
-                .keys()
-                .filter(|k| &k.cluster == cluster)
-                .count(),
-        };
-        lines.push(field(
-            &format!("  {} {}", kind.short(), cluster),
-            format!(
-                "{} objects · {}",
-                thousands(count as u64),
-                watch_detail(app, state)
-            ),
-        ));
-    }
-    for (kind, state) in app.live().watches() {
-        let rejected = app.live().rejected_count(*kind);
-        let skipped = if rejected == 0 {
-            String::new()
-        } else {
-            format!(" · {} skipped", thousands(rejected as u64))
-        };
-        lines.push(field(
-            &format!("  {}", kind.short()),
-            format!(
-                "{} objects{skipped} · {}",
-                thousands(objects.count(*kind) as u64),
-                watch_detail(app, state)
-            ),
-        ));
+    let per_cluster: Vec<(String, String)> = app
+        .live()
+        .cluster_watches()
+        .iter()
+        .map(|((cluster, kind), state)| {
+            let count = match kind {
+                Kind::BareMetalHost => objects
+                    .hosts
+                    .keys()
+                    .filter(|k| &k.cluster == cluster)
+                    .count(),
+                _ => objects
+                    .hardware_data
+                    .keys()
+                    .filter(|k| &k.cluster == cluster)
+                    .count(),
+            };
+            let name = if cluster.is_empty() {
+                format!("  {}", kind.short())
+            } else {
+                format!("  {} of {cluster}", kind.short())
+            };
+            (
+                name,
+                format!(
+                    "{} · {}",
+                    counted(count as u64, "object", "objects"),
+                    watch_detail(app, state)
+                ),
+            )
+        })
+        .collect();
+    let shared: Vec<(String, String)> = app
+        .live()
+        .watches()
+        .iter()
+        .map(|(kind, state)| {
+            let rejected = app.live().rejected_count(*kind);
+            let skipped = if rejected == 0 {
+                String::new()
+            } else {
+                format!(" · {} skipped", thousands(rejected as u64))
+            };
+            (
+                format!("  {}", kind.short()),
+                format!(
+                    "{}{skipped} · {}",
+                    counted(objects.count(*kind) as u64, "object", "objects"),
+                    watch_detail(app, state)
+                ),
+            )
+        })
+        .collect();
+    let width = per_cluster
+        .iter()
+        .chain(&shared)
+        .map(|(k, _)| k.chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    for (k, v) in per_cluster.into_iter().chain(shared) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<width$}"), theme.ui.muted),
+            Span::styled(v, theme.ui.text),
+        ]));
     }
     let listed = |title: &str, items: &[String], total: usize, lines: &mut Vec<Line<'_>>| {
         if total == 0 {

@@ -3,7 +3,7 @@
 
 use super::big_number;
 use crate::event::{Kind, WatchState};
-use crate::format::thousands;
+use crate::format::{counted, thousands};
 use crate::ui::app::{App, Freshness};
 use crate::ui::clock;
 use ratatui::Frame;
@@ -66,7 +66,10 @@ pub fn status_line(app: &App) -> Line<'_> {
             spans.push(Span::styled(" hosts:", base));
             spans.push(Span::styled(first.0.clone(), app.theme.on_bar(first.1)));
             spans.push(Span::styled(
-                format!(" ({} clusters)", clusters.len()),
+                format!(
+                    " ({})",
+                    counted(clusters.len() as u64, "cluster", "clusters")
+                ),
                 base,
             ));
         }
@@ -104,8 +107,8 @@ pub fn status_line(app: &App) -> Line<'_> {
     }
     spans.push(Span::styled(
         format!(
-            "{} hosts · {} GPUs · ",
-            thousands(t.hosts),
+            "{} · {} GPUs · ",
+            counted(t.hosts, "host", "hosts"),
             thousands(t.gpus_total)
         ),
         base,
@@ -115,7 +118,7 @@ pub fn status_line(app: &App) -> Line<'_> {
         app.theme.on_bar(app.theme.host.free),
     ));
     spans.push(Span::styled(
-        format!(" · {} claims", thousands(t.claims)),
+        format!(" · {}", counted(t.claims, "claim", "claims")),
         base,
     ));
     if t.hosts_in_error > 0 {

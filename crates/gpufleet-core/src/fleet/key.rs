@@ -50,6 +50,28 @@ impl HostKey {
             meta.name.clone().unwrap_or_default(),
         )
     }
+
+    /// The host as people read it ([`shown_name`]): `cluster/name` when `with_cluster`, else
+    /// `name`.
+    pub fn shown_name(&self, with_cluster: bool) -> String {
+        shown_name(&self.cluster, &self.name, with_cluster)
+    }
+}
+
+/// An object of one Metal3 cluster (a host, an NVLink domain) as people read it:
+/// `cluster/name` when `with_cluster` and the cluster is known, else the bare `name`.
+///
+/// The one rule for naming hosts: host names (and NVLink domain labels) repeat across
+/// clusters, so wherever the fleet's hosts span more than one cluster
+/// ([`super::Fleet::hosts_span_clusters`], the `with_cluster` every pane, dialog and table
+/// passes) a host is named with its cluster; in a fleet of one cluster the name alone says
+/// it. The text is not escaped: the terminal side does that.
+pub fn shown_name(cluster: &str, name: &str, with_cluster: bool) -> String {
+    if with_cluster {
+        with_cluster_named(cluster, name)
+    } else {
+        name.to_string()
+    }
 }
 
 impl fmt::Display for HostKey {
@@ -134,7 +156,7 @@ pub struct RackKey {
 impl RackKey {
     /// The site the rack stands in: `cluster/datacenter`, or `datacenter` without a cluster.
     pub fn site(&self) -> String {
-        with_cluster(&self.cluster, &self.datacenter)
+        with_cluster_named(&self.cluster, &self.datacenter)
     }
 }
 
@@ -158,12 +180,12 @@ pub struct DomainKey {
 
 impl fmt::Display for DomainKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&with_cluster(&self.cluster, &self.domain))
+        f.write_str(&with_cluster_named(&self.cluster, &self.domain))
     }
 }
 
 /// `cluster/rest`, or `rest` when the cluster is not known.
-fn with_cluster(cluster: &str, rest: &str) -> String {
+fn with_cluster_named(cluster: &str, rest: &str) -> String {
     if cluster.is_empty() {
         rest.to_string()
     } else {
@@ -184,6 +206,15 @@ mod tests {
         let bare = HostKey::new("", "metal3-system", "gpu-01");
         assert_eq!(bare.to_string(), "metal3-system/gpu-01");
         assert_eq!("metal3-system/gpu-01".parse::<HostKey>(), Ok(bare));
+    }
+
+    #[test]
+    fn hosts_are_named_with_their_cluster_only_where_clusters_are_several() {
+        let k = HostKey::new("dc1-infra", "metal3-system", "gpu-01");
+        assert_eq!(k.shown_name(true), "dc1-infra/gpu-01");
+        assert_eq!(k.shown_name(false), "gpu-01");
+        // A host of no known cluster has only its name to show.
+        assert_eq!(shown_name("", "gpu-01", true), "gpu-01");
     }
 
     #[test]

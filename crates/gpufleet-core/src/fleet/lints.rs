@@ -195,6 +195,14 @@ impl Lint {
         self.cluster = (!cluster.is_empty()).then(|| cluster.to_string());
     }
 
+    /// The subject as people read it: for a host or an NVLink domain, `cluster/subject` when
+    /// `with_cluster` ([`super::Fleet::hosts_span_clusters`]: names repeat across clusters),
+    /// by the one rule of [`super::key::shown_name`]; else the subject.
+    pub fn shown_subject(&self, with_cluster: bool) -> String {
+        let cluster = self.cluster.as_deref().unwrap_or("");
+        super::key::shown_name(cluster, &self.subject, with_cluster)
+    }
+
     /// What makes two lints the same finding, whatever their message says.
     pub fn key(&self) -> (LintId, &str, Option<&str>) {
         (self.id, &self.subject, self.cluster.as_deref())

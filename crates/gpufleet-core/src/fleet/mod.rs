@@ -420,6 +420,21 @@ impl Fleet {
     pub fn host(&self, id: HostId) -> &Host {
         &self.hosts[id.index()]
     }
+    /// Whether the fleet's hosts live in more than one Metal3 cluster, so that host names
+    /// may repeat and each host is named with its cluster ([`key::shown_name`]). Hosts are
+    /// kept in [`HostKey`] order, cluster first: the first and last host tell.
+    pub fn hosts_span_clusters(&self) -> bool {
+        match (self.hosts.first(), self.hosts.last()) {
+            (Some(first), Some(last)) => first.cluster != last.cluster,
+            _ => false,
+        }
+    }
+    /// Host `id` as people read it: `cluster/name` in a fleet whose hosts span clusters,
+    /// else its name ([`key::shown_name`]). Panics on an id beyond this snapshot.
+    pub fn shown_name(&self, id: HostId) -> String {
+        let host = self.host(id);
+        key::shown_name(&host.cluster, &host.name, self.hosts_span_clusters())
+    }
     /// Every host id, in order.
     pub fn host_ids(&self) -> impl Iterator<Item = HostId> + '_ {
         (0..self.hosts.len() as u32).map(HostId)

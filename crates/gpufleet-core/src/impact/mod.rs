@@ -248,15 +248,19 @@ pub struct Impact {
     /// What else people must know before writing, in sentences (claimed hosts whose labels wait
     /// for their Machines' deletion, a pin that would fail, an image without a checksum).
     pub warnings: Vec<String>,
+    /// [`Fleet::hosts_span_clusters`] of the fleet the impact was worked out on; not part of
+    /// the JSON (each host there carries its `cluster`).
+    #[serde(skip)]
+    fleet_spans_clusters: bool,
 }
 
 impl Impact {
-    /// Whether the impact's hosts live in more than one Metal3 cluster, so that a bare host
-    /// name may not tell two of them apart (see [`HostImpact::shown_name`]).
+    /// Whether the fleet the impact was worked out on has hosts in more than one Metal3
+    /// cluster ([`Fleet::hosts_span_clusters`]): host names may repeat, so each host is
+    /// named with its cluster (pass it to [`HostImpact::shown_name`] and
+    /// [`Lint::shown_subject`]), even when the change touches hosts of one cluster only.
     pub fn hosts_span_clusters(&self) -> bool {
-        let mut clusters = self.hosts.iter().map(|h| h.cluster.as_deref());
-        let first = clusters.next().flatten();
-        clusters.any(|c| c != first)
+        self.fleet_spans_clusters
     }
 
     /// The claims with this effect, in the impact's order.
@@ -459,6 +463,7 @@ fn finish(fleet: &Fleet, change: &Change, plan: Plan) -> Impact {
         lints_resolved,
         lints_that_matter,
         warnings: plan.warnings,
+        fleet_spans_clusters: fleet.hosts_span_clusters(),
     }
 }
 
@@ -512,10 +517,8 @@ impl HostImpact {
     /// [`Impact::hosts_span_clusters`]: names repeat across clusters) and the host has one,
     /// else the bare `name`.
     pub fn shown_name(&self, with_cluster: bool) -> String {
-        match &self.cluster {
-            Some(c) if with_cluster => format!("{c}/{}", self.name),
-            _ => self.name.clone(),
-        }
+        let cluster = self.cluster.as_deref().unwrap_or("");
+        crate::fleet::key::shown_name(cluster, &self.name, with_cluster)
     }
 }
 
