@@ -652,7 +652,7 @@ async fn apply(
             &change,
             outcome.as_ref(),
         )
-        .with_undo(crate::impact::undo_of(&fleet, &change));
+        .with_undo(crate::impact::undo_of(&fleet, &change).map_err(|e| e.to_string()));
         if let Err(e) = crate::write::audit::append(&path, &record) {
             stdio::warn(format_args!(
                 "cannot write the audit log {}: {e}",

@@ -419,7 +419,8 @@ fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() 
     let choice = d.choices.iter().find(|c| c.key == other.key()).unwrap();
     let why = choice.verdict.as_ref().unwrap_err();
     assert!(
-        why.contains("do not match node type") && why.contains(&other.type_ref.clone().unwrap()),
+        why.to_string().contains("do not match node type")
+            && why.to_string().contains(&other.type_ref.clone().unwrap()),
         "{why}"
     );
     // A claim that asks only for another GPU model: no type its request allows matches.
@@ -439,6 +440,7 @@ fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() 
                 .verdict
                 .as_ref()
                 .unwrap_err()
+                .to_string()
                 .contains("request can get matches"),
             "{choice:?}"
         );
@@ -518,6 +520,7 @@ fn p_on_a_pending_machine_pins_it_to_a_server() {
             .verdict
             .as_ref()
             .unwrap_err()
+            .to_string()
             .contains("already claimed")
     );
     assert!(preview_text(&app).contains("Pin fails"));
