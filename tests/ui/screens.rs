@@ -1134,3 +1134,55 @@ fn the_hosts_cursor_starts_at_the_first_row_whichever_cluster_arrives_first() {
     app.rebuild();
     assert_eq!(app.nav.view().selected_key, chosen);
 }
+
+/// One meaning per figure: the hosts table sorted by tenant is in the order of what its
+/// TENANT cells show (the `tenant` label; `-` when unset), not of a tenant it does not show
+/// (the holder's).
+#[test]
+fn hosts_sorted_by_tenant_are_in_the_order_the_tenant_cells_show() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Hosts));
+    for _ in 0..8 {
+        if text(&draw(&mut app, 240, 12)).contains("sorted by tenant") {
+            break;
+        }
+        press(&mut app, "s");
+    }
+    let screen = text(&draw(&mut app, 240, 320));
+    assert!(screen.contains("sorted by tenant"), "{screen}");
+    let header = screen
+        .lines()
+        .find(|l| l.contains(" TENANT") && l.contains("HELD BY"))
+        .expect("a header");
+    let (from, to) = (
+        header[..header.find("TENANT").unwrap()].chars().count(),
+        header[..header.find("HELD BY").unwrap()].chars().count(),
+    );
+    let cells: Vec<String> = screen
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        .take(300)
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            chars[from.min(chars.len())..to.min(chars.len())]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert!(screen.contains("1/300"), "{screen}");
+    assert_eq!(cells.len(), 300, "{screen}");
+    let shown: Vec<&str> = cells
+        .iter()
+        .map(|c| if c == "-" { "" } else { c.as_str() })
+        .collect();
+    let mut sorted = shown.clone();
+    sorted.sort();
+    assert_eq!(shown, sorted, "TENANT cells out of order:\n{screen}");
+    assert!(
+        shown.iter().any(|c| !c.is_empty()) && shown.iter().any(|c| c.is_empty()),
+        "the fleet has hosts with and without a tenant label"
+    );
+}

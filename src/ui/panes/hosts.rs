@@ -1,7 +1,7 @@
 //! Hosts: every BareMetalHost (or those of a rack, NVLink domain or node type), filtered by
 //! text or label selector, sorted by a column. Enter opens a host's details.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::model::LabelQuery;
 use crate::model::keys;
@@ -69,7 +69,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| Cow::Borrowed(d.fleet.host(h).name.as_str())),
         sort: Some(SortBy {
             name: "name",
-            key: |d, h| SortKey::Text(natural_key(&d.fleet.host(h).name)),
+            key: SortFrom::Natural,
         }),
         cell: |ctx, h| {
             let host = ctx.data.fleet.host(h);
@@ -98,12 +98,12 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| label(d, h, keys::RACK)),
         sort: Some(SortBy {
             name: "rack",
-            key: |d, h| {
+            key: SortFrom::Key(|d, h| {
                 SortKey::Texts(vec![
                     label(d, h, keys::DATACENTER).into_owned(),
                     natural_key(&label(d, h, keys::RACK)),
                 ])
-            },
+            }),
         }),
         cell: |ctx, h| label_cell(ctx, h, keys::RACK),
     },
@@ -112,7 +112,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| Cow::Owned(d.fleet.host(h).state.to_string())),
         sort: Some(SortBy {
             name: "state",
-            key: |d, h| SortKey::Text(d.fleet.host(h).state.to_string()),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| {
             let style = ctx.data.class(h).style(ctx.theme);
@@ -131,7 +131,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| label(d, h, keys::GPU_MODEL)),
         sort: Some(SortBy {
             name: "GPU model",
-            key: |d, h| SortKey::Text(label(d, h, keys::GPU_MODEL).into_owned()),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| label_cell(ctx, h, keys::GPU_MODEL),
     },
@@ -146,7 +146,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| label(d, h, keys::TENANT)),
         sort: Some(SortBy {
             name: "tenant",
-            key: |d, h| SortKey::Text(d.host_tenant(h).unwrap_or("").to_string()),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| label_cell(ctx, h, keys::TENANT),
     },
@@ -155,7 +155,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| Cow::Owned(held_by(&d.fleet, h))),
         sort: Some(SortBy {
             name: "held by",
-            key: |d, h| SortKey::Text(held_by(&d.fleet, h)),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| Line::from(held_by(&ctx.data.fleet, h)),
     },

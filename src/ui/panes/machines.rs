@@ -1,7 +1,7 @@
 //! Machines (NodeClaims): every claim or a tenant's, with stage, held host, drift and pin.
 //! A label selector filter matches the labels of the host a claim holds.
 
-use super::{Column, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::{ClaimId, ClaimStage, Fleet};
 use crate::model::LabelQuery;
 use crate::ui::data::{DriftMark, FleetData};
@@ -84,10 +84,10 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).name.as_str())),
         sort: Some(SortBy {
             name: "name",
-            key: |d, c| {
+            key: SortFrom::Key(|d, c| {
                 let claim = d.fleet.claim(c);
                 SortKey::Texts(vec![claim.namespace.clone(), claim.name.clone()])
-            },
+            }),
         }),
         cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).name.as_str()),
     },
@@ -96,7 +96,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).tenant.as_str())),
         sort: Some(SortBy {
             name: "tenant",
-            key: |d, c| SortKey::Text(d.fleet.claim(c).tenant.clone()),
+            key: SortFrom::Key(|d, c| SortKey::Text(d.fleet.claim(c).tenant.clone())),
         }),
         cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).tenant.as_str()),
     },
@@ -118,7 +118,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(type_name(&d.fleet, c))),
         sort: Some(SortBy {
             name: "node type",
-            key: |d, c| SortKey::Text(type_name(&d.fleet, c).to_string()),
+            key: SortFrom::Key(|d, c| SortKey::Text(type_name(&d.fleet, c).to_string())),
         }),
         cell: |ctx, c| Line::from(type_name(&ctx.data.fleet, c)),
     },
@@ -127,7 +127,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).stage.as_str())),
         sort: Some(SortBy {
             name: "stage",
-            key: |d, c| SortKey::Least(d.fleet.claim(c).stage as i64),
+            key: SortFrom::Key(|d, c| SortKey::Least(d.fleet.claim(c).stage as i64)),
         }),
         cell: |ctx, c| {
             let stage = ctx.data.fleet.claim(c).stage;
@@ -139,7 +139,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(host_name(&d.fleet, c))),
         sort: Some(SortBy {
             name: "host",
-            key: |d, c| SortKey::Text(host_name(&d.fleet, c).to_string()),
+            key: SortFrom::Key(|d, c| SortKey::Text(host_name(&d.fleet, c).to_string())),
         }),
         cell: |ctx, c| Line::from(host_cell(ctx.data, c)),
     },
@@ -158,7 +158,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: None,
         sort: Some(SortBy {
             name: "drift",
-            key: |d, c| SortKey::most(d.drift(c) as i64),
+            key: SortFrom::Key(|d, c| SortKey::most(d.drift(c) as i64)),
         }),
         cell: |ctx, c| {
             let drift = ctx.data.drift(c);

@@ -212,8 +212,34 @@ impl SortKey {
 pub struct SortBy<T: Table + ?Sized> {
     /// The sort's name in the title (`sorted by state`).
     pub name: &'static str,
-    /// The key each row sorts by.
-    pub key: for<'d> fn(&'d FleetData, T::Row<'d>) -> SortKey,
+    /// What each row sorts by: the column's own `/` text unless given.
+    pub key: SortFrom<T>,
+}
+
+/// Where a column's sort key comes from. One meaning per figure: a column whose cell shows
+/// its `/` text sorts by that same text ([`SortFrom::Text`], [`SortFrom::Natural`]), so the
+/// order cannot follow a value the column does not show; [`SortFrom::Key`] is for a cell
+/// that is not its text (a count sorted most first, a datacenter then a rack).
+pub enum SortFrom<T: Table + ?Sized> {
+    /// The column's `/` text, in byte order.
+    Text,
+    /// The column's `/` text in natural order (`r2` before `r10`).
+    Natural,
+    /// A key of its own.
+    Key(for<'d> fn(&'d FleetData, T::Row<'d>) -> SortKey),
+}
+
+impl<T: Table + ?Sized> Column<T> {
+    /// The row's sort key, if the column sorts: from its text unless it gives a key. A column
+    /// that sorts by its text but has none sorts every row alike.
+    pub fn sort_key<'d>(&self, data: &'d FleetData, row: T::Row<'d>) -> Option<SortKey> {
+        let text = || self.text.map(|t| t(data, row)).unwrap_or_default();
+        Some(match &self.sort.as_ref()?.key {
+            SortFrom::Text => SortKey::Text(text().into_owned()),
+            SortFrom::Natural => SortKey::Text(super::natural::natural_key(&text())),
+            SortFrom::Key(key) => key(data, row),
+        })
+    }
 }
 
 /// The text of a row's cell that `/` matches.
@@ -299,13 +325,14 @@ impl<T: Table> Pane for T {
                 }
             })
             .collect();
-        let by = |i: Option<usize>| i.and_then(|i| columns[i].sort.as_ref()).map(|s| s.key);
-        let first = by(sorted_column(columns, Sort::default()));
-        let chosen = by(sorted_column(columns, view.sort)).or(first);
+        let first = sorted_column(columns, Sort::default()).map(|i| &columns[i]);
+        let chosen = sorted_column(columns, view.sort)
+            .map(|i| &columns[i])
+            .or(first);
         if let (Some(chosen), Some(first)) = (chosen, first) {
             ids.sort_by_cached_key(|&id| {
                 let row = T::row(data, id);
-                (chosen(data, row), first(data, row))
+                (chosen.sort_key(data, row), first.sort_key(data, row))
             });
         }
         if view.sort.reverse {

@@ -1,7 +1,7 @@
 //! NVLink domains: per domain its hosts, GPUs free and claimed, and the tenants holding
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{DomainKey, HostId};
@@ -98,7 +98,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: Some(|_, d| Cow::Borrowed(d.name.as_str())),
         sort: Some(SortBy {
             name: "domain",
-            key: |_, _| SortKey::Given,
+            key: SortFrom::Key(|_, _| SortKey::Given),
         }),
         cell: |_, d| Line::from(d.name.as_str()),
     },
@@ -133,7 +133,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: None,
         sort: Some(SortBy {
             name: "free GPUs",
-            key: |_, d| SortKey::most(d.gpus_free),
+            key: SortFrom::Key(|_, d| SortKey::most(d.gpus_free)),
         }),
         cell: |ctx, d| {
             let theme = ctx.theme;
@@ -152,7 +152,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: None,
         sort: Some(SortBy {
             name: "claimed GPUs",
-            key: |_, d| SortKey::most(d.gpus_claimed),
+            key: SortFrom::Key(|_, d| SortKey::most(d.gpus_claimed)),
         }),
         cell: |_, d| Line::from(thousands(d.gpus_claimed)),
     },
@@ -173,7 +173,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: None,
         sort: Some(SortBy {
             name: "tenants",
-            key: |_, d| SortKey::most(d.tenants.len() as i64),
+            key: SortFrom::Key(|_, d| SortKey::most(d.tenants.len() as i64)),
         }),
         cell: |_, d| Line::from(d.tenants.join(", ")),
     },

@@ -1,7 +1,7 @@
 //! Tenants: hosts reserved by the `tenant` label, the tenant's own node types, its claims by
 //! phase, GPUs in use against reserved, pending claims and reservation leaks.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::NodeTypeId;
 use crate::fleet::figures::{TenantFigures, tenant_figures};
 use crate::fleet::lints::reserved_for;
@@ -139,7 +139,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: Some(|_, t| Cow::Borrowed(t.name.as_str())),
         sort: Some(SortBy {
             name: "tenant",
-            key: |_, _| SortKey::Given,
+            key: SortFrom::Key(|_, _| SortKey::Given),
         }),
         cell: |_, t| Line::from(t.name.as_str()),
     },
@@ -154,7 +154,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: None,
         sort: Some(SortBy {
             name: "GPUs in use",
-            key: |_, t| SortKey::most(t.figures.in_use.gpus),
+            key: SortFrom::Key(|_, t| SortKey::most(t.figures.in_use.gpus)),
         }),
         cell: |_, t| {
             let f = &t.figures;
@@ -194,7 +194,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: None,
         sort: Some(SortBy {
             name: "pending claims",
-            key: |_, t| SortKey::most(t.figures.claims.pending),
+            key: SortFrom::Key(|_, t| SortKey::most(t.figures.claims.pending)),
         }),
         cell: |ctx, t| counted(ctx, t.figures.claims.pending, |c| c.theme.ui.warn),
     },
@@ -215,7 +215,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: None,
         sort: Some(SortBy {
             name: "leaks",
-            key: |_, t| SortKey::most(t.leaking_hosts),
+            key: SortFrom::Key(|_, t| SortKey::most(t.leaking_hosts)),
         }),
         cell: |ctx, t| counted(ctx, t.leaking_hosts, |c| c.theme.ui.error),
     },
