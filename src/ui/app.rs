@@ -747,10 +747,7 @@ impl App {
         };
         let columns = pane.pane().sort_names().len();
         if columns == 0 {
-            self.notify(
-                "the rack grid keeps rack order; sort the hosts table instead",
-                Severity::Info,
-            );
+            self.notify(pane.pane().fixed_order(), Severity::Info);
             return;
         }
         let view = self.nav.view_mut();
@@ -869,7 +866,10 @@ impl App {
                 {
                     self.set_filter(p.before);
                     self.notify(
-                        "-l filters hosts by their labels: use it on racks, NVLink, types, hosts or machines",
+                        format!(
+                            "-l filters hosts by their labels: use it on {}",
+                            PaneId::taking_selectors()
+                        ),
                         Severity::Error,
                     );
                 }

@@ -15,16 +15,19 @@ use std::borrow::Cow;
 /// The hosts pane.
 pub struct Hosts;
 
+/// The hosts pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Hosts",
+    command: "hosts",
+    help: "hosts",
+    wall: false,
+    pane: &Hosts,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// Every host, one per row.
-    pub const Hosts: PaneId = PaneId(&PaneSpec {
-        title: "Hosts",
-        command: "hosts",
-        help: "hosts",
-        wall: false,
-        pane: &Hosts,
-    });
+    pub const Hosts: PaneId = PaneId::listed(&SPEC);
 }
 
 /// The hosts a scope narrows to; every host without one.

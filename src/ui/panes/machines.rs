@@ -15,16 +15,19 @@ use std::borrow::Cow;
 /// The machines (NodeClaims) pane.
 pub struct Machines;
 
+/// The machines pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Machines",
+    command: "machines",
+    help: "machines (NodeClaims)",
+    wall: false,
+    pane: &Machines,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// Every machine (NodeClaim), one per row.
-    pub const Machines: PaneId = PaneId(&PaneSpec {
-        title: "Machines",
-        command: "machines",
-        help: "machines (NodeClaims)",
-        wall: false,
-        pane: &Machines,
-    });
+    pub const Machines: PaneId = PaneId::listed(&SPEC);
 }
 
 fn scoped(fleet: &Fleet, scope: Option<&Scope>) -> Vec<ClaimId> {

@@ -18,16 +18,19 @@ use std::borrow::Cow;
 /// The NVLink domains pane.
 pub struct Nvlink;
 
+/// The nvlink pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "NVLink",
+    command: "nvlink",
+    help: "NVLink domains",
+    wall: true,
+    pane: &Nvlink,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The NVLink domains: hosts that share a GPU fabric.
-    pub const Nvlink: PaneId = PaneId(&PaneSpec {
-        title: "NVLink",
-        command: "nvlink",
-        help: "NVLink domains",
-        wall: true,
-        pane: &Nvlink,
-    });
+    pub const Nvlink: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One NVLink domain (its hosts share one fabric), as the pane shows it.

@@ -17,16 +17,19 @@ use std::collections::BTreeSet;
 /// The tenants pane.
 pub struct Tenants;
 
+/// The tenants pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Tenants",
+    command: "tenants",
+    help: "tenants",
+    wall: true,
+    pane: &Tenants,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The tenants: what each one claims and waits for.
-    pub const Tenants: PaneId = PaneId(&PaneSpec {
-        title: "Tenants",
-        command: "tenants",
-        help: "tenants",
-        wall: true,
-        pane: &Tenants,
-    });
+    pub const Tenants: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One tenant, as the pane shows it.

@@ -19,16 +19,19 @@ use std::borrow::Cow;
 /// The node types pane.
 pub struct Types;
 
+/// The types pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Node types",
+    command: "types",
+    help: "node types",
+    wall: true,
+    pane: &Types,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The node types: what each could claim, holds and drifts.
-    pub const Types: PaneId = PaneId(&PaneSpec {
-        title: "Node types",
-        command: "types",
-        help: "node types",
-        wall: true,
-        pane: &Types,
-    });
+    pub const Types: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One node type, as the pane shows it.
