@@ -1142,3 +1142,48 @@ fn hosts_sorted_by_tenant_are_in_the_order_the_tenant_cells_show() {
         "the fleet has hosts with and without a tenant label"
     );
 }
+
+/// `:tenants -l …` is refused as `/` refuses a selector on the tenants: the pane keeps its
+/// rows and the footer says where `-l` means something.
+#[test]
+fn a_pane_command_refuses_a_selector_where_slash_does() {
+    let mut on = app();
+    on.update(Action::ShowPane(PaneId::Racks));
+    press(&mut on, ":tenants -l tenant=acme-research");
+    key(&mut on, KeyCode::Enter);
+    let screen = text(&draw(&mut on, 200, 30));
+    assert!(
+        support::notice(&on).starts_with("-l filters hosts by their labels: use it on "),
+        "{screen}"
+    );
+    assert!(!screen.contains("0/0"), "{screen}");
+    assert!(!screen.contains("no tenants"), "{screen}");
+    let mut slash = app();
+    slash.update(Action::ShowPane(PaneId::Tenants));
+    press(&mut slash, "/-l tenant=acme-research");
+    key(&mut slash, KeyCode::Enter);
+    assert_eq!(support::notice(&on), support::notice(&slash));
+}
+
+/// A filter that hides every row says so, with how many rows it was matched against, not
+/// the pane's words for an empty fleet.
+#[test]
+fn a_filter_that_hides_every_row_says_it_matches_none() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Types));
+    press(&mut app, "/zzzz");
+    key(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 200, 30));
+    assert!(!screen.contains("no NodeProvider"), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("/zzzz matches none of the "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let n: usize = line
+        .split("none of the ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(n > 0, "{line}");
+}

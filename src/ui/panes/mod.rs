@@ -426,7 +426,7 @@ impl<T: Table> Pane for T {
             len: view.rows.len(),
             selected: view.selected,
             sort: sorted_column(columns, view.sort).map(|i| (i, view.sort.reverse)),
-            empty: T::empty(ctx.data),
+            empty: &empty_text::<T>(ctx.data, view),
             highlight: ctx.highlight,
         };
         table.draw(frame, table_area, ctx.theme, |i| {
@@ -442,6 +442,18 @@ impl<T: Table> Pane for T {
                 detail_area,
             );
         }
+    }
+}
+
+/// What an empty table says: the pane's own words, or, when a filter hides every row, that
+/// the filter matches none of them (`/zzzz matches none of the 12 rows`).
+fn empty_text<T: Table>(data: &FleetData, view: &View) -> String {
+    let all = || T::ids(data, view.scope.as_ref()).len();
+    match view.filter.describe() {
+        Some(filter) if view.rows.is_empty() && all() > 0 => {
+            format!("{filter} matches none of the {} rows", all())
+        }
+        _ => T::empty(data).to_string(),
     }
 }
 
