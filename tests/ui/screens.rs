@@ -3,8 +3,6 @@
 //! meaning.
 
 use crate::support;
-use crate::support::load;
-use load::LoadComplete;
 
 use support::{draw, fleet, key, press, text};
 
@@ -19,11 +17,7 @@ use ratatui::buffer::Buffer;
 use std::time::Duration;
 
 fn app_in(mode: Mode, theme: Theme) -> App {
-    let mut app = App::new(Settings::demo(mode), theme, None);
-    app.load_complete(fleet());
-    // Five seconds after the data arrived: the status line says so, whenever the test runs.
-    app.now += Duration::from_secs(5);
-    app
+    support::loaded(App::new(Settings::demo(mode), theme, None), fleet())
 }
 
 fn app() -> App {
@@ -475,11 +469,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
 
 #[test]
 fn the_first_sync_shows_its_progress() {
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: None,
@@ -583,7 +573,7 @@ fn no_screen_panics_at_any_size() {
     ];
     for mode in [Mode::Interactive, Mode::Watch] {
         let loaded = app_in(mode, Theme::default_truecolor());
-        let empty = App::new(Settings::demo(mode), Theme::default_truecolor(), None);
+        let empty = support::dashboard(Settings::demo(mode), None);
         for mut app in [loaded, empty] {
             for pane in PaneId::ALL {
                 app.update(Action::ShowPane(pane));
@@ -644,14 +634,10 @@ fn app_on(yaml: &str) -> App {
     let mut report = gpufleet::source::file::LoadReport::default();
     gpufleet::source::file::load_text(std::path::Path::new("test.yaml"), yaml, &mut report);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
-    app.load_complete(&report.objects);
-    app.now += Duration::from_secs(5);
-    app
+    support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), None),
+        &report.objects,
+    )
 }
 
 const TWO_HOSTS: &str = r#"
@@ -994,13 +980,10 @@ fn racks_of_two_clusters_with_equal_labels_stand_under_their_own_sites() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
     let report = gpufleet::source::file::load_paths(&[dir]).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
+    let mut app = support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), None),
+        &report.objects,
     );
-    app.load_complete(&report.objects);
-    app.now += Duration::from_secs(5);
     app.update(Action::ShowPane(PaneId::Racks));
     let racks = text(&draw(&mut app, 100, 12));
     assert_eq!(
@@ -1043,11 +1026,7 @@ fn the_hosts_cursor_starts_at_the_first_row_whichever_cluster_arrives_first() {
     use gpufleet::source::replay::objects_of;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
     let objects = gpufleet::source::file::load_paths(&[dir]).unwrap().objects;
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     app.update(Action::ShowPane(PaneId::Hosts));
     let hosts_of = |cluster: &str| FleetEvent::Replaced {
         kind: Kind::BareMetalHost,
