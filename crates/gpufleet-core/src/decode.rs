@@ -19,8 +19,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Debug;
 
-/// Annotation holding a full copy of the object as last applied by kubectl: never read, dropped.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+use crate::model::keys::LAST_APPLIED_CONFIGURATION as LAST_APPLIED;
 
 /// Why one object could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
