@@ -1,7 +1,7 @@
 //! Hosts: every BareMetalHost (or those of a rack, NVLink domain or node type), filtered by
 //! text or label selector, sorted by a column. Enter opens a host's details.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, Rows, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::model::LabelQuery;
 use crate::model::keys;
@@ -192,12 +192,8 @@ static COLUMNS: &[Column<Hosts>] = &[
     },
 ];
 
-impl Table for Hosts {
+impl Rows for Hosts {
     type Row<'d> = HostId;
-
-    fn columns() -> &'static [Column<Self>] {
-        COLUMNS
-    }
 
     fn row(_: &FleetData, id: u32) -> HostId {
         HostId(id)
@@ -208,6 +204,12 @@ impl Table for Hosts {
             .into_iter()
             .map(|h| h.0)
             .collect()
+    }
+}
+
+impl Table for Hosts {
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
     }
 
     /// `/` also matches the host's Metal3 cluster: host names repeat across clusters.

@@ -1,7 +1,7 @@
 //! Machines (NodeClaims): every claim or a tenant's, with stage, held host, drift and pin.
 //! A label selector filter matches the labels of the host a claim holds.
 
-use super::{Column, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
+use super::{Column, PaneId, PaneSpec, Rows, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::{ClaimId, ClaimStage, Fleet};
 use crate::model::LabelQuery;
 use crate::ui::data::{DriftMark, FleetData};
@@ -184,12 +184,8 @@ static COLUMNS: &[Column<Machines>] = &[
     },
 ];
 
-impl Table for Machines {
+impl Rows for Machines {
     type Row<'d> = ClaimId;
-
-    fn columns() -> &'static [Column<Self>] {
-        COLUMNS
-    }
 
     fn row(_: &FleetData, id: u32) -> ClaimId {
         ClaimId(id)
@@ -200,6 +196,12 @@ impl Table for Machines {
             .into_iter()
             .map(|c| c.0)
             .collect()
+    }
+}
+
+impl Table for Machines {
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
     }
 
     fn hidden_text(data: &FleetData, c: ClaimId) -> Vec<&str> {

@@ -288,7 +288,7 @@ impl<T: Table + ?Sized> Column<T> {
 }
 
 /// The text of a row's cell that `/` matches.
-pub type TextOf<T> = for<'d> fn(&'d FleetData, <T as Table>::Row<'d>) -> Cow<'d, str>;
+pub type TextOf<T> = for<'d> fn(&'d FleetData, <T as Rows>::Row<'d>) -> Cow<'d, str>;
 
 /// One column of a table pane: everything about it in one place.
 pub struct Column<T: Table + ?Sized> {
@@ -302,16 +302,43 @@ pub struct Column<T: Table + ?Sized> {
     pub cell: for<'d> fn(&DrawCtx<'d>, T::Row<'d>) -> Line<'d>,
 }
 
-/// A pane that is a table of rows, described by its columns.
-pub trait Table: Sync + 'static {
+/// Where a table's rows come from: the row an id names and the ids of a scope. A table over
+/// one list of [`FleetData`] gets it from [`RowList`]; one over the fleet's hosts or claims
+/// (narrowed by a scope) writes its own.
+pub trait Rows {
     /// What one row is drawn from (an id, or a row of [`FleetData`]).
     type Row<'d>: Copy;
-    /// The columns, left to right; the first sortable one is the pane's own order.
-    fn columns() -> &'static [Column<Self>];
     /// The row an id names.
     fn row(data: &FleetData, id: u32) -> Self::Row<'_>;
     /// Every row's id in a scope, in the pane's own order.
     fn ids(data: &FleetData, scope: Option<&Scope>) -> Vec<u32>;
+}
+
+/// A table whose rows are one list of [`FleetData`] by position, whatever the scope (NVLink
+/// domains, tenants, node types): naming the list is all it writes.
+pub trait RowList: 'static {
+    /// One row of the list.
+    type Item: 'static;
+    /// The list, in the pane's own order.
+    fn list(data: &FleetData) -> &[Self::Item];
+}
+
+impl<L: RowList> Rows for L {
+    type Row<'d> = &'d L::Item;
+
+    fn row(data: &FleetData, id: u32) -> &L::Item {
+        &L::list(data)[id as usize]
+    }
+
+    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
+        (0..L::list(data).len() as u32).collect()
+    }
+}
+
+/// A pane that is a table of rows, described by its columns.
+pub trait Table: Rows + Sync + 'static {
+    /// The columns, left to right; the first sortable one is the pane's own order.
+    fn columns() -> &'static [Column<Self>];
     /// Whether a `-l` selector means something here; [`Table::selects`] is asked only if so.
     const TAKES_SELECTOR: bool = true;
     /// Whether a `-l` selector keeps a row (by its host's labels, or a node type's).

@@ -1,7 +1,7 @@
 //! NVLink domains: per domain its hosts, GPUs free and claimed, and the tenants holding
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, RowList, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{DomainKey, HostId};
@@ -182,19 +182,17 @@ static COLUMNS: &[Column<Nvlink>] = &[
     },
 ];
 
-impl Table for Nvlink {
-    type Row<'d> = &'d DomainRow;
+impl RowList for Nvlink {
+    type Item = DomainRow;
 
+    fn list(data: &FleetData) -> &[DomainRow] {
+        &data.domains
+    }
+}
+
+impl Table for Nvlink {
     fn columns() -> &'static [Column<Self>] {
         COLUMNS
-    }
-
-    fn row(data: &FleetData, id: u32) -> &DomainRow {
-        &data.domains[id as usize]
-    }
-
-    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
-        (0..data.domains.len() as u32).collect()
     }
 
     /// `/` matches each tenant holding hosts of the domain, and its Metal3 cluster.

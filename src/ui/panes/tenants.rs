@@ -1,7 +1,7 @@
 //! Tenants: hosts reserved by the `tenant` label, the tenant's own node types, its claims by
 //! phase, GPUs in use against reserved, pending claims and reservation leaks.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, RowList, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::NodeTypeId;
 use crate::fleet::figures::{TenantFigures, tenant_figures};
 use crate::fleet::lints::reserved_for;
@@ -239,22 +239,21 @@ static COLUMNS: &[Column<Tenants>] = &[
     },
 ];
 
+impl RowList for Tenants {
+    type Item = TenantRow;
+
+    fn list(data: &FleetData) -> &[TenantRow] {
+        &data.tenants
+    }
+}
+
 impl Table for Tenants {
-    type Row<'d> = &'d TenantRow;
     const DETAIL_HEIGHT: u16 = 4;
     /// Tenants have no labels of their own: `-l` is refused here rather than showing nothing.
     const TAKES_SELECTOR: bool = false;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS
-    }
-
-    fn row(data: &FleetData, id: u32) -> &TenantRow {
-        &data.tenants[id as usize]
-    }
-
-    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
-        (0..data.tenants.len() as u32).collect()
     }
 
     fn hidden_text<'d>(data: &'d FleetData, t: &'d TenantRow) -> Vec<&'d str> {

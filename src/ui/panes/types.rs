@@ -2,7 +2,7 @@
 //! rule, hosts matched, available, claimed by the type, claimed through other types and
 //! unavailable (`fleet::figures`), OS image, drifted claims and lints.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortFrom, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, RowList, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
@@ -408,20 +408,19 @@ static COLUMNS: &[Column<Types>] = &[
     },
 ];
 
+impl RowList for Types {
+    type Item = TypeRow;
+
+    fn list(data: &FleetData) -> &[TypeRow] {
+        &data.types
+    }
+}
+
 impl Table for Types {
-    type Row<'d> = &'d TypeRow;
     const DETAIL_HEIGHT: u16 = 6;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS
-    }
-
-    fn row(data: &FleetData, id: u32) -> &TypeRow {
-        &data.types[id as usize]
-    }
-
-    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
-        (0..data.types.len() as u32).collect()
     }
 
     /// A selector matches the type's properties.
