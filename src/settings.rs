@@ -30,7 +30,6 @@
 use crate::model::project::{InvalidPrefix, ProjectNamespaces};
 use crate::ui::theme::{self, ColorChoice};
 use serde::{Deserialize, Deserializer};
-use std::fmt;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -109,26 +108,40 @@ pub struct PlatformSettings {
     pub project_namespace_prefix: Option<String>,
 }
 
-/// A settings file that could not be used: which file, which line, why.
-#[derive(Clone, Debug)]
+/// A settings file that could not be used: which file, which line, why. `source()` is the
+/// problem, and through it the cause (the I/O error, the TOML error, the refused prefix).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error(
+    "settings file {}{}: {problem}",
+    path.display(),
+    line.map(|l| format!(", line {l}")).unwrap_or_default()
+)]
 pub struct SettingsError {
+    /// The settings file.
     pub path: PathBuf,
     /// 1-based line, when the problem has one.
     pub line: Option<usize>,
-    pub message: String,
+    /// What is wrong.
+    #[source]
+    pub problem: SettingsProblem,
 }
 
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "settings file {}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ", line {line}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
+/// What is wrong with a settings file.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum SettingsProblem {
+    /// It exists but cannot be read (shared, so the error can be cloned).
+    #[error("cannot be read: {0}")]
+    Read(#[source] std::sync::Arc<std::io::Error>),
+    /// It is not TOML, or not the settings' shape: the TOML reader's message.
+    #[error("{}", .0.message().trim())]
+    Toml(#[source] Box<toml::de::Error>),
+    /// `project-namespace-prefix` cannot start a namespace name.
+    #[error("{0}")]
+    Prefix(#[from] InvalidPrefix),
+    /// `theme` names neither a built-in theme nor a file beside the settings file.
+    #[error("{0}")]
+    Theme(String),
 }
-
-impl std::error::Error for SettingsError {}
 
 /// Where the settings file is: `$XDG_CONFIG_HOME/gpufleet/config.toml` when that variable is
 /// an absolute path (XDG Base Directory Specification), else `$HOME/.config/...`; `None`
@@ -164,7 +177,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         Err(e) => Err(SettingsError {
             path: path.to_path_buf(),
             line: None,
-            message: format!("cannot be read: {e}"),
+            problem: SettingsProblem::Read(std::sync::Arc::new(e)),
         }),
     }
 }
@@ -176,13 +189,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
         line: e
             .span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1),
-        message: e.message().trim().to_string(),
+        problem: SettingsProblem::Toml(Box::new(e)),
     })?;
     if let Some(prefix) = &settings.platform.project_namespace_prefix {
         ProjectNamespaces::new(prefix).map_err(|e| SettingsError {
             path: path.to_path_buf(),
             line: line_of(text, "project-namespace-prefix"),
-            message: e.to_string(),
+            problem: e.into(),
         })?;
     }
     if let Some(name) = &mut settings.dashboard.theme
@@ -193,7 +206,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
             return Err(SettingsError {
                 path: path.to_path_buf(),
                 line: line_of(text, "theme"),
-                message: theme::unknown(name),
+                problem: SettingsProblem::Theme(theme::unknown(name)),
             });
         }
         *name = file.display().to_string();
@@ -244,9 +257,36 @@ mod tests {
         assert!(text.contains("project-prefix"), "{text}");
         let bad = parse(p, "[platform]\nproject-namespace-prefix = \"P_\"\n").unwrap_err();
         assert_eq!(bad.line, Some(2));
-        assert!(bad.message.contains("RFC 1123"), "{bad}");
+        assert!(bad.problem.to_string().contains("RFC 1123"), "{bad}");
         let broken = parse(p, "[platform\n").unwrap_err();
         assert_eq!(broken.line, Some(1), "{broken}");
+    }
+
+    /// Each error gives its cause as `source()`: the file, then the refused prefix, whose
+    /// rule is the end of the chain; the texts are the ones the operator reads.
+    #[test]
+    fn a_bad_prefix_keeps_its_cause() {
+        use std::error::Error as _;
+        let bad = parse(
+            Path::new("config.toml"),
+            "[platform]\nproject-namespace-prefix = \"P_\"\n",
+        )
+        .unwrap_err();
+        let mut chain: Vec<String> = Vec::new();
+        let mut at: Option<&(dyn std::error::Error + 'static)> = Some(&bad);
+        while let Some(e) = at {
+            chain.push(e.to_string());
+            at = e.source();
+        }
+        assert_eq!(chain.len(), 3, "{chain:#?}");
+        assert!(chain[0].starts_with("settings file config.toml, line 2: "));
+        assert!(chain[2].starts_with("project namespace prefix \"P_\" cannot start"));
+        let prefix = bad
+            .source()
+            .and_then(|p| p.source())
+            .and_then(|e| e.downcast_ref::<InvalidPrefix>())
+            .expect("the refused prefix is the cause");
+        assert_eq!(prefix.prefix, "P_");
     }
 
     #[test]
@@ -301,7 +341,7 @@ mod tests {
         ] {
             let e = parse(p, text).unwrap_err();
             assert_eq!(e.line, Some(line), "{text:?}: {e}");
-            assert!(e.message.contains(says), "{text:?}: {e}");
+            assert!(e.problem.to_string().contains(says), "{text:?}: {e}");
         }
     }
 

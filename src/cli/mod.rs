@@ -79,8 +79,7 @@ pub enum Command {
         #[command(subcommand)]
         change: ChangeArgs,
     },
-    /// The dashboard on an embedded simulated fleet: racks, NVLink domains, tenants, node types,
-    /// hosts and machines, live.
+    /// The dashboard on an embedded simulated fleet, live: every pane of `dash`.
     Demo {
         /// Hosts to generate (up to 25,000).
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=dash::MAX_DEMO_HOSTS as u64))]
@@ -655,7 +654,7 @@ async fn apply(
             &change,
             outcome.as_ref(),
         )
-        .with_undo(crate::impact::undo_of(&fleet, &change));
+        .with_undo(crate::impact::undo_of(&fleet, &change).map_err(|e| e.to_string()));
         if let Err(e) = crate::write::audit::append(&path, &record) {
             stdio::warn(format_args!(
                 "cannot write the audit log {}: {e}",

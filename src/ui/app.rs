@@ -747,10 +747,7 @@ impl App {
         };
         let columns = pane.pane().sort_names().len();
         if columns == 0 {
-            self.notify(
-                "the rack grid keeps rack order; sort the hosts table instead",
-                Severity::Info,
-            );
+            self.notify(pane.pane().fixed_order(), Severity::Info);
             return;
         }
         let view = self.nav.view_mut();
@@ -860,20 +857,13 @@ impl App {
         };
         match p.kind {
             PromptKind::Filter => match Filter::parse(&p.text) {
-                Ok(Filter::Labels(_))
-                    if !self
-                        .nav
-                        .view()
-                        .pane()
-                        .is_some_and(|p| p.pane().takes_label_filter()) =>
-                {
-                    self.set_filter(p.before);
-                    self.notify(
-                        "-l filters hosts by their labels: use it on racks, NVLink, types, hosts or machines",
-                        Severity::Error,
-                    );
-                }
-                Ok(f) => self.set_filter(f),
+                Ok(f) => match self.refuses(&f) {
+                    Some(why) => {
+                        self.set_filter(p.before);
+                        self.notify(why, Severity::Error);
+                    }
+                    None => self.set_filter(f),
+                },
                 Err(e) => {
                     self.notify(e, Severity::Error);
                     self.modal = Modal::Prompt(p);
@@ -883,6 +873,19 @@ impl App {
         }
     }
 
+    /// Why the shown pane refuses a filter: a `-l` selector where host labels mean nothing.
+    fn refuses(&self, filter: &Filter) -> Option<String> {
+        let takes = |p: PaneId| p.pane().takes_label_filter();
+        (matches!(filter, Filter::Labels(_)) && !self.nav.view().pane().is_some_and(takes)).then(
+            || {
+                format!(
+                    "-l filters hosts by their labels: use it on {}",
+                    PaneId::taking_selectors()
+                )
+            },
+        )
+    }
+
     fn run_command(&mut self, line: &str) {
         let line = line.trim();
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -890,7 +893,11 @@ impl App {
             self.nav.show(pane);
             if !rest.trim().is_empty() {
                 match Filter::parse(rest) {
-                    Ok(f) => self.set_filter(f),
+                    // `:PANE -l …` is refused where `/` refuses it.
+                    Ok(f) => match self.refuses(&f) {
+                        Some(why) => self.notify(why, Severity::Error),
+                        None => self.set_filter(f),
+                    },
                     Err(e) => self.notify(e, Severity::Error),
                 }
             }

@@ -14,12 +14,29 @@ use futures::future::BoxFuture;
 use gpufleet::fleet::{Fleet, FleetObjects};
 use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::impact::{Change, impact};
-use gpufleet::ui::app::App;
+use gpufleet::ui::app::{App, Settings};
 use gpufleet::ui::screen;
+use gpufleet::ui::theme::Theme;
 use gpufleet::write::{WriteError, WriteMode, WriteReport, Writer, WrittenObject};
+use load::LoadComplete;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// A dashboard as the tests open one: `settings`, the default truecolor theme, `writer`
+/// (none: read-only).
+pub fn dashboard(settings: Settings, writer: Option<Arc<dyn Writer>>) -> App {
+    App::new(settings, Theme::default_truecolor(), writer)
+}
+
+/// `app` with `objects` loaded, five seconds after they arrived: the status line says so,
+/// whenever the test runs.
+pub fn loaded(mut app: App, objects: &FleetObjects) -> App {
+    app.load_complete(objects);
+    app.now += Duration::from_secs(5);
+    app
+}
 
 /// The generated fleet every screen test draws: 300 hosts, seed 1.
 pub fn fleet() -> &'static FleetObjects {

@@ -17,7 +17,6 @@ use gpufleet::ui::app::{App, ChaosKey, Mode, Settings};
 use gpufleet::ui::edit::Dialog;
 use gpufleet::ui::edit::flow::Stage;
 use gpufleet::ui::keymap::KeyMode;
-use gpufleet::ui::theme::Theme;
 use gpufleet::write::{WriteError, WriteMode, Writer};
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -29,14 +28,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
 
 fn app_writing_to(writer: Option<Arc<dyn Writer>>) -> App {
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        writer,
-    );
-    app.load_complete(listed_fleet());
-    app.now += Duration::from_secs(5);
-    app
+    support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), writer),
+        listed_fleet(),
+    )
 }
 
 fn recorded() -> (App, Arc<Recorder>) {
@@ -419,7 +414,8 @@ fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() 
     let choice = d.choices.iter().find(|c| c.key == other.key()).unwrap();
     let why = choice.verdict.as_ref().unwrap_err();
     assert!(
-        why.contains("do not match node type") && why.contains(&other.type_ref.clone().unwrap()),
+        why.to_string().contains("do not match node type")
+            && why.to_string().contains(&other.type_ref.clone().unwrap()),
         "{why}"
     );
     // A claim that asks only for another GPU model: no type its request allows matches.
@@ -439,6 +435,7 @@ fn the_pin_dialog_lists_every_pending_claim_and_why_its_pin_would_hold_or_not() 
                 .verdict
                 .as_ref()
                 .unwrap_err()
+                .to_string()
                 .contains("request can get matches"),
             "{choice:?}"
         );
@@ -518,6 +515,7 @@ fn p_on_a_pending_machine_pins_it_to_a_server() {
             .verdict
             .as_ref()
             .unwrap_err()
+            .to_string()
             .contains("already claimed")
     );
     assert!(preview_text(&app).contains("Pin fails"));
@@ -756,11 +754,7 @@ fn read_only_dashboards_open_no_dialog() {
         );
     }
     let recorder: Arc<dyn Writer> = Arc::new(Recorder::default());
-    let mut watch = App::new(
-        Settings::demo(Mode::Watch),
-        Theme::default_truecolor(),
-        Some(recorder),
-    );
+    let mut watch = support::dashboard(Settings::demo(Mode::Watch), Some(recorder));
     watch.load_complete(fleet());
     press(&mut watch, "epru");
     assert!(watch.dialog().is_none());
@@ -770,11 +764,7 @@ fn read_only_dashboards_open_no_dialog() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_demo_a_written_edit_reaches_the_fleet_and_undo_restores_it() {
     let (mut events, writer) = sim::spawn(SimConfig::quiet(200, 3));
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        Some(Arc::new(writer)),
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), Some(Arc::new(writer)));
     let mut inbox = app.take_inbox().unwrap();
     pump(&mut app, &mut events, |a| {
         a.first_sync_done && a.data.totals.hosts == 200
@@ -820,11 +810,7 @@ async fn after_a_restart_u_undoes_the_last_edit_in_the_audit_log_unless_its_obje
         ..Settings::demo(Mode::Interactive)
     };
     let start = |objects: Option<&gpufleet::fleet::FleetObjects>| {
-        let mut app = App::new(
-            settings.clone(),
-            Theme::default_truecolor(),
-            Some(writer.clone()),
-        );
+        let mut app = support::dashboard(settings.clone(), Some(writer.clone()));
         if let Some(o) = objects {
             app.load_complete(o);
         }
@@ -918,7 +904,7 @@ async fn a_change_made_while_the_undo_dialog_is_open_refuses_the_undo() {
         audit_log: Some(audit.clone()),
         ..Settings::demo(Mode::Interactive)
     };
-    let mut app = App::new(settings, Theme::default_truecolor(), Some(writer.clone()));
+    let mut app = support::dashboard(settings, Some(writer.clone()));
     let mut inbox = app.take_inbox().unwrap();
     pump(&mut app, &mut events, |a| {
         a.first_sync_done && a.data.totals.hosts == 200
@@ -1059,11 +1045,7 @@ proptest! {
 #[test]
 fn a_label_edit_of_hosts_read_without_a_resource_version_says_so() {
     let recorder: Arc<dyn Writer> = Arc::new(Recorder::default());
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        Some(recorder),
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), Some(recorder));
     app.load_complete(fleet());
     press(&mut app, "5e");
     assert_eq!(app.key_mode(), KeyMode::Labels);
@@ -1107,15 +1089,11 @@ fn esc_and_a_key_read_together_close_a_dialog_then_act() {
 async fn the_chaos_key_takes_a_cluster_down_and_brings_it_back() {
     let (mut events, writer) = sim::spawn(SimConfig::quiet(300, 3));
     let switch = writer.outage_switch();
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        Some(Arc::new(writer)),
-    )
-    .with_chaos_key(Some(ChaosKey {
-        toggle: Box::new(move || switch.toggle()),
-        reason: sim::OUTAGE_REASON,
-    }));
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), Some(Arc::new(writer)))
+        .with_chaos_key(Some(ChaosKey {
+            toggle: Box::new(move || switch.toggle()),
+            reason: sim::OUTAGE_REASON,
+        }));
     let mut inbox = app.take_inbox().unwrap();
     pump(&mut app, &mut events, |a| {
         a.first_sync_done && a.data.totals.hosts == 300

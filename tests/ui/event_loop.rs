@@ -1,6 +1,7 @@
 //! The event loop, driven with TestBackend: bursts of fleet events coalesce into few
 //! rebuilds, keys act, and the loop ends on quit, on shutdown and when input ends.
 
+use crate::support;
 use crate::support::load;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::Stream;
@@ -11,7 +12,6 @@ use gpufleet::source::replay::send_complete;
 use gpufleet::ui::action::PaneId;
 use gpufleet::ui::app::{App, Mode, Settings};
 use gpufleet::ui::run::{LoopStats, REBUILD_GAP, run};
-use gpufleet::ui::theme::Theme;
 use load::LoadComplete;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -67,11 +67,7 @@ async fn run_quietly(app: &mut App, millis: u64) -> LoopStats {
 #[tokio::test]
 async fn a_burst_of_events_costs_few_rebuilds_and_the_last_state_wins() {
     let objects = objects();
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     let (key_tx, input) = keys();
     let (fleet_tx, fleet_rx) = mpsc::channel(1024);
     let hosts: Vec<_> = objects.hosts.values().take(300).cloned().collect();
@@ -114,19 +110,11 @@ async fn a_burst_of_events_costs_few_rebuilds_and_the_last_state_wins() {
 
 #[tokio::test]
 async fn the_loop_ends_on_shutdown_and_when_input_ends() {
-    let mut app = App::new(
-        Settings::demo(Mode::Watch),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Watch), None);
     let stats = run_quietly(&mut app, 50).await;
     assert_eq!(stats.frames, 1, "nothing changed, so one frame");
 
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     let (key_tx, input) = keys();
     let (_fleet_tx, fleet_rx) = mpsc::channel(8);
     drop(key_tx);
@@ -135,11 +123,7 @@ async fn the_loop_ends_on_shutdown_and_when_input_ends() {
 
 #[tokio::test]
 async fn a_source_that_ends_is_shown_as_ended() {
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     let (key_tx, input) = keys();
     let (fleet_tx, fleet_rx) = mpsc::channel(8);
     drop(fleet_tx);
@@ -158,7 +142,7 @@ async fn a_source_that_ends_is_shown_as_ended() {
 async fn watch_mode_cycles_panes_on_its_timer_and_pause_stops_it() {
     let mut settings = Settings::demo(Mode::Watch);
     settings.cycle = Duration::from_secs(1);
-    let mut app = App::new(settings, Theme::default_truecolor(), None);
+    let mut app = support::dashboard(settings, None);
     run_quietly(&mut app, 1_400).await;
     assert_eq!(app.nav.current_pane(), PaneId::Nvlink);
 
@@ -178,11 +162,7 @@ async fn watch_mode_cycles_panes_on_its_timer_and_pause_stops_it() {
 
 #[tokio::test]
 async fn an_idle_dashboard_redraws_only_when_the_age_it_shows_changes() {
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     app.load_complete(&objects());
     let stats = run_quietly(&mut app, 2_500).await;
     // The first frame, then one a second as "data 0s old" becomes 1s, 2s.
@@ -235,11 +215,7 @@ impl Stream for FirstWakerKeys {
 /// must never wait for the next timer (a second on an idle dashboard).
 #[tokio::test]
 async fn each_key_is_handled_when_it_arrives() {
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     let keys = FirstWakerKeys::default();
     let presser = keys.clone();
     tokio::spawn(async move {

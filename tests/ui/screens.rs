@@ -3,8 +3,6 @@
 //! meaning.
 
 use crate::support;
-use crate::support::load;
-use load::LoadComplete;
 
 use support::{draw, fleet, key, press, text};
 
@@ -19,11 +17,7 @@ use ratatui::buffer::Buffer;
 use std::time::Duration;
 
 fn app_in(mode: Mode, theme: Theme) -> App {
-    let mut app = App::new(Settings::demo(mode), theme, None);
-    app.load_complete(fleet());
-    // Five seconds after the data arrived: the status line says so, whenever the test runs.
-    app.now += Duration::from_secs(5);
-    app
+    support::loaded(App::new(Settings::demo(mode), theme, None), fleet())
 }
 
 fn app() -> App {
@@ -475,11 +469,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
 
 #[test]
 fn the_first_sync_shows_its_progress() {
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: None,
@@ -583,7 +573,7 @@ fn no_screen_panics_at_any_size() {
     ];
     for mode in [Mode::Interactive, Mode::Watch] {
         let loaded = app_in(mode, Theme::default_truecolor());
-        let empty = App::new(Settings::demo(mode), Theme::default_truecolor(), None);
+        let empty = support::dashboard(Settings::demo(mode), None);
         for mut app in [loaded, empty] {
             for pane in PaneId::ALL {
                 app.update(Action::ShowPane(pane));
@@ -644,14 +634,10 @@ fn app_on(yaml: &str) -> App {
     let mut report = gpufleet::source::file::LoadReport::default();
     gpufleet::source::file::load_text(std::path::Path::new("test.yaml"), yaml, &mut report);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
-    app.load_complete(&report.objects);
-    app.now += Duration::from_secs(5);
-    app
+    support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), None),
+        &report.objects,
+    )
 }
 
 const TWO_HOSTS: &str = r#"
@@ -922,61 +908,15 @@ fn a_skipped_object_with_control_characters_is_named_escaped() {
     );
 }
 
-/// Which header a sort's name (the title's `sorted by …`) belongs to, per table, written from
-/// the columns each pane shows.
-const SORTED_HEADERS: &[(PaneId, &[(&str, &str)])] = &[
-    (
-        PaneId::Hosts,
-        &[
-            ("name", "NAME"),
-            ("state", "STATE"),
-            ("rack", "RACK"),
-            ("GPU model", "MODEL"),
-            ("tenant", "TENANT"),
-            ("held by", "HELD BY"),
-        ],
-    ),
-    (
-        PaneId::Machines,
-        &[
-            ("name", "NAME"),
-            ("tenant", "TENANT"),
-            ("node type", "NODE TYPE"),
-            ("stage", "STAGE"),
-            ("host", "HOST"),
-            ("drift", "DRIFT"),
-        ],
-    ),
-    (
-        PaneId::Types,
-        &[
-            ("name", "NAME"),
-            ("cost", "COST"),
-            ("available", "AVAIL"),
-            ("claimed", "CLAIMED"),
-            ("claimed through other types", "VIA OTHER"),
-            ("drifted", "DRIFT"),
-        ],
-    ),
-    (
-        PaneId::Tenants,
-        &[
-            ("tenant", "TENANT"),
-            ("GPUs in use", "GPUS USED/RESERVED"),
-            ("pending claims", "PEND"),
-            ("leaks", "LEAKS"),
-        ],
-    ),
-    (
-        PaneId::Nvlink,
-        &[
-            ("domain", "DOMAIN"),
-            ("free GPUs", "FREE"),
-            ("claimed GPUs", "CLAIMED"),
-            ("tenants", "TENANTS HOLDING"),
-        ],
-    ),
-];
+/// Which header a sort's name (the title's `sorted by …`) belongs to, for every table of the
+/// list of panes: a new table gets its sorted-header snapshot without a test edit.
+fn sorted_headers() -> Vec<(PaneId, Vec<(&'static str, &'static str)>)> {
+    PaneId::ALL
+        .iter()
+        .map(|&p| (p, p.pane().sorted_headers()))
+        .filter(|(_, names)| !names.is_empty())
+        .collect()
+}
 
 /// Which of `titles` carries the sort arrow (`STATE↑` is `STATE`); the longest that fits.
 fn arrowed_header<'t>(screen: &str, titles: &[&'t str]) -> Option<&'t str> {
@@ -993,7 +933,9 @@ fn arrowed_header<'t>(screen: &str, titles: &[&'t str]) -> Option<&'t str> {
 #[test]
 fn the_sort_arrow_is_on_the_sorted_column_of_every_table() {
     let mut app = app();
-    for (pane, names) in SORTED_HEADERS {
+    let tables = sorted_headers();
+    assert!(tables.len() >= 5, "{tables:?}");
+    for (pane, names) in &tables {
         app.update(Action::ShowPane(*pane));
         for step in 0..names.len() {
             let screen = text(&draw(&mut app, 240, 12));
@@ -1038,13 +980,10 @@ fn racks_of_two_clusters_with_equal_labels_stand_under_their_own_sites() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
     let report = gpufleet::source::file::load_paths(&[dir]).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
+    let mut app = support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), None),
+        &report.objects,
     );
-    app.load_complete(&report.objects);
-    app.now += Duration::from_secs(5);
     app.update(Action::ShowPane(PaneId::Racks));
     let racks = text(&draw(&mut app, 100, 12));
     assert_eq!(
@@ -1087,11 +1026,7 @@ fn the_hosts_cursor_starts_at_the_first_row_whichever_cluster_arrives_first() {
     use gpufleet::source::replay::objects_of;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
     let objects = gpufleet::source::file::load_paths(&[dir]).unwrap().objects;
-    let mut app = App::new(
-        Settings::demo(Mode::Interactive),
-        Theme::default_truecolor(),
-        None,
-    );
+    let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
     app.update(Action::ShowPane(PaneId::Hosts));
     let hosts_of = |cluster: &str| FleetEvent::Replaced {
         kind: Kind::BareMetalHost,
@@ -1133,4 +1068,101 @@ fn the_hosts_cursor_starts_at_the_first_row_whichever_cluster_arrives_first() {
     });
     app.rebuild();
     assert_eq!(app.nav.view().selected_key, chosen);
+}
+
+/// One meaning per figure: the hosts table sorted by tenant is in the order of what its
+/// TENANT cells show (the `tenant` label; `-` when unset), not of a tenant it does not show
+/// (the holder's).
+#[test]
+fn hosts_sorted_by_tenant_are_in_the_order_the_tenant_cells_show() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Hosts));
+    for _ in 0..8 {
+        if text(&draw(&mut app, 240, 12)).contains("sorted by tenant") {
+            break;
+        }
+        press(&mut app, "s");
+    }
+    let screen = text(&draw(&mut app, 240, 320));
+    assert!(screen.contains("sorted by tenant"), "{screen}");
+    let header = screen
+        .lines()
+        .find(|l| l.contains(" TENANT") && l.contains("HELD BY"))
+        .expect("a header");
+    let (from, to) = (
+        header[..header.find("TENANT").unwrap()].chars().count(),
+        header[..header.find("HELD BY").unwrap()].chars().count(),
+    );
+    let cells: Vec<String> = screen
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        .take(300)
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            chars[from.min(chars.len())..to.min(chars.len())]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert!(screen.contains("1/300"), "{screen}");
+    assert_eq!(cells.len(), 300, "{screen}");
+    let shown: Vec<&str> = cells
+        .iter()
+        .map(|c| if c == "-" { "" } else { c.as_str() })
+        .collect();
+    let mut sorted = shown.clone();
+    sorted.sort();
+    assert_eq!(shown, sorted, "TENANT cells out of order:\n{screen}");
+    assert!(
+        shown.iter().any(|c| !c.is_empty()) && shown.iter().any(|c| c.is_empty()),
+        "the fleet has hosts with and without a tenant label"
+    );
+}
+
+/// `:tenants -l …` is refused as `/` refuses a selector on the tenants: the pane keeps its
+/// rows and the footer says where `-l` means something.
+#[test]
+fn a_pane_command_refuses_a_selector_where_slash_does() {
+    let mut on = app();
+    on.update(Action::ShowPane(PaneId::Racks));
+    press(&mut on, ":tenants -l tenant=acme-research");
+    key(&mut on, KeyCode::Enter);
+    let screen = text(&draw(&mut on, 200, 30));
+    assert!(
+        support::notice(&on).starts_with("-l filters hosts by their labels: use it on "),
+        "{screen}"
+    );
+    assert!(!screen.contains("0/0"), "{screen}");
+    assert!(!screen.contains("no tenants"), "{screen}");
+    let mut slash = app();
+    slash.update(Action::ShowPane(PaneId::Tenants));
+    press(&mut slash, "/-l tenant=acme-research");
+    key(&mut slash, KeyCode::Enter);
+    assert_eq!(support::notice(&on), support::notice(&slash));
+}
+
+/// A filter that hides every row says so, with how many rows it was matched against, not
+/// the pane's words for an empty fleet.
+#[test]
+fn a_filter_that_hides_every_row_says_it_matches_none() {
+    let mut app = app();
+    app.update(Action::ShowPane(PaneId::Types));
+    press(&mut app, "/zzzz");
+    key(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&mut app, 200, 30));
+    assert!(!screen.contains("no NodeProvider"), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("/zzzz matches none of the "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let n: usize = line
+        .split("none of the ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(n > 0, "{line}");
 }

@@ -19,11 +19,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Debug;
 
-/// Annotation holding a full copy of the object as last applied by kubectl: never read, dropped.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+use crate::model::keys::LAST_APPLIED_CONFIGURATION as LAST_APPLIED;
 
 /// Why one object could not be read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error(
+    "{kind} {name}{}: {message}",
+    field.as_ref().map(|f| format!(": field {f}")).unwrap_or_default()
+)]
 pub struct DecodeError {
     /// The object's kind as written (`BareMetalHost`), or `<no kind>`.
     pub kind: String,
@@ -34,18 +37,6 @@ pub struct DecodeError {
     /// What is wrong, as the JSON reader says it (`invalid type: string "x", expected i64`).
     pub message: String,
 }
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind, self.name)?;
-        if let Some(field) = &self.field {
-            write!(f, ": field {field}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for DecodeError {}
 
 /// A kind gpufleet reads: its typed object (which kube's watches use as it is), the [`Kind`]
 /// it is filed under, and the API groups whose objects of that kind are read.

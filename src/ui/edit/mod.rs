@@ -23,7 +23,7 @@ use crate::impact::Change;
 use crate::ui::app::App;
 use crate::ui::keymap::KeyMode;
 use crossterm::event::KeyEvent;
-pub use error::EditError;
+pub use error::{EditError, UndoRefusal};
 use flow::Flow;
 use labels::LabelDialog;
 use pin::PinDialog;

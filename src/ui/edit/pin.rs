@@ -12,7 +12,7 @@ use super::labels::FieldStyles;
 use super::preview::{PLine, Tone};
 use crate::fleet::rules::{TypeRequest, type_serves_request};
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId};
-use crate::impact::pin::{claim_request_text, pin_verdict, static_pool_snippet};
+use crate::impact::pin::{PinRefusal, claim_request_text, pin_verdict, static_pool_snippet};
 use crate::impact::{Change, PinChange, PinTarget};
 use crate::ui::edit::EditError;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -44,7 +44,8 @@ pub enum PinFrom {
 pub struct PinChoice {
     /// `namespace/name` of the claim or the server.
     pub key: String,
-    pub verdict: Result<String, String>,
+    /// The node type the claim would get the server as, or why the pin would not hold.
+    pub verdict: Result<String, PinRefusal>,
 }
 
 impl PinChoice {

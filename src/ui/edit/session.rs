@@ -15,7 +15,7 @@ use crate::impact::label::undo_labels;
 use crate::impact::{Change, LabelEdit};
 use crate::ui::action::{Action, EditKind, PaneId};
 use crate::ui::app::{App, LastLabelEdit, Mode, Popup, Severity};
-use crate::ui::edit::EditError;
+use crate::ui::edit::{EditError, UndoRefusal};
 use crate::ui::message::{Message, WriteOutcome};
 use crate::ui::nav::Screen;
 use crate::write::{WriteMode, audit};
@@ -163,7 +163,7 @@ impl App {
             EditKind::Undo => match self.undo_from_audit_log(&fleet) {
                 Some(Ok(change)) => Dialog::Labels(Box::new(LabelDialog::undo(fleet, change))),
                 Some(Err(why)) => {
-                    self.notify(why, Severity::Error);
+                    self.notify(why.to_string(), Severity::Error);
                     return;
                 }
                 // No audit log to read: this session's own last label edit.
@@ -195,23 +195,23 @@ impl App {
     /// Checked against `fleet` when the dialog opens and again before its dry run and its
     /// commit, on the data the write would carry as its preconditions: a change made by
     /// someone else while the dialog is open refuses the undo too.
-    fn undo_from_audit_log(&self, fleet: &Fleet) -> Option<Result<Change, String>> {
+    fn undo_from_audit_log(&self, fleet: &Fleet) -> Option<Result<Change, UndoRefusal>> {
         let path = self.settings.audit_log.as_ref()?;
         let context = &self.settings.context;
         let last = match audit::last_applied(path, context) {
             Ok(Some(last)) => last,
             Ok(None) if self.last_applied.is_some() => return None,
             Ok(None) => {
-                return Some(Err(format!(
-                    "nothing to undo: the audit log ({}) records no edit in context {context}",
-                    path.display()
-                )));
+                return Some(Err(UndoRefusal::NothingLogged {
+                    log: path.clone(),
+                    context: context.clone(),
+                }));
             }
             Err(e) => {
-                return Some(Err(format!(
-                    "cannot read the audit log {}: {e}",
-                    path.display()
-                )));
+                return Some(Err(UndoRefusal::UnreadableLog {
+                    log: path.clone(),
+                    source: std::sync::Arc::new(e),
+                }));
             }
         };
         let what = format!("{} ({}, {})", last.summary, last.time, last.user);
@@ -219,7 +219,7 @@ impl App {
             let why = last
                 .no_undo
                 .unwrap_or_else(|| "the record says nothing of how to undo it".into());
-            return Some(Err(format!("cannot undo the last edit, {what}: {why}")));
+            return Some(Err(UndoRefusal::NoUndo { what, why }));
         };
         // Every object it wrote must be as the write left it.
         let objects = fleet.objects();
@@ -239,25 +239,27 @@ impl App {
             match now {
                 Some(now) if now == after => {}
                 Some(now) if now.is_some() && now == o.resource_version_before.as_deref() => {
-                    return Some(Err(format!(
-                        "the fleet does not show the last edit yet ({} {name} is still at resourceVersion {}): try u again in a moment",
-                        o.kind,
-                        now.unwrap_or_default()
-                    )));
+                    return Some(Err(UndoRefusal::NotSeenYet {
+                        kind: o.kind.to_string(),
+                        name,
+                        resource_version: now.unwrap_or_default().to_owned(),
+                    }));
                 }
                 Some(now) => {
-                    return Some(Err(format!(
-                        "undo refused: {} {name} changed since the last edit, {what} (resourceVersion {} is now {}); undoing would overwrite that change",
-                        o.kind,
-                        after.unwrap_or("(none)"),
-                        now.unwrap_or("(none)")
-                    )));
+                    return Some(Err(UndoRefusal::ChangedSince {
+                        kind: o.kind.to_string(),
+                        name,
+                        what,
+                        after: after.unwrap_or("(none)").to_owned(),
+                        now: now.unwrap_or("(none)").to_owned(),
+                    }));
                 }
                 None => {
-                    return Some(Err(format!(
-                        "undo refused: {} {name}, written by the last edit, {what}, is gone",
-                        o.kind
-                    )));
+                    return Some(Err(UndoRefusal::Gone {
+                        kind: o.kind.to_string(),
+                        name,
+                        what,
+                    }));
                 }
             }
         }
@@ -350,11 +352,11 @@ impl App {
                 let flow = dialog.flow_mut();
                 flow.stage = Stage::Editing;
                 flow.problem = Some(Problem {
-                    text: why.clone(),
+                    text: why.to_string(),
                     kind: ProblemKind::Conflict,
                 });
             }
-            self.notify(why, Severity::Error);
+            self.notify(why.to_string(), Severity::Error);
             return;
         }
         self.next_write += 1;

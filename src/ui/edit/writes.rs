@@ -38,7 +38,7 @@ impl WriteJob {
             (WriteMode::Commit, Some(target)) => {
                 let record =
                     AuditRecord::new(&target.user, &target.context, &self.change, result.as_ref())
-                        .with_undo(undo_of(&self.fleet, &self.change));
+                        .with_undo(undo_of(&self.fleet, &self.change).map_err(|e| e.to_string()));
                 Some(
                     append(&target.path, &record)
                         .map(|()| target.path.clone())

@@ -1,7 +1,10 @@
 //! Hosts: every BareMetalHost (or those of a rack, NVLink domain or node type), filtered by
 //! text or label selector, sorted by a column. Enter opens a host's details.
 
-use super::{Column, DC, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table, site_head, site_text};
+use super::{
+    Column, DC, DrawCtx, PaneId, PaneSpec, Rows, SortBy, SortFrom, SortKey, Table, site_head,
+    site_text,
+};
 use crate::fleet::{Fleet, FleetView, HostId};
 use crate::model::LabelQuery;
 use crate::model::keys;
@@ -15,16 +18,19 @@ use std::borrow::Cow;
 /// The hosts pane.
 pub struct Hosts;
 
+/// The hosts pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Hosts",
+    command: "hosts",
+    help: "hosts",
+    wall: false,
+    pane: &Hosts,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// Every host, one per row.
-    pub const Hosts: PaneId = PaneId(&PaneSpec {
-        title: "Hosts",
-        command: "hosts",
-        help: "hosts",
-        wall: false,
-        pane: &Hosts,
-    });
+    pub const Hosts: PaneId = PaneId::listed(&SPEC);
 }
 
 /// The hosts a scope narrows to; every host without one.
@@ -69,7 +75,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| Cow::Borrowed(d.fleet.host(h).name.as_str())),
         sort: Some(SortBy {
             name: "name",
-            key: |d, h| SortKey::Text(natural_key(&d.fleet.host(h).name)),
+            key: SortFrom::Natural,
         }),
         cell: |ctx, h| {
             let host = ctx.data.fleet.host(h);
@@ -100,13 +106,13 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| label(d, h, keys::RACK)),
         sort: Some(SortBy {
             name: "rack",
-            key: |d, h| {
+            key: SortFrom::Key(|d, h| {
                 SortKey::Texts(vec![
                     d.fleet.host(h).cluster.clone(),
                     label(d, h, keys::DATACENTER).into_owned(),
                     natural_key(&label(d, h, keys::RACK)),
                 ])
-            },
+            }),
         }),
         cell: |ctx, h| label_cell(ctx, h, keys::RACK),
     },
@@ -115,7 +121,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| Cow::Owned(d.fleet.host(h).state.to_string())),
         sort: Some(SortBy {
             name: "state",
-            key: |d, h| SortKey::Text(d.fleet.host(h).state.to_string()),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| {
             let style = ctx.data.class(h).style(ctx.theme);
@@ -134,7 +140,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| label(d, h, keys::GPU_MODEL)),
         sort: Some(SortBy {
             name: "GPU model",
-            key: |d, h| SortKey::Text(label(d, h, keys::GPU_MODEL).into_owned()),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| label_cell(ctx, h, keys::GPU_MODEL),
     },
@@ -149,7 +155,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| label(d, h, keys::TENANT)),
         sort: Some(SortBy {
             name: "tenant",
-            key: |d, h| SortKey::Text(d.host_tenant(h).unwrap_or("").to_string()),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| label_cell(ctx, h, keys::TENANT),
     },
@@ -158,7 +164,7 @@ static COLUMNS: &[Column<Hosts>] = &[
         text: Some(|d, h| Cow::Owned(held_by(&d.fleet, h))),
         sort: Some(SortBy {
             name: "held by",
-            key: |d, h| SortKey::Text(held_by(&d.fleet, h)),
+            key: SortFrom::Text,
         }),
         cell: |ctx, h| Line::from(held_by(&ctx.data.fleet, h)),
     },
@@ -192,12 +198,8 @@ static COLUMNS: &[Column<Hosts>] = &[
     },
 ];
 
-impl Table for Hosts {
+impl Rows for Hosts {
     type Row<'d> = HostId;
-
-    fn columns() -> &'static [Column<Self>] {
-        COLUMNS
-    }
 
     fn row(_: &FleetData, id: u32) -> HostId {
         HostId(id)
@@ -208,6 +210,12 @@ impl Table for Hosts {
             .into_iter()
             .map(|h| h.0)
             .collect()
+    }
+}
+
+impl Table for Hosts {
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
     }
 
     fn head(

@@ -1,7 +1,7 @@
 //! Machines (NodeClaims): every claim or a tenant's, with stage, held host, drift and pin.
 //! A label selector filter matches the labels of the host a claim holds.
 
-use super::{Column, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, PaneId, PaneSpec, Rows, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::{ClaimId, ClaimStage, Fleet};
 use crate::model::LabelQuery;
 use crate::ui::data::{DriftMark, FleetData};
@@ -15,16 +15,19 @@ use std::borrow::Cow;
 /// The machines (NodeClaims) pane.
 pub struct Machines;
 
+/// The machines pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Machines",
+    command: "machines",
+    help: "machines (NodeClaims)",
+    wall: false,
+    pane: &Machines,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// Every machine (NodeClaim), one per row.
-    pub const Machines: PaneId = PaneId(&PaneSpec {
-        title: "Machines",
-        command: "machines",
-        help: "machines (NodeClaims)",
-        wall: false,
-        pane: &Machines,
-    });
+    pub const Machines: PaneId = PaneId::listed(&SPEC);
 }
 
 fn scoped(fleet: &Fleet, scope: Option<&Scope>) -> Vec<ClaimId> {
@@ -85,10 +88,10 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).name.as_str())),
         sort: Some(SortBy {
             name: "name",
-            key: |d, c| {
+            key: SortFrom::Key(|d, c| {
                 let claim = d.fleet.claim(c);
                 SortKey::Texts(vec![claim.namespace.clone(), claim.name.clone()])
-            },
+            }),
         }),
         cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).name.as_str()),
     },
@@ -97,7 +100,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).tenant.as_str())),
         sort: Some(SortBy {
             name: "tenant",
-            key: |d, c| SortKey::Text(d.fleet.claim(c).tenant.clone()),
+            key: SortFrom::Key(|d, c| SortKey::Text(d.fleet.claim(c).tenant.clone())),
         }),
         cell: |ctx, c| Line::from(ctx.data.fleet.claim(c).tenant.as_str()),
     },
@@ -119,7 +122,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(type_name(&d.fleet, c))),
         sort: Some(SortBy {
             name: "node type",
-            key: |d, c| SortKey::Text(type_name(&d.fleet, c).to_string()),
+            key: SortFrom::Key(|d, c| SortKey::Text(type_name(&d.fleet, c).to_string())),
         }),
         cell: |ctx, c| Line::from(type_name(&ctx.data.fleet, c)),
     },
@@ -128,7 +131,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Borrowed(d.fleet.claim(c).stage.as_str())),
         sort: Some(SortBy {
             name: "stage",
-            key: |d, c| SortKey::Least(d.fleet.claim(c).stage as i64),
+            key: SortFrom::Key(|d, c| SortKey::Least(d.fleet.claim(c).stage as i64)),
         }),
         cell: |ctx, c| {
             let stage = ctx.data.fleet.claim(c).stage;
@@ -140,7 +143,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: Some(|d, c| Cow::Owned(host_name(&d.fleet, c))),
         sort: Some(SortBy {
             name: "host",
-            key: |d, c| SortKey::Text(host_name(&d.fleet, c)),
+            key: SortFrom::Key(|d, c| SortKey::Text(host_name(&d.fleet, c))),
         }),
         cell: |ctx, c| Line::from(host_cell(ctx.data, c)),
     },
@@ -159,7 +162,7 @@ static COLUMNS: &[Column<Machines>] = &[
         text: None,
         sort: Some(SortBy {
             name: "drift",
-            key: |d, c| SortKey::most(d.drift(c) as i64),
+            key: SortFrom::Key(|d, c| SortKey::most(d.drift(c) as i64)),
         }),
         cell: |ctx, c| {
             let drift = ctx.data.drift(c);
@@ -182,12 +185,8 @@ static COLUMNS: &[Column<Machines>] = &[
     },
 ];
 
-impl Table for Machines {
+impl Rows for Machines {
     type Row<'d> = ClaimId;
-
-    fn columns() -> &'static [Column<Self>] {
-        COLUMNS
-    }
 
     fn row(_: &FleetData, id: u32) -> ClaimId {
         ClaimId(id)
@@ -198,6 +197,12 @@ impl Table for Machines {
             .into_iter()
             .map(|c| c.0)
             .collect()
+    }
+}
+
+impl Table for Machines {
+    fn columns() -> &'static [Column<Self>] {
+        COLUMNS
     }
 
     fn hidden_text(data: &FleetData, c: ClaimId) -> Vec<&str> {

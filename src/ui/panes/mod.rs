@@ -31,7 +31,6 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 /// What a pane draws from: the snapshot's data, the theme, the marks, and whether the
 /// selection is shown. Built by the screen for each frame; a pane never sees the app.
@@ -68,21 +67,34 @@ pub trait Pane: Sync {
     fn takes_label_filter(&self) -> bool {
         true
     }
+    /// What `s` says on a pane with no sortable column: why its order is fixed.
+    fn fixed_order(&self) -> &'static str {
+        "this pane keeps its own order"
+    }
+    /// Each sortable column's sort name and header title, in the order `s` cycles them.
+    fn sorted_headers(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
     /// Draws the pane for `view` in `area`.
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View);
 }
 
 /// Every pane, in Tab order: the tab bar, `Tab`, the number keys (`1` is the first; a pane
 /// past the ninth has none), the `:` commands and the wall's cycle follow this list. Adding a
-/// pane is its file (which declares its [`PaneId`]) and one line here.
-pub const PANES: &[PaneId] = &[
-    PaneId::Racks,
-    PaneId::Nvlink,
-    PaneId::Tenants,
-    PaneId::Types,
-    PaneId::Hosts,
-    PaneId::Machines,
+/// pane is its file (which declares its [`PaneSpec`] and its [`PaneId`]) and one line here.
+/// A [`PaneId`] is a place in this list: a pane declared but left out of it does not compile
+/// (its `PaneId::listed` fails at compile time).
+pub const SPECS: &[&PaneSpec] = &[
+    &racks::SPEC,
+    &nvlink::SPEC,
+    &tenants::SPEC,
+    &types::SPEC,
+    &hosts::SPEC,
+    &machines::SPEC,
 ];
+
+/// Every pane, in Tab order: [`SPECS`] as [`PaneId`]s.
+pub const PANES: &[PaneId] = &PaneId::ALL;
 
 /// What a pane is to the rest of the dashboard. Each pane file declares one, as a [`PaneId`]
 /// constant.
@@ -100,51 +112,68 @@ pub struct PaneSpec {
     pub pane: &'static dyn Pane,
 }
 
-/// A pane: a handle on its [`PaneSpec`], compared by its `:` command. Each pane file declares
-/// its own (`PaneId::Hosts` in `hosts.rs`); [`PANES`] orders them.
-#[derive(Clone, Copy)]
-pub struct PaneId(&'static PaneSpec);
+/// A pane: its place in [`SPECS`]. Each pane file declares its own (`PaneId::Hosts` in
+/// `hosts.rs`) with [`PaneId::listed`], which only a listed spec gets through.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PaneId(usize);
 
 impl PaneId {
-    /// Every pane, in Tab order: [`PANES`] as an array.
-    pub const ALL: [PaneId; PANES.len()] = {
-        let mut all = [PANES[0]; PANES.len()];
+    /// Every pane, in Tab order.
+    pub const ALL: [PaneId; SPECS.len()] = {
+        let mut all = [PaneId(0); SPECS.len()];
         let mut i = 0;
-        while i < PANES.len() {
-            all[i] = PANES[i];
+        while i < SPECS.len() {
+            all[i] = PaneId(i);
             i += 1;
         }
         all
     };
 
+    /// The pane of `spec`, found in [`SPECS`] by its `:` command. Evaluated at compile time
+    /// where a pane file declares its id: a spec missing from [`SPECS`] stops the build.
+    pub const fn listed(spec: &PaneSpec) -> PaneId {
+        let mut i = 0;
+        while i < SPECS.len() {
+            if same(SPECS[i].command.as_bytes(), spec.command.as_bytes()) {
+                return PaneId(i);
+            }
+            i += 1;
+        }
+        panic!("a pane is declared but missing from panes::SPECS");
+    }
+
+    fn spec(self) -> &'static PaneSpec {
+        SPECS[self.0]
+    }
+
     /// The tab's and the title's name.
     pub fn title(self) -> &'static str {
-        self.0.title
+        self.spec().title
     }
 
     /// The `:` command that shows the pane.
     pub fn command(self) -> &'static str {
-        self.0.command
+        self.spec().command
     }
 
     /// What the help says the pane's number key shows.
     pub fn help(self) -> &'static str {
-        self.0.help
+        self.spec().help
     }
 
     /// Whether a wall display cycles through the pane.
     pub fn on_wall(self) -> bool {
-        self.0.wall
+        self.spec().wall
     }
 
     /// The pane.
     pub fn pane(self) -> &'static dyn Pane {
-        self.0.pane
+        self.spec().pane
     }
 
-    /// Where the pane is in [`PANES`] (0 for one missing from it).
+    /// Where the pane is in [`PANES`].
     pub fn index(self) -> usize {
-        PANES.iter().position(|&p| p == self).unwrap_or(0)
+        self.0
     }
 
     /// The pane's number key: `1` for the first of [`PANES`] to `9` for the ninth; none
@@ -163,20 +192,36 @@ impl PaneId {
     pub fn from_command(command: &str) -> Option<PaneId> {
         PANES.iter().copied().find(|p| p.command() == command)
     }
-}
 
-impl PartialEq for PaneId {
-    fn eq(&self, other: &PaneId) -> bool {
-        self.command() == other.command()
+    /// The panes a `-l` selector means something on, by their help names, for a message:
+    /// `racks, NVLink domains, node types, hosts or machines`.
+    pub fn taking_selectors() -> String {
+        let names: Vec<&str> = PANES
+            .iter()
+            .filter(|p| p.pane().takes_label_filter())
+            .map(|p| p.help())
+            .collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            Some((last, _)) => (*last).to_string(),
+            None => String::new(),
+        }
     }
 }
 
-impl Eq for PaneId {}
-
-impl Hash for PaneId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.command().hash(state);
+/// Byte equality, usable at compile time.
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
     }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl fmt::Debug for PaneId {
@@ -212,12 +257,38 @@ impl SortKey {
 pub struct SortBy<T: Table + ?Sized> {
     /// The sort's name in the title (`sorted by state`).
     pub name: &'static str,
-    /// The key each row sorts by.
-    pub key: for<'d> fn(&'d FleetData, T::Row<'d>) -> SortKey,
+    /// What each row sorts by: the column's own `/` text unless given.
+    pub key: SortFrom<T>,
+}
+
+/// Where a column's sort key comes from. One meaning per figure: a column whose cell shows
+/// its `/` text sorts by that same text ([`SortFrom::Text`], [`SortFrom::Natural`]), so the
+/// order cannot follow a value the column does not show; [`SortFrom::Key`] is for a cell
+/// that is not its text (a count sorted most first, a datacenter then a rack).
+pub enum SortFrom<T: Table + ?Sized> {
+    /// The column's `/` text, in byte order.
+    Text,
+    /// The column's `/` text in natural order (`r2` before `r10`).
+    Natural,
+    /// A key of its own.
+    Key(for<'d> fn(&'d FleetData, T::Row<'d>) -> SortKey),
+}
+
+impl<T: Table + ?Sized> Column<T> {
+    /// The row's sort key, if the column sorts: from its text unless it gives a key. A column
+    /// that sorts by its text but has none sorts every row alike.
+    pub fn sort_key<'d>(&self, data: &'d FleetData, row: T::Row<'d>) -> Option<SortKey> {
+        let text = || self.text.map(|t| t(data, row)).unwrap_or_default();
+        Some(match &self.sort.as_ref()?.key {
+            SortFrom::Text => SortKey::Text(text().into_owned()),
+            SortFrom::Natural => SortKey::Text(super::natural::natural_key(&text())),
+            SortFrom::Key(key) => key(data, row),
+        })
+    }
 }
 
 /// The text of a row's cell that `/` matches.
-pub type TextOf<T> = for<'d> fn(&'d FleetData, <T as Table>::Row<'d>) -> Cow<'d, str>;
+pub type TextOf<T> = for<'d> fn(&'d FleetData, <T as Rows>::Row<'d>) -> Cow<'d, str>;
 
 /// One column of a table pane: everything about it in one place.
 pub struct Column<T: Table + ?Sized> {
@@ -231,16 +302,43 @@ pub struct Column<T: Table + ?Sized> {
     pub cell: for<'d> fn(&DrawCtx<'d>, T::Row<'d>) -> Line<'d>,
 }
 
-/// A pane that is a table of rows, described by its columns.
-pub trait Table: Sync + 'static {
+/// Where a table's rows come from: the row an id names and the ids of a scope. A table over
+/// one list of [`FleetData`] gets it from [`RowList`]; one over the fleet's hosts or claims
+/// (narrowed by a scope) writes its own.
+pub trait Rows {
     /// What one row is drawn from (an id, or a row of [`FleetData`]).
     type Row<'d>: Copy;
-    /// The columns, left to right; the first sortable one is the pane's own order.
-    fn columns() -> &'static [Column<Self>];
     /// The row an id names.
     fn row(data: &FleetData, id: u32) -> Self::Row<'_>;
     /// Every row's id in a scope, in the pane's own order.
     fn ids(data: &FleetData, scope: Option<&Scope>) -> Vec<u32>;
+}
+
+/// A table whose rows are one list of [`FleetData`] by position, whatever the scope (NVLink
+/// domains, tenants, node types): naming the list is all it writes.
+pub trait RowList: 'static {
+    /// One row of the list.
+    type Item: 'static;
+    /// The list, in the pane's own order.
+    fn list(data: &FleetData) -> &[Self::Item];
+}
+
+impl<L: RowList> Rows for L {
+    type Row<'d> = &'d L::Item;
+
+    fn row(data: &FleetData, id: u32) -> &L::Item {
+        &L::list(data)[id as usize]
+    }
+
+    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
+        (0..L::list(data).len() as u32).collect()
+    }
+}
+
+/// A pane that is a table of rows, described by its columns.
+pub trait Table: Rows + Sync + 'static {
+    /// The columns, left to right; the first sortable one is the pane's own order.
+    fn columns() -> &'static [Column<Self>];
     /// Whether a `-l` selector means something here; [`Table::selects`] is asked only if so.
     const TAKES_SELECTOR: bool = true;
     /// Whether a `-l` selector keeps a row (by its host's labels, or a node type's).
@@ -334,13 +432,14 @@ impl<T: Table> Pane for T {
                 }
             })
             .collect();
-        let by = |i: Option<usize>| i.and_then(|i| columns[i].sort.as_ref()).map(|s| s.key);
-        let first = by(sorted_column(columns, Sort::default()));
-        let chosen = by(sorted_column(columns, view.sort)).or(first);
+        let first = sorted_column(columns, Sort::default()).map(|i| &columns[i]);
+        let chosen = sorted_column(columns, view.sort)
+            .map(|i| &columns[i])
+            .or(first);
         if let (Some(chosen), Some(first)) = (chosen, first) {
             ids.sort_by_cached_key(|&id| {
                 let row = T::row(data, id);
-                (chosen(data, row), first(data, row))
+                (chosen.sort_key(data, row), first.sort_key(data, row))
             });
         }
         if view.sort.reverse {
@@ -368,6 +467,13 @@ impl<T: Table> Pane for T {
         T::TAKES_SELECTOR
     }
 
+    fn sorted_headers(&self) -> Vec<(&'static str, &'static str)> {
+        T::columns()
+            .iter()
+            .filter_map(|c| c.sort.as_ref().map(|s| (s.name, c.head.title)))
+            .collect()
+    }
+
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {
         let columns = T::columns();
         let mut title = title_spans(ctx, view, &self.sort_names());
@@ -382,7 +488,7 @@ impl<T: Table> Pane for T {
             len: view.rows.len(),
             selected: view.selected,
             sort: sorted_column(columns, view.sort).map(|i| (i, view.sort.reverse)),
-            empty: T::empty(ctx.data),
+            empty: &empty_text::<T>(ctx.data, view),
             highlight: ctx.highlight,
         };
         table.draw(frame, table_area, ctx.theme, |i| {
@@ -398,6 +504,18 @@ impl<T: Table> Pane for T {
                 detail_area,
             );
         }
+    }
+}
+
+/// What an empty table says: the pane's own words, or, when a filter hides every row, that
+/// the filter matches none of them (`/zzzz matches none of the 12 rows`).
+fn empty_text<T: Table>(data: &FleetData, view: &View) -> String {
+    let all = || T::ids(data, view.scope.as_ref()).len();
+    match view.filter.describe() {
+        Some(filter) if view.rows.is_empty() && all() > 0 => {
+            format!("{filter} matches none of the {} rows", all())
+        }
+        _ => T::empty(data).to_string(),
     }
 }
 
@@ -473,18 +591,41 @@ mod tests {
         assert_eq!(PaneId::ALL.as_slice(), PANES);
     }
 
+    /// A wall display cycles the overviews, which fit one screen, not the long tables (one
+    /// row per host or claim): checked for every pane of the list on a fleet of 300 hosts, so
+    /// a new pane is checked as it is declared.
     #[test]
     fn a_wall_display_cycles_the_overviews_not_the_long_tables() {
-        let wall: Vec<PaneId> = PANES.iter().copied().filter(|p| p.on_wall()).collect();
-        assert_eq!(
-            wall,
-            [
-                PaneId::Racks,
-                PaneId::Nvlink,
-                PaneId::Tenants,
-                PaneId::Types
-            ]
-        );
+        use crate::generate::{GenerateConfig, generate};
+        let fleet = crate::fleet::Fleet::build(generate(&GenerateConfig::new(300, 1)).objects);
+        let data = FleetData::build(std::sync::Arc::new(fleet));
+        const SCREEN: usize = 40;
+        for &p in PANES {
+            let rows = p
+                .pane()
+                .rows(&data, &View::new(Screen::Pane(p), None))
+                .len();
+            if p.on_wall() {
+                assert!(rows <= SCREEN, "{p:?} is on the wall with {rows} rows");
+            } else {
+                assert!(rows > SCREEN, "{p:?} is off the wall with only {rows} rows");
+            }
+        }
+        assert!(PANES.iter().any(|p| p.on_wall()));
+    }
+
+    /// A spec missing from the list gets no id: at compile time where a pane declares its id,
+    /// here at run time.
+    #[test]
+    #[should_panic(expected = "missing from panes::SPECS")]
+    fn a_pane_left_out_of_the_list_has_no_id() {
+        let _ = PaneId::listed(&PaneSpec {
+            title: "Left out",
+            command: "left-out",
+            help: "left out",
+            wall: false,
+            pane: &racks::Racks,
+        });
     }
 
     #[test]

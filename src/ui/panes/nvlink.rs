@@ -1,7 +1,10 @@
 //! NVLink domains: per domain its hosts, GPUs free and claimed, and the tenants holding
 //! them. A domain held by more than one tenant shares one NVLink fabric across tenants: flagged.
 
-use super::{Column, DC, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table, site_head, site_text};
+use super::{
+    Column, DC, DrawCtx, PaneId, PaneSpec, RowList, SortBy, SortFrom, SortKey, Table, site_head,
+    site_text,
+};
 use crate::fleet::lints::domain_tenants;
 use crate::fleet::summary::{count_hosts, is_unlabelled};
 use crate::fleet::{DomainKey, HostId};
@@ -18,16 +21,19 @@ use std::borrow::Cow;
 /// The NVLink domains pane.
 pub struct Nvlink;
 
+/// The nvlink pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "NVLink",
+    command: "nvlink",
+    help: "NVLink domains",
+    wall: true,
+    pane: &Nvlink,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The NVLink domains: hosts that share a GPU fabric.
-    pub const Nvlink: PaneId = PaneId(&PaneSpec {
-        title: "NVLink",
-        command: "nvlink",
-        help: "NVLink domains",
-        wall: true,
-        pane: &Nvlink,
-    });
+    pub const Nvlink: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One NVLink domain (its hosts share one fabric), as the pane shows it.
@@ -98,7 +104,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: Some(|_, d| Cow::Borrowed(d.name.as_str())),
         sort: Some(SortBy {
             name: "domain",
-            key: |_, _| SortKey::Given,
+            key: SortFrom::Key(|_, _| SortKey::Given),
         }),
         cell: |_, d| Line::from(d.name.as_str()),
     },
@@ -137,7 +143,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: None,
         sort: Some(SortBy {
             name: "free GPUs",
-            key: |_, d| SortKey::most(d.gpus_free),
+            key: SortFrom::Key(|_, d| SortKey::most(d.gpus_free)),
         }),
         cell: |ctx, d| {
             let theme = ctx.theme;
@@ -156,7 +162,7 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: None,
         sort: Some(SortBy {
             name: "claimed GPUs",
-            key: |_, d| SortKey::most(d.gpus_claimed),
+            key: SortFrom::Key(|_, d| SortKey::most(d.gpus_claimed)),
         }),
         cell: |_, d| Line::from(thousands(d.gpus_claimed)),
     },
@@ -177,25 +183,23 @@ static COLUMNS: &[Column<Nvlink>] = &[
         text: None,
         sort: Some(SortBy {
             name: "tenants",
-            key: |_, d| SortKey::most(d.tenants.len() as i64),
+            key: SortFrom::Key(|_, d| SortKey::most(d.tenants.len() as i64)),
         }),
         cell: |_, d| Line::from(d.tenants.join(", ")),
     },
 ];
 
-impl Table for Nvlink {
-    type Row<'d> = &'d DomainRow;
+impl RowList for Nvlink {
+    type Item = DomainRow;
 
+    fn list(data: &FleetData) -> &[DomainRow] {
+        &data.domains
+    }
+}
+
+impl Table for Nvlink {
     fn columns() -> &'static [Column<Self>] {
         COLUMNS
-    }
-
-    fn row(data: &FleetData, id: u32) -> &DomainRow {
-        &data.domains[id as usize]
-    }
-
-    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
-        (0..data.domains.len() as u32).collect()
     }
 
     fn head(

@@ -24,16 +24,19 @@ use ratatui::widgets::Paragraph;
 /// table.
 pub struct Racks;
 
+/// The racks pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Racks",
+    command: "racks",
+    help: "racks",
+    wall: true,
+    pane: &Racks,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The racks of every datacenter, each host a cell.
-    pub const Racks: PaneId = PaneId(&PaneSpec {
-        title: "Racks",
-        command: "racks",
-        help: "racks",
-        wall: true,
-        pane: &Racks,
-    });
+    pub const Racks: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One rack of the grid.
@@ -345,6 +348,10 @@ impl Pane for Racks {
     /// The rack grid keeps rack order.
     fn sort_names(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+
+    fn fixed_order(&self) -> &'static str {
+        "the rack grid keeps rack order; sort the hosts table instead"
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx, view: &View) {

@@ -1,7 +1,7 @@
 //! Tenants: hosts reserved by the `tenant` label, the tenant's own node types, its claims by
 //! phase, GPUs in use against reserved, pending claims and reservation leaks.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, RowList, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::NodeTypeId;
 use crate::fleet::figures::{TenantFigures, tenant_figures};
 use crate::fleet::lints::reserved_for;
@@ -17,16 +17,19 @@ use std::collections::BTreeSet;
 /// The tenants pane.
 pub struct Tenants;
 
+/// The tenants pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Tenants",
+    command: "tenants",
+    help: "tenants",
+    wall: true,
+    pane: &Tenants,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The tenants: what each one claims and waits for.
-    pub const Tenants: PaneId = PaneId(&PaneSpec {
-        title: "Tenants",
-        command: "tenants",
-        help: "tenants",
-        wall: true,
-        pane: &Tenants,
-    });
+    pub const Tenants: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One tenant, as the pane shows it.
@@ -139,7 +142,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: Some(|_, t| Cow::Borrowed(t.name.as_str())),
         sort: Some(SortBy {
             name: "tenant",
-            key: |_, _| SortKey::Given,
+            key: SortFrom::Key(|_, _| SortKey::Given),
         }),
         cell: |_, t| Line::from(t.name.as_str()),
     },
@@ -154,7 +157,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: None,
         sort: Some(SortBy {
             name: "GPUs in use",
-            key: |_, t| SortKey::most(t.figures.in_use.gpus),
+            key: SortFrom::Key(|_, t| SortKey::most(t.figures.in_use.gpus)),
         }),
         cell: |_, t| {
             let f = &t.figures;
@@ -194,7 +197,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: None,
         sort: Some(SortBy {
             name: "pending claims",
-            key: |_, t| SortKey::most(t.figures.claims.pending),
+            key: SortFrom::Key(|_, t| SortKey::most(t.figures.claims.pending)),
         }),
         cell: |ctx, t| counted(ctx, t.figures.claims.pending, |c| c.theme.ui.warn),
     },
@@ -215,7 +218,7 @@ static COLUMNS: &[Column<Tenants>] = &[
         text: None,
         sort: Some(SortBy {
             name: "leaks",
-            key: |_, t| SortKey::most(t.leaking_hosts),
+            key: SortFrom::Key(|_, t| SortKey::most(t.leaking_hosts)),
         }),
         cell: |ctx, t| counted(ctx, t.leaking_hosts, |c| c.theme.ui.error),
     },
@@ -236,22 +239,21 @@ static COLUMNS: &[Column<Tenants>] = &[
     },
 ];
 
+impl RowList for Tenants {
+    type Item = TenantRow;
+
+    fn list(data: &FleetData) -> &[TenantRow] {
+        &data.tenants
+    }
+}
+
 impl Table for Tenants {
-    type Row<'d> = &'d TenantRow;
     const DETAIL_HEIGHT: u16 = 4;
     /// Tenants have no labels of their own: `-l` is refused here rather than showing nothing.
     const TAKES_SELECTOR: bool = false;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS
-    }
-
-    fn row(data: &FleetData, id: u32) -> &TenantRow {
-        &data.tenants[id as usize]
-    }
-
-    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
-        (0..data.tenants.len() as u32).collect()
     }
 
     fn hidden_text<'d>(data: &'d FleetData, t: &'d TenantRow) -> Vec<&'d str> {

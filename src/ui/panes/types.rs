@@ -2,7 +2,7 @@
 //! rule, hosts matched, available, claimed by the type, claimed through other types and
 //! unavailable (`fleet::figures`), OS image, drifted claims and lints.
 
-use super::{Column, DrawCtx, PaneId, PaneSpec, SortBy, SortKey, Table};
+use super::{Column, DrawCtx, PaneId, PaneSpec, RowList, SortBy, SortFrom, SortKey, Table};
 use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
@@ -19,16 +19,19 @@ use std::borrow::Cow;
 /// The node types pane.
 pub struct Types;
 
+/// The types pane as the list of panes ([`super::SPECS`]) holds it.
+pub(super) const SPEC: PaneSpec = PaneSpec {
+    title: "Node types",
+    command: "types",
+    help: "node types",
+    wall: true,
+    pane: &Types,
+};
+
 #[allow(non_upper_case_globals)] // named as the enum variant it was, like the others
 impl PaneId {
     /// The node types: what each could claim, holds and drifts.
-    pub const Types: PaneId = PaneId(&PaneSpec {
-        title: "Node types",
-        command: "types",
-        help: "node types",
-        wall: true,
-        pane: &Types,
-    });
+    pub const Types: PaneId = PaneId::listed(&SPEC);
 }
 
 /// One node type, as the pane shows it.
@@ -246,7 +249,7 @@ static COLUMNS: &[Column<Types>] = &[
         text: Some(|d, r| Cow::Borrowed(d.fleet.node_type(r.id).name.as_str())),
         sort: Some(SortBy {
             name: "name",
-            key: |_, _| SortKey::Given,
+            key: SortFrom::Key(|_, _| SortKey::Given),
         }),
         cell: |ctx, r| Line::from(ctx.data.fleet.node_type(r.id).name.as_str()),
     },
@@ -285,7 +288,7 @@ static COLUMNS: &[Column<Types>] = &[
         text: None,
         sort: Some(SortBy {
             name: "cost",
-            key: |d, r| SortKey::Least(d.fleet.node_type(r.id).cost),
+            key: SortFrom::Key(|d, r| SortKey::Least(d.fleet.node_type(r.id).cost)),
         }),
         cell: |ctx, r| Line::from(cost_text(ctx.data.fleet.node_type(r.id).cost)),
     },
@@ -309,7 +312,7 @@ static COLUMNS: &[Column<Types>] = &[
         text: None,
         sort: Some(SortBy {
             name: "available",
-            key: |_, r| SortKey::most(r.figures.available.hosts),
+            key: SortFrom::Key(|_, r| SortKey::most(r.figures.available.hosts)),
         }),
         cell: |ctx, r| {
             let free = ctx.theme.host.free;
@@ -321,7 +324,7 @@ static COLUMNS: &[Column<Types>] = &[
         text: None,
         sort: Some(SortBy {
             name: "claimed",
-            key: |_, r| SortKey::most(r.figures.claimed.hosts),
+            key: SortFrom::Key(|_, r| SortKey::most(r.figures.claimed.hosts)),
         }),
         cell: |_, r| count(r.figures.claimed.hosts),
     },
@@ -330,7 +333,7 @@ static COLUMNS: &[Column<Types>] = &[
         text: None,
         sort: Some(SortBy {
             name: "claimed through other types",
-            key: |_, r| SortKey::most(r.figures.claimed_through_other_types.hosts),
+            key: SortFrom::Key(|_, r| SortKey::most(r.figures.claimed_through_other_types.hosts)),
         }),
         cell: |ctx, r| {
             let ui = &ctx.theme.ui;
@@ -355,7 +358,7 @@ static COLUMNS: &[Column<Types>] = &[
         text: None,
         sort: Some(SortBy {
             name: "drifted",
-            key: |_, r| SortKey::most(r.drifted),
+            key: SortFrom::Key(|_, r| SortKey::most(r.drifted)),
         }),
         cell: |ctx, r| count_cell(r.drifted, ctx.theme.ui.warn, ctx.theme.ui.muted),
     },
@@ -405,20 +408,19 @@ static COLUMNS: &[Column<Types>] = &[
     },
 ];
 
+impl RowList for Types {
+    type Item = TypeRow;
+
+    fn list(data: &FleetData) -> &[TypeRow] {
+        &data.types
+    }
+}
+
 impl Table for Types {
-    type Row<'d> = &'d TypeRow;
     const DETAIL_HEIGHT: u16 = 6;
 
     fn columns() -> &'static [Column<Self>] {
         COLUMNS
-    }
-
-    fn row(data: &FleetData, id: u32) -> &TypeRow {
-        &data.types[id as usize]
-    }
-
-    fn ids(data: &FleetData, _: Option<&Scope>) -> Vec<u32> {
-        (0..data.types.len() as u32).collect()
     }
 
     /// A selector matches the type's properties.

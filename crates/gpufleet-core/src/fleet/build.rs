@@ -8,8 +8,7 @@ use crate::model::host::{HARDWARE_DETAILS, Hardware};
 use crate::model::{ClaimPhase, NodeProvider};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Where BareMetalHosts live when a provider's `clusterRef` names no namespace.
-pub const DEFAULT_BMH_NAMESPACE: &str = "metal3-system";
+pub use crate::model::keys::DEFAULT_BMH_NAMESPACE;
 
 /// Where each Metal3 cluster's BareMetalHosts are, from the providers: cluster (a
 /// provider's `spec.metal3.clusterRef.cluster`, empty when it names none) → the namespaces

@@ -84,24 +84,15 @@ impl fmt::Display for HostKey {
 }
 
 /// Why text is not a host key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not a host key: write cluster/namespace/name (or namespace/name for a \
+     host of no named cluster), each part non-empty"
+)]
 pub struct HostKeyError {
     /// The text as given.
     pub text: String,
 }
-
-impl fmt::Display for HostKeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} is not a host key: write cluster/namespace/name (or namespace/name for a \
-             host of no named cluster), each part non-empty",
-            self.text
-        )
-    }
-}
-
-impl std::error::Error for HostKeyError {}
 
 impl FromStr for HostKey {
     type Err = HostKeyError;

@@ -2,12 +2,20 @@
 //! names offered when one is unknown.
 
 use super::{ClaimId, Fleet, HostId, NodeTypeId};
-use std::fmt;
 
 /// A name that does not resolve to exactly one object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     /// No object has the name.
+    #[error(
+        "unknown {kind} \"{}\"{}",
+        crate::format::escape(name),
+        if closest.is_empty() {
+            format!(" (no {kind} has a similar name)")
+        } else {
+            format!("; closest: {}", escaped_list(closest))
+        }
+    )]
     Unknown {
         /// What was looked for: `host`, `node type` or `claim`.
         kind: &'static str,
@@ -17,6 +25,11 @@ pub enum NameError {
         closest: Vec<String>,
     },
     /// Several objects have the name.
+    #[error(
+        "{kind} name \"{}\" is ambiguous; say one of: {}",
+        crate::format::escape(name),
+        escaped_list(candidates)
+    )]
     Ambiguous {
         /// What was looked for: `host` or `node type`.
         kind: &'static str,
@@ -28,35 +41,6 @@ pub enum NameError {
     },
 }
 
-impl fmt::Display for NameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NameError::Unknown {
-                kind,
-                name,
-                closest,
-            } => {
-                write!(f, "unknown {kind} \"{}\"", crate::format::escape(name))?;
-                if closest.is_empty() {
-                    write!(f, " (no {kind} has a similar name)")
-                } else {
-                    write!(f, "; closest: {}", escaped_list(closest))
-                }
-            }
-            NameError::Ambiguous {
-                kind,
-                name,
-                candidates,
-            } => write!(
-                f,
-                "{kind} name \"{}\" is ambiguous; say one of: {}",
-                crate::format::escape(name),
-                escaped_list(candidates)
-            ),
-        }
-    }
-}
-
 /// Names joined by `, `, each escaped: names come from objects (files as well as clusters)
 /// and reach a terminal.
 fn escaped_list(names: &[String]) -> String {
@@ -66,8 +50,6 @@ fn escaped_list(names: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-impl std::error::Error for NameError {}
 
 /// How many suggestions an unknown name gets.
 pub const SUGGESTIONS: usize = 3;

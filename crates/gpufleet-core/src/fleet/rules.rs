@@ -724,6 +724,10 @@ impl fmt::Display for ImageProblem {
     }
 }
 
+impl std::error::Error for PinFailure {}
+
+impl std::error::Error for ImageProblem {}
+
 /// The OSImage a node type points at: its own `vcluster.com/os-image`, else its provider's.
 ///
 /// Source: vCluster docs, "Metal3" provider overview ("Machine-level properties override

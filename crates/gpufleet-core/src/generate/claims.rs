@@ -158,7 +158,7 @@ fn claim(
     let mut annotations = Labels::new();
     if let Some((host, ip)) = held {
         annotations.insert(keys::CLAIM_CLAIMED_NODE.into(), host.into());
-        annotations.insert("nodeclaim.vcluster.com/ip-address".into(), ip.into());
+        annotations.insert(keys::CLAIM_IP_ADDRESS.into(), ip.into());
     }
     let condition = |t: &str, ok: bool| Condition {
         type_: t.into(),

@@ -4,8 +4,8 @@
 use super::Generated;
 use super::claims::Claimed;
 use crate::fleet::{CostSource, Fleet, FleetView};
-use crate::model::NodeType;
 use crate::model::provider::{NodeTypeSpec, NodeTypeStatus};
+use crate::model::{NodeType, keys};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub(super) fn plan(claimed: Claimed) -> Generated {
                 name: Some(info.name.clone()),
                 labels: Some(
                     [(
-                        "autoscaling.loft.sh/managed-by".to_string(),
+                        keys::NODE_TYPE_MANAGED_BY.to_string(),
                         "platform".to_string(),
                     )]
                     .into(),

@@ -141,92 +141,66 @@ pub struct NewImage {
     pub checksum_type: Option<ChecksumType>,
 }
 
-/// Why a change cannot be previewed.
-#[derive(Clone, Debug, PartialEq)]
+/// Why a change cannot be previewed. A variant that wraps an error of the rules
+/// (`Name`, `Label`, `Selector`) gives it as its `source()`; the text is the cause's text.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ChangeError {
     /// A host name that cannot be read as one.
-    Name(NameError),
-    /// Several host names that cannot be read, all reported together.
+    #[error("{0}")]
+    Name(#[from] NameError),
+    /// Several host names that cannot be read, all reported together (`; ` between them).
+    #[error("{}", join(.0))]
     Names(Vec<NameError>),
     /// A label key or value the Kubernetes rules refuse.
-    Label(LabelError),
+    #[error("{0}")]
+    Label(#[from] LabelError),
     /// A label selector that cannot be read.
-    Selector(SelectorError),
+    #[error("{0}")]
+    Selector(#[from] SelectorError),
     /// Free-form reason for malformed arguments.
+    #[error("{0}")]
     Syntax(String),
     /// The key of a label the platform sets on a claimed host; gpufleet never edits it.
+    #[error(
+        "label {0} is owned by the platform (it marks the claim holding the host); gpufleet will not edit it"
+    )]
     PlatformOwnedLabel(String),
     /// A key both set and removed by one edit.
+    #[error("label {0} is both set and removed")]
     SetAndRemoved(String),
     /// An edit that sets and removes nothing.
+    #[error("the edit sets and removes no label")]
     Empty,
     /// A selector that selects no host (the selector as written).
+    #[error("selector {0} selects no host")]
     NoHostSelected(String),
     /// A selector with no requirement: it would select every host.
+    #[error(
+        "the label selector is empty and would select every host: give one that narrows \
+         them (-l rack=r07), name the hosts, or pass --all to edit every host"
+    )]
     EmptySelector,
     /// The guide says never to edit an OSImage in place.
+    #[error(
+        "OSImage {name} exists with another URL or checksum; editing an OSImage in place \
+         does not re-provision running Machines (guide, \"Rotating OS images\"): create a new \
+         OSImage under a new name"
+    )]
     EditsExistingImage {
         /// The OSImage's name.
         name: String,
     },
     /// A pin the fleet cannot take (a new claim whose name is taken), for people.
+    #[error("{0}")]
     PinConflict(String),
 }
 
-impl fmt::Display for ChangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChangeError::Name(e) => write!(f, "{e}"),
-            ChangeError::Names(es) => {
-                for (i, e) in es.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("; ")?;
-                    }
-                    write!(f, "{e}")?;
-                }
-                Ok(())
-            }
-            ChangeError::Label(e) => write!(f, "{e}"),
-            ChangeError::Selector(e) => write!(f, "{e}"),
-            ChangeError::Syntax(s) => f.write_str(s),
-            ChangeError::PlatformOwnedLabel(k) => write!(
-                f,
-                "label {k} is owned by the platform (it marks the claim holding the host); gpufleet will not edit it"
-            ),
-            ChangeError::SetAndRemoved(k) => write!(f, "label {k} is both set and removed"),
-            ChangeError::Empty => f.write_str("the edit sets and removes no label"),
-            ChangeError::NoHostSelected(s) => write!(f, "selector {s} selects no host"),
-            ChangeError::EmptySelector => f.write_str(
-                "the label selector is empty and would select every host: give one that narrows \
-                 them (-l rack=r07), name the hosts, or pass --all to edit every host",
-            ),
-            ChangeError::EditsExistingImage { name } => write!(
-                f,
-                "OSImage {name} exists with another URL or checksum; editing an OSImage in place \
-                 does not re-provision running Machines (guide, \"Rotating OS images\"): create a new \
-                 OSImage under a new name"
-            ),
-            ChangeError::PinConflict(s) => f.write_str(s),
-        }
-    }
-}
-
-impl std::error::Error for ChangeError {}
-
-impl From<NameError> for ChangeError {
-    fn from(e: NameError) -> Self {
-        ChangeError::Name(e)
-    }
-}
-impl From<LabelError> for ChangeError {
-    fn from(e: LabelError) -> Self {
-        ChangeError::Label(e)
-    }
-}
-impl From<SelectorError> for ChangeError {
-    fn from(e: SelectorError) -> Self {
-        ChangeError::Selector(e)
-    }
+fn join(errors: &[NameError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl LabelEdit {
@@ -380,6 +354,23 @@ mod tests {
 
     fn names() -> HostTargets {
         HostTargets::Names(vec!["h1".into()])
+    }
+
+    /// A change refused by a rule of the model keeps that rule's error as its `source()`.
+    #[test]
+    fn a_refused_label_keeps_its_cause() {
+        use std::error::Error as _;
+        let e = LabelEdit::parse_args(names(), &["bad key!=x"]).unwrap_err();
+        let label = e
+            .source()
+            .and_then(|s| s.downcast_ref::<LabelError>())
+            .unwrap_or_else(|| panic!("no label error under {e:?}"));
+        assert_eq!(label.what, "key");
+        assert_eq!(e.to_string(), label.to_string());
+        assert!(
+            e.to_string()
+                .starts_with("invalid label key \"bad key!\": ")
+        );
     }
 
     #[test]

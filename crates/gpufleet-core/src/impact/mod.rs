@@ -288,38 +288,63 @@ impl Impact {
 /// edited). `Err` says why there is none: a pin is undone by removing
 /// `metal3.vcluster.com/server-name` from the claim or deleting the claim it created, which
 /// gpufleet does not write; a type with no OSImage before has nothing to point back at.
-pub fn undo_of(fleet: &Fleet, change: &Change) -> Result<Change, String> {
+pub fn undo_of(fleet: &Fleet, change: &Change) -> Result<Change, NoUndo> {
     match change {
-        Change::Label(edit) => {
-            label::undo_labels(fleet, std::slice::from_ref(edit)).map_err(|e| e.to_string())
-        }
-        Change::Labels(edits) => label::undo_labels(fleet, edits).map_err(|e| e.to_string()),
+        Change::Label(edit) => Ok(label::undo_labels(fleet, std::slice::from_ref(edit))?),
+        Change::Labels(edits) => Ok(label::undo_labels(fleet, edits)?),
         Change::Rotate(r) => {
-            let t = fleet
-                .resolve_node_type(&r.node_type)
-                .map_err(|e| e.to_string())?;
+            let t = fleet.resolve_node_type(&r.node_type)?;
             match type_os_image(fleet, t) {
                 Some(image) if image != r.image => Ok(Change::Rotate(Rotation {
                     node_type: fleet.node_type(t).name.clone(),
                     image,
                     new_image: None,
                 })),
-                Some(_) => Err(format!(
-                    "node type {} already pointed at OSImage {}",
-                    r.node_type, r.image
-                )),
-                None => Err(format!(
-                    "node type {} pointed at no OSImage before",
-                    r.node_type
-                )),
+                Some(_) => Err(NoUndo::SameImage {
+                    node_type: r.node_type.clone(),
+                    image: r.image.clone(),
+                }),
+                None => Err(NoUndo::NoImageBefore {
+                    node_type: r.node_type.clone(),
+                }),
             }
         }
-        Change::Pin(_) => Err(format!(
-            "a pin is undone by removing {} from the claim, or deleting the claim it created, \
-             which gpufleet does not write",
-            keys::SERVER_NAME
-        )),
+        Change::Pin(_) => Err(NoUndo::Pin),
     }
+}
+
+/// Why a change has no undo ([`undo_of`]). The text is what the audit log and the dialogs
+/// show; a change or name that cannot be read gives its error as `source()`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum NoUndo {
+    /// The label edit's hosts cannot be read in the snapshot before.
+    #[error("{0}")]
+    Change(#[from] ChangeError),
+    /// The rotated node type is not in the snapshot before.
+    #[error("{0}")]
+    NodeType(#[from] crate::fleet::names::NameError),
+    /// The node type already pointed at the rotation's OSImage.
+    #[error("node type {node_type} already pointed at OSImage {image}")]
+    SameImage {
+        /// The node type as the rotation names it.
+        node_type: String,
+        /// The OSImage it points at.
+        image: String,
+    },
+    /// The node type pointed at no OSImage, so there is nothing to point back at.
+    #[error("node type {node_type} pointed at no OSImage before")]
+    NoImageBefore {
+        /// The node type as the rotation names it.
+        node_type: String,
+    },
+    /// A pin: undone by removing the server name from the claim or deleting the claim it
+    /// created, which gpufleet does not write.
+    #[error(
+        "a pin is undone by removing {} from the claim, or deleting the claim it created, \
+         which gpufleet does not write",
+        keys::SERVER_NAME
+    )]
+    Pin,
 }
 
 /// What a change does, computed without writing anything. Deterministic: every list is

@@ -7,8 +7,8 @@ use super::{
     PinTarget, Plan,
 };
 use crate::fleet::rules::{
-    Placement, check_pin, image_of_properties, merged_properties, merged_with_claim_properties,
-    place_claim,
+    ImageProblem, PinFailure, Placement, check_pin, image_of_properties, merged_properties,
+    merged_with_claim_properties, place_claim,
 };
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use crate::model::claim::NodeClaimSpec;
@@ -66,25 +66,46 @@ fn with_pin(fleet: &Fleet, c: ClaimId, server: &str) -> Labels {
 
 /// Whether pinning claim `c` to `server` would hold, and why not: `Ok` with the node type the
 /// claim gets the server as, or the reason the platform would not give it that server.
-pub fn pin_verdict(fleet: &Fleet, c: ClaimId, server: &str) -> Result<NodeTypeId, String> {
+pub fn pin_verdict(fleet: &Fleet, c: ClaimId, server: &str) -> Result<NodeTypeId, PinRefusal> {
     let claim = fleet.claim(c);
     if let Some(held) = claim.host {
-        return Err(format!(
-            "holds {} already: a pin applies only when its Machine is re-created",
-            fleet.host(held).name
-        ));
+        return Err(PinRefusal::HoldsServer {
+            server: fleet.host(held).name.clone(),
+        });
     }
     if claim.stage != ClaimStage::Pending {
-        return Err(not_pending(claim.stage));
+        return Err(PinRefusal::NotPending(claim.stage));
     }
     match pinned_placement(fleet, c, server) {
         Placement::Server { node_type, .. } => Ok(node_type),
-        Placement::PinFailed { failure, .. } => Err(failure.to_string()),
-        Placement::ImageUnavailable { problem, .. } => {
-            Err(format!("failed to get OSImage: {problem}"))
-        }
-        Placement::Waiting { .. } => Err("the claim would keep waiting".into()),
+        Placement::PinFailed { failure, .. } => Err(PinRefusal::Fails(failure)),
+        Placement::ImageUnavailable { problem, .. } => Err(PinRefusal::Image(problem)),
+        Placement::Waiting { .. } => Err(PinRefusal::KeepsWaiting),
     }
+}
+
+/// Why a pin would not hold ([`pin_verdict`]). A failure of the platform's rules (the pinned
+/// server, the OSImage) is the `source()`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PinRefusal {
+    /// The claim holds a server already.
+    #[error("holds {server} already: a pin applies only when its Machine is re-created")]
+    HoldsServer {
+        /// The held server's name.
+        server: String,
+    },
+    /// The claim is not pending.
+    #[error("{}", not_pending(*.0))]
+    NotPending(ClaimStage),
+    /// The platform would fail the pin.
+    #[error("{0}")]
+    Fails(#[source] PinFailure),
+    /// The claim's OSImage cannot be worked out.
+    #[error("failed to get OSImage: {0}")]
+    Image(#[source] ImageProblem),
+    /// The pinned server would not be placed yet: the claim keeps waiting.
+    #[error("the claim would keep waiting")]
+    KeepsWaiting,
 }
 
 fn not_pending(stage: ClaimStage) -> String {

@@ -66,3 +66,23 @@ pub const RESOURCE_GPU: &str = "nvidia.com/gpu";
 
 /// Labels the platform owns on BareMetalHosts: an operator must not edit them by hand.
 pub const PLATFORM_OWNED_HOST_LABELS: &[&str] = &[HOST_NODE_CLAIM, HOST_PROJECT];
+
+/// Claim annotation with the IP address of the held server, as the generator writes it.
+/// `[UNCERTAIN]` found in no public material; gpufleet never reads it.
+pub const CLAIM_IP_ADDRESS: &str = "nodeclaim.vcluster.com/ip-address";
+
+/// NodeType label: the platform manages the node type (value `platform`). The public
+/// `loft-sh/api` types, `NodeProvidedManagedTypeIndicatorLabel`
+/// (<https://github.com/loft-sh/api>, `pkg/apis/management/v1` NodeProvider types).
+pub const NODE_TYPE_MANAGED_BY: &str = "autoscaling.loft.sh/managed-by";
+
+/// Annotation holding a full copy of the object as kubectl last applied it: never read,
+/// dropped when an object is decoded. Kubernetes, "Well-Known Labels, Annotations and
+/// Taints" (<https://kubernetes.io/docs/reference/labels-annotations-taints/#kubectl-kubernetes-io-last-applied-configuration>).
+pub const LAST_APPLIED_CONFIGURATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Where BareMetalHosts live when a provider's `clusterRef` names no namespace: the namespace
+/// the Metal3 Helm chart is installed into in SUSE Edge's public guide
+/// (<https://documentation.suse.com/suse-edge/>, "Metal3": `helm install metal3 …
+/// --namespace metal3-system`). `[UNCERTAIN]` what the platform itself assumes.
+pub const DEFAULT_BMH_NAMESPACE: &str = "metal3-system";

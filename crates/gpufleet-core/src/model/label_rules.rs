@@ -1,10 +1,9 @@
 //! Kubernetes rules for label keys and values (apimachinery `validation.IsQualifiedName`
 //! and `IsValidLabelValue`). Each error names the rule it breaks, as kubectl would.
 
-use std::fmt;
-
 /// A label key or value that breaks a Kubernetes rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid label {what} {input:?}: {rule}")]
 pub struct LabelError {
     /// `key` or `value`.
     pub what: &'static str,
@@ -13,18 +12,6 @@ pub struct LabelError {
     /// The rule broken, in kubectl's words ("name part must be no more than 63 characters").
     pub rule: String,
 }
-
-impl fmt::Display for LabelError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid label {} {:?}: {}",
-            self.what, self.input, self.rule
-        )
-    }
-}
-
-impl std::error::Error for LabelError {}
 
 const NAME_RULE: &str = "must consist of alphanumeric characters, '-', '_' or '.', \
 and must start and end with an alphanumeric character (e.g. 'MyName', 'my.name' or '123-abc')";

@@ -7,7 +7,6 @@
 //! upgrade notes). gpufleet writes with one configured prefix and reads both.
 
 use super::label_rules::validate_value;
-use std::fmt;
 
 /// The platform's default `projectNamespacePrefix` since 4.x.
 pub const DEFAULT_PROJECT_PREFIX: &str = "p-";
@@ -32,25 +31,14 @@ impl Default for ProjectNamespaces {
 }
 
 /// Why a prefix cannot start namespace names.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("project namespace prefix {prefix:?} cannot start a namespace name: {reason}")]
 pub struct InvalidPrefix {
     /// The prefix as given.
     pub prefix: String,
     /// Which rule it breaks, as a sentence.
     pub reason: String,
 }
-
-impl fmt::Display for InvalidPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "project namespace prefix {:?} cannot start a namespace name: {}",
-            self.prefix, self.reason
-        )
-    }
-}
-
-impl std::error::Error for InvalidPrefix {}
 
 impl ProjectNamespaces {
     /// A naming with this prefix. A namespace is an RFC 1123 label, so the prefix must be

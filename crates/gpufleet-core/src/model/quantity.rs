@@ -9,25 +9,14 @@ use std::fmt;
 pub struct Quantity(pub String);
 
 /// Why a quantity string is not a Kubernetes quantity.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is not a Kubernetes quantity: {reason} (examples: 96, 500m, 768Gi, 1.5G)")]
 pub struct QuantityError {
     /// The text as given.
     pub input: String,
     /// What is wrong with it ("it is empty").
     pub reason: &'static str,
 }
-
-impl fmt::Display for QuantityError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} is not a Kubernetes quantity: {} (examples: 96, 500m, 768Gi, 1.5G)",
-            self.input, self.reason
-        )
-    }
-}
-
-impl std::error::Error for QuantityError {}
 
 impl Quantity {
     /// A quantity of this text, kept as written; not checked until [`Quantity::value`].

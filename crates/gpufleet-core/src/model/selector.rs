@@ -20,25 +20,14 @@ pub struct LabelQuery {
 }
 
 /// Why a selector could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid label selector {input:?}: {reason}")]
 pub struct SelectorError {
     /// The selector as given: the text, or a `LabelSelector` in Rust debug form.
     pub input: String,
     /// What is wrong; for text, with the 1-based character position where reading stopped.
     pub reason: String,
 }
-
-impl fmt::Display for SelectorError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid label selector {:?}: {}",
-            self.input, self.reason
-        )
-    }
-}
-
-impl std::error::Error for SelectorError {}
 
 impl LabelQuery {
     /// A query of these expressions, all of which must hold; none selects everything.
