@@ -121,8 +121,61 @@ fn state_text(state: &WatchState) -> String {
     }
 }
 
-fn describe_watches(live: &LiveFleet) -> String {
-    progress_lines(live).join("; ")
+/// What a sync that timed out still waits for: the platform's kinds not synced, then each
+/// Metal3 cluster not synced (or not reported yet), with the context that reaches it and
+/// what connecting waits on: `Metal3 cluster dc2-infra (context dc2): connecting: waiting
+/// 30s for the exec credential plugin "…" of user u (context dc2)`.
+fn not_synced(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
+    let mut out = Vec::new();
+    let platform: Vec<String> = live
+        .watches()
+        .iter()
+        .filter(|(_, s)| !s.is_synced())
+        .map(|(k, s)| format!("{}: {}", k.short(), state_text(s)))
+        .collect();
+    if !platform.is_empty() {
+        out.push(format!(
+            "the platform (context {}): {}",
+            clusters.platform.context,
+            platform.join(", ")
+        ));
+    }
+    let mut by_cluster: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for ((cluster, kind), state) in live.cluster_watches() {
+        if state.is_synced() {
+            continue;
+        }
+        let text = match (state, clusters.waiting_for(cluster)) {
+            (WatchState::Connecting, Some(wait)) => format!("connecting: {wait}"),
+            _ => state_text(state),
+        };
+        let texts = by_cluster.entry(cluster).or_default();
+        // The hosts and their HardwareData wait on the same client: say it once.
+        if !texts.iter().any(|t| t.ends_with(&text)) {
+            texts.push(format!("{}: {text}", kind.short()));
+        }
+    }
+    let unreported = live.clusters_unreported();
+    for cluster in &unreported {
+        by_cluster
+            .entry(cluster)
+            .or_default()
+            .push("not watched yet".to_string());
+    }
+    for (cluster, texts) in by_cluster {
+        let context = match clusters.context_for(cluster) {
+            Ok((context, why)) => format!("context {context}, {why}"),
+            Err(e) => e,
+        };
+        out.push(format!(
+            "Metal3 cluster {cluster} ({context}): {}",
+            texts.join(", ")
+        ));
+    }
+    if out.is_empty() {
+        out.push("the watches to report".to_string());
+    }
+    out
 }
 
 /// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
@@ -211,7 +264,9 @@ pub async fn live_snapshot_with(
     let mut live = LiveFleet::default().with_projects(projects);
     let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let outcome = loop {
-        if live.all_synced() {
+        // Every watch, and every Metal3 cluster the providers name: never a part of the
+        // fleet.
+        if live.complete() {
             break Ok(());
         }
         match tokio::time::timeout_at(deadline, events.recv()).await {
@@ -219,10 +274,9 @@ pub async fn live_snapshot_with(
             Ok(None) => break Err(eyre!("the watches stopped")),
             Err(_) => {
                 break Err(eyre!(
-                    "no complete view of context {} after {:?}: {}",
-                    clusters.platform.context,
+                    "no complete view after {:?}; waiting for {}",
                     args.sync_timeout,
-                    describe_watches(&live)
+                    not_synced(&live, &clusters).join("; ")
                 ));
             }
         }

@@ -199,16 +199,29 @@ async fn reconcile(
         }
         let _ = tx.send(FleetEvent::ClusterGone(cluster)).await;
     }
-    for (cluster, namespaces) in scopes {
-        if running
-            .get(&cluster)
-            .is_some_and(|(ns, _)| *ns == namespaces)
-        {
-            continue;
-        }
-        if let Some((_, task)) = running.remove(&cluster) {
+    let start: Vec<(String, BTreeSet<String>)> = scopes
+        .into_iter()
+        .filter(|(cluster, namespaces)| running.get(cluster).is_none_or(|(ns, _)| ns != namespaces))
+        .collect();
+    // Every cluster is shown connecting from the moment a provider names it, before any of
+    // them connects: a cluster whose client takes long (an exec plugin waiting for a login)
+    // is never missing from the status, `:ctx` or the one-shot commands' sync.
+    for (cluster, _) in &start {
+        if let Some((_, task)) = running.remove(cluster) {
             task.abort();
         }
+        for kind in [Kind::BareMetalHost, Kind::HardwareData] {
+            let event = FleetEvent::Watch {
+                kind,
+                cluster: (!cluster.is_empty()).then(|| cluster.clone()),
+                state: WatchState::Connecting,
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    }
+    for (cluster, namespaces) in start {
         let scope = match bmh_namespace {
             Some(ns) => HostScope::Namespace(ns.clone()),
             None => host_scope(None, &namespaces),
@@ -235,12 +248,15 @@ async fn watch_metal3(
     // The unnamed cluster (providers naming none) is watched as one watch per kind was.
     let named = (!cluster.is_empty()).then(|| cluster.clone());
     let mut backoff = DefaultBackoff::default();
+    // The first failure: what is shown has been out of date since then, however many
+    // attempts follow.
+    let mut stale_since: Option<SystemTime> = None;
     let client = loop {
         match clusters.metal3_client(&cluster).await {
             Ok(client) => break client,
             Err(e) => {
                 let state = WatchState::Stale {
-                    since: SystemTime::now(),
+                    since: *stale_since.get_or_insert_with(SystemTime::now),
                     reason: format!("no way to reach it: {e}"),
                 };
                 for kind in [Kind::BareMetalHost, Kind::HardwareData] {

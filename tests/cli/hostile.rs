@@ -686,6 +686,24 @@ mod exec_plugins {
         );
     }
 
+    /// A one-shot command leaves no process behind: the plugin it gave up on (and the
+    /// plugin's own child) end with it.
+    #[test]
+    fn no_plugin_process_outlives_the_command() {
+        let dir = temp_dir("exec-survivors");
+        let (plugin, pids) = crate::support::plugin::hanging(&dir);
+        let config = with_plugin(&dir, plugin.to_str().unwrap());
+        let o = run(&["summary", "--kubeconfig", &config, "--sync-timeout", "2s"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(
+            crate::support::plugin::started(&pids).len(),
+            2,
+            "the plugin ran: {}",
+            stderr(&o)
+        );
+        assert_eq!(crate::support::plugin::survivors(&pids), Vec::<i32>::new());
+    }
+
     #[test]
     fn a_missing_plugin_is_named_with_its_install_hint() {
         let dir = temp_dir("exec-missing");

@@ -467,3 +467,139 @@ async fn scale_two_sites_of_12500_against_one_site_of_25000() {
         assert_eq!(without_clusters(a), without_clusters(b));
     }
 }
+
+/// One server holding the platform's kinds of the two-site fixture and the first site's
+/// hosts (the first site reached through a context named like it, on the same server); the
+/// second site's context runs `plugin` as its user's exec credential plugin. Returns the
+/// server and the kubeconfig.
+async fn a_site_behind_a_plugin(test: &str, plugin: &Path) -> Option<(TestCluster, PathBuf)> {
+    let server = TestCluster::start(test).await?;
+    let mut report = load_paths(&[fixture()]).unwrap();
+    report
+        .objects
+        .hosts
+        .retain(|key, _| key.cluster == SITES[0]);
+    for host in report.objects.hosts.values_mut() {
+        std::sync::Arc::make_mut(host).metadata.resource_version = None;
+    }
+    for provider in report.objects.providers.values_mut() {
+        std::sync::Arc::make_mut(provider).metadata.resource_version = None;
+    }
+    create_namespace(&server, "metal3-system").await;
+    server.load_objects(&report.objects).await;
+    let mut config: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(server.kubeconfig()).unwrap()).unwrap();
+    let cluster = config["clusters"][0]["name"].clone();
+    let user = config["users"][0]["name"].clone();
+    let context = |name: &str, user: &Value| serde_json::json!({"name": name, "context": {"cluster": cluster, "user": user}});
+    config["contexts"] = serde_json::json!([
+        context("platform", &user),
+        context(SITES[0], &user),
+        context(SITES[1], &"plugin-user".into()),
+    ]);
+    config["users"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "name": "plugin-user",
+            "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                "command": plugin, "interactiveMode": "Never"}},
+        }));
+    config["current-context"] = "platform".into();
+    let path = server.dir.join("kubeconfig-plugin");
+    std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
+    Some((server, path))
+}
+
+/// A site whose exec credential plugin never answers is never left out: the watches report
+/// it connecting from the moment the providers name it, then stale with what it waits for;
+/// `summary` does not answer with half the fleet but fails at its deadline naming the
+/// cluster, its context and the plugin; and the plugin's processes end with the command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_whose_plugin_hangs_is_named_never_left_out() {
+    let test = "a_site_whose_plugin_hangs";
+    let dir = run::temp_dir(test);
+    let (plugin, pids) = crate::support::plugin::hanging(&dir);
+    let Some((server, kubeconfig)) = a_site_behind_a_plugin(test, &plugin).await else {
+        return;
+    };
+    let args = ClusterArgs {
+        kubeconfig: Some(kubeconfig.clone()),
+        request_timeout: Some(Duration::from_secs(2)),
+        sync_timeout: Duration::from_secs(60),
+        ..ClusterArgs::default()
+    };
+
+    // The watches: dc2-infra connecting before anything else is heard of it, then stale
+    // with why; dc1-infra synced all along.
+    let clusters = connect(&args.options(true).unwrap()).await.unwrap();
+    let (mut rx, tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    let mut seen: Vec<WatchState> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let stale = |s: &WatchState| matches!(s, WatchState::Stale { .. });
+    while !seen.iter().any(stale) {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("dc2-infra turns stale in time")
+            .unwrap();
+        if let gpufleet::event::FleetEvent::Watch {
+            kind: Kind::BareMetalHost,
+            cluster: Some(c),
+            state,
+        } = &event
+            && c == SITES[1]
+        {
+            seen.push(state.clone());
+        }
+        live.apply(event);
+    }
+    assert_eq!(seen[0], WatchState::Connecting, "{seen:?}");
+    let Some(WatchState::Stale { reason, .. }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains(&format!(
+            "waiting for the exec credential plugin {:?} of user plugin-user (context dc2-infra)",
+            plugin.to_str().unwrap()
+        )),
+        "{reason}"
+    );
+    assert!(!live.complete(), "a stale site is not a complete fleet");
+    for task in tasks {
+        task.abort();
+    }
+    // The plugin this test process ran is this test's to end.
+    let ours = crate::support::plugin::started(&pids);
+    std::fs::remove_file(&pids).unwrap();
+
+    // `summary`: no answer of half the fleet, but an error naming the site and its context.
+    let out = run::output(
+        run::gpufleet()
+            .args(["summary", "--kubeconfig", kubeconfig.to_str().unwrap()])
+            .args(["--sync-timeout", "5s", "--request-timeout", "2s"]),
+    );
+    let err = run::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(run::stdout(&out).is_empty(), "{}", run::stdout(&out));
+    assert!(err.contains("no complete view after 5s"), "{err}");
+    assert!(
+        err.contains("Metal3 cluster dc2-infra (context dc2-infra, a context of its name)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "exec credential plugin {:?}",
+            plugin.to_str().unwrap()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("Metal3 cluster dc1-infra"), "{err}");
+    // The plugin's processes (it ran for the summary too) end with the command.
+    assert!(crate::support::plugin::started(&pids).len() >= 2);
+    assert_eq!(crate::support::plugin::survivors(&pids), Vec::<i32>::new());
+    let _ = std::process::Command::new("kill")
+        .args(ours.iter().map(i32::to_string))
+        .status();
+    drop(server);
+}

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod bytes;
 pub mod load;
+pub mod plugin;
 pub mod promise;
 pub mod run;
 pub mod tmux;
