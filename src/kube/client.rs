@@ -441,6 +441,8 @@ pub struct Clusters {
     kubeconfig: Option<Kubeconfig>,
     options: ClusterOptions,
     by_context: Arc<Mutex<BTreeMap<String, Slot>>>,
+    /// Each Metal3 cluster whose client was handed out, and its context.
+    reached: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 /// A client being built on a thread of its own, shared by every caller that asks for its
@@ -472,6 +474,7 @@ impl Clusters {
             kubeconfig: None,
             options: ClusterOptions::default(),
             by_context: Arc::default(),
+            reached: Arc::default(),
         }
     }
 
@@ -509,6 +512,27 @@ impl Clusters {
     /// then is kept, and the next call waits for it again rather than starting another (so
     /// the error says how long it has waited in all, and on what).
     pub async fn metal3_client(&self, cluster: &str) -> Result<ClusterClient, ClientError> {
+        let client = self.metal3_client_of(cluster).await?;
+        if let Ok(mut reached) = self.reached.lock() {
+            reached.insert(cluster.to_string(), client.context.clone());
+        }
+        Ok(client)
+    }
+
+    /// Each Metal3 cluster whose client was handed out (named ones), with its context.
+    pub fn reached(&self) -> Vec<(String, String)> {
+        self.reached
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .filter(|(c, _)| !c.is_empty())
+                    .map(|(c, x)| (c.clone(), x.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn metal3_client_of(&self, cluster: &str) -> Result<ClusterClient, ClientError> {
         let (context, _) = self.context_for(cluster).map_err(ClientError)?;
         if context == self.metal3.context {
             return Ok(self.metal3.clone());
@@ -735,6 +759,7 @@ async fn build_clusters(
         kubeconfig: Some(kubeconfig),
         options: options.clone(),
         by_context: Arc::default(),
+        reached: Arc::default(),
     })
 }
 

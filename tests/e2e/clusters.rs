@@ -147,7 +147,7 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
             run::gpufleet()
                 .args(args)
                 .args(["--kubeconfig", config.to_str().unwrap()])
-                .env("XDG_STATE_HOME", platform.dir.join("state"))
+                .env("XDG_STATE_HOME", platform.dir.join("xdg-state"))
                 .env("XDG_CONFIG_HOME", platform.dir.join("config")),
         )
     };
@@ -172,6 +172,20 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
             .get("maintenance")
             .map(String::as_str),
         Some("true")
+    );
+    // What is shown and audited names the context written, dc2-infra's, not the platform's.
+    let shown = run::stdout(&out);
+    assert!(
+        shown.contains("WROTE  BareMetalHost dc2-infra/metal3-system/gpu-01")
+            && shown.contains("(context dc2-infra)"),
+        "{shown}"
+    );
+    let audit =
+        std::fs::read_to_string(platform.dir.join("xdg-state/gpufleet/audit.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        record["report"]["objects"][0]["context"], "dc2-infra",
+        "{record}"
     );
     assert!(!labels_on(&dc1, "gpu-01").await.contains_key("maintenance"));
 
@@ -470,9 +484,12 @@ async fn scale_two_sites_of_12500_against_one_site_of_25000() {
 
 /// One server holding the platform's kinds of the two-site fixture and the first site's
 /// hosts (the first site reached through a context named like it, on the same server); the
-/// second site's context runs `plugin` as its user's exec credential plugin. Returns the
-/// server and the kubeconfig.
-async fn a_site_behind_a_plugin(test: &str, plugin: &Path) -> Option<(TestCluster, PathBuf)> {
+/// second site's context `dc2-infra` reaches `second` (a kubeconfig `cluster` and `user`).
+/// Returns the server and the kubeconfig.
+async fn one_site_on_the_platform(
+    test: &str,
+    second: (Value, Value),
+) -> Option<(TestCluster, PathBuf)> {
     let server = TestCluster::start(test).await?;
     let mut report = load_paths(&[fixture()]).unwrap();
     report
@@ -491,24 +508,36 @@ async fn a_site_behind_a_plugin(test: &str, plugin: &Path) -> Option<(TestCluste
         serde_saphyr::from_str(&std::fs::read_to_string(server.kubeconfig()).unwrap()).unwrap();
     let cluster = config["clusters"][0]["name"].clone();
     let user = config["users"][0]["name"].clone();
-    let context = |name: &str, user: &Value| serde_json::json!({"name": name, "context": {"cluster": cluster, "user": user}});
+    let context = |name: &str, cluster: &Value, user: &Value| serde_json::json!({"name": name, "context": {"cluster": cluster, "user": user}});
+    let (mut second_cluster, mut second_user) = second;
+    second_cluster["name"] = "second".into();
+    second_user["name"] = "second".into();
     config["contexts"] = serde_json::json!([
-        context("platform", &user),
-        context(SITES[0], &user),
-        context(SITES[1], &"plugin-user".into()),
+        context("platform", &cluster, &user),
+        context(SITES[0], &cluster, &user),
+        context(SITES[1], &"second".into(), &"second".into()),
     ]);
-    config["users"]
+    config["clusters"]
         .as_array_mut()
         .unwrap()
-        .push(serde_json::json!({
-            "name": "plugin-user",
-            "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
-                "command": plugin, "interactiveMode": "Never"}},
-        }));
+        .push(second_cluster);
+    config["users"].as_array_mut().unwrap().push(second_user);
     config["current-context"] = "platform".into();
-    let path = server.dir.join("kubeconfig-plugin");
+    let path = server.dir.join("kubeconfig-two-sites");
     std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
     Some((server, path))
+}
+
+/// [`one_site_on_the_platform`] with the second site behind exec credential plugin
+/// `plugin` (on the same server, never reached).
+async fn a_site_behind_a_plugin(test: &str, plugin: &Path) -> Option<(TestCluster, PathBuf)> {
+    // Any address will do: the client is never built.
+    let cluster = serde_json::json!({"cluster": {"server": "https://127.0.0.1:1",
+        "insecure-skip-tls-verify": true}});
+    let user = serde_json::json!({"user": {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": plugin, "interactiveMode": "Never"}}});
+    one_site_on_the_platform(test, (cluster, user)).await
 }
 
 /// A site whose exec credential plugin never answers is never left out: the watches report
@@ -560,7 +589,7 @@ async fn a_site_whose_plugin_hangs_is_named_never_left_out() {
     };
     assert!(
         reason.contains(&format!(
-            "waiting for the exec credential plugin {:?} of user plugin-user (context dc2-infra)",
+            "waiting for the exec credential plugin {:?} of user second (context dc2-infra)",
             plugin.to_str().unwrap()
         )),
         "{reason}"
@@ -602,4 +631,99 @@ async fn a_site_whose_plugin_hangs_is_named_never_left_out() {
         .args(ours.iter().map(i32::to_string))
         .status();
     drop(server);
+}
+
+/// A write names the context it went through, not the platform's: each object written (in
+/// the report, and so in the audit log) carries its cluster's context, the writer's target
+/// names every site context reached, and a write to a site whose API server is down is
+/// refused naming the cluster and its context.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_names_the_context_of_its_cluster() {
+    let test = "a_write_names_the_context_of_its_cluster";
+    // The second site's API server is down: nothing listens on its port.
+    let down = serde_json::json!({"cluster": {"server": "https://127.0.0.1:1",
+        "insecure-skip-tls-verify": true}});
+    let token = serde_json::json!({"user": {"token": "not-used"}});
+    let Some((server, kubeconfig)) = one_site_on_the_platform(test, (down, token)).await else {
+        return;
+    };
+    let args = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        request_timeout: Some(Duration::from_secs(5)),
+        sync_timeout: Duration::from_secs(60),
+        ..ClusterArgs::default()
+    };
+    let clusters = connect(&args.options(false).unwrap()).await.unwrap();
+    let (mut rx, tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let site_state = |live: &LiveFleet, site: &str| {
+        live.cluster_watches()
+            .get(&(site.to_string(), Kind::BareMetalHost))
+            .cloned()
+    };
+    while !(matches!(site_state(&live, SITES[0]), Some(WatchState::Synced { .. }))
+        && matches!(site_state(&live, SITES[1]), Some(WatchState::Stale { .. })))
+    {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("dc1-infra syncs and dc2-infra turns stale in time")
+            .unwrap();
+        live.apply(event);
+    }
+    live.refresh();
+    for task in tasks {
+        task.abort();
+    }
+    let writer = gpufleet::kube::writer::KubeWriter::new(clusters).unwrap();
+    let label = |host: &str| {
+        gpufleet::impact::Change::Label(
+            gpufleet::impact::LabelEdit::parse_args(
+                gpufleet::impact::HostTargets::Names(vec![host.to_string()]),
+                &["maintenance=true"],
+            )
+            .unwrap(),
+        )
+    };
+    use gpufleet::write::{WriteMode, Writer};
+    let report = writer
+        .write(
+            live.fleet(),
+            &label("dc1-infra/metal3-system/gpu-01"),
+            WriteMode::Commit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.contexts(), ["dc1-infra"]);
+    assert_eq!(
+        report.objects[0].cluster.as_deref(),
+        Some("dc1-infra"),
+        "{report:?}"
+    );
+    assert!(
+        labels_on(&server, "gpu-01")
+            .await
+            .contains_key("maintenance")
+    );
+    // Each site context reached, beside the platform's.
+    assert_eq!(
+        writer.target(),
+        "platform, dc1-infra (dc1-infra), dc2-infra (dc2-infra)"
+    );
+    // The site that is down: the fixture's dc2-infra host, as the files have it.
+    let files = Fleet::build(load_paths(&[fixture()]).unwrap().objects);
+    let refused = writer
+        .write(
+            &files,
+            &label("dc2-infra/metal3-system/gpu-01"),
+            WriteMode::DryRun,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused
+            .starts_with("API server unreachable: Metal3 cluster dc2-infra, context dc2-infra: "),
+        "{refused}"
+    );
 }

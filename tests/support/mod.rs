@@ -153,6 +153,7 @@ impl Writer for Recorder {
                     kind: o.kind.to_string(),
                     namespace: o.namespace.clone(),
                     name: o.name.clone(),
+                    context: None,
                     resource_version_before: o.resource_version.clone(),
                     resource_version_after: o.resource_version.clone(),
                 })
