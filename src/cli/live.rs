@@ -121,6 +121,41 @@ fn state_text(state: &WatchState) -> String {
     }
 }
 
+/// The context that reaches Metal3 cluster `cluster` and why (`context dc2, named for it`);
+/// where none does, the cluster's watch state says why.
+fn context_text(clusters: &Clusters, cluster: &str) -> String {
+    match clusters.context_for(cluster) {
+        Ok((context, why)) => format!("context {context}, {why}"),
+        Err(_) => "no context reaches it".to_string(),
+    }
+}
+
+/// A warning for each cluster `--bmh-context CLUSTER=CONTEXT` (or the settings file's
+/// `[clusters]`) names that no provider names, with the closest cluster that one does.
+pub fn unknown_clusters(map: &ContextMap, live: &LiveFleet) -> Vec<String> {
+    let named: Vec<String> =
+        crate::fleet::build::metal3_scopes(live.objects().providers.values().map(|p| &**p))
+            .into_keys()
+            .filter(|c| !c.is_empty())
+            .collect();
+    map.by_cluster
+        .keys()
+        .filter(|c| !named.contains(c))
+        .map(|c| {
+            let closest = crate::fleet::names::closest(c, named.iter().map(String::as_str));
+            format!(
+                "--bmh-context names Metal3 cluster {c:?}, which no NodeProvider names \
+                 (spec.metal3.clusterRef.cluster); {}",
+                if closest.is_empty() {
+                    format!("the providers name: {}", named.join(", "))
+                } else {
+                    format!("closest: {}", closest.join(", "))
+                }
+            )
+        })
+        .collect()
+}
+
 /// What a sync that timed out still waits for: the platform's kinds not synced, then each
 /// Metal3 cluster not synced (or not reported yet), with the context that reaches it and
 /// what connecting waits on: `Metal3 cluster dc2-infra (context dc2): connecting: waiting
@@ -163,12 +198,9 @@ fn not_synced(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
             .push("not watched yet".to_string());
     }
     for (cluster, texts) in by_cluster {
-        let context = match clusters.context_for(cluster) {
-            Ok((context, why)) => format!("context {context}, {why}"),
-            Err(e) => e,
-        };
         out.push(format!(
-            "Metal3 cluster {cluster} ({context}): {}",
+            "Metal3 cluster {cluster} ({}): {}",
+            context_text(clusters, cluster),
             texts.join(", ")
         ));
     }
@@ -263,6 +295,8 @@ pub async fn live_snapshot_with(
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default().with_projects(projects);
     let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let mut warned = std::collections::BTreeSet::new();
+    let mut checked_names = false;
     let outcome = loop {
         // Every watch, and every Metal3 cluster the providers name: never a part of the
         // fleet.
@@ -270,7 +304,34 @@ pub async fn live_snapshot_with(
             break Ok(());
         }
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(event)) => live.apply(event),
+            Ok(Some(event)) => {
+                // A Metal3 cluster that fails is said at once, not only at the deadline.
+                if let crate::event::FleetEvent::Watch {
+                    kind,
+                    cluster: Some(cluster),
+                    state: WatchState::Stale { reason, .. },
+                } = &event
+                    && warned.insert(cluster.clone())
+                {
+                    crate::stdio::warn(format_args!(
+                        "Metal3 cluster {cluster} ({}): {}: stale: {reason}",
+                        context_text(&clusters, cluster),
+                        kind.short()
+                    ));
+                }
+                live.apply(event);
+                if !checked_names
+                    && live
+                        .watches()
+                        .get(&crate::event::Kind::NodeProvider)
+                        .is_some_and(WatchState::is_synced)
+                {
+                    checked_names = true;
+                    for line in unknown_clusters(&options.bmh_contexts, &live) {
+                        crate::stdio::warn(line);
+                    }
+                }
+            }
             Ok(None) => break Err(eyre!("the watches stopped")),
             Err(_) => {
                 break Err(eyre!(

@@ -493,8 +493,18 @@ impl Clusters {
             return if has(context) || context == &self.platform.context {
                 Ok((context.clone(), "named for it"))
             } else {
+                let names = self
+                    .kubeconfig
+                    .iter()
+                    .flat_map(|k| k.contexts.iter().map(|c| c.name.as_str()));
+                let closest = crate::fleet::names::closest(context, names);
                 Err(format!(
-                    "the context {context:?} named for it is not in the kubeconfig"
+                    "the context {context:?} named for it is not in the kubeconfig{}",
+                    if closest.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; closest: {}", closest.join(", "))
+                    }
                 ))
             };
         }

@@ -276,14 +276,32 @@ async fn watch_metal3(
     let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) = match scope {
         HostScope::Namespace(ns) => (
             Api::namespaced(client.client.clone(), &ns),
-            Api::namespaced(client.client, &ns),
+            Api::namespaced(client.client.clone(), &ns),
         ),
-        HostScope::AllNamespaces => (Api::all(client.client.clone()), Api::all(client.client)),
+        HostScope::AllNamespaces => (
+            Api::all(client.client.clone()),
+            Api::all(client.client.clone()),
+        ),
+    };
+    // A context that does not serve BareMetalHosts says which cluster it was meant to
+    // reach and how to name the right one.
+    let why = clusters.context_for(&cluster).map(|(_, why)| why).ok();
+    let start = watch::Watching {
+        stale_since,
+        context: Some(client.context.clone()),
+        not_served_hint: Some(format!(
+            "{}name the context that reaches Metal3 cluster {cluster}: --bmh-context \
+             {cluster}=CONTEXT, or under [clusters] in the settings file",
+            match why {
+                Some(why) => format!("it was chosen as {why}; "),
+                None => String::new(),
+            }
+        )),
     };
     // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
     tokio::join!(
-        watch::run_in(hosts, named.clone(), tx.clone()),
-        watch::run_in(hardware, named, tx)
+        watch::run_from(hosts, named.clone(), tx.clone(), start.clone()),
+        watch::run_from(hardware, named, tx, start)
     );
 }
 

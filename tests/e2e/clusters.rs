@@ -726,4 +726,39 @@ async fn a_write_names_the_context_of_its_cluster() {
             .starts_with("API server unreachable: Metal3 cluster dc2-infra, context dc2-infra: "),
         "{refused}"
     );
+
+    // A context named for a cluster that the kubeconfig lacks, and a cluster no provider
+    // names: each said at once, with the closest names, before the deadline's error.
+    let out = run::output(
+        run::gpufleet()
+            .args([
+                "summary",
+                "--kubeconfig",
+                args.kubeconfig.as_ref().unwrap().to_str().unwrap(),
+            ])
+            .args([
+                "--bmh-context",
+                "dc2-infra=dc1-infr",
+                "--bmh-context",
+                "dc3-infra=platform",
+            ])
+            .args(["--sync-timeout", "4s"]),
+    );
+    let err = run::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let said = |text: &str| {
+        err.find(text)
+            .unwrap_or_else(|| panic!("{text:?} in {err}"))
+    };
+    let missing = said(
+        "warning: Metal3 cluster dc2-infra (no context reaches it): hosts: stale: no way to \
+         reach it: the context \"dc1-infr\" named for it is not in the kubeconfig; closest: \
+         dc1-infra",
+    );
+    let unknown = said(
+        "warning: --bmh-context names Metal3 cluster \"dc3-infra\", which no NodeProvider names \
+         (spec.metal3.clusterRef.cluster); closest: dc1-infra, dc2-infra",
+    );
+    let deadline = said("no complete view after 4s");
+    assert!(missing < deadline && unknown < deadline, "{err}");
 }
