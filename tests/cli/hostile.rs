@@ -601,7 +601,10 @@ mod kubeconfig_loading {
         // none. It was reached (and found unreachable), not refused.
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{err}");
-        assert!(err.contains("no complete view of context gone"), "{err}");
+        assert!(
+            err.contains("no complete view after 2s; waiting for the platform (context gone)"),
+            "{err}"
+        );
         // The first file alone has no current context, and says so.
         let o = output(
             gpufleet()
