@@ -112,7 +112,7 @@ async fn supervise_metal3(
 ) {
     let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
     let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
-    let mut running: BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)> = BTreeMap::new();
+    let mut running: BTreeMap<String, (BTreeSet<String>, ClusterTask)> = BTreeMap::new();
     let mut backoff = DefaultBackoff::default();
     let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
     loop {
@@ -180,12 +180,29 @@ async fn supervise_metal3(
     }
 }
 
+/// One Metal3 cluster's watches, stopped when dropped: the supervisor's end (its task
+/// aborted, say) ends every cluster's watches with it, rather than leaving them retrying
+/// (and running exec plugins) until the channel closes.
+struct ClusterTask(JoinHandle<()>);
+
+impl ClusterTask {
+    fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+impl Drop for ClusterTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Starts the watches of clusters new or changed, stops those of clusters gone.
 async fn reconcile(
     clusters: &Clusters,
     bmh_namespace: &Option<String>,
     tx: &mpsc::Sender<FleetEvent>,
-    running: &mut BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)>,
+    running: &mut BTreeMap<String, (BTreeSet<String>, ClusterTask)>,
     scopes: BTreeMap<String, BTreeSet<String>>,
 ) {
     let gone: Vec<String> = running
@@ -232,7 +249,7 @@ async fn reconcile(
             scope,
             tx.clone(),
         ));
-        running.insert(cluster, (namespaces, task));
+        running.insert(cluster, (namespaces, ClusterTask(task)));
     }
 }
 
