@@ -9,6 +9,7 @@
 
 pub use gpufleet_core::{decode, event, fleet, format, generate, impact, live, model};
 
+pub mod children;
 pub mod cli;
 pub mod clipboard;
 pub mod kube;

@@ -31,5 +31,7 @@ fn main() -> ExitCode {
     // A task still blocked (an exec credential plugin that never answers) must not keep
     // the process alive once the command has its answer.
     runtime.shutdown_background();
+    // Nor may its process: an exec plugin given up on would outlive the command.
+    gpufleet::children::end_descendants();
     code
 }

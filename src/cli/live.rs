@@ -122,8 +122,93 @@ fn state_text(state: &WatchState) -> String {
     }
 }
 
-fn describe_watches(live: &LiveFleet) -> String {
-    progress_lines(live).join("; ")
+/// The context that reaches Metal3 cluster `cluster` and why (`context dc2, named for it`);
+/// where none does, the cluster's watch state says why.
+fn context_text(clusters: &Clusters, cluster: &str) -> String {
+    match clusters.context_for(cluster) {
+        Ok((context, why)) => format!("context {context}, {why}"),
+        Err(_) => "no context reaches it".to_string(),
+    }
+}
+
+/// A warning for each cluster `--bmh-context CLUSTER=CONTEXT` (or the settings file's
+/// `[clusters]`) names that no provider names, with the closest cluster that one does.
+pub fn unknown_clusters(map: &ContextMap, live: &LiveFleet) -> Vec<String> {
+    let named: Vec<String> =
+        crate::fleet::build::metal3_scopes(live.objects().providers.values().map(|p| &**p))
+            .into_keys()
+            .filter(|c| !c.is_empty())
+            .collect();
+    map.by_cluster
+        .keys()
+        .filter(|c| !named.contains(c))
+        .map(|c| {
+            let closest = crate::fleet::names::closest(c, named.iter().map(String::as_str));
+            format!(
+                "--bmh-context names Metal3 cluster {c:?}, which no NodeProvider names \
+                 (spec.metal3.clusterRef.cluster); {}",
+                if closest.is_empty() {
+                    format!("the providers name: {}", named.join(", "))
+                } else {
+                    format!("closest: {}", closest.join(", "))
+                }
+            )
+        })
+        .collect()
+}
+
+/// What a sync that timed out still waits for: the platform's kinds not synced, then each
+/// Metal3 cluster not synced (or not reported yet), with the context that reaches it and
+/// what connecting waits on: `Metal3 cluster dc2-infra (context dc2): connecting: waiting
+/// 30s for the exec credential plugin "…" of user u (context dc2)`.
+fn not_synced(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
+    let mut out = Vec::new();
+    let platform: Vec<String> = live
+        .watches()
+        .iter()
+        .filter(|(_, s)| !s.is_synced())
+        .map(|(k, s)| format!("{}: {}", k.short(), state_text(s)))
+        .collect();
+    if !platform.is_empty() {
+        out.push(format!(
+            "the platform (context {}): {}",
+            clusters.platform.context,
+            platform.join(", ")
+        ));
+    }
+    let mut by_cluster: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for ((cluster, kind), state) in live.cluster_watches() {
+        if state.is_synced() {
+            continue;
+        }
+        let text = match (state, clusters.waiting_for(cluster)) {
+            (WatchState::Connecting, Some(wait)) => format!("connecting: {wait}"),
+            _ => state_text(state),
+        };
+        let texts = by_cluster.entry(cluster).or_default();
+        // The hosts and their HardwareData wait on the same client: say it once.
+        if !texts.iter().any(|t| t.ends_with(&text)) {
+            texts.push(format!("{}: {text}", kind.short()));
+        }
+    }
+    let unreported = live.clusters_unreported();
+    for cluster in &unreported {
+        by_cluster
+            .entry(cluster)
+            .or_default()
+            .push("not watched yet".to_string());
+    }
+    for (cluster, texts) in by_cluster {
+        out.push(format!(
+            "Metal3 cluster {cluster} ({}): {}",
+            context_text(clusters, cluster),
+            texts.join(", ")
+        ));
+    }
+    if out.is_empty() {
+        out.push("the watches to report".to_string());
+    }
+    out
 }
 
 /// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
@@ -211,19 +296,49 @@ pub async fn live_snapshot_with(
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default().with_projects(projects);
     let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let mut warned = std::collections::BTreeSet::new();
+    let mut checked_names = false;
     let outcome = loop {
-        if live.all_synced() {
+        // Every watch, and every Metal3 cluster the providers name: never a part of the
+        // fleet.
+        if live.complete() {
             break Ok(());
         }
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(event)) => live.apply(event),
+            Ok(Some(event)) => {
+                // A Metal3 cluster that fails is said at once, not only at the deadline.
+                if let crate::event::FleetEvent::Watch {
+                    kind,
+                    cluster: Some(cluster),
+                    state: WatchState::Stale { reason, .. },
+                } = &event
+                    && warned.insert(cluster.clone())
+                {
+                    crate::stdio::warn(format_args!(
+                        "Metal3 cluster {cluster} ({}): {}: stale: {reason}",
+                        context_text(&clusters, cluster),
+                        kind.short()
+                    ));
+                }
+                live.apply(event);
+                if !checked_names
+                    && live
+                        .watches()
+                        .get(&crate::event::Kind::NodeProvider)
+                        .is_some_and(WatchState::is_synced)
+                {
+                    checked_names = true;
+                    for line in unknown_clusters(&options.bmh_contexts, &live) {
+                        crate::stdio::warn(line);
+                    }
+                }
+            }
             Ok(None) => break Err(eyre!("the watches stopped")),
             Err(_) => {
                 break Err(eyre!(
-                    "no complete view of context {} after {:?}: {}",
-                    clusters.platform.context,
+                    "no complete view after {:?}; waiting for {}",
                     args.sync_timeout,
-                    describe_watches(&live)
+                    not_synced(&live, &clusters).join("; ")
                 ));
             }
         }

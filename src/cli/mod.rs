@@ -590,8 +590,12 @@ async fn apply(
             if let Some(r) = result {
                 for o in &r.objects {
                     let line = format!(
-                        "WROTE  {} {}{} resourceVersion {} → {}",
+                        "WROTE  {} {}{}{} resourceVersion {} → {}",
                         o.kind,
+                        o.cluster
+                            .as_deref()
+                            .map(|c| format!("{c}/"))
+                            .unwrap_or_default(),
                         o.namespace
                             .as_deref()
                             .map(|n| format!("{n}/"))
@@ -599,7 +603,11 @@ async fn apply(
                         o.name,
                         o.resource_version_before.as_deref().unwrap_or("(new)"),
                         o.resource_version_after.as_deref().unwrap_or("?")
-                    );
+                    ) + &o
+                        .context
+                        .as_deref()
+                        .map(|c| format!(" (context {c})"))
+                        .unwrap_or_default();
                     text += &crate::format::escape(&line);
                     text.push('\n');
                 }

@@ -9,6 +9,8 @@
 //! what it was waiting for, the dashboard keeps answering keys and shows it.
 
 use super::read_only::ReadOnlyLayer;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
@@ -438,7 +440,27 @@ pub struct Clusters {
     pub metal3: ClusterClient,
     kubeconfig: Option<Kubeconfig>,
     options: ClusterOptions,
-    by_context: Arc<tokio::sync::Mutex<BTreeMap<String, ClusterClient>>>,
+    by_context: Arc<Mutex<BTreeMap<String, Slot>>>,
+    /// Each Metal3 cluster whose client was handed out, and its context.
+    reached: Arc<Mutex<BTreeMap<String, String>>>,
+}
+
+/// A client being built on a thread of its own, shared by every caller that asks for its
+/// context until it answers.
+type Building = Shared<BoxFuture<'static, Result<ClusterClient, ClientError>>>;
+
+/// One context's client: built, or being built. A build that does not answer by a caller's
+/// deadline stays here, and the next caller waits for the same build: a hung exec plugin
+/// costs one thread and one plugin process, not one per retry, and never holds up another
+/// context.
+enum Slot {
+    Ready(ClusterClient),
+    Building {
+        answer: Building,
+        /// What the build waits on ([`ClientPlan::step`]).
+        step: String,
+        started: Instant,
+    },
 }
 
 impl Clusters {
@@ -452,6 +474,7 @@ impl Clusters {
             kubeconfig: None,
             options: ClusterOptions::default(),
             by_context: Arc::default(),
+            reached: Arc::default(),
         }
     }
 
@@ -470,8 +493,18 @@ impl Clusters {
             return if has(context) || context == &self.platform.context {
                 Ok((context.clone(), "named for it"))
             } else {
+                let names = self
+                    .kubeconfig
+                    .iter()
+                    .flat_map(|k| k.contexts.iter().map(|c| c.name.as_str()));
+                let closest = crate::fleet::names::closest(context, names);
                 Err(format!(
-                    "the context {context:?} named for it is not in the kubeconfig"
+                    "the context {context:?} named for it is not in the kubeconfig{}",
+                    if closest.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; closest: {}", closest.join(", "))
+                    }
                 ))
             };
         }
@@ -485,8 +518,31 @@ impl Clusters {
     }
 
     /// The client that reaches Metal3 cluster `cluster` (see [`Clusters::context_for`]),
-    /// built on first use within the request timeout.
+    /// built on first use. The wait is bounded by the request timeout; a build still running
+    /// then is kept, and the next call waits for it again rather than starting another (so
+    /// the error says how long it has waited in all, and on what).
     pub async fn metal3_client(&self, cluster: &str) -> Result<ClusterClient, ClientError> {
+        let client = self.metal3_client_of(cluster).await?;
+        if let Ok(mut reached) = self.reached.lock() {
+            reached.insert(cluster.to_string(), client.context.clone());
+        }
+        Ok(client)
+    }
+
+    /// Each Metal3 cluster whose client was handed out (named ones), with its context.
+    pub fn reached(&self) -> Vec<(String, String)> {
+        self.reached
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .filter(|(c, _)| !c.is_empty())
+                    .map(|(c, x)| (c.clone(), x.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn metal3_client_of(&self, cluster: &str) -> Result<ClusterClient, ClientError> {
         let (context, _) = self.context_for(cluster).map_err(ClientError)?;
         if context == self.metal3.context {
             return Ok(self.metal3.clone());
@@ -494,32 +550,106 @@ impl Clusters {
         if context == self.platform.context {
             return Ok(self.platform.clone());
         }
-        let mut built = self.by_context.lock().await;
-        if let Some(client) = built.get(&context) {
-            return Ok(client.clone());
+        let (answer, step, started) = {
+            let mut slots = self.by_context.lock().map_err(|_| poisoned())?;
+            match slots.get(&context) {
+                Some(Slot::Ready(client)) => return Ok(client.clone()),
+                Some(Slot::Building {
+                    answer,
+                    step,
+                    started,
+                }) => (answer.clone(), step.clone(), *started),
+                None => {
+                    let kubeconfig = self.kubeconfig.as_ref().ok_or_else(|| {
+                        ClientError(format!("no kubeconfig to find context {context}"))
+                    })?;
+                    let plan = ClientPlan::new(kubeconfig, Some(&context))?;
+                    let step = plan.step();
+                    let answer = build_off_thread(plan, self.options.clone());
+                    let started = Instant::now();
+                    slots.insert(
+                        context.clone(),
+                        Slot::Building {
+                            answer: answer.clone(),
+                            step: step.clone(),
+                            started,
+                        },
+                    );
+                    (answer, step, started)
+                }
+            }
+        };
+        let deadline = Instant::now() + self.options.timeout();
+        let answer = tokio::time::timeout_at(deadline, answer).await;
+        let mut slots = self.by_context.lock().map_err(|_| poisoned())?;
+        let ours = |slot: Option<&Slot>| matches!(slot, Some(Slot::Building { started: s, .. }) if *s == started);
+        match answer {
+            Ok(Ok(client)) => {
+                slots.insert(context, Slot::Ready(client.clone()));
+                Ok(client)
+            }
+            Ok(Err(e)) => {
+                // Failed: the next call starts a new build.
+                if ours(slots.get(&context)) {
+                    slots.remove(&context);
+                }
+                Err(e)
+            }
+            Err(_) => Err(ClientError(format!(
+                "no answer after {}s: waiting for {step}",
+                started.elapsed().as_secs_f64().round()
+            ))),
         }
-        let kubeconfig = self
-            .kubeconfig
-            .clone()
-            .ok_or_else(|| ClientError(format!("no kubeconfig to find context {context}")))?;
-        let options = self.options.clone();
-        let deadline = Instant::now() + options.timeout();
-        let name = context.clone();
-        // Built on the caller's runtime (the client's background tasks live there), on a
-        // thread of its own: an exec plugin that never answers costs the deadline only.
-        let runtime = tokio::runtime::Handle::current();
-        let client = off_thread(
-            deadline,
-            &format!("connecting to context {context}"),
-            move || {
-                let plan = ClientPlan::new(&kubeconfig, Some(&name))?;
-                runtime.block_on(plan.build(&options))
-            },
-        )
-        .await?;
-        built.insert(context, client.clone());
-        Ok(client)
     }
+
+    /// What building the client of Metal3 cluster `cluster` waits on, and for how long,
+    /// while it is being built (`waiting 12s for the exec credential plugin "…" of user u
+    /// (context c)`); `None` once built, or before.
+    pub fn waiting_for(&self, cluster: &str) -> Option<String> {
+        let (context, _) = self.context_for(cluster).ok()?;
+        let slots = self.by_context.lock().ok()?;
+        match slots.get(&context)? {
+            Slot::Building { step, started, .. } => Some(format!(
+                "waiting {}s for {step}",
+                started.elapsed().as_secs_f64().round()
+            )),
+            Slot::Ready(_) => None,
+        }
+    }
+}
+
+fn poisoned() -> ClientError {
+    ClientError("a client build panicked".into())
+}
+
+/// Builds a client on a thread of its own (on the caller's runtime, where the client's
+/// background tasks live): its exec plugin or TLS set-up may never return.
+fn build_off_thread(plan: ClientPlan, options: ClusterOptions) -> Building {
+    let (tx, rx) = oneshot::channel();
+    let runtime = tokio::runtime::Handle::current();
+    let context = plan.context.clone();
+    let spawned = std::thread::Builder::new()
+        .name("kube-connect".into())
+        .spawn(move || {
+            let _ = tx.send(runtime.block_on(plan.build(&options)));
+        });
+    let started = spawned.err().map(|e| {
+        ClientError(format!(
+            "cannot start a thread to connect to context {context}: {e}"
+        ))
+    });
+    async move {
+        if let Some(e) = started {
+            return Err(e);
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(ClientError(
+                "connecting ended without an answer".to_string(),
+            ))
+        })
+    }
+    .boxed()
+    .shared()
 }
 
 /// The kubeconfig, and the plans for the platform and (if it differs) the default Metal3
@@ -639,6 +769,7 @@ async fn build_clusters(
         kubeconfig: Some(kubeconfig),
         options: options.clone(),
         by_context: Arc::default(),
+        reached: Arc::default(),
     })
 }
 

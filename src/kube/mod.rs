@@ -112,7 +112,7 @@ async fn supervise_metal3(
 ) {
     let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
     let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
-    let mut running: BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)> = BTreeMap::new();
+    let mut running: BTreeMap<String, (BTreeSet<String>, ClusterTask)> = BTreeMap::new();
     let mut backoff = DefaultBackoff::default();
     let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
     loop {
@@ -180,12 +180,29 @@ async fn supervise_metal3(
     }
 }
 
+/// One Metal3 cluster's watches, stopped when dropped: the supervisor's end (its task
+/// aborted, say) ends every cluster's watches with it, rather than leaving them retrying
+/// (and running exec plugins) until the channel closes.
+struct ClusterTask(JoinHandle<()>);
+
+impl ClusterTask {
+    fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+impl Drop for ClusterTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Starts the watches of clusters new or changed, stops those of clusters gone.
 async fn reconcile(
     clusters: &Clusters,
     bmh_namespace: &Option<String>,
     tx: &mpsc::Sender<FleetEvent>,
-    running: &mut BTreeMap<String, (BTreeSet<String>, JoinHandle<()>)>,
+    running: &mut BTreeMap<String, (BTreeSet<String>, ClusterTask)>,
     scopes: BTreeMap<String, BTreeSet<String>>,
 ) {
     let gone: Vec<String> = running
@@ -199,16 +216,29 @@ async fn reconcile(
         }
         let _ = tx.send(FleetEvent::ClusterGone(cluster)).await;
     }
-    for (cluster, namespaces) in scopes {
-        if running
-            .get(&cluster)
-            .is_some_and(|(ns, _)| *ns == namespaces)
-        {
-            continue;
-        }
-        if let Some((_, task)) = running.remove(&cluster) {
+    let start: Vec<(String, BTreeSet<String>)> = scopes
+        .into_iter()
+        .filter(|(cluster, namespaces)| running.get(cluster).is_none_or(|(ns, _)| ns != namespaces))
+        .collect();
+    // Every cluster is shown connecting from the moment a provider names it, before any of
+    // them connects: a cluster whose client takes long (an exec plugin waiting for a login)
+    // is never missing from the status, `:ctx` or the one-shot commands' sync.
+    for (cluster, _) in &start {
+        if let Some((_, task)) = running.remove(cluster) {
             task.abort();
         }
+        for kind in [Kind::BareMetalHost, Kind::HardwareData] {
+            let event = FleetEvent::Watch {
+                kind,
+                cluster: (!cluster.is_empty()).then(|| cluster.clone()),
+                state: WatchState::Connecting,
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    }
+    for (cluster, namespaces) in start {
         let scope = match bmh_namespace {
             Some(ns) => HostScope::Namespace(ns.clone()),
             None => host_scope(None, &namespaces),
@@ -219,7 +249,7 @@ async fn reconcile(
             scope,
             tx.clone(),
         ));
-        running.insert(cluster, (namespaces, task));
+        running.insert(cluster, (namespaces, ClusterTask(task)));
     }
 }
 
@@ -235,12 +265,15 @@ async fn watch_metal3(
     // The unnamed cluster (providers naming none) is watched as one watch per kind was.
     let named = (!cluster.is_empty()).then(|| cluster.clone());
     let mut backoff = DefaultBackoff::default();
+    // The first failure: what is shown has been out of date since then, however many
+    // attempts follow.
+    let mut stale_since: Option<SystemTime> = None;
     let client = loop {
         match clusters.metal3_client(&cluster).await {
             Ok(client) => break client,
             Err(e) => {
                 let state = WatchState::Stale {
-                    since: SystemTime::now(),
+                    since: *stale_since.get_or_insert_with(SystemTime::now),
                     reason: format!("no way to reach it: {e}"),
                 };
                 for kind in [Kind::BareMetalHost, Kind::HardwareData] {
@@ -260,14 +293,32 @@ async fn watch_metal3(
     let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) = match scope {
         HostScope::Namespace(ns) => (
             Api::namespaced(client.client.clone(), &ns),
-            Api::namespaced(client.client, &ns),
+            Api::namespaced(client.client.clone(), &ns),
         ),
-        HostScope::AllNamespaces => (Api::all(client.client.clone()), Api::all(client.client)),
+        HostScope::AllNamespaces => (
+            Api::all(client.client.clone()),
+            Api::all(client.client.clone()),
+        ),
+    };
+    // A context that does not serve BareMetalHosts says which cluster it was meant to
+    // reach and how to name the right one.
+    let why = clusters.context_for(&cluster).map(|(_, why)| why).ok();
+    let start = watch::Watching {
+        stale_since,
+        context: Some(client.context.clone()),
+        not_served_hint: Some(format!(
+            "{}name the context that reaches Metal3 cluster {cluster}: --bmh-context \
+             {cluster}=CONTEXT, or under [clusters] in the settings file",
+            match why {
+                Some(why) => format!("it was chosen as {why}; "),
+                None => String::new(),
+            }
+        )),
     };
     // HardwareData beside its hosts; a baremetal-operator without the kind is not served.
     tokio::join!(
-        watch::run_in(hosts, named.clone(), tx.clone()),
-        watch::run_in(hardware, named, tx)
+        watch::run_from(hosts, named.clone(), tx.clone(), start.clone()),
+        watch::run_from(hardware, named, tx, start)
     );
 }
 

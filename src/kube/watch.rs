@@ -99,6 +99,32 @@ pub fn describe(error: &watcher::Error) -> String {
     }
 }
 
+/// Why a watch of a kind the cluster does not serve (404 for its resource) fails:
+/// `BareMetalHost (metal3.io/v1alpha1) is not served on context platform`, and what to do.
+fn not_served<K: FleetKind>(start: &Watching) -> String {
+    let group = K::group(&());
+    let version = K::version(&());
+    let api = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    format!(
+        "{} ({api}) is not served {}(404){}",
+        K::FLEET_KIND,
+        start
+            .context
+            .as_deref()
+            .map(|c| format!("on context {c} "))
+            .unwrap_or_default(),
+        start
+            .not_served_hint
+            .as_deref()
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default()
+    )
+}
+
 fn chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
@@ -125,9 +151,33 @@ pub async fn run_in<K: FleetKind>(
     cluster: Option<String>,
     tx: mpsc::Sender<FleetEvent>,
 ) {
+    run_from(api, cluster, tx, Watching::default()).await
+}
+
+/// What a watch starts from ([`run_from`]).
+#[derive(Clone, Debug, Default)]
+pub struct Watching {
+    /// Stale since then already (its cluster could not be reached before): the stale age
+    /// goes on from it until the first sync.
+    pub stale_since: Option<SystemTime>,
+    /// The kube context watched, named when the cluster does not serve the kind.
+    pub context: Option<String>,
+    /// What to do about a cluster that does not serve the kind (a context to name).
+    pub not_served_hint: Option<String>,
+}
+
+/// [`run_in`], from `start`. While the watch is stale, its state stays `Stale` with the
+/// time of the first failure through every retry (a relist under way is not shown as
+/// syncing), until a list completes.
+pub async fn run_from<K: FleetKind>(
+    api: Api<Lenient<K>>,
+    cluster: Option<String>,
+    tx: mpsc::Sender<FleetEvent>,
+    start: Watching,
+) {
     let kind = K::FLEET_KIND;
     let mut backoff = DefaultBackoff::default();
-    let mut stale_since: Option<SystemTime> = None;
+    let mut stale_since: Option<SystemTime> = start.stale_since;
     let send = |event: FleetEvent| {
         let tx = tx.clone();
         let event = match &cluster {
@@ -136,12 +186,13 @@ pub async fn run_in<K: FleetKind>(
         };
         async move { tx.send(event).await.is_ok() }
     };
-    if !send(FleetEvent::Watch {
-        kind,
-        cluster: None,
-        state: WatchState::Connecting,
-    })
-    .await
+    if stale_since.is_none()
+        && !send(FleetEvent::Watch {
+            kind,
+            cluster: None,
+            state: WatchState::Connecting,
+        })
+        .await
     {
         return;
     }
@@ -157,6 +208,10 @@ pub async fn run_in<K: FleetKind>(
                 Some(Ok(Event::Init)) => {
                     buffer.clear();
                     rejected.clear();
+                    // A retry: stale it stays, since the first failure, until it syncs.
+                    if stale_since.is_some() {
+                        continue;
+                    }
                     FleetEvent::Watch {
                         kind,
                         cluster: None,
@@ -169,7 +224,7 @@ pub async fn run_in<K: FleetKind>(
                         Err(misfit) => rejected.push(misfit.0),
                     }
                     let received = buffer.len() + rejected.len();
-                    if !received.is_multiple_of(PROGRESS_EVERY) {
+                    if !received.is_multiple_of(PROGRESS_EVERY) || stale_since.is_some() {
                         continue;
                     }
                     FleetEvent::Watch {
@@ -225,6 +280,8 @@ pub async fn run_in<K: FleetKind>(
                     tokio::time::sleep(NOT_SERVED_RECHECK).await;
                     continue 'watch;
                 }
+                // A kind gpufleet needs, not served: said as such, with what to do.
+                Some(Err(e)) if is_not_served(&e) => break not_served::<K>(&start),
                 Some(Err(e)) => break describe(&e),
                 None => break "the watch stream ended".to_string(),
             };
@@ -415,8 +472,9 @@ mod tests {
             "{seen:?}"
         );
         assert!(seen[4].starts_with("stale: 410 Gone"), "{seen:?}");
-        // After the relist the kind is replaced whole: never a partial list.
-        assert_eq!(seen[5..], ["syncing", "replaced 2"], "{seen:?}");
+        // After the relist the kind is replaced whole: never a partial list. The relist of a
+        // stale watch is not shown as syncing: it stays stale until it has synced.
+        assert_eq!(seen[5..], ["replaced 2"], "{seen:?}");
     }
 
     #[tokio::test]
@@ -476,6 +534,76 @@ mod tests {
             .collect();
         assert_eq!(hosts, ["b"], "a left the fleet when it stopped fitting");
         assert!(live.all_synced());
+    }
+
+    #[tokio::test]
+    async fn a_watch_that_keeps_failing_stays_stale_since_its_first_failure() {
+        let gone = serde_json::json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
+            "status": "Failure", "message": "too old resource version", "reason": "Expired", "code": 410}});
+        // A list, a watch that fails, then a relist that fails too (not a list at all).
+        let client = Scripted::client(vec![
+            (false, host_list("10", vec![host_json("a")])),
+            (true, serde_json::json!([gone])),
+            (false, serde_json::json!({"kind": "Status"})),
+        ]);
+        let api: Api<Lenient<BareMetalHost>> = Api::namespaced(client, "m3");
+        let (tx, mut rx) = mpsc::channel(64);
+        let task = tokio::spawn(run(api, tx));
+        let mut seen = Vec::new();
+        let mut stale = Vec::new();
+        let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+            while stale.len() < 2 {
+                match rx.recv().await.unwrap() {
+                    FleetEvent::Watch {
+                        state: WatchState::Stale { since, .. },
+                        ..
+                    } => {
+                        stale.push(since);
+                        seen.push("stale".to_string());
+                    }
+                    FleetEvent::Watch { state, .. } => seen.push(format!("{state:?}")),
+                    _ => seen.push("objects".to_string()),
+                }
+            }
+        })
+        .await;
+        task.abort();
+        assert!(outcome.is_ok(), "events: {seen:?}");
+        // The retry is not shown as syncing, and the stale age goes on from the first failure.
+        assert_eq!(seen[seen.len() - 2..], ["stale", "stale"], "{seen:?}");
+        assert_eq!(stale[0], stale[1]);
+    }
+
+    #[tokio::test]
+    async fn a_context_that_does_not_serve_bare_metal_hosts_says_so_and_what_to_do() {
+        let client = kube::Client::new(NotFound::default(), "default");
+        let api: Api<Lenient<BareMetalHost>> = Api::all(client);
+        let (tx, mut rx) = mpsc::channel(64);
+        let start = Watching {
+            stale_since: None,
+            context: Some("platform".into()),
+            not_served_hint: Some("name its context".into()),
+        };
+        let task = tokio::spawn(run_from(api, Some("dc2".into()), tx, start));
+        let reason = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                if let Some(FleetEvent::Watch {
+                    state: WatchState::Stale { reason, .. },
+                    ..
+                }) = rx.recv().await
+                {
+                    return reason;
+                }
+            }
+        })
+        .await
+        .expect("stale at once");
+        task.abort();
+        assert_eq!(
+            reason,
+            "BareMetalHost (metal3.io/v1alpha1) is not served on context platform (404); \
+             name its context"
+        );
     }
 
     /// An API server that does not serve the kind: every request is `404 Not Found`.

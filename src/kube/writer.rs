@@ -84,6 +84,21 @@ async fn timed<T>(
     target: &Target<'_>,
     request: impl Future<Output = Result<T, kube::Error>>,
 ) -> Result<T, WriteError> {
+    // An API server that cannot be reached is named by the context tried.
+    let place = |e: WriteError| match e {
+        WriteError::Unreachable { message } => WriteError::Unreachable {
+            message: format!("context {}: {message}", client.context),
+        },
+        other => other,
+    };
+    timed_here(client, target, request).await.map_err(place)
+}
+
+async fn timed_here<T>(
+    client: &ClusterClient,
+    target: &Target<'_>,
+    request: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<T, WriteError> {
     match client.request_timeout {
         Some(limit) => match tokio::time::timeout(limit, request).await {
             Ok(result) => result.map_err(|e| map_error(e, target)),
@@ -241,6 +256,12 @@ impl KubeWriter {
             .map_err(|e| WriteError::Unreachable {
                 message: format!("Metal3 cluster {}: {e}", host.cluster),
             })?;
+        let site = |e: WriteError| match e {
+            WriteError::Unreachable { message } => WriteError::Unreachable {
+                message: format!("Metal3 cluster {}, {message}", host.cluster),
+            },
+            other => other,
+        };
         let api: Api<BareMetalHost> = Api::namespaced(client.client.clone(), &host.namespace);
         let patch = label_patch(host.labels(), after, host.resource_version());
         let target = Target {
@@ -255,12 +276,14 @@ impl KubeWriter {
             api.patch(&host.name, &patch_params(dry_run), &Patch::Merge(&patch)),
         )
         .await
+        .map_err(site)
         {
             Ok(written) => Ok(WrittenObject {
                 kind: "BareMetalHost".into(),
                 cluster: (!host.cluster.is_empty()).then(|| host.cluster.clone()),
                 namespace: Some(host.namespace.clone()),
                 name: host.name.clone(),
+                context: Some(client.context.clone()),
                 resource_version_before: host.resource_version().map(str::to_string),
                 resource_version_after: written.metadata.resource_version,
             }),
@@ -329,6 +352,7 @@ impl KubeWriter {
                         kind: "NodeClaim".into(),
                         namespace: Some(namespace.clone()),
                         name: name.clone(),
+                        context: Some(client.context.clone()),
                         resource_version_before: rv,
                         resource_version_after: done.metadata.resource_version,
                     }
@@ -355,6 +379,7 @@ impl KubeWriter {
                         kind: "NodeClaim".into(),
                         namespace: Some(namespace),
                         name,
+                        context: Some(client.context.clone()),
                         resource_version_before: None,
                         resource_version_after: done.metadata.resource_version,
                     }
@@ -423,6 +448,7 @@ impl KubeWriter {
                     kind: "OSImage".into(),
                     namespace: None,
                     name: rotation.image.clone(),
+                    context: Some(client.context.clone()),
                     resource_version_before: None,
                     resource_version_after: created.metadata.resource_version,
                 });
@@ -469,6 +495,7 @@ impl KubeWriter {
                 kind: "NodeProvider".into(),
                 namespace: None,
                 name: info.provider.clone(),
+                context: Some(client.context.clone()),
                 resource_version_before: provider.metadata.resource_version.clone(),
                 resource_version_after: patched.metadata.resource_version,
             });
@@ -507,7 +534,13 @@ impl Writer for KubeWriter {
     }
 
     fn target(&self) -> String {
-        self.clusters.platform.context.clone()
+        let mut text = self.clusters.platform.context.clone();
+        for (cluster, context) in self.clusters.reached() {
+            if context != self.clusters.platform.context {
+                text.push_str(&format!(", {context} ({cluster})"));
+            }
+        }
+        text
     }
 }
 

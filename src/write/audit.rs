@@ -143,6 +143,7 @@ mod tests {
                 kind: "BareMetalHost".into(),
                 namespace: Some("m3".into()),
                 name: "h1".into(),
+                context: None,
                 resource_version_before: Some("7".into()),
                 resource_version_after: Some("9".into()),
             }],

@@ -29,6 +29,10 @@ pub struct WrittenObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
+    /// The kube context the object was written through: a host's Metal3 cluster's, the
+    /// platform's for its kinds (absent for the simulator, and in records written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// The version the preview saw (the precondition); `None` for an object created.
     pub resource_version_before: Option<String>,
     /// The version after the write (for a dry run, what the server answered).
@@ -116,6 +120,20 @@ impl fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
+impl WriteReport {
+    /// The contexts the objects were written through, in order, each once; empty where none
+    /// is named (the simulator).
+    pub fn contexts(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in self.objects.iter().filter_map(|o| o.context.as_deref()) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
 impl WriteError {
     /// Whether the objects changed since the preview (a `resourceVersion` or `test`
     /// precondition failed), as opposed to a refusal: the one error a fresh preview can cure.
@@ -134,6 +152,8 @@ pub trait Writer: Send + Sync {
         mode: WriteMode,
     ) -> BoxFuture<'a, Result<WriteReport, WriteError>>;
 
-    /// Where writes go, for the status line and the audit log (a kube context, "simulator").
+    /// Where writes go, for the status line and the audit log: a kube context (with each
+    /// Metal3 cluster's whose context differs: `platform, dc2 (dc2-infra)`), "simulator".
+    /// Each object a write touched names its own context ([`WrittenObject::context`]).
     fn target(&self) -> String;
 }

@@ -601,7 +601,10 @@ mod kubeconfig_loading {
         // none. It was reached (and found unreachable), not refused.
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{err}");
-        assert!(err.contains("no complete view of context gone"), "{err}");
+        assert!(
+            err.contains("no complete view after 2s; waiting for the platform (context gone)"),
+            "{err}"
+        );
         // The first file alone has no current context, and says so.
         let o = output(
             gpufleet()
@@ -684,6 +687,24 @@ mod exec_plugins {
             err.contains(&format!("no answer after 3s: waiting for the exec credential plugin {plugin:?} of user u-ctx (context ctx)")),
             "{err}"
         );
+    }
+
+    /// A one-shot command leaves no process behind: the plugin it gave up on (and the
+    /// plugin's own child) end with it.
+    #[test]
+    fn no_plugin_process_outlives_the_command() {
+        let dir = temp_dir("exec-survivors");
+        let (plugin, pids) = crate::support::plugin::hanging(&dir);
+        let config = with_plugin(&dir, plugin.to_str().unwrap());
+        let o = run(&["summary", "--kubeconfig", &config, "--sync-timeout", "2s"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(
+            crate::support::plugin::started(&pids).len(),
+            2,
+            "the plugin ran: {}",
+            stderr(&o)
+        );
+        assert_eq!(crate::support::plugin::survivors(&pids), Vec::<i32>::new());
     }
 
     #[test]

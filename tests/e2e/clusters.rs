@@ -147,7 +147,7 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
             run::gpufleet()
                 .args(args)
                 .args(["--kubeconfig", config.to_str().unwrap()])
-                .env("XDG_STATE_HOME", platform.dir.join("state"))
+                .env("XDG_STATE_HOME", platform.dir.join("xdg-state"))
                 .env("XDG_CONFIG_HOME", platform.dir.join("config")),
         )
     };
@@ -172,6 +172,20 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
             .get("maintenance")
             .map(String::as_str),
         Some("true")
+    );
+    // What is shown and audited names the context written, dc2-infra's, not the platform's.
+    let shown = run::stdout(&out);
+    assert!(
+        shown.contains("WROTE  BareMetalHost dc2-infra/metal3-system/gpu-01")
+            && shown.contains("(context dc2-infra)"),
+        "{shown}"
+    );
+    let audit =
+        std::fs::read_to_string(platform.dir.join("xdg-state/gpufleet/audit.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        record["report"]["objects"][0]["context"], "dc2-infra",
+        "{record}"
     );
     assert!(!labels_on(&dc1, "gpu-01").await.contains_key("maintenance"));
 
@@ -466,4 +480,290 @@ async fn scale_two_sites_of_12500_against_one_site_of_25000() {
         };
         assert_eq!(without_clusters(a), without_clusters(b));
     }
+}
+
+/// One server holding the platform's kinds of the two-site fixture and the first site's
+/// hosts (the first site reached through a context named like it, on the same server); the
+/// second site's context `dc2-infra` reaches `second` (a kubeconfig `cluster` and `user`).
+/// Returns the server and the kubeconfig.
+async fn one_site_on_the_platform(
+    test: &str,
+    second: (Value, Value),
+) -> Option<(TestCluster, PathBuf)> {
+    let server = TestCluster::start(test).await?;
+    let mut report = load_paths(&[fixture()]).unwrap();
+    report
+        .objects
+        .hosts
+        .retain(|key, _| key.cluster == SITES[0]);
+    for host in report.objects.hosts.values_mut() {
+        std::sync::Arc::make_mut(host).metadata.resource_version = None;
+    }
+    for provider in report.objects.providers.values_mut() {
+        std::sync::Arc::make_mut(provider).metadata.resource_version = None;
+    }
+    create_namespace(&server, "metal3-system").await;
+    server.load_objects(&report.objects).await;
+    let mut config: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(server.kubeconfig()).unwrap()).unwrap();
+    let cluster = config["clusters"][0]["name"].clone();
+    let user = config["users"][0]["name"].clone();
+    let context = |name: &str, cluster: &Value, user: &Value| serde_json::json!({"name": name, "context": {"cluster": cluster, "user": user}});
+    let (mut second_cluster, mut second_user) = second;
+    second_cluster["name"] = "second".into();
+    second_user["name"] = "second".into();
+    config["contexts"] = serde_json::json!([
+        context("platform", &cluster, &user),
+        context(SITES[0], &cluster, &user),
+        context(SITES[1], &"second".into(), &"second".into()),
+    ]);
+    config["clusters"]
+        .as_array_mut()
+        .unwrap()
+        .push(second_cluster);
+    config["users"].as_array_mut().unwrap().push(second_user);
+    config["current-context"] = "platform".into();
+    let path = server.dir.join("kubeconfig-two-sites");
+    std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
+    Some((server, path))
+}
+
+/// [`one_site_on_the_platform`] with the second site behind exec credential plugin
+/// `plugin` (on the same server, never reached).
+async fn a_site_behind_a_plugin(test: &str, plugin: &Path) -> Option<(TestCluster, PathBuf)> {
+    // Any address will do: the client is never built.
+    let cluster = serde_json::json!({"cluster": {"server": "https://127.0.0.1:1",
+        "insecure-skip-tls-verify": true}});
+    let user = serde_json::json!({"user": {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": plugin, "interactiveMode": "Never"}}});
+    one_site_on_the_platform(test, (cluster, user)).await
+}
+
+/// A site whose exec credential plugin never answers is never left out: the watches report
+/// it connecting from the moment the providers name it, then stale with what it waits for;
+/// `summary` does not answer with half the fleet but fails at its deadline naming the
+/// cluster, its context and the plugin; and the plugin's processes end with the command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_whose_plugin_hangs_is_named_never_left_out() {
+    let test = "a_site_whose_plugin_hangs";
+    let dir = run::temp_dir(test);
+    let (plugin, pids) = crate::support::plugin::hanging(&dir);
+    let Some((server, kubeconfig)) = a_site_behind_a_plugin(test, &plugin).await else {
+        return;
+    };
+    let args = ClusterArgs {
+        kubeconfig: Some(kubeconfig.clone()),
+        request_timeout: Some(Duration::from_secs(2)),
+        sync_timeout: Duration::from_secs(60),
+        ..ClusterArgs::default()
+    };
+
+    // The watches: dc2-infra connecting before anything else is heard of it, then stale
+    // with why; dc1-infra synced all along.
+    let clusters = connect(&args.options(true).unwrap()).await.unwrap();
+    let (mut rx, tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    let mut seen: Vec<WatchState> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let stale = |s: &WatchState| matches!(s, WatchState::Stale { .. });
+    while !seen.iter().any(stale) {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("dc2-infra turns stale in time")
+            .unwrap();
+        if let gpufleet::event::FleetEvent::Watch {
+            kind: Kind::BareMetalHost,
+            cluster: Some(c),
+            state,
+        } = &event
+            && c == SITES[1]
+        {
+            seen.push(state.clone());
+        }
+        live.apply(event);
+    }
+    assert_eq!(seen[0], WatchState::Connecting, "{seen:?}");
+    let Some(WatchState::Stale { reason, .. }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains(&format!(
+            "waiting for the exec credential plugin {:?} of user second (context dc2-infra)",
+            plugin.to_str().unwrap()
+        )),
+        "{reason}"
+    );
+    assert!(!live.complete(), "a stale site is not a complete fleet");
+    for task in tasks {
+        task.abort();
+    }
+    // The plugin this test process ran is this test's to end.
+    let ours = crate::support::plugin::started(&pids);
+    std::fs::remove_file(&pids).unwrap();
+
+    // `summary`: no answer of half the fleet, but an error naming the site and its context.
+    let out = run::output(
+        run::gpufleet()
+            .args(["summary", "--kubeconfig", kubeconfig.to_str().unwrap()])
+            .args(["--sync-timeout", "5s", "--request-timeout", "2s"]),
+    );
+    let err = run::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(run::stdout(&out).is_empty(), "{}", run::stdout(&out));
+    assert!(err.contains("no complete view after 5s"), "{err}");
+    assert!(
+        err.contains("Metal3 cluster dc2-infra (context dc2-infra, a context of its name)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "exec credential plugin {:?}",
+            plugin.to_str().unwrap()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("Metal3 cluster dc1-infra"), "{err}");
+    // The plugin's processes (it ran for the summary too) end with the command.
+    assert!(crate::support::plugin::started(&pids).len() >= 2);
+    assert_eq!(crate::support::plugin::survivors(&pids), Vec::<i32>::new());
+    let after_summary = crate::support::plugin::started(&pids);
+    let _ = std::process::Command::new("kill")
+        .args(ours.iter().map(i32::to_string))
+        .status();
+    // With the watches' tasks aborted, no cluster watch is left to run the plugin again
+    // once it ends (the retry pause is at most 1.6 s here).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(crate::support::plugin::started(&pids), after_summary);
+    drop(server);
+}
+
+/// A write names the context it went through, not the platform's: each object written (in
+/// the report, and so in the audit log) carries its cluster's context, the writer's target
+/// names every site context reached, and a write to a site whose API server is down is
+/// refused naming the cluster and its context.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_names_the_context_of_its_cluster() {
+    let test = "a_write_names_the_context_of_its_cluster";
+    // The second site's API server is down: nothing listens on its port.
+    let down = serde_json::json!({"cluster": {"server": "https://127.0.0.1:1",
+        "insecure-skip-tls-verify": true}});
+    let token = serde_json::json!({"user": {"token": "not-used"}});
+    let Some((server, kubeconfig)) = one_site_on_the_platform(test, (down, token)).await else {
+        return;
+    };
+    let args = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        request_timeout: Some(Duration::from_secs(5)),
+        sync_timeout: Duration::from_secs(60),
+        ..ClusterArgs::default()
+    };
+    let clusters = connect(&args.options(false).unwrap()).await.unwrap();
+    let (mut rx, tasks) = spawn_watches(&clusters, None);
+    let mut live = LiveFleet::default();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let site_state = |live: &LiveFleet, site: &str| {
+        live.cluster_watches()
+            .get(&(site.to_string(), Kind::BareMetalHost))
+            .cloned()
+    };
+    while !(matches!(site_state(&live, SITES[0]), Some(WatchState::Synced { .. }))
+        && matches!(site_state(&live, SITES[1]), Some(WatchState::Stale { .. })))
+    {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("dc1-infra syncs and dc2-infra turns stale in time")
+            .unwrap();
+        live.apply(event);
+    }
+    live.refresh();
+    for task in tasks {
+        task.abort();
+    }
+    let writer = gpufleet::kube::writer::KubeWriter::new(clusters).unwrap();
+    let label = |host: &str| {
+        gpufleet::impact::Change::Label(
+            gpufleet::impact::LabelEdit::parse_args(
+                gpufleet::impact::HostTargets::Names(vec![host.to_string()]),
+                &["maintenance=true"],
+            )
+            .unwrap(),
+        )
+    };
+    use gpufleet::write::{WriteMode, Writer};
+    let report = writer
+        .write(
+            live.fleet(),
+            &label("dc1-infra/metal3-system/gpu-01"),
+            WriteMode::Commit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.contexts(), ["dc1-infra"]);
+    assert_eq!(
+        report.objects[0].cluster.as_deref(),
+        Some("dc1-infra"),
+        "{report:?}"
+    );
+    assert!(
+        labels_on(&server, "gpu-01")
+            .await
+            .contains_key("maintenance")
+    );
+    // Each site context reached, beside the platform's.
+    assert_eq!(
+        writer.target(),
+        "platform, dc1-infra (dc1-infra), dc2-infra (dc2-infra)"
+    );
+    // The site that is down: the fixture's dc2-infra host, as the files have it.
+    let files = Fleet::build(load_paths(&[fixture()]).unwrap().objects);
+    let refused = writer
+        .write(
+            &files,
+            &label("dc2-infra/metal3-system/gpu-01"),
+            WriteMode::DryRun,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused
+            .starts_with("API server unreachable: Metal3 cluster dc2-infra, context dc2-infra: "),
+        "{refused}"
+    );
+
+    // A context named for a cluster that the kubeconfig lacks, and a cluster no provider
+    // names: each said at once, with the closest names, before the deadline's error.
+    let out = run::output(
+        run::gpufleet()
+            .args([
+                "summary",
+                "--kubeconfig",
+                args.kubeconfig.as_ref().unwrap().to_str().unwrap(),
+            ])
+            .args([
+                "--bmh-context",
+                "dc2-infra=dc1-infr",
+                "--bmh-context",
+                "dc3-infra=platform",
+            ])
+            .args(["--sync-timeout", "4s"]),
+    );
+    let err = run::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let said = |text: &str| {
+        err.find(text)
+            .unwrap_or_else(|| panic!("{text:?} in {err}"))
+    };
+    let missing = said(
+        "warning: Metal3 cluster dc2-infra (no context reaches it): hosts: stale: no way to \
+         reach it: the context \"dc1-infr\" named for it is not in the kubeconfig; closest: \
+         dc1-infra",
+    );
+    let unknown = said(
+        "warning: --bmh-context names Metal3 cluster \"dc3-infra\", which no NodeProvider names \
+         (spec.metal3.clusterRef.cluster); closest: dc1-infra, dc2-infra",
+    );
+    let deadline = said("no complete view after 4s");
+    assert!(missing < deadline && unknown < deadline, "{err}");
 }

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod bytes;
 pub mod load;
+pub mod plugin;
 pub mod promise;
 pub mod run;
 pub mod tmux;
@@ -169,6 +170,7 @@ impl Writer for Recorder {
                     kind: o.kind.to_string(),
                     namespace: o.namespace.clone(),
                     name: o.name.clone(),
+                    context: None,
                     resource_version_before: o.resource_version.clone(),
                     resource_version_after: o.resource_version.clone(),
                 })

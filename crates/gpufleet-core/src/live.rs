@@ -237,6 +237,28 @@ impl LiveFleet {
         self.all_watches().all(|(_, _, s)| s.is_synced())
     }
 
+    /// The Metal3 clusters the providers name (as the objects have them now:
+    /// [`metal3_scopes`](crate::fleet::build::metal3_scopes)) whose watches have not been
+    /// reported at all, in name order: a cluster named but not yet watched.
+    pub fn clusters_unreported(&self) -> Vec<String> {
+        crate::fleet::build::metal3_scopes(self.objects.providers.values().map(|p| &**p))
+            .into_keys()
+            .filter(|c| !c.is_empty())
+            .filter(|c| {
+                !self
+                    .cluster_watches
+                    .contains_key(&(c.clone(), Kind::BareMetalHost))
+            })
+            .collect()
+    }
+
+    /// Whether the fleet is complete: every watch synced ([`LiveFleet::all_synced`]) and
+    /// every Metal3 cluster the providers name watched ([`LiveFleet::clusters_unreported`]).
+    /// What a one-shot command waits for: never a part of the fleet.
+    pub fn complete(&self) -> bool {
+        self.all_synced() && self.clusters_unreported().is_empty()
+    }
+
     /// The oldest moment the data shown could be from: the earliest `Stale` since, if any.
     pub fn stale_since(&self) -> Option<SystemTime> {
         self.all_watches()

@@ -238,6 +238,7 @@ impl Simulator {
                 cluster: (!cluster.is_empty()).then_some(cluster),
                 namespace: (!namespace.is_empty()).then_some(namespace),
                 name,
+                context: None,
                 resource_version_before: before,
                 resource_version_after: after,
             });

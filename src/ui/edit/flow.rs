@@ -191,6 +191,24 @@ pub fn report_lines(report: &WriteReport, target: &str, committed: bool) -> Vec<
         1 => "1 object".to_string(),
         n => format!("{} objects", thousands(n as u64)),
     };
+    // The contexts the objects went through, where the writer names them: a write to one
+    // site's hosts names that site's context, not the platform's.
+    let contexts = report.contexts();
+    let named;
+    let target = if contexts.is_empty() {
+        target
+    } else {
+        named = format!(
+            "{} {}",
+            if contexts.len() == 1 {
+                "context"
+            } else {
+                "contexts"
+            },
+            contexts.join(", ")
+        );
+        &named
+    };
     let head = if committed {
         format!("Written to {target}: {objects}")
     } else {
