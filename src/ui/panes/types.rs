@@ -7,7 +7,7 @@ use crate::fleet::figures::{Figure, TypeFigures, every_type_figures};
 use crate::fleet::lints::Severity;
 use crate::fleet::rules::{COST_PER_CPU, COST_PER_GB_MEMORY, COST_PER_OTHER_UNIT, type_os_image};
 use crate::fleet::{CostSource, NodeTypeId, NodeTypeInfo};
-use crate::format::thousands;
+use crate::format::{counted, thousands};
 use crate::model::LabelQuery;
 use crate::model::{Measure, keys};
 use crate::ui::data::{DriftMark, FleetData};
@@ -164,12 +164,13 @@ fn details<'a>(ctx: &DrawCtx<'a>, row: &'a TypeRow) -> Vec<Line<'a>> {
     };
     let rollover = match rollover(row) {
         Some((_, RolloverState::Rolling)) => format!(
-            "  rollover: {} claims being re-provisioned, {} drifted waiting",
-            row.rolling, row.drifted
+            "  rollover: {} being re-provisioned, {} drifted waiting",
+            counted(row.rolling, "claim", "claims"),
+            row.drifted
         ),
         Some((_, RolloverState::Drifted)) => format!(
-            "  rollover: {} claims drifted from the type's image, waiting for the platform",
-            row.drifted
+            "  rollover: {} drifted from the type's image, waiting for the platform",
+            counted(row.drifted, "claim", "claims")
         ),
         Some((_, RolloverState::Done)) => "  every claim runs the type's image".into(),
         None => String::new(),

@@ -326,7 +326,12 @@ impl fmt::Display for Change {
                         HostTargets::Selector(_) | HostTargets::All => 1,
                     })
                     .sum();
-                write!(f, "restore labels on {hosts} hosts ({} edits)", edits.len())
+                write!(
+                    f,
+                    "restore labels on {} ({})",
+                    crate::format::counted(hosts as u64, "host", "hosts"),
+                    crate::format::counted(edits.len() as u64, "edit", "edits")
+                )
             }
             Change::Pin(p) => {
                 let target = match &p.target {

@@ -33,10 +33,19 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edits: &[LabelEdit]) -> Result<Plan<'a>
         .filter(|&&h| fleet.holder(h).is_some())
         .count();
     if claimed > 0 {
-        plan.warnings.push(format!(
-            "{claimed} of {} hosts are claimed: their new labels take effect only when their Machines are deleted",
-            targets.len()
-        ));
+        plan.warnings.push(match (claimed, targets.len()) {
+            (_, 1) => "the host is claimed: its new labels take effect only when its Machine is deleted"
+                .to_string(),
+            (1, n) => format!(
+                "1 of {} is claimed: its new labels take effect only when its Machine is deleted",
+                crate::format::counted(n as u64, "host", "hosts")
+            ),
+            (claimed, n) => format!(
+                "{} of {} are claimed: their new labels take effect only when their Machines are deleted",
+                crate::format::thousands(claimed as u64),
+                crate::format::counted(n as u64, "host", "hosts")
+            ),
+        });
     }
     plan.targets = targets;
     Ok(plan)
