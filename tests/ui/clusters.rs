@@ -192,6 +192,25 @@ fn rows_of_equal_names_from_two_clusters_are_told_apart_at_every_width() {
             text(&draw(&mut app, 160, 24))
         );
     }
+    // The machines pane names each claim's host `cluster/name`; when the column is too
+    // narrow, the cluster gives way and the host's name stays whole.
+    app.update(Action::ShowPane(PaneId::Machines));
+    for width in [160, 80, 60] {
+        let t = draw(&mut app, width, 24);
+        let train = rows_with(t.backend().buffer(), "train-1");
+        let infer = rows_with(t.backend().buffer(), "infer-1");
+        assert!(
+            train.len() == 1 && infer.len() == 1,
+            "machines {width}: {}",
+            text(&t)
+        );
+        for (row, cluster) in [(&train[0], "dc1"), (&infer[0], "dc2")] {
+            assert!(
+                row.contains("/gpu-01") && row.contains(cluster),
+                "machines {width}: {row:?}"
+            );
+        }
+    }
     // A fleet of one cluster keeps its DC column.
     let mut one = live_app(&fixture("shared-labels"), &["dc1-infra"]);
     one.update(Action::ShowPane(PaneId::Hosts));

@@ -7,7 +7,7 @@ use crate::model::LabelQuery;
 use crate::ui::data::{DriftMark, FleetData};
 use crate::ui::nav::{Scope, Screen, View};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::table::{col, fill_col, name_col, whole_col};
+use crate::ui::widgets::table::{col, fill_col, name_col, path_col, whole_col};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use std::borrow::Cow;
@@ -139,7 +139,8 @@ static COLUMNS: &[Column<Machines>] = &[
         },
     },
     Column {
-        head: name_col("HOST", 10, 48),
+        // `cluster/name` in a fleet of several clusters: the name stays whole.
+        head: path_col("HOST", 10, 48),
         text: Some(|d, c| Cow::Owned(host_name(&d.fleet, c))),
         sort: Some(SortBy {
             name: "host",

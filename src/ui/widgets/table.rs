@@ -38,6 +38,9 @@ pub enum Cut {
     /// `gpu-h100-d…rack12-u01`: the middle goes, so names that differ at the end (a rack
     /// unit, a generated suffix) stay apart.
     Middle,
+    /// `use1…/r05-u04`: a `cluster/name` loses its front, so the name after the last `/`
+    /// stays whole while it fits (else the middle goes, as [`Cut::Middle`]).
+    Path,
 }
 
 /// One column: its title and its sizing rules.
@@ -63,6 +66,16 @@ pub const fn name_col(title: &'static str, min: u16, max: u16) -> Column {
         title,
         width: Width::Fit { min, max },
         cut: Cut::Middle,
+    }
+}
+
+/// A column of `cluster/name` paths that fits its data between `min` and `max`, cut
+/// before the last `/` ([`Cut::Path`]).
+pub const fn path_col(title: &'static str, min: u16, max: u16) -> Column {
+    Column {
+        title,
+        width: Width::Fit { min, max },
+        cut: Cut::Path,
     }
 }
 
@@ -222,6 +235,17 @@ fn cut_keeping<'a>(line: &Line<'a>, keep: usize, how: Cut) -> Line<'a> {
     let (head, tail) = match how {
         Cut::End => (keep, 0),
         Cut::Middle => (keep / 2, keep - keep / 2),
+        Cut::Path => {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            let last = text
+                .rfind('/')
+                .map(|i| unicode_width::UnicodeWidthStr::width(&text[i..]));
+            match last {
+                // At least one column of the front stays, so the cut shows where it was.
+                Some(tail) if tail < keep => (keep - tail, tail),
+                _ => (keep / 2, keep - keep / 2),
+            }
+        }
     };
     let mut front: Vec<Span> = Vec::new();
     let mut room = head;
@@ -459,6 +483,13 @@ mod tests {
         assert_eq!(text(&cut(name(), 15, Cut::End)), "gpu-h100-dc1-r…");
         assert_eq!(cut(name(), 15, Cut::Middle).width(), 15);
         assert_eq!(text(&cut(name(), 1, Cut::Middle)), "…");
+        // A host named with its cluster keeps its name and loses the cluster's end.
+        let path = || Line::from("use1-infra/r05-u04");
+        assert_eq!(text(&cut(path(), 13, Cut::Path)), "use1…/r05-u04");
+        assert_eq!(text(&cut(path(), 10, Cut::Path)), "u…/r05-u04");
+        // Too narrow for the whole name: the middle goes, as for any name.
+        assert_eq!(text(&cut(path(), 9, Cut::Path)), "use1…-u04");
+        assert_eq!(text(&cut(Line::from("r05-u04"), 5, Cut::Path)), "r0…04");
         // Wide characters are measured as the terminal shows them.
         assert_eq!(
             text(&cut(Line::from("日本語のホスト"), 7, Cut::End)),
