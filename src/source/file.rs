@@ -241,20 +241,18 @@ fn names(paths: &[PathBuf]) -> String {
     }
 }
 
-/// A path that could not be read at all.
-#[derive(Debug)]
+/// A path that could not be read at all: `cannot read PATH: MESSAGE`.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {message}", path.display())]
 pub struct LoadError {
+    /// The path as named.
     pub path: PathBuf,
+    /// Why, for people (with the closest path that exists when it does not).
     pub message: String,
+    /// The system's error, when one was the cause.
+    #[source]
+    pub source: Option<std::io::Error>,
 }
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read {}: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for LoadError {}
 
 /// File name endings read inside directories, in any case (`.YAML` too).
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -584,11 +582,20 @@ fn collect_named(
     let err = |message: String| LoadError {
         path: path.to_path_buf(),
         message,
+        source: None,
+    };
+    let failed = |e: std::io::Error| LoadError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+        source: Some(e),
     };
     match look_at(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(err(missing(path))),
-        Err(e) => Err(err(e.to_string())),
-        Ok(Found::Directory) => walk(path, out, report, visited).map_err(|e| err(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LoadError {
+            source: Some(e),
+            ..err(missing(path))
+        }),
+        Err(e) => Err(failed(e)),
+        Ok(Found::Directory) => walk(path, out, report, visited).map_err(failed),
         Ok(Found::File | Found::Pipe) => {
             out.push((path.to_path_buf(), true));
             Ok(())
@@ -966,6 +973,18 @@ fn load_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_that_cannot_be_read_keeps_the_systems_error_as_its_cause() {
+        let dir = std::env::temp_dir().join(format!("gpufleet-load-error-{}", std::process::id()));
+        let e = load_paths(&[dir.join("dumpp")]).unwrap_err();
+        assert!(e.to_string().starts_with("cannot read "), "{e}");
+        let cause = std::error::Error::source(&e).expect("the system's error is kept");
+        let io = cause
+            .downcast_ref::<std::io::Error>()
+            .expect("an I/O error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    }
 
     #[test]
     fn reads_utf8_and_utf16_behind_a_mark_and_names_what_it_refuses() {
