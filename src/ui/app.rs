@@ -432,12 +432,34 @@ impl App {
         self.size = (columns, rows);
     }
 
-    /// Sets the clock; returns whether anything shown depends on the change.
+    /// Sets the clock; returns whether anything shown depends on the change: the data's
+    /// age, a failing watch's age (the status line, `:ctx`, the stale banner) or the banner
+    /// appearing.
     pub fn tick(&mut self, now: SystemTime) -> bool {
-        let before = self.clock_text();
+        let before = (self.clock_text(), self.stale_ages());
         let stale_before = self.stale_for().is_some();
         self.now = now;
-        before != self.clock_text() || stale_before != self.stale_for().is_some()
+        before != (self.clock_text(), self.stale_ages())
+            || stale_before != self.stale_for().is_some()
+    }
+
+    /// The moments failing watches have failed since, each once, oldest first.
+    fn stale_sinces(&self) -> BTreeSet<SystemTime> {
+        self.live
+            .all_watches()
+            .filter_map(|(_, _, s)| match s {
+                WatchState::Stale { since, .. } => Some(*since),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The failing watches' ages as shown (`56s`), each once.
+    fn stale_ages(&self) -> Vec<String> {
+        self.stale_sinces()
+            .into_iter()
+            .map(|since| clock::age(self.now.duration_since(since).unwrap_or_default()))
+            .collect()
     }
 
     /// The data age as shown, e.g. `4s`; `None` before any data.
@@ -468,12 +490,17 @@ impl App {
         (failing >= self.settings.stale_after).then_some(failing)
     }
 
-    /// When something time-dependent on screen next changes: the age text, or the stale
-    /// banner appearing.
+    /// When something time-dependent on screen next changes: the age text, a failing
+    /// watch's age, or the stale banner appearing.
     pub fn next_wake(&self) -> Option<SystemTime> {
-        let age = self.live.newest_data().map(|n| {
-            self.now + clock::until_change(self.now.duration_since(n).unwrap_or_default())
-        });
+        let ages = self
+            .live
+            .newest_data()
+            .into_iter()
+            .chain(self.stale_sinces());
+        let age = ages
+            .map(|t| self.now + clock::until_change(self.now.duration_since(t).unwrap_or_default()))
+            .min();
         let stale = self
             .live
             .stale_since()

@@ -239,3 +239,33 @@ async fn each_key_is_handled_when_it_arrives() {
         "every key was seen without waiting"
     );
 }
+
+/// Finding: while a site's watch kept failing, its age (`stale 56s` in the status line,
+/// "failing for 34s" in the banner) stood still between reconnect attempts when the data's
+/// own age read in minutes: only the data age woke the loop. Each shown age wakes it.
+#[test]
+fn a_failing_watchs_age_wakes_the_loop_as_it_grows() {
+    use gpufleet::event::WatchState;
+    let mut app = support::loaded(
+        support::dashboard(Settings::demo(Mode::Watch), None),
+        &objects(),
+    );
+    // The data is five minutes old: its age reads `5m` for another minute.
+    app.now += Duration::from_secs(300);
+    let since = app.now - Duration::from_secs(30);
+    app.apply(FleetEvent::Watch {
+        kind: Kind::BareMetalHost,
+        cluster: Some("dc2-infra".into()),
+        state: WatchState::Stale {
+            since,
+            reason: "connection refused".into(),
+        },
+    });
+    let wake = app.next_wake().expect("something on screen ages");
+    assert!(
+        wake <= app.now + Duration::from_secs(1),
+        "the failing watch's age changes within a second, woken after {:?}",
+        wake.duration_since(app.now)
+    );
+    assert!(app.tick(app.now + Duration::from_secs(1)), "30s became 31s");
+}
