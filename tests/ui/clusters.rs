@@ -250,3 +250,35 @@ fn counts_and_cluster_names_read_as_words() {
     assert!(status.contains("(1 cluster)"), "{status}");
     assert!(!status.contains("1 clusters"), "{status}");
 }
+
+/// Finding: at 80 columns the status line read `hosts: use1-infra ok · us` and the stale
+/// banner was cut at the cluster's name: a site that is down was named where the line ends.
+/// Clusters not up to date come first, and the banner names what failed before it says more.
+#[test]
+fn a_site_that_is_down_is_named_at_80_columns() {
+    let mut app = two_clusters();
+    let since = app.now;
+    app.apply(FleetEvent::Watch {
+        kind: Kind::BareMetalHost,
+        cluster: Some("dc2-infra".into()),
+        state: WatchState::Stale {
+            since,
+            reason: "connection refused".into(),
+        },
+    });
+    app.now = since + Duration::from_secs(300);
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let status = rows_with(buffer, "hosts: ");
+    assert!(
+        status.iter().any(|r| r.contains("hosts: dc2-infra stale")),
+        "{}",
+        text(&t)
+    );
+    let banner = rows_with(buffer, "STALE DATA");
+    assert!(
+        banner.iter().any(|r| r.contains("of dc2-infra")),
+        "{}",
+        text(&t)
+    );
+}

@@ -75,8 +75,23 @@ pub fn status_line(app: &App) -> Line<'_> {
         }
         several => {
             let states = cluster_states(app);
-            for (i, (cluster, (text, style))) in several.iter().enumerate() {
-                spans.push(Span::styled(if i == 0 { " hosts: " } else { " · " }, base));
+            // Clusters that are not up to date first, so a line cut at 80 columns still
+            // names the site that is down.
+            let current = |i: usize| {
+                states.get(i).is_some_and(|(_, s)| {
+                    matches!(
+                        s,
+                        WatchState::Synced { .. }
+                            | WatchState::Loaded { .. }
+                            | WatchState::NotServed { .. }
+                    )
+                })
+            };
+            let mut order: Vec<usize> = (0..several.len()).collect();
+            order.sort_by_key(|&i| current(i));
+            for (n, i) in order.into_iter().enumerate() {
+                let (cluster, (text, style)) = &several[i];
+                spans.push(Span::styled(if n == 0 { " hosts: " } else { " · " }, base));
                 spans.push(Span::styled(format!("{cluster} "), base));
                 spans.push(Span::styled(text.clone(), app.theme.on_bar(*style)));
                 if let Some((_, WatchState::Stale { reason, .. })) = states.get(i) {
@@ -235,8 +250,9 @@ pub fn stale_text(app: &App) -> Option<String> {
             _ => None,
         })
         .collect();
+    // What failed first: a banner cut at 80 columns still names the cluster that is down.
     Some(format!(
-        "STALE DATA — watches failing for {}, still reconnecting — {}",
+        "STALE DATA {}, reconnecting — {}",
         clock::age(failing),
         reasons.join("; ")
     ))
