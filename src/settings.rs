@@ -133,7 +133,8 @@ pub enum SettingsProblem {
     #[error("cannot be read: {0}")]
     Read(#[source] std::sync::Arc<std::io::Error>),
     /// It is not TOML, or not the settings' shape: the TOML reader's message.
-    #[error("{}", .0.message().trim())]
+    // One line: the reader's message may span several, which a terminal line would show as `\n`.
+    #[error("{}", .0.message().trim().replace('\n', " "))]
     Toml(#[source] Box<toml::de::Error>),
     /// `project-namespace-prefix` cannot start a namespace name.
     #[error("{0}")]
@@ -141,6 +142,13 @@ pub enum SettingsProblem {
     /// `theme` names neither a built-in theme nor a file beside the settings file.
     #[error("{0}")]
     Theme(String),
+    /// `[clusters]` gives a Metal3 cluster an empty context (as `--bmh-context C=` is
+    /// refused).
+    #[error(
+        "[clusters] gives Metal3 cluster \"{}\" an empty context: name the kube context that reaches it, or remove the line",
+        crate::format::escape(.0)
+    )]
+    EmptyContext(String),
 }
 
 /// Where the settings file is: `$XDG_CONFIG_HOME/gpufleet/config.toml` when that variable is
@@ -197,6 +205,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
             line: line_of(text, "project-namespace-prefix"),
             problem: e.into(),
         })?;
+    }
+    if let Some((cluster, _)) = settings.clusters.iter().find(|(_, c)| c.trim().is_empty()) {
+        return Err(SettingsError {
+            path: path.to_path_buf(),
+            line: line_of(text, cluster),
+            problem: SettingsProblem::EmptyContext(cluster.clone()),
+        });
     }
     if let Some(name) = &mut settings.dashboard.theme
         && !theme::is_built_in(name)
@@ -294,7 +309,11 @@ mod tests {
         let p = Path::new("config.toml");
         let s = parse(p, "[clusters]\ndc1-infra = \"admin@dc1\"\n").unwrap();
         assert_eq!(s.clusters["dc1-infra"], "admin@dc1");
+        let empty = parse(p, "[clusters]\ndc1-infra = \"\"\n").unwrap_err();
+        assert!(empty.to_string().contains("an empty context"), "{empty}");
+        assert_eq!(empty.line, Some(2));
         let bad = parse(p, "[clusters]\ndc1-infra = 3\n").unwrap_err();
+        assert!(!bad.to_string().contains('\n'), "{bad}");
         assert_eq!(bad.line, Some(2), "{bad}");
     }
 
