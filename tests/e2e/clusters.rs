@@ -187,6 +187,14 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
         record["report"]["objects"][0]["context"], "dc2-infra",
         "{record}"
     );
+    // The record is the platform context's, as a dashboard edit's is (so `u` finds it);
+    // before writing, only the context this host goes to is named.
+    assert_eq!(record["context"], "platform", "{record}");
+    let said = run::stderr(&out);
+    assert!(
+        said.contains("would be written to context dc2-infra as "),
+        "{said}"
+    );
     assert!(!labels_on(&dc1, "gpu-01").await.contains_key("maintenance"));
 
     // A read-only user can write to none of them.
