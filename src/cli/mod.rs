@@ -407,6 +407,14 @@ struct LintReport<'a> {
     infos: usize,
 }
 
+impl Cli {
+    /// Whether the command answers and ends (every command but the dashboard's, `dash` and
+    /// `demo`, which run until quit and restore the terminal on their way out).
+    pub fn is_one_shot(&self) -> bool {
+        !matches!(self.command, Command::Dash { .. } | Command::Demo { .. })
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Summary { source, output } => {
