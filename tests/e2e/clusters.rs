@@ -620,6 +620,14 @@ async fn a_site_whose_plugin_hangs_is_named_never_left_out() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(run::stdout(&out).is_empty(), "{}", run::stdout(&out));
     assert!(err.contains("no complete view after 5s"), "{err}");
+    // While it waits, before the deadline, it says what for (the plugin sends no event).
+    let waiting = err
+        .find("waiting for Metal3 cluster dc2-infra (context dc2-infra, a context of its name): connecting: waiting ")
+        .unwrap_or_else(|| panic!("no word of the wait: {err}"));
+    assert!(
+        waiting < err.find("no complete view").unwrap(),
+        "said before the deadline: {err}"
+    );
     assert!(
         err.contains("Metal3 cluster dc2-infra (context dc2-infra, a context of its name)"),
         "{err}"
