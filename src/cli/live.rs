@@ -240,6 +240,29 @@ fn waiting_lines(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
         .collect()
 }
 
+/// Why the watch `event` reports can never complete while a one-shot command waits: no
+/// context of the kubeconfig reaches its Metal3 cluster, or its context does not serve
+/// BareMetalHosts (404). Neither changes before a deadline; `None` for anything else.
+fn never_completes(clusters: &Clusters, event: &crate::event::FleetEvent) -> Option<String> {
+    let crate::event::FleetEvent::Watch {
+        kind,
+        cluster,
+        state: WatchState::Stale { reason, .. },
+    } = event
+    else {
+        return None;
+    };
+    let unreachable = cluster
+        .as_deref()
+        .is_some_and(|c| clusters.context_for(c).is_err());
+    let not_served =
+        *kind == crate::event::Kind::BareMetalHost && crate::kube::watch::is_never_served(reason);
+    (unreachable || not_served).then(|| match cluster {
+        Some(c) => format!("Metal3 cluster {c}: {reason}"),
+        None => format!("{}: {reason}", kind.short()),
+    })
+}
+
 /// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
 /// `platform: providers: synced, ...` and `dc1-infra: hosts: syncing (12000), hardware: ...`.
 pub fn progress_lines(live: &LiveFleet) -> Vec<String> {
@@ -336,11 +359,22 @@ pub async fn live_snapshot_with(
         WAITING_EVERY
     };
     let mut next_tick = tokio::time::Instant::now() + PROGRESS_AFTER;
+    // Metal3 clusters that cannot complete before any deadline: said at once, then the
+    // command ends rather than wait for them.
+    let mut hopeless: Vec<String> = Vec::new();
     let outcome = loop {
         // Every watch, and every Metal3 cluster the providers name: never a part of the
         // fleet.
         if live.complete() {
             break Ok(());
+        }
+        // Events already queued first, so every such cluster is named, not only the first,
+        // and the providers' names checked (a cluster misnamed is said too).
+        if !hopeless.is_empty() && events.is_empty() && checked_names {
+            break Err(eyre!(
+                "no complete view can come, so nothing is answered: {}",
+                hopeless.join("; ")
+            ));
         }
         let tick = next_tick.min(deadline);
         let event = match tokio::time::timeout_at(tick, events.recv()).await {
@@ -376,6 +410,11 @@ pub async fn live_snapshot_with(
                         context_text(&clusters, cluster),
                         kind.short()
                     ));
+                }
+                if let Some(why) = never_completes(&clusters, &event)
+                    && !hopeless.contains(&why)
+                {
+                    hopeless.push(why);
                 }
                 live.apply(event);
                 if !checked_names
