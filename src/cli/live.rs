@@ -211,15 +211,18 @@ fn not_synced(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
     out
 }
 
-/// How long the sync waits before it says what it waits for, and how often a plain log (not
-/// a terminal) is told again that it still waits.
+/// How long the sync runs before its progress, and what it waits for, are written.
 pub const PROGRESS_AFTER: Duration = Duration::from_secs(2);
+
+/// How often a log (standard error not a terminal) is told again what the sync still waits
+/// for; a terminal's lines are rewritten in place each second.
 pub const WAITING_EVERY: Duration = Duration::from_secs(10);
 
 /// What the sync waits on that sends no event while it waits: each Metal3 cluster not synced
 /// whose client is still being built (an exec credential plugin that has not answered, a TLS
-/// set-up; stale or not, as a build given up on is waited for again), with how long: `waiting for Metal3 cluster dc2-infra (context dc2, named for it):
-/// connecting: waiting 12s for the exec credential plugin "…" of user u (context dc2)`.
+/// set-up; stale or not, as a build given up on is waited for again), with how long:
+/// `waiting for Metal3 cluster dc2-infra (context dc2, named for it): connecting: waiting
+/// 12s for the exec credential plugin "…" of user u (context dc2)`.
 fn waiting_lines(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
     let mut names: std::collections::BTreeSet<String> = live
         .cluster_watches()
