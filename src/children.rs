@@ -114,6 +114,43 @@ fn descendants(root: i32) -> Vec<Process> {
     found
 }
 
+/// The signals that end a one-shot command: SIGTERM, SIGHUP (the SSH link dropped) and
+/// SIGINT (Ctrl-C). The dashboard handles SIGTERM and SIGHUP itself, to restore the terminal.
+pub const ENDING_SIGNALS: [i32; 3] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+];
+
+/// Runs `work` to its end, unless one of [`ENDING_SIGNALS`] comes first: `Err` with that
+/// signal's number then, so the caller ends what it started ([`end_descendants`]) and exits
+/// with status 128 + the number, as a shell reports a process the signal ended. The signals
+/// are caught from this call on (before `work` first runs, so before any exec plugin starts);
+/// where they cannot be caught, `work` runs alone.
+pub async fn unless_signalled<T>(work: impl std::future::Future<Output = T>) -> Result<T, i32> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut caught = Vec::new();
+    for number in ENDING_SIGNALS {
+        if let Ok(s) = signal(SignalKind::from_raw(number)) {
+            caught.push((number, s));
+        }
+    }
+    if caught.is_empty() {
+        return Ok(work.await);
+    }
+    // Never empty here (`select_all` of nothing would panic).
+    let any = futures::future::select_all(
+        caught
+            .iter_mut()
+            .map(|(number, s)| Box::pin(async move { s.recv().await.map(|_| *number) })),
+    );
+    tokio::pin!(work);
+    tokio::select! {
+        done = &mut work => Ok(done),
+        (Some(number), _, _) = any => Err(number),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ fn main() -> ExitCode {
     // report goes through `stdio`, so a closed pipe ends the process quietly.
     stdio::install_hooks();
     let cli = gpufleet::cli::Cli::parse();
+    let one_shot = cli.is_one_shot();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -18,9 +19,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = match runtime.block_on(gpufleet::cli::run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
+    // A one-shot command ended by a signal ends its exec plugins too (below), as on any
+    // other way out; the dashboard restores the terminal on SIGTERM and SIGHUP itself.
+    let ran = runtime.block_on(async {
+        if one_shot {
+            gpufleet::children::unless_signalled(gpufleet::cli::run(cli)).await
+        } else {
+            Ok(gpufleet::cli::run(cli).await)
+        }
+    });
+    let code = match ran {
+        Err(signal) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX)),
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             stdio::error(&e);
             for cause in e.chain().skip(1) {
                 stdio::note(format_args!("  because: {cause}"));

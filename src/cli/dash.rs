@@ -302,8 +302,13 @@ impl Writer for ConnectingWriter {
         }
     }
 
+    /// The platform's context until connected; then the kube writer's own, which names each
+    /// site context reached as its watches reach it.
     fn target(&self) -> String {
-        self.context.clone()
+        match self.writer.get() {
+            Some(w) => w.target(),
+            None => self.context.clone(),
+        }
     }
 }
 
@@ -405,5 +410,34 @@ mod tests {
             let args = std::iter::once("gpufleet").chain(bad.iter().copied());
             assert!(Flags::try_parse_from(args).is_err(), "{bad:?}");
         }
+    }
+
+    /// Where writes go (the status line, `:ctx`) is the connected writer's answer, read each
+    /// time: before connecting the platform's context, then the kube writer's target, which
+    /// names each site context as the watches reach it.
+    #[tokio::test]
+    async fn where_writes_go_is_the_connected_writers_answer() {
+        let (service, _api) = tower_test::mock::pair::<
+            http::Request<kube::client::Body>,
+            http::Response<kube::client::Body>,
+        >();
+        let client = crate::kube::ClusterClient {
+            client: kube::Client::new(service, "default"),
+            context: "platform-admin@platform".into(),
+            user: "alice".into(),
+            read_only: false,
+            request_timeout: None,
+        };
+        let slot = Arc::new(OnceLock::new());
+        let connecting = ConnectingWriter {
+            context: "platform".into(),
+            writer: slot.clone(),
+        };
+        assert_eq!(connecting.target(), "platform");
+        let kube = KubeWriter::new(crate::kube::Clusters::of(client.clone(), client)).unwrap();
+        let expected = kube.target();
+        let _ = slot.set(kube);
+        assert_eq!(connecting.target(), expected);
+        assert_eq!(expected, "platform-admin@platform");
     }
 }

@@ -211,6 +211,61 @@ fn not_synced(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
     out
 }
 
+/// How long the sync runs before its progress, and what it waits for, are written.
+pub const PROGRESS_AFTER: Duration = Duration::from_secs(2);
+
+/// How often a log (standard error not a terminal) is told again what the sync still waits
+/// for; a terminal's lines are rewritten in place each second.
+pub const WAITING_EVERY: Duration = Duration::from_secs(10);
+
+/// What the sync waits on that sends no event while it waits: each Metal3 cluster not synced
+/// whose client is still being built (an exec credential plugin that has not answered, a TLS
+/// set-up; stale or not, as a build given up on is waited for again), with how long:
+/// `waiting for Metal3 cluster dc2-infra (context dc2, named for it): connecting: waiting
+/// 12s for the exec credential plugin "…" of user u (context dc2)`.
+fn waiting_lines(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
+    let mut names: std::collections::BTreeSet<String> = live
+        .cluster_watches()
+        .iter()
+        .filter(|(_, s)| !s.is_synced())
+        .map(|((c, _), _)| c.clone())
+        .collect();
+    names.extend(live.clusters_unreported());
+    names
+        .iter()
+        .filter_map(|cluster| {
+            let wait = clusters.waiting_for(cluster)?;
+            Some(format!(
+                "waiting for Metal3 cluster {cluster} ({}): connecting: {wait}",
+                context_text(clusters, cluster)
+            ))
+        })
+        .collect()
+}
+
+/// Why the watch `event` reports can never complete while a one-shot command waits: no
+/// context of the kubeconfig reaches its Metal3 cluster, or its context does not serve
+/// BareMetalHosts (404). Neither changes before a deadline; `None` for anything else.
+fn never_completes(clusters: &Clusters, event: &crate::event::FleetEvent) -> Option<String> {
+    let crate::event::FleetEvent::Watch {
+        kind,
+        cluster,
+        state: WatchState::Stale { reason, .. },
+    } = event
+    else {
+        return None;
+    };
+    let unreachable = cluster
+        .as_deref()
+        .is_some_and(|c| clusters.context_for(c).is_err());
+    let not_served =
+        *kind == crate::event::Kind::BareMetalHost && crate::kube::watch::is_never_served(reason);
+    (unreachable || not_served).then(|| match cluster {
+        Some(c) => format!("Metal3 cluster {c}: {reason}"),
+        None => format!("{}: {reason}", kind.short()),
+    })
+}
+
 /// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
 /// `platform: providers: synced, ...` and `dc1-infra: hosts: syncing (12000), hardware: ...`.
 pub fn progress_lines(live: &LiveFleet) -> Vec<String> {
@@ -295,16 +350,55 @@ pub async fn live_snapshot_with(
     let clusters = connect_within(&options, deadline, crate::stdio::note).await?;
     let (mut events, tasks) = spawn_watches(&clusters, args.bmh_namespace.clone());
     let mut live = LiveFleet::default().with_projects(projects);
-    let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut warned = std::collections::BTreeSet::new();
     let mut checked_names = false;
+    // A client that is being built sends no event while it waits: the progress is also
+    // written on a clock, each second on a terminal (in place), every WAITING_EVERY in a log.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut progress = Progress::new(terminal);
+    let every = if terminal {
+        Duration::from_secs(1)
+    } else {
+        WAITING_EVERY
+    };
+    let mut next_tick = tokio::time::Instant::now() + PROGRESS_AFTER;
+    // Metal3 clusters that cannot complete before any deadline: said at once, then the
+    // command ends rather than wait for them.
+    let mut hopeless: Vec<String> = Vec::new();
     let outcome = loop {
         // Every watch, and every Metal3 cluster the providers name: never a part of the
         // fleet.
         if live.complete() {
             break Ok(());
         }
-        match tokio::time::timeout_at(deadline, events.recv()).await {
+        // Events already queued first, so every such cluster is named, not only the first,
+        // and the providers' names checked (a cluster misnamed is said too).
+        if !hopeless.is_empty() && events.is_empty() && checked_names {
+            break Err(eyre!(
+                "no complete view can come, so nothing is answered: {}",
+                hopeless.join("; ")
+            ));
+        }
+        let tick = next_tick.min(deadline);
+        let event = match tokio::time::timeout_at(tick, events.recv()).await {
+            Err(_) if tick < deadline => {
+                next_tick = tokio::time::Instant::now() + every;
+                let waiting = waiting_lines(&live, &clusters);
+                if terminal {
+                    let mut lines = progress_lines(&live);
+                    lines.extend(waiting);
+                    crate::stdio::err(&progress.update(lines));
+                } else {
+                    for line in waiting {
+                        crate::stdio::note(line);
+                    }
+                }
+                continue;
+            }
+            Err(_) => Err(()),
+            Ok(event) => Ok(event),
+        };
+        match event {
             Ok(Some(event)) => {
                 // A Metal3 cluster that fails is said at once, not only at the deadline.
                 if let crate::event::FleetEvent::Watch {
@@ -319,6 +413,11 @@ pub async fn live_snapshot_with(
                         context_text(&clusters, cluster),
                         kind.short()
                     ));
+                }
+                if let Some(why) = never_completes(&clusters, &event)
+                    && !hopeless.contains(&why)
+                {
+                    hopeless.push(why);
                 }
                 live.apply(event);
                 if !checked_names
@@ -342,8 +441,12 @@ pub async fn live_snapshot_with(
                 ));
             }
         }
-        if started.elapsed() > Duration::from_secs(2) {
-            crate::stdio::err(&progress.update(progress_lines(&live)));
+        if started.elapsed() > PROGRESS_AFTER {
+            let mut lines = progress_lines(&live);
+            if terminal {
+                lines.extend(waiting_lines(&live, &clusters));
+            }
+            crate::stdio::err(&progress.update(lines));
         }
     };
     for task in tasks {

@@ -407,6 +407,14 @@ struct LintReport<'a> {
     infos: usize,
 }
 
+impl Cli {
+    /// Whether the command answers and ends (every command but the dashboard's, `dash` and
+    /// `demo`, which run until quit and restore the terminal on their way out).
+    pub fn is_one_shot(&self) -> bool {
+        !matches!(self.command, Command::Dash { .. } | Command::Demo { .. })
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Summary { source, output } => {
@@ -567,7 +575,6 @@ async fn apply(
         );
     }
     let writer = KubeWriter::new(clusters.clone())?;
-    let context = writer.target();
     let finish = |dry: Option<&WriteReport>,
                   result: Option<&WriteReport>,
                   error: Option<&WriteError>|
@@ -633,12 +640,15 @@ async fn apply(
         finish(Some(&dry), None, None)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // The contexts this change's objects go to, as the server's dry run answered: a label
+    // edit of one site's hosts names that site's context only.
+    let context = dry.written_to(&format!("context {}", clusters.platform.context));
     if !yes {
         if output == Output::Table {
             stdio::err(&output::impact_table(&preview));
         }
         let question = format!(
-            "Write this change ({}) to context {context} as {}?",
+            "Write this change ({}) to {context} as {}?",
             output::scope(&preview),
             clusters.platform.user
         );
@@ -648,7 +658,7 @@ async fn apply(
         }
     } else {
         stdio::note(format_args!(
-            "writing {} to context {context} as {}: {}",
+            "writing {} to {context} as {}: {}",
             output::scope(&preview),
             clusters.platform.user,
             preview.change
@@ -658,7 +668,9 @@ async fn apply(
     if let Some(path) = crate::write::audit::default_path() {
         let record = crate::write::audit::AuditRecord::new(
             &clusters.platform.user,
-            &context,
+            // The record's identity is the platform's context, as the dashboard's records;
+            // each object names the context it was written through.
+            &clusters.platform.context,
             &change,
             outcome.as_ref(),
         )

@@ -101,6 +101,17 @@ pub fn describe(error: &watcher::Error) -> String {
 
 /// Why a watch of a kind the cluster does not serve (404 for its resource) fails:
 /// `BareMetalHost (metal3.io/v1alpha1) is not served on context platform`, and what to do.
+/// What the stale reason of a needed kind not served says (`BareMetalHost (metal3.io/v1alpha1)
+/// is not served on context platform (404); …`): [`is_never_served`] reads it back.
+const NOT_SERVED: &str = "is not served";
+
+/// Whether a stale `reason` is a needed kind the cluster does not serve (404): it will not be
+/// served before a one-shot command's deadline (its CRD is not installed there), so waiting
+/// for it is waiting in vain.
+pub fn is_never_served(reason: &str) -> bool {
+    reason.contains(&format!(") {NOT_SERVED} ")) && reason.contains("(404)")
+}
+
 fn not_served<K: FleetKind>(start: &Watching) -> String {
     let group = K::group(&());
     let version = K::version(&());
@@ -110,7 +121,7 @@ fn not_served<K: FleetKind>(start: &Watching) -> String {
         format!("{group}/{version}")
     };
     format!(
-        "{} ({api}) is not served {}(404){}",
+        "{} ({api}) {NOT_SERVED} {}(404){}",
         K::FLEET_KIND,
         start
             .context
@@ -309,6 +320,31 @@ pub async fn run_from<K: FleetKind>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A needed kind not served (404) reads back as never served; other failures do not.
+    #[test]
+    fn a_kind_not_served_is_read_back_from_its_reason() {
+        let start = Watching {
+            stale_since: None,
+            context: Some("platform".into()),
+            not_served_hint: Some("name the context that reaches Metal3 cluster dc2".into()),
+        };
+        let reason = not_served::<BareMetalHost>(&start);
+        assert!(
+            reason.starts_with(
+                "BareMetalHost (metal3.io/v1alpha1) is not served on context platform (404)"
+            ),
+            "{reason}"
+        );
+        assert!(is_never_served(&reason));
+        for other in [
+            "connection refused",
+            "the watch stream ended",
+            "403 Forbidden",
+        ] {
+            assert!(!is_never_served(other), "{other}");
+        }
+    }
     use crate::model::BareMetalHost;
     use std::future::Future;
     use std::pin::Pin;

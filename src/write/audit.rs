@@ -52,9 +52,10 @@ pub struct LoggedEdit {
     pub no_undo: Option<String>,
 }
 
-/// The last write in the audit log at `path` that was applied in `context`: the edit `u`
-/// undoes. `Ok(None)` when there is none (or no log yet). Lines that cannot be read are
-/// skipped: one damaged line costs only itself.
+/// The last write in the audit log at `path` that was applied in `context` (the platform's
+/// kube context): the edit `u` undoes, whether the dashboard or `gpufleet apply` made it.
+/// `Ok(None)` when there is none (or no log yet). Lines that cannot be read are skipped: one
+/// damaged line costs only itself.
 pub fn last_applied(path: &Path, context: &str) -> std::io::Result<Option<LoggedEdit>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -65,7 +66,17 @@ pub fn last_applied(path: &Path, context: &str) -> std::io::Result<Option<Logged
         .lines()
         .rev()
         .filter_map(|l| serde_json::from_str::<LoggedEdit>(l).ok())
-        .find(|e| e.result == "applied" && e.context == context))
+        .find(|e| e.result == "applied" && in_context(&e.context, context)))
+}
+
+/// Whether a record's `context` is the platform context `context`. Records of `apply` written
+/// before the record named only the platform's context list the site contexts after it
+/// (`platform, dc1 (use1-infra), dc2 (usw2-infra)`): those count as the platform's too.
+fn in_context(recorded: &str, context: &str) -> bool {
+    recorded == context
+        || recorded
+            .strip_prefix(context)
+            .is_some_and(|rest| rest.starts_with(", "))
 }
 
 impl<'a> AuditRecord<'a> {
@@ -224,6 +235,61 @@ mod tests {
         assert_eq!(last.user, "alice");
         assert_eq!(last.undo, Some(undo_first));
         assert_eq!(last.report, Some(report));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// `u` undoes the newest edit applied in the platform's context, the dashboard's or
+    /// `apply`'s: an `apply` record of an older gpufleet named the site contexts after the
+    /// platform's (`platform, dc1 (use1-infra), dc2 (usw2-infra)`) and still counts; another
+    /// context whose name merely starts alike does not.
+    #[test]
+    fn an_apply_edit_after_a_dashboard_edit_is_the_one_undone() {
+        let dir = std::env::temp_dir().join(format!("gpufleet-audit-apply-{}", std::process::id()));
+        let path = dir.join("audit.jsonl");
+        let edit = |value: &str| {
+            Change::Label(
+                LabelEdit::parse_args(HostTargets::Names(vec!["h1".into()]), &[value]).unwrap(),
+            )
+        };
+        let report = WriteReport {
+            mode: WriteMode::Commit,
+            objects: Vec::new(),
+        };
+        let (dashboard, by_apply, old_apply) = (edit("a=1"), edit("a=2"), edit("a=3"));
+        let record = |context: &str, change: &Change| {
+            let line = AuditRecord::new("alice", context, change, Ok(&report))
+                .with_undo(Ok(change.clone()));
+            append(&path, &line).unwrap();
+        };
+        record("platform", &dashboard);
+        record("platform", &by_apply);
+        assert_eq!(
+            last_applied(&path, "platform")
+                .unwrap()
+                .unwrap()
+                .undo
+                .as_ref(),
+            Some(&by_apply)
+        );
+        record("platform, dc1 (use1-infra), dc2 (usw2-infra)", &old_apply);
+        assert_eq!(
+            last_applied(&path, "platform")
+                .unwrap()
+                .unwrap()
+                .undo
+                .as_ref(),
+            Some(&old_apply)
+        );
+        record("platform-b", &dashboard);
+        record("platform-b, dc1 (use1-infra)", &dashboard);
+        assert_eq!(
+            last_applied(&path, "platform")
+                .unwrap()
+                .unwrap()
+                .undo
+                .as_ref(),
+            Some(&old_apply)
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

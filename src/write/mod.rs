@@ -132,6 +132,16 @@ impl WriteReport {
         }
         out
     }
+
+    /// Where the objects went, for a message: `context dc2`, `contexts platform, dc2`, or
+    /// `fallback` (the writer's target) where no object names its context (the simulator).
+    pub fn written_to(&self, fallback: &str) -> String {
+        match self.contexts().as_slice() {
+            [] => fallback.to_string(),
+            [one] => format!("context {one}"),
+            many => format!("contexts {}", many.join(", ")),
+        }
+    }
 }
 
 impl WriteError {
@@ -156,4 +166,35 @@ pub trait Writer: Send + Sync {
     /// Metal3 cluster's whose context differs: `platform, dc2 (dc2-infra)`), "simulator".
     /// Each object a write touched names its own context ([`WrittenObject::context`]).
     fn target(&self) -> String;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(context: Option<&str>) -> WrittenObject {
+        WrittenObject {
+            kind: "BareMetalHost".into(),
+            cluster: Some("usw2-infra".into()),
+            namespace: Some("metal3-system".into()),
+            name: "r01-u03".into(),
+            context: context.map(str::to_string),
+            resource_version_before: Some("1".into()),
+            resource_version_after: Some("2".into()),
+        }
+    }
+
+    #[test]
+    fn a_write_names_the_contexts_its_objects_went_through() {
+        let report = |contexts: &[Option<&str>]| WriteReport {
+            mode: WriteMode::Commit,
+            objects: contexts.iter().map(|c| object(*c)).collect(),
+        };
+        assert_eq!(report(&[Some("dc2")]).written_to("platform"), "context dc2");
+        assert_eq!(
+            report(&[Some("dc2"), Some("dc1"), Some("dc2")]).written_to("platform"),
+            "contexts dc2, dc1"
+        );
+        assert_eq!(report(&[None]).written_to("simulator"), "simulator");
+    }
 }

@@ -707,6 +707,41 @@ mod exec_plugins {
         assert_eq!(crate::support::plugin::survivors(&pids), Vec::<i32>::new());
     }
 
+    /// A one-shot command ended by SIGTERM, SIGHUP (a dropped SSH link) or SIGINT ends the
+    /// plugin it waits on too, and exits as a shell reports the signal: 128 + its number.
+    #[test]
+    fn a_signal_ends_the_command_and_its_plugin() {
+        for (signal, number) in [
+            (rustix::process::Signal::TERM, 15),
+            (rustix::process::Signal::HUP, 1),
+            (rustix::process::Signal::INT, 2),
+        ] {
+            let dir = temp_dir(&format!("exec-signal-{number}"));
+            let (plugin, pids) = crate::support::plugin::hanging(&dir);
+            let config = with_plugin(&dir, plugin.to_str().unwrap());
+            let mut child = gpufleet()
+                .args(["summary", "--kubeconfig", &config, "--sync-timeout", "60s"])
+                .spawn()
+                .unwrap();
+            // The plugin and its `sleep` are running: the command waits on them.
+            let until = Instant::now() + Duration::from_secs(30);
+            while crate::support::plugin::started(&pids).len() < 2 && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert_eq!(
+                crate::support::plugin::started(&pids).len(),
+                2,
+                "the plugin ran"
+            );
+            let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+            rustix::process::kill_process(pid, signal).unwrap();
+            let o =
+                run::child_output_within(&mut child, "gpufleet summary", Duration::from_secs(20));
+            assert_eq!(o.status.code(), Some(128 + number), "{}", stderr(&o));
+            assert_eq!(crate::support::plugin::survivors(&pids), Vec::<i32>::new());
+        }
+    }
+
     #[test]
     fn a_missing_plugin_is_named_with_its_install_hint() {
         let dir = temp_dir("exec-missing");

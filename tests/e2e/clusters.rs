@@ -187,7 +187,37 @@ async fn a_fleet_over_three_api_servers_is_right_and_each_write_lands_on_its_clu
         record["report"]["objects"][0]["context"], "dc2-infra",
         "{record}"
     );
+    // The record is the platform context's, as a dashboard edit's is (so `u` finds it);
+    // before writing, only the context this host goes to is named.
+    assert_eq!(record["context"], "platform", "{record}");
+    let said = run::stderr(&out);
+    assert!(
+        said.contains("would be written to context dc2-infra as "),
+        "{said}"
+    );
     assert!(!labels_on(&dc1, "gpu-01").await.contains_key("maintenance"));
+
+    // A context the kubeconfig lacks can never be reached: said at once, and `summary` ends
+    // (status 1) naming it, long before its deadline.
+    let started = std::time::Instant::now();
+    let out = gpufleet(
+        &kubeconfig,
+        &[
+            "summary",
+            "--bmh-context",
+            "dc2-infra=nope",
+            "--sync-timeout",
+            "100s",
+        ],
+    );
+    let err = run::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(50), "{err}");
+    assert!(
+        err.contains("no complete view can come, so nothing is answered: Metal3 cluster dc2-infra: no way to reach it: the context \"nope\" named for it is not in the kubeconfig"),
+        "{err}"
+    );
+    assert!(run::stdout(&out).is_empty(), "{}", run::stdout(&out));
 
     // A read-only user can write to none of them.
     let reader = merged_kubeconfig(&platform.dir, &servers, true);
@@ -612,6 +642,14 @@ async fn a_site_whose_plugin_hangs_is_named_never_left_out() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(run::stdout(&out).is_empty(), "{}", run::stdout(&out));
     assert!(err.contains("no complete view after 5s"), "{err}");
+    // While it waits, before the deadline, it says what for (the plugin sends no event).
+    let waiting = err
+        .find("waiting for Metal3 cluster dc2-infra (context dc2-infra, a context of its name): connecting: waiting ")
+        .unwrap_or_else(|| panic!("no word of the wait: {err}"));
+    assert!(
+        waiting < err.find("no complete view").unwrap(),
+        "said before the deadline: {err}"
+    );
     assert!(
         err.contains("Metal3 cluster dc2-infra (context dc2-infra, a context of its name)"),
         "{err}"
@@ -733,7 +771,8 @@ async fn a_write_names_the_context_of_its_cluster() {
     );
 
     // A context named for a cluster that the kubeconfig lacks, and a cluster no provider
-    // names: each said at once, with the closest names, before the deadline's error.
+    // names: each said at once, with the closest names; the first can never be reached, so
+    // the command ends then, naming it, not at its deadline.
     let out = run::output(
         run::gpufleet()
             .args([
@@ -747,7 +786,7 @@ async fn a_write_names_the_context_of_its_cluster() {
                 "--bmh-context",
                 "dc3-infra=platform",
             ])
-            .args(["--sync-timeout", "4s"]),
+            .args(["--sync-timeout", "100s"]),
     );
     let err = run::stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -764,6 +803,10 @@ async fn a_write_names_the_context_of_its_cluster() {
         "warning: --bmh-context names Metal3 cluster \"dc3-infra\", which no NodeProvider names \
          (spec.metal3.clusterRef.cluster); closest: dc1-infra, dc2-infra",
     );
-    let deadline = said("no complete view after 4s");
-    assert!(missing < deadline && unknown < deadline, "{err}");
+    let end = said(
+        "no complete view can come, so nothing is answered: Metal3 cluster dc2-infra: no way \
+         to reach it: the context \"dc1-infr\" named for it is not in the kubeconfig",
+    );
+    assert!(missing < end && unknown < end, "{err}");
+    assert!(!err.contains("no complete view after"), "{err}");
 }

@@ -11,7 +11,7 @@
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -99,6 +99,13 @@ pub fn output_within(command: &mut Command, timeout: Duration) -> Output {
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| panic!("{command:?} cannot start: {e}"));
+    child_output_within(&mut child, &format!("{command:?}"), timeout)
+}
+
+/// [`output_within`] of a child started already (`what` names it in a panic): for a test
+/// that acts on the process while it runs (signals it, say).
+pub fn child_output_within(child: &mut Child, what: &str, timeout: Duration) -> Output {
+    let command = what;
     let out = Drain::start(child.stdout.take());
     let err = Drain::start(child.stderr.take());
     let deadline = Instant::now() + timeout;

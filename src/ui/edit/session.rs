@@ -522,7 +522,8 @@ impl App {
                 let n = report.objects.len();
                 self.notify(
                     format!(
-                        "written to {target}: {} ({n} object{}){undo}{audit}",
+                        "written to {}: {} ({n} object{}){undo}{audit}",
+                        report.written_to(&target),
                         outcome.change,
                         if n == 1 { "" } else { "s" }
                     ),
