@@ -625,3 +625,61 @@ fn the_lint_table_names_a_hosts_cluster_where_clusters_are_several() {
         .unwrap_or_else(|| panic!("{text}"));
     assert_eq!(row.split_whitespace().nth(2), Some("gpu-01"), "{text}");
 }
+
+/// `preview pin` of a host of one Metal3 cluster for a claim of the other's node type
+/// (tests/fixtures/shared-labels, both with a free gpu-02, and the pending dc2 claim of
+/// tests/fixtures/pending-dc2-claim.yaml): refused, naming the host and where the type claims
+/// from; the host of the claim's own cluster is previewed with exactly that host in scope.
+#[test]
+fn a_pin_is_previewed_only_on_a_host_of_the_claims_cluster() {
+    let fixture = |p: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p)
+            .display()
+            .to_string()
+    };
+    let (dir, claim) = (fixture("shared-labels"), fixture("pending-dc2-claim.yaml"));
+    let pin = |server: &str| {
+        let args = [
+            "preview",
+            "-f",
+            &dir,
+            "-f",
+            &claim,
+            "-o",
+            "json",
+            "pin",
+            server,
+            "--claim",
+            "p-bluefin/infer-2",
+        ];
+        run(&args)
+    };
+    let o = pin("dc1-infra/metal3-system/gpu-02");
+    assert!(!o.status.success());
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "server dc1-infra/gpu-02 is not in the cluster and namespace node type \
+             dc2.gb200-4x claims from (dc2-infra/metal3-system)"
+        ),
+        "{err}"
+    );
+    let o = pin("dc2-infra/metal3-system/gpu-02");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{v}");
+    assert_eq!(
+        (&hosts[0]["cluster"], &hosts[0]["name"], &hosts[0]["effect"]),
+        (
+            &serde_json::json!("dc2-infra"),
+            &serde_json::json!("gpu-02"),
+            &serde_json::json!("claimed_by_pin")
+        )
+    );
+    assert_eq!(v["claims"][0]["effect"], "pin_succeeds");
+    assert_eq!(v["claims"][0]["node_type"], "dc2.gb200-4x");
+}

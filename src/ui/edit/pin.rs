@@ -89,8 +89,8 @@ fn sort_choices(choices: &mut [PinChoice]) {
     choices.sort_by(|a, b| (!a.holds(), &a.key).cmp(&(!b.holds(), &b.key)));
 }
 
-/// Every pending claim, with whether pinning it to `server` would hold.
-fn claim_choices(fleet: &Fleet, server: &str) -> Vec<PinChoice> {
+/// Every pending claim, with whether pinning it to host `server` would hold.
+fn claim_choices(fleet: &Fleet, server: HostId) -> Vec<PinChoice> {
     let mut out: Vec<PinChoice> = fleet
         .claim_ids()
         .filter(|&c| fleet.claim(c).stage == ClaimStage::Pending && fleet.claim(c).host.is_none())
@@ -128,7 +128,7 @@ fn server_choices(fleet: &Fleet, c: ClaimId) -> Vec<PinChoice> {
             let host = fleet.host(h);
             PinChoice {
                 key: host.key().to_string(),
-                verdict: pin_verdict(fleet, c, &host.name).map(|t| fleet.node_type(t).name.clone()),
+                verdict: pin_verdict(fleet, c, h).map(|t| fleet.node_type(t).name.clone()),
             }
         })
         .collect();
@@ -297,7 +297,10 @@ impl PinDialog {
     fn load_choices(&mut self, fleet: &Fleet) {
         let chosen = self.selected().map(|c| c.key.clone());
         self.choices = match &self.from {
-            PinFrom::Server { name, .. } => claim_choices(fleet, name),
+            PinFrom::Server { key, .. } => match fleet.resolve_host(key) {
+                Ok(h) => claim_choices(fleet, h),
+                Err(_) => Vec::new(),
+            },
             PinFrom::Claim { key } => match fleet.resolve_claim(key) {
                 Ok(c) => server_choices(fleet, c),
                 Err(_) => Vec::new(),
