@@ -683,3 +683,33 @@ fn a_pin_is_previewed_only_on_a_host_of_the_claims_cluster() {
     assert_eq!(v["claims"][0]["effect"], "pin_succeeds");
     assert_eq!(v["claims"][0]["node_type"], "dc2.gb200-4x");
 }
+
+/// Hosts are printed `cluster/name` where the fleet spans clusters (tests/fixtures/two-sites,
+/// gpu-01 and gpu-02 in both): that spelling is read back, and an unknown name is answered
+/// with spellings that resolve (each cluster's full key where a name repeats).
+#[test]
+fn a_host_is_typed_back_as_the_cli_prints_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/two-sites")
+        .display()
+        .to_string();
+    let label = |host: &str| {
+        run(&[
+            "preview", "-f", &dir, "-o", "json", "label", host, "foo=bar",
+        ])
+    };
+    let o = label("dc2-infra/gpu-02");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{v}");
+    assert_eq!(hosts[0]["cluster"], "dc2-infra");
+    assert_eq!(hosts[0]["name"], "gpu-02");
+    let o = label("gpu-2");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("dc1-infra/metal3-system/gpu-02, dc2-infra/metal3-system/gpu-02"),
+        "{err}"
+    );
+}
