@@ -713,3 +713,65 @@ fn a_host_is_typed_back_as_the_cli_prints_it() {
         "{err}"
     );
 }
+
+/// Where the fleet spans clusters, every host the preview names carries its cluster: the
+/// claim's HOST, the node type's LOST, the JSON claim's `cluster` beside its `host`, and the
+/// BareMetalHosts a label edit writes (gpu-02 of both sites: two lines that differ).
+#[test]
+fn the_preview_names_every_host_with_its_cluster_where_clusters_are_several() {
+    let fixture = |p: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p)
+            .display()
+            .to_string()
+    };
+    let (dir, claim) = (fixture("shared-labels"), fixture("pending-dc2-claim.yaml"));
+    let pin = |format: &str| {
+        let args = [
+            "preview",
+            "-f",
+            &dir,
+            "-f",
+            &claim,
+            "-o",
+            format,
+            "pin",
+            "dc2-infra/metal3-system/gpu-02",
+            "--claim",
+            "p-bluefin/infer-2",
+        ];
+        run(&args)
+    };
+    let text = stdout(&pin("table"));
+    let row = |first: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.starts_with(first))
+            .unwrap_or_else(|| panic!("no {first} row in {text}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(row("p-bluefin/infer-2")[3], "dc2-infra/gpu-02", "{text}");
+    assert_eq!(row("dc2.gb200-4x")[5], "dc2-infra/gpu-02", "{text}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&pin("json"))).unwrap();
+    assert_eq!(v["claims"][0]["host"], "gpu-02");
+    assert_eq!(v["claims"][0]["cluster"], "dc2-infra");
+    let o = run(&[
+        "preview", "-f", &dir, "label", "-l", "rack=r01", "--", "foo=bar",
+    ]);
+    let text = stdout(&o);
+    let writes: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("WRITES") && l.contains("gpu-02"))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "WRITES  BareMetalHost dc1-infra/metal3-system/gpu-02 at resourceVersion 21",
+            "WRITES  BareMetalHost dc2-infra/metal3-system/gpu-02 at resourceVersion 21",
+        ],
+        "{text}{}",
+        stderr(&o)
+    );
+}

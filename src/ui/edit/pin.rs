@@ -32,7 +32,8 @@ pub enum PinFocus {
 /// Where the dialog was opened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PinFrom {
-    /// A server, as `namespace/name` and name.
+    /// A server, as its full key (`cluster/namespace/name`) and as shown
+    /// ([`Fleet::shown_name`]: `cluster/name` where the fleet spans clusters).
     Server { key: String, name: String },
     /// A pending claim, as `namespace/name`.
     Claim { key: String },
@@ -156,7 +157,8 @@ fn facts(fleet: &Fleet, change: &PinChange, new_claim: bool) -> Vec<PLine> {
             None => (Tone::Bad, format!("not available: {}", host.state.label())),
         };
         lines.push(
-            PLine::one(Tone::Header, format!("Server {} ", host.name)).push(state.0, state.1),
+            PLine::one(Tone::Header, format!("Server {} ", fleet.shown_name(h)))
+                .push(state.0, state.1),
         );
         if new_claim
             && let Some(Ok(t)) = change
@@ -250,7 +252,7 @@ impl PinDialog {
             .collect();
         let from = PinFrom::Server {
             key: host.key().to_string(),
-            name: host.name.clone(),
+            name: fleet.shown_name(h),
         };
         let mut dialog = PinDialog::new(fleet.clone(), from, types, styles);
         dialog.load_choices(&fleet);

@@ -396,6 +396,7 @@ fn line(
         tenant: tenant.to_string(),
         node_type: t.map(|t| fleet.node_type(t).name.clone()),
         host: h.map(|h| h.name.clone()),
+        cluster: h.and_then(|h| (!h.cluster.is_empty()).then(|| h.cluster.clone())),
         rack: h.and_then(|h| h.label(keys::RACK)).map(str::to_string),
         gpus: host
             .map(|h| fleet.derived(h).gpus)
