@@ -189,10 +189,7 @@ pub fn impact_table(i: &Impact) -> String {
     let _ = writeln!(out, "SCOPE   {}", scope(i));
     for o in &i.objects {
         let version = o.precondition();
-        let name = match &o.namespace {
-            Some(ns) => format!("{ns}/{}", o.name),
-            None => o.name.clone(),
-        };
+        let name = o.shown_name(i.hosts_span_clusters());
         let _ = writeln!(
             out,
             "WRITES  {} {} {}",
@@ -233,6 +230,12 @@ pub fn impact_table(i: &Impact) -> String {
     }
     if !i.node_types.is_empty() {
         let mut t = Table::new(["NODE TYPE", "AVAILABLE", "GAINED", "LOST", "OS IMAGE"]);
+        let shown = |n: &crate::impact::NodeTypeImpact, hosts: &[String]| -> Vec<String> {
+            hosts
+                .iter()
+                .map(|h| n.shown_host(h, i.hosts_span_clusters()))
+                .collect()
+        };
         for n in &i.node_types {
             let image = match (&n.os_image_before, &n.os_image_after) {
                 (None, None) => "-".to_string(),
@@ -245,8 +248,8 @@ pub fn impact_table(i: &Impact) -> String {
             t.row([
                 n.name.clone(),
                 arrow(n.available_before, n.available_after),
-                list(&n.gained),
-                list(&n.lost),
+                list(&shown(n, &n.gained)),
+                list(&shown(n, &n.lost)),
                 image,
             ]);
         }
@@ -275,7 +278,8 @@ pub fn impact_table(i: &Impact) -> String {
                 format!("{}/{}", c.namespace, c.name),
                 c.tenant.clone(),
                 c.node_type.clone().unwrap_or_else(|| "(unbound)".into()),
-                c.host.clone().unwrap_or_else(|| "-".into()),
+                c.shown_host(i.hosts_span_clusters())
+                    .unwrap_or_else(|| "-".into()),
                 c.gpus.to_string(),
                 snake(&c.effect),
                 why,

@@ -120,6 +120,20 @@ impl fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
+impl WrittenObject {
+    /// The object as people read it: `namespace/name`, led by the Metal3 cluster of a
+    /// BareMetalHost when `with_cluster` (the fleet spans clusters):
+    /// [`crate::impact::object_name`].
+    pub fn shown_name(&self, with_cluster: bool) -> String {
+        crate::impact::object_name(
+            self.cluster.as_deref(),
+            self.namespace.as_deref(),
+            &self.name,
+            with_cluster,
+        )
+    }
+}
+
 impl WriteReport {
     /// The contexts the objects were written through, in order, each once; empty where none
     /// is named (the simulator).

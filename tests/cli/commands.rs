@@ -625,3 +625,153 @@ fn the_lint_table_names_a_hosts_cluster_where_clusters_are_several() {
         .unwrap_or_else(|| panic!("{text}"));
     assert_eq!(row.split_whitespace().nth(2), Some("gpu-01"), "{text}");
 }
+
+/// `preview pin` of a host of one Metal3 cluster for a claim of the other's node type
+/// (tests/fixtures/shared-labels, both with a free gpu-02, and the pending dc2 claim of
+/// tests/fixtures/pending-dc2-claim.yaml): refused, naming the host and where the type claims
+/// from; the host of the claim's own cluster is previewed with exactly that host in scope.
+#[test]
+fn a_pin_is_previewed_only_on_a_host_of_the_claims_cluster() {
+    let fixture = |p: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p)
+            .display()
+            .to_string()
+    };
+    let (dir, claim) = (fixture("shared-labels"), fixture("pending-dc2-claim.yaml"));
+    let pin = |server: &str| {
+        let args = [
+            "preview",
+            "-f",
+            &dir,
+            "-f",
+            &claim,
+            "-o",
+            "json",
+            "pin",
+            server,
+            "--claim",
+            "p-bluefin/infer-2",
+        ];
+        run(&args)
+    };
+    let o = pin("dc1-infra/metal3-system/gpu-02");
+    assert!(!o.status.success());
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "server dc1-infra/gpu-02 is not in the cluster and namespace node type \
+             dc2.gb200-4x claims from (dc2-infra/metal3-system)"
+        ),
+        "{err}"
+    );
+    let o = pin("dc2-infra/metal3-system/gpu-02");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{v}");
+    assert_eq!(
+        (&hosts[0]["cluster"], &hosts[0]["name"], &hosts[0]["effect"]),
+        (
+            &serde_json::json!("dc2-infra"),
+            &serde_json::json!("gpu-02"),
+            &serde_json::json!("claimed_by_pin")
+        )
+    );
+    assert_eq!(v["claims"][0]["effect"], "pin_succeeds");
+    assert_eq!(v["claims"][0]["node_type"], "dc2.gb200-4x");
+}
+
+/// Hosts are printed `cluster/name` where the fleet spans clusters (tests/fixtures/two-sites,
+/// gpu-01 and gpu-02 in both): that spelling is read back, and an unknown name is answered
+/// with spellings that resolve (each cluster's full key where a name repeats).
+#[test]
+fn a_host_is_typed_back_as_the_cli_prints_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/two-sites")
+        .display()
+        .to_string();
+    let label = |host: &str| {
+        run(&[
+            "preview", "-f", &dir, "-o", "json", "label", host, "foo=bar",
+        ])
+    };
+    let o = label("dc2-infra/gpu-02");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{v}");
+    assert_eq!(hosts[0]["cluster"], "dc2-infra");
+    assert_eq!(hosts[0]["name"], "gpu-02");
+    let o = label("gpu-2");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("dc1-infra/metal3-system/gpu-02, dc2-infra/metal3-system/gpu-02"),
+        "{err}"
+    );
+}
+
+/// Where the fleet spans clusters, every host the preview names carries its cluster: the
+/// claim's HOST, the node type's LOST, the JSON claim's `cluster` beside its `host`, and the
+/// BareMetalHosts a label edit writes (gpu-02 of both sites: two lines that differ).
+#[test]
+fn the_preview_names_every_host_with_its_cluster_where_clusters_are_several() {
+    let fixture = |p: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p)
+            .display()
+            .to_string()
+    };
+    let (dir, claim) = (fixture("shared-labels"), fixture("pending-dc2-claim.yaml"));
+    let pin = |format: &str| {
+        let args = [
+            "preview",
+            "-f",
+            &dir,
+            "-f",
+            &claim,
+            "-o",
+            format,
+            "pin",
+            "dc2-infra/metal3-system/gpu-02",
+            "--claim",
+            "p-bluefin/infer-2",
+        ];
+        run(&args)
+    };
+    let text = stdout(&pin("table"));
+    let row = |first: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.starts_with(first))
+            .unwrap_or_else(|| panic!("no {first} row in {text}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(row("p-bluefin/infer-2")[3], "dc2-infra/gpu-02", "{text}");
+    assert_eq!(row("dc2.gb200-4x")[5], "dc2-infra/gpu-02", "{text}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&pin("json"))).unwrap();
+    assert_eq!(v["claims"][0]["host"], "gpu-02");
+    assert_eq!(v["claims"][0]["cluster"], "dc2-infra");
+    let o = run(&[
+        "preview", "-f", &dir, "label", "-l", "rack=r01", "--", "foo=bar",
+    ]);
+    let text = stdout(&o);
+    let writes: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("WRITES") && l.contains("gpu-02"))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "WRITES  BareMetalHost dc1-infra/metal3-system/gpu-02 at resourceVersion 21",
+            "WRITES  BareMetalHost dc2-infra/metal3-system/gpu-02 at resourceVersion 21",
+        ],
+        "{text}{}",
+        stderr(&o)
+    );
+}

@@ -9,7 +9,9 @@ use gpufleet::event::{FleetEvent, Kind};
 use gpufleet::fleet::lints::LintId;
 use gpufleet::fleet::summary::summarize;
 use gpufleet::fleet::{Fleet, HostKey};
-use gpufleet::impact::{Change, HostTargets, LabelEdit, PinChange, PinTarget, impact};
+use gpufleet::impact::{
+    Change, ClaimEffect, HostEffect, HostTargets, LabelEdit, PinChange, PinTarget, impact,
+};
 use gpufleet::live::LiveFleet;
 use gpufleet::source::file::load_paths;
 use load::FromObjects;
@@ -377,4 +379,111 @@ fn link_problems_name_hosts_by_cluster_where_host_names_repeat() {
         ]
     );
     assert!(problems("dc1-infra/metal3-system/gpu-02").is_empty());
+}
+
+/// tests/fixtures/shared-labels with a pending claim of dc2's type
+/// (tests/fixtures/pending-dc2-claim.yaml); both clusters have a free gpu-02.
+fn shared_labels_with_a_pending_dc2_claim() -> Fleet {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let report = load_paths(&[
+        dir.join("shared-labels"),
+        dir.join("pending-dc2-claim.yaml"),
+    ])
+    .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    Fleet::build(report.objects)
+}
+
+fn pin_of(server: &str, node_type: Option<&str>, target: PinTarget) -> Change {
+    Change::Pin(PinChange {
+        server: server.into(),
+        node_type: node_type.map(str::to_string),
+        target,
+    })
+}
+
+fn infer_2() -> PinTarget {
+    PinTarget::Existing {
+        namespace: "p-bluefin".into(),
+        name: "infer-2".into(),
+    }
+}
+
+/// A node type sees only hosts of its provider's cluster and namespace, and the pin property
+/// carries only the host's name: a pin of dc1's gpu-02 for a claim of dc2's type is refused,
+/// naming dc1's host and where the type claims from, never previewed as dc2's gpu-02.
+#[test]
+fn a_pin_of_a_host_in_another_cluster_than_the_claims_is_refused() {
+    let fleet = shared_labels_with_a_pending_dc2_claim();
+    let dc1 = "dc1-infra/metal3-system/gpu-02";
+    let e = impact(&fleet, &pin_of(dc1, None, infer_2())).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with(
+            "server dc1-infra/gpu-02 is not in the cluster and namespace node type \
+             dc2.gb200-4x claims from (dc2-infra/metal3-system)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("dc2-infra/gpu-02 instead"), "{text}");
+    // The same for a new claim of dc2's type.
+    let new = PinTarget::New {
+        vcluster: "infer".into(),
+        project: "bluefin".into(),
+    };
+    let e = impact(&fleet, &pin_of(dc1, Some("dc2.gb200-4x"), new)).unwrap_err();
+    assert!(
+        e.to_string().contains("server dc1-infra/gpu-02 is not"),
+        "{e}"
+    );
+    // The dialog's verdict says the same, of the named host.
+    let c = fleet.resolve_claim("p-bluefin/infer-2").unwrap();
+    let h = fleet.resolve_host(dc1).unwrap();
+    let verdict = gpufleet::impact::pin::pin_verdict(&fleet, c, h).unwrap_err();
+    assert!(
+        verdict
+            .to_string()
+            .starts_with("server dc1-infra/gpu-02 is not in the cluster"),
+        "{verdict}"
+    );
+}
+
+/// The pin of dc2's gpu-02 for the same claim holds on exactly that host: one host in scope,
+/// dc1's gpu-02 untouched.
+#[test]
+fn a_pin_of_a_host_in_the_claims_cluster_claims_exactly_that_host() {
+    let fleet = shared_labels_with_a_pending_dc2_claim();
+    let preview = impact(
+        &fleet,
+        &pin_of("dc2-infra/metal3-system/gpu-02", None, infer_2()),
+    )
+    .unwrap();
+    let scope: Vec<(Option<&str>, &str, Option<String>)> = preview
+        .hosts
+        .iter()
+        .map(|h| (h.cluster.as_deref(), h.name.as_str(), h.claimed_by.clone()))
+        .collect();
+    assert_eq!(
+        scope,
+        [(
+            Some("dc2-infra"),
+            "gpu-02",
+            Some("p-bluefin/infer-2".to_string())
+        )]
+    );
+    assert_eq!(preview.hosts[0].effect, HostEffect::ClaimedByPin);
+    let claim = &preview.claims[0];
+    assert_eq!(
+        (
+            claim.effect,
+            claim.node_type.as_deref(),
+            claim.host.as_deref()
+        ),
+        (
+            ClaimEffect::PinSucceeds,
+            Some("dc2.gb200-4x"),
+            Some("gpu-02")
+        )
+    );
+    assert_eq!(preview.failing_pin(), None);
 }

@@ -240,7 +240,7 @@ impl EditSeed {
                     |i: &Index| fleet.node_type(types[i.index(types.len())]).name.clone();
                 match chosen {
                     Some(c) => Change::Pin(PinChange {
-                        server: format!("{}/{}", host.namespace, host.name),
+                        server: host.key().to_string(),
                         node_type: expect_type.as_ref().map(pick_type),
                         target: PinTarget::Existing {
                             namespace: c.namespace.clone(),
@@ -254,7 +254,7 @@ impl EditSeed {
                             None => pick_type(server),
                         };
                         Change::Pin(PinChange {
-                            server: format!("{}/{}", host.namespace, host.name),
+                            server: host.key().to_string(),
                             node_type: Some(node_type),
                             target: PinTarget::New {
                                 vcluster: "train".into(),

@@ -296,7 +296,8 @@ fn an_empty_selector_filter_never_targets_every_host() {
 fn the_pin_dialog_previews_the_pin_and_copies_the_snippet() {
     let (mut app, _) = recorded();
     let h = free_host(&app);
-    let name = app.data.fleet.host(h).name.clone();
+    // Named with its cluster: the generated fleet spans clusters.
+    let name = app.data.fleet.shown_name(h);
     select_host(&mut app, h);
     press(&mut app, "p");
     assert_eq!(app.key_mode(), KeyMode::Pin);
@@ -487,7 +488,7 @@ fn p_on_a_pending_machine_pins_it_to_a_server() {
     assert!(first.holds(), "{first:?}");
     assert_eq!(first.verdict, Ok(fleet.node_type(t).name.clone()));
     let h = fleet.host_by_key(&first.key.parse().unwrap()).unwrap();
-    let name = &fleet.host(h).name;
+    let name = &fleet.shown_name(h);
     assert!(
         fleet.derived(h).eligible.contains(&t),
         "a server its type could claim now"

@@ -1166,3 +1166,38 @@ fn a_filter_that_hides_every_row_says_it_matches_none() {
         .unwrap_or_else(|| panic!("{line}"));
     assert!(n > 0, "{line}");
 }
+
+/// Hosts of two clusters with the same names (tests/fixtures/shared-labels): `/` on the
+/// hosts pane matches the `cluster/name` the CLI and the dialogs print, so `/dc2-infra/gpu`
+/// keeps dc2's hosts only, and `/dc2-infra/gpu-02` exactly one.
+#[test]
+fn the_hosts_filter_matches_a_hosts_cluster_and_name_as_shown() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-labels");
+    let report = gpufleet::source::file::load_paths(&[dir]).unwrap();
+    let mut app = support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), None),
+        &report.objects,
+    );
+    app.update(Action::ShowPane(PaneId::Hosts));
+    let keys_shown = |app: &App| -> Vec<String> {
+        app.nav
+            .view()
+            .rows
+            .iter()
+            .map(|&r| app.data.fleet.host(HostId(r)).key().to_string())
+            .collect()
+    };
+    press(&mut app, "/dc2-infra/gpu");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        keys_shown(&app),
+        [
+            "dc2-infra/metal3-system/gpu-01",
+            "dc2-infra/metal3-system/gpu-02"
+        ]
+    );
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "/dc2-infra/gpu-02");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(keys_shown(&app), ["dc2-infra/metal3-system/gpu-02"]);
+}

@@ -148,7 +148,12 @@ fn draw_preview(frame: &mut Frame, area: Rect, app: &App, flow: &Flow) {
     let theme = &app.theme;
     let target = app.writer_target().unwrap_or_default();
     let mut head: Vec<PLine> = match &flow.stage {
-        Stage::Confirming { report } => report_lines(report, &target, false),
+        Stage::Confirming { report } => report_lines(
+            report,
+            &target,
+            false,
+            flow.proposal.fleet.hosts_span_clusters(),
+        ),
         Stage::DryRunning { .. } => vec![PLine::one(
             Tone::Warn,
             format!("Dry run on {target}: waiting for the server…"),

@@ -184,8 +184,15 @@ impl Flow {
     }
 }
 
-/// What a dry run or a commit answered, as lines heading the preview.
-pub fn report_lines(report: &WriteReport, target: &str, committed: bool) -> Vec<PLine> {
+/// What a dry run or a commit answered, as lines heading the preview. `with_cluster`: the
+/// fleet spans Metal3 clusters, so each BareMetalHost is named with its cluster
+/// ([`crate::impact::object_name`]).
+pub fn report_lines(
+    report: &WriteReport,
+    target: &str,
+    committed: bool,
+    with_cluster: bool,
+) -> Vec<PLine> {
     let n = report.objects.len();
     let objects = match n {
         1 => "1 object".to_string(),
@@ -216,10 +223,7 @@ pub fn report_lines(report: &WriteReport, target: &str, committed: bool) -> Vec<
     };
     let mut lines = vec![PLine::one(Tone::Good, head)];
     for o in report.objects.iter().take(6) {
-        let name = match &o.namespace {
-            Some(ns) => format!("{ns}/{}", o.name),
-            None => o.name.clone(),
-        };
+        let name = o.shown_name(with_cluster);
         let version = match &o.resource_version_before {
             Some(rv) => format!(" (resourceVersion {rv} as previewed)"),
             None => String::new(),

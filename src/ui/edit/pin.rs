@@ -32,7 +32,8 @@ pub enum PinFocus {
 /// Where the dialog was opened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PinFrom {
-    /// A server, as `namespace/name` and name.
+    /// A server, as its full key (`cluster/namespace/name`) and as shown
+    /// ([`Fleet::shown_name`]: `cluster/name` where the fleet spans clusters).
     Server { key: String, name: String },
     /// A pending claim, as `namespace/name`.
     Claim { key: String },
@@ -89,8 +90,8 @@ fn sort_choices(choices: &mut [PinChoice]) {
     choices.sort_by(|a, b| (!a.holds(), &a.key).cmp(&(!b.holds(), &b.key)));
 }
 
-/// Every pending claim, with whether pinning it to `server` would hold.
-fn claim_choices(fleet: &Fleet, server: &str) -> Vec<PinChoice> {
+/// Every pending claim, with whether pinning it to host `server` would hold.
+fn claim_choices(fleet: &Fleet, server: HostId) -> Vec<PinChoice> {
     let mut out: Vec<PinChoice> = fleet
         .claim_ids()
         .filter(|&c| fleet.claim(c).stage == ClaimStage::Pending && fleet.claim(c).host.is_none())
@@ -128,7 +129,7 @@ fn server_choices(fleet: &Fleet, c: ClaimId) -> Vec<PinChoice> {
             let host = fleet.host(h);
             PinChoice {
                 key: host.key().to_string(),
-                verdict: pin_verdict(fleet, c, &host.name).map(|t| fleet.node_type(t).name.clone()),
+                verdict: pin_verdict(fleet, c, h).map(|t| fleet.node_type(t).name.clone()),
             }
         })
         .collect();
@@ -156,7 +157,8 @@ fn facts(fleet: &Fleet, change: &PinChange, new_claim: bool) -> Vec<PLine> {
             None => (Tone::Bad, format!("not available: {}", host.state.label())),
         };
         lines.push(
-            PLine::one(Tone::Header, format!("Server {} ", host.name)).push(state.0, state.1),
+            PLine::one(Tone::Header, format!("Server {} ", fleet.shown_name(h)))
+                .push(state.0, state.1),
         );
         if new_claim
             && let Some(Ok(t)) = change
@@ -250,7 +252,7 @@ impl PinDialog {
             .collect();
         let from = PinFrom::Server {
             key: host.key().to_string(),
-            name: host.name.clone(),
+            name: fleet.shown_name(h),
         };
         let mut dialog = PinDialog::new(fleet.clone(), from, types, styles);
         dialog.load_choices(&fleet);
@@ -297,7 +299,10 @@ impl PinDialog {
     fn load_choices(&mut self, fleet: &Fleet) {
         let chosen = self.selected().map(|c| c.key.clone());
         self.choices = match &self.from {
-            PinFrom::Server { name, .. } => claim_choices(fleet, name),
+            PinFrom::Server { key, .. } => match fleet.resolve_host(key) {
+                Ok(h) => claim_choices(fleet, h),
+                Err(_) => Vec::new(),
+            },
             PinFrom::Claim { key } => match fleet.resolve_claim(key) {
                 Ok(c) => server_choices(fleet, c),
                 Err(_) => Vec::new(),

@@ -161,7 +161,14 @@ fn node_types_section(impact: &Impact, lines: &mut Vec<PLine>) {
         Tone::Header,
         "Node types: hosts available before → after",
     ));
+    let with_cluster = impact.hosts_span_clusters();
     for t in impact.node_types.iter().take(ROWS) {
+        let shown = |hosts: &[String]| -> Vec<String> {
+            hosts
+                .iter()
+                .map(|h| t.shown_host(h, with_cluster))
+                .collect()
+        };
         let (tone, text) = before_after(t.available_before, t.available_after);
         let mut line = PLine::one(Tone::Text, format!("  {} ", t.name)).push(tone, text);
         if !t.gained.is_empty() {
@@ -169,7 +176,7 @@ fn node_types_section(impact: &Impact, lines: &mut Vec<PLine>) {
                 Tone::Good,
                 format!(
                     "  gains {}",
-                    list_names(t.gained.iter().map(String::as_str), NAMES)
+                    list_names(shown(&t.gained).iter().map(String::as_str), NAMES)
                 ),
             );
         }
@@ -178,7 +185,7 @@ fn node_types_section(impact: &Impact, lines: &mut Vec<PLine>) {
                 Tone::Warn,
                 format!(
                     "  loses {}",
-                    list_names(t.lost.iter().map(String::as_str), NAMES)
+                    list_names(shown(&t.lost).iter().map(String::as_str), NAMES)
                 ),
             );
         }
@@ -259,7 +266,12 @@ fn pin_section(impact: &Impact, lines: &mut Vec<PLine>) {
                     .push(Tone::Text, format!("{}/{}", c.namespace, c.name))
                     .push(
                         Tone::Good,
-                        format!(" gets {}", c.host.as_deref().unwrap_or("the server")),
+                        format!(
+                            " gets {}",
+                            c.shown_host(impact.hosts_span_clusters())
+                                .as_deref()
+                                .unwrap_or("the server")
+                        ),
                     ),
             ),
             ClaimEffect::PinFails => lines.push(

@@ -226,8 +226,15 @@ impl Table for Hosts {
     }
 
     /// `/` also matches the host's Metal3 cluster: host names repeat across clusters.
-    fn hidden_text(data: &FleetData, h: HostId) -> Vec<&str> {
-        vec![data.fleet.host(h).cluster.as_str()]
+    /// The host's cluster, and where the fleet spans clusters the `cluster/name` that names
+    /// it everywhere else (`/usw2-infra/r01` finds what the CLI and the dialogs print).
+    fn hidden_text(data: &FleetData, h: HostId) -> Vec<Cow<'_, str>> {
+        let fleet = &data.fleet;
+        let mut texts = vec![Cow::Borrowed(fleet.host(h).cluster.as_str())];
+        if fleet.hosts_span_clusters() {
+            texts.push(Cow::Owned(fleet.shown_name(h)));
+        }
+        texts
     }
 
     fn selects(data: &FleetData, h: HostId, query: &LabelQuery) -> bool {

@@ -206,8 +206,8 @@ impl Table for Machines {
         COLUMNS
     }
 
-    fn hidden_text(data: &FleetData, c: ClaimId) -> Vec<&str> {
-        vec![data.fleet.claim(c).namespace.as_str()]
+    fn hidden_text(data: &FleetData, c: ClaimId) -> Vec<Cow<'_, str>> {
+        vec![Cow::Borrowed(data.fleet.claim(c).namespace.as_str())]
     }
 
     /// A selector matches the labels of the host a claim holds.

@@ -366,8 +366,8 @@ pub trait Table: Rows + Sync + 'static {
         head
     }
     /// Text matched by `/` that no column shows (a claim's namespace, a tenant's node type
-    /// names in full).
-    fn hidden_text<'d>(_data: &'d FleetData, _row: Self::Row<'d>) -> Vec<&'d str> {
+    /// names in full, a host's `cluster/name`).
+    fn hidden_text<'d>(_data: &'d FleetData, _row: Self::Row<'d>) -> Vec<Cow<'d, str>> {
         Vec::new()
     }
 }
@@ -425,7 +425,7 @@ impl<T: Table> Pane for T {
                         let texts: Vec<Cow<str>> = columns
                             .iter()
                             .filter_map(|c| c.text.map(|text| text(data, row)))
-                            .chain(T::hidden_text(data, row).into_iter().map(Cow::Borrowed))
+                            .chain(T::hidden_text(data, row))
                             .collect();
                         f.accepts(texts.iter().map(|t| t.as_ref()), None)
                     }

@@ -210,11 +210,12 @@ impl Table for Nvlink {
     }
 
     /// `/` matches each tenant holding hosts of the domain, and its Metal3 cluster.
-    fn hidden_text<'d>(_: &'d FleetData, d: &'d DomainRow) -> Vec<&'d str> {
+    fn hidden_text<'d>(_: &'d FleetData, d: &'d DomainRow) -> Vec<Cow<'d, str>> {
         d.tenants
             .iter()
             .map(String::as_str)
             .chain(Some(d.key.cluster.as_str()).filter(|c| !c.is_empty()))
+            .map(Cow::Borrowed)
             .collect()
     }
 

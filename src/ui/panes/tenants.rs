@@ -256,11 +256,11 @@ impl Table for Tenants {
         COLUMNS
     }
 
-    fn hidden_text<'d>(data: &'d FleetData, t: &'d TenantRow) -> Vec<&'d str> {
+    fn hidden_text<'d>(data: &'d FleetData, t: &'d TenantRow) -> Vec<Cow<'d, str>> {
         let fleet = &data.fleet;
         t.node_types
             .iter()
-            .map(|&ty| fleet.node_type(ty).name.as_str())
+            .map(|&ty| Cow::Borrowed(fleet.node_type(ty).name.as_str()))
             .collect()
     }
 

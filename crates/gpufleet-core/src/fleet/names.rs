@@ -21,7 +21,8 @@ pub enum NameError {
         kind: &'static str,
         /// The name as typed.
         name: String,
-        /// Up to [`SUGGESTIONS`] names most like it, best first ([`closest`]).
+        /// Up to [`SUGGESTIONS`] names most like it, best first ([`closest`]), each spelled
+        /// so that it resolves (a host's full key where its name repeats).
         closest: Vec<String>,
     },
     /// Several objects have the name.
@@ -84,18 +85,21 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec
 }
 
 impl Fleet {
-    /// A host by `name`, `namespace/name` or `cluster/namespace/name` (its [`HostKey`]
-    /// spelling; names repeat across Metal3 clusters, so a shorter form may be ambiguous).
+    /// A host by `name`, `namespace/name`, `cluster/name` (as hosts are shown where the
+    /// fleet spans clusters: [`Fleet::shown_name`]) or `cluster/namespace/name` (its
+    /// [`HostKey`] spelling). Names repeat across Metal3 clusters, so a shorter form may be
+    /// ambiguous; a two-part name matches by namespace or by cluster, and is ambiguous when
+    /// those match different hosts.
     ///
-    /// Errors: [`NameError::Unknown`] with the closest host names, or
-    /// [`NameError::Ambiguous`] with every match's full key.
+    /// Errors: [`NameError::Unknown`] with the closest spellings that resolve
+    /// ([`Fleet::host_suggestions`]), or [`NameError::Ambiguous`] with every match's full key.
     ///
     /// [`HostKey`]: super::HostKey
     pub fn resolve_host(&self, name: &str) -> Result<HostId, NameError> {
         let parts: Vec<&str> = name.split('/').collect();
-        let (cluster, ns, short) = match parts.as_slice() {
+        let (cluster, scope, short) = match parts.as_slice() {
             [c, ns, n] => (Some(*c), Some(*ns), *n),
-            [ns, n] => (None, Some(*ns), *n),
+            [scope, n] => (None, Some(*scope), *n),
             _ => (None, None, name),
         };
         let found: Vec<HostId> = self
@@ -104,8 +108,12 @@ impl Fleet {
             .copied()
             .filter(|&h| {
                 let host = self.host(h);
-                ns.is_none_or(|ns| host.namespace == ns)
-                    && cluster.is_none_or(|c| host.cluster == c)
+                match (cluster, scope) {
+                    (Some(c), Some(ns)) => host.cluster == c && host.namespace == ns,
+                    // `namespace/name` or `cluster/name`.
+                    (None, Some(s)) => host.namespace == s || host.cluster == s,
+                    _ => true,
+                }
             })
             .collect();
         match found.as_slice() {
@@ -113,7 +121,7 @@ impl Fleet {
             [] => Err(NameError::Unknown {
                 kind: "host",
                 name: name.to_string(),
-                closest: closest(short, self.hosts().iter().map(|h| h.name.as_str())),
+                closest: self.host_suggestions(short),
             }),
             many => Err(NameError::Ambiguous {
                 kind: "host",
@@ -124,6 +132,21 @@ impl Fleet {
                     .collect(),
             }),
         }
+    }
+
+    /// Up to [`SUGGESTIONS`] spellings of the hosts whose names are [`closest`] to `name`,
+    /// each one [`Fleet::resolve_host`] takes: the bare name where only one host has it, else
+    /// the full key of each host of that name (`cluster/namespace/name`).
+    pub fn host_suggestions(&self, name: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for near in closest(name, self.hosts().iter().map(|h| h.name.as_str())) {
+            match self.hosts_named(&near) {
+                [_] => out.push(near),
+                many => out.extend(many.iter().map(|&h| self.host(h).key().to_string())),
+            }
+        }
+        out.truncate(SUGGESTIONS);
+        out
     }
 
     /// A node type by its resource name (`<provider>.<type>`) or its short name. Errors:
@@ -205,6 +228,84 @@ mod tests {
                 !text.contains('\u{1b}') && !text.contains('\u{7}'),
                 "{text:?}"
             );
+        }
+    }
+
+    /// A generated fleet (one Metal3 cluster per datacenter, host names repeated), and a name
+    /// its hosts share across clusters.
+    fn repeated_name() -> (Fleet, String) {
+        use crate::generate::{GenerateConfig, generate};
+        let fleet = Fleet::build(generate(&GenerateConfig::new(400, 2)).objects);
+        let name = fleet
+            .hosts()
+            .iter()
+            .map(|h| h.name.clone())
+            .find(|n| fleet.hosts_named(n).len() == 2)
+            .expect("the generator repeats host names across clusters");
+        (fleet, name)
+    }
+
+    #[test]
+    fn a_host_is_typed_back_as_it_is_shown() {
+        let (fleet, name) = repeated_name();
+        assert!(fleet.hosts_span_clusters());
+        for &h in fleet.hosts_named(&name) {
+            let host = fleet.host(h);
+            // `cluster/name`, as the CLI and the dashboard print it.
+            let shown = fleet.shown_name(h);
+            assert_eq!(shown, format!("{}/{}", host.cluster, host.name));
+            assert_eq!(fleet.resolve_host(&shown), Ok(h));
+            assert_eq!(fleet.resolve_host(&host.key().to_string()), Ok(h));
+        }
+        // The bare name names two hosts.
+        match fleet.resolve_host(&name) {
+            Err(NameError::Ambiguous { candidates, .. }) => assert_eq!(candidates.len(), 2),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_two_part_name_matching_a_namespace_and_a_cluster_is_ambiguous() {
+        let (fleet, name) = repeated_name();
+        let ids = fleet.hosts_named(&name);
+        let (a, b) = (fleet.host(ids[0]), fleet.host(ids[1]));
+        // A host of a's cluster in a namespace named like b's cluster.
+        let mut objects = fleet.objects().clone();
+        let mut odd = (*a.object).clone();
+        odd.metadata.namespace = Some(b.cluster.clone());
+        objects.insert(odd.into());
+        let fleet = Fleet::build(objects);
+        let typed = format!("{}/{name}", b.cluster);
+        match fleet.resolve_host(&typed) {
+            Err(NameError::Ambiguous { candidates, .. }) => assert_eq!(
+                candidates,
+                [
+                    format!("{}/{}/{name}", a.cluster, b.cluster),
+                    format!("{}/{}/{name}", b.cluster, b.namespace),
+                ]
+            ),
+            other => panic!("{typed}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_host_gets_suggestions_that_resolve() {
+        let (fleet, name) = repeated_name();
+        // A typo of a name two clusters share: both full keys, each of which resolves.
+        let typo = format!("{}x", &name[..name.len() - 1]);
+        let Err(NameError::Unknown { closest, .. }) = fleet.resolve_host(&typo) else {
+            panic!("{typo} resolves");
+        };
+        let keys: Vec<String> = fleet
+            .hosts_named(&name)
+            .iter()
+            .map(|&h| fleet.host(h).key().to_string())
+            .collect();
+        for key in &keys {
+            assert!(closest.contains(key), "{closest:?} lacks {key}");
+        }
+        for s in &closest {
+            assert!(fleet.resolve_host(s).is_ok(), "{s} does not resolve");
         }
     }
 

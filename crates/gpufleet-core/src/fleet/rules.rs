@@ -388,6 +388,9 @@ pub enum PinFailure {
         server: String,
         /// The node type (full name).
         node_type: String,
+        /// Where the node type claims from: `cluster/namespace` (`namespace` for a provider
+        /// that names no cluster).
+        claims_from: String,
     },
     /// The server's provisioning state is not `available`.
     NotAvailable {
@@ -445,9 +448,14 @@ impl fmt::Display for PinFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PinFailure::UnknownServer { server } => write!(f, "server {server} does not exist"),
-            PinFailure::WrongProvider { server, node_type } => write!(
+            PinFailure::WrongProvider {
+                server,
+                node_type,
+                claims_from,
+            } => write!(
                 f,
-                "server {server} is not in the cluster and namespace node type {node_type} claims from"
+                "server {server} is not in the cluster and namespace node type {node_type} \
+                 claims from ({claims_from})"
             ),
             PinFailure::NotAvailable { server, state } => {
                 write!(f, "server {server} is {state}, not available")
@@ -510,7 +518,8 @@ pub fn sees(info: &NodeTypeInfo, host: &Host) -> bool {
 }
 
 /// Checks that a pinned server can be claimed by node type `t`. A server name is looked for
-/// in the type's cluster first, since names repeat across clusters.
+/// in the type's cluster first, since names repeat across clusters; the host found is held
+/// to [`check_pinned_host`].
 pub fn check_pin<V: FleetView + ?Sized>(
     view: &V,
     t: NodeTypeId,
@@ -518,22 +527,50 @@ pub fn check_pin<V: FleetView + ?Sized>(
 ) -> Result<HostId, PinFailure> {
     let fleet = view.fleet();
     let info = fleet.node_type(t);
-    let server_s = server.to_string();
     let candidates = fleet.hosts_named(server);
     let Some(&h) = candidates
         .iter()
         .find(|&&h| sees(info, fleet.host(h)))
         .or(candidates.first())
     else {
-        return Err(PinFailure::UnknownServer { server: server_s });
-    };
-    let host = fleet.host(h);
-    if !sees(info, host) {
-        return Err(PinFailure::WrongProvider {
-            server: server_s,
-            node_type: info.name.clone(),
+        return Err(PinFailure::UnknownServer {
+            server: server.to_string(),
         });
+    };
+    check_pinned_host(view, t, h)
+}
+
+/// The [`PinFailure::WrongProvider`] of node type `t` and host `h` when `t` does not see
+/// `h` ([`sees`]); `None` when it does. The host is named as people read it
+/// ([`Fleet::shown_name`]).
+pub fn outside_type(fleet: &Fleet, t: NodeTypeId, h: HostId) -> Option<PinFailure> {
+    let info = fleet.node_type(t);
+    (!sees(info, fleet.host(h))).then(|| PinFailure::WrongProvider {
+        server: fleet.shown_name(h),
+        node_type: info.name.clone(),
+        claims_from: if info.cluster.is_empty() {
+            info.namespace.clone()
+        } else {
+            format!("{}/{}", info.cluster, info.namespace)
+        },
+    })
+}
+
+/// Checks that node type `t` can claim exactly host `h`: the type sees it, no one holds it,
+/// it is free, and (while [`PIN_CHECKS_SELECTOR`]) the type's selector and hardware take it.
+/// Every reason names `h` ([`Fleet::shown_name`]: with its cluster where names repeat).
+pub fn check_pinned_host<V: FleetView + ?Sized>(
+    view: &V,
+    t: NodeTypeId,
+    h: HostId,
+) -> Result<HostId, PinFailure> {
+    let fleet = view.fleet();
+    let info = fleet.node_type(t);
+    if let Some(failure) = outside_type(fleet, t, h) {
+        return Err(failure);
     }
+    let host = fleet.host(h);
+    let server_s = fleet.shown_name(h);
     if let Some(holder) = view.holder(h) {
         return Err(PinFailure::AlreadyClaimed {
             server: server_s,

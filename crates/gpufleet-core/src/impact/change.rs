@@ -190,7 +190,9 @@ pub enum ChangeError {
         /// The OSImage's name.
         name: String,
     },
-    /// A pin the fleet cannot take (a new claim whose name is taken), for people.
+    /// A pin the fleet cannot take, for people: a new claim whose name is taken, or a host
+    /// its claim's node type does not see (another Metal3 cluster or namespace: the pin
+    /// property carries only the host's name, which the platform would read as another host).
     #[error("{0}")]
     PinConflict(String),
 }

@@ -98,6 +98,18 @@ pub struct NodeTypeImpact {
     /// The OSImage the type points at after, when the change moves it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image_after: Option<String>,
+    /// The Metal3 cluster the type claims hosts from, so every host of `gained` and `lost`
+    /// (a type sees only its provider's cluster) can be named with it; not part of the JSON.
+    #[serde(skip)]
+    pub cluster: String,
+}
+
+impl NodeTypeImpact {
+    /// Host `name` of `gained` or `lost` as people read it: `cluster/name` when
+    /// `with_cluster` (pass [`Impact::hosts_span_clusters`]), else `name`.
+    pub fn shown_host(&self, name: &str, with_cluster: bool) -> String {
+        crate::fleet::key::shown_name(&self.cluster, name, with_cluster)
+    }
 }
 
 /// What a change does to one claim (a Machine).
@@ -131,8 +143,12 @@ pub struct ClaimImpact {
     pub tenant: String,
     /// The claim's node type (full name), when it resolves.
     pub node_type: Option<String>,
-    /// The host the claim holds, if any.
+    /// The host the claim holds, if any (`metadata.name`).
     pub host: Option<String>,
+    /// That host's Metal3 cluster (absent without a host, and for a host of no named
+    /// cluster): host names repeat across clusters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// That host's `rack` label.
     pub rack: Option<String>,
     /// GPUs the claim holds, or its node type offers while it waits.
@@ -198,7 +214,37 @@ pub enum Precondition<'a> {
     None,
 }
 
+/// An object as a preview or a write report names it: `namespace/name` (`name` for a
+/// cluster-scoped kind), led by the Metal3 cluster of a BareMetalHost when `with_cluster`
+/// (the fleet spans clusters: [`Impact::hosts_span_clusters`]), as hosts are named
+/// everywhere else ([`crate::fleet::key::shown_name`]).
+pub fn object_name(
+    cluster: Option<&str>,
+    namespace: Option<&str>,
+    name: &str,
+    with_cluster: bool,
+) -> String {
+    let name = match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    };
+    match cluster {
+        Some(c) if with_cluster && !c.is_empty() => format!("{c}/{name}"),
+        _ => name,
+    }
+}
+
 impl ObjectVersion {
+    /// The object as people read it ([`object_name`]).
+    pub fn shown_name(&self, with_cluster: bool) -> String {
+        object_name(
+            self.cluster.as_deref(),
+            self.namespace.as_deref(),
+            &self.name,
+            with_cluster,
+        )
+    }
+
     /// What guards the write of this object: create, this resourceVersion, or none.
     pub fn precondition(&self) -> Precondition<'_> {
         match (self.creates, &self.resource_version) {
@@ -537,6 +583,17 @@ fn lints_that_matter(fleet: &Fleet, plan: &Plan, node_types: &[NodeTypeImpact]) 
     out
 }
 
+impl ClaimImpact {
+    /// The claim's host as people read it: `cluster/name` when `with_cluster` (pass
+    /// [`Impact::hosts_span_clusters`]) and the host has one, else the bare name.
+    pub fn shown_host(&self, with_cluster: bool) -> Option<String> {
+        let cluster = self.cluster.as_deref().unwrap_or("");
+        self.host
+            .as_deref()
+            .map(|h| crate::fleet::key::shown_name(cluster, h, with_cluster))
+    }
+}
+
 impl HostImpact {
     /// The host as people read it: `cluster/name` when `with_cluster` (pass
     /// [`Impact::hosts_span_clusters`]: names repeat across clusters) and the host has one,
@@ -610,6 +667,7 @@ fn node_type_impact(
         lost,
         os_image_before: image_changes.then_some(image_before).flatten(),
         os_image_after: image_changes.then_some(image_after).flatten(),
+        cluster: fleet.node_type(t).cluster.clone(),
     })
 }
 
@@ -623,6 +681,7 @@ fn claim_line(fleet: &Fleet, view: &dyn FleetView, c: ClaimId, effect: ClaimEffe
         tenant: claim.tenant.clone(),
         node_type: claim.node_type.map(|t| fleet.node_type(t).name.clone()),
         host: host.map(|h| h.name.clone()),
+        cluster: host.and_then(|h| (!h.cluster.is_empty()).then(|| h.cluster.clone())),
         rack: host.and_then(|h| h.label(keys::RACK)).map(str::to_string),
         gpus: claim.host.map(|h| view.derived(h).gpus).unwrap_or_else(|| {
             claim

@@ -7,8 +7,8 @@ use super::{
     PinTarget, Plan,
 };
 use crate::fleet::rules::{
-    ImageProblem, PinFailure, Placement, check_pin, image_of_properties, merged_properties,
-    merged_with_claim_properties, place_claim,
+    ImageProblem, PinFailure, Placement, check_pinned_host, claim_node_type, image_of_properties,
+    merged_properties, merged_with_claim_properties, outside_type, place_claim,
 };
 use crate::fleet::{ClaimId, ClaimStage, Fleet, FleetView, Holder, HostId, NodeTypeId};
 use crate::model::claim::NodeClaimSpec;
@@ -34,7 +34,7 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, pin: &PinChange) -> Result<Plan<'a>, Ch
     match &pin.target {
         PinTarget::Existing { namespace, name } => {
             let c = fleet.resolve_claim(&format!("{namespace}/{name}"))?;
-            plan_existing(fleet, &mut plan, c, server, named_type);
+            plan_existing(fleet, &mut plan, c, server, named_type)?;
         }
         PinTarget::New { vcluster, project } => {
             let t = named_type.ok_or_else(|| {
@@ -49,13 +49,57 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, pin: &PinChange) -> Result<Plan<'a>, Ch
     Ok(plan)
 }
 
-/// What the platform does with claim `c` once `server` is set as its pin: [`place_claim`]
-/// over the fleet with the property laid on the claim. The claim keeps its own request, so
-/// an unbound claim gets a type by [`crate::fleet::rules::pinned_claim_type`].
-pub fn pinned_placement(fleet: &Fleet, c: ClaimId, server: &str) -> Placement {
+/// What the platform does with claim `c` once host `server` is set as its pin:
+/// [`place_claim`] over the fleet with the property laid on the claim. The claim keeps its
+/// own request, so an unbound claim gets a type by
+/// [`crate::fleet::rules::pinned_claim_type`].
+///
+/// The property carries only the host's name, which the platform looks up in the cluster
+/// and namespace of the claim's node type: when that type does not see `server` (a host of
+/// another Metal3 cluster, whose name may repeat there), the pin fails with
+/// [`PinFailure::WrongProvider`] naming `server`, never landing on the same-named host.
+pub fn pinned_placement(fleet: &Fleet, c: ClaimId, server: HostId) -> Placement {
     let mut overlay = Overlay::new(fleet);
-    overlay.set_claim_properties(c, with_pin(fleet, c, server));
+    overlay.set_claim_properties(c, with_pin(fleet, c, &fleet.host(server).name));
+    if let Some(t) = claim_node_type(&overlay, c)
+        && let Some(failure) = outside_type(fleet, t, server)
+    {
+        return Placement::PinFailed {
+            node_type: Some(t),
+            failure,
+        };
+    }
     place_claim(&overlay, c)
+}
+
+/// The refusal of a pin of `server` for a claim whose node type `t` does not see it: the
+/// platform would read the bare name in `t`'s cluster and claim another host, or none.
+fn elsewhere(fleet: &Fleet, t: NodeTypeId, server: HostId, failure: &PinFailure) -> ChangeError {
+    let info = fleet.node_type(t);
+    let name = &fleet.host(server).name;
+    let instead = fleet
+        .hosts_named(name)
+        .iter()
+        .find(|&&h| crate::fleet::rules::sees(info, fleet.host(h)))
+        .map_or_else(
+            || "no host of that name".to_string(),
+            |&h| format!("server {} instead", fleet.shown_name(h)),
+        );
+    ChangeError::PinConflict(format!(
+        "{failure}: {} carries only the name {name}, which the platform looks up there, so it \
+         would claim {instead}; pin a host of {}, or a claim whose node type claims from {}",
+        keys::SERVER_NAME,
+        display_scope(&info.cluster, &info.namespace),
+        display_scope(&fleet.host(server).cluster, &fleet.host(server).namespace),
+    ))
+}
+
+fn display_scope(cluster: &str, namespace: &str) -> String {
+    if cluster.is_empty() {
+        namespace.to_string()
+    } else {
+        format!("{cluster}/{namespace}")
+    }
 }
 
 fn with_pin(fleet: &Fleet, c: ClaimId, server: &str) -> Labels {
@@ -64,13 +108,14 @@ fn with_pin(fleet: &Fleet, c: ClaimId, server: &str) -> Labels {
     props
 }
 
-/// Whether pinning claim `c` to `server` would hold, and why not: `Ok` with the node type the
-/// claim gets the server as, or the reason the platform would not give it that server.
-pub fn pin_verdict(fleet: &Fleet, c: ClaimId, server: &str) -> Result<NodeTypeId, PinRefusal> {
+/// Whether pinning claim `c` to host `server` would hold, and why not: `Ok` with the node
+/// type the claim gets the server as, or the reason the platform would not give it that
+/// server ([`pinned_placement`]).
+pub fn pin_verdict(fleet: &Fleet, c: ClaimId, server: HostId) -> Result<NodeTypeId, PinRefusal> {
     let claim = fleet.claim(c);
     if let Some(held) = claim.host {
         return Err(PinRefusal::HoldsServer {
-            server: fleet.host(held).name.clone(),
+            server: fleet.shown_name(held),
         });
     }
     if claim.stage != ClaimStage::Pending {
@@ -128,20 +173,27 @@ fn existing_object(fleet: &Fleet, c: ClaimId) -> ObjectVersion {
     }
 }
 
+/// Plans a pin of `server` on existing claim `c`. Errors when the claim's node type does
+/// not see `server` ([`elsewhere`]): the platform would claim another host.
 fn plan_existing(
     fleet: &Fleet,
     plan: &mut Plan,
     c: ClaimId,
     server: HostId,
     named_type: Option<NodeTypeId>,
-) {
+) -> Result<(), ChangeError> {
     let claim = fleet.claim(c);
     let server_name = fleet.host(server).name.clone();
     let (namespace, name, tenant) = (&claim.namespace, &claim.name, &claim.tenant);
-    plan.objects.push(existing_object(fleet, c));
-    plan.judged.insert(c);
     plan.overlay
         .set_claim_properties(c, with_pin(fleet, c, &server_name));
+    if let Some(t) = claim_node_type(&plan.overlay, c)
+        && let Some(failure) = outside_type(fleet, t, server)
+    {
+        return Err(elsewhere(fleet, t, server, &failure));
+    }
+    plan.objects.push(existing_object(fleet, c));
+    plan.judged.insert(c);
     let unaffected = |plan: &mut Plan, warning: String| {
         plan.warnings
             .push(format!("claim {namespace}/{name}: {warning}"));
@@ -161,12 +213,14 @@ fn plan_existing(
     if let Some(held) = claim.host {
         let warning = format!(
             "already holds {}; the pin applies only when its Machine is re-created",
-            fleet.host(held).name
+            fleet.shown_name(held)
         );
-        return unaffected(plan, warning);
+        unaffected(plan, warning);
+        return Ok(());
     }
     if claim.stage != ClaimStage::Pending {
-        return unaffected(plan, not_pending(claim.stage));
+        unaffected(plan, not_pending(claim.stage));
+        return Ok(());
     }
     let placement = place_claim(&plan.overlay, c);
     let gets = match &placement {
@@ -226,6 +280,7 @@ fn plan_existing(
     plan.claims.push(line(
         fleet, namespace, name, tenant, gets, host, effect, reason,
     ));
+    Ok(())
 }
 
 /// How a claim asks for its node type, as a reader would say it: `typeRef <type>`, or its
@@ -253,6 +308,9 @@ fn plan_new(
     vcluster: &str,
     project: &str,
 ) -> Result<(), ChangeError> {
+    if let Some(failure) = outside_type(fleet, t, server) {
+        return Err(elsewhere(fleet, t, server, &failure));
+    }
     let server_name = fleet.host(server).name.clone();
     let namespace = fleet.projects().namespace(project);
     let name = new_claim_name(vcluster, &server_name);
@@ -278,7 +336,7 @@ fn plan_new(
     plan.relies_on
         .images
         .extend(merged.get(keys::OS_IMAGE).cloned());
-    let outcome = check_pin(fleet, t, &server_name)
+    let outcome = check_pinned_host(fleet, t, server)
         .map_err(|f| f.to_string())
         .and_then(|h| {
             image_of_properties(fleet, &merged)
@@ -338,6 +396,7 @@ fn line(
         tenant: tenant.to_string(),
         node_type: t.map(|t| fleet.node_type(t).name.clone()),
         host: h.map(|h| h.name.clone()),
+        cluster: h.and_then(|h| (!h.cluster.is_empty()).then(|| h.cluster.clone())),
         rack: h.and_then(|h| h.label(keys::RACK)).map(str::to_string),
         gpus: host
             .map(|h| fleet.derived(h).gpus)
