@@ -5,7 +5,7 @@
 
 use super::preview::{PLine, Tone, impact_lines, refused_lines};
 use crate::fleet::Fleet;
-use crate::format::thousands;
+use crate::format::{counted, thousands};
 use crate::impact::{Change, Impact, impact};
 use crate::ui::edit::EditError;
 use crate::write::{WriteError, WriteReport};
@@ -194,28 +194,10 @@ pub fn report_lines(
     with_cluster: bool,
 ) -> Vec<PLine> {
     let n = report.objects.len();
-    let objects = match n {
-        1 => "1 object".to_string(),
-        n => format!("{} objects", thousands(n as u64)),
-    };
+    let objects = counted(n as u64, "object", "objects");
     // The contexts the objects went through, where the writer names them: a write to one
     // site's hosts names that site's context, not the platform's.
-    let contexts = report.contexts();
-    let named;
-    let target = if contexts.is_empty() {
-        target
-    } else {
-        named = format!(
-            "{} {}",
-            if contexts.len() == 1 {
-                "context"
-            } else {
-                "contexts"
-            },
-            contexts.join(", ")
-        );
-        &named
-    };
+    let target = report.written_to(target);
     let head = if committed {
         format!("Written to {target}: {objects}")
     } else {
