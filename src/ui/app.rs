@@ -443,20 +443,10 @@ impl App {
             || stale_before != self.stale_for().is_some()
     }
 
-    /// The moments failing watches have failed since, each once, oldest first.
-    fn stale_sinces(&self) -> BTreeSet<SystemTime> {
-        self.live
-            .all_watches()
-            .filter_map(|(_, _, s)| match s {
-                WatchState::Stale { since, .. } => Some(*since),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// The failing watches' ages as shown (`56s`), each once.
     fn stale_ages(&self) -> Vec<String> {
-        self.stale_sinces()
+        self.live
+            .stale_sinces()
             .into_iter()
             .map(|since| clock::age(self.now.duration_since(since).unwrap_or_default()))
             .collect()
@@ -497,7 +487,7 @@ impl App {
             .live
             .newest_data()
             .into_iter()
-            .chain(self.stale_sinces());
+            .chain(self.live.stale_sinces());
         let age = ages
             .map(|t| self.now + clock::until_change(self.now.duration_since(t).unwrap_or_default()))
             .min();

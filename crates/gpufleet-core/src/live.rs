@@ -261,12 +261,17 @@ impl LiveFleet {
 
     /// The oldest moment the data shown could be from: the earliest `Stale` since, if any.
     pub fn stale_since(&self) -> Option<SystemTime> {
+        self.stale_sinces().first().copied()
+    }
+
+    /// The moments failing watches have failed since, each once, oldest first.
+    pub fn stale_sinces(&self) -> std::collections::BTreeSet<SystemTime> {
         self.all_watches()
             .filter_map(|(_, _, s)| match s {
                 WatchState::Stale { since, .. } => Some(*since),
                 _ => None,
             })
-            .min()
+            .collect()
     }
 
     /// When an event last changed the objects (wall clock); `None` before the first.

@@ -77,16 +77,7 @@ pub fn status_line(app: &App) -> Line<'_> {
             let states = cluster_states(app);
             // Clusters that are not up to date first, so a line cut at 80 columns still
             // names the site that is down.
-            let current = |i: usize| {
-                states.get(i).is_some_and(|(_, s)| {
-                    matches!(
-                        s,
-                        WatchState::Synced { .. }
-                            | WatchState::Loaded { .. }
-                            | WatchState::NotServed { .. }
-                    )
-                })
-            };
+            let current = |i: usize| states.get(i).is_some_and(|(_, s)| s.is_synced());
             let mut order: Vec<usize> = (0..several.len()).collect();
             order.sort_by_key(|&i| current(i));
             for (n, i) in order.into_iter().enumerate() {
