@@ -215,6 +215,7 @@ pub struct App {
     pub source_ended: bool,
     quit: bool,
     repaint: bool,
+    suspend: bool,
 }
 
 impl App {
@@ -250,6 +251,7 @@ impl App {
             source_ended: false,
             quit: false,
             repaint: false,
+            suspend: false,
         }
     }
 
@@ -309,6 +311,12 @@ impl App {
     /// Whether the whole screen must be repainted (Ctrl-L); clears the request.
     pub fn take_repaint(&mut self) -> bool {
         std::mem::take(&mut self.repaint)
+    }
+
+    /// Whether the dashboard was asked to suspend (Ctrl-z); clears the request. The loop
+    /// gives the terminal back, stops, and repaints once continued.
+    pub fn take_suspend(&mut self) -> bool {
+        std::mem::take(&mut self.suspend)
     }
 
     pub fn key_mode(&self) -> KeyMode {
@@ -631,7 +639,11 @@ impl App {
             self.set_popup(None);
             return;
         }
-        if matches!(self.modal, Modal::Dialog(_, None)) && action != Action::Quit {
+        // Quitting and suspending are the terminal's, never a dialog's: a dialog stays open
+        // across a suspension.
+        if matches!(self.modal, Modal::Dialog(_, None))
+            && !matches!(action, Action::Quit | Action::Suspend)
+        {
             self.dialog_action(action);
             return;
         }
@@ -689,6 +701,7 @@ impl App {
                 }
             }
             Action::Redraw => self.repaint = true,
+            Action::Suspend => self.suspend = true,
             Action::TogglePause => self.paused = !self.paused,
             Action::ToggleOutage => self.toggle_outage(),
             Action::Edit(kind) => self.open_edit(kind),
