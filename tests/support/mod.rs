@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod bytes;
+pub mod dump;
 pub mod load;
 pub mod plugin;
 pub mod promise;
