@@ -285,6 +285,7 @@ impl App {
             highlight: self.shows_selection(),
             crumbs: self.nav.breadcrumbs(self.data.fleet.hosts_span_clusters()),
             stale_clusters: self.stale_clusters(),
+            now: self.now,
         }
     }
 

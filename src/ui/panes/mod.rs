@@ -50,6 +50,9 @@ pub struct DrawCtx<'a> {
     /// Metal3 clusters whose host watch is stale: their hosts show their last known state,
     /// marked stale.
     pub stale_clusters: BTreeSet<String>,
+    /// The wall clock as of the last tick ([`App::now`](crate::ui::app::App::now)): ages
+    /// shown (how long a host has been being deleted) are computed from it.
+    pub now: std::time::SystemTime,
 }
 
 /// A pane: what the list of panes dispatches to. Table panes get it from [`Table`].
