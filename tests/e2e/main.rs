@@ -4,6 +4,7 @@
 
 mod clusters;
 mod dialogs;
+mod faults;
 mod harness;
 mod inventory;
 mod promises;
@@ -144,7 +145,7 @@ fn without_labels(mut v: Value) -> Value {
     v
 }
 
-fn small_fleet() -> gpufleet::generate::Generated {
+pub fn small_fleet() -> gpufleet::generate::Generated {
     generate(&GenerateConfig::new(200, 3))
 }
 
