@@ -262,10 +262,7 @@ async fn connect_and_watch(
         };
         let since = *failing_since.get_or_insert_with(SystemTime::now);
         for kind in Kind::ALL {
-            let state = WatchState::Stale {
-                since,
-                reason: reason.clone(),
-            };
+            let state = WatchState::stale(since, reason.clone());
             let event = FleetEvent::Watch {
                 kind,
                 cluster: None,

@@ -2,7 +2,9 @@
 //! the platform, one BareMetalHost and HardwareData watch per Metal3 cluster, the read-only
 //! guard, and the guarded writer ([`writer::KubeWriter`]).
 
+pub mod answer;
 pub mod client;
+pub mod failure;
 pub mod read_only;
 pub mod watch;
 pub mod writer;
@@ -74,27 +76,44 @@ pub fn spawn_watches_into(
     tx: mpsc::Sender<FleetEvent>,
 ) -> Vec<JoinHandle<()>> {
     let platform = clusters.platform.client.clone();
+    // Who asks, named in a refusal; the platform's kinds are cluster-scoped but claims,
+    // which are watched across every namespace.
+    let asking = clusters.asking(&clusters.platform, None);
+    let start = || watch::Watching {
+        asking: asking.clone(),
+        ..watch::Watching::default()
+    };
     vec![
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<NodeProvider>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<NodeType>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<NodeClaim>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<OsImage>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
         // The inventory mirror: platforms before 4.13 do not serve it (not served, not stale).
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<Machine>>::all(platform),
+            None,
             tx.clone(),
+            start(),
         )),
         tokio::spawn(supervise_metal3(clusters.clone(), bmh_namespace, tx)),
     ]
@@ -272,10 +291,10 @@ async fn watch_metal3(
         match clusters.metal3_client(&cluster).await {
             Ok(client) => break client,
             Err(e) => {
-                let state = WatchState::Stale {
-                    since: *stale_since.get_or_insert_with(SystemTime::now),
-                    reason: format!("no way to reach it: {e}"),
-                };
+                let state = WatchState::stale(
+                    *stale_since.get_or_insert_with(SystemTime::now),
+                    format!("no way to reach it: {e}"),
+                );
                 for kind in [Kind::BareMetalHost, Kind::HardwareData] {
                     let event = FleetEvent::Watch {
                         kind,
@@ -289,6 +308,10 @@ async fn watch_metal3(
                 tokio::time::sleep(watch::next_pause(&mut backoff)).await;
             }
         }
+    };
+    let namespace = match &scope {
+        HostScope::Namespace(ns) => Some(ns.clone()),
+        HostScope::AllNamespaces => None,
     };
     let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) = match scope {
         HostScope::Namespace(ns) => (
@@ -305,7 +328,7 @@ async fn watch_metal3(
     let why = clusters.context_for(&cluster).map(|(_, why)| why).ok();
     let start = watch::Watching {
         stale_since,
-        context: Some(client.context.clone()),
+        asking: clusters.asking(&client, namespace),
         not_served_hint: Some(format!(
             "{}name the context that reaches Metal3 cluster {cluster}: --bmh-context \
              {cluster}=CONTEXT, or under [clusters] in the settings file",

@@ -284,7 +284,7 @@ impl App {
             marks: self.marks,
             highlight: self.shows_selection(),
             crumbs: self.nav.breadcrumbs(self.data.fleet.hosts_span_clusters()),
-            stale_clusters: self.stale_clusters(),
+            stale_clusters: self.stale_cluster_words(),
             now: self.now,
         }
     }
@@ -298,6 +298,23 @@ impl App {
             .filter(|(_, state)| matches!(state, WatchState::Stale { .. }))
             .map(|((cluster, _), _)| cluster.clone())
             .collect()
+    }
+
+    /// [`App::stale_clusters`], each with a few words of why: `cluster unreachable` for a
+    /// server that does not answer, else its answer (`relisting (410)`, `forbidden (403)`).
+    pub fn stale_cluster_words(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for ((cluster, _), state) in self.live.cluster_watches() {
+            if let WatchState::Stale { trouble, .. } = state {
+                let words = if trouble.is_answer() {
+                    trouble.words()
+                } else {
+                    "cluster unreachable".to_string()
+                };
+                out.entry(cluster.clone()).or_insert(words);
+            }
+        }
+        out
     }
 
     /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
@@ -445,11 +462,43 @@ impl App {
     /// age, a failing watch's age (the status line, `:ctx`, the stale banner) or the banner
     /// appearing.
     pub fn tick(&mut self, now: SystemTime) -> bool {
-        let before = (self.clock_text(), self.stale_ages());
+        let before = (self.clock_text(), self.stale_ages(), self.failure_texts());
         let stale_before = self.stale_for().is_some();
         self.now = now;
-        before != (self.clock_text(), self.stale_ages())
+        before != (self.clock_text(), self.stale_ages(), self.failure_texts())
             || stale_before != self.stale_for().is_some()
+    }
+
+    /// The failing watches' answers as shown, countdowns included (`throttled (429),
+    /// retrying in 12s`).
+    fn failure_texts(&self) -> Vec<String> {
+        self.live
+            .all_watches()
+            .filter_map(|(_, _, s)| s.failure_text(self.now))
+            .collect()
+    }
+
+    /// When the next countdown shown changes (`retrying in 12s` → `11s`, then
+    /// `retrying`): each failing watch's next attempt, to the second.
+    fn next_countdown(&self) -> Option<SystemTime> {
+        self.live
+            .all_watches()
+            .filter_map(|(_, _, s)| match s {
+                WatchState::Stale {
+                    retry_at: Some(at), ..
+                } if s.failure_text(self.now).is_some() => {
+                    let left = at.duration_since(self.now).ok()?;
+                    let into_second = Duration::from_nanos(u64::from(left.subsec_nanos()));
+                    let step = if into_second.is_zero() {
+                        Duration::from_secs(1)
+                    } else {
+                        into_second
+                    };
+                    Some(self.now + step.min(left))
+                }
+                _ => None,
+            })
+            .min()
     }
 
     /// The failing watches' ages as shown (`56s`), each once.
@@ -490,7 +539,7 @@ impl App {
     }
 
     /// When something time-dependent on screen next changes: the age text, a failing
-    /// watch's age, or the stale banner appearing.
+    /// watch's age or countdown, or the stale banner appearing.
     pub fn next_wake(&self) -> Option<SystemTime> {
         let ages = self
             .live
@@ -505,14 +554,17 @@ impl App {
             .stale_since()
             .and_then(|s| s.checked_add(self.settings.stale_after))
             .filter(|t| *t > self.now);
-        age.into_iter().chain(stale).min()
+        age.into_iter()
+            .chain(stale)
+            .chain(self.next_countdown())
+            .min()
     }
 
     /// Applies one fleet event; returns whether the status shown changed. Objects are only
     /// recorded here: the snapshot is rebuilt by [`App::rebuild`], once per burst.
     pub fn apply(&mut self, event: FleetEvent) -> bool {
         self.live.apply(event);
-        if !self.first_sync_done && self.live.all_synced() && !self.live.is_dirty() {
+        if !self.first_sync_done && self.live.all_listed() && !self.live.is_dirty() {
             self.first_sync_done = true;
         }
         true
@@ -549,7 +601,7 @@ impl App {
         self.data = data;
         self.nav.refresh_all(&self.data);
         self.refresh_dialog();
-        if self.live.all_synced() {
+        if self.live.all_listed() {
             self.first_sync_done = true;
         }
     }

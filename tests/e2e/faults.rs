@@ -4,12 +4,14 @@
 
 use crate::harness::TestCluster;
 use crate::support::fault_proxy::{Answer, Certificate, Fault, FaultProxy};
+use crate::support::run;
+use crate::support::tmux::Tmux;
 use gpufleet::cli::live::ClusterArgs;
-use gpufleet::event::{FleetEvent, WatchState};
+use gpufleet::event::{FleetEvent, Trouble, WatchState};
 use gpufleet::kube::{connect, spawn_watches};
 use gpufleet::live::LiveFleet;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc::Receiver;
 
 /// A test server with the small generated fleet, and a fault proxy in front of it.
@@ -106,16 +108,7 @@ async fn through_the_proxy_without_faults_the_fleet_syncs() {
     let Some(faulty) = Faulty::start("proxy_without_faults", Certificate::Good).await else {
         return;
     };
-    let (mut rx, _tasks) = faulty.watch().await;
-    let mut live = LiveFleet::default();
-    let until = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !live.all_synced() {
-        let event = tokio::time::timeout_at(until, rx.recv())
-            .await
-            .expect("synced in time")
-            .expect("the watches run");
-        live.apply(event);
-    }
+    let (mut live, _rx, _tasks) = crate::synced_watches_with(&faulty.args()).await;
     live.refresh();
     assert_eq!(live.fleet().hosts().len(), 200);
     let failing: Vec<_> = live
@@ -123,4 +116,385 @@ async fn through_the_proxy_without_faults_the_fleet_syncs() {
         .filter_map(|(_, _, s)| stale_reason(s))
         .collect();
     assert!(failing.is_empty(), "{failing:?}");
+}
+
+/// Runs fresh watches through the proxy until `done` holds of a watch state event, or fails
+/// after `limit`; returns that event's kind, cluster and state, and how long it took.
+async fn first_state(
+    faulty: &Faulty,
+    limit: Duration,
+    done: impl Fn(&WatchState) -> bool,
+) -> (gpufleet::event::Kind, Option<String>, WatchState, Duration) {
+    let started = Instant::now();
+    let (mut rx, tasks) = faulty.watch().await;
+    let until = tokio::time::Instant::now() + limit;
+    let found = loop {
+        match tokio::time::timeout_at(until, rx.recv()).await {
+            Ok(Some(FleetEvent::Watch {
+                kind,
+                cluster,
+                state,
+            })) if done(&state) => break (kind, cluster, state, started.elapsed()),
+            Ok(Some(_)) => {}
+            other => panic!("no such state within {limit:?}: {other:?}"),
+        }
+    };
+    for task in tasks {
+        task.abort();
+    }
+    found
+}
+
+fn trouble_of(state: &WatchState) -> Option<Trouble> {
+    match state {
+        WatchState::Stale { trouble, .. } => Some(*trouble),
+        _ => None,
+    }
+}
+
+/// Kind 1: a server that answers every watch `410 Gone` (each relist succeeds) gets few
+/// LISTs: the pauses grow across lists and watches (about 46 LISTs a minute per watch
+/// before). Each watch asks for bookmarks, which make a 410 rare; the watch says
+/// `relisting (410), next in Ns`, N growing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_answers_every_watch_410_gets_few_lists_and_the_watch_says_so() {
+    let Some(faulty) = Faulty::start("every_watch_410", Certificate::Good).await else {
+        return;
+    };
+    faulty.proxy.set(vec![Fault::watches(None, Answer::Gone)]);
+    let (mut rx, _tasks) = faulty.watch().await;
+    let mut live = LiveFleet::default();
+    let mut waits = Vec::new();
+    pump_for(&mut live, &mut rx, Duration::from_secs(25), |event| {
+        if let FleetEvent::Watch {
+            kind: gpufleet::event::Kind::NodeClaim,
+            state: state @ WatchState::Stale { retry_at, .. },
+            ..
+        } = event
+        {
+            assert_eq!(trouble_of(state), Some(Trouble::Expired));
+            let text = state.failure_text(SystemTime::now()).unwrap();
+            assert!(text.starts_with("relisting (410), next in "), "{text}");
+            let wait = retry_at
+                .and_then(|at| at.duration_since(SystemTime::now()).ok())
+                .unwrap_or_default();
+            waits.push(wait);
+        }
+    })
+    .await;
+    // Two Metal3 clusters: two BareMetalHost watches. 0.8 s doubling, plus up to as much
+    // again: at most 5 LISTs each in 25 s (a storm made about 19).
+    let lists = faulty.proxy.lists("baremetalhosts");
+    assert!(lists <= 2 * 6, "{lists} LISTs of BareMetalHosts in 25 s");
+    assert!(lists >= 2 * 2, "it does relist: {lists}");
+    assert!(waits.len() >= 3, "{waits:?}");
+    assert!(
+        waits
+            .windows(2)
+            .all(|w| w[1] + Duration::from_millis(500) >= w[0]),
+        "the waits grow: {waits:?}"
+    );
+    assert!(*waits.last().unwrap() > waits[0] * 3, "{waits:?}");
+    // A one-shot command answers: each kind was listed whole, relisting or not.
+    let out = run::output(run::gpufleet().args([
+        "summary",
+        "-o",
+        "json",
+        "--kubeconfig",
+        faulty.kubeconfig.to_str().unwrap(),
+    ]));
+    assert!(out.status.success(), "{}", run::stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["fleet"]["hosts"], 200);
+    let watches: Vec<_> = faulty
+        .proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.watch)
+        .collect();
+    assert!(!watches.is_empty());
+    for w in &watches {
+        assert!(
+            w.query.split('&').any(|p| p == "allowWatchBookmarks=true"),
+            "a watch without bookmarks: {}?{}",
+            w.path,
+            w.query
+        );
+    }
+}
+
+/// Kind 2: the server's answer is the watch's state within seconds, with its code, its
+/// reason and when the next attempt is: 429 (API priority and fairness's plain text, with
+/// `Retry-After: 12`, honoured), 503 and 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_server_errors_are_said_within_seconds_with_their_retry() {
+    let Some(faulty) = Faulty::start("throttled", Certificate::Good).await else {
+        return;
+    };
+    faulty.proxy.set(vec![Fault::every(Answer::throttled(12))]);
+    let (_, _, state, took) = first_state(&faulty, Duration::from_secs(10), |s| {
+        trouble_of(s) == Some(Trouble::Throttled)
+    })
+    .await;
+    assert!(took < Duration::from_secs(5), "said after {took:?}");
+    let text = state.failure_text(SystemTime::now()).unwrap();
+    assert!(
+        text.starts_with("throttled (429), retrying in 1") && text.ends_with('s'),
+        "Retry-After: 12 is honoured: {text}"
+    );
+    assert_eq!(
+        state.failure_line().unwrap(),
+        "throttled (429): the API server says: Too many requests, please try again later."
+    );
+    for (code, reason, words) in [
+        (503, "ServiceUnavailable", "unavailable (503)"),
+        (500, "InternalError", "server error (500)"),
+    ] {
+        faulty.proxy.set(vec![Fault::every(Answer::status(
+            code,
+            reason,
+            "etcdserver: request timed out",
+        ))]);
+        let (_, _, state, took) = first_state(&faulty, Duration::from_secs(10), |s| {
+            trouble_of(s) == Some(Trouble::ServerError { code })
+        })
+        .await;
+        assert!(took < Duration::from_secs(5), "{code} said after {took:?}");
+        let text = state.failure_text(SystemTime::now()).unwrap();
+        assert!(
+            text.starts_with(&format!("{words}, retrying in ")),
+            "{text}"
+        );
+        assert_eq!(
+            state.failure_line().unwrap(),
+            format!("{words}: the API server says: {reason}: etcdserver: request timed out")
+        );
+    }
+    // The one-shot commands say it in their progress line within seconds (here a log, not
+    // a terminal), and at their deadline.
+    faulty.proxy.set(vec![Fault::every(Answer::throttled(12))]);
+    let out = run::output(run::gpufleet().args([
+        "summary",
+        "--kubeconfig",
+        faulty.kubeconfig.to_str().unwrap(),
+        "--sync-timeout",
+        "5s",
+    ]));
+    let err = run::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("providers: throttled (429), retrying in "),
+        "the progress line says it: {err}"
+    );
+    assert!(err.contains("no complete view after 5s"), "{err}");
+}
+
+/// `gpufleet summary` through `kubeconfig`, with the deadline it would wait in vain.
+fn summary(kubeconfig: &std::path::Path) -> (std::process::Output, Duration) {
+    let started = Instant::now();
+    let out = run::output(run::gpufleet().args([
+        "summary",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--sync-timeout",
+        "90s",
+    ]));
+    (out, started.elapsed())
+}
+
+/// Kind 3: failures no retry helps are named at once as kubectl names them, with the fix:
+/// the one-shot commands end at once (status 1, never waiting out `--sync-timeout`); the
+/// dashboard's watches show them as their reason and retry slowly (credentials may be
+/// renewed, a RoleBinding added).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_fail_fast_and_say_the_fix() {
+    let Some(faulty) = Faulty::start("permanent", Certificate::Good).await else {
+        return;
+    };
+    let forbidden = "nodeclaims.management.loft.sh is forbidden: User \"gpufleet-reader\" \
+        cannot list resource \"nodeclaims\" in API group \"management.loft.sh\" at the cluster scope";
+    let cases = [
+        (
+            Fault::every(Answer::status(401, "Unauthorized", "Unauthorized")),
+            Trouble::Unauthorized,
+            "unauthorized (401): the token of user proxied-user (context proxied) was refused; \
+             log in again or renew it in the kubeconfig",
+        ),
+        (
+            Fault::on("nodeclaims", Answer::status(403, "Forbidden", forbidden)),
+            Trouble::Forbidden,
+            "forbidden (403): user gpufleet-reader cannot list nodeclaims.management.loft.sh \
+             in any namespace (context proxied); gpufleet needs get, list and watch on \
+             nodeclaims.management.loft.sh: ask for a Role (or ClusterRole) that grants them, \
+             or use a context that has them",
+        ),
+    ];
+    for (fault, trouble, said) in cases {
+        faulty.proxy.set(vec![fault]);
+        let (out, took) = summary(&faulty.kubeconfig);
+        let err = run::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            took < Duration::from_secs(20),
+            "{trouble:?} took {took:?}: {err}"
+        );
+        assert!(err.contains("no complete view can come"), "{err}");
+        assert!(err.contains(said), "{trouble:?}: {err}");
+        // The dashboard's watch: the reason, and a slow retry.
+        let (_, _, state, _) = first_state(&faulty, Duration::from_secs(20), |s| {
+            trouble_of(s) == Some(trouble)
+        })
+        .await;
+        assert_eq!(state.failure_line().unwrap(), said);
+        let WatchState::Stale {
+            retry_at: Some(at), ..
+        } = state
+        else {
+            panic!("{state:?}");
+        };
+        let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
+        assert!(wait >= Duration::from_secs(55), "retried slowly: {wait:?}");
+    }
+    // Certificates that do not fit, each from a proxy of its own.
+    for (certificate, said) in [
+        (
+            Certificate::UnknownAuthority,
+            "certificate refused: x509: certificate signed by unknown authority (context \
+             proxied): the API server's certificate is not signed by the kubeconfig's \
+             certificate-authority",
+        ),
+        (
+            Certificate::Expired,
+            "certificate refused: x509: certificate has expired or is not yet valid (valid \
+             until 2021-01-01T00:00:00Z) (context proxied): renew the API server's certificate",
+        ),
+        (
+            Certificate::OtherHost,
+            "certificate refused: x509: certificate is valid for apiserver.elsewhere.example, \
+             not 127.0.0.1 (context proxied): connect by a name the certificate carries",
+        ),
+    ] {
+        let proxy = FaultProxy::start(faulty.cluster.client.clone(), certificate).await;
+        let kubeconfig = faulty
+            .cluster
+            .dir
+            .join(format!("kubeconfig-{certificate:?}"));
+        proxy.write_kubeconfig(&kubeconfig, "proxied");
+        let (out, took) = summary(&kubeconfig);
+        let err = run::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            took < Duration::from_secs(20),
+            "{certificate:?} took {took:?}: {err}"
+        );
+        assert!(err.contains(said), "{certificate:?}: {err}");
+    }
+}
+
+/// Kind 4: a kind that stops being served (its CRD deleted: the server ends its watches and
+/// answers 404) is said as such, not as a cluster unreachable, and the watch recovers by
+/// itself once it is served again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_that_stops_being_served_says_so_and_recovers() {
+    let Some(faulty) = Faulty::start("stops_being_served", Certificate::Good).await else {
+        return;
+    };
+    let (mut live, mut rx, _tasks) = crate::synced_watches_with(&faulty.args()).await;
+    faulty.proxy.set(vec![Fault::on(
+        "baremetalhosts",
+        Answer::status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        ),
+    )]);
+    faulty.proxy.cut_watches();
+    let mut reason = None;
+    let until = tokio::time::Instant::now() + Duration::from_secs(60);
+    while reason.is_none() {
+        let event = tokio::time::timeout_at(until, rx.recv())
+            .await
+            .expect("said in time")
+            .expect("the watches run");
+        if let FleetEvent::Watch {
+            kind: gpufleet::event::Kind::BareMetalHost,
+            state: state @ WatchState::Stale { .. },
+            ..
+        } = &event
+        {
+            reason = state.failure_line();
+        }
+        live.apply(event);
+    }
+    let reason = reason.unwrap();
+    assert!(
+        reason.starts_with(
+            "BareMetalHost (metal3.io/v1alpha1) is no longer served on context proxied (404): \
+             its CustomResourceDefinition was deleted or its API is down"
+        ),
+        "{reason}"
+    );
+    live.refresh();
+    assert_eq!(
+        live.fleet().hosts().len(),
+        200,
+        "its hosts stay as last known"
+    );
+    faulty.proxy.set(Vec::new());
+    crate::pump_until(
+        &mut live,
+        &mut rx,
+        Duration::from_secs(120),
+        LiveFleet::all_synced,
+        |_| {},
+    )
+    .await;
+}
+
+/// Kinds 1 and 2 on the dashboard, in a real terminal: the status line says the watches'
+/// answer within seconds (`relisting (410), next in 8s`, the platform's kinds failing alike
+/// said once), and so does `:ctx`, with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_says_the_servers_answer_in_its_status_line_and_ctx() {
+    let Some(faulty) = Faulty::start("dashboard_answers", Certificate::Good).await else {
+        return;
+    };
+    faulty.proxy.set(vec![Fault::watches(None, Answer::Gone)]);
+    let command = format!(
+        "{} dash --kubeconfig {}",
+        run::BIN,
+        faulty.kubeconfig.display()
+    );
+    let tmux = Tmux::start("answers", &command, (220, 50));
+    let wait = |what: &dyn Fn(&str) -> bool, label: &str| {
+        tmux.wait_until(
+            what,
+            label,
+            Duration::from_secs(60),
+            Duration::from_millis(100),
+        )
+    };
+    // Kinds failing alike are said once, with the soonest retry.
+    wait(
+        &|s| s.contains("claims images") && s.contains(":relisting (410), next in "),
+        "the status line's 410",
+    );
+    // Each kind was listed whole: the counts are true as of those lists; a site whose
+    // watch relists says so, not that it cannot be reached.
+    let screen = wait(&|s| s.contains("200 hosts"), "the counts");
+    assert!(
+        !screen.contains("unreachable"),
+        "a server that answers is reachable:\n{screen}"
+    );
+    tmux.send_text(":ctx");
+    tmux.send(&["Enter"]);
+    let ctx = wait(&|s| s.contains("failing for"), ":ctx");
+    assert!(
+        ctx.lines()
+            .any(|l| l.contains("  claims ") && l.contains("relisting (410), next in ")),
+        "{ctx}"
+    );
+    tmux.send(&["Escape"]);
+    tmux.wait_gone("failing for");
+    tmux.send(&["q"]);
 }

@@ -156,10 +156,45 @@ impl Seen {
     }
 }
 
-#[derive(Default)]
 struct State {
     faults: Vec<Fault>,
     seen: Vec<Seen>,
+    /// Bumped to end every watch stream passed on so far.
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            faults: Vec::new(),
+            seen: Vec::new(),
+            cut: tokio::sync::watch::channel(0).0,
+        }
+    }
+}
+
+/// A watch's answer, passed on until the proxy cuts its watches ([`FaultProxy::cut_watches`]),
+/// as an API server ends every watch of a kind whose CRD is deleted.
+struct Cuttable {
+    inner: Body,
+    cut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+}
+
+impl http_body::Body for Cuttable {
+    type Data = bytes::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.cut.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(None);
+        }
+        std::pin::Pin::new(&mut self.inner)
+            .poll_frame(cx)
+            .map(|frame| frame.map(|f| f.map_err(Into::into)))
+    }
 }
 
 /// The proxy; stopped when dropped.
@@ -231,6 +266,10 @@ fn certificates(
 }
 
 type Body = kube::client::Body;
+
+/// What the proxy answers with: an answer of its own or the API server's, or a watch it can
+/// cut.
+type Answered = http_body_util::Either<Body, Cuttable>;
 
 fn answer(answer: &Answer) -> http::Response<Body> {
     let (code, content_type, body, retry_after) = match answer {
@@ -374,12 +413,26 @@ impl FaultProxy {
                                 Some(fault) => {
                                     let response = answer(&fault.answer);
                                     seen.faulted = Some(response.status().as_u16());
-                                    response
+                                    response.map(http_body_util::Either::Left)
                                 }
-                                None => pass_on(&upstream, request).await,
+                                None if seen.watch => {
+                                    let mut cut = state.lock().unwrap().cut.subscribe();
+                                    let response = pass_on(&upstream, request).await;
+                                    response.map(|inner| {
+                                        http_body_util::Either::Right(Cuttable {
+                                            inner,
+                                            cut: Box::pin(async move {
+                                                let _ = cut.changed().await;
+                                            }),
+                                        })
+                                    })
+                                }
+                                None => pass_on(&upstream, request)
+                                    .await
+                                    .map(http_body_util::Either::Left),
                             };
                             state.lock().unwrap().seen.push(seen);
-                            Ok::<_, std::convert::Infallible>(response)
+                            Ok::<http::Response<Answered>, std::convert::Infallible>(response)
                         }
                     });
                     let _ = http1::Builder::new()
@@ -400,6 +453,12 @@ impl FaultProxy {
     /// empty list passes everything on.
     pub fn set(&self, faults: Vec<Fault>) {
         self.state.lock().unwrap().faults = faults;
+    }
+
+    /// Ends every watch passed on so far, as an API server ends the watches of a kind whose
+    /// CustomResourceDefinition is deleted; watches started after go on.
+    pub fn cut_watches(&self) {
+        self.state.lock().unwrap().cut.send_modify(|n| *n += 1);
     }
 
     /// Every request seen so far.

@@ -325,10 +325,7 @@ fn a_failing_watchs_age_wakes_the_loop_as_it_grows() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: Some("dc2-infra".into()),
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     let wake = app.next_wake().expect("something on screen ages");
     assert!(

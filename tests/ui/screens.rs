@@ -330,10 +330,7 @@ fn stale_data_raises_a_loud_banner() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: None,
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     app.now = since + Duration::from_secs(10);
     assert!(
@@ -377,10 +374,7 @@ fn a_wall_display_shows_no_number_before_the_first_sync() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: None,
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     let t = draw(&mut app, 160, 40);
     let buffer = t.backend().buffer();
@@ -442,10 +436,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
     app.apply(FleetEvent::Watch {
         kind: Kind::NodeClaim,
         cluster: None,
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     app.now = since + Duration::from_secs(120);
     let t = draw(&mut app, 160, 40);

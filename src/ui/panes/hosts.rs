@@ -128,7 +128,7 @@ static COLUMNS: &[Column<Hosts>] = &[
             let host = ctx.data.fleet.host(h);
             let state = Span::styled(state_text(&host.state, ctx.now), style);
             // Its cluster's watch is down: this is the last state known.
-            if ctx.stale_clusters.contains(&host.cluster) {
+            if ctx.stale_clusters.contains_key(&host.cluster) {
                 Line::from(vec![state, Span::styled(" (stale)", ctx.theme.ui.error)])
             } else {
                 Line::from(state)
