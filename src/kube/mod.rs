@@ -22,7 +22,6 @@ use crate::model::{
 };
 use futures::StreamExt;
 use kube::Api;
-use kube::runtime::utils::Backoff as _;
 use kube::runtime::watcher::{DefaultBackoff, Event};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
@@ -132,13 +131,15 @@ async fn supervise_metal3(
     let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
     let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
     let mut running: BTreeMap<String, (BTreeSet<String>, ClusterTask)> = BTreeMap::new();
-    let mut backoff = DefaultBackoff::default();
+    // The same policy as every watch's: a list is no reason to start the pauses over.
+    let mut policy = failure::RetryPolicy::default();
+    let asking = clusters.asking(&clusters.platform, None);
     let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
     loop {
         let config = kube::runtime::watcher::Config::default().timeout(watch::WATCH_TIMEOUT_SECS);
         let mut stream = kube::runtime::watcher::watcher(api.clone(), config).boxed();
         let mut listing: Option<BTreeMap<String, NodeProvider>> = None;
-        loop {
+        let failed = loop {
             let event = tokio::select! {
                 event = stream.next() => event,
                 () = tx.closed() => {
@@ -161,6 +162,7 @@ async fn supervise_metal3(
                 }
                 Some(Ok(Event::InitDone)) => {
                     providers = listing.take().unwrap_or_default();
+                    policy.synced(tokio::time::Instant::now());
                     true
                 }
                 Some(Ok(Event::Apply(p))) => match p.split() {
@@ -179,16 +181,23 @@ async fn supervise_metal3(
                 }
                 // The providers cannot be read: the clusters' watches go on as they are
                 // (the providers' own watch shows the failure); list again after a pause.
-                Some(Err(_)) | None => break,
+                Some(Err(e)) => break failure::classify::<NodeProvider>(&e, &asking),
+                None => {
+                    break failure::Failure {
+                        trouble: crate::event::Trouble::Unreachable,
+                        reason: "the watch stream ended".into(),
+                        retry_after: None,
+                    };
+                }
             };
             if changed {
-                backoff.reset();
                 let scopes = metal3_scopes(providers.values());
                 reconcile(&clusters, &bmh_namespace, &tx, &mut running, scopes).await;
             }
-        }
+        };
+        let pause = policy.pause(&failed, tokio::time::Instant::now());
         tokio::select! {
-            () = tokio::time::sleep(watch::next_pause(&mut backoff)) => {}
+            () = tokio::time::sleep(pause) => {}
             () = tx.closed() => {
                 for (_, (_, task)) in running {
                     task.abort();

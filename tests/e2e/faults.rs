@@ -67,8 +67,9 @@ async fn pump_for(
 }
 
 /// The figure of BENCHMARKS.md: LISTs per minute of one watch under a server that answers
-/// every watch with `410 Gone` (its list succeeds, its watch expires at once), over a
-/// minute. `cargo test --release --test e2e -- --ignored lists_per_minute --nocapture`.
+/// every watch with `410 Gone` (its list succeeds, its watch expires at once), over the
+/// first minute and the three after. `cargo test --release --test e2e -- --ignored
+/// lists_per_minute --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn lists_per_minute_under_a_server_that_always_answers_410() {
@@ -78,21 +79,32 @@ async fn lists_per_minute_under_a_server_that_always_answers_410() {
     faulty.proxy.set(vec![Fault::watches(None, Answer::Gone)]);
     let (mut rx, _tasks) = faulty.watch().await;
     let mut live = LiveFleet::default();
-    let started = Instant::now();
-    pump_for(&mut live, &mut rx, Duration::from_secs(60), |_| {}).await;
-    let minutes = started.elapsed().as_secs_f64() / 60.0;
-    // Two Metal3 clusters (use1-infra, usw2-infra): two BareMetalHost watches.
-    let hosts = faulty.proxy.lists("baremetalhosts") as f64 / 2.0;
-    let claims = faulty.proxy.lists("nodeclaims") as f64;
-    let all = faulty.proxy.seen().iter().filter(|s| s.is_list()).count() as f64;
-    eprintln!(
-        "LISTs per minute under a 410 loop: {:.1} per BareMetalHost watch, {:.1} of NodeClaims, \
-         {:.1} in all ({} watches)",
-        hosts / minutes,
-        claims / minutes,
-        all / minutes,
-        live.all_watches().count()
-    );
+    // The first minute (the pauses growing), then three more (at their ceiling).
+    for (minutes, when) in [(1, "the first minute"), (3, "minutes 2 to 4")] {
+        faulty.proxy.forget();
+        pump_for(
+            &mut live,
+            &mut rx,
+            Duration::from_secs(60 * minutes),
+            |_| {},
+        )
+        .await;
+        let per_minute = |n: usize| n as f64 / minutes as f64;
+        // Two Metal3 clusters (use1-infra, usw2-infra): two BareMetalHost watches.
+        let mut by_resource: std::collections::BTreeMap<String, usize> = Default::default();
+        for s in faulty.proxy.seen().iter().filter(|s| s.is_list()) {
+            *by_resource
+                .entry(s.resource.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+        eprintln!(
+            "LISTs per minute under a 410 loop, {when}: {:.1} per BareMetalHost watch, {:.1} \
+             of NodeClaims, {:.1} in all; by resource: {by_resource:?}",
+            per_minute(faulty.proxy.lists("baremetalhosts")) / 2.0,
+            per_minute(faulty.proxy.lists("nodeclaims")),
+            per_minute(by_resource.values().sum()),
+        );
+    }
 }
 
 /// The watch's state as it shows, for a failing watch: its reason.
@@ -187,6 +199,10 @@ async fn a_server_that_answers_every_watch_410_gets_few_lists_and_the_watch_says
     let lists = faulty.proxy.lists("baremetalhosts");
     assert!(lists <= 2 * 6, "{lists} LISTs of BareMetalHosts in 25 s");
     assert!(lists >= 2 * 2, "it does relist: {lists}");
+    // The providers are watched twice (their own watch, and the one that starts each Metal3
+    // cluster's watches): neither storms.
+    let providers = faulty.proxy.lists("nodeproviders");
+    assert!(providers <= 2 * 6, "{providers} LISTs of NodeProviders in 25 s");
     assert!(waits.len() >= 3, "{waits:?}");
     assert!(
         waits
@@ -497,4 +513,67 @@ async fn the_dashboard_says_the_servers_answer_in_its_status_line_and_ctx() {
     tmux.send(&["Escape"]);
     tmux.wait_gone("failing for");
     tmux.send(&["q"]);
+}
+
+/// The figures of BENCHMARKS.md: how long until a 429 and a 403 are shown, from the start of
+/// the watches (in-process), of the dashboard (on its status line, in tmux), and of
+/// `summary` (its end, for a 403). `cargo test --release --test e2e -- --ignored
+/// time_to_show --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn time_to_show_a_429_and_a_403() {
+    let Some(faulty) = Faulty::start("time_to_show", Certificate::Good).await else {
+        return;
+    };
+    let forbidden = "nodeclaims.management.loft.sh is forbidden: User \"gpufleet-reader\" \
+        cannot list resource \"nodeclaims\" in API group \"management.loft.sh\" at the cluster scope";
+    for (name, fault, trouble, shown) in [
+        (
+            "429",
+            Fault::every(Answer::throttled(12)),
+            Trouble::Throttled,
+            ":throttled (429), retrying in",
+        ),
+        (
+            "403",
+            Fault::on("nodeclaims", Answer::status(403, "Forbidden", forbidden)),
+            Trouble::Forbidden,
+            "claims:forbidden (403), retrying in",
+        ),
+    ] {
+        faulty.proxy.set(vec![fault]);
+        let (_, _, _, watch) = first_state(&faulty, Duration::from_secs(30), |s| {
+            trouble_of(s) == Some(trouble)
+        })
+        .await;
+        let started = Instant::now();
+        let tmux = Tmux::start(
+            &format!("time-{name}"),
+            &format!(
+                "{} dash --kubeconfig {}",
+                run::BIN,
+                faulty.kubeconfig.display()
+            ),
+            (220, 50),
+        );
+        tmux.wait_until(
+            |s| s.contains(shown),
+            name,
+            Duration::from_secs(30),
+            Duration::from_millis(20),
+        );
+        let dashboard = started.elapsed();
+        drop(tmux);
+        let summary = if trouble.is_permanent() {
+            let (out, took) = summary(&faulty.kubeconfig);
+            assert_eq!(out.status.code(), Some(1));
+            format!("{took:.2?} to its end (status 1)")
+        } else {
+            "its progress line at 2 s (it says nothing sooner)".to_string()
+        };
+        eprintln!(
+            "{name}: the watch's state after {watch:.2?}; the dashboard's status line after \
+             {dashboard:.2?} (from its start); summary: {summary}"
+        );
+    }
 }
