@@ -202,7 +202,10 @@ async fn a_server_that_answers_every_watch_410_gets_few_lists_and_the_watch_says
     // The providers are watched twice (their own watch, and the one that starts each Metal3
     // cluster's watches): neither storms.
     let providers = faulty.proxy.lists("nodeproviders");
-    assert!(providers <= 2 * 6, "{providers} LISTs of NodeProviders in 25 s");
+    assert!(
+        providers <= 2 * 6,
+        "{providers} LISTs of NodeProviders in 25 s"
+    );
     assert!(waits.len() >= 3, "{waits:?}");
     assert!(
         waits
