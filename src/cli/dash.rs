@@ -17,7 +17,7 @@ use crate::source::file::{LoadReport, load_paths};
 use crate::source::replay::spawn_objects;
 use crate::source::sim::{self, SimConfig};
 use crate::ui::app::{App, ChaosKey, Mode, Settings};
-use crate::ui::terminal::run_in_terminal;
+use crate::ui::terminal::{ending_signal, run_in_terminal};
 use crate::ui::theme::{ColorChoice, Theme};
 use crate::write::{WriteError, WriteMode, WriteReport, Writer};
 use clap::Args;
@@ -25,6 +25,7 @@ use color_eyre::eyre::Result;
 use futures::future::BoxFuture;
 use kube::runtime::watcher::DefaultBackoff;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc::{self, Receiver, Sender};
@@ -112,18 +113,23 @@ async fn run_dashboard(
     fleet: Receiver<FleetEvent>,
     writer: Option<Arc<dyn Writer>>,
     chaos: Option<ChaosKey>,
-) -> Result<()> {
+) -> Result<ExitCode> {
     let theme = Theme::load(
         args.theme.as_deref().unwrap_or("default"),
         args.color.unwrap_or(ColorChoice::Auto).depth(),
     )?;
     let mut app = App::new(settings, theme, writer).with_chaos_key(chaos);
-    run_in_terminal(&mut app, fleet, args.mouse).await?;
-    Ok(())
+    let stats = run_in_terminal(&mut app, fleet, args.mouse).await?;
+    // Ended by a signal (or its terminal hanging up): 128 + its number, as a shell reports a
+    // process the signal ended, and as the one-shot commands exit.
+    Ok(match ending_signal(&stats) {
+        Some(signal) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX)),
+        None => ExitCode::SUCCESS,
+    })
 }
 
 /// The dashboard on the embedded simulator: a generated fleet that lives, and takes writes.
-pub async fn demo(hosts: usize, seed: u64, chaos: bool, args: &DashArgs) -> Result<()> {
+pub async fn demo(hosts: usize, seed: u64, chaos: bool, args: &DashArgs) -> Result<ExitCode> {
     let settings = args.settings(
         "demo".into(),
         format!("simulated fleet: {hosts} hosts, seed {seed}"),
@@ -150,7 +156,7 @@ pub async fn dash(
     report: LoadReport,
     projects: ProjectNamespaces,
     args: &DashArgs,
-) -> Result<()> {
+) -> Result<ExitCode> {
     let read_at = SystemTime::now();
     let settings = args.settings(
         "file".into(),
@@ -192,7 +198,7 @@ pub async fn live(
     cluster: &ClusterArgs,
     projects: ProjectNamespaces,
     args: &DashArgs,
-) -> Result<()> {
+) -> Result<ExitCode> {
     let read_only = args.watch;
     let options = cluster
         .options(read_only)
@@ -256,10 +262,7 @@ async fn connect_and_watch(
         };
         let since = *failing_since.get_or_insert_with(SystemTime::now);
         for kind in Kind::ALL {
-            let state = WatchState::Stale {
-                since,
-                reason: reason.clone(),
-            };
+            let state = WatchState::stale(since, reason.clone());
             let event = FleetEvent::Watch {
                 kind,
                 cluster: None,

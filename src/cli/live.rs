@@ -10,7 +10,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// kubectl's connection flags.
 #[derive(Args, Debug, Clone, Default)]
@@ -117,7 +117,12 @@ fn state_text(state: &WatchState) -> String {
         WatchState::Syncing { received } => format!("syncing ({received})"),
         WatchState::Synced { .. } => "synced".to_string(),
         WatchState::Loaded { .. } => "read from files".to_string(),
-        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+        // The server's answer and when the next attempt starts, within seconds of it:
+        // `throttled (429), retrying in 12s: the API server says: …`.
+        WatchState::Stale { reason, .. } => match state.failure_text(SystemTime::now()) {
+            Some(answer) => format!("{answer}: {reason}"),
+            None => format!("stale: {reason}"),
+        },
         WatchState::NotServed { .. } => "not served".to_string(),
     }
 }
@@ -244,13 +249,15 @@ fn waiting_lines(live: &LiveFleet, clusters: &Clusters) -> Vec<String> {
 }
 
 /// Why the watch `event` reports can never complete while a one-shot command waits: no
-/// context of the kubeconfig reaches its Metal3 cluster, or its context does not serve
-/// BareMetalHosts (404). Neither changes before a deadline; `None` for anything else.
+/// context of the kubeconfig reaches its Metal3 cluster, or no retry helps before a deadline
+/// ([`Trouble::is_permanent`](crate::event::Trouble::is_permanent): credentials refused, a
+/// verb forbidden, a certificate that does not fit, a kind gpufleet needs not served). `None`
+/// for anything else.
 fn never_completes(clusters: &Clusters, event: &crate::event::FleetEvent) -> Option<String> {
     let crate::event::FleetEvent::Watch {
-        kind,
         cluster,
-        state: WatchState::Stale { reason, .. },
+        state: state @ WatchState::Stale { trouble, .. },
+        ..
     } = event
     else {
         return None;
@@ -258,21 +265,40 @@ fn never_completes(clusters: &Clusters, event: &crate::event::FleetEvent) -> Opt
     let unreachable = cluster
         .as_deref()
         .is_some_and(|c| clusters.context_for(c).is_err());
-    let not_served =
-        *kind == crate::event::Kind::BareMetalHost && crate::kube::watch::is_never_served(reason);
-    (unreachable || not_served).then(|| match cluster {
-        Some(c) => format!("Metal3 cluster {c}: {reason}"),
-        None => format!("{}: {reason}", kind.short()),
+    (unreachable || trouble.is_permanent()).then(|| {
+        let line = state.failure_line().unwrap_or_default();
+        match cluster {
+            Some(c) => format!("Metal3 cluster {c}: {line}"),
+            None => format!(
+                "the platform (context {}): {line}",
+                clusters.platform.context
+            ),
+        }
     })
 }
 
 /// The sync's progress, one line for the platform's kinds and one per Metal3 cluster:
 /// `platform: providers: synced, ...` and `dc1-infra: hosts: syncing (12000), hardware: ...`.
 pub fn progress_lines(live: &LiveFleet) -> Vec<String> {
+    // Kinds failing with the same answer are said once: `providers, types: unauthorized
+    // (401), …`.
     let kinds = |states: Vec<(crate::event::Kind, &WatchState)>| {
-        states
+        let mut groups: Vec<(Vec<&str>, Option<String>, &WatchState)> = Vec::new();
+        for (kind, state) in states {
+            let key = state
+                .failure_text(SystemTime::now())
+                .and(state.failure_line());
+            match groups
+                .iter_mut()
+                .find(|(_, k, _)| key.is_some() && *k == key)
+            {
+                Some((names, _, _)) => names.push(kind.short()),
+                None => groups.push((vec![kind.short()], key, state)),
+            }
+        }
+        groups
             .into_iter()
-            .map(|(kind, s)| format!("{}: {}", kind.short(), state_text(s)))
+            .map(|(names, _, s)| format!("{}: {}", names.join(", "), state_text(s)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -373,7 +399,14 @@ pub async fn live_snapshot_with(
         }
         // Events already queued first, so every such cluster is named, not only the first,
         // and the providers' names checked (a cluster misnamed is said too).
-        if !hopeless.is_empty() && events.is_empty() && checked_names {
+        // The names cannot be checked when the providers cannot be read at all.
+        let providers_hopeless = live
+            .watches()
+            .get(&crate::event::Kind::NodeProvider)
+            .is_some_and(
+                |s| matches!(s, WatchState::Stale { trouble, .. } if trouble.is_permanent()),
+            );
+        if !hopeless.is_empty() && events.is_empty() && (checked_names || providers_hopeless) {
             break Err(eyre!(
                 "no complete view can come, so nothing is answered: {}",
                 hopeless.join("; ")
@@ -389,6 +422,9 @@ pub async fn live_snapshot_with(
                     lines.extend(waiting);
                     crate::stdio::err(&progress.update(lines));
                 } else {
+                    // What changed since (a server's answer and its countdown among it), so
+                    // a throttled or failing watch is said within seconds in a log too.
+                    crate::stdio::err(&progress.update(progress_lines(&live)));
                     for line in waiting {
                         crate::stdio::note(line);
                     }
@@ -404,14 +440,15 @@ pub async fn live_snapshot_with(
                 if let crate::event::FleetEvent::Watch {
                     kind,
                     cluster: Some(cluster),
-                    state: WatchState::Stale { reason, .. },
+                    state: state @ WatchState::Stale { .. },
                 } = &event
                     && warned.insert(cluster.clone())
                 {
                     crate::stdio::warn(format_args!(
-                        "Metal3 cluster {cluster} ({}): {}: stale: {reason}",
+                        "Metal3 cluster {cluster} ({}): {}: stale: {}",
                         context_text(&clusters, cluster),
-                        kind.short()
+                        kind.short(),
+                        state.failure_line().unwrap_or_default()
                     ));
                 }
                 if let Some(why) = never_completes(&clusters, &event)

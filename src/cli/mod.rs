@@ -481,17 +481,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             dash,
         } => {
             let dash = dash.over_settings_file()?;
-            dash::demo(hosts as usize, seed, chaos, &dash).await?
+            return dash::demo(hosts as usize, seed, chaos, &dash).await;
         }
         Command::Dash { source, dash } if source.from_file.is_empty() => {
             let dash = dash.over_settings_file()?;
-            dash::live(&source.cluster, source.projects()?, &dash).await?
+            return dash::live(&source.cluster, source.projects()?, &dash).await;
         }
         Command::Dash { source, dash } => {
             let dash = dash.over_settings_file()?;
             let projects = source.projects()?;
             let report = dash::load_dump(&source.from_file)?;
-            dash::dash(&source.from_file, report, projects, &dash).await?;
+            return dash::dash(&source.from_file, report, projects, &dash).await;
         }
         Command::Generate {
             hosts,

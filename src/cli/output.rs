@@ -172,13 +172,24 @@ fn snake(v: &impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
-/// How many hosts a change reaches and how many objects it writes: said before anything is.
+/// How many hosts a change reaches (and how many of them are being deleted) and how many
+/// objects it writes: said before anything is.
 pub fn scope(i: &Impact) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let deleting = i
+        .hosts
+        .iter()
+        .filter(|h| h.deleting_since.is_some())
+        .count();
     format!(
-        "{}; {} would be written",
+        "{}{}; {} would be written",
         plural(i.hosts.len(), "host", "hosts"),
+        match (deleting, i.hosts.len()) {
+            (0, _) => String::new(),
+            (1, 1) => ", being deleted".to_string(),
+            (n, _) => format!(", {n} of them being deleted"),
+        },
         plural(i.objects.len(), "object", "objects")
     )
 }

@@ -8,6 +8,7 @@
 //! of the step it is on, and the caller never waits past its deadline: the CLI gives up with
 //! what it was waiting for, the dashboard keeps answering keys and shows it.
 
+use super::answer::RetryAfterLayer;
 use super::read_only::ReadOnlyLayer;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -352,6 +353,11 @@ impl ClientPlan {
         }
         let timeout = options.timeout();
         config.connect_timeout = Some(timeout);
+        // No silent retries inside the client (kube's default retries 429, 503 and 504 up to
+        // 15 times, for minutes, while a watch shows "syncing 0"): a watch says each answer
+        // and waits as its own retry policy says (`failure::RetryPolicy`), and a write
+        // reports the answer it met.
+        config.default_retry = false;
         // Watches hear from a healthy server every `WATCH_TIMEOUT_SECS`; silence past this
         // is a server that is gone.
         config.read_timeout = Some(super::watch::READ_TIMEOUT);
@@ -360,7 +366,11 @@ impl ClientPlan {
             http::header::USER_AGENT,
             http::HeaderValue::from_static(USER_AGENT),
         ));
-        let builder = ClientBuilder::try_from(config).map_err(|e| failed(&e))?;
+        // The server's `Retry-After` reaches the watch as its Status's `retryAfterSeconds`
+        // (kube keeps an error's body, not its headers).
+        let builder = ClientBuilder::try_from(config)
+            .map_err(|e| failed(&e))?
+            .with_layer(&RetryAfterLayer);
         let client = if options.read_only {
             builder.with_layer(&ReadOnlyLayer).build()
         } else {
@@ -420,6 +430,48 @@ impl ClientPlan {
         };
         ClientError(format!("context {}: {message}", self.context))
     }
+}
+
+/// What the user of `context` authenticates with, as a refusal names it: `the token`, `the
+/// token file /path`, `the client certificate`, `the token of exec credential plugin "x"`,
+/// `the password`, `no credentials`. Never the credentials themselves.
+pub fn credentials(kubeconfig: &Kubeconfig, context: &str) -> String {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.as_deref());
+    let Some(auth) = kubeconfig
+        .auth_infos
+        .iter()
+        .find(|a| Some(a.name.as_str()) == user)
+        .and_then(|a| a.auth_info.as_ref())
+    else {
+        return "no credentials".into();
+    };
+    if let Some(exec) = &auth.exec {
+        return format!(
+            "the token of exec credential plugin {:?}",
+            exec.command.as_deref().unwrap_or_default()
+        );
+    }
+    if auth.token.is_some() {
+        return "the token".into();
+    }
+    if let Some(file) = &auth.token_file {
+        return format!("the token file {file}");
+    }
+    if auth.client_certificate.is_some() || auth.client_certificate_data.is_some() {
+        return "the client certificate".into();
+    }
+    if auth.auth_provider.is_some() {
+        return "the auth-provider token".into();
+    }
+    if auth.password.is_some() {
+        return "the password".into();
+    }
+    "no credentials".into()
 }
 
 /// An error and its sources.
@@ -527,6 +579,25 @@ impl Clusters {
             reached.insert(cluster.to_string(), client.context.clone());
         }
         Ok(client)
+    }
+
+    /// Who asks through `client` (its context and user, and what it authenticates with),
+    /// in `namespace` (`None`: every namespace, or a cluster-scoped kind): what a refusal
+    /// names.
+    pub fn asking(
+        &self,
+        client: &ClusterClient,
+        namespace: Option<String>,
+    ) -> super::failure::Asking {
+        super::failure::Asking {
+            context: Some(client.context.clone()),
+            user: Some(client.user.clone()),
+            credentials: self
+                .kubeconfig
+                .as_ref()
+                .map(|k| credentials(k, &client.context)),
+            namespace,
+        }
     }
 
     /// Each Metal3 cluster whose client was handed out (named ones), with its context.

@@ -2,7 +2,9 @@
 //! the platform, one BareMetalHost and HardwareData watch per Metal3 cluster, the read-only
 //! guard, and the guarded writer ([`writer::KubeWriter`]).
 
+pub mod answer;
 pub mod client;
+pub mod failure;
 pub mod read_only;
 pub mod watch;
 pub mod writer;
@@ -20,7 +22,6 @@ use crate::model::{
 };
 use futures::StreamExt;
 use kube::Api;
-use kube::runtime::utils::Backoff as _;
 use kube::runtime::watcher::{DefaultBackoff, Event};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
@@ -74,27 +75,44 @@ pub fn spawn_watches_into(
     tx: mpsc::Sender<FleetEvent>,
 ) -> Vec<JoinHandle<()>> {
     let platform = clusters.platform.client.clone();
+    // Who asks, named in a refusal; the platform's kinds are cluster-scoped but claims,
+    // which are watched across every namespace.
+    let asking = clusters.asking(&clusters.platform, None);
+    let start = || watch::Watching {
+        asking: asking.clone(),
+        ..watch::Watching::default()
+    };
     vec![
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<NodeProvider>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<NodeType>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<NodeClaim>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<OsImage>>::all(platform.clone()),
+            None,
             tx.clone(),
+            start(),
         )),
         // The inventory mirror: platforms before 4.13 do not serve it (not served, not stale).
-        tokio::spawn(watch::run(
+        tokio::spawn(watch::run_from(
             Api::<Lenient<Machine>>::all(platform),
+            None,
             tx.clone(),
+            start(),
         )),
         tokio::spawn(supervise_metal3(clusters.clone(), bmh_namespace, tx)),
     ]
@@ -113,13 +131,15 @@ async fn supervise_metal3(
     let api: Api<Lenient<NodeProvider>> = Api::all(clusters.platform.client.clone());
     let mut providers: BTreeMap<String, NodeProvider> = BTreeMap::new();
     let mut running: BTreeMap<String, (BTreeSet<String>, ClusterTask)> = BTreeMap::new();
-    let mut backoff = DefaultBackoff::default();
+    // The same policy as every watch's: a list is no reason to start the pauses over.
+    let mut policy = failure::RetryPolicy::default();
+    let asking = clusters.asking(&clusters.platform, None);
     let name_of = |p: &NodeProvider| p.metadata.name.clone().unwrap_or_default();
     loop {
         let config = kube::runtime::watcher::Config::default().timeout(watch::WATCH_TIMEOUT_SECS);
         let mut stream = kube::runtime::watcher::watcher(api.clone(), config).boxed();
         let mut listing: Option<BTreeMap<String, NodeProvider>> = None;
-        loop {
+        let failed = loop {
             let event = tokio::select! {
                 event = stream.next() => event,
                 () = tx.closed() => {
@@ -142,6 +162,7 @@ async fn supervise_metal3(
                 }
                 Some(Ok(Event::InitDone)) => {
                     providers = listing.take().unwrap_or_default();
+                    policy.synced(tokio::time::Instant::now());
                     true
                 }
                 Some(Ok(Event::Apply(p))) => match p.split() {
@@ -160,16 +181,23 @@ async fn supervise_metal3(
                 }
                 // The providers cannot be read: the clusters' watches go on as they are
                 // (the providers' own watch shows the failure); list again after a pause.
-                Some(Err(_)) | None => break,
+                Some(Err(e)) => break failure::classify::<NodeProvider>(&e, &asking),
+                None => {
+                    break failure::Failure {
+                        trouble: crate::event::Trouble::Unreachable,
+                        reason: "the watch stream ended".into(),
+                        retry_after: None,
+                    };
+                }
             };
             if changed {
-                backoff.reset();
                 let scopes = metal3_scopes(providers.values());
                 reconcile(&clusters, &bmh_namespace, &tx, &mut running, scopes).await;
             }
-        }
+        };
+        let pause = policy.pause(&failed, tokio::time::Instant::now());
         tokio::select! {
-            () = tokio::time::sleep(watch::next_pause(&mut backoff)) => {}
+            () = tokio::time::sleep(pause) => {}
             () = tx.closed() => {
                 for (_, (_, task)) in running {
                     task.abort();
@@ -272,10 +300,10 @@ async fn watch_metal3(
         match clusters.metal3_client(&cluster).await {
             Ok(client) => break client,
             Err(e) => {
-                let state = WatchState::Stale {
-                    since: *stale_since.get_or_insert_with(SystemTime::now),
-                    reason: format!("no way to reach it: {e}"),
-                };
+                let state = WatchState::stale(
+                    *stale_since.get_or_insert_with(SystemTime::now),
+                    format!("no way to reach it: {e}"),
+                );
                 for kind in [Kind::BareMetalHost, Kind::HardwareData] {
                     let event = FleetEvent::Watch {
                         kind,
@@ -289,6 +317,10 @@ async fn watch_metal3(
                 tokio::time::sleep(watch::next_pause(&mut backoff)).await;
             }
         }
+    };
+    let namespace = match &scope {
+        HostScope::Namespace(ns) => Some(ns.clone()),
+        HostScope::AllNamespaces => None,
     };
     let (hosts, hardware): (Api<Lenient<BareMetalHost>>, Api<Lenient<HardwareData>>) = match scope {
         HostScope::Namespace(ns) => (
@@ -305,7 +337,7 @@ async fn watch_metal3(
     let why = clusters.context_for(&cluster).map(|(_, why)| why).ok();
     let start = watch::Watching {
         stale_since,
-        context: Some(client.context.clone()),
+        asking: clusters.asking(&client, namespace),
         not_served_hint: Some(format!(
             "{}name the context that reaches Metal3 cluster {cluster}: --bmh-context \
              {cluster}=CONTEXT, or under [clusters] in the settings file",

@@ -1,17 +1,19 @@
 //! One kube watch per kind, turned into [`FleetEvent`]s. The initial list (and every relist)
 //! is buffered and sent as one `Replaced`, so the app never shows a half-listed kind. After
-//! any error — `410 Gone`, a dropped connection, an API server restart — the watch reports
-//! itself stale, backs off, and starts over with a fresh list; it never gives up.
+//! any error (`410 Gone`, a dropped connection, an API server restart, a refusal) the watch
+//! reports itself stale with what the server answered ([`classify`]), waits as its
+//! [`RetryPolicy`] says (backing off across its lists and watches, honouring `Retry-After`),
+//! and starts over with a fresh list; it never gives up.
 //!
 //! Each listed or watched object is decoded on its own ([`Lenient`]): one that does not fit
 //! its type is sent as a rejection, named, and costs neither the list nor the watch.
 
+use super::failure::{Asking, Failure, RetryPolicy, api_version, classify};
 use crate::decode::{FleetKind, Lenient, Rejected};
-use crate::event::{FleetEvent, WatchState};
+use crate::event::{FleetEvent, Trouble, WatchState};
 use crate::fleet::FleetObject;
 use futures::StreamExt;
 use kube::Api;
-use kube::runtime::utils::Backoff;
 use kube::runtime::watcher::DefaultBackoff;
 use kube::runtime::watcher::{self, Event};
 use std::time::{Duration, SystemTime};
@@ -27,7 +29,9 @@ pub const NOT_SERVED_RECHECK: Duration = Duration::from_secs(300);
 
 /// How long the API server keeps one watch request open (`timeoutSeconds`) before the
 /// watcher starts the next from the last resourceVersion (no relist). Short, so that a
-/// healthy idle watch still hears from its server well within [`READ_TIMEOUT`].
+/// healthy idle watch still hears from its server well within [`READ_TIMEOUT`]. Watches ask
+/// for bookmarks (`allowWatchBookmarks`, kube-runtime's default, checked in the end-to-end
+/// tests), which keep that resourceVersion fresh, so a `410 Gone` is rare.
 pub const WATCH_TIMEOUT_SECS: u32 = 30;
 
 /// The longest silence on a connection before gpufleet takes the server for gone: a server
@@ -39,11 +43,10 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(45);
 /// [`DefaultBackoff`] sets it; also the pause should that backoff ever run out (it does not).
 pub const LONGEST_PAUSE: Duration = Duration::from_secs(30);
 
-/// The pause before the next attempt to watch or connect, from kube-runtime's watcher
-/// backoff ([`DefaultBackoff`], client-go's reflector backoff): 0.8 s doubling up to
-/// [`LONGEST_PAUSE`], each pause plus a random jitter of up to as much again, so many
-/// watches do not retry in lockstep; it starts over on [`Backoff::reset`] (after a success)
-/// and after 120 s without a pause. gpufleet retries forever: this never gives up.
+/// The pause before the next attempt to connect (building a client: nothing is asked of the
+/// server yet), from kube-runtime's watcher backoff ([`DefaultBackoff`], client-go's
+/// reflector backoff): 0.8 s doubling up to [`LONGEST_PAUSE`], each pause plus a random
+/// jitter of up to as much again. A watch's own attempts follow [`RetryPolicy`].
 pub fn next_pause(backoff: &mut DefaultBackoff) -> Duration {
     backoff.next().unwrap_or(LONGEST_PAUSE)
 }
@@ -64,89 +67,34 @@ fn deleted<K: FleetKind>(object: Lenient<K>) -> FleetEvent {
     }
 }
 
-/// Whether the error says the cluster does not serve the kind at all: `404 Not Found` for
-/// its resource on the list (no such CRD or API group), as opposed to a failing watch.
-pub fn is_not_served(error: &watcher::Error) -> bool {
-    matches!(
-        error,
-        watcher::Error::InitialListFailed(kube::Error::Api(status)) if status.code == 404
-    )
-}
-
-/// A short reason for a watch error, for the status line.
-pub fn describe(error: &watcher::Error) -> String {
-    let inner: Option<&kube::Error> = match error {
-        watcher::Error::InitialListFailed(e)
-        | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => Some(e),
-        _ => None,
-    };
-    match (error, inner) {
-        (watcher::Error::WatchError(status), _) if status.code == 410 => {
-            "410 Gone: the watch fell too far behind; relisting".into()
-        }
-        (watcher::Error::WatchError(status), _) => {
-            format!("{} {}: {}", status.code, status.reason, status.message)
-        }
-        (_, Some(kube::Error::Api(status))) if status.code == 403 => {
-            format!("forbidden: {}", status.message)
-        }
-        (_, Some(kube::Error::Api(status))) => {
-            format!("{} {}: {}", status.code, status.reason, status.message)
-        }
-        (_, Some(e)) => chain(e),
-        _ => error.to_string(),
+/// Why a needed kind the cluster does not serve (404 for its resource) fails, and what to do:
+/// never served on a context chosen for it (`BareMetalHost (metal3.io/v1alpha1) is not
+/// served on context platform (404); …name the context that reaches…`), or served before and
+/// no longer (`BareMetalHost (metal3.io/v1alpha1) is no longer served on context dc1 (404):
+/// its CustomResourceDefinition was deleted or its API is down; …`).
+fn not_served<K: FleetKind>(start: &Watching, served_before: bool) -> String {
+    let on = start
+        .asking
+        .context
+        .as_deref()
+        .map(|c| format!(" on context {c}"))
+        .unwrap_or_default();
+    let kind = format!("{} ({})", K::FLEET_KIND, api_version::<K>());
+    if served_before {
+        return format!(
+            "{kind} is no longer served{on} (404): its CustomResourceDefinition was deleted or \
+             its API is down; watched again every {}s until it is back",
+            super::failure::PERMANENT_PAUSE.as_secs()
+        );
     }
-}
-
-/// Why a watch of a kind the cluster does not serve (404 for its resource) fails:
-/// `BareMetalHost (metal3.io/v1alpha1) is not served on context platform`, and what to do.
-/// What the stale reason of a needed kind not served says (`BareMetalHost (metal3.io/v1alpha1)
-/// is not served on context platform (404); …`): [`is_never_served`] reads it back.
-const NOT_SERVED: &str = "is not served";
-
-/// Whether a stale `reason` is a needed kind the cluster does not serve (404): it will not be
-/// served before a one-shot command's deadline (its CRD is not installed there), so waiting
-/// for it is waiting in vain.
-pub fn is_never_served(reason: &str) -> bool {
-    reason.contains(&format!(") {NOT_SERVED} ")) && reason.contains("(404)")
-}
-
-fn not_served<K: FleetKind>(start: &Watching) -> String {
-    let group = K::group(&());
-    let version = K::version(&());
-    let api = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
     format!(
-        "{} ({api}) {NOT_SERVED} {}(404){}",
-        K::FLEET_KIND,
-        start
-            .context
-            .as_deref()
-            .map(|c| format!("on context {c} "))
-            .unwrap_or_default(),
+        "{kind} is not served{on} (404){}",
         start
             .not_served_hint
             .as_deref()
             .map(|h| format!("; {h}"))
             .unwrap_or_default()
     )
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 /// Watches one kind forever, sending events until the receiver is gone.
@@ -171,15 +119,16 @@ pub struct Watching {
     /// Stale since then already (its cluster could not be reached before): the stale age
     /// goes on from it until the first sync.
     pub stale_since: Option<SystemTime>,
-    /// The kube context watched, named when the cluster does not serve the kind.
-    pub context: Option<String>,
+    /// Who asks, where: named in a refusal (the context also when the kind is not served).
+    pub asking: Asking,
     /// What to do about a cluster that does not serve the kind (a context to name).
     pub not_served_hint: Option<String>,
 }
 
 /// [`run_in`], from `start`. While the watch is stale, its state stays `Stale` with the
 /// time of the first failure through every retry (a relist under way is not shown as
-/// syncing), until a list completes.
+/// syncing), until a list completes; each failure says what the server answered and when
+/// the next attempt starts.
 pub async fn run_from<K: FleetKind>(
     api: Api<Lenient<K>>,
     cluster: Option<String>,
@@ -187,8 +136,11 @@ pub async fn run_from<K: FleetKind>(
     start: Watching,
 ) {
     let kind = K::FLEET_KIND;
-    let mut backoff = DefaultBackoff::default();
+    let mut policy = RetryPolicy::default();
     let mut stale_since: Option<SystemTime> = start.stale_since;
+    // Whether the kind was listed on this context since the watch started: a 404 then is a
+    // kind that stopped being served, not a context chosen wrong.
+    let mut served_before = false;
     let send = |event: FleetEvent| {
         let tx = tx.clone();
         let event = match &cluster {
@@ -257,7 +209,9 @@ pub async fn run_from<K: FleetKind>(
                         return;
                     }
                     stale_since = None;
-                    backoff.reset();
+                    served_before = true;
+                    // Healthy from now; the pauses start over only if it stays so.
+                    policy.synced(tokio::time::Instant::now());
                     FleetEvent::Watch {
                         kind,
                         cluster: None,
@@ -268,7 +222,18 @@ pub async fn run_from<K: FleetKind>(
                 }
                 Some(Ok(Event::Apply(o))) => applied(o),
                 Some(Ok(Event::Delete(o))) => deleted(o),
-                Some(Err(e)) if kind.is_optional() && is_not_served(&e) => {
+                Some(Err(e)) => {
+                    let failure = classify::<K>(&e, &start.asking);
+                    if failure.trouble != Trouble::NotServed {
+                        break failure;
+                    }
+                    if !kind.is_optional() {
+                        // A kind gpufleet needs, not served: said as such, with what to do.
+                        break Failure {
+                            reason: not_served::<K>(&start, served_before),
+                            ..failure
+                        };
+                    }
                     // Not served: complete and empty, not stale. Look again later.
                     let cleared = FleetEvent::Replaced {
                         kind,
@@ -287,33 +252,39 @@ pub async fn run_from<K: FleetKind>(
                         return;
                     }
                     stale_since = None;
-                    backoff.reset();
+                    policy = RetryPolicy::default();
                     tokio::time::sleep(NOT_SERVED_RECHECK).await;
                     continue 'watch;
                 }
-                // A kind gpufleet needs, not served: said as such, with what to do.
-                Some(Err(e)) if is_not_served(&e) => break not_served::<K>(&start),
-                Some(Err(e)) => break describe(&e),
-                None => break "the watch stream ended".to_string(),
+                None => {
+                    break Failure {
+                        trouble: Trouble::Unreachable,
+                        reason: "the watch stream ended".to_string(),
+                        retry_after: None,
+                    };
+                }
             };
             if !send(event).await {
                 return;
             }
         };
         let since = *stale_since.get_or_insert_with(SystemTime::now);
+        let pause = policy.pause(&failure, tokio::time::Instant::now());
         if !send(FleetEvent::Watch {
             kind,
             cluster: None,
             state: WatchState::Stale {
                 since,
-                reason: failure,
+                reason: failure.reason,
+                trouble: failure.trouble,
+                retry_at: Some(SystemTime::now() + pause),
             },
         })
         .await
         {
             return;
         }
-        tokio::time::sleep(next_pause(&mut backoff)).await;
+        tokio::time::sleep(pause).await;
     }
 }
 
@@ -321,51 +292,104 @@ pub async fn run_from<K: FleetKind>(
 mod tests {
     use super::*;
 
-    /// A needed kind not served (404) reads back as never served; other failures do not.
+    /// A needed kind not served (404) says what to do where it never was, and that it is no
+    /// longer served where it was.
     #[test]
-    fn a_kind_not_served_is_read_back_from_its_reason() {
+    fn a_kind_not_served_says_whether_it_ever_was() {
         let start = Watching {
             stale_since: None,
-            context: Some("platform".into()),
+            asking: Asking {
+                context: Some("platform".into()),
+                ..Asking::default()
+            },
             not_served_hint: Some("name the context that reaches Metal3 cluster dc2".into()),
         };
-        let reason = not_served::<BareMetalHost>(&start);
-        assert!(
-            reason.starts_with(
-                "BareMetalHost (metal3.io/v1alpha1) is not served on context platform (404)"
-            ),
-            "{reason}"
+        let never = not_served::<BareMetalHost>(&start, false);
+        assert_eq!(
+            never,
+            "BareMetalHost (metal3.io/v1alpha1) is not served on context platform (404); name \
+             the context that reaches Metal3 cluster dc2"
         );
-        assert!(is_never_served(&reason));
-        for other in [
-            "connection refused",
-            "the watch stream ended",
-            "403 Forbidden",
-        ] {
-            assert!(!is_never_served(other), "{other}");
-        }
+        let gone = not_served::<BareMetalHost>(&start, true);
+        assert!(
+            gone.starts_with(
+                "BareMetalHost (metal3.io/v1alpha1) is no longer served on context platform \
+                 (404): its CustomResourceDefinition was deleted or its API is down"
+            ),
+            "{gone}"
+        );
     }
+    use super::super::failure::{MAX_RETRY_AFTER, PERMANENT_PAUSE};
     use crate::model::BareMetalHost;
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::{Arc, Mutex};
 
+    fn failing(trouble: Trouble, retry_after: Option<Duration>) -> Failure {
+        Failure {
+            trouble,
+            reason: String::new(),
+            retry_after,
+        }
+    }
+
+    /// The list storm: a server that answers every watch 410 lets each relist succeed. The
+    /// pauses keep growing across those lists and watches (a list is no reason to start
+    /// over), to a ceiling, and start over only after the watch stayed healthy a while.
     #[test]
-    fn retry_pauses_grow_to_a_ceiling_never_end_and_start_over() {
+    fn retry_pauses_span_lists_and_watches_and_start_over_only_after_a_healthy_while() {
+        let gone = failing(Trouble::Expired, None);
+        let mut policy = RetryPolicy::default();
+        let mut now = tokio::time::Instant::now();
+        let mut pauses = Vec::new();
+        for _ in 0..40 {
+            // Listed whole, then the watch expires at once.
+            policy.synced(now);
+            now += Duration::from_millis(200);
+            let pause = policy.pause(&gone, now);
+            pauses.push(pause);
+            now += pause;
+        }
         let first_floor = Duration::from_millis(800);
-        let mut backoff = DefaultBackoff::default();
-        let first = next_pause(&mut backoff);
-        assert!(first >= first_floor && first < first_floor * 2, "{first:?}");
-        let pauses: Vec<Duration> = (0..40).map(|_| next_pause(&mut backoff)).collect();
-        // Jitter adds up to as much again as the pause.
-        assert!(pauses.iter().all(|p| *p <= LONGEST_PAUSE * 2), "{pauses:?}");
         assert!(
-            pauses[30..].iter().all(|p| *p >= LONGEST_PAUSE),
+            pauses[0] >= first_floor && pauses[0] < first_floor * 2,
             "{pauses:?}"
         );
-        backoff.reset();
-        let again = next_pause(&mut backoff);
+        assert!(pauses[3] >= first_floor * 8, "still growing: {pauses:?}");
+        assert!(
+            pauses[10..].iter().all(|p| *p >= LONGEST_PAUSE),
+            "{pauses:?}"
+        );
+        assert!(pauses.iter().all(|p| *p <= LONGEST_PAUSE * 2), "{pauses:?}");
+        // Healthy for two minutes: the next failure is retried soon again.
+        policy.synced(now);
+        now += super::super::failure::HEALTHY_RESET;
+        let again = policy.pause(&gone, now);
         assert!(again >= first_floor && again < first_floor * 2, "{again:?}");
+    }
+
+    /// What the server asks for is honoured (up to a ceiling), and a failure no retry helps
+    /// is tried again slowly.
+    #[test]
+    fn retry_after_and_permanent_failures_set_the_least_pause() {
+        let now = tokio::time::Instant::now();
+        let mut policy = RetryPolicy::default();
+        let throttled = failing(Trouble::Throttled, Some(Duration::from_secs(12)));
+        assert!(policy.pause(&throttled, now) >= Duration::from_secs(12));
+        let greedy = failing(Trouble::Throttled, Some(Duration::from_secs(86_400)));
+        assert_eq!(policy.pause(&greedy, now), MAX_RETRY_AFTER);
+        for trouble in [
+            Trouble::Unauthorized,
+            Trouble::Forbidden,
+            Trouble::Certificate,
+            Trouble::NotServed,
+        ] {
+            let mut policy = RetryPolicy::default();
+            assert!(
+                policy.pause(&failing(trouble, None), now) >= PERMANENT_PAUSE,
+                "{trouble:?}"
+            );
+        }
     }
 
     /// An API server that answers requests in order from a script of (is a watch, body);
@@ -464,7 +488,9 @@ mod tests {
                         WatchState::Syncing { .. } => "syncing".to_string(),
                         WatchState::Synced { .. } => "synced".to_string(),
                         WatchState::Loaded { .. } => "loaded".to_string(),
-                        WatchState::Stale { reason, .. } => format!("stale: {reason}"),
+                        s @ WatchState::Stale { .. } => {
+                            format!("stale: {}", s.failure_line().unwrap_or_default())
+                        }
                         WatchState::NotServed { .. } => "not served".to_string(),
                     },
                     FleetEvent::Replaced {
@@ -507,7 +533,11 @@ mod tests {
             ["connecting", "syncing", "replaced 1", "synced"],
             "{seen:?}"
         );
-        assert!(seen[4].starts_with("stale: 410 Gone"), "{seen:?}");
+        assert_eq!(
+            seen[4],
+            "stale: relisting (410): the watch fell too far behind (too old resource version)",
+            "{seen:?}"
+        );
         // After the relist the kind is replaced whole: never a partial list. The relist of a
         // stale watch is not shown as syncing: it stays stale until it has synced.
         assert_eq!(seen[5..], ["replaced 2"], "{seen:?}");
@@ -617,7 +647,10 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(64);
         let start = Watching {
             stale_since: None,
-            context: Some("platform".into()),
+            asking: Asking {
+                context: Some("platform".into()),
+                ..Asking::default()
+            },
             not_served_hint: Some("name its context".into()),
         };
         let task = tokio::spawn(run_from(api, Some("dc2".into()), tx, start));

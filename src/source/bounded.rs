@@ -101,6 +101,18 @@ impl Budget {
             depth: 0,
         }
     }
+
+    /// The seed that deserializes one document under this budget, handing each element of a
+    /// top-level mapping's `items` sequence to `item` as soon as it is read, instead of
+    /// keeping it: a `List` of 25,000 hosts is never whole in memory, each item only until
+    /// `item` has decoded it. The document comes back without what was handed over
+    /// ([`Streamed`]). Every node still counts against the budget.
+    pub fn document<F: FnMut(Value)>(&self, item: F) -> Document<'_, F> {
+        Document {
+            value: self.value(),
+            item,
+        }
+    }
 }
 
 /// Deserializes a [`Value`], charging its [`Budget`] for every node.
@@ -127,6 +139,156 @@ impl<'de> DeserializeSeed<'de> for Bounded<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
         deserializer.deserialize_any(self)
+    }
+}
+
+/// A document read by [`Budget::document`].
+#[derive(Debug)]
+pub struct Streamed {
+    /// The document, without the elements of its top-level `items` sequence when they were
+    /// handed over (`items` itself is then absent).
+    pub value: Value,
+    /// How many `items` were handed over; `None` when the document has no top-level `items`
+    /// sequence (a single object, or `items` that is not a sequence, kept in `value`).
+    pub items: Option<usize>,
+}
+
+/// The seed of [`Budget::document`].
+pub struct Document<'b, F> {
+    value: Bounded<'b>,
+    item: F,
+}
+
+impl<'de, F: FnMut(Value)> DeserializeSeed<'de> for Document<'_, F> {
+    type Value = Streamed;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Streamed, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Scalars are read as [`Bounded`] reads them, then wrapped by `$wrap`.
+macro_rules! as_bounded {
+    ($wrap:expr; $($visit:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $visit<E: de::Error>(self, $($arg: $ty),*) -> Result<Self::Value, E> {
+            self.value.$visit($($arg),*).map($wrap)
+        })*
+    };
+}
+
+impl From<Value> for Streamed {
+    fn from(value: Value) -> Self {
+        Streamed { value, items: None }
+    }
+}
+
+impl<'de, F: FnMut(Value)> Visitor<'de> for Document<'_, F> {
+    type Value = Streamed;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML or JSON value")
+    }
+
+    as_bounded! {
+        Streamed::from;
+        visit_bool(v: bool);
+        visit_i64(v: i64);
+        visit_u64(v: u64);
+        visit_f64(v: f64);
+        visit_str(v: &str);
+        visit_string(v: String);
+        visit_unit();
+        visit_none();
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Streamed, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Streamed, A::Error> {
+        self.value.visit_seq(seq).map(Streamed::from)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Streamed, A::Error> {
+        self.value.budget.charge(0)?;
+        let child = self.value.nested()?;
+        let mut out = Map::new();
+        let mut items = None;
+        while let Some(key) = map.next_key_seed(Key(self.value.budget))? {
+            if key == "items" && items.is_none() {
+                let seed = Items {
+                    value: child,
+                    item: &mut self.item,
+                };
+                match map.next_value_seed(seed)? {
+                    Ok(count) => items = Some(count),
+                    Err(value) => {
+                        out.insert(key, value);
+                    }
+                }
+                continue;
+            }
+            let value = map.next_value_seed(child)?;
+            out.insert(key, value);
+        }
+        Ok(Streamed {
+            value: Value::Object(out),
+            items,
+        })
+    }
+}
+
+/// A document's `items`: a sequence is handed over element by element (`Ok` with how many);
+/// anything else is read whole (`Err` with it).
+struct Items<'b, 'f, F> {
+    value: Bounded<'b>,
+    item: &'f mut F,
+}
+
+impl<'de, F: FnMut(Value)> DeserializeSeed<'de> for Items<'_, '_, F> {
+    type Value = Result<usize, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> Visitor<'de> for Items<'_, '_, F> {
+    type Value = Result<usize, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML or JSON value")
+    }
+
+    as_bounded! {
+        Err;
+        visit_bool(v: bool);
+        visit_i64(v: i64);
+        visit_u64(v: u64);
+        visit_f64(v: f64);
+        visit_str(v: &str);
+        visit_string(v: String);
+        visit_unit();
+        visit_none();
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.value.visit_map(map).map(Err)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        self.value.budget.charge(0)?;
+        let child = self.value.nested()?;
+        let mut count = 0;
+        while let Some(element) = seq.next_element_seed(child)? {
+            (self.item)(element);
+            count += 1;
+        }
+        Ok(Ok(count))
     }
 }
 
@@ -249,6 +411,55 @@ mod tests {
             serde_json::json!({"a": [1, -2, 3.5, true, null, "x"], "8": {}})
         );
         assert_eq!(b.exceeded(), None);
+    }
+
+    #[test]
+    fn a_documents_items_are_handed_over_one_by_one_and_still_counted() {
+        let text = r#"{"apiVersion": "v1", "items": [{"a": 1}, 2, {"b": [3]}], "kind": "List"}"#;
+        let budget = Budget::for_input(text.len());
+        let mut seen = Vec::new();
+        let streamed = budget
+            .document(|v| seen.push(v))
+            .deserialize(&mut serde_json::Deserializer::from_str(text))
+            .unwrap();
+        assert_eq!(
+            seen,
+            [
+                serde_json::json!({"a": 1}),
+                serde_json::json!(2),
+                serde_json::json!({"b": [3]})
+            ]
+        );
+        assert_eq!(streamed.items, Some(3));
+        assert_eq!(
+            streamed.value,
+            serde_json::json!({"apiVersion": "v1", "kind": "List"})
+        );
+        // `items` that is not a sequence stays in the document; a scalar document is itself.
+        for (text, expected) in [
+            (
+                r#"{"items": {"x": 1}}"#,
+                serde_json::json!({"items": {"x": 1}}),
+            ),
+            ("[1, 2]", serde_json::json!([1, 2])),
+            ("7", serde_json::json!(7)),
+        ] {
+            let budget = Budget::for_input(text.len());
+            let streamed = budget
+                .document(|_| panic!("nothing is handed over"))
+                .deserialize(&mut serde_json::Deserializer::from_str(text))
+                .unwrap();
+            assert_eq!((streamed.value, streamed.items), (expected, None), "{text}");
+        }
+        // Items handed over still count: a list of many small items over the budget fails.
+        let items = vec!["{}"; 10_000].join(",");
+        let text = format!(r#"{{"items": [{items}]}}"#);
+        let budget = Budget::for_input(0);
+        let r = budget
+            .document(|_| {})
+            .deserialize(&mut serde_json::Deserializer::from_str(&text));
+        assert!(r.is_err());
+        assert_eq!(budget.exceeded(), Some(Exceeded::Size { input_bytes: 0 }));
     }
 
     #[test]

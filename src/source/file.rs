@@ -9,7 +9,7 @@
 //! a document may expand to is bounded relative to its size ([`super::bounded`]). A load
 //! that reads nothing says why ([`LoadReport::nothing_loaded`]).
 
-use super::bounded::{Budget, Exceeded};
+use super::bounded::{Budget, Exceeded, Streamed};
 use crate::decode::{DecodeError, Decoded, decode};
 use crate::event::{Kind, SourceNotes};
 use crate::fleet::{FleetObject, FleetObjects, ObjectKey};
@@ -831,40 +831,55 @@ fn read_text(file: &Path, text: &str, report: &mut LoadReport) {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         || text.trim_start().starts_with('{');
     if is_json {
-        match parse_json(text) {
-            Ok(v) => load_value(file, 1, v, report),
-            Err(error) => report.problems.push(LoadProblem {
-                file: file.to_path_buf(),
-                document: 1,
-                item: None,
-                error,
-            }),
-        }
+        read_document(file, 1, false, |item| parse_json(text, item), report);
         return;
     }
     for (index, doc) in split_documents(text).into_iter().enumerate() {
         if doc.trim().is_empty() {
             continue;
         }
-        match parse_yaml(doc) {
-            Ok(Value::Null) => {}
-            Ok(v) => load_value(file, index + 1, v, report),
-            Err(error) => report.problems.push(LoadProblem {
-                file: file.to_path_buf(),
-                document: index + 1,
-                item: None,
-                error,
-            }),
-        }
+        // A YAML document of nothing (`---` alone, or `~`) is no object.
+        read_document(file, index + 1, true, |item| parse_yaml(doc, item), report);
     }
 }
 
-fn parse_json(text: &str) -> Result<Value, String> {
+/// What one item of a `List` decoded to, or why it could not be read.
+type Item = Result<Decoded, String>;
+
+/// Reads one document with `parse`, which hands each item of a top-level `items` sequence
+/// over as it is parsed: each is decoded at once, and only what gpufleet keeps (the typed
+/// object) stays, never the document's whole value. A document that cannot be parsed costs
+/// only itself: nothing of it is kept, its items neither. With `null_is_nothing`, a
+/// document that is `null` holds nothing.
+fn read_document(
+    file: &Path,
+    document: usize,
+    null_is_nothing: bool,
+    parse: impl FnOnce(&mut dyn FnMut(Value)) -> Result<Streamed, String>,
+    report: &mut LoadReport,
+) {
+    let mut items: Vec<Item> = Vec::new();
+    let parsed = parse(&mut |value| items.push(decode_one(value)));
+    match parsed {
+        Ok(Streamed {
+            value: Value::Null, ..
+        }) if null_is_nothing => {}
+        Ok(streamed) => load_value(file, document, streamed, items, report),
+        Err(error) => report.problems.push(LoadProblem {
+            file: file.to_path_buf(),
+            document,
+            item: None,
+            error,
+        }),
+    }
+}
+
+fn parse_json(text: &str, item: &mut dyn FnMut(Value)) -> Result<Streamed, String> {
     let budget = Budget::for_input(text.len());
     let mut de = serde_json::Deserializer::from_str(text);
     // The bounded seed counts depth itself; serde_json's own limit would stop it at the same
     // depth with a vaguer message.
-    let value = budget.value().deserialize(&mut de).and_then(|v| {
+    let value = budget.document(item).deserialize(&mut de).and_then(|v| {
         de.end()?;
         Ok(v)
     });
@@ -874,14 +889,14 @@ fn parse_json(text: &str) -> Result<Value, String> {
     })
 }
 
-fn parse_yaml(doc: &str) -> Result<Value, String> {
+fn parse_yaml(doc: &str, item: &mut dyn FnMut(Value)) -> Result<Streamed, String> {
     // Structure and text are bounded by the bounded seed, relative to the document; the
     // parser's own fixed budgets (sized for configuration files) would refuse a 25,000-host
     // `List`.
     let options = serde_saphyr::options! { budget: None, with_snippet: false };
     let budget = Budget::for_input(doc.len());
     serde_saphyr::with_deserializer_from_str_with_options(doc, options, |de| {
-        budget.value().deserialize(de)
+        budget.document(item).deserialize(de)
     })
     .map_err(|e| match budget.exceeded() {
         Some(why) => why.to_string(),
@@ -912,41 +927,54 @@ pub fn split_documents(text: &str) -> Vec<&str> {
     docs
 }
 
-fn load_value(file: &Path, document: usize, value: Value, report: &mut LoadReport) {
+/// One document: a `List` (`kind: List`, or a kind ending in `List` with `items`) keeps its
+/// items, decoded as they were read; anything else is one object. A document with an
+/// `items` sequence that is not a list is an object of a kind with a field `items`, which no
+/// kind gpufleet reads has: it is decoded without it, as it would have been with it.
+fn load_value(
+    file: &Path,
+    document: usize,
+    streamed: Streamed,
+    items: Vec<Item>,
+    report: &mut LoadReport,
+) {
+    let value = streamed.value;
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
-    let is_list = kind == "List" || (kind.ends_with("List") && value.get("items").is_some());
-    if is_list {
-        let Some(Value::Array(items)) = value.get("items").cloned() else {
-            return;
-        };
-        for (i, item) in items.into_iter().enumerate() {
-            load_one(file, document, Some(i), item, report);
+    let has_items = streamed.items.is_some() || value.get("items").is_some();
+    let is_list = kind == "List" || (kind.ends_with("List") && has_items);
+    match (is_list, streamed.items) {
+        (true, Some(_)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                keep_one(file, document, Some(i), item, report);
+            }
         }
-    } else {
-        load_one(file, document, None, value, report);
+        // A list whose items are not a sequence holds nothing to read.
+        (true, None) => {}
+        (false, _) => {
+            drop(items);
+            keep_one(file, document, None, decode_one(value), report);
+        }
     }
 }
 
-fn load_one(
+/// Decodes one object, or says why it is not one.
+fn decode_one(value: Value) -> Item {
+    if !value.is_object() {
+        return Err("not a Kubernetes object (expected a mapping with kind and metadata)".into());
+    }
+    decode(value).map_err(|e @ DecodeError { .. }| e.to_string())
+}
+
+/// Keeps one decoded object (a host of a dump that names no cluster until every provider is
+/// read), counts a kind gpufleet does not read, or notes why it could not be read.
+fn keep_one(
     file: &Path,
     document: usize,
     item: Option<usize>,
-    value: Value,
+    read: Item,
     report: &mut LoadReport,
 ) {
-    let problem = |error: String| LoadProblem {
-        file: file.to_path_buf(),
-        document,
-        item,
-        error,
-    };
-    if !value.is_object() {
-        report.problems.push(problem(
-            "not a Kubernetes object (expected a mapping with kind and metadata)".into(),
-        ));
-        return;
-    }
-    match decode(value) {
+    match read {
         Ok(Decoded::Object(mut o)) => {
             let origin = Origin {
                 file: file.to_path_buf(),
@@ -966,7 +994,12 @@ fn load_one(
             }
         }
         Ok(Decoded::Ignored(kind)) => *report.ignored.entry(kind).or_default() += 1,
-        Err(e @ DecodeError { .. }) => report.problems.push(problem(e.to_string())),
+        Err(error) => report.problems.push(LoadProblem {
+            file: file.to_path_buf(),
+            document,
+            item,
+            error,
+        }),
     }
 }
 
@@ -1030,6 +1063,51 @@ mod tests {
                 .unwrap()
                 .contains("1 object or file could not be read")
         );
+    }
+
+    /// A `List` is decoded item by item; one item that does not fit costs only itself, and a
+    /// list cut short (not valid JSON at its end) costs the whole document, items read before
+    /// the cut included, as it did when it was read whole.
+    #[test]
+    fn a_list_is_read_item_by_item_and_a_broken_one_costs_only_itself() {
+        let host = |name: &str, online: &str| {
+            format!(
+                r#"{{"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+                "metadata": {{"name": "{name}", "namespace": "m3"}}, "spec": {{"online": {online}}}}}"#
+            )
+        };
+        let list = format!(
+            r#"{{"apiVersion": "v1", "items": [{}, {}, 7, {}], "kind": "List", "metadata": {{}}}}"#,
+            host("a", "true"),
+            host("b", "\"yes\""),
+            host("c", "false")
+        );
+        let mut report = LoadReport::default();
+        load_text(Path::new("hosts.json"), &list, &mut report);
+        assert_eq!(report.loaded, 2, "{:?}", report.problems);
+        let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with("hosts.json: document 1, items[1]: BareMetalHost m3/b"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("hosts.json: document 1, items[2]: not a Kubernetes object"),
+            "{problems:?}"
+        );
+        let cut = &list[..list.len() - 40];
+        let mut report = LoadReport::default();
+        load_text(Path::new("cut.json"), cut, &mut report);
+        assert_eq!(report.loaded, 0);
+        assert_eq!(report.problems.len(), 1);
+        assert!(report.problems[0].error.starts_with("not valid JSON"));
+        // An object of a kind that is not a list keeps no items: only itself.
+        let not_a_list = r#"{"apiVersion": "management.loft.sh/v1", "kind": "OSImage",
+            "metadata": {"name": "img"}, "items": [1, 2]}"#;
+        let mut report = LoadReport::default();
+        load_text(Path::new("image.json"), not_a_list, &mut report);
+        assert_eq!(report.loaded, 1, "{:?}", report.problems);
+        assert!(report.objects.os_images.contains_key("img"));
     }
 
     #[test]

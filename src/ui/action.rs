@@ -53,6 +53,9 @@ pub enum Action {
     ToggleMarks,
     /// Repaint the whole screen (after line noise on a flaky link).
     Redraw,
+    /// Ctrl-z: give the terminal back and stop, as a shell job does (SIGTSTP); `fg` brings
+    /// the dashboard back, repainted.
+    Suspend,
     /// Watch mode: stop or resume cycling panes.
     TogglePause,
     /// The demo's chaos key: take a simulated Metal3 cluster down, or bring it back.

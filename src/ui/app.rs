@@ -215,6 +215,7 @@ pub struct App {
     pub source_ended: bool,
     quit: bool,
     repaint: bool,
+    suspend: bool,
 }
 
 impl App {
@@ -250,6 +251,7 @@ impl App {
             source_ended: false,
             quit: false,
             repaint: false,
+            suspend: false,
         }
     }
 
@@ -282,7 +284,8 @@ impl App {
             marks: self.marks,
             highlight: self.shows_selection(),
             crumbs: self.nav.breadcrumbs(self.data.fleet.hosts_span_clusters()),
-            stale_clusters: self.stale_clusters(),
+            stale_clusters: self.stale_cluster_words(),
+            now: self.now,
         }
     }
 
@@ -297,6 +300,23 @@ impl App {
             .collect()
     }
 
+    /// [`App::stale_clusters`], each with a few words of why: `cluster unreachable` for a
+    /// server that does not answer, else its answer (`relisting (410)`, `forbidden (403)`).
+    pub fn stale_cluster_words(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for ((cluster, _), state) in self.live.cluster_watches() {
+            if let WatchState::Stale { trouble, .. } = state {
+                let words = if trouble.is_answer() {
+                    trouble.words()
+                } else {
+                    "cluster unreachable".to_string()
+                };
+                out.entry(cluster.clone()).or_insert(words);
+            }
+        }
+        out
+    }
+
     /// Whether a cursor is drawn: not on a wall display, where nobody moves it.
     pub fn shows_selection(&self) -> bool {
         self.settings.mode == Mode::Interactive
@@ -309,6 +329,12 @@ impl App {
     /// Whether the whole screen must be repainted (Ctrl-L); clears the request.
     pub fn take_repaint(&mut self) -> bool {
         std::mem::take(&mut self.repaint)
+    }
+
+    /// Whether the dashboard was asked to suspend (Ctrl-z); clears the request. The loop
+    /// gives the terminal back, stops, and repaints once continued.
+    pub fn take_suspend(&mut self) -> bool {
+        std::mem::take(&mut self.suspend)
     }
 
     pub fn key_mode(&self) -> KeyMode {
@@ -436,11 +462,43 @@ impl App {
     /// age, a failing watch's age (the status line, `:ctx`, the stale banner) or the banner
     /// appearing.
     pub fn tick(&mut self, now: SystemTime) -> bool {
-        let before = (self.clock_text(), self.stale_ages());
+        let before = (self.clock_text(), self.stale_ages(), self.failure_texts());
         let stale_before = self.stale_for().is_some();
         self.now = now;
-        before != (self.clock_text(), self.stale_ages())
+        before != (self.clock_text(), self.stale_ages(), self.failure_texts())
             || stale_before != self.stale_for().is_some()
+    }
+
+    /// The failing watches' answers as shown, countdowns included (`throttled (429),
+    /// retrying in 12s`).
+    fn failure_texts(&self) -> Vec<String> {
+        self.live
+            .all_watches()
+            .filter_map(|(_, _, s)| s.failure_text(self.now))
+            .collect()
+    }
+
+    /// When the next countdown shown changes (`retrying in 12s` → `11s`, then
+    /// `retrying`): each failing watch's next attempt, to the second.
+    fn next_countdown(&self) -> Option<SystemTime> {
+        self.live
+            .all_watches()
+            .filter_map(|(_, _, s)| match s {
+                WatchState::Stale {
+                    retry_at: Some(at), ..
+                } if s.failure_text(self.now).is_some() => {
+                    let left = at.duration_since(self.now).ok()?;
+                    let into_second = Duration::from_nanos(u64::from(left.subsec_nanos()));
+                    let step = if into_second.is_zero() {
+                        Duration::from_secs(1)
+                    } else {
+                        into_second
+                    };
+                    Some(self.now + step.min(left))
+                }
+                _ => None,
+            })
+            .min()
     }
 
     /// The failing watches' ages as shown (`56s`), each once.
@@ -481,7 +539,7 @@ impl App {
     }
 
     /// When something time-dependent on screen next changes: the age text, a failing
-    /// watch's age, or the stale banner appearing.
+    /// watch's age or countdown, or the stale banner appearing.
     pub fn next_wake(&self) -> Option<SystemTime> {
         let ages = self
             .live
@@ -496,14 +554,17 @@ impl App {
             .stale_since()
             .and_then(|s| s.checked_add(self.settings.stale_after))
             .filter(|t| *t > self.now);
-        age.into_iter().chain(stale).min()
+        age.into_iter()
+            .chain(stale)
+            .chain(self.next_countdown())
+            .min()
     }
 
     /// Applies one fleet event; returns whether the status shown changed. Objects are only
     /// recorded here: the snapshot is rebuilt by [`App::rebuild`], once per burst.
     pub fn apply(&mut self, event: FleetEvent) -> bool {
         self.live.apply(event);
-        if !self.first_sync_done && self.live.all_synced() && !self.live.is_dirty() {
+        if !self.first_sync_done && self.live.all_listed() && !self.live.is_dirty() {
             self.first_sync_done = true;
         }
         true
@@ -540,7 +601,7 @@ impl App {
         self.data = data;
         self.nav.refresh_all(&self.data);
         self.refresh_dialog();
-        if self.live.all_synced() {
+        if self.live.all_listed() {
             self.first_sync_done = true;
         }
     }
@@ -631,7 +692,11 @@ impl App {
             self.set_popup(None);
             return;
         }
-        if matches!(self.modal, Modal::Dialog(_, None)) && action != Action::Quit {
+        // Quitting and suspending are the terminal's, never a dialog's: a dialog stays open
+        // across a suspension.
+        if matches!(self.modal, Modal::Dialog(_, None))
+            && !matches!(action, Action::Quit | Action::Suspend)
+        {
             self.dialog_action(action);
             return;
         }
@@ -689,6 +754,7 @@ impl App {
                 }
             }
             Action::Redraw => self.repaint = true,
+            Action::Suspend => self.suspend = true,
             Action::TogglePause => self.paused = !self.paused,
             Action::ToggleOutage => self.toggle_outage(),
             Action::Edit(kind) => self.open_edit(kind),

@@ -10,7 +10,8 @@ pub enum HostClass {
     /// A new claim could get it.
     Free,
     Claimed,
-    /// On its way somewhere: registering, inspecting, preparing, provisioning, deprovisioning.
+    /// On its way somewhere: registering, inspecting, preparing, provisioning, deprovisioning,
+    /// being deleted, or an available host asked to move on.
     Busy,
     Error,
     /// Detached, servicing or delayed.
@@ -53,6 +54,8 @@ impl HostClass {
                 | P::PoweringOffBeforeDelete
                 | P::Deleting,
             ) => HostClass::Busy,
+            // Being deleted, or leaving `available`, whatever its state still reads.
+            _ if host.state.is_going_away() => HostClass::Busy,
             _ if host.holder.is_some() => HostClass::Claimed,
             _ if fleet.is_free(h) => HostClass::Free,
             _ => HostClass::Other,

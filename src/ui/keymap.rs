@@ -220,6 +220,7 @@ const TABLE: &[Row] = &[
     bind(&[Browse], &[key('C')], Action::ToggleOutage, Section::General, "demo (chaos): take a Metal3 cluster down or bring it back", None),
     bind(&[Browse, Overlay], &[key('q')], Action::Leave, Section::General, "leave a drill-down or details like Esc; quit from the top", Some("quit")),
     bind(&[Watch], &[key('q')], Action::Quit, Section::General, "quit", Some("quit")),
+    bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('z')], Action::Suspend, Section::General, "suspend: back to the shell (fg returns)", None),
     bind(&[Browse, Input, Overlay, Watch, Choose, Labels, Pin, Rotate, Review], &[ctrl('c')], Action::Quit, Section::General, "quit", None),
 ];
 
@@ -358,7 +359,10 @@ mod tests {
         let actions: Vec<Action> = bindings(KeyMode::Watch).map(|b| b.action).collect();
         for a in &actions {
             assert!(
-                matches!(a, Action::Quit | Action::TogglePause | Action::Edit(_)),
+                matches!(
+                    a,
+                    Action::Quit | Action::Suspend | Action::TogglePause | Action::Edit(_)
+                ),
                 "{a:?} must not act on a wall display"
             );
         }

@@ -13,6 +13,7 @@ use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
 use std::future::Future;
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -87,6 +88,67 @@ pub struct LoopStats {
     pub frames: u64,
     pub rebuilds: u64,
     pub fleet_events: u64,
+    /// Why the loop ended, when it was not asked to quit: [`Outside::End`]'s signal, or
+    /// [`Outside::HangUp`] (the terminal went away).
+    pub ended_by: Option<Outside>,
+}
+
+/// What reaches the dashboard from outside its terminal input: the process's signals, and
+/// the terminal going away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outside {
+    /// A signal that ends the process (SIGTERM, SIGHUP, SIGINT, SIGQUIT), by its number;
+    /// `0` for a caller's own shutdown.
+    End(i32),
+    /// SIGTSTP: give the terminal back and stop, as a shell job does.
+    Stop,
+    /// SIGCONT: the process was continued (after a SIGSTOP it did not ask for, say): take
+    /// the terminal again and repaint.
+    Continued,
+    /// The terminal hung up (its SSH session or pane closed): its input will only ever
+    /// answer end-of-file, so the loop ends instead of reading again.
+    HangUp,
+}
+
+/// The terminal around the loop, beyond drawing: giving it back and taking it again.
+pub trait Console {
+    /// Gives the terminal back (cooked mode, the main screen, the cursor shown, no mouse
+    /// reporting), stops the process as SIGTSTP's default action would, and, once it is
+    /// continued (`fg`), takes the terminal again. Errs when the terminal cannot be taken
+    /// again (it is gone).
+    fn suspend(&mut self) -> std::io::Result<()>;
+    /// Takes the terminal again (raw mode, the alternate screen, as at the start), after the
+    /// process was continued; harmless when it holds it already.
+    fn retake(&mut self) -> std::io::Result<()>;
+}
+
+/// No terminal to give back: tests and benchmarks drawing into a [`TestBackend`].
+pub struct NoConsole;
+
+impl Console for NoConsole {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn retake(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Repaints the whole screen: clears it and forgets what was drawn, so the next frame
+/// draws every cell, at the terminal's size as it is now. Never asks the terminal anything
+/// (ratatui's `Terminal::clear` asks for the cursor position, an answer that can come late
+/// or never): `Ctrl-l`, and the way back from a suspension.
+fn repaint<B>(terminal: &mut Terminal<B>, app: &mut App) -> Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    let size = terminal.size().map_err(Report::new)?;
+    terminal
+        .resize(Rect::new(0, 0, size.width, size.height))
+        .map_err(Report::new)?;
+    app.resize(size.width, size.height);
+    Ok(())
 }
 
 /// Runs the dashboard until quit, the input ends, or `shutdown` resolves.
@@ -94,7 +156,7 @@ pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     input: S,
-    mut fleet: Receiver<FleetEvent>,
+    fleet: Receiver<FleetEvent>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<LoopStats>
 where
@@ -102,10 +164,33 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
+    let outside = futures::stream::once(shutdown).map(|()| Outside::End(0));
+    run_in(terminal, app, input, fleet, outside, &mut NoConsole).await
+}
+
+/// [`run`], told by `outside` what reaches the process from outside its input, and giving
+/// the terminal back through `console` to suspend. Ends on quit, at the end of the input, on
+/// [`Outside::End`] and on [`Outside::HangUp`] (saying which in [`LoopStats::ended_by`]).
+pub async fn run_in<B, S, O, C>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    input: S,
+    mut fleet: Receiver<FleetEvent>,
+    outside: O,
+    console: &mut C,
+) -> Result<LoopStats>
+where
+    B: Backend + Passthrough,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+    O: Stream<Item = Outside>,
+    C: Console,
+{
     let mut stats = LoopStats::default();
     let size = terminal.size().map_err(Report::new)?;
     app.resize(size.width, size.height);
-    let mut shutdown = std::pin::pin!(shutdown);
+    let mut outside = std::pin::pin!(outside);
+    let mut outside_open = true;
     let mut dirty = true;
     let mut fleet_open = true;
     let mut last_rebuild: Option<Instant> = None;
@@ -120,8 +205,13 @@ where
         if app.should_quit() {
             break;
         }
+        if app.take_suspend() {
+            console.suspend().map_err(Report::new)?;
+            repaint(terminal, app)?;
+            dirty = true;
+        }
         if app.take_repaint() {
-            terminal.clear().map_err(Report::new)?;
+            repaint(terminal, app)?;
             dirty = true;
         }
         if dirty {
@@ -142,7 +232,23 @@ where
         let watch = app.settings.mode == Mode::Watch;
         tokio::select! {
             biased;
-            () = &mut shutdown => break,
+            told = outside.next(), if outside_open => match told {
+                Some(end @ (Outside::End(_) | Outside::HangUp)) => {
+                    stats.ended_by = Some(end);
+                    break;
+                }
+                Some(Outside::Stop) => {
+                    console.suspend().map_err(Report::new)?;
+                    repaint(terminal, app)?;
+                    dirty = true;
+                }
+                Some(Outside::Continued) => {
+                    console.retake().map_err(Report::new)?;
+                    repaint(terminal, app)?;
+                    dirty = true;
+                }
+                None => outside_open = false,
+            },
             // Keys that arrived together (a paste, key repeat over a slow link) come as one
             // chunk and make one frame. The chunk is polled with this task's own waker: polling
             // the stream with any other (`now_or_never`) would hand the terminal reader a waker

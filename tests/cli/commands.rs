@@ -18,6 +18,64 @@ fn small_fleet() -> String {
         .to_string()
 }
 
+/// Issue 20, kind 5: hosts being deleted (and available hosts asked to move on) are counted
+/// in their own state and never free; a preview of a label edit on one says so in its scope,
+/// first thing, and a pin to one fails naming why.
+#[test]
+fn hosts_on_their_way_out_are_said_in_summary_and_previews() {
+    let fleet = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/going-away.yaml")
+        .display()
+        .to_string();
+    let o = run(&["summary", "-f", &fleet, "-o", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["fleet"]["gpus_free"], 24);
+    assert_eq!(v["fleet"]["states"]["available (deleting)"], 1);
+    assert_eq!(v["fleet"]["states"]["available (→ inspecting)"], 1);
+    let o = run(&[
+        "preview",
+        "-f",
+        &fleet,
+        "label",
+        "deleting-01",
+        "tenant=acme",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("SCOPE   1 host, being deleted; 1 object would be written"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "WARNING  the host: deleting-01 is being deleted (since 2026-12-01T04:12:03Z)"
+        ),
+        "{out}"
+    );
+    let o = run(&[
+        "preview",
+        "-f",
+        &fleet,
+        "pin",
+        "deleting-01",
+        "--claim",
+        "p-acme/wait-1",
+        "-o",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["claims"][0]["effect"], "pin_fails");
+    assert!(
+        v["claims"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("is being deleted"),
+        "{v}"
+    );
+}
+
 #[test]
 fn summary_json_counts_the_fleet() {
     let o = run(&["summary", "--from-file", &small_fleet(), "-o", "json"]);

@@ -9,3 +9,4 @@ mod support;
 mod commands;
 mod hostile;
 mod kube_writer_mock;
+mod memory;

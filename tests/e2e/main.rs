@@ -4,6 +4,7 @@
 
 mod clusters;
 mod dialogs;
+mod faults;
 mod harness;
 mod inventory;
 mod promises;
@@ -38,7 +39,7 @@ use support::tmux::Tmux;
 use tokio::sync::mpsc::Receiver;
 
 /// Feeds events into `live` until `done` holds; every event is shown to `seen`.
-async fn pump_until(
+pub async fn pump_until(
     live: &mut LiveFleet,
     rx: &mut Receiver<FleetEvent>,
     timeout: Duration,
@@ -70,9 +71,18 @@ async fn synced_watches(
     Receiver<FleetEvent>,
     Vec<tokio::task::JoinHandle<()>>,
 ) {
-    let clusters = connect(&cluster.args().options(true).unwrap())
-        .await
-        .unwrap();
+    synced_watches_with(&cluster.args()).await
+}
+
+/// Read-only watches as `args` connect, pumped until every kind is synced.
+pub async fn synced_watches_with(
+    args: &ClusterArgs,
+) -> (
+    LiveFleet,
+    Receiver<FleetEvent>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let clusters = connect(&args.options(true).unwrap()).await.unwrap();
     let (mut rx, tasks) = spawn_watches(&clusters, None);
     let mut live = LiveFleet::default();
     pump_until(
@@ -144,7 +154,7 @@ fn without_labels(mut v: Value) -> Value {
     v
 }
 
-fn small_fleet() -> gpufleet::generate::Generated {
+pub fn small_fleet() -> gpufleet::generate::Generated {
     generate(&GenerateConfig::new(200, 3))
 }
 

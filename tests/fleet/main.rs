@@ -11,6 +11,7 @@ mod support;
 
 mod clusters;
 mod figures;
+mod going_away;
 mod links;
 mod promises;
 mod properties;

@@ -4,6 +4,8 @@
 
 pub mod apply;
 pub mod bytes;
+pub mod dump;
+pub mod fault_proxy;
 pub mod load;
 pub mod plugin;
 pub mod promise;

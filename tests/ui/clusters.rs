@@ -261,10 +261,7 @@ fn a_site_that_is_down_is_named_at_80_columns() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: Some("dc2-infra".into()),
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     app.now = since + Duration::from_secs(300);
     let t = draw(&mut app, 80, 24);

@@ -11,7 +11,7 @@ use gpufleet::generate::{GenerateConfig, generate};
 use gpufleet::source::replay::send_complete;
 use gpufleet::ui::action::PaneId;
 use gpufleet::ui::app::{App, Mode, Settings};
-use gpufleet::ui::run::{LoopStats, REBUILD_GAP, run};
+use gpufleet::ui::run::{Console, LoopStats, Outside, REBUILD_GAP, run, run_in};
 use load::LoadComplete;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -119,6 +119,75 @@ async fn the_loop_ends_on_shutdown_and_when_input_ends() {
     let (_fleet_tx, fleet_rx) = mpsc::channel(8);
     drop(key_tx);
     run_app(&mut app, input, fleet_rx, std::future::pending()).await;
+}
+
+/// A console that counts what the loop asks of it.
+#[derive(Default)]
+struct Counting {
+    suspended: usize,
+    retaken: usize,
+}
+
+impl Console for Counting {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        self.suspended += 1;
+        Ok(())
+    }
+    fn retake(&mut self) -> std::io::Result<()> {
+        self.retaken += 1;
+        Ok(())
+    }
+}
+
+/// Ctrl-z (a key: raw mode sends no SIGTSTP) and SIGTSTP suspend through the console, even
+/// with a dialog open; SIGCONT takes the terminal again; each repaints every cell. A signal
+/// that ends the process, and a hang-up of the terminal, end the loop saying which.
+#[tokio::test]
+async fn signals_and_ctrl_z_reach_the_console_and_end_the_loop_saying_why() {
+    for end in [Outside::End(15), Outside::HangUp] {
+        let mut app = support::dashboard(Settings::demo(Mode::Interactive), None);
+        let (key_tx, input) = keys();
+        let (_fleet_tx, fleet_rx) = mpsc::channel(8);
+        let (outside_tx, outside_rx) = mpsc::unbounded_channel();
+        let outside = futures::stream::unfold(outside_rx, |mut rx| async move {
+            rx.recv().await.map(|o| (o, rx))
+        });
+        let mut console = Counting::default();
+        let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        let driver = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            key_tx
+                .send(Event::Key(KeyEvent::new(
+                    KeyCode::Char('z'),
+                    KeyModifiers::CONTROL,
+                )))
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            outside_tx.send(Outside::Stop).unwrap();
+            outside_tx.send(Outside::Continued).unwrap();
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            outside_tx.send(end).unwrap();
+        };
+        let (stats, ()) = tokio::join!(
+            async {
+                run_in(
+                    &mut terminal,
+                    &mut app,
+                    input,
+                    fleet_rx,
+                    outside,
+                    &mut console,
+                )
+                .await
+                .expect("the loop runs")
+            },
+            driver
+        );
+        assert_eq!((console.suspended, console.retaken), (2, 1), "{end:?}");
+        assert_eq!(stats.ended_by, Some(end));
+        assert!(!app.should_quit(), "ended from outside, not quit");
+        assert!(stats.frames >= 4, "each way back repaints: {stats:?}");
+    }
 }
 
 #[tokio::test]
@@ -256,10 +325,7 @@ fn a_failing_watchs_age_wakes_the_loop_as_it_grows() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: Some("dc2-infra".into()),
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     let wake = app.next_wake().expect("something on screen ages");
     assert!(

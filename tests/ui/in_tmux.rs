@@ -142,27 +142,282 @@ fn a_bad_theme_is_reported_before_the_screen_is_taken() {
     );
 }
 
-#[test]
-fn sigterm_and_a_dropped_link_restore_the_terminal() {
-    for signal in ["TERM", "HUP"] {
-        let t = start(&format!("sig{signal}"), "demo --hosts 100");
-        t.wait_for("hosts:ok");
-        let shell = t.format("#{pane_pid}");
-        let pgrep = Command::new("pgrep")
-            .args(["-P", &shell])
-            .output()
-            .expect("pgrep runs");
-        let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
-        assert!(!pid.is_empty(), "gpufleet runs under the shell");
-        let kill = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .expect("kill runs");
-        assert!(kill.success());
-        t.wait_for("EXITED 0");
-        assert_eq!(t.format("#{alternate_on}"), "0", "SIG{signal}");
-        assert_eq!(t.format("#{cursor_flag}"), "1", "SIG{signal}");
+/// The terminal's modes as a shell needs them back, read from tmux and from the pane's
+/// terminal itself (`stty`): the main screen, the cursor shown, no mouse reporting, and
+/// cooked mode (canonical input, echo, signals from keys).
+fn assert_given_back(t: &Tmux, what: &str) {
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "{what}: alternate screen left"
+    );
+    assert_eq!(t.format("#{cursor_flag}"), "1", "{what}: cursor shown");
+    assert_eq!(
+        t.format("#{mouse_any_flag}"),
+        "0",
+        "{what}: mouse reporting off"
+    );
+    assert_eq!(
+        t.format("#{mouse_button_flag}"),
+        "0",
+        "{what}: mouse reporting off"
+    );
+    let modes = stty(t);
+    for mode in ["icanon", "echo", "isig"] {
+        assert!(
+            modes.split_whitespace().any(|m| m == mode),
+            "{what}: {mode} is off: {modes}"
+        );
     }
+}
+
+/// `stty -a` of the pane's terminal.
+fn stty(t: &Tmux) -> String {
+    let tty = t.format("#{pane_tty}");
+    let out = Command::new("stty")
+        .args(["-a", "-F", &tty])
+        .output()
+        .expect("stty runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The pid of the gpufleet the pane's shell runs.
+fn gpufleet_pid(t: &Tmux) -> String {
+    let shell = t.format("#{pane_pid}");
+    let pgrep = Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "gpufleet runs under the shell");
+    pid
+}
+
+fn kill(signal: &str, pid: &str) {
+    let kill = Command::new("kill")
+        .args([&format!("-{signal}"), pid])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success(), "kill -{signal} {pid}");
+}
+
+/// Issue 20, kind 7: every signal that ends the process (SIGTERM, SIGHUP as a dropped link
+/// sends it, SIGINT and SIGQUIT as `kill` sends them: raw mode makes Ctrl-c a key) gives the
+/// terminal back whole, mouse reporting included, and the exit status says which signal
+/// (128 + its number, as a shell reports it).
+#[test]
+fn every_signal_that_ends_the_dashboard_gives_the_terminal_back() {
+    for (signal, status) in [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131)] {
+        let t = start(&format!("sig{signal}"), "demo --hosts 100 --mouse");
+        t.wait_for("hosts:ok");
+        assert_eq!(
+            t.format("#{mouse_any_flag}"),
+            "1",
+            "--mouse reports the mouse"
+        );
+        kill(signal, &gpufleet_pid(&t));
+        t.wait_for(&format!("EXITED {status}"));
+        assert_given_back(&t, &format!("SIG{signal}"));
+    }
+}
+
+/// Issue 20, kind 7: `Ctrl-z` (and SIGTSTP from `kill`) give the terminal back and stop the
+/// dashboard as a shell job; `fg` takes the terminal again, repaints, and keys reach the
+/// dashboard again (they echoed into a cooked terminal before).
+#[test]
+fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_takes_it_again() {
+    let bin = env!("CARGO_BIN_EXE_gpufleet");
+    assert_is_gpufleet(bin);
+    // An interactive shell with job control, as an operator's.
+    let t = Tmux::start("suspend", "bash --norc --noprofile -i", (160, 45));
+    t.send_text(&format!("{bin} demo --hosts 100 --mouse; echo EXITED $?"));
+    t.send(&["Enter"]);
+    t.wait_for("hosts:ok");
+    let pgrep = Command::new("pgrep")
+        .args(["-f", &format!("^{bin} demo")])
+        .output()
+        .expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
+    assert!(
+        !pid.is_empty() && !pid.contains('\n'),
+        "one gpufleet: {pid:?}"
+    );
+    for how in ["Ctrl-z", "SIGTSTP"] {
+        match how {
+            "Ctrl-z" => t.send(&["C-z"]),
+            _ => kill("TSTP", &pid),
+        }
+        t.wait_for("Stopped");
+        assert_eq!(
+            t.format("#{alternate_on}"),
+            "0",
+            "{how}: alternate screen left"
+        );
+        assert_eq!(t.format("#{cursor_flag}"), "1", "{how}: cursor shown");
+        assert_eq!(t.format("#{mouse_any_flag}"), "0", "{how}: mouse off");
+        t.send_text("clear; fg");
+        t.send(&["Enter"]);
+        t.wait_for("hosts:ok");
+        assert_eq!(t.format("#{alternate_on}"), "1", "{how}: fg takes it again");
+        assert_eq!(t.format("#{mouse_any_flag}"), "1", "{how}: mouse again");
+        t.send(&["?"]);
+        t.wait_for("gpufleet keys");
+        t.send(&["Escape"]);
+        t.wait_gone("gpufleet keys");
+    }
+    t.send(&["q"]);
+    t.wait_until(
+        |s| !s.contains("hosts:ok"),
+        "the dashboard to end",
+        std::time::Duration::from_secs(15),
+        std::time::Duration::from_millis(100),
+    );
+    assert_eq!(t.format("#{alternate_on}"), "0");
+}
+
+/// Issue 20, kind 7: `Ctrl-l` repaints, however often it is pressed, and never asks the
+/// terminal anything (ratatui's clear asked for the cursor position and gave up with an
+/// error when the answer was late): what gpufleet wrote holds no query at all.
+#[test]
+fn ctrl_l_repaints_without_asking_the_terminal_anything() {
+    let dir = std::env::temp_dir().join(format!("gpufleet-tmux-ctrl-l-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let written = dir.join("written");
+    let t = start("ctrl-l", "demo --hosts 100");
+    t.run(&["pipe-pane", "-O", &format!("cat > {}", written.display())]);
+    t.wait_for("hosts:ok");
+    for _ in 0..30 {
+        t.send(&["C-l"]);
+    }
+    t.send(&["Tab"]);
+    t.wait_for("TENANTS HOLDING");
+    t.send(&["C-l"]);
+    t.wait_for("TENANTS HOLDING");
+    t.send(&["q"]);
+    t.wait_for("EXITED 0");
+    let bytes = std::fs::read(&written).unwrap_or_default();
+    assert!(!bytes.is_empty(), "tmux captured the output");
+    // Device status (cursor position, `ESC [ 6 n`) and device attributes (`ESC [ c`).
+    for query in [&b"\x1b[6n"[..], b"\x1b[c", b"\x1b[>c"] {
+        assert!(
+            !bytes.windows(query.len()).any(|w| w == query),
+            "gpufleet asked the terminal {:?}",
+            String::from_utf8_lossy(query)
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 20, kind 7: a terminal that goes away ends the dashboard, even when no signal says
+/// so (its own session, as under `setsid`, gets no SIGHUP) and its output still works: an
+/// input that only answers end-of-file is a closed terminal, never a reason to read again
+/// (which spun a core for ever).
+#[test]
+fn a_terminal_whose_input_hangs_up_ends_the_dashboard() {
+    let bin = env!("CARGO_BIN_EXE_gpufleet");
+    assert_is_gpufleet(bin);
+    let fleet =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-fleet.yaml");
+    // Pane 0 only shows what gpufleet draws; pane 1 is its input, closed below.
+    let t = Tmux::start("hangup", "sleep 600", (160, 45));
+    let screen_tty = t.format("#{pane_tty}");
+    t.run(&["split-window", "-d", "-t", "0.0", "sh"]);
+    t.run(&[
+        "send-keys",
+        "-t",
+        "0.1",
+        &format!(
+            "setsid -w {bin} dash -f {} > {screen_tty} 2>&1",
+            fleet.display()
+        ),
+        "Enter",
+    ]);
+    let drawn = |s: &str| s.contains("hosts:ok");
+    let screen = || {
+        String::from_utf8_lossy(&t.run(&["capture-pane", "-p", "-t", "0.0"]).stdout).into_owned()
+    };
+    let start = std::time::Instant::now();
+    while !drawn(&screen()) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "the dashboard draws on the other pane:\n{}",
+            screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let running = || {
+        Command::new("pgrep")
+            .args(["-f", &format!("^{bin} dash -f")])
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty())
+    };
+    assert!(running());
+    t.run(&["kill-pane", "-t", "0.1"]);
+    let closed = std::time::Instant::now();
+    while running() {
+        assert!(
+            closed.elapsed() < std::time::Duration::from_secs(5),
+            "gpufleet outlived its terminal's input"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// `text` without its CSI escape sequences (`ESC [` … a final letter).
+fn without_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Issue 20, kind 7: under `script` (a terminal whose queries nobody answers) the dashboard
+/// draws and quits on `q`; with standard input not a terminal it says what it needs and
+/// exits 1 at once.
+#[test]
+fn without_a_terminal_that_answers_the_dashboard_draws_or_says_what_it_needs() {
+    use crate::support::run;
+    let fleet =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-fleet.yaml");
+    // script's terminal has no size unless told (its own input is no terminal); `q` once
+    // the screen is up, and script's input ends after it.
+    let dash = format!(
+        "stty cols 120 rows 30; {} dash -f {}",
+        run::BIN,
+        fleet.display()
+    );
+    let out = run::output_within(
+        run::isolated("sh").args([
+            "-c",
+            &format!("(sleep 3; printf q) | script -qec '{dash}' /dev/null"),
+        ]),
+        std::time::Duration::from_secs(60),
+    );
+    let written = out.stdout;
+    let text = without_escapes(&String::from_utf8_lossy(&written));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("providers:ok"), "it drew the fleet: {text}");
+    assert!(
+        !written.windows(4).any(|w| w == b"\x1b[6n"),
+        "it asked the terminal for the cursor"
+    );
+    let out = run::output(run::gpufleet().args(["dash", "-f", &fleet.display().to_string()]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        run::stderr(&out).contains("the dashboard needs a terminal"),
+        "{}",
+        run::stderr(&out)
+    );
 }
 
 /// Issue 9, kind 6: an exec credential plugin that never answers does not blank the

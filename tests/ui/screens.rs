@@ -330,10 +330,7 @@ fn stale_data_raises_a_loud_banner() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: None,
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     app.now = since + Duration::from_secs(10);
     assert!(
@@ -377,10 +374,7 @@ fn a_wall_display_shows_no_number_before_the_first_sync() {
     app.apply(FleetEvent::Watch {
         kind: Kind::BareMetalHost,
         cluster: None,
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     let t = draw(&mut app, 160, 40);
     let buffer = t.backend().buffer();
@@ -442,10 +436,7 @@ fn stale_figures_are_dimmed_and_say_how_old_they_are() {
     app.apply(FleetEvent::Watch {
         kind: Kind::NodeClaim,
         cluster: None,
-        state: WatchState::Stale {
-            since,
-            reason: "connection refused".into(),
-        },
+        state: WatchState::stale(since, "connection refused"),
     });
     app.now = since + Duration::from_secs(120);
     let t = draw(&mut app, 160, 40);
@@ -1200,4 +1191,51 @@ fn the_hosts_filter_matches_a_hosts_cluster_and_name_as_shown() {
     press(&mut app, "/dc2-infra/gpu-02");
     key(&mut app, KeyCode::Enter);
     assert_eq!(keys_shown(&app), ["dc2-infra/metal3-system/gpu-02"]);
+}
+
+/// Issue 20, kind 5: a host being deleted is shown as such with how long (it keeps its last
+/// provisioning state until baremetal-operator gets to it), coloured busy, never free; its
+/// details say why it is not free.
+#[test]
+fn a_host_being_deleted_shows_deleting_with_its_age_and_is_never_free() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/going-away.yaml");
+    let report = gpufleet::source::file::load_paths(&[path]).unwrap();
+    let mut app = support::loaded(
+        support::dashboard(Settings::demo(Mode::Interactive), None),
+        &report.objects,
+    );
+    // Three minutes after deleting-01's deletion timestamp, 2026-12-01T04:12:03Z.
+    app.now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_098_323 + 180);
+    app.update(Action::ShowPane(PaneId::Hosts));
+    let screen = draw(&mut app, 160, 30);
+    let hosts = text(&screen);
+    let row = hosts
+        .lines()
+        .find(|l| l.contains("deleting-01"))
+        .unwrap_or_else(|| panic!("{hosts}"));
+    assert!(row.contains("available (deleting 3m)"), "{row}");
+    // The first row carries the cursor; the second, claimed and being deleted, its colour.
+    let y = rows_containing(screen.backend().buffer(), "deleting-02")
+        .next()
+        .unwrap();
+    let row = row_text(screen.backend().buffer(), y);
+    let state_x = row
+        .find("provisioned (deleting")
+        .unwrap_or_else(|| panic!("{row}"));
+    let state_x = row[..state_x].chars().count() as u16;
+    assert_eq!(
+        screen.backend().buffer()[(state_x, y)].fg,
+        app.theme.host.busy.fg.unwrap(),
+        "coloured busy, neither free nor claimed"
+    );
+    press(&mut app, "/deleting-01");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let details = text(&draw(&mut app, 160, 40));
+    assert!(
+        details.contains("being deleted (metadata.deletionTimestamp 2026-12-01T04:12:03Z)"),
+        "{details}"
+    );
+    assert!(details.contains("none: the host is not free"), "{details}");
 }

@@ -42,6 +42,15 @@ impl Kind {
         Kind::HardwareData,
     ];
 
+    /// Whether objects of the kind live in a namespace (BareMetalHost, NodeClaim,
+    /// HardwareData); the platform's other kinds are cluster-scoped.
+    pub fn is_namespaced(self) -> bool {
+        matches!(
+            self,
+            Kind::BareMetalHost | Kind::NodeClaim | Kind::HardwareData
+        )
+    }
+
     /// Kinds a cluster may not serve at all: their absence is "not served", not a failure.
     pub fn is_optional(self) -> bool {
         matches!(self, Kind::Machine | Kind::HardwareData)
@@ -132,10 +141,16 @@ pub enum WatchState {
     },
     /// The watch failed; what is shown is as of `since`.
     Stale {
-        /// When the watch last failed; what is shown was read before.
+        /// When the watch first failed (through every retry since); what is shown was read
+        /// before.
         since: SystemTime,
-        /// The failure, one line, as the client reported it.
+        /// The failure, one line: the server's answer, or the client's error, and the fix
+        /// where one helps.
         reason: String,
+        /// What kind of failure: how it is retried and shown.
+        trouble: Trouble,
+        /// When the next attempt starts; `None` when it is not known (or under way).
+        retry_at: Option<SystemTime>,
     },
     /// Read once from files (a dump), complete: nothing watches the files, so what is shown
     /// is as of `at` until gpufleet is started again. Never "streaming changes".
@@ -158,6 +173,141 @@ impl WatchState {
             self,
             WatchState::Synced { .. } | WatchState::Loaded { .. } | WatchState::NotServed { .. }
         )
+    }
+
+    /// A watch that cannot reach its server, failing since `since`, for `reason`, with no
+    /// attempt planned that it knows of ([`Trouble::Unreachable`]).
+    pub fn stale(since: SystemTime, reason: impl Into<String>) -> WatchState {
+        WatchState::Stale {
+            since,
+            reason: reason.into(),
+            trouble: Trouble::Unreachable,
+            retry_at: None,
+        }
+    }
+
+    /// The failure as the status line and the progress line say it, at `now`, for a failure
+    /// the server answered ([`Trouble::is_answer`]): `throttled (429), retrying in 12s`,
+    /// `relisting (410), next in 8s`; `None` for a watch that is not failing so, or a
+    /// server that did not answer (shown by how long it has been stale).
+    pub fn failure_text(&self, now: SystemTime) -> Option<String> {
+        let WatchState::Stale {
+            trouble, retry_at, ..
+        } = self
+        else {
+            return None;
+        };
+        if !trouble.is_answer() {
+            return None;
+        }
+        let words = trouble.words();
+        let left = retry_at
+            .and_then(|at| at.duration_since(now).ok())
+            .filter(|left| !left.is_zero());
+        Some(match (left, trouble) {
+            (Some(left), Trouble::Expired) => format!("{words}, next in {}", seconds(left)),
+            (Some(left), _) => format!("{words}, retrying in {}", seconds(left)),
+            (None, Trouble::Expired) => words,
+            (None, _) => format!("{words}, retrying"),
+        })
+    }
+}
+
+impl WatchState {
+    /// A failing watch's failure in one line, for where it stands alone (the stale banner,
+    /// a warning, `:ctx`): the answer's words and its reason (`throttled (429): the API
+    /// server says: …`, `unauthorized (401): the token of user u … was refused; …`), or the
+    /// reason alone where it says it already (a kind not served, a connection that failed).
+    /// `None` for a watch that is not failing.
+    pub fn failure_line(&self) -> Option<String> {
+        let WatchState::Stale {
+            reason, trouble, ..
+        } = self
+        else {
+            return None;
+        };
+        Some(match trouble {
+            Trouble::Unreachable | Trouble::Other | Trouble::NotServed => reason.clone(),
+            answered => format!("{}: {reason}", answered.words()),
+        })
+    }
+}
+
+/// A wait as a countdown reads: `8s`, `2m` (rounded up: never `0s` while it lasts).
+fn seconds(left: std::time::Duration) -> String {
+    let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    if secs < 120 {
+        format!("{secs}s")
+    } else {
+        format!("{}m", secs.div_ceil(60))
+    }
+}
+
+/// What kind of failure a failing watch is in: how it is retried, how it is shown, and
+/// whether a one-shot command can still hope for it. Each answer of the API server is told
+/// as the server gave it (its code), never as "syncing".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trouble {
+    /// The server could not be reached or stopped answering: connection refused or reset, a
+    /// timeout, a watch stream that ended.
+    Unreachable,
+    /// `410 Gone`: the watch's resourceVersion expired; it lists again.
+    Expired,
+    /// `429 Too Many Requests`: the server throttles; retried no sooner than its
+    /// `Retry-After`.
+    Throttled,
+    /// A `5xx` answer: the server failed (500) or is unavailable (503).
+    ServerError {
+        /// The HTTP status code.
+        code: u16,
+    },
+    /// `401 Unauthorized`: the credentials were refused.
+    Unauthorized,
+    /// `403 Forbidden`: the user may not list or watch the kind.
+    Forbidden,
+    /// The server's TLS certificate does not fit: signed by an unknown authority, expired,
+    /// or for another host name.
+    Certificate,
+    /// `404 Not Found` for a kind gpufleet needs: the cluster does not serve it (its
+    /// CustomResourceDefinition absent or deleted, an aggregated API down).
+    NotServed,
+    /// Any other answer (another `4xx`, a body that could not be read).
+    Other,
+}
+
+impl Trouble {
+    /// No retry helps until someone acts (credentials, RBAC, a certificate, a CRD): a
+    /// one-shot command ends at once; the dashboard keeps retrying, slowly.
+    pub fn is_permanent(self) -> bool {
+        matches!(
+            self,
+            Trouble::Unauthorized | Trouble::Forbidden | Trouble::Certificate | Trouble::NotServed
+        )
+    }
+
+    /// Whether the server (or its certificate) answered: shown as the answer
+    /// ([`WatchState::failure_text`]) rather than as a stale age.
+    pub fn is_answer(self) -> bool {
+        !matches!(self, Trouble::Unreachable | Trouble::Other)
+    }
+
+    /// A few words for a status line: `relisting (410)`, `throttled (429)`,
+    /// `unavailable (503)`, `server error (500)`, `unauthorized (401)`, `forbidden (403)`,
+    /// `certificate refused`, `not served (404)`, `unreachable`, `failing`.
+    pub fn words(self) -> String {
+        match self {
+            Trouble::Unreachable => "unreachable".into(),
+            Trouble::Expired => "relisting (410)".into(),
+            Trouble::Throttled => "throttled (429)".into(),
+            Trouble::ServerError { code: 503 } => "unavailable (503)".into(),
+            Trouble::ServerError { code } => format!("server error ({code})"),
+            Trouble::Unauthorized => "unauthorized (401)".into(),
+            Trouble::Forbidden => "forbidden (403)".into(),
+            Trouble::Certificate => "certificate refused".into(),
+            Trouble::NotServed => "not served (404)".into(),
+            Trouble::Other => "failing".into(),
+        }
     }
 }
 
@@ -345,5 +495,64 @@ impl FleetEvent {
             },
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn failing(trouble: Trouble, retry_in: Option<u64>) -> (WatchState, SystemTime) {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let state = WatchState::Stale {
+            since: now,
+            reason: "why".into(),
+            trouble,
+            retry_at: retry_in.map(|s| now + Duration::from_millis(s * 1000 - 300)),
+        };
+        (state, now)
+    }
+
+    /// An answer says its code and when the next attempt is, rounded up; a server that did
+    /// not answer is told by its age elsewhere.
+    #[test]
+    fn a_failure_says_the_answer_and_the_countdown() {
+        let text = |trouble, retry_in| {
+            let (state, now) = failing(trouble, retry_in);
+            state.failure_text(now)
+        };
+        assert_eq!(
+            text(Trouble::Expired, Some(8)).as_deref(),
+            Some("relisting (410), next in 8s")
+        );
+        assert_eq!(
+            text(Trouble::Throttled, Some(12)).as_deref(),
+            Some("throttled (429), retrying in 12s")
+        );
+        assert_eq!(
+            text(Trouble::ServerError { code: 503 }, Some(300)).as_deref(),
+            Some("unavailable (503), retrying in 5m")
+        );
+        assert_eq!(
+            text(Trouble::Forbidden, None).as_deref(),
+            Some("forbidden (403), retrying")
+        );
+        assert_eq!(
+            text(Trouble::Expired, None).as_deref(),
+            Some("relisting (410)")
+        );
+        assert_eq!(text(Trouble::Unreachable, Some(3)), None);
+        let (state, _) = failing(Trouble::Unauthorized, None);
+        assert_eq!(
+            state.failure_line().as_deref(),
+            Some("unauthorized (401): why")
+        );
+        let (state, _) = failing(Trouble::NotServed, None);
+        assert_eq!(state.failure_line().as_deref(), Some("why"));
+        assert!(
+            Trouble::Certificate.is_permanent() && !Trouble::Throttled.is_permanent(),
+            "only what no retry helps"
+        );
     }
 }

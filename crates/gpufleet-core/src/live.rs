@@ -34,6 +34,10 @@ pub struct LiveFleet {
     newest_data: Option<SystemTime>,
     /// How snapshots name project namespaces.
     projects: ProjectNamespaces,
+    /// The watches (by cluster, `None` for one watch of a kind, and kind) that have
+    /// completed a list at least once: their kind's objects are whole as of that list, even
+    /// while the watch relists after a failure.
+    listed: std::collections::BTreeSet<(Option<String>, Kind)>,
 }
 
 impl Default for LiveFleet {
@@ -58,6 +62,7 @@ impl LiveFleet {
             dirty: false,
             newest_data: None,
             projects: ProjectNamespaces::default(),
+            listed: Default::default(),
         }
     }
 
@@ -87,6 +92,9 @@ impl LiveFleet {
                 cluster: None,
                 state,
             } => {
+                if state.is_synced() {
+                    self.listed.insert((None, kind));
+                }
                 self.watches.insert(kind, state);
                 return;
             }
@@ -95,12 +103,17 @@ impl LiveFleet {
                 cluster: Some(cluster),
                 state,
             } => {
+                if state.is_synced() {
+                    self.listed.insert((Some(cluster.clone()), kind));
+                }
                 // Per-cluster watches of a kind stand in for its one watch.
                 self.watches.remove(&kind);
                 self.cluster_watches.insert((cluster, kind), state);
                 return;
             }
             FleetEvent::ClusterGone(ref cluster) => {
+                self.listed
+                    .retain(|(c, _)| c.as_deref() != Some(cluster.as_str()));
                 self.cluster_watches.retain(|(c, _), _| c != cluster);
                 if cluster.is_empty() {
                     self.watches.remove(&Kind::BareMetalHost);
@@ -252,11 +265,22 @@ impl LiveFleet {
             .collect()
     }
 
-    /// Whether the fleet is complete: every watch synced ([`LiveFleet::all_synced`]) and
-    /// every Metal3 cluster the providers name watched ([`LiveFleet::clusters_unreported`]).
-    /// What a one-shot command waits for: never a part of the fleet.
+    /// Whether every watch, platform and per cluster, has listed its kind whole at least
+    /// once: synced now, or failing since a list that completed (a server that answers
+    /// every watch `410 Gone` keeps its watches relisting, each list whole). True when there
+    /// is no watch at all.
+    pub fn all_listed(&self) -> bool {
+        self.all_watches().all(|(cluster, kind, s)| {
+            s.is_synced() || self.listed.contains(&(cluster.map(str::to_string), kind))
+        })
+    }
+
+    /// Whether the fleet is complete: every watch has listed its kind whole
+    /// ([`LiveFleet::all_listed`]) and every Metal3 cluster the providers name is watched
+    /// ([`LiveFleet::clusters_unreported`]). What a one-shot command waits for: never a
+    /// part of the fleet.
     pub fn complete(&self) -> bool {
-        self.all_synced() && self.clusters_unreported().is_empty()
+        self.all_listed() && self.clusters_unreported().is_empty()
     }
 
     /// The oldest moment the data shown could be from: the earliest `Stale` since, if any.
@@ -331,6 +355,30 @@ mod tests {
             });
         }
         assert!(live.all_synced());
+    }
+
+    /// A watch that listed its kind whole and then failed (a server answering every watch
+    /// 410) still counts as listed: the fleet is complete as of those lists.
+    #[test]
+    fn a_watch_that_listed_and_then_failed_is_listed() {
+        let mut live = LiveFleet::new([Kind::BareMetalHost, Kind::NodeClaim]);
+        let synced = WatchState::Synced {
+            since: SystemTime::now(),
+        };
+        let stale = WatchState::stale(SystemTime::now(), "410");
+        let watch = |kind, state: &WatchState| FleetEvent::Watch {
+            kind,
+            cluster: None,
+            state: state.clone(),
+        };
+        live.apply(watch(Kind::NodeClaim, &stale));
+        live.apply(watch(Kind::BareMetalHost, &synced));
+        assert!(!live.all_listed(), "claims never listed");
+        live.apply(watch(Kind::NodeClaim, &synced));
+        live.apply(watch(Kind::NodeClaim, &stale));
+        assert!(live.all_listed());
+        assert!(live.complete());
+        assert!(!live.all_synced());
     }
 
     fn rejected(kind: Kind, name: &str) -> Rejected {

@@ -219,10 +219,7 @@ impl Outages {
                 let c = self.clusters[self.next % self.clusters.len()].clone();
                 self.next += 1;
                 self.change_at = self.chaos.map(|chaos| Instant::now() + chaos.down);
-                let stale = WatchState::Stale {
-                    since: SystemTime::now(),
-                    reason: OUTAGE_REASON.into(),
-                };
+                let stale = WatchState::stale(SystemTime::now(), OUTAGE_REASON);
                 let events = watch(&c, stale).to_vec();
                 sim.set_outage(Some((c.clone(), OUTAGE_REASON.into())));
                 self.down = Some(c);

@@ -126,9 +126,9 @@ static COLUMNS: &[Column<Hosts>] = &[
         cell: |ctx, h| {
             let style = ctx.data.class(h).style(ctx.theme);
             let host = ctx.data.fleet.host(h);
-            let state = Span::styled(host.state.to_string(), style);
+            let state = Span::styled(state_text(&host.state, ctx.now), style);
             // Its cluster's watch is down: this is the last state known.
-            if ctx.stale_clusters.contains(&host.cluster) {
+            if ctx.stale_clusters.contains_key(&host.cluster) {
                 Line::from(vec![state, Span::styled(" (stale)", ctx.theme.ui.error)])
             } else {
                 Line::from(state)
@@ -262,3 +262,16 @@ impl Table for Hosts {
         }
     }
 }
+
+/// A host's state as the table shows it: with how long it has been being deleted
+/// (`available (deleting 3m)`), since a host being deleted keeps its last state.
+pub fn state_text(state: &crate::fleet::HostState, now: std::time::SystemTime) -> String {
+    let text = state.to_string();
+    match (state.deleting_for(now), text.strip_suffix(DELETING_SUFFIX)) {
+        (Some(age), Some(rest)) => format!("{rest} (deleting {})", crate::ui::clock::age(age)),
+        _ => text,
+    }
+}
+
+/// How [`HostState`](crate::fleet::HostState) ends for a host being deleted.
+const DELETING_SUFFIX: &str = " (deleting)";

@@ -47,9 +47,13 @@ pub struct DrawCtx<'a> {
     pub highlight: bool,
     /// The drill-down path, for the title: `Racks`, `Hosts of rack dc1/r07`, `host …`.
     pub crumbs: Vec<String>,
-    /// Metal3 clusters whose host watch is stale: their hosts show their last known state,
+    /// Metal3 clusters whose host watch is stale, each with a few words of why
+    /// (`cluster unreachable`, `relisting (410)`): their hosts show their last known state,
     /// marked stale.
-    pub stale_clusters: BTreeSet<String>,
+    pub stale_clusters: std::collections::BTreeMap<String, String>,
+    /// The wall clock as of the last tick ([`App::now`](crate::ui::app::App::now)): ages
+    /// shown (how long a host has been being deleted) are computed from it.
+    pub now: std::time::SystemTime,
 }
 
 /// A pane: what the list of panes dispatches to. Table panes get it from [`Table`].

@@ -195,9 +195,9 @@ fn heading<'a>(ctx: &DrawCtx<'a>, site: &RackKey) -> Line<'a> {
             ctx.theme.ui.error,
         ));
     }
-    if ctx.stale_clusters.contains(&site.cluster) {
+    if let Some(why) = ctx.stale_clusters.get(&site.cluster) {
         spans.push(Span::styled(
-            " · STALE: cluster unreachable, last known state",
+            format!(" · STALE: {why}, last known state"),
             ctx.theme.ui.error,
         ));
     }

@@ -170,9 +170,12 @@ fn watch_detail(app: &App, state: &WatchState) -> String {
         WatchState::Loaded { at } => {
             format!("read from files {} ago, not watched for changes", ago(*at))
         }
-        WatchState::Stale { since, reason } => {
-            format!("failing for {}: {reason}; reconnecting", ago(*since))
-        }
+        // `relisting (410), next in 8s for 2m: 410 Gone: …`: the server's answer, then what
+        // it said; a server that does not answer is reconnected to.
+        WatchState::Stale { since, reason, .. } => match state.failure_text(app.now) {
+            Some(answer) => format!("{answer}; failing for {}: {reason}", ago(*since)),
+            None => format!("failing for {}: {reason}; reconnecting", ago(*since)),
+        },
         WatchState::NotServed { since } => format!(
             "not served by this cluster (checked {} ago): nothing to read",
             ago(*since)

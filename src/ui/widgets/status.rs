@@ -21,11 +21,15 @@ fn watch_text(app: &App, state: &WatchState) -> (String, Style) {
         }
         WatchState::Synced { .. } | WatchState::Loaded { .. } => ("ok".into(), ui.ok),
         WatchState::NotServed { .. } => ("none".into(), ui.muted),
+        // The server's answer, within seconds (`throttled (429), retrying in 12s`,
+        // `relisting (410), next in 8s`); a server that does not answer, by how long.
         WatchState::Stale { since, .. } => (
-            format!(
-                "stale {}",
-                clock::age(app.now.duration_since(*since).unwrap_or_default())
-            ),
+            state.failure_text(app.now).unwrap_or_else(|| {
+                format!(
+                    "stale {}",
+                    clock::age(app.now.duration_since(*since).unwrap_or_default())
+                )
+            }),
             ui.error,
         ),
     }
@@ -40,17 +44,11 @@ pub fn status_line(app: &App) -> Line<'_> {
         app.theme.on_bar(ui.title),
     )];
     spans.push(sep());
-    // Kinds a cluster may not serve show only when their watch fails; `:ctx` lists all.
-    let shown =
-        app.live().watches().iter().filter(|(kind, state)| {
-            !kind.is_optional() || matches!(state, WatchState::Stale { .. })
-        });
-    for (i, (kind, state)) in shown.enumerate() {
+    for (i, (kinds, text, style)) in platform_groups(app).into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" ", base));
         }
-        let (text, style) = watch_text(app, state);
-        spans.push(Span::styled(format!("{}:", kind.short()), base));
+        spans.push(Span::styled(format!("{kinds}:"), base));
         spans.push(Span::styled(text, app.theme.on_bar(style)));
     }
     // Each Metal3 cluster's hosts: `hosts: dc1-infra ok · dc2-infra stale 2m`; while every
@@ -85,7 +83,9 @@ pub fn status_line(app: &App) -> Line<'_> {
                 spans.push(Span::styled(if n == 0 { " hosts: " } else { " · " }, base));
                 spans.push(Span::styled(format!("{cluster} "), base));
                 spans.push(Span::styled(text.clone(), app.theme.on_bar(*style)));
-                if let Some((_, WatchState::Stale { reason, .. })) = states.get(i) {
+                if let Some((_, state @ WatchState::Stale { reason, .. })) = states.get(i)
+                    && state.failure_text(app.now).is_none()
+                {
                     spans.push(Span::styled(format!(": {}", short_reason(reason)), base));
                 }
             }
@@ -202,6 +202,54 @@ pub fn progress_line(app: &App) -> Line<'_> {
     Line::from(spans)
 }
 
+/// The platform's watches as the status line shows them: each kind and its state
+/// (`claims:ok`), kinds a cluster may not serve only when their watch fails (`:ctx` lists
+/// all); kinds failing with the same answer said once, with the soonest retry
+/// (`providers types claims images: throttled (429), retrying in 9s`), so a server that
+/// refuses every watch does not push the counts off the line.
+fn platform_groups(app: &App) -> Vec<(String, String, Style)> {
+    let mut groups: Vec<(Vec<&str>, &WatchState)> = Vec::new();
+    let shown =
+        app.live().watches().iter().filter(|(kind, state)| {
+            !kind.is_optional() || matches!(state, WatchState::Stale { .. })
+        });
+    for (kind, state) in shown {
+        let answer = |s: &WatchState| match s {
+            WatchState::Stale { trouble, .. } if trouble.is_answer() => Some(*trouble),
+            _ => None,
+        };
+        let same = groups
+            .iter_mut()
+            .find(|(_, s)| answer(state).is_some() && answer(s) == answer(state));
+        match same {
+            Some((kinds, shown)) => {
+                kinds.push(kind.short());
+                // The soonest retry of the group.
+                if let (
+                    WatchState::Stale {
+                        retry_at: Some(a), ..
+                    },
+                    WatchState::Stale {
+                        retry_at: Some(b), ..
+                    },
+                ) = (state, *shown)
+                    && a < b
+                {
+                    *shown = state;
+                }
+            }
+            None => groups.push((vec![kind.short()], state)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(kinds, state)| {
+            let (text, style) = watch_text(app, state);
+            (kinds.join(" "), text, style)
+        })
+        .collect()
+}
+
 /// The end of a watch error, what a status line has room for: `connection refused` of
 /// `…: tcp connect error: connection refused`.
 fn short_reason(reason: &str) -> &str {
@@ -235,10 +283,12 @@ pub fn stale_text(app: &App) -> Option<String> {
     let reasons: Vec<String> = app
         .live()
         .all_watches()
-        .filter_map(|(cluster, kind, s)| match (s, cluster) {
-            (WatchState::Stale { reason, .. }, None) => Some(format!("{kind}: {reason}")),
-            (WatchState::Stale { reason, .. }, Some(c)) => Some(format!("{kind} of {c}: {reason}")),
-            _ => None,
+        .filter_map(|(cluster, kind, s)| {
+            let line = s.failure_line()?;
+            Some(match cluster {
+                None => format!("{kind}: {line}"),
+                Some(c) => format!("{kind} of {c}: {line}"),
+            })
         })
         .collect();
     // What failed first: a banner cut at 80 columns still names the cluster that is down.

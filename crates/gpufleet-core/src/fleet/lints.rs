@@ -396,7 +396,7 @@ pub fn node_type_lints<V: FleetView + ?Sized>(view: &V, t: NodeTypeId, out: &mut
 
 /// Why a node type has no eligible host, in the operator's terms: no host matches its
 /// selector at all, or how many matching hosts are held, paused, in error, not available,
-/// not inspected or too small.
+/// not inspected, being deleted, leaving available or too small.
 fn why_no_eligible_host<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> String {
     let fleet = view.fleet();
     let info = fleet.node_type(t);
@@ -423,6 +423,8 @@ fn why_no_eligible_host<V: FleetView + ?Sized>(view: &V, t: NodeTypeId) -> Strin
             Some(NotFree::InError { .. }) => "in error",
             Some(NotFree::NotAvailable { .. }) => "not available",
             Some(NotFree::HardwareNotInspected) => "not inspected",
+            Some(NotFree::Deleting { .. }) => "being deleted",
+            Some(NotFree::Leaving { .. }) => "leaving available",
             None if !has_enough_hardware(host, info) => "too small",
             None => "eligible",
         };

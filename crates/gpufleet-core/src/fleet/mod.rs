@@ -17,7 +17,7 @@ pub mod view;
 
 pub use key::{DomainKey, HostKey, HostKeyError, RackKey};
 pub use objects::{FleetObject, FleetObjects, ObjectKey};
-pub use state::{HostState, OperationalStatus, ProvisioningState};
+pub use state::{HostState, Leaving, OperationalStatus, ProvisioningState};
 pub use view::FleetView;
 
 use crate::model::host::HostImage;

@@ -13,8 +13,8 @@
 //!   <https://github.com/loft-sh/vcluster-docs/blob/main/platform/vmetal/drivers/bare-metal/metal3/troubleshooting.mdx>
 
 use super::{
-    ClaimId, CostSource, Fleet, FleetView, HardwareSource, Holder, Host, HostId, NodeTypeId,
-    NodeTypeInfo, OperationalStatus, ProvisioningState,
+    ClaimId, CostSource, Fleet, FleetView, HardwareSource, Holder, Host, HostId, Leaving,
+    NodeTypeId, NodeTypeInfo, OperationalStatus, ProvisioningState,
 };
 use crate::model::provider::ResourceList;
 use crate::model::{Labels, PropertyOperator, PropertyRequirement, keys};
@@ -120,6 +120,18 @@ pub enum NotFree {
     },
     /// No inspected CPUs and memory to compare with any node type's.
     HardwareNotInspected,
+    /// `metadata.deletionTimestamp`: being deleted. Its state may still read `available`
+    /// until baremetal-operator powers it off and removes it.
+    Deleting {
+        /// The deletion timestamp, RFC 3339.
+        since: String,
+    },
+    /// `available`, but asked to move on ([`Leaving`]): baremetal-operator takes it out of
+    /// `available` at its next reconcile.
+    Leaving {
+        /// Why, and where to.
+        leaving: Leaving,
+    },
 }
 
 impl fmt::Display for NotFree {
@@ -139,6 +151,16 @@ impl fmt::Display for NotFree {
             NotFree::HardwareNotInspected => {
                 f.write_str("hardware not inspected: no node type can compare its CPUs and memory")
             }
+            NotFree::Deleting { since } => write!(
+                f,
+                "being deleted (metadata.deletionTimestamp {since}): baremetal-operator powers \
+                 it off and removes it"
+            ),
+            NotFree::Leaving { leaving } => write!(
+                f,
+                "about to leave available for {}: {leaving}",
+                leaving.to()
+            ),
         }
     }
 }
@@ -149,10 +171,19 @@ impl fmt::Display for NotFree {
 /// BareMetalHost; inspected cpu and memory are compared), with gpufleet's reading of
 /// "free": no claim label, operational status not error or detached;
 /// baremetal-operator API docs (paused annotation: no reconciliation; `consumerRef`: the
-/// host is consumed); guide, "Server pinning".
+/// host is consumed); guide, "Server pinning"; baremetal-operator's state machine
+/// (`host_state_machine.go`: a deletion timestamp starts deletion from any state;
+/// `handleAvailable` moves an available host on when its spec or annotations ask: see
+/// [`Leaving`]).
 pub fn not_free(fleet: &Fleet, host: &Host, holder: Option<&Holder>) -> Vec<NotFree> {
     let state = &host.state;
     let mut why = Vec::new();
+    // Leaving for good comes first: nothing else about the host matters then.
+    if let Some(since) = &state.deleting_since {
+        why.push(NotFree::Deleting {
+            since: since.clone(),
+        });
+    }
     if let Some(h) = holder {
         why.push(NotFree::Held {
             by: h.describe(fleet),
@@ -177,6 +208,11 @@ pub fn not_free(fleet: &Fleet, host: &Host, holder: Option<&Holder>) -> Vec<NotF
             state: state.provisioning.clone(),
         });
     }
+    if let Some(leaving) = &state.leaving {
+        why.push(NotFree::Leaving {
+            leaving: leaving.clone(),
+        });
+    }
     if host.hardware == HardwareSource::NotInspected {
         why.push(NotFree::HardwareNotInspected);
     }
@@ -191,6 +227,7 @@ pub fn is_free(host: &Host, holder: Option<&Holder>) -> bool {
         && !host.state.is_detached()
         && host.state.operational.is_usable()
         && host.state.provisioning.is_available()
+        && !host.state.is_going_away()
         && host.hardware != HardwareSource::NotInspected
 }
 

@@ -3,7 +3,7 @@
 //! API", <https://book.metal3.io/bmo/api>).
 
 use crate::model::BareMetalHost;
-use crate::model::host::{DETACHED, PAUSED};
+use crate::model::host::{DETACHED, INSPECT, PAUSED};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -230,6 +230,99 @@ pub struct HostState {
     /// `spec.consumerRef`: what consumes the host (`Machine openshift-machine-api/worker-0`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer: Option<String>,
+    /// `metadata.deletionTimestamp`, RFC 3339 (`2026-12-01T04:12:03Z`): the host is being
+    /// deleted. It keeps the provisioning state it had until baremetal-operator gets to it
+    /// (powering off before delete, then deleting), and is never handed out again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleting_since: Option<String>,
+    /// Where baremetal-operator moves an `available` host at its next reconcile, when its
+    /// spec or annotations ask for it to leave `available`; `None` for any other state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaving: Option<Leaving>,
+}
+
+/// Why baremetal-operator moves an `available` host on at its next reconcile, so that it is
+/// not free although its state still reads `available`: the public state machine's
+/// `handleAvailable`, in its order (baremetal-operator,
+/// `controllers/metal3.io/host_state_machine.go`,
+/// <https://github.com/metal3-io/baremetal-operator/blob/main/controllers/metal3.io/host_state_machine.go>;
+/// `NeedsProvisioning` in `apis/metal3.io/v1alpha1/baremetalhost_types.go`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Leaving {
+    /// `spec.externallyProvisioned: true`: to `externally provisioned` (something else owns
+    /// its image).
+    ExternallyProvisioned,
+    /// The `inspect.metal3.io` annotation with any value but `disabled`: inspection was asked
+    /// for again, to `inspecting`.
+    Inspection,
+    /// `spec.online` with a `spec.image` URL or a `spec.customDeploy` method the status has
+    /// not provisioned yet: someone asked for it, to `provisioning`.
+    Provisioning {
+        /// What was asked for: `image URL` or `customDeploy METHOD`.
+        what: String,
+    },
+}
+
+impl Leaving {
+    /// The state baremetal-operator moves the host to.
+    pub fn to(&self) -> ProvisioningState {
+        match self {
+            Leaving::ExternallyProvisioned => ProvisioningState::ExternallyProvisioned,
+            Leaving::Inspection => ProvisioningState::Inspecting,
+            Leaving::Provisioning { .. } => ProvisioningState::Provisioning,
+        }
+    }
+
+    /// Where an available `host` goes next, as baremetal-operator's `handleAvailable` decides
+    /// it (in its order); `None` while it stays `available`.
+    fn of(host: &BareMetalHost) -> Option<Leaving> {
+        if host.spec.externally_provisioned == Some(true) {
+            return Some(Leaving::ExternallyProvisioned);
+        }
+        if host.annotation(INSPECT).is_some_and(|v| v != "disabled") {
+            return Some(Leaving::Inspection);
+        }
+        if host.spec.online != Some(true) {
+            // "The host is not supposed to be powered on": nothing is provisioned.
+            return None;
+        }
+        let provisioned = host.status.as_ref().and_then(|s| s.provisioning.as_ref());
+        let image = host.spec.image.as_ref().map(|i| i.url.as_str());
+        let image_written = provisioned
+            .and_then(|p| p.image.as_ref())
+            .is_some_and(|i| !i.url.is_empty());
+        if let Some(url) = image.filter(|u| !u.is_empty())
+            && !image_written
+        {
+            return Some(Leaving::Provisioning {
+                what: format!("image {url}"),
+            });
+        }
+        let method = host.spec.custom_deploy.as_ref().map(|c| c.method.as_str());
+        let deployed = provisioned
+            .and_then(|p| p.custom_deploy.as_ref())
+            .map(|c| c.method.as_str());
+        match method.filter(|m| !m.is_empty()) {
+            Some(m) if deployed != Some(m) => Some(Leaving::Provisioning {
+                what: format!("customDeploy {m}"),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Leaving {
+    /// What asks for it, for people: `spec.externallyProvisioned is true`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Leaving::ExternallyProvisioned => f.write_str("spec.externallyProvisioned is true"),
+            Leaving::Inspection => {
+                f.write_str("inspection was asked for (annotation inspect.metal3.io)")
+            }
+            Leaving::Provisioning { what } => write!(f, "provisioning was asked for ({what})"),
+        }
+    }
 }
 
 impl HostState {
@@ -252,7 +345,38 @@ impl HostState {
             paused: host.annotation(PAUSED).is_some(),
             detached: host.annotation(DETACHED).is_some(),
             consumer: host.spec.consumer_ref.as_ref().map(|c| c.to_string()),
+            deleting_since: host
+                .metadata
+                .deletion_timestamp
+                .as_ref()
+                .map(|t| t.0.to_string()),
+            leaving: None,
         }
+        .leaving_from(host)
+    }
+
+    /// With [`HostState::leaving`] read from `host`, for an available host.
+    fn leaving_from(mut self, host: &BareMetalHost) -> Self {
+        if self.provisioning.is_available() {
+            self.leaving = Leaving::of(host);
+        }
+        self
+    }
+
+    /// How long the host has been being deleted at `now`; `None` when it is not (or its
+    /// timestamp does not read as RFC 3339).
+    pub fn deleting_for(&self, now: std::time::SystemTime) -> Option<std::time::Duration> {
+        let since: k8s_openapi::jiff::Timestamp = self.deleting_since.as_deref()?.parse().ok()?;
+        Some(
+            now.duration_since(std::time::SystemTime::from(since))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Whether the host is on its way out of what new claims can get although its state may
+    /// still read `available`: being deleted, or about to leave `available`.
+    pub fn is_going_away(&self) -> bool {
+        self.deleting_since.is_some() || self.leaving.is_some()
     }
 
     /// Detached by annotation or by operational status.
@@ -287,6 +411,12 @@ impl fmt::Display for HostState {
         }
         if self.consumer.is_some() {
             f.write_str(" (consumed)")?;
+        }
+        if let Some(leaving) = &self.leaving {
+            write!(f, " (→ {})", leaving.to())?;
+        }
+        if self.deleting_since.is_some() {
+            f.write_str(" (deleting)")?;
         }
         Ok(())
     }
@@ -383,6 +513,33 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(HostState::of(&host).to_string(), "servicing firmware");
+    }
+
+    /// Only an `available` (or `ready`) host is read as leaving: a provisioned host's image is
+    /// what it runs, not a request.
+    #[test]
+    fn only_an_available_host_is_leaving() {
+        let mut host: BareMetalHost = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "h"},
+            "spec": {"online": true, "image": {"url": "http://i/x.qcow2"}},
+            "status": {"provisioning": {"state": "ready"}}
+        }))
+        .unwrap();
+        assert_eq!(
+            HostState::of(&host).leaving,
+            Some(Leaving::Provisioning {
+                what: "image http://i/x.qcow2".into()
+            })
+        );
+        host.status
+            .as_mut()
+            .unwrap()
+            .provisioning
+            .as_mut()
+            .unwrap()
+            .state = "provisioned".into();
+        assert_eq!(HostState::of(&host).leaving, None);
+        assert!(!HostState::of(&host).is_going_away());
     }
 
     /// The CRD's `status.operationalStatus` enum: `''`, `OK`, `discovered`, `error`,

@@ -28,6 +28,37 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edits: &[LabelEdit]) -> Result<Plan<'a>
         }
     }
     let targets: Vec<HostId> = relabelled.into_keys().collect();
+    // Said first: a host being deleted takes whatever is written to it along.
+    let deleting: Vec<HostId> = targets
+        .iter()
+        .copied()
+        .filter(|&h| fleet.host(h).state.deleting_since.is_some())
+        .collect();
+    match (deleting.as_slice(), targets.len()) {
+        ([], _) => {}
+        ([h], _) => plan.warnings.push(format!(
+            "{}: {} (since {}): its labels leave with it",
+            if targets.len() == 1 {
+                "the host"
+            } else {
+                "1 host"
+            },
+            being_deleted(fleet, *h),
+            fleet
+                .host(*h)
+                .state
+                .deleting_since
+                .as_deref()
+                .unwrap_or_default()
+        )),
+        (some, n) => plan.warnings.push(format!(
+            "{} of {} are being deleted (metadata.deletionTimestamp; first {}): their labels \
+             leave with them",
+            crate::format::thousands(some.len() as u64),
+            crate::format::counted(n as u64, "host", "hosts"),
+            fleet.shown_name(some[0])
+        )),
+    }
     let claimed = targets
         .iter()
         .filter(|&&h| fleet.holder(h).is_some())
@@ -49,6 +80,11 @@ pub(super) fn plan<'a>(fleet: &'a Fleet, edits: &[LabelEdit]) -> Result<Plan<'a>
     }
     plan.targets = targets;
     Ok(plan)
+}
+
+/// `gpu-01 is being deleted`, naming the host as the fleet shows it.
+fn being_deleted(fleet: &Fleet, h: HostId) -> String {
+    format!("{} is being deleted", fleet.shown_name(h))
 }
 
 /// The labels each targeted host ends with once the edits are applied in order. Selectors

@@ -59,6 +59,10 @@ pub struct HostImpact {
     /// The host's state for people: the provisioning state, with ` (error)` and the like
     /// for the operational status (see [`HostState`](crate::fleet::HostState)).
     pub state: String,
+    /// `metadata.deletionTimestamp` (RFC 3339) of a host being deleted: whatever the change
+    /// writes to it leaves with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleting_since: Option<String>,
     /// What happens to the host.
     pub effect: HostEffect,
     /// Label keys whose value changes, with the new value.
@@ -624,6 +628,7 @@ fn host_impact(fleet: &Fleet, overlay: &Overlay, h: HostId, effect: HostEffect) 
         cluster: (!host.cluster.is_empty()).then(|| host.cluster.clone()),
         claimed_by: holder_name(fleet, overlay.holder(h)),
         state: host.state.label(),
+        deleting_since: host.state.deleting_since.clone(),
         effect,
         labels_set,
         labels_removed,

@@ -64,7 +64,8 @@ pub struct BareMetalHostSpec {
     /// The controller consuming the host (Cluster API, OpenShift): not free for vMetal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumer_ref: Option<ConsumerRef>,
-    /// `spec.externallyProvisioned`: the image was written outside Metal3. Kept, not read.
+    /// `spec.externallyProvisioned`: the image is written outside Metal3; an `available` host
+    /// with it moves to `externally provisioned` ([`Leaving`](crate::fleet::Leaving)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub externally_provisioned: Option<bool>,
     /// `spec.automatedCleaningMode`: `metadata` or `disabled`. Written by the generator only.
